@@ -1,0 +1,89 @@
+/* cli.h: what the subcommands share: exit statuses, error lines, the data
+ * directory, JSON output. Only cli/ calls exit or prints for the user. */
+#ifndef WIEC_CLI_H
+#define WIEC_CLI_H
+
+#include <stdio.h>
+
+#include "crypto/key.h"
+#include "node/config.h"
+#include "store/store.h"
+
+/* Exit statuses (README, "Exit status"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure: I/O, store full, refusing to overwrite */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_DATA = 3,		/* data directory missing, corrupt or misconfigured */
+	EXIT_KEY = 4,		/* key file unreadable, malformed or too open */
+	EXIT_INVALID = 5,	/* an event or log fails verification */
+};
+
+/* A subcommand: argv[0] is the command's own name. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+typedef struct cli_cmd {
+	const char *name;	/* "idea add" */
+	cli_fn fn;
+	const char *summary;
+	const char *usage;	/* options, one per line */
+} cli_cmd_t;
+
+/* Prints "wiec: <cmd>: <message>" on stderr; returns status. */
+int cli_fail(int status, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The exit status for a wiec_err_t. */
+int cli_status(int err);
+
+/* Prints the usage of cmd to f. */
+void cli_usage(FILE *f, const char *cmd);
+
+/* The data directory: the -d value, else $WIEC_DIR, else ./wiec-data. */
+const char *cli_dir(const char *flag);
+
+/* DIR/<file> into buf (PATH_MAX). Returns 0, or -1 if too long. */
+int cli_path(char *buf, const char *dir, const char *file);
+
+/* Opens DIR's config and store. On failure prints the error line and
+ * returns the exit status; *s is NULL then. */
+int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
+
+/* Loads a secret identity key; prints the error and returns the status. */
+int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);
+
+/* Writes s as a JSON string literal (with quotes) to f. */
+void cli_json_str(FILE *f, const char *s);
+
+/* Common option parsing: the subcommand's getopt loop handles -d/--dir and
+ * -h/--help through these. */
+#define CLI_DIR_OPT { "dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' }
+
+/* Subcommands. */
+int init_main(int argc, char **argv);
+int id_main(int argc, char **argv);
+int keygen_main(int argc, char **argv);
+int announce_main(int argc, char **argv);
+int idea_add_main(int argc, char **argv);
+int comment_add_main(int argc, char **argv);
+int log_main(int argc, char **argv);
+int show_main(int argc, char **argv);
+int verify_main(int argc, char **argv);
+int status_main(int argc, char **argv);
+int export_main(int argc, char **argv);
+int import_main(int argc, char **argv);
+
+
+
+/* Reports the option getopt_long just refused (opterr = 0, optstring
+ * starting with ':'); returns EXIT_USAGE. */
+int cli_badopt(const char *cmd, int c, char **argv);
+
+/* Prints one stored event: JSON object or a text line. Returns 0, or -1 if
+ * the bytes do not decode (a corrupt store). */
+int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json);
+
+/* Milliseconds since the Unix epoch (informational timestamps). */
+uint64_t cli_now_ms(void);
+
+#endif

@@ -1,0 +1,254 @@
+/* io.c: wiec export and wiec import (the framed file of proto/frame.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "crypto/err.h"
+#include "proto/frame.h"
+#include "proto/genesis.h"
+
+#define IMPORT_BATCH 1024
+#define IMPORT_REPORT_MAX 10	/* refusals named one by one, then counted */
+
+static int write_one(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	(void)lseq;
+	return frame_write(ctx, env, len);
+}
+
+int export_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT, { "out", required_argument, NULL, 'o' }, { 0, 0, 0, 0 },
+	};
+	const char *cmd = "export", *dflag = NULL, *out = NULL;
+	char tmp[4096];
+	uint8_t *g = NULL;
+	size_t glen;
+	FILE *f = stdout;
+	store_t *s;
+	cfg_t cfg;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
+		default: return cli_badopt(cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+	if (out == NULL && isatty(STDOUT_FILENO))
+		return cli_fail(EXIT_USAGE, cmd, "refusing to write binary to a terminal; use -o FILE");
+	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+		return rc;
+	/* Write beside the target and rename: a reader never sees half a file. */
+	if (out != NULL) {
+		if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp) {
+			store_close(&s);
+			return cli_fail(EXIT_USAGE, cmd, "path too long");
+		}
+		if ((f = fopen(tmp, "wbx")) == NULL) {
+			rc = errno;
+			store_close(&s);
+			return cli_fail(EXIT_FAIL, cmd, "%s: %s", tmp, strerror(rc));
+		}
+	}
+	if ((rc = store_genesis(s, &g, &glen)) == 0 && (rc = frame_write_magic(f)) == 0 &&
+	    (rc = frame_write(f, g, glen)) == 0)
+		rc = store_scan_log(s, 1, write_one, f);
+	free(g);
+	store_close(&s);
+	if (fflush(f) != 0 || (out != NULL && fsync(fileno(f)) != 0))
+		rc = rc ? rc : WIEC_ERR_IO;
+	if (out != NULL) {
+		if (fclose(f) != 0)
+			rc = rc ? rc : WIEC_ERR_IO;
+		if (rc == 0 && rename(tmp, out) != 0)
+			rc = WIEC_ERR_IO;
+		if (rc != 0)
+			unlink(tmp);
+	}
+	if (rc != 0)
+		return cli_fail(cli_status(rc), cmd, "%s", rc == WIEC_ERR_IO ? strerror(errno) :
+		    wiec_strerror(rc));
+	return EXIT_OK;
+}
+
+typedef struct import_state {
+	store_t *s;
+	uint8_t network[HASH_BYTES];
+	uint8_t *bufs[IMPORT_BATCH];
+	size_t lens[IMPORT_BATCH];
+	ev_t evs[IMPORT_BATCH];
+	int rc[IMPORT_BATCH];
+	size_t n;
+	uint64_t offsets[IMPORT_BATCH];
+	uint64_t added, dup, pending, forks, refused, committed;
+	int progress;
+} import_state_t;
+
+/* Verifies and commits the records read so far. */
+static int flush_batch(const char *cmd, import_state_t *st)
+{
+	ev_t ok[IMPORT_BATCH];
+	int res[IMPORT_BATCH];
+	size_t map[IMPORT_BATCH], m = 0, added = 0;
+	int rc;
+
+	if (st->n == 0)
+		return 0;
+	if ((rc = ev_check_batch(st->evs, st->rc, (const uint8_t *const *)st->bufs, st->lens,
+	    st->n, st->network, 2)) != 0)
+		return rc;
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->rc[i] == 0) {
+			ok[m] = st->evs[i];
+			map[m++] = i;
+		} else if (++st->refused <= IMPORT_REPORT_MAX) {
+			cli_fail(0, cmd, "record at byte %llu refused: %s",
+			    (unsigned long long)st->offsets[i], wiec_strerror(st->rc[i]));
+		}
+	}
+	rc = store_ingest(st->s, ok, m, res, &added);
+	for (size_t j = 0; j < m; j++) {
+		ev_free(&ok[j]);
+		if (rc != 0)
+			continue;
+		switch (res[j]) {
+		case STORE_ADDED: break;
+		case STORE_DUP: st->dup++; break;
+		case STORE_PENDING: st->pending++; break;
+		case STORE_FORK: st->forks++; break;
+		default:
+			if (++st->refused <= IMPORT_REPORT_MAX)
+				cli_fail(0, cmd, "record at byte %llu refused: %s",
+				    (unsigned long long)st->offsets[map[j]], wiec_strerror(res[j]));
+		}
+	}
+	st->n = 0;
+	if (rc != 0)
+		return rc;
+	st->added += added;
+	st->committed += m;
+	if (st->progress) {
+		printf("committed %llu\n", (unsigned long long)st->committed);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int import_file(const char *cmd, import_state_t *st, FILE *f, const char *path)
+{
+	uint8_t *g;
+	size_t glen;
+	uint64_t off = FRAME_MAGIC_BYTES;
+	genesis_t gen;
+	int rc;
+
+	if ((rc = frame_read_magic(f)) != 0)
+		return cli_fail(EXIT_INVALID, cmd, "%s: not a wiec export file", path);
+	if ((g = malloc(FRAME_MAX)) == NULL)
+		return cli_fail(EXIT_FAIL, cmd, "out of memory");
+	rc = frame_read(f, g, &glen);
+	if (rc == 0 && (rc = genesis_decode(&gen, g, glen, 1)) == 0) {
+		rc = memcmp(gen.network, st->network, HASH_BYTES) == 0 ? 0 : WIEC_ERR_NETWORK;
+		genesis_free(&gen);
+	}
+	free(g);
+	if (rc != 0)
+		return cli_fail(EXIT_INVALID, cmd, "%s: genesis: %s", path,
+		    rc == 1 ? "missing" : rc == WIEC_ERR_NETWORK ?
+		    "the file is of another network" : wiec_strerror(rc));
+	off += 4 + glen;
+	for (;;) {
+		size_t i = st->n;
+
+		rc = frame_read(f, st->bufs[i], &st->lens[i]);
+		if (rc == 1)
+			break;
+		if (rc != 0) {
+			int frc = flush_batch(cmd, st);
+
+			if (frc != 0)
+				return cli_fail(cli_status(frc), cmd, "%s", wiec_strerror(frc));
+			return cli_fail(EXIT_INVALID, cmd, "%s: %s record at byte %llu; the %llu "
+			    "records before it were imported", path,
+			    rc == WIEC_ERR_IO ? "cannot read the" : "malformed or truncated",
+			    (unsigned long long)off, (unsigned long long)st->committed);
+		}
+		st->offsets[i] = off;
+		off += 4 + st->lens[i];
+		if (++st->n == IMPORT_BATCH && (rc = flush_batch(cmd, st)) != 0)
+			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	}
+	if ((rc = flush_batch(cmd, st)) != 0)
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	return EXIT_OK;
+}
+
+int import_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT, { "progress", no_argument, NULL, 'p' }, { 0, 0, 0, 0 },
+	};
+	const char *cmd = "import", *dflag = NULL;
+	import_state_t *st;
+	cfg_t cfg;
+	FILE *f;
+	int c, rc, progress = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'p': progress = 1; break;
+		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
+		default: return cli_badopt(cmd, c, argv);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_fail(EXIT_USAGE, cmd, "usage: wiec import [-d DIR] [--progress] FILE");
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return cli_fail(EXIT_FAIL, cmd, "out of memory");
+	st->progress = progress;
+	for (size_t i = 0; i < IMPORT_BATCH; i++)
+		if ((st->bufs[i] = malloc(FRAME_MAX)) == NULL) {
+			rc = cli_fail(EXIT_FAIL, cmd, "out of memory");
+			goto out;
+		}
+	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &st->s)) != EXIT_OK)
+		goto out;
+	if ((rc = store_network(st->s, st->network)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	if ((f = fopen(argv[optind], "rb")) == NULL) {
+		rc = cli_fail(EXIT_FAIL, cmd, "%s: %s", argv[optind], strerror(errno));
+		goto out;
+	}
+	rc = import_file(cmd, st, f, argv[optind]);
+	fclose(f);
+	if (rc == EXIT_OK || st->committed) {
+		fprintf(rc == EXIT_OK ? stdout : stderr, "imported: %llu added, %llu duplicate, "
+		    "%llu waiting for predecessors, %llu forks, %llu refused\n",
+		    (unsigned long long)st->added, (unsigned long long)st->dup,
+		    (unsigned long long)st->pending, (unsigned long long)st->forks,
+		    (unsigned long long)st->refused);
+	}
+	if (rc == EXIT_OK && st->refused)
+		rc = cli_fail(EXIT_INVALID, cmd, "%llu records refused", (unsigned long long)st->refused);
+out:
+	store_close(&st->s);
+	for (size_t i = 0; i < IMPORT_BATCH; i++)
+		free(st->bufs[i]);
+	free(st);
+	return rc;
+}

@@ -1,0 +1,156 @@
+/* log.c: wiec log and wiec show: reading events back. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crypto/err.h"
+#include "node/config.h"
+
+int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json)
+{
+	char id[HASH_HEX_BYTES], author[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
+	const Wiec__Body *b;
+	ev_t ev;
+
+	if (ev_decode(&ev, env, len) != 0)
+		return -1;
+	b = ev.body;
+	hash_hex(id, ev.id, HASH_BYTES);
+	key_to_text(author, ev.author);
+	if (!json) {
+		fprintf(f, "%s %-8s %s #%llu ", id, ev_kind_name(ev.kind), author,
+		    (unsigned long long)ev.seq);
+		switch (ev.kind) {
+		case EV_ANNOUNCE:
+			fprintf(f, "%s (%s)\n", b->announce->name, cfg_role_name(b->announce->role));
+			break;
+		case EV_IDEA:
+			fprintf(f, "%s\n", b->idea->title);
+			break;
+		case EV_COMMENT:
+			hash_hex(hex, b->comment->target.data, HASH_BYTES);
+			fprintf(f, "on %.16s: %.60s%s\n", hex, b->comment->text,
+			    strlen(b->comment->text) > 60 ? "..." : "");
+			break;
+		}
+		ev_free(&ev);
+		return 0;
+	}
+	fprintf(f, "{\"lseq\": %llu, \"id\": \"%s\", \"author\": \"%s\", \"seq\": %llu, ",
+	    (unsigned long long)lseq, id, author, (unsigned long long)ev.seq);
+	if (ev.seq > 1) {
+		hash_hex(hex, ev.prev, HASH_BYTES);
+		fprintf(f, "\"prev\": \"%s\", ", hex);
+	} else {
+		fprintf(f, "\"prev\": null, ");
+	}
+	fprintf(f, "\"timestamp\": %llu, \"kind\": \"%s\"", (unsigned long long)ev.timestamp,
+	    ev_kind_name(ev.kind));
+	switch (ev.kind) {
+	case EV_ANNOUNCE:
+		fprintf(f, ", \"name\": ");
+		cli_json_str(f, b->announce->name);
+		fprintf(f, ", \"role\": \"%s\"", cfg_role_name(b->announce->role));
+		break;
+	case EV_IDEA:
+		fprintf(f, ", \"title\": ");
+		cli_json_str(f, b->idea->title);
+		fprintf(f, ", \"body\": ");
+		cli_json_str(f, b->idea->text);
+		break;
+	case EV_COMMENT:
+		hash_hex(hex, b->comment->target.data, HASH_BYTES);
+		fprintf(f, ", \"on\": \"%s\", \"body\": ", hex);
+		cli_json_str(f, b->comment->text);
+		break;
+	}
+	fprintf(f, "}\n");
+	ev_free(&ev);
+	return 0;
+}
+
+typedef struct log_ctx {
+	int json;
+} log_ctx_t;
+
+static int print_one(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	const log_ctx_t *l = ctx;
+
+	return cli_print_event(stdout, lseq, env, len, l->json) == 0 ? 0 : WIEC_ERR_CORRUPT;
+}
+
+int log_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT,
+		{ "author", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *cmd = "log", *dflag = NULL, *author = NULL;
+	uint8_t pk[KEY_PK_BYTES];
+	log_ctx_t l = { 0 };
+	store_t *s;
+	cfg_t cfg;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'a': author = optarg; break;
+		case 'j': l.json = 1; break;
+		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
+		default: return cli_badopt(cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+	if (author && key_from_text(pk, author) != 0)
+		return cli_fail(EXIT_USAGE, cmd, "--author must be a key (wk... or 64 hex digits)");
+	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+		return rc;
+	rc = author ? store_scan_author(s, pk, 1, print_one, &l) : store_scan_log(s, 1, print_one, &l);
+	store_close(&s);
+	if (fflush(stdout) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "cannot write the output");
+	if (rc != 0)
+		return cli_fail(cli_status(rc), cmd, "%s (run 'wiec verify')", wiec_strerror(rc));
+	return EXIT_OK;
+}
+
+int show_main(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_DIR_OPT, { 0, 0, 0, 0 } };
+	const char *cmd = "show", *dflag = NULL;
+	uint8_t id[HASH_BYTES], *env;
+	size_t len;
+	store_t *s;
+	cfg_t cfg;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
+		default: return cli_badopt(cmd, c, argv);
+		}
+	}
+	if (optind + 1 != argc || hash_from_hex(id, sizeof id, argv[optind]) != 0)
+		return cli_fail(EXIT_USAGE, cmd, "usage: wiec show [-d DIR] ID (64 hex digits)");
+	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+		return rc;
+	rc = store_get(s, id, &env, &len);
+	store_close(&s);
+	if (rc == WIEC_ERR_NOTFOUND)
+		return cli_fail(EXIT_FAIL, cmd, "no event %s here", argv[optind]);
+	if (rc != 0)
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	rc = cli_print_event(stdout, 0, env, len, 1);
+	free(env);
+	return rc == 0 ? EXIT_OK : cli_fail(EXIT_DATA, cmd, "stored event does not decode");
+}

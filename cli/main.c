@@ -1,0 +1,240 @@
+/* main.c: the command table and dispatch; `wiec help CMD` reads the same table. */
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crypto/err.h"
+
+#define WIEC_VERSION "0.1.0"
+
+static const cli_cmd_t cmds[] = {
+	{ "init", init_main, "create a data directory: identity, transport key, network",
+	  "wiec init [-d DIR] [--name NAME] [--role city|ngo|university|business|other]\n"
+	  "          [--map-size SIZE]\n"
+	  "  Refuses to touch a directory that is not empty." },
+	{ "id", id_main, "print this node's identity key",
+	  "wiec id [-d DIR] [--json]" },
+	{ "keygen", keygen_main, "create a resident identity key file",
+	  "wiec keygen --out FILE [--comment TEXT]\n"
+	  "  Post as that identity with --key FILE." },
+	{ "announce", announce_main, "post who the author is (name, role)",
+	  "wiec announce [-d DIR] [--key FILE] [--name NAME] [--role ROLE] [--json]\n"
+	  "  Without --key: this node's identity, name and role from DIR/config." },
+	{ "idea add", idea_add_main, "post an idea; prints its id",
+	  "wiec idea add [-d DIR] --title TITLE [--body TEXT] [--key FILE] [--json]" },
+	{ "comment add", comment_add_main, "comment on an idea or a comment; prints its id",
+	  "wiec comment add [-d DIR] --on ID --body TEXT [--key FILE] [--json]" },
+	{ "log", log_main, "list events in arrival order",
+	  "wiec log [-d DIR] [--author KEY] [--json]\n"
+	  "  --json prints one object per line: lseq, id, author, seq, prev,\n"
+	  "  timestamp, kind and the kind's fields." },
+	{ "show", show_main, "print one event as JSON",
+	  "wiec show [-d DIR] ID" },
+	{ "verify", verify_main, "re-check every signature, chain and index",
+	  "wiec verify [-d DIR]\n"
+	  "  Exit 0 when the log is sound, 5 naming the first bad event." },
+	{ "status", status_main, "counts and the digest of the event set",
+	  "wiec status [-d DIR] [--json]" },
+	{ "export", export_main, "write every event, framed, to a file or stdout",
+	  "wiec export [-d DIR] [-o FILE]" },
+	{ "import", import_main, "ingest a file written by export",
+	  "wiec import [-d DIR] [--progress] FILE\n"
+	  "  Commits in batches; --progress prints 'committed N' after each." },
+};
+#define NCMDS (sizeof cmds / sizeof cmds[0])
+
+int cli_fail(int status, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "wiec: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cli_status(int err)
+{
+	switch (err) {
+	case WIEC_OK: return EXIT_OK;
+	case WIEC_ERR_ARG: return EXIT_USAGE;
+	case WIEC_ERR_KEY_MODE: case WIEC_ERR_KEY_FORMAT: return EXIT_KEY;
+	case WIEC_ERR_NOSTORE: case WIEC_ERR_CORRUPT: case WIEC_ERR_CONFIG: return EXIT_DATA;
+	case WIEC_ERR_TOO_BIG: case WIEC_ERR_DECODE: case WIEC_ERR_NONCANON:
+	case WIEC_ERR_UNKNOWN: case WIEC_ERR_FIELD: case WIEC_ERR_NETWORK:
+	case WIEC_ERR_SIG: case WIEC_ERR_CHAIN: case WIEC_ERR_FORKED:
+		return EXIT_INVALID;
+	}
+	return EXIT_FAIL;
+}
+
+const char *cli_dir(const char *flag)
+{
+	const char *env = getenv("WIEC_DIR");
+
+	if (flag != NULL)
+		return flag;
+	return env != NULL && *env ? env : "./wiec-data";
+}
+
+int cli_path(char *buf, const char *dir, const char *file)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, file);
+
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+{
+	char path[PATH_MAX], why[256];
+	int rc;
+
+	*s = NULL;
+	if (cli_path(path, dir, "config") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
+	if ((rc = cfg_load(cfg, path, why, sizeof why)) != 0) {
+		if (rc == WIEC_ERR_NOTFOUND)
+			return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory "
+			    "(no config; run 'wiec init -d %s')", dir, dir);
+		return cli_fail(EXIT_DATA, cmd, "%s/config: %s", dir, why);
+	}
+	cli_path(path, dir, "store");
+	if ((rc = store_open(s, path, cfg->map_size, 0)) != 0)
+		return cli_fail(cli_status(rc), cmd, "%s: %s", path, wiec_strerror(rc));
+	return EXIT_OK;
+}
+
+int cli_load_key(const char *cmd, const char *path, key_pair_t *kp)
+{
+	int rc = key_load(kp, path);
+
+	if (rc == 0)
+		return EXIT_OK;
+	if (rc == WIEC_ERR_NOTFOUND)
+		return cli_fail(EXIT_KEY, cmd, "%s: no such key file", path);
+	if (rc == WIEC_ERR_IO)
+		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, strerror(errno));
+	return cli_fail(EXIT_KEY, cmd, "%s: %s", path, wiec_strerror(rc));
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void cli_usage(FILE *f, const char *cmd)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, cmd) == 0 ||
+		    (strncmp(cmds[i].name, cmd, strlen(cmd)) == 0 && cmds[i].name[strlen(cmd)] == ' '))
+			fprintf(f, "%s\n  %s\n", cmds[i].usage, cmds[i].summary);
+}
+
+static void help_all(FILE *f)
+{
+	fprintf(f, "usage: wiec COMMAND [OPTIONS]\n\n"
+	    "A node and CLI of the wiec deliberation network.\n\ncommands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-13s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n  help CMD      options of one command\n"
+	    "\nThe data directory is -d DIR, else $WIEC_DIR, else ./wiec-data.\n"
+	    "Exit status: 0 ok, 1 failure, 2 usage, 3 data directory, 4 key file,\n"
+	    "5 invalid event or log.\n");
+}
+
+static const cli_cmd_t *find(int argc, char **argv, int *words)
+{
+	for (size_t i = 0; i < NCMDS; i++) {
+		const char *sp = strchr(cmds[i].name, ' ');
+
+		if (sp == NULL && strcmp(cmds[i].name, argv[1]) == 0) {
+			*words = 1;
+			return &cmds[i];
+		}
+		if (sp != NULL && argc > 2 && strncmp(cmds[i].name, argv[1], (size_t)(sp - cmds[i].name)) == 0 &&
+		    argv[1][sp - cmds[i].name] == '\0' && strcmp(sp + 1, argv[2]) == 0) {
+			*words = 2;
+			return &cmds[i];
+		}
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const cli_cmd_t *c;
+	int words;
+
+	if (sodium_init() < 0)
+		return cli_fail(EXIT_FAIL, NULL, "libsodium failed to initialise");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help_all(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("wiec %s\n", WIEC_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		int found = 0;
+
+		if (argc < 3) {
+			help_all(stdout);
+			return EXIT_OK;
+		}
+		for (size_t i = 0; i < NCMDS; i++)
+			found |= strncmp(cmds[i].name, argv[2], strlen(argv[2])) == 0;
+		if (!found)
+			return cli_fail(EXIT_USAGE, NULL, "no command '%s' (see 'wiec --help')", argv[2]);
+		cli_usage(stdout, argv[2]);
+		return EXIT_OK;
+	}
+	if ((c = find(argc, argv, &words)) == NULL) {
+		int prefix = 0;
+
+		for (size_t i = 0; i < NCMDS; i++)
+			prefix |= strncmp(cmds[i].name, argv[1], strlen(argv[1])) == 0 &&
+			    cmds[i].name[strlen(argv[1])] == ' ';
+		if (prefix) {
+			fprintf(stderr, "wiec: %s: which one?\n", argv[1]);
+			cli_usage(stderr, argv[1]);
+			return EXIT_USAGE;
+		}
+		return cli_fail(EXIT_USAGE, NULL, "unknown command '%s' (see 'wiec --help')", argv[1]);
+	}
+	return c->fn(argc - words, argv + words);
+}
+
+int cli_badopt(const char *cmd, int c, char **argv)
+{
+	extern int optind, optopt;
+
+	if (c == ':')
+		return cli_fail(EXIT_USAGE, cmd, "option '%s' needs a value (see 'wiec help %s')",
+		    argv[optind - 1], cmd);
+	if (optopt && optopt != '?')
+		return cli_fail(EXIT_USAGE, cmd, "unknown option '-%c' (see 'wiec help %s')", optopt, cmd);
+	return cli_fail(EXIT_USAGE, cmd, "unknown option '%s' (see 'wiec help %s')",
+	    argv[optind - 1], cmd);
+}

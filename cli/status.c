@@ -1,0 +1,102 @@
+/* status.c: wiec status and wiec verify. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crypto/err.h"
+
+/* Both take only -d (and --json for status). */
+static int opts_dir(const char *cmd, int argc, char **argv, const char **dflag, int *json)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT, { "json", no_argument, NULL, 'j' }, { 0, 0, 0, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': *dflag = optarg; break;
+		case 'j':
+			if (json == NULL)
+				return cli_fail(EXIT_USAGE, cmd, "option '--json' does not apply here");
+			*json = 1;
+			break;
+		case 'h': cli_usage(stdout, cmd); return -1;
+		default: return cli_badopt(cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int status_main(int argc, char **argv)
+{
+	const char *cmd = "status", *dflag = NULL;
+	char digest[HASH_HEX_BYTES], net[HASH_HEX_BYTES];
+	uint8_t network[HASH_BYTES];
+	store_stats_t st;
+	store_t *s;
+	cfg_t cfg;
+	int json = 0, rc;
+
+	if ((rc = opts_dir(cmd, argc, argv, &dflag, &json)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+		return rc;
+	if ((rc = store_network(s, network)) == 0)
+		rc = store_stats(s, &st);
+	store_close(&s);
+	if (rc != 0)
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	hash_hex(digest, st.digest, HASH_BYTES);
+	hash_hex(net, network, HASH_BYTES);
+	if (json)
+		printf("{\"events\": %llu, \"authors\": %llu, \"digest\": \"%s\", "
+		    "\"pending\": %llu, \"forks\": %llu, \"network\": \"%s\", "
+		    "\"map_size\": %llu, \"map_used\": %llu}\n",
+		    (unsigned long long)st.events, (unsigned long long)st.authors, digest,
+		    (unsigned long long)st.pending, (unsigned long long)st.forks, net,
+		    (unsigned long long)st.map_size, (unsigned long long)st.map_used);
+	else
+		printf("network  %s\nevents   %llu\nauthors  %llu\npending  %llu\n"
+		    "forks    %llu\ndigest   %s\nstore    %llu of %llu bytes used\n", net,
+		    (unsigned long long)st.events, (unsigned long long)st.authors,
+		    (unsigned long long)st.pending, (unsigned long long)st.forks, digest,
+		    (unsigned long long)st.map_used, (unsigned long long)st.map_size);
+	return EXIT_OK;
+}
+
+int verify_main(int argc, char **argv)
+{
+	const char *cmd = "verify", *dflag = NULL;
+	char why[160], hex[HASH_HEX_BYTES];
+	uint8_t bad[HASH_BYTES], zero[HASH_BYTES] = { 0 };
+	store_stats_t st;
+	store_t *s;
+	cfg_t cfg;
+	int rc;
+
+	if ((rc = opts_dir(cmd, argc, argv, &dflag, NULL)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+		return rc;
+	rc = store_verify(s, bad, why, sizeof why);
+	if (rc == 0)
+		rc = store_stats(s, &st);
+	store_close(&s);
+	if (rc != 0) {
+		int status = rc == WIEC_ERR_MAP_FULL || rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_INVALID;
+
+		if (memcmp(bad, zero, sizeof bad) == 0)
+			return cli_fail(status, cmd, "log is not sound: %s", why);
+		hash_hex(hex, bad, sizeof bad);
+		return cli_fail(status, cmd, "event %s: %s", hex, why);
+	}
+	printf("ok: %llu events of %llu authors verified, %llu forks\n",
+	    (unsigned long long)st.events, (unsigned long long)st.authors,
+	    (unsigned long long)st.forks);
+	return EXIT_OK;
+}

@@ -1,0 +1,26 @@
+/* hash.h: BLAKE2b-256 ids and hex text, the forms every other module shares. */
+#ifndef WIEC_HASH_H
+#define WIEC_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_BYTES 32
+#define HASH_HEX_BYTES (2 * HASH_BYTES + 1)	/* with the terminating NUL */
+
+/* out = BLAKE2b-256(a || b); b may be NULL with blen 0. */
+void hash_2(uint8_t out[static HASH_BYTES], const void *a, size_t alen,
+    const void *b, size_t blen);
+
+/* Writes 2*len lowercase hex digits and a NUL into out (2*len+1 bytes). */
+void hash_hex(char *out, const uint8_t *bin, size_t len);
+
+/* Parses exactly 2*len hex digits (either case) followed by NUL.
+ * Returns 0, or -1 for anything else. */
+int hash_from_hex(uint8_t *bin, size_t len, const char *hex);
+
+/* Big-endian u64 helpers for LMDB keys and wire fields. */
+void hash_put_be64(uint8_t out[static 8], uint64_t v);
+uint64_t hash_get_be64(const uint8_t in[static 8]);
+
+#endif

@@ -1,0 +1,335 @@
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "proto/event.h"
+
+/* Unknown fields anywhere in the message tree are refused (fail closed:
+ * a field we do not understand could change what the author meant). */
+static int has_unknown(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	if (m->n_unknown_fields != 0)
+		return 1;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
+
+			for (size_t j = 0; j < n; j++)
+				if (has_unknown(v[j]))
+					return 1;
+		} else {
+			const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
+
+			if (sub != NULL && has_unknown(sub))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The input must be exactly what protobuf-c would write for the decoded
+ * message: otherwise one event could travel under several ids. */
+static int is_canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
+{
+	uint8_t stackbuf[512], *out = stackbuf;
+	size_t n = protobuf_c_message_get_packed_size(m);
+	int ok;
+
+	if (n != len)
+		return 0;
+	if (n > sizeof stackbuf && (out = malloc(n)) == NULL)
+		return -1;
+	protobuf_c_message_pack(m, out);
+	ok = memcmp(out, buf, len) == 0;
+	if (out != stackbuf)
+		free(out);
+	return ok;
+}
+
+/* Common tail of decoding one message: unknown fields, canonical form. */
+static int check_msg(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
+{
+	int c;
+
+	if (has_unknown(m))
+		return WIEC_ERR_UNKNOWN;
+	c = is_canonical(m, buf, len);
+	if (c < 0)
+		return WIEC_ERR_NOMEM;
+	return c ? 0 : WIEC_ERR_NONCANON;
+}
+
+int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+
+	if (len < min || len > max)
+		return 0;
+	while (*p) {
+		unsigned c = *p, need, cp;
+
+		if (c < 0x80) {
+			if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (unsigned i = 1; i <= need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF, C1 controls. */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp < 0xa0))
+			return 0;
+		p += need + 1;
+	}
+	return 1;
+}
+
+static int check_content(const Wiec__Body *b)
+{
+	switch (b->content_case) {
+	case WIEC__BODY__CONTENT_ANNOUNCE:
+		if (!ev_text_ok(b->announce->name, 1, EV_NAME_MAX, 0) ||
+		    b->announce->role < WIEC__ROLE__ROLE_NONE ||
+		    b->announce->role > WIEC__ROLE__ROLE_OTHER)
+			return WIEC_ERR_FIELD;
+		return 0;
+	case WIEC__BODY__CONTENT_IDEA:
+		if (!ev_text_ok(b->idea->title, 1, EV_TITLE_MAX, 0) ||
+		    !ev_text_ok(b->idea->text, 0, EV_TEXT_MAX, 1))
+			return WIEC_ERR_FIELD;
+		return 0;
+	case WIEC__BODY__CONTENT_COMMENT:
+		if (b->comment->target.len != HASH_BYTES ||
+		    !ev_text_ok(b->comment->text, 1, EV_TEXT_MAX, 1))
+			return WIEC_ERR_FIELD;
+		return 0;
+	default:
+		return WIEC_ERR_FIELD;	/* no content at all */
+	}
+}
+
+static int check_header(const Wiec__Body *b)
+{
+	if (b->network.len != HASH_BYTES || b->author.len != KEY_PK_BYTES || b->seq == 0)
+		return WIEC_ERR_FIELD;
+	if (b->seq == 1 ? b->prev.len != 0 : b->prev.len != HASH_BYTES)
+		return WIEC_ERR_FIELD;
+	return 0;
+}
+
+int ev_decode(ev_t *ev, const uint8_t *env, size_t len)
+{
+	Wiec__Envelope *e = NULL;
+	Wiec__Body *b = NULL;
+	int rc;
+
+	memset(ev, 0, sizeof *ev);
+	if (len > EV_ENV_MAX)
+		return WIEC_ERR_TOO_BIG;
+	e = wiec__envelope__unpack(NULL, len, env);
+	if (e == NULL)
+		return WIEC_ERR_DECODE;
+	if ((rc = check_msg(&e->base, env, len)) != 0)
+		goto fail;
+	rc = WIEC_ERR_FIELD;
+	if (e->sig.len != KEY_SIG_BYTES || e->body.len == 0)
+		goto fail;
+	b = wiec__body__unpack(NULL, e->body.len, e->body.data);
+	if (b == NULL) {
+		rc = WIEC_ERR_DECODE;
+		goto fail;
+	}
+	if ((rc = check_msg(&b->base, e->body.data, e->body.len)) != 0 ||
+	    (rc = check_header(b)) != 0 || (rc = check_content(b)) != 0)
+		goto fail;
+
+	ev->env = env;
+	ev->env_len = len;
+	hash_2(ev->id, env, len, NULL, 0);
+	memcpy(ev->network, b->network.data, HASH_BYTES);
+	memcpy(ev->author, b->author.data, KEY_PK_BYTES);
+	if (b->seq > 1)
+		memcpy(ev->prev, b->prev.data, HASH_BYTES);
+	ev->seq = b->seq;
+	ev->timestamp = b->timestamp;
+	ev->kind = (int)b->content_case;
+	ev->envelope = e;
+	ev->body = b;
+	return 0;
+fail:
+	if (b != NULL)
+		wiec__body__free_unpacked(b, NULL);
+	wiec__envelope__free_unpacked(e, NULL);
+	return rc;
+}
+
+int ev_verify(const ev_t *ev, const uint8_t network[static HASH_BYTES])
+{
+	if (sodium_memcmp(ev->network, network, HASH_BYTES) != 0)
+		return WIEC_ERR_NETWORK;
+	return key_verify(ev->envelope->sig.data, ev->author, EV_DOMAIN, ev->network,
+	    ev->envelope->body.data, ev->envelope->body.len);
+}
+
+int ev_check(ev_t *ev, const uint8_t *env, size_t len,
+    const uint8_t network[static HASH_BYTES])
+{
+	int rc = ev_decode(ev, env, len);
+
+	if (rc == 0 && (rc = ev_verify(ev, network)) != 0)
+		ev_free(ev);
+	return rc;
+}
+
+void ev_free(ev_t *ev)
+{
+	if (ev->body != NULL)
+		wiec__body__free_unpacked(ev->body, NULL);
+	if (ev->envelope != NULL)
+		wiec__envelope__free_unpacked(ev->envelope, NULL);
+	ev->body = NULL;
+	ev->envelope = NULL;
+}
+
+int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body *body)
+{
+	Wiec__Envelope e = WIEC__ENVELOPE__INIT;
+	uint8_t sig[KEY_SIG_BYTES], *bbuf = NULL, *out = NULL;
+	size_t blen, elen;
+	ev_t check;
+	int rc;
+
+	*env = NULL;
+	if (body->author.len != KEY_PK_BYTES || memcmp(body->author.data, kp->pk, KEY_PK_BYTES) != 0 ||
+	    body->network.len != HASH_BYTES)
+		return WIEC_ERR_FIELD;
+	blen = wiec__body__get_packed_size(body);
+	if (blen > EV_ENV_MAX)
+		return WIEC_ERR_TOO_BIG;
+	if ((bbuf = malloc(blen)) == NULL)
+		return WIEC_ERR_NOMEM;
+	wiec__body__pack(body, bbuf);
+	if ((rc = key_sign(sig, kp, EV_DOMAIN, body->network.data, bbuf, blen)) != 0)
+		goto out;
+	e.body.data = bbuf;
+	e.body.len = blen;
+	e.sig.data = sig;
+	e.sig.len = sizeof sig;
+	elen = wiec__envelope__get_packed_size(&e);
+	if ((out = malloc(elen)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	wiec__envelope__pack(&e, out);
+	/* Never hand out what a peer would refuse. */
+	if ((rc = ev_decode(&check, out, elen)) != 0) {
+		free(out);
+		goto out;
+	}
+	ev_free(&check);
+	*env = out;
+	*len = elen;
+out:
+	free(bbuf);
+	return rc;
+}
+
+const char *ev_kind_name(int kind)
+{
+	switch (kind) {
+	case EV_ANNOUNCE: return "announce";
+	case EV_IDEA: return "idea";
+	case EV_COMMENT: return "comment";
+	}
+	return "unknown";
+}
+
+typedef struct batch_part {
+	ev_t *evs;
+	int *rc;
+	const uint8_t *const *envs;
+	const size_t *lens;
+	size_t n;
+	const uint8_t *network;
+} batch_part_t;
+
+static void *check_part(void *arg)
+{
+	batch_part_t *p = arg;
+
+	for (size_t i = 0; i < p->n; i++)
+		p->rc[i] = ev_check(&p->evs[i], p->envs[i], p->lens[i], p->network);
+	return NULL;
+}
+
+#define EV_THREADS_MAX 64
+
+int ev_check_batch(ev_t *evs, int *rc, const uint8_t *const *envs, const size_t *lens,
+    size_t n, const uint8_t network[static HASH_BYTES], int threads)
+{
+	batch_part_t parts[EV_THREADS_MAX];
+	pthread_t tids[EV_THREADS_MAX];
+	size_t per, off = 0;
+	int started = 0, err = 0;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads > EV_THREADS_MAX)
+		threads = EV_THREADS_MAX;
+	if ((size_t)threads > n)
+		threads = n ? (int)n : 1;
+	per = (n + (size_t)threads - 1) / (size_t)threads;
+	for (int t = 0; t < threads; t++) {
+		size_t cnt = off + per <= n ? per : n - off;
+
+		parts[t] = (batch_part_t){ evs + off, rc + off, envs + off, lens + off, cnt, network };
+		off += cnt;
+	}
+	/* This thread takes part 0; the others run beside it. */
+	for (int t = 1; t < threads; t++) {
+		if (pthread_create(&tids[t], NULL, check_part, &parts[t]) != 0) {
+			err = WIEC_ERR_IO;
+			break;
+		}
+		started++;
+	}
+	if (err == 0)
+		check_part(&parts[0]);
+	for (int t = 1; t <= started; t++)
+		pthread_join(tids[t], NULL);
+	if (err != 0) {
+		for (int t = 1; t <= started; t++)
+			for (size_t i = 0; i < parts[t].n; i++)
+				if (parts[t].rc[i] == 0)
+					ev_free(&parts[t].evs[i]);
+	}
+	return err;
+}

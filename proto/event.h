@@ -1,0 +1,84 @@
+/* event.h: signed events, exactly as spec/events.md defines them.
+ *
+ * An envelope is checked in two stages so that the costly signature check
+ * can run on any thread: ev_decode() does every structural rule (sizes,
+ * canonical encoding, unknown fields, field values) and ev_verify() the
+ * network and the signature. Neither touches the store; chain rules
+ * (seq, prev, equivocation) are the store's (store/store.h). */
+#ifndef WIEC_EVENT_H
+#define WIEC_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "proto/wiec.pb-c.h"
+
+#define EV_DOMAIN "wiec-event-v1"
+#define EV_ENV_MAX 65536	/* bytes of a whole envelope */
+#define EV_NAME_MAX 128		/* bytes of an announce name */
+#define EV_TITLE_MAX 256	/* bytes of an idea title */
+#define EV_TEXT_MAX 16384	/* bytes of an idea or comment text */
+
+typedef enum ev_kind {
+	EV_ANNOUNCE = WIEC__BODY__CONTENT_ANNOUNCE,
+	EV_IDEA = WIEC__BODY__CONTENT_IDEA,
+	EV_COMMENT = WIEC__BODY__CONTENT_COMMENT,
+} ev_kind_t;
+
+/* A decoded event. env is borrowed from the caller and must outlive the
+ * ev_t; everything else is owned and released by ev_free(). */
+typedef struct ev {
+	const uint8_t *env;
+	size_t env_len;
+	uint8_t id[HASH_BYTES];		/* BLAKE2b-256 of env */
+	uint8_t network[HASH_BYTES];
+	uint8_t author[KEY_PK_BYTES];
+	uint8_t prev[HASH_BYTES];	/* all zero when seq == 1 */
+	uint64_t seq;
+	uint64_t timestamp;
+	int kind;			/* ev_kind_t */
+	Wiec__Envelope *envelope;	/* owned */
+	Wiec__Body *body;		/* owned; kind-specific fields */
+} ev_t;
+
+/* Decodes env[0..len) and applies every structural rule of spec/events.md.
+ * On success fills ev (free with ev_free). On failure returns a negative
+ * wiec_err_t naming the rule broken and leaves nothing to free. */
+int ev_decode(ev_t *ev, const uint8_t *env, size_t len);
+
+/* Checks that ev belongs to network and that its signature verifies over
+ * the received body bytes. Thread-safe. Returns 0, WIEC_ERR_NETWORK or
+ * WIEC_ERR_SIG. */
+int ev_verify(const ev_t *ev, const uint8_t network[static HASH_BYTES]);
+
+/* ev_decode then ev_verify; on failure ev needs no ev_free. */
+int ev_check(ev_t *ev, const uint8_t *env, size_t len,
+    const uint8_t network[static HASH_BYTES]);
+
+/* ev_check on n envelopes, spread over up to `threads` threads (the
+ * signature checks dominate). rc[i] receives envs[i]'s result; evs[i] is
+ * filled (free with ev_free) exactly when rc[i] == 0. Returns 0, or
+ * WIEC_ERR_NOMEM / WIEC_ERR_IO if threads could not run (then no evs[i]
+ * needs freeing). */
+int ev_check_batch(ev_t *evs, int *rc, const uint8_t *const *envs, const size_t *lens,
+    size_t n, const uint8_t network[static HASH_BYTES], int threads);
+
+/* Releases what ev_decode allocated; safe on a zeroed or freed ev. */
+void ev_free(ev_t *ev);
+
+/* Encodes body (whose network, author, seq, prev and timestamp the caller
+ * has set), signs it with kp and encodes the envelope. body->author must be
+ * kp->pk. On success *env is a malloc'd buffer the caller frees. The result
+ * passes ev_decode; WIEC_ERR_TOO_BIG or WIEC_ERR_FIELD if it would not. */
+int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body *body);
+
+/* "announce", "idea", "comment", or "unknown". */
+const char *ev_kind_name(int kind);
+
+/* Text rule shared by every string field: valid UTF-8 of min..max bytes,
+ * no NUL, no control characters except (when multiline) '\n' and '\t'. */
+int ev_text_ok(const char *s, size_t min, size_t max, int multiline);
+
+#endif

@@ -1,0 +1,114 @@
+/* store.h: a node's append-only event log in one LMDB environment.
+ *
+ * Layout (spec/events.md, "Store"): named databases
+ *   events   id(32)                  -> lseq(8, BE) || envelope
+ *   log      lseq(8, BE)             -> id(32)          arrival order
+ *   chains   author(32) || seq(8,BE) -> id(32)
+ *   heads    author(32)              -> seq(8,BE) || id(32) [|| id2(32) if forked]
+ *   pending  author || seq || id     -> envelope        waiting for prev
+ *   meta     "genesis", "network", "lseq", "version"
+ *
+ * One write transaction at a time (LMDB's own lock, across processes);
+ * readers never block it. Nothing is reported as stored before its
+ * transaction commits. A store_t is not shared between threads. */
+#ifndef WIEC_STORE_H
+#define WIEC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/event.h"
+
+#define STORE_MAP_DEFAULT ((size_t)1 << 30)	/* 1 GiB */
+#define STORE_MAP_MIN ((size_t)1 << 20)
+#define STORE_PENDING_MAX 16384			/* events waiting for prev, in all */
+#define STORE_PENDING_WINDOW 4096		/* how far past a head one may wait */
+
+/* Per-event outcome of store_ingest: one of these, or a negative wiec_err_t
+ * (the event was refused; WIEC_ERR_PENDING_FULL is worth retrying later). */
+enum {
+	STORE_ADDED = 1,	/* appended to its author's chain */
+	STORE_DUP = 2,		/* already held; nothing changed */
+	STORE_PENDING = 3,	/* predecessor missing; kept until it arrives */
+	STORE_FORK = 4,		/* an equivocation: kept as proof, author frozen */
+};
+
+typedef struct store store_t;
+
+/* Opens (create: creates) the store in directory path with the given map
+ * size (0: STORE_MAP_DEFAULT). Returns 0 or WIEC_ERR_NOSTORE (missing),
+ * WIEC_ERR_STORE / WIEC_ERR_CORRUPT. Caller owns *out; store_close it. */
+int store_open(store_t **out, const char *path, size_t map_size, int create);
+void store_close(store_t **s);
+
+/* Records the genesis (already validated by the caller) and its network id.
+ * Only once: WIEC_ERR_EXISTS if a genesis is already set. */
+int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
+    const uint8_t network[static HASH_BYTES]);
+
+/* The network id; WIEC_ERR_NOSTORE if no genesis is set. */
+int store_network(store_t *s, uint8_t network[static HASH_BYTES]);
+
+/* Copy of the genesis bytes; caller frees *buf. */
+int store_genesis(store_t *s, uint8_t **buf, size_t *len);
+
+/* Applies the chain rules to n events that passed ev_check for this store's
+ * network, in one write transaction, and commits. Arrival order within the
+ * batch does not matter. res[i] receives the outcome of evs[i]. *added (may
+ * be NULL) receives the number of events appended, including pending ones
+ * the batch released. Returns 0 once committed, or WIEC_ERR_MAP_FULL /
+ * WIEC_ERR_STORE / WIEC_ERR_NOMEM with nothing written. */
+int store_ingest(store_t *s, ev_t *evs, size_t n, int *res, size_t *added);
+
+/* Posts a new event by kp: in one write transaction fills body's network,
+ * author, seq and prev from the current head, signs (ev_build), appends and
+ * commits, so concurrent posters never fork their own chain. id receives the
+ * new event's id; env (may be NULL) a malloc'd copy of the envelope. */
+int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body,
+    uint8_t id[static HASH_BYTES], uint8_t **env, size_t *env_len);
+
+/* Copy of the envelope with this id; caller frees *env. WIEC_ERR_NOTFOUND. */
+int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len);
+
+typedef struct store_head {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t seq;
+	uint8_t id[HASH_BYTES];
+	int forked;
+	uint8_t id2[HASH_BYTES];	/* the other event at seq when forked */
+} store_head_t;
+
+/* The head of one author; WIEC_ERR_NOTFOUND if none. */
+int store_head(store_t *s, const uint8_t author[static KEY_PK_BYTES], store_head_t *h);
+
+/* Callbacks get pointers valid only during the call. A non-zero return
+ * stops the scan and is returned by the scan function. */
+typedef int (*store_ev_fn)(void *ctx, uint64_t lseq, const uint8_t *env, size_t len);
+typedef int (*store_head_fn)(void *ctx, const store_head_t *h);
+
+/* Events in local arrival order, from local sequence number from (1 is first). */
+int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx);
+
+/* One author's events from seq from in chain order; at a fork both events. */
+int store_scan_author(store_t *s, const uint8_t author[static KEY_PK_BYTES],
+    uint64_t from, store_ev_fn fn, void *ctx);
+
+/* Every head, ordered by author key. */
+int store_scan_heads(store_t *s, store_head_fn fn, void *ctx);
+
+typedef struct store_stats {
+	uint64_t events, authors, pending, forks;
+	uint64_t map_size, map_used;
+	uint8_t digest[HASH_BYTES];	/* depends only on the set of events held */
+} store_stats_t;
+
+int store_stats(store_t *s, store_stats_t *st);
+
+/* Re-checks everything: every envelope decodes and verifies, every chain
+ * links from seq 1 to its head, forks are well-formed, and the indexes
+ * agree. On the first fault returns a negative wiec_err_t and fills bad_id
+ * with the offending event's id (all zero if none applies) and why with a
+ * short reason. */
+int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_t whylen);
+
+#endif
