@@ -51,6 +51,10 @@ int export_main(int argc, char **argv)
 		return rc;
 	/* Write beside the target and rename: a reader never sees half a file. */
 	if (out != NULL) {
+		if (access(out, F_OK) == 0) {
+			store_close(&s);
+			return cli_fail(EXIT_FAIL, cmd, "%s exists; refusing to overwrite", out);
+		}
 		if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp) {
 			store_close(&s);
 			return cli_fail(EXIT_USAGE, cmd, "path too long");
@@ -71,14 +75,14 @@ int export_main(int argc, char **argv)
 	if (out != NULL) {
 		if (fclose(f) != 0)
 			rc = rc ? rc : WIEC_ERR_IO;
-		if (rc == 0 && rename(tmp, out) != 0)
-			rc = WIEC_ERR_IO;
-		if (rc != 0)
-			unlink(tmp);
+		/* link, not rename: never replace a file that appeared meanwhile. */
+		if (rc == 0 && link(tmp, out) != 0)
+			rc = errno == EEXIST ? WIEC_ERR_EXISTS : WIEC_ERR_IO;
+		unlink(tmp);
 	}
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", rc == WIEC_ERR_IO ? strerror(errno) :
-		    wiec_strerror(rc));
+		    rc == WIEC_ERR_EXISTS ? "output exists; refusing to overwrite" : wiec_strerror(rc));
 	return EXIT_OK;
 }
 
@@ -92,6 +96,7 @@ typedef struct import_state {
 	size_t n;
 	uint64_t offsets[IMPORT_BATCH];
 	uint64_t added, dup, pending, forks, refused, committed;
+	size_t batch;		/* records per write transaction */
 	int progress;
 } import_state_t;
 
@@ -186,7 +191,7 @@ static int import_file(const char *cmd, import_state_t *st, FILE *f, const char 
 		}
 		st->offsets[i] = off;
 		off += 4 + st->lens[i];
-		if (++st->n == IMPORT_BATCH && (rc = flush_batch(cmd, st)) != 0)
+		if (++st->n == st->batch && (rc = flush_batch(cmd, st)) != 0)
 			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	}
 	if ((rc = flush_batch(cmd, st)) != 0)
@@ -197,8 +202,13 @@ static int import_file(const char *cmd, import_state_t *st, FILE *f, const char 
 int import_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_DIR_OPT, { "progress", no_argument, NULL, 'p' }, { 0, 0, 0, 0 },
+		CLI_DIR_OPT,
+		{ "progress", no_argument, NULL, 'p' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ 0, 0, 0, 0 },
 	};
+	long batch = IMPORT_BATCH;
+	char *end;
 	const char *cmd = "import", *dflag = NULL;
 	import_state_t *st;
 	cfg_t cfg;
@@ -210,15 +220,21 @@ int import_main(int argc, char **argv)
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'p': progress = 1; break;
+		case 'b':
+			batch = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > IMPORT_BATCH)
+				return cli_fail(EXIT_USAGE, cmd, "--batch must be 1 to %d", IMPORT_BATCH);
+			break;
 		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
 		default: return cli_badopt(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_fail(EXIT_USAGE, cmd, "usage: wiec import [-d DIR] [--progress] FILE");
+		return cli_fail(EXIT_USAGE, cmd, "usage: wiec import [-d DIR] [--progress] [--batch N] FILE");
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
 	st->progress = progress;
+	st->batch = (size_t)batch;
 	for (size_t i = 0; i < IMPORT_BATCH; i++)
 		if ((st->bufs[i] = malloc(FRAME_MAX)) == NULL) {
 			rc = cli_fail(EXIT_FAIL, cmd, "out of memory");

@@ -43,8 +43,9 @@ static const cli_cmd_t cmds[] = {
 	{ "export", export_main, "write every event, framed, to a file or stdout",
 	  "wiec export [-d DIR] [-o FILE]" },
 	{ "import", import_main, "ingest a file written by export",
-	  "wiec import [-d DIR] [--progress] FILE\n"
-	  "  Commits in batches; --progress prints 'committed N' after each." },
+	  "wiec import [-d DIR] [--progress] [--batch N] FILE\n"
+	  "  Commits N records per transaction (default and most 1024);\n"
+	  "  --progress prints 'committed N' once each batch is durable." },
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 

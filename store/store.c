@@ -521,8 +521,9 @@ static int drain(wtx_t *w, const uint8_t *author)
 		size_t len = 0;
 		ev_t ev;
 
+		/* No head: nothing can link yet (seq 1 never waits). */
 		if ((rc = get_head(w->s, w->txn, author, &h)) != 0)
-			return rc;
+			return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
 		if (h.forked)
 			return 0;
 		chain_key(key, author, h.seq + 1);

@@ -1,0 +1,53 @@
+# A damaged store is named, never crashes, never passes verify; a full
+# store says so and keeps what it had.
+. tests/cli/lib.sh
+D=$T/node
+$W init -d "$D" --name "City" --role city >/dev/null
+$W idea add -d "$D" --title "Needle idea 1234567890" >/dev/null
+ID=$($W idea add -d "$D" --title "Second needle" --body "A body to find in the file")
+$W idea add -d "$D" --title "third" >/dev/null
+
+# Flip one byte inside a stored envelope.
+cp -a "$D" "$T/flip"
+python3 - "$T/flip/store/data.mdb" <<'PY'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
+# LMDB is copy-on-write: stale copies of a page may sit in free pages too.
+needle = b'A body to find in the file'
+i = d.find(needle)
+assert i > 0
+while i >= 0:
+    d[i + 3] ^= 0x01
+    i = d.find(needle, i + 1)
+open(p, 'wb').write(bytes(d))
+PY
+status 5 "verify finds a flipped byte" $W verify -d "$T/flip"
+oneline "verify failure is one line"
+check "verify names the damaged event" grep -q "event $ID" "$T/err"
+status 0 "other commands still run on a damaged store" $W status -d "$T/flip" --json
+
+# A truncated or garbage data file.
+cp -a "$D" "$T/trunc"
+head -c 4096 "$D/store/data.mdb" >"$T/trunc/store/data.mdb"
+status 3 "truncated store is refused" $W status -d "$T/trunc"
+oneline "truncated store: one line"
+cp -a "$D" "$T/junk"
+head -c 65536 /dev/urandom >"$T/junk/store/data.mdb"
+status 3 "garbage store is refused" $W log -d "$T/junk"
+oneline "garbage store: one line"
+
+# A store that fills up: a clear error, nothing half-written.
+$W init -d "$T/small" --map-size 1M >/dev/null
+BIG=$(head -c 12000 /dev/zero | tr '\0' 'x')
+n=0
+while [ $n -lt 200 ]; do
+	$W idea add -d "$T/small" --title "big $n" --body "$BIG" >/dev/null 2>"$T/err" || break
+	n=$((n + 1))
+done
+check "the store fills before 200 posts ($n fit)" test $n -lt 200
+check "full store: 'store full' error" grep -q "store full: raise map_size" "$T/err"
+status 1 "full store: exit 1" $W idea add -d "$T/small" --title "more" --body "$BIG"
+status 0 "full store still verifies" $W verify -d "$T/small"
+check "full store holds exactly the acknowledged posts" grep -q "^ok: $n events" "$T/out"
+sed -i 's/^map_size = .*/map_size = 64M/' "$T/small/config"
+status 0 "raising map_size lets posting continue" $W idea add -d "$T/small" --title "more" --body "$BIG"
