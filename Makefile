@@ -42,7 +42,7 @@ help:
 	@echo "make fuzz     libFuzzer targets (clang), 60 s each"
 
 DEBS := build-essential pkg-config libsodium-dev liblmdb-dev libzmq3-dev \
-        libprotobuf-c-dev protobuf-c-compiler
+        libprotobuf-c-dev protobuf-c-compiler python3
 deps:
 	@sh .ci/deps.sh $(DEBS)
 
@@ -112,7 +112,7 @@ fuzz: $(B)/libwiec.a
 
 demo: deps
 	@$(MAKE) --no-print-directory wiec
-	@WIEC=$(WIEC) sh tests/demo.sh
+	@WIEC=$(WIEC) sh cli/demo.sh
 
 clean:
 	rm -rf build build-asan wiec

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Network id of the genesis the seeds in corpus/envelope were built on. */
 static const char network_hex[] =
-    "NETWORK_HEX_PLACEHOLDER";
+    "9e49a5f1ebd42a16c8b9bec9b0183a1783c0c669f27788fbb42ce7291efedd15";
 
 static void init_once(uint8_t network[static HASH_BYTES])
 {

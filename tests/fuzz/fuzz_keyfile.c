@@ -27,14 +27,12 @@ static void init_once(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t sk[KEY_SK_BYTES], x[KEY_X_BYTES], pk[KEY_PK_BYTES], sk2[KEY_SK_BYTES];
-	char back[KEY_TEXT_BYTES];
+	char back[KEY_TEXT_BYTES], *text;
 	int rc;
 
 	init_once();
 	/* An exactly sized copy, so ASan sees any read past len. */
-	char *text = malloc(size ? size : 1);
-
-	if (text == NULL)
+	if ((text = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(text, data, size);
 	rc = key_parse(text, size, "ed25519-sk", sk, sizeof sk);

@@ -1,0 +1,1638 @@
+/* recon.c: range-based set reconciliation (spec/recon.md).
+ *
+ * The set is a treap over node indices, each node carrying the count and the
+ * 256-bit sum of the item hashes of its subtree, so a range's count and sum
+ * are two prefix walks. Sessions never keep node indices across calls: they
+ * remember key bounds only, which is why the set may change between steps. */
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "node/recon.h"
+
+/* Splitting rule (spec/recon.md, "Algorithm"); both sides must agree on
+ * these for the test vectors, not for correctness. */
+#define RECON_LEAF 40		/* target items per range after the last split */
+#define RECON_BMAX 20		/* most children of one split */
+#define RECON_LIST_MAX 64	/* initiator lists (responder bounces) at or below */
+#define RECON_ITEMS_MAX 2	/* responder sends its items at or below */
+/* Wire limits. */
+#define RECON_WIRE_LIST_MAX 256	/* short ids in one LIST */
+#define RECON_SID_BYTES 8
+#define RECON_MAX_QUEUE (1u << 22)	/* pending ranges of an initiator */
+#define RECON_RESERVE 40	/* room kept for a closing SKIP record */
+
+enum { M_SKIP = 0, M_FP = 1, M_LIST = 2, M_DIFF = 3, M_ITEMS = 4 };
+enum { H_FIRST = 0x01, H_NEXT = 0x02, H_REPLY = 0x03 };
+
+/* ------------------------------------------------------------------ */
+/* 256-bit sums, little-endian limbs */
+
+static void u256_add(uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t c = 0;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t s = a[i] + c;
+		c = s < c;
+		a[i] = s + b[i];
+		c += a[i] < s;
+	}
+}
+
+static void u256_sub(uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t br = 0;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t d = a[i] - b[i];
+		uint64_t nb = a[i] < b[i];
+		uint64_t e = d - br;
+		nb |= d < br;
+		a[i] = e;
+		br = nb;
+	}
+}
+
+static void le64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t le64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
+{
+	uint8_t buf[40], h[32];
+
+	for (int i = 0; i < 4; i++)
+		le64_put(buf + 8 * i, sum[i]);
+	le64_put(buf + 32, cnt);
+	crypto_generichash(h, sizeof h, buf, sizeof buf, NULL, 0);
+	memcpy(fp, h, RECON_FP_BYTES);
+}
+
+static void item_hash(const recon_item_t *it, uint8_t h[32])
+{
+	uint8_t buf[32 + 8 + 32];
+
+	memcpy(buf, it->key, 32);
+	for (int i = 0; i < 8; i++)
+		buf[32 + i] = (uint8_t)(it->seq >> (56 - 8 * i));
+	memcpy(buf + 40, it->val, 32);
+	crypto_generichash(h, 32, buf, sizeof buf, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* the set */
+
+typedef struct rnode {
+	uint8_t key[32];
+	uint64_t seq;
+	uint64_t h[4];		/* item hash as a little-endian integer */
+	uint64_t sum[4];	/* of h over the subtree */
+	uint32_t cnt, prio, l, r;
+} rnode_t;
+
+struct recon_set {
+	rnode_t *n;		/* n[0] is nil: cnt 0, sum 0 */
+	uint32_t cap, used, free_head, root;
+	uint64_t rng;		/* treap priorities; seeded at random so
+				 * nobody can grind keys into a deep tree */
+};
+
+static uint32_t set_rand(recon_set_t *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return (uint32_t)((s->rng * 2685821657736338717ULL) >> 32);
+}
+
+static void t_upd(recon_set_t *s, uint32_t t)
+{
+	rnode_t *x = &s->n[t];
+	const rnode_t *l = &s->n[x->l], *r = &s->n[x->r];
+
+	x->cnt = 1 + l->cnt + r->cnt;
+	memcpy(x->sum, x->h, sizeof x->sum);
+	u256_add(x->sum, l->sum);
+	u256_add(x->sum, r->sum);
+}
+
+/* Splits t into keys < key (*a) and keys >= key (*b). */
+static void t_split(recon_set_t *s, uint32_t t, const uint8_t *key, uint32_t *a, uint32_t *b)
+{
+	if (t == 0) {
+		*a = *b = 0;
+		return;
+	}
+	if (memcmp(s->n[t].key, key, 32) < 0) {
+		t_split(s, s->n[t].r, key, &s->n[t].r, b);
+		*a = t;
+	} else {
+		t_split(s, s->n[t].l, key, a, &s->n[t].l);
+		*b = t;
+	}
+	t_upd(s, t);
+}
+
+static uint32_t t_merge(recon_set_t *s, uint32_t a, uint32_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	if (s->n[a].prio > s->n[b].prio) {
+		s->n[a].r = t_merge(s, s->n[a].r, b);
+		t_upd(s, a);
+		return a;
+	}
+	s->n[b].l = t_merge(s, a, s->n[b].l);
+	t_upd(s, b);
+	return b;
+}
+
+static uint32_t t_insert(recon_set_t *s, uint32_t t, uint32_t x)
+{
+	if (t == 0)
+		return x;
+	if (s->n[x].prio > s->n[t].prio) {
+		t_split(s, t, s->n[x].key, &s->n[x].l, &s->n[x].r);
+		t_upd(s, x);
+		return x;
+	}
+	if (memcmp(s->n[x].key, s->n[t].key, 32) < 0)
+		s->n[t].l = t_insert(s, s->n[t].l, x);
+	else
+		s->n[t].r = t_insert(s, s->n[t].r, x);
+	t_upd(s, t);
+	return t;
+}
+
+static uint32_t t_erase(recon_set_t *s, uint32_t t, const uint8_t *key, uint32_t *gone)
+{
+	int c;
+
+	if (t == 0)
+		return 0;
+	c = memcmp(key, s->n[t].key, 32);
+	if (c == 0) {
+		*gone = t;
+		return t_merge(s, s->n[t].l, s->n[t].r);
+	}
+	if (c < 0)
+		s->n[t].l = t_erase(s, s->n[t].l, key, gone);
+	else
+		s->n[t].r = t_erase(s, s->n[t].r, key, gone);
+	t_upd(s, t);
+	return t;
+}
+
+/* Recomputes the sums on the path to key after its node changed. */
+static void t_refresh(recon_set_t *s, uint32_t t, const uint8_t *key)
+{
+	int c = memcmp(key, s->n[t].key, 32);
+
+	if (c < 0)
+		t_refresh(s, s->n[t].l, key);
+	else if (c > 0)
+		t_refresh(s, s->n[t].r, key);
+	t_upd(s, t);
+}
+
+static uint32_t t_find(const recon_set_t *s, const uint8_t *key)
+{
+	uint32_t t = s->root;
+
+	while (t) {
+		int c = memcmp(key, s->n[t].key, 32);
+		if (c == 0)
+			return t;
+		t = c < 0 ? s->n[t].l : s->n[t].r;
+	}
+	return 0;
+}
+
+recon_set_t *recon_set_new(void)
+{
+	recon_set_t *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->cap = 1024;
+	s->n = calloc(s->cap, sizeof *s->n);
+	if (s->n == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->used = 1;
+	randombytes_buf(&s->rng, sizeof s->rng);
+	s->rng |= 1;
+	return s;
+}
+
+void recon_set_destroy(recon_set_t **p)
+{
+	if (p == NULL || *p == NULL)
+		return;
+	free((*p)->n);
+	free(*p);
+	*p = NULL;
+}
+
+size_t recon_set_size(const recon_set_t *s)
+{
+	return s ? s->n[s->root].cnt : 0;
+}
+
+static void h_to_limbs(const uint8_t h[32], uint64_t l[4])
+{
+	for (int i = 0; i < 4; i++)
+		l[i] = le64_get(h + 8 * i);
+}
+
+static void limbs_to_h(const uint64_t l[4], uint8_t h[32])
+{
+	for (int i = 0; i < 4; i++)
+		le64_put(h + 8 * i, l[i]);
+}
+
+int recon_set_put(recon_set_t *s, const recon_item_t *it)
+{
+	uint8_t h[32];
+	uint32_t x;
+
+	if (s == NULL || it == NULL)
+		return WIEC_ERR_ARG;
+	item_hash(it, h);
+	x = t_find(s, it->key);
+	if (x) {
+		s->n[x].seq = it->seq;
+		h_to_limbs(h, s->n[x].h);
+		t_refresh(s, s->root, it->key);
+		return 0;
+	}
+	if (s->free_head) {
+		x = s->free_head;
+		s->free_head = s->n[x].l;
+	} else {
+		if (s->used == s->cap) {
+			rnode_t *nn;
+			uint32_t nc;
+
+			if (s->cap >= UINT32_MAX / 2)
+				return WIEC_ERR_TOO_BIG;
+			nc = s->cap * 2;
+			nn = realloc(s->n, (size_t)nc * sizeof *nn);
+			if (nn == NULL)
+				return WIEC_ERR_NOMEM;
+			s->n = nn;
+			s->cap = nc;
+		}
+		x = s->used++;
+	}
+	memset(&s->n[x], 0, sizeof s->n[x]);
+	memcpy(s->n[x].key, it->key, 32);
+	s->n[x].seq = it->seq;
+	h_to_limbs(h, s->n[x].h);
+	s->n[x].prio = set_rand(s);
+	t_upd(s, x);
+	s->root = t_insert(s, s->root, x);
+	return 0;
+}
+
+int recon_set_del(recon_set_t *s, const uint8_t key[static RECON_KEY_BYTES])
+{
+	uint32_t gone = 0;
+
+	if (s == NULL || key == NULL)
+		return WIEC_ERR_ARG;
+	s->root = t_erase(s, s->root, key, &gone);
+	if (gone == 0)
+		return WIEC_ERR_NOTFOUND;
+	memset(&s->n[gone], 0, sizeof s->n[gone]);
+	s->n[gone].l = s->free_head;
+	s->free_head = gone;
+	return 0;
+}
+
+/* A range bound: a key, or +infinity. */
+typedef struct bound {
+	uint8_t k[32];
+	uint8_t inf;
+} bound_t;
+
+static int key_lt(const uint8_t *key, const bound_t *b)
+{
+	return b->inf || memcmp(key, b->k, 32) < 0;
+}
+
+static int bound_cmp(const bound_t *a, const bound_t *b)
+{
+	if (a->inf || b->inf)
+		return (int)a->inf - (int)b->inf;
+	return memcmp(a->k, b->k, 32);
+}
+
+/* Count and sum of the items with key < b. */
+static void t_prefix(const recon_set_t *s, const bound_t *b, uint64_t sum[4], uint64_t *cnt)
+{
+	uint32_t t = s->root;
+
+	if (b->inf) {
+		memcpy(sum, s->n[t].sum, 32);
+		*cnt = s->n[t].cnt;
+		return;
+	}
+	memset(sum, 0, 32);
+	*cnt = 0;
+	while (t) {
+		const rnode_t *x = &s->n[t];
+		if (memcmp(x->key, b->k, 32) < 0) {
+			u256_add(sum, s->n[x->l].sum);
+			u256_add(sum, x->h);
+			*cnt += s->n[x->l].cnt + 1;
+			t = x->r;
+		} else {
+			t = x->l;
+		}
+	}
+}
+
+/* The node of rank r (r < size); adds the sum of lower ranks to sum. */
+static uint32_t t_select(const recon_set_t *s, uint64_t r, uint64_t sum[4])
+{
+	uint32_t t = s->root;
+
+	while (t) {
+		const rnode_t *x = &s->n[t];
+		uint64_t lc = s->n[x->l].cnt;
+		if (r < lc) {
+			t = x->l;
+			continue;
+		}
+		if (sum)
+			u256_add(sum, s->n[x->l].sum);
+		if (r == lc)
+			return t;
+		if (sum)
+			u256_add(sum, x->h);
+		r -= lc + 1;
+		t = x->r;
+	}
+	return 0;
+}
+
+/* Calls fn on every node with lo <= key < hi in key order until fn returns
+ * nonzero; returns that value. Recursion depth is the treap depth. */
+typedef int (*visit_fn)(void *ctx, const rnode_t *x);
+
+static int t_visit(const recon_set_t *s, uint32_t t, const bound_t *lo, const bound_t *hi,
+    visit_fn fn, void *ctx)
+{
+	int ge, lt, rc;
+
+	if (t == 0)
+		return 0;
+	ge = memcmp(s->n[t].key, lo->k, 32) >= 0;
+	lt = key_lt(s->n[t].key, hi);
+	if (ge && (rc = t_visit(s, s->n[t].l, lo, hi, fn, ctx)) != 0)
+		return rc;
+	if (ge && lt && (rc = fn(ctx, &s->n[t])) != 0)
+		return rc;
+	if (lt)
+		return t_visit(s, s->n[t].r, lo, hi, fn, ctx);
+	return 0;
+}
+
+int recon_set_fingerprint(const recon_set_t *s, const uint8_t *lo,
+    const uint8_t *hi, uint8_t fp[static RECON_FP_BYTES], size_t *count)
+{
+	bound_t bl, bh;
+	uint64_t sl[4], sh[4], cl, ch;
+
+	if (s == NULL || fp == NULL)
+		return WIEC_ERR_ARG;
+	memset(&bl, 0, sizeof bl);
+	memset(&bh, 0, sizeof bh);
+	if (lo)
+		memcpy(bl.k, lo, 32);
+	if (hi)
+		memcpy(bh.k, hi, 32);
+	else
+		bh.inf = 1;
+	t_prefix(s, &bl, sl, &cl);
+	t_prefix(s, &bh, sh, &ch);
+	if (bound_cmp(&bh, &bl) <= 0) {
+		memset(sh, 0, sizeof sh);
+		ch = 0;
+	} else {
+		u256_sub(sh, sl);
+		ch -= cl;
+	}
+	fp_of(sh, ch, fp);
+	if (count)
+		*count = (size_t)ch;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* growable arrays, message writer and reader */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elt)
+{
+	size_t nc;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	nc = *cap ? *cap : 16;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2 / elt)
+			return WIEC_ERR_NOMEM;
+		nc *= 2;
+	}
+	q = realloc(*p, nc * elt);
+	if (q == NULL)
+		return WIEC_ERR_NOMEM;
+	*p = q;
+	*cap = nc;
+	return 0;
+}
+
+typedef struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int oom;
+} wbuf_t;
+
+static void wb_put(wbuf_t *w, const void *src, size_t n)
+{
+	if (w->oom || grow((void **)&w->p, &w->cap, w->len + n, 1) != 0) {
+		w->oom = 1;
+		return;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+static void wb_byte(wbuf_t *w, uint8_t b)
+{
+	wb_put(w, &b, 1);
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static void wb_varint(wbuf_t *w, uint64_t v)
+{
+	uint8_t b[10];
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		b[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[n++] = (uint8_t)v;
+	wb_put(w, b, n);
+}
+
+typedef struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+} rbuf_t;
+
+/* Unsigned LEB128, at most 10 bytes, no overlong forms. */
+static int rb_varint(rbuf_t *r, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (int i = 0; i < 10; i++) {
+		uint8_t b;
+		if (r->off >= r->len)
+			return -1;
+		b = r->p[r->off++];
+		if (i == 9 && b > 1)
+			return -1;
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			if (i > 0 && b == 0)
+				return -1;
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const uint8_t *rb_take(rbuf_t *r, size_t n)
+{
+	const uint8_t *q;
+
+	if (r->len - r->off < n)
+		return NULL;
+	q = r->p + r->off;
+	r->off += n;
+	return q;
+}
+
+/* Bound encoding: varint 0 for infinity; else 1 + shared*33 + n followed by
+ * n bytes, where the bound is prev[0..shared) || bytes || zeros. */
+static void wb_bound(wbuf_t *w, const bound_t *prev, const bound_t *b)
+{
+	size_t len = 32, sh = 0;
+
+	if (b->inf) {
+		wb_byte(w, 0);
+		return;
+	}
+	while (len > 0 && b->k[len - 1] == 0)
+		len--;
+	while (sh < len && prev->k[sh] == b->k[sh])
+		sh++;
+	wb_varint(w, 1 + sh * 33 + (len - sh));
+	wb_put(w, b->k + sh, len - sh);
+}
+
+static int rb_bound(rbuf_t *r, const bound_t *prev, bound_t *b)
+{
+	uint64_t v, sh, n;
+	const uint8_t *q;
+
+	if (rb_varint(r, &v) != 0)
+		return -1;
+	memset(b, 0, sizeof *b);
+	if (v == 0) {
+		b->inf = 1;
+		return 0;
+	}
+	v--;
+	sh = v / 33;
+	n = v % 33;
+	if (sh + n > 32 || (q = rb_take(r, (size_t)n)) == NULL)
+		return -1;
+	memcpy(b->k, prev->k, (size_t)sh);
+	memcpy(b->k + sh, q, (size_t)n);
+	return 0;
+}
+
+/* The shortest bound b with lo < b <= hi (lo < hi): a prefix of hi. */
+static void bound_between(const uint8_t *lo, const uint8_t *hi, bound_t *b)
+{
+	size_t l = 0;
+
+	while (l < 32 && lo[l] == hi[l])
+		l++;
+	memset(b, 0, sizeof *b);
+	memcpy(b->k, hi, l < 32 ? l + 1 : 32);
+}
+
+/* ------------------------------------------------------------------ */
+/* sessions */
+
+typedef struct action {
+	bound_t lo, hi;
+	int kind;		/* ACT_* */
+} action_t;
+
+enum { ACT_FP, ACT_MISMATCH };
+
+typedef struct sent {
+	bound_t lo, hi;
+	int mode;		/* M_FP or M_LIST */
+	size_t loff, ln;	/* listed items of a LIST */
+} sent_t;
+
+typedef struct listed {
+	uint8_t key[32];
+	uint64_t seq;
+	uint8_t sid[RECON_SID_BYTES];
+} listed_t;
+
+typedef struct dent {
+	recon_diff_t d;
+	size_t order;
+} dent_t;
+
+struct recon {
+	const recon_set_t *set;
+	int initiator, started, done, err;
+	size_t cap;
+	unsigned rounds;
+	uint8_t nonce[RECON_NONCE_BYTES];
+	/* initiator */
+	action_t *q;		/* pending ranges, sorted, disjoint */
+	size_t qn, qcap;
+	sent_t *sent;		/* records of the last message */
+	size_t sn, scap;
+	listed_t *lst;		/* items listed in the last message */
+	size_t ln, lcap;
+	dent_t *diff;
+	size_t dn, dcap;
+	recon_diff_t *out;	/* recon_diffs result */
+	size_t on;
+	/* one-entry memo of the prefix at the last bound asked for, since
+	 * ranges come in order and each lower bound was the last upper */
+	bound_t mb;
+	uint64_t msum[4], mcnt;
+	int mvalid;
+};
+
+static void sid_of(const recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
+{
+	uint8_t h[32], o[32];
+
+	limbs_to_h(hl, h);
+	crypto_generichash(o, sizeof o, h, sizeof h, r->nonce, sizeof r->nonce);
+	memcpy(sid, o, RECON_SID_BYTES);
+}
+
+static void prefix_at(recon_t *r, const bound_t *b, uint64_t sum[4], uint64_t *cnt)
+{
+	if (r->mvalid && bound_cmp(&r->mb, b) == 0) {
+		memcpy(sum, r->msum, 32);
+		*cnt = r->mcnt;
+		return;
+	}
+	t_prefix(r->set, b, sum, cnt);
+	r->mb = *b;
+	memcpy(r->msum, sum, 32);
+	r->mcnt = *cnt;
+	r->mvalid = 1;
+}
+
+/* Count, sum and rank of the first item of [lo, hi). */
+static void range_stats(recon_t *r, const bound_t *lo, const bound_t *hi,
+    uint64_t sum[4], uint64_t *cnt, uint64_t *rank0)
+{
+	uint64_t sl[4], cl;
+
+	prefix_at(r, lo, sl, &cl);
+	prefix_at(r, hi, sum, cnt);
+	u256_sub(sum, sl);
+	*cnt -= cl;
+	*rank0 = cl;
+}
+
+static void range_fp(recon_t *r, const bound_t *lo, const bound_t *hi,
+    uint8_t fp[RECON_FP_BYTES], uint64_t *cnt)
+{
+	uint64_t sum[4], r0;
+
+	range_stats(r, lo, hi, sum, cnt, &r0);
+	fp_of(sum, *cnt, fp);
+}
+
+/* Children of a split of c items: k from spec/recon.md. */
+static uint32_t split_k(uint64_t c)
+{
+	uint64_t p = (uint64_t)RECON_LEAF * RECON_BMAX;
+	unsigned j = 1;
+	uint32_t k;
+
+	while (p < c) {
+		p *= RECON_BMAX;
+		j++;
+	}
+	for (k = 2; k < RECON_BMAX; k++) {
+		uint64_t q = RECON_LEAF;
+		for (unsigned i = 0; i < j; i++)
+			q *= k;
+		if (q >= c)
+			break;
+	}
+	return k;
+}
+
+/* Writes one record header and moves *prev to hi. */
+static void put_rec(wbuf_t *w, bound_t *prev, const bound_t *hi, int mode)
+{
+	wb_bound(w, prev, hi);
+	wb_byte(w, (uint8_t)mode);
+	*prev = *hi;
+}
+
+/* Splits [lo, hi) holding c >= 2 items (first at rank r0, sum sum) into
+ * FP records; with sent != NULL also records them there. */
+static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
+    const bound_t *hi, uint64_t c, uint64_t r0, const uint64_t sum[4], int record)
+{
+	uint32_t k = split_k(c);
+	uint64_t base[4], cur[4], last_cnt = 0;
+	bound_t clo = *lo;
+	int rc;
+
+	/* base = prefix sum at lo = prefix(hi) - sum ... recomputed by select */
+	memset(base, 0, sizeof base);
+	if (r0 > 0) {
+		uint64_t tmp[4] = { 0 };
+		(void)t_select(r->set, r0, tmp);
+		memcpy(base, tmp, sizeof tmp);
+	}
+	for (uint32_t i = 1; i <= k; i++) {
+		uint64_t ri = r0 + (i * c) / k, cs = ri - r0;
+		uint64_t csum[4];
+		bound_t chi;
+		uint8_t fp[RECON_FP_BYTES];
+
+		if (i == k) {
+			chi = *hi;
+			memcpy(cur, base, sizeof cur);
+			u256_add(cur, sum);
+		} else {
+			uint32_t a, b;
+			memset(cur, 0, sizeof cur);
+			a = t_select(r->set, ri - 1, NULL);
+			b = t_select(r->set, ri, cur);
+			bound_between(r->set->n[a].key, r->set->n[b].key, &chi);
+		}
+		memcpy(csum, cur, sizeof csum);
+		{
+			uint64_t prevsum[4];
+			memcpy(prevsum, base, sizeof prevsum);
+			if (i > 1) {
+				/* base tracks the prefix at the previous child bound */
+			}
+			u256_sub(csum, prevsum);
+		}
+		fp_of(csum, cs - last_cnt, fp);
+		put_rec(w, prev, &chi, M_FP);
+		wb_put(w, fp, sizeof fp);
+		if (record) {
+			if ((rc = grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent)) != 0)
+				return rc;
+			r->sent[r->sn].lo = clo;
+			r->sent[r->sn].hi = chi;
+			r->sent[r->sn].mode = M_FP;
+			r->sent[r->sn].loff = r->sent[r->sn].ln = 0;
+			r->sn++;
+		}
+		memcpy(base, cur, sizeof base);
+		last_cnt = cs;
+		clo = chi;
+	}
+	return 0;
+}
+
+recon_t *recon_new(const recon_set_t *set, int initiator, size_t msg_cap)
+{
+	recon_t *r;
+
+	if (set == NULL)
+		return NULL;
+	if (msg_cap == 0)
+		msg_cap = RECON_DEFAULT_CAP;
+	if (msg_cap < RECON_MIN_CAP)
+		return NULL;
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->set = set;
+	r->initiator = initiator != 0;
+	r->cap = msg_cap;
+	if (r->initiator)
+		randombytes_buf(r->nonce, sizeof r->nonce);
+	return r;
+}
+
+int recon_set_nonce(recon_t *r, const uint8_t nonce[static RECON_NONCE_BYTES])
+{
+	if (r == NULL || nonce == NULL || !r->initiator || r->started)
+		return WIEC_ERR_ARG;
+	memcpy(r->nonce, nonce, RECON_NONCE_BYTES);
+	return 0;
+}
+
+void recon_destroy(recon_t **p)
+{
+	recon_t *r;
+
+	if (p == NULL || *p == NULL)
+		return;
+	r = *p;
+	free(r->q);
+	free(r->sent);
+	free(r->lst);
+	free(r->diff);
+	free(r->out);
+	free(r);
+	*p = NULL;
+}
+
+unsigned recon_rounds(const recon_t *r)
+{
+	return r ? r->rounds : 0;
+}
+
+/* ---- initiator ---- */
+
+typedef struct collect {
+	recon_t *r;
+	int rc;
+} collect_t;
+
+static int collect_listed(void *ctx, const rnode_t *x)
+{
+	collect_t *c = ctx;
+	recon_t *r = c->r;
+	listed_t *l;
+
+	if ((c->rc = grow((void **)&r->lst, &r->lcap, r->ln + 1, sizeof *r->lst)) != 0)
+		return 1;
+	l = &r->lst[r->ln++];
+	memcpy(l->key, x->key, 32);
+	l->seq = x->seq;
+	sid_of(r, x->h, l->sid);
+	return 0;
+}
+
+static int push_sent(recon_t *r, const bound_t *lo, const bound_t *hi, int mode,
+    size_t loff, size_t ln)
+{
+	int rc = grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent);
+
+	if (rc != 0)
+		return rc;
+	r->sent[r->sn].lo = *lo;
+	r->sent[r->sn].hi = *hi;
+	r->sent[r->sn].mode = mode;
+	r->sent[r->sn].loff = loff;
+	r->sent[r->sn].ln = ln;
+	r->sn++;
+	return 0;
+}
+
+/* Writes the records for one pending range. */
+static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
+{
+	uint64_t sum[4], c, r0;
+	int rc;
+
+	range_stats(r, &a->lo, &a->hi, sum, &c, &r0);
+	if (a->kind == ACT_FP && c > 0) {
+		uint8_t fp[RECON_FP_BYTES];
+		fp_of(sum, c, fp);
+		put_rec(w, prev, &a->hi, M_FP);
+		wb_put(w, fp, sizeof fp);
+		return push_sent(r, &a->lo, &a->hi, M_FP, 0, 0);
+	}
+	if (c <= RECON_LIST_MAX) {
+		collect_t cc = { r, 0 };
+		size_t off = r->ln;
+
+		t_visit(r->set, r->set->root, &a->lo, &a->hi, collect_listed, &cc);
+		if (cc.rc != 0)
+			return cc.rc;
+		put_rec(w, prev, &a->hi, M_LIST);
+		wb_varint(w, r->ln - off);
+		for (size_t i = off; i < r->ln; i++)
+			wb_put(w, r->lst[i].sid, RECON_SID_BYTES);
+		return push_sent(r, &a->lo, &a->hi, M_LIST, off, r->ln - off);
+	}
+	rc = put_split(r, w, prev, &a->lo, &a->hi, c, r0, sum, 1);
+	return rc;
+}
+
+/* Builds the next message from the queue, as much as fits; the rest stays
+ * queued. */
+static int init_build(recon_t *r, int first, uint8_t **msg, size_t *len)
+{
+	wbuf_t w = { 0 };
+	bound_t prev;
+	size_t i;
+	int rc = 0;
+
+	memset(&prev, 0, sizeof prev);
+	r->sn = 0;
+	r->ln = 0;
+	r->mvalid = 0;
+	if (r->rounds >= RECON_MAX_ROUNDS)
+		return WIEC_ERR_TOO_BIG;
+	wb_byte(&w, first ? H_FIRST : H_NEXT);
+	if (first)
+		wb_put(&w, r->nonce, sizeof r->nonce);
+	for (i = 0; i < r->qn; i++) {
+		size_t mark = w.len, sn = r->sn, ln = r->ln;
+		bound_t pmark = prev;
+
+		if (bound_cmp(&prev, &r->q[i].lo) != 0)
+			put_rec(&w, &prev, &r->q[i].lo, M_SKIP);
+		if ((rc = init_action(r, &w, &prev, &r->q[i])) != 0)
+			goto fail;
+		if (w.len > r->cap && i > 0) {
+			w.len = mark;
+			r->sn = sn;
+			r->ln = ln;
+			prev = pmark;
+			break;
+		}
+	}
+	if (w.oom) {
+		rc = WIEC_ERR_NOMEM;
+		goto fail;
+	}
+	memmove(r->q, r->q + i, (r->qn - i) * sizeof *r->q);
+	r->qn -= i;
+	r->rounds++;
+	*msg = w.p;
+	*len = w.len;
+	return 0;
+fail:
+	free(w.p);
+	return rc;
+}
+
+int recon_start(recon_t *r, uint8_t **msg, size_t *len)
+{
+	int rc;
+
+	if (r == NULL || msg == NULL || len == NULL || !r->initiator || r->started)
+		return WIEC_ERR_ARG;
+	*msg = NULL;
+	*len = 0;
+	r->started = 1;
+	if ((rc = grow((void **)&r->q, &r->qcap, 1, sizeof *r->q)) != 0)
+		goto fail;
+	memset(&r->q[0], 0, sizeof r->q[0]);
+	r->q[0].hi.inf = 1;
+	r->q[0].kind = ACT_FP;
+	r->qn = 1;
+	if ((rc = init_build(r, 1, msg, len)) != 0)
+		goto fail;
+	return 0;
+fail:
+	r->err = rc;
+	return rc;
+}
+
+static int add_diff(recon_t *r, const uint8_t *key, int local, uint64_t lseq, int remote, uint64_t rseq)
+{
+	dent_t *e;
+	int rc = grow((void **)&r->diff, &r->dcap, r->dn + 1, sizeof *r->diff);
+
+	if (rc != 0)
+		return rc;
+	e = &r->diff[r->dn];
+	memset(e, 0, sizeof *e);
+	memcpy(e->d.key, key, 32);
+	e->d.local = local;
+	e->d.remote = remote;
+	e->d.local_seq = local ? lseq : 0;
+	e->d.remote_seq = remote ? rseq : 0;
+	e->order = r->dn++;
+	return 0;
+}
+
+typedef struct ritem {
+	const uint8_t *key;
+	uint64_t seq;
+	const uint8_t *sid;	/* NULL in DIFF extras */
+} ritem_t;
+
+/* Parses n items (key, seq[, sid]) that must ascend strictly inside
+ * [lo, hi). */
+static int parse_items(rbuf_t *in, uint64_t n, int with_sid, const bound_t *lo,
+    const bound_t *hi, ritem_t **out)
+{
+	size_t min = 33 + (with_sid ? RECON_SID_BYTES : 0);
+	ritem_t *it;
+
+	*out = NULL;
+	if (n > (in->len - in->off) / min)
+		return WIEC_ERR_PROTO;
+	if (n == 0)
+		return 0;
+	it = calloc((size_t)n, sizeof *it);
+	if (it == NULL)
+		return WIEC_ERR_NOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		if ((it[i].key = rb_take(in, 32)) == NULL || rb_varint(in, &it[i].seq) != 0)
+			goto bad;
+		if (with_sid && (it[i].sid = rb_take(in, RECON_SID_BYTES)) == NULL)
+			goto bad;
+		if (memcmp(it[i].key, lo->k, 32) < 0 || !key_lt(it[i].key, hi))
+			goto bad;
+		if (i > 0 && memcmp(it[i - 1].key, it[i].key, 32) >= 0)
+			goto bad;
+	}
+	*out = it;
+	return 0;
+bad:
+	free(it);
+	return WIEC_ERR_PROTO;
+}
+
+typedef struct merge_ctx {
+	recon_t *r;
+	const ritem_t *it;
+	uint64_t n, i;
+	int rc;
+} merge_ctx_t;
+
+static int merge_one(void *ctx, const rnode_t *x)
+{
+	merge_ctx_t *m = ctx;
+	recon_t *r = m->r;
+
+	while (m->i < m->n && memcmp(m->it[m->i].key, x->key, 32) < 0) {
+		if ((m->rc = add_diff(r, m->it[m->i].key, 0, 0, 1, m->it[m->i].seq)) != 0)
+			return 1;
+		m->i++;
+	}
+	if (m->i < m->n && memcmp(m->it[m->i].key, x->key, 32) == 0) {
+		uint8_t sid[RECON_SID_BYTES];
+		sid_of(r, x->h, sid);
+		if (x->seq != m->it[m->i].seq || memcmp(sid, m->it[m->i].sid, sizeof sid) != 0)
+			m->rc = add_diff(r, x->key, 1, x->seq, 1, m->it[m->i].seq);
+		m->i++;
+	} else {
+		m->rc = add_diff(r, x->key, 1, x->seq, 0, 0);
+	}
+	return m->rc != 0;
+}
+
+/* ITEMS: the peer's whole content of [lo, hi). */
+static int resolve_items(recon_t *r, const bound_t *lo, const bound_t *hi,
+    const ritem_t *it, uint64_t n)
+{
+	merge_ctx_t m = { r, it, n, 0, 0 };
+
+	t_visit(r->set, r->set->root, lo, hi, merge_one, &m);
+	if (m.rc != 0)
+		return m.rc;
+	for (; m.i < n; m.i++)
+		if ((m.rc = add_diff(r, it[m.i].key, 0, 0, 1, it[m.i].seq)) != 0)
+			return m.rc;
+	return 0;
+}
+
+static int ritem_find(const ritem_t *it, uint64_t n, const uint8_t *key)
+{
+	uint64_t a = 0, b = n;
+
+	while (a < b) {
+		uint64_t m = a + (b - a) / 2;
+		int c = memcmp(it[m].key, key, 32);
+		if (c == 0)
+			return (int)m;
+		if (c < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return -1;
+}
+
+/* DIFF over [lo, b) answering the LIST s: bit i set means the peer holds
+ * listed item i; extras are the peer's items it could not match. */
+static int resolve_diff(recon_t *r, const sent_t *s, const bound_t *b,
+    const uint8_t *bits, const ritem_t *ex, uint64_t nex)
+{
+	const listed_t *l = r->lst + s->loff;
+	int rc;
+
+	for (size_t i = 0; i < s->ln; i++) {
+		int j;
+		if (!key_lt(l[i].key, b))
+			break;
+		j = ritem_find(ex, nex, l[i].key);
+		if (bits[i / 8] & (1u << (i % 8))) {
+			if (j >= 0)
+				return WIEC_ERR_PROTO;	/* held and not held */
+			continue;
+		}
+		rc = j >= 0 ? add_diff(r, l[i].key, 1, l[i].seq, 1, ex[j].seq)
+		    : add_diff(r, l[i].key, 1, l[i].seq, 0, 0);
+		if (rc != 0)
+			return rc;
+	}
+	for (uint64_t j = 0; j < nex; j++) {
+		size_t a = 0, z = s->ln;
+		int found = 0;
+		while (a < z) {
+			size_t m = a + (z - a) / 2;
+			int c = memcmp(l[m].key, ex[j].key, 32);
+			if (c == 0) {
+				found = 1;
+				break;
+			}
+			if (c < 0)
+				a = m + 1;
+			else
+				z = m;
+		}
+		if (!found && (rc = add_diff(r, ex[j].key, 0, 0, 1, ex[j].seq)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int push_action(action_t **q, size_t *qn, size_t *qcap, const bound_t *lo,
+    const bound_t *hi, int kind)
+{
+	int rc;
+
+	if (*qn >= RECON_MAX_QUEUE)
+		return WIEC_ERR_TOO_BIG;
+	if ((rc = grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
+		return rc;
+	(*q)[*qn].lo = *lo;
+	(*q)[*qn].hi = *hi;
+	(*q)[*qn].kind = kind;
+	(*qn)++;
+	return 0;
+}
+
+static int dent_cmp(const void *a, const void *b)
+{
+	const dent_t *x = a, *y = b;
+	int c = memcmp(x->d.key, y->d.key, 32);
+
+	if (c != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sorts the differences and keeps the last word on each key. */
+static int finish_diffs(recon_t *r)
+{
+	size_t n = 0;
+
+	qsort(r->diff, r->dn, sizeof *r->diff, dent_cmp);
+	free(r->out);
+	r->out = NULL;
+	r->on = 0;
+	if (r->dn == 0)
+		return 0;
+	r->out = malloc(r->dn * sizeof *r->out);
+	if (r->out == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < r->dn; i++) {
+		if (i + 1 < r->dn && memcmp(r->diff[i].d.key, r->diff[i + 1].d.key, 32) == 0)
+			continue;
+		r->out[n++] = r->diff[i].d;
+	}
+	r->on = n;
+	return 0;
+}
+
+static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int *done)
+{
+	action_t *nq = NULL;
+	size_t nqn = 0, nqcap = 0, j = 0;
+	bound_t prev, hi;
+	ritem_t *it = NULL;
+	int rc = 0;
+
+	memset(&prev, 0, sizeof prev);
+	r->mvalid = 0;
+	if (in->len < 1 || in->p[0] != H_REPLY) {
+		rc = WIEC_ERR_PROTO;
+		goto fail;
+	}
+	in->off = 1;
+	while (in->off < in->len) {
+		uint64_t n;
+		const uint8_t *q;
+		const sent_t *s = NULL;
+		int mode;
+
+		if (prev.inf || rb_bound(in, &prev, &hi) != 0 || bound_cmp(&hi, &prev) <= 0 ||
+		    (q = rb_take(in, 1)) == NULL) {
+			rc = WIEC_ERR_PROTO;
+			goto fail;
+		}
+		mode = q[0];
+		if (mode != M_SKIP) {
+			/* answers must lie inside one range we asked about */
+			while (j < r->sn && bound_cmp(&r->sent[j].hi, &prev) <= 0)
+				j++;
+			if (j == r->sn || bound_cmp(&r->sent[j].lo, &prev) > 0 ||
+			    bound_cmp(&hi, &r->sent[j].hi) > 0) {
+				rc = WIEC_ERR_PROTO;
+				goto fail;
+			}
+			s = &r->sent[j];
+		}
+		switch (mode) {
+		case M_SKIP:
+			break;
+		case M_FP: {
+			uint8_t fp[RECON_FP_BYTES];
+			uint64_t c;
+			if ((q = rb_take(in, RECON_FP_BYTES)) == NULL) {
+				rc = WIEC_ERR_PROTO;
+				goto fail;
+			}
+			range_fp(r, &prev, &hi, fp, &c);
+			if (sodium_memcmp(fp, q, RECON_FP_BYTES) != 0 &&
+			    (rc = push_action(&nq, &nqn, &nqcap, &prev, &hi, ACT_MISMATCH)) != 0)
+				goto fail;
+			break;
+		}
+		case M_ITEMS:
+			if (rb_varint(in, &n) != 0) {
+				rc = WIEC_ERR_PROTO;
+				goto fail;
+			}
+			if ((rc = parse_items(in, n, 1, &prev, &hi, &it)) != 0 ||
+			    (rc = resolve_items(r, &prev, &hi, it, n)) != 0)
+				goto fail;
+			free(it);
+			it = NULL;
+			break;
+		case M_DIFF: {
+			const uint8_t *bits;
+			size_t nb = (s->ln + 7) / 8;
+			if (s->mode != M_LIST || bound_cmp(&s->lo, &prev) != 0 ||
+			    (bits = rb_take(in, nb)) == NULL ||
+			    (s->ln % 8 && (bits[nb - 1] >> (s->ln % 8))) ||
+			    rb_varint(in, &n) != 0) {
+				rc = WIEC_ERR_PROTO;
+				goto fail;
+			}
+			if ((rc = parse_items(in, n, 0, &prev, &hi, &it)) != 0 ||
+			    (rc = resolve_diff(r, s, &hi, bits, it, n)) != 0)
+				goto fail;
+			free(it);
+			it = NULL;
+			break;
+		}
+		default:
+			rc = WIEC_ERR_PROTO;
+			goto fail;
+		}
+		prev = hi;
+	}
+	/* whatever the reply did not reach is asked again */
+	for (size_t i = 0; i < r->sn; i++) {
+		const sent_t *s = &r->sent[i];
+		if (bound_cmp(&s->hi, &prev) <= 0)
+			continue;
+		if ((rc = push_action(&nq, &nqn, &nqcap,
+		    bound_cmp(&s->lo, &prev) >= 0 ? &s->lo : &prev, &s->hi,
+		    s->mode == M_FP ? ACT_FP : ACT_MISMATCH)) != 0)
+			goto fail;
+	}
+	if (nqn + r->qn > RECON_MAX_QUEUE) {
+		rc = WIEC_ERR_TOO_BIG;
+		goto fail;
+	}
+	if ((rc = grow((void **)&nq, &nqcap, nqn + r->qn, sizeof *nq)) != 0)
+		goto fail;
+	if (r->qn)
+		memcpy(nq + nqn, r->q, r->qn * sizeof *nq);
+	nqn += r->qn;
+	free(r->q);
+	r->q = nq;
+	r->qn = nqn;
+	r->qcap = nqcap;
+	nq = NULL;
+	if (r->qn == 0) {
+		r->sn = r->ln = 0;
+		if ((rc = finish_diffs(r)) != 0)
+			goto fail;
+		r->done = 1;
+		*done = 1;
+		return 0;
+	}
+	if ((rc = init_build(r, 0, out, outlen)) != 0)
+		goto fail;
+	return 0;
+fail:
+	free(it);
+	free(nq);
+	return rc;
+}
+
+/* ---- responder ---- */
+
+typedef struct sidx {
+	uint64_t sid;
+	uint32_t idx;
+} sidx_t;
+
+static int sidx_cmp(const void *a, const void *b)
+{
+	const sidx_t *x = a, *y = b;
+
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+typedef struct diff_ctx {
+	recon_t *r;
+	const sidx_t *ids;
+	size_t m;
+	uint8_t *bits;
+	const rnode_t **ex;	/* extras, borrowed for this call only */
+	size_t nex, excap;
+	size_t used, budget;
+	const uint8_t *last;	/* last key examined */
+	const uint8_t *cut;	/* first key not examined */
+	int rc;
+} diff_ctx_t;
+
+static int diff_one(void *ctx, const rnode_t *x)
+{
+	diff_ctx_t *d = ctx;
+	uint8_t sid[RECON_SID_BYTES];
+	uint64_t v;
+	size_t a = 0, z = d->m, need;
+
+	sid_of(d->r, x->h, sid);
+	v = le64_get(sid);
+	while (a < z) {
+		size_t mid = a + (z - a) / 2;
+		if (d->ids[mid].sid < v)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	if (a < d->m && d->ids[a].sid == v) {
+		d->bits[d->ids[a].idx / 8] |= (uint8_t)(1u << (d->ids[a].idx % 8));
+		d->last = x->key;
+		return 0;
+	}
+	need = 32 + varint_len(x->seq);
+	if (d->used + need > d->budget) {
+		d->cut = x->key;
+		return 1;
+	}
+	if ((d->rc = grow((void **)&d->ex, &d->excap, d->nex + 1, sizeof *d->ex)) != 0)
+		return 1;
+	d->ex[d->nex++] = x;
+	d->used += need;
+	d->last = x->key;
+	return 0;
+}
+
+/* Answers LIST [lo, hi) with a DIFF, or a DIFF over [lo, b) when the rest
+ * does not fit (*stop set). Writes nothing and sets *stop if not even the
+ * first item fits. */
+static int resp_list(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
+    const bound_t *hi, const uint8_t *sids, size_t m, int *stop)
+{
+	diff_ctx_t d;
+	sidx_t *ids = NULL;
+	size_t nb = (m + 7) / 8, fixed = 35 + 1 + nb + 10;
+	uint8_t bits[RECON_WIRE_LIST_MAX / 8] = { 0 };
+	bound_t b;
+	int rc = 0;
+
+	memset(&d, 0, sizeof d);
+	if (w->len + RECON_RESERVE + fixed > r->cap) {
+		*stop = 1;
+		return 0;
+	}
+	if (m > 0 && (ids = malloc(m * sizeof *ids)) == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < m; i++) {
+		ids[i].sid = le64_get(sids + RECON_SID_BYTES * i);
+		ids[i].idx = (uint32_t)i;
+	}
+	if (m > 1)
+		qsort(ids, m, sizeof *ids, sidx_cmp);
+	d.r = r;
+	d.ids = ids;
+	d.m = m;
+	d.bits = bits;
+	d.budget = r->cap - w->len - RECON_RESERVE - fixed;
+	t_visit(r->set, r->set->root, lo, hi, diff_one, &d);
+	if ((rc = d.rc) != 0)
+		goto done;
+	b = *hi;
+	if (d.cut) {
+		*stop = 1;
+		if (d.last == NULL)
+			goto done;	/* no progress possible in this message */
+		bound_between(d.last, d.cut, &b);
+	}
+	put_rec(w, prev, &b, M_DIFF);
+	wb_put(w, bits, nb);
+	wb_varint(w, d.nex);
+	for (size_t i = 0; i < d.nex; i++) {
+		wb_put(w, d.ex[i]->key, 32);
+		wb_varint(w, d.ex[i]->seq);
+	}
+done:
+	free(d.ex);
+	free(ids);
+	return rc;
+}
+
+typedef struct items_ctx {
+	recon_t *r;
+	wbuf_t *w;
+} items_ctx_t;
+
+static int items_one(void *ctx, const rnode_t *x)
+{
+	items_ctx_t *c = ctx;
+	uint8_t sid[RECON_SID_BYTES];
+
+	sid_of(c->r, x->h, sid);
+	wb_put(c->w, x->key, 32);
+	wb_varint(c->w, x->seq);
+	wb_put(c->w, sid, sizeof sid);
+	return 0;
+}
+
+/* Answers an FP that differs from ours. Writes nothing and sets *stop when
+ * even a bounce does not fit. */
+static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
+    const bound_t *hi, int *stop)
+{
+	uint64_t sum[4], c, r0;
+	size_t mark = w->len;
+	bound_t pmark = *prev;
+	uint8_t fp[RECON_FP_BYTES];
+	int rc;
+
+	range_stats(r, lo, hi, sum, &c, &r0);
+	if (c <= RECON_ITEMS_MAX) {
+		items_ctx_t ic = { r, w };
+		put_rec(w, prev, hi, M_ITEMS);
+		wb_varint(w, c);
+		t_visit(r->set, r->set->root, lo, hi, items_one, &ic);
+	} else if (c > RECON_LIST_MAX) {
+		if ((rc = put_split(r, w, prev, lo, hi, c, r0, sum, 0)) != 0)
+			return rc;
+	}
+	if (w->len > mark && w->len + RECON_RESERVE <= r->cap)
+		return 0;
+	/* a bounce: our fingerprint, so the initiator splits or lists */
+	w->len = mark;
+	*prev = pmark;
+	fp_of(sum, c, fp);
+	put_rec(w, prev, hi, M_FP);
+	wb_put(w, fp, sizeof fp);
+	if (w->len + RECON_RESERVE <= r->cap)
+		return 0;
+	w->len = mark;
+	*prev = pmark;
+	*stop = 1;
+	return 0;
+}
+
+static int resp_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen)
+{
+	wbuf_t w = { 0 };
+	bound_t prev, hi, oprev;
+	int rc = 0, stop = 0;
+
+	memset(&prev, 0, sizeof prev);
+	memset(&oprev, 0, sizeof oprev);
+	r->mvalid = 0;
+	if (in->len < 1 || in->p[0] != (r->started ? H_NEXT : H_FIRST)) {
+		rc = WIEC_ERR_PROTO;
+		goto fail;
+	}
+	in->off = 1;
+	if (!r->started) {
+		const uint8_t *q = rb_take(in, RECON_NONCE_BYTES);
+		if (q == NULL) {
+			rc = WIEC_ERR_PROTO;
+			goto fail;
+		}
+		memcpy(r->nonce, q, RECON_NONCE_BYTES);
+		r->started = 1;
+	}
+	if (r->rounds >= RECON_MAX_ROUNDS) {
+		rc = WIEC_ERR_TOO_BIG;
+		goto fail;
+	}
+	r->rounds++;
+	wb_byte(&w, H_REPLY);
+	while (in->off < in->len) {
+		const uint8_t *q;
+		uint64_t m, c;
+		uint8_t fp[RECON_FP_BYTES];
+		int mode;
+
+		if (prev.inf || rb_bound(in, &prev, &hi) != 0 || bound_cmp(&hi, &prev) <= 0 ||
+		    (q = rb_take(in, 1)) == NULL) {
+			rc = WIEC_ERR_PROTO;
+			goto fail;
+		}
+		mode = q[0];
+		switch (mode) {
+		case M_SKIP:
+			break;
+		case M_FP:
+			if ((q = rb_take(in, RECON_FP_BYTES)) == NULL) {
+				rc = WIEC_ERR_PROTO;
+				goto fail;
+			}
+			if (stop)
+				break;
+			range_fp(r, &prev, &hi, fp, &c);
+			if (sodium_memcmp(fp, q, RECON_FP_BYTES) == 0)
+				break;
+			if (bound_cmp(&oprev, &prev) != 0)
+				put_rec(&w, &oprev, &prev, M_SKIP);
+			if ((rc = resp_fp(r, &w, &oprev, &prev, &hi, &stop)) != 0)
+				goto fail;
+			break;
+		case M_LIST:
+			if (rb_varint(in, &m) != 0 || m > RECON_WIRE_LIST_MAX ||
+			    (q = rb_take(in, (size_t)m * RECON_SID_BYTES)) == NULL) {
+				rc = WIEC_ERR_PROTO;
+				goto fail;
+			}
+			if (stop)
+				break;
+			if (bound_cmp(&oprev, &prev) != 0)
+				put_rec(&w, &oprev, &prev, M_SKIP);
+			if ((rc = resp_list(r, &w, &oprev, &prev, &hi, q, (size_t)m, &stop)) != 0)
+				goto fail;
+			break;
+		default:
+			rc = WIEC_ERR_PROTO;
+			goto fail;
+		}
+		/* covered up to hi unless we stopped inside this record */
+		if (!stop && bound_cmp(&oprev, &hi) != 0 && mode != M_LIST &&
+		    bound_cmp(&oprev, &prev) <= 0) {
+			/* matched FP or SKIP: folded into the next SKIP */
+		}
+		prev = hi;
+		if (!stop)
+			r->mb = r->mb;	/* keep memo */
+		if (!stop && bound_cmp(&oprev, &hi) < 0 && (mode == M_SKIP || mode == M_FP)) {
+			/* nothing written for [.., hi): remember coverage lazily */
+		}
+		if (!stop && bound_cmp(&oprev, &hi) < 0 && mode != M_LIST)
+			continue;
+	}
+	/* close with a SKIP up to the end of what we covered */
+	(void)oprev;
+	if (w.oom) {
+		rc = WIEC_ERR_NOMEM;
+		goto fail;
+	}
+	*out = w.p;
+	*outlen = w.len;
+	return 0;
+fail:
+	free(w.p);
+	return rc;
+}
+
+int recon_step(recon_t *r, const uint8_t *in, size_t inlen, uint8_t **out,
+    size_t *outlen, int *done)
+{
+	rbuf_t rb;
+	int rc;
+
+	if (r == NULL || (in == NULL && inlen > 0) || out == NULL || outlen == NULL || done == NULL)
+		return WIEC_ERR_ARG;
+	*out = NULL;
+	*outlen = 0;
+	*done = 0;
+	if (r->err)
+		return r->err;
+	if (r->initiator && (!r->started || r->done))
+		return WIEC_ERR_ARG;
+	if (inlen > r->cap) {
+		r->err = WIEC_ERR_TOO_BIG;
+		return r->err;
+	}
+	rb.p = in;
+	rb.len = inlen;
+	rb.off = 0;
+	rc = r->initiator ? init_step(r, &rb, out, outlen, done) : resp_step(r, &rb, out, outlen);
+	if (rc != 0)
+		r->err = rc;
+	return rc;
+}
+
+const recon_diff_t *recon_diffs(const recon_t *r, size_t *n)
+{
+	if (n)
+		*n = 0;
+	if (r == NULL || n == NULL || r->on == 0)
+		return NULL;
+	*n = r->on;
+	return r->out;
+}
