@@ -72,6 +72,17 @@ int verify_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int export_main(int argc, char **argv);
 int import_main(int argc, char **argv);
+int founder_main(int argc, char **argv);
+int genesis_new_main(int argc, char **argv);
+int genesis_sign_main(int argc, char **argv);
+int genesis_show_main(int argc, char **argv);
+int genesis_install_main(int argc, char **argv);
+int peer_add_main(int argc, char **argv);
+int peer_list_main(int argc, char **argv);
+int peer_rm_main(int argc, char **argv);
+int testnet_main(int argc, char **argv);
+int node_main(int argc, char **argv);
+int peers_main(int argc, char **argv);
 
 
 

@@ -1,6 +1,8 @@
-/* init.c: wiec init, wiec id, wiec keygen. */
+/* init.c: wiec init, wiec id, wiec keygen, and the data-directory builders
+ * that wiec testnet shares. */
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,20 +16,17 @@
 #include "crypto/err.h"
 #include "proto/genesis.h"
 
-/* Removes the files init may have created in its temporary directory. */
-static void remove_tmp(const char *tmp)
-{
-	static const char *const files[] = {
-		"identity.key", "transport.key", "config", "store/data.mdb",
-		"store/lock.mdb", "store",
-	};
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-		if (cli_path(path, tmp, files[i]) == 0)
-			remove(path);
-	rmdir(tmp);
-}
+/* Data-directory builders shared with cli/testnet.c, which declares them
+ * the same way (they belong in cli/cli.h). */
+typedef int (*cli_fill_fn)(const char *cmd, const char *tmp, void *ctx);
+int cli_build_beside(const char *cmd, const char *dir, cli_fill_fn fill, void *ctx);
+int cli_datadir_keys(const char *cmd, const char *dir, const cfg_t *cfg, key_pair_t *kp,
+    key_x25519_t *kx);
+int cli_genesis_found(const char *cmd, const char *name, const Wiec__Founder *const *fs,
+    const key_pair_t *kps, size_t n, uint32_t quorum, uint8_t **out, size_t *len,
+    uint8_t network[static HASH_BYTES]);
+int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const uint8_t *g,
+    size_t glen, const uint8_t network[static HASH_BYTES]);
 
 static int dir_is_empty(const char *dir)
 {
@@ -44,59 +43,174 @@ static int dir_is_empty(const char *dir)
 	return empty;
 }
 
-
-/* Builds everything in tmp: keys, config, store with a one-founder genesis. */
-static int populate(const char *cmd, const char *tmp, const cfg_t *cfg, uint8_t network[32],
-    uint8_t pk[32])
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	Wiec__Founder f = WIEC__FOUNDER__INIT;
-	const Wiec__Founder *fs[1] = { &f };
+	(void)st, (void)type, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Removes a temporary directory we built, without following symlinks. */
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Builds dir through fill() in a fresh directory beside it (mode 0700) and
+ * renames that into place, so that a failure leaves nothing behind. dir
+ * must not exist or be empty. Returns an exit status; fill prints its own
+ * errors and returns one too. */
+int cli_build_beside(const char *cmd, const char *dir, cli_fill_fn fill, void *ctx)
+{
+	char base[PATH_MAX], tmp[PATH_MAX];
+	size_t n = strlen(dir);
+	int empty, rc;
+
+	/* "a/b/" must become "a/b.init-XXXXXX", not a directory inside a/b. */
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= sizeof base || snprintf(tmp, sizeof tmp, "%.*s.%s-XXXXXX", (int)n, dir, cmd) >=
+	    (int)sizeof tmp)
+		return cli_fail(EXIT_USAGE, cmd, "directory path too long");
+	snprintf(base, sizeof base, "%.*s", (int)n, dir);
+	if ((empty = dir_is_empty(base)) <= 0)
+		return cli_fail(EXIT_FAIL, cmd, empty < 0 ? "%s: cannot read the directory" :
+		    "%s exists and is not empty; refusing to overwrite", base);
+	if (mkdtemp(tmp) == NULL)
+		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", tmp, strerror(errno));
+	if ((rc = fill(cmd, tmp, ctx)) != EXIT_OK) {
+		rm_tree(tmp);
+		return rc;
+	}
+	if (rename(tmp, base) != 0) {
+		int e = errno;
+
+		rm_tree(tmp);
+		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", base, strerror(e));
+	}
+	return EXIT_OK;
+}
+
+static int save_fail(const char *cmd, const char *path, int rc)
+{
+	return cli_fail(EXIT_FAIL, cmd, "%s: %s", path,
+	    rc == WIEC_ERR_IO ? strerror(errno) : wiec_strerror(rc));
+}
+
+/* Creates dir (if need be) with fresh identity.key, transport.key and
+ * config. The caller wipes *kp and *kx; on failure they are wiped already. */
+int cli_datadir_keys(const char *cmd, const char *dir, const cfg_t *cfg, key_pair_t *kp,
+    key_x25519_t *kx)
+{
 	char path[PATH_MAX];
-	key_pair_t kp;
-	key_x25519_t kx;
-	store_t *s = NULL;
-	uint8_t *g = NULL, *gs = NULL;
-	size_t glen, gslen;
+	int rc;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", dir, strerror(errno));
+	if ((rc = key_generate(kp)) != 0 || (rc = key_x25519_generate(kx)) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(rc));
+	if (cli_path(path, dir, "identity.key") != 0 || (rc = key_save(kp, path,
+	    "wiec identity secret key")) != 0)
+		goto fail;
+	cli_path(path, dir, "transport.key");
+	if ((rc = key_x25519_save(kx, path, "wiec transport (CURVE) secret key")) != 0)
+		goto fail;
+	cli_path(path, dir, "config");
+	if ((rc = cfg_save(cfg, path)) != 0)
+		goto fail;
+	return EXIT_OK;
+fail:
+	key_wipe(kp);
+	key_x25519_wipe(kx);
+	return save_fail(cmd, path, rc);
+}
+
+/* A genesis for founders fs[0..n), signed by each of kps[0..n) (kps[i] is
+ * fs[i]'s key), checked complete. *out is malloc'd; network receives its id. */
+int cli_genesis_found(const char *cmd, const char *name, const Wiec__Founder *const *fs,
+    const key_pair_t *kps, size_t n, uint32_t quorum, uint8_t **out, size_t *len,
+    uint8_t network[static HASH_BYTES])
+{
+	uint8_t *g = NULL, *next;
+	size_t glen, nlen;
 	genesis_t gen;
 	int rc;
 
-	if ((rc = key_generate(&kp)) != 0 || (rc = key_x25519_generate(&kx)) != 0)
-		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(rc));
-	cli_path(path, tmp, "identity.key");
-	if ((rc = key_save(&kp, path, "wiec identity secret key")) != 0)
+	*out = NULL;
+	if ((rc = genesis_new(&g, &glen, name, cli_now_ms(), fs, n, quorum)) != 0)
 		goto fail;
-	cli_path(path, tmp, "transport.key");
-	if ((rc = key_x25519_save(&kx, path, "wiec transport (CURVE) secret key")) != 0)
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = genesis_sign(&next, &nlen, g, glen, &kps[i])) != 0)
+			goto fail;
+		free(g);
+		g = next;
+		glen = nlen;
+	}
+	if ((rc = genesis_decode(&gen, g, glen, 1)) != 0)
 		goto fail;
-	cli_path(path, tmp, "config");
-	if ((rc = cfg_save(cfg, path)) != 0)
-		goto fail;
+	memcpy(network, gen.network, HASH_BYTES);
+	genesis_free(&gen);
+	*out = g;
+	*len = glen;
+	return EXIT_OK;
+fail:
+	free(g);
+	return cli_fail(cli_status(rc), cmd, "genesis: %s", wiec_strerror(rc));
+}
+
+/* Creates DIR/store holding the genesis g. */
+int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const uint8_t *g,
+    size_t glen, const uint8_t network[static HASH_BYTES])
+{
+	char path[PATH_MAX];
+	store_t *s = NULL;
+	int rc;
+
+	if (cli_path(path, dir, "store") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "directory path too long");
+	if ((rc = store_open(&s, path, cfg->map_size, 1)) == 0)
+		rc = store_set_genesis(s, g, glen, network, 0);
+	store_close(&s);
+	if (rc != 0)
+		return cli_fail(cli_status(rc), cmd, "%s: %s", path, wiec_strerror(rc));
+	return EXIT_OK;
+}
+
+typedef struct init_ctx {
+	const cfg_t *cfg;
+	uint8_t pk[KEY_PK_BYTES];
+	uint8_t network[HASH_BYTES];
+} init_ctx_t;
+
+/* Keys, config, and a store with a one-founder genesis (quorum 1). */
+static int init_fill(const char *cmd, const char *tmp, void *arg)
+{
+	init_ctx_t *c = arg;
+	Wiec__Founder f = WIEC__FOUNDER__INIT;
+	const Wiec__Founder *fs[1] = { &f };
+	key_pair_t kp;
+	key_x25519_t kx;
+	uint8_t *g;
+	size_t glen;
+	int rc;
+
+	if ((rc = cli_datadir_keys(cmd, tmp, c->cfg, &kp, &kx)) != EXIT_OK)
+		return rc;
 	f.key.data = kp.pk;
 	f.key.len = sizeof kp.pk;
-	f.name = (char *)cfg->name;
-	f.role = cfg->role;
+	f.name = (char *)c->cfg->name;
+	f.role = c->cfg->role;
 	f.transport.data = kx.pk;
 	f.transport.len = sizeof kx.pk;
-	if ((rc = genesis_new(&g, &glen, cfg->name, cli_now_ms(), fs, 1, 1)) != 0 ||
-	    (rc = genesis_sign(&gs, &gslen, g, glen, &kp)) != 0 ||
-	    (rc = genesis_decode(&gen, gs, gslen, 1)) != 0)
-		goto fail;
-	memcpy(network, gen.network, 32);
-	genesis_free(&gen);
-	cli_path(path, tmp, "store");
-	if ((rc = store_open(&s, path, cfg->map_size, 1)) != 0 ||
-	    (rc = store_set_genesis(s, gs, gslen, network)) != 0)
-		goto fail;
-	memcpy(pk, kp.pk, 32);
-fail:
-	store_close(&s);
-	free(g);
-	free(gs);
+	if ((rc = cli_genesis_found(cmd, c->cfg->name, fs, &kp, 1, 1, &g, &glen,
+	    c->network)) == EXIT_OK) {
+		rc = cli_datadir_store(cmd, tmp, c->cfg, g, glen, c->network);
+		free(g);
+	}
+	memcpy(c->pk, kp.pk, sizeof c->pk);
 	key_wipe(&kp);
 	key_x25519_wipe(&kx);
-	if (rc != 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-	return EXIT_OK;
+	return rc;
 }
 
 int init_main(int argc, char **argv)
@@ -109,10 +223,10 @@ int init_main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *cmd = "init", *dflag = NULL, *dir;
-	char tmp[PATH_MAX], keytext[KEY_TEXT_BYTES], nethex[HASH_HEX_BYTES];
-	uint8_t network[32], pk[32];
+	char keytext[KEY_TEXT_BYTES], nethex[HASH_HEX_BYTES];
+	init_ctx_t ctx;
 	cfg_t cfg;
-	int c, rc, empty;
+	int c, rc;
 
 	cfg_defaults(&cfg);
 	opterr = 0;
@@ -142,26 +256,11 @@ int init_main(int argc, char **argv)
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	dir = cli_dir(dflag);
-	if ((empty = dir_is_empty(dir)) <= 0)
-		return cli_fail(EXIT_FAIL, cmd, empty < 0 ? "%s: cannot read the directory" :
-		    "%s exists and is not empty; refusing to overwrite", dir);
-	/* Build beside it and rename into place: a failed init leaves nothing. */
-	if (snprintf(tmp, sizeof tmp, "%s.init-XXXXXX", dir) >= (int)sizeof tmp)
-		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
-	if (mkdtemp(tmp) == NULL)
-		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", tmp, strerror(errno));
-	if ((rc = populate(cmd, tmp, &cfg, network, pk)) != EXIT_OK) {
-		remove_tmp(tmp);
+	ctx.cfg = &cfg;
+	if ((rc = cli_build_beside(cmd, dir, init_fill, &ctx)) != EXIT_OK)
 		return rc;
-	}
-	if (rename(tmp, dir) != 0) {
-		int e = errno;
-
-		remove_tmp(tmp);
-		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", dir, strerror(e));
-	}
-	key_to_text(keytext, pk);
-	hash_hex(nethex, network, 32);
+	key_to_text(keytext, ctx.pk);
+	hash_hex(nethex, ctx.network, HASH_BYTES);
 	printf("initialised %s\nidentity %s\nnetwork  %s\n", dir, keytext, nethex);
 	return EXIT_OK;
 }

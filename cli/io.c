@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "crypto/err.h"
+#include "node/ctl.h"
 #include "proto/frame.h"
 #include "proto/genesis.h"
 
@@ -98,7 +99,45 @@ typedef struct import_state {
 	uint64_t added, dup, pending, forks, refused, committed;
 	size_t batch;		/* records per write transaction */
 	int progress;
+	const char *dir;
+	int via_node;		/* a node runs: hand the records to it */
 } import_state_t;
+
+static void count_result(const char *cmd, import_state_t *st, int r, uint64_t offset)
+{
+	switch (r) {
+	case STORE_ADDED: st->added++; break;
+	case STORE_DUP: st->dup++; break;
+	case STORE_PENDING: st->pending++; break;
+	case STORE_FORK: st->forks++; break;
+	default:
+		if (++st->refused <= IMPORT_REPORT_MAX)
+			cli_fail(0, cmd, "record at byte %llu refused: %s",
+			    (unsigned long long)offset, wiec_strerror(r));
+	}
+}
+
+/* The node verifies, commits and answers per record; then it gossips them. */
+static int flush_via_node(const char *cmd, import_state_t *st)
+{
+	char why[256] = "";
+	int rc = ctl_submit(st->dir, 0, (const uint8_t *const *)st->bufs, st->lens, st->n,
+	    st->rc, why, sizeof why);
+
+	if (rc != 0) {
+		cli_fail(0, cmd, "the running node did not take the batch: %s", *why ? why : "no answer");
+		return WIEC_ERR_IO;
+	}
+	for (size_t i = 0; i < st->n; i++)
+		count_result(cmd, st, st->rc[i], st->offsets[i]);
+	st->committed += st->n;
+	st->n = 0;
+	if (st->progress) {
+		printf("committed %llu\n", (unsigned long long)st->committed);
+		fflush(stdout);
+	}
+	return 0;
+}
 
 /* Verifies and commits the records read so far. */
 static int flush_batch(const char *cmd, import_state_t *st)
@@ -110,6 +149,8 @@ static int flush_batch(const char *cmd, import_state_t *st)
 
 	if (st->n == 0)
 		return 0;
+	if (st->via_node)
+		return flush_via_node(cmd, st);
 	if ((rc = ev_check_batch(st->evs, st->rc, (const uint8_t *const *)st->bufs, st->lens,
 	    st->n, st->network, 2)) != 0)
 		return rc;
@@ -127,16 +168,8 @@ static int flush_batch(const char *cmd, import_state_t *st)
 		ev_free(&ok[j]);
 		if (rc != 0)
 			continue;
-		switch (res[j]) {
-		case STORE_ADDED: break;
-		case STORE_DUP: st->dup++; break;
-		case STORE_PENDING: st->pending++; break;
-		case STORE_FORK: st->forks++; break;
-		default:
-			if (++st->refused <= IMPORT_REPORT_MAX)
-				cli_fail(0, cmd, "record at byte %llu refused: %s",
-				    (unsigned long long)st->offsets[map[j]], wiec_strerror(res[j]));
-		}
+		if (res[j] != STORE_ADDED)	/* added: counted by the store */
+			count_result(cmd, st, res[j], st->offsets[map[j]]);
 	}
 	st->n = 0;
 	if (rc != 0)
@@ -213,7 +246,7 @@ int import_main(int argc, char **argv)
 	import_state_t *st;
 	cfg_t cfg;
 	FILE *f;
-	int c, rc, progress = 0;
+	int c, rc, progress = 0, lock, lockfd = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
@@ -240,8 +273,14 @@ int import_main(int argc, char **argv)
 			rc = cli_fail(EXIT_FAIL, cmd, "out of memory");
 			goto out;
 		}
-	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &st->s)) != EXIT_OK)
+	st->dir = cli_dir(dflag);
+	if ((rc = cli_open(cmd, st->dir, &cfg, &st->s)) != EXIT_OK)
 		goto out;
+	if ((lock = ctl_direct_lock(st->dir, &lockfd)) < 0) {
+		rc = cli_fail(EXIT_DATA, cmd, "%s/node.lock: cannot open", st->dir);
+		goto out;
+	}
+	st->via_node = lock == 1;
 	if ((rc = store_network(st->s, st->network)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 		goto out;
@@ -262,6 +301,8 @@ int import_main(int argc, char **argv)
 	if (rc == EXIT_OK && st->refused)
 		rc = cli_fail(EXIT_INVALID, cmd, "%llu records refused", (unsigned long long)st->refused);
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	store_close(&st->s);
 	for (size_t i = 0; i < IMPORT_BATCH; i++)
 		free(st->bufs[i]);

@@ -33,6 +33,13 @@ static const cli_cmd_t cmds[] = {
 	  "wiec log [-d DIR] [--author KEY] [--json]\n"
 	  "  --json prints one object per line: lseq, id, author, seq, prev,\n"
 	  "  timestamp, kind and the kind's fields." },
+	{ "node", node_main, "run the node daemon in the foreground",
+	  "wiec node [-d DIR] [--verbose]\n"
+	  "  Serves peers on the config's listen endpoint and the CLI on DIR/node.sock;\n"
+	  "  logs to stderr. SIGTERM/SIGINT stop it cleanly, SIGHUP re-reads DIR/peers.\n"
+	  "  While it runs, commands that write go through it." },
+	{ "peers", peers_main, "the running node's peers: connection, lag, bytes",
+	  "wiec peers [-d DIR] [--json]" },
 	{ "show", show_main, "print one event as JSON",
 	  "wiec show [-d DIR] ID" },
 	{ "verify", verify_main, "re-check every signature, chain and index",
@@ -46,6 +53,37 @@ static const cli_cmd_t cmds[] = {
 	  "wiec import [-d DIR] [--progress] [--batch N] FILE\n"
 	  "  Commits N records per transaction (default and most 1024);\n"
 	  "  --progress prints 'committed N' once each batch is durable." },
+	{ "founder", founder_main, "print this node's founder record for a genesis",
+	  "wiec founder [-d DIR] [--endpoint tcp://HOST:PORT]...\n"
+	  "  One line, wiec-founder-v1:<base64>: identity, name and role from\n"
+	  "  DIR/config, transport key, endpoints (default: the config's listen)." },
+	{ "genesis new", genesis_new_main, "build an unsigned genesis from founder records",
+	  "wiec genesis new --name NAME [--quorum Q] [--timestamp MS] --out FILE\n"
+	  "                 FOUNDERFILE...\n"
+	  "  Founders in the order given; quorum defaults to floor(2n/3)+1.\n"
+	  "  Never overwrites FILE." },
+	{ "genesis sign", genesis_sign_main, "add this node's signature to a genesis file",
+	  "wiec genesis sign [-d DIR] FILE\n"
+	  "  Replaces FILE atomically; this node must be one of its founders." },
+	{ "genesis show", genesis_show_main, "print a genesis: network id, founders, signatures",
+	  "wiec genesis show FILE [--json]" },
+	{ "genesis install", genesis_install_main, "make this node join a complete genesis",
+	  "wiec genesis install [-d DIR] FILE\n"
+	  "  Every founder must have signed and this node must be one; the store\n"
+	  "  must hold no events yet. Prints the network id." },
+	{ "peer add", peer_add_main, "add a founder's node to the nodes this one dials",
+	  "wiec peer add [-d DIR] --key KEY [--endpoint tcp://HOST:PORT]\n"
+	  "  KEY must be a founder of the installed genesis; the endpoint defaults\n"
+	  "  to the founder's first. A running node re-reads DIR/peers on SIGHUP." },
+	{ "peer list", peer_list_main, "list the nodes this one dials",
+	  "wiec peer list [-d DIR] [--json]\n"
+	  "  --json prints one object per line: key, endpoint, name, role, founder." },
+	{ "peer rm", peer_rm_main, "stop dialling a node",
+	  "wiec peer rm [-d DIR] --key KEY" },
+	{ "testnet", testnet_main, "create N ready-to-run nodes of one network on this host",
+	  "wiec testnet DIR --nodes N [--base-port P]\n"
+	  "  DIR/node1..N, N from 1 to 64, listening on 127.0.0.1:P+i-1 (P 7400);\n"
+	  "  one genesis signed by all; peers: all others up to 5 nodes, else 3 each." },
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/err.h"
+#include "node/ctl.h"
 
 uint64_t cli_now_ms(void)
 {
@@ -61,11 +63,60 @@ static int parse(const char *cmd, int argc, char **argv, post_opts_t *o, const c
 	return 0;
 }
 
+/* With a node running: sign against the current head and hand the event to
+ * the node, which commits it (extend-only) and pushes it to its peers. A
+ * concurrent post by the same identity takes our seq: sign again. */
+static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec__Body *body,
+    uint8_t id[static HASH_BYTES], char *why, size_t whylen)
+{
+	uint8_t network[HASH_BYTES];
+	int rc;
+
+	if ((rc = store_network(s, network)) != 0)
+		return rc;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		store_head_t h;
+		uint8_t *env = NULL;
+		size_t len;
+		int res = 0;
+		ev_t ev;
+
+		rc = store_head(s, kp->pk, &h);
+		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
+			return rc;
+		if (h.forked)
+			return WIEC_ERR_FORKED;
+		body->network.data = network;
+		body->network.len = HASH_BYTES;
+		body->author.data = (uint8_t *)kp->pk;
+		body->author.len = KEY_PK_BYTES;
+		body->seq = h.seq + 1;
+		body->prev.data = h.seq ? h.id : NULL;
+		body->prev.len = h.seq ? HASH_BYTES : 0;
+		if ((rc = ev_build(&env, &len, kp, body)) != 0)
+			return rc;
+		if ((rc = ev_decode(&ev, env, len)) == 0) {
+			memcpy(id, ev.id, HASH_BYTES);
+			ev_free(&ev);
+			rc = ctl_submit(dir, 1, (const uint8_t *const *)&env, &len, 1, &res, why, whylen);
+		}
+		free(env);
+		if (rc != 0)
+			return rc;
+		if (res == STORE_ADDED || res == STORE_DUP)
+			return 0;
+		if (res != WIEC_ERR_CHAIN)
+			return res;
+	}
+	return WIEC_ERR_CHAIN;
+}
+
 /* Signs and appends body as the chosen identity, then prints the id. */
 static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 {
 	const char *dir = cli_dir(o->dir);
-	char path[PATH_MAX], hex[HASH_HEX_BYTES];
+	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "";
+	int lock, lockfd;
 	uint8_t id[HASH_BYTES];
 	store_t *s = NULL;
 	key_pair_t kp;
@@ -83,7 +134,20 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 		return rc;
 	}
 	body->timestamp = cli_now_ms();
-	rc = store_post(s, &kp, body, id, NULL, NULL);
+	if ((lock = ctl_direct_lock(dir, &lockfd)) == 0) {
+		rc = store_post(s, &kp, body, id, NULL, NULL);
+		close(lockfd);
+	} else if (lock == 1) {
+		rc = post_via_node(dir, s, &kp, body, id, why, sizeof why);
+		if (rc == WIEC_ERR_IO || rc == WIEC_ERR_PROTO) {
+			key_wipe(&kp);
+			store_close(&s);
+			return cli_fail(EXIT_FAIL, cmd, "the node running on %s did not take the "
+			    "event: %s", dir, *why ? why : "no answer");
+		}
+	} else {
+		rc = lock;
+	}
 	key_wipe(&kp);
 	store_close(&s);
 	if (rc == WIEC_ERR_FORKED)

@@ -1,10 +1,13 @@
 /* status.c: wiec status and wiec verify. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/err.h"
+#include "node/ctl.h"
 
 /* Both take only -d (and --json for status). */
 static int opts_dir(const char *cmd, int argc, char **argv, const char **dflag, int *json)
@@ -40,7 +43,8 @@ int status_main(int argc, char **argv)
 	store_stats_t st;
 	store_t *s;
 	cfg_t cfg;
-	int json = 0, rc;
+	char *peers = NULL;
+	int json = 0, rc, lock = 0, fd;
 
 	if ((rc = opts_dir(cmd, argc, argv, &dflag, &json)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
@@ -49,6 +53,12 @@ int status_main(int argc, char **argv)
 	if ((rc = store_network(s, network)) == 0)
 		rc = store_stats(s, &st);
 	store_close(&s);
+	/* Peers live in the running node's memory: ask it, if one runs. */
+	if (rc == 0 && (lock = ctl_direct_lock(cli_dir(dflag), &fd)) == 0)
+		close(fd);
+	else if (rc == 0 && lock == 1 && ctl_status(cli_dir(dflag), &peers) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "the node running on %s does not answer",
+		    cli_dir(dflag));
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(digest, st.digest, HASH_BYTES);
@@ -56,16 +66,20 @@ int status_main(int argc, char **argv)
 	if (json)
 		printf("{\"events\": %llu, \"authors\": %llu, \"digest\": \"%s\", "
 		    "\"pending\": %llu, \"forks\": %llu, \"network\": \"%s\", "
-		    "\"map_size\": %llu, \"map_used\": %llu}\n",
+		    "\"map_size\": %llu, \"map_used\": %llu, \"node\": \"%s\", \"peers\": %s}\n",
 		    (unsigned long long)st.events, (unsigned long long)st.authors, digest,
 		    (unsigned long long)st.pending, (unsigned long long)st.forks, net,
-		    (unsigned long long)st.map_size, (unsigned long long)st.map_used);
+		    (unsigned long long)st.map_size, (unsigned long long)st.map_used,
+		    peers ? "running" : "stopped", peers ? peers : "[]");
 	else
 		printf("network  %s\nevents   %llu\nauthors  %llu\npending  %llu\n"
 		    "forks    %llu\ndigest   %s\nstore    %llu of %llu bytes used\n", net,
 		    (unsigned long long)st.events, (unsigned long long)st.authors,
 		    (unsigned long long)st.pending, (unsigned long long)st.forks, digest,
 		    (unsigned long long)st.map_used, (unsigned long long)st.map_size);
+	if (!json)
+		printf("node     %s\n", peers ? "running (see 'wiec peers')" : "stopped");
+	free(peers);
 	return EXIT_OK;
 }
 

@@ -731,50 +731,37 @@ static void put_rec(wbuf_t *w, bound_t *prev, const bound_t *hi, int mode)
 	*prev = *hi;
 }
 
-/* Splits [lo, hi) holding c >= 2 items (first at rank r0, sum sum) into
- * FP records; with sent != NULL also records them there. */
+/* Splits [lo, hi) holding c > RECON_LIST_MAX items, the first at rank r0
+ * and summing to sum, into FP records; with record set also notes them as
+ * sent. */
 static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
     const bound_t *hi, uint64_t c, uint64_t r0, const uint64_t sum[4], int record)
 {
 	uint32_t k = split_k(c);
-	uint64_t base[4], cur[4], last_cnt = 0;
-	bound_t clo = *lo;
+	uint64_t plo[4], pcur[4], pnext[4], rprev = r0, n;
+	bound_t clo = *lo, chi;
 	int rc;
 
-	/* base = prefix sum at lo = prefix(hi) - sum ... recomputed by select */
-	memset(base, 0, sizeof base);
-	if (r0 > 0) {
-		uint64_t tmp[4] = { 0 };
-		(void)t_select(r->set, r0, tmp);
-		memcpy(base, tmp, sizeof tmp);
-	}
+	t_prefix(r->set, lo, plo, &n);
+	memcpy(pcur, plo, sizeof pcur);
 	for (uint32_t i = 1; i <= k; i++) {
-		uint64_t ri = r0 + (i * c) / k, cs = ri - r0;
-		uint64_t csum[4];
-		bound_t chi;
+		uint64_t ri = r0 + (i * c) / k, csum[4];
 		uint8_t fp[RECON_FP_BYTES];
 
 		if (i == k) {
 			chi = *hi;
-			memcpy(cur, base, sizeof cur);
-			u256_add(cur, sum);
+			memcpy(pnext, plo, sizeof pnext);
+			u256_add(pnext, sum);
 		} else {
 			uint32_t a, b;
-			memset(cur, 0, sizeof cur);
+			memset(pnext, 0, sizeof pnext);
 			a = t_select(r->set, ri - 1, NULL);
-			b = t_select(r->set, ri, cur);
+			b = t_select(r->set, ri, pnext);
 			bound_between(r->set->n[a].key, r->set->n[b].key, &chi);
 		}
-		memcpy(csum, cur, sizeof csum);
-		{
-			uint64_t prevsum[4];
-			memcpy(prevsum, base, sizeof prevsum);
-			if (i > 1) {
-				/* base tracks the prefix at the previous child bound */
-			}
-			u256_sub(csum, prevsum);
-		}
-		fp_of(csum, cs - last_cnt, fp);
+		memcpy(csum, pnext, sizeof csum);
+		u256_sub(csum, pcur);
+		fp_of(csum, ri - rprev, fp);
 		put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
@@ -786,8 +773,8 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 			r->sent[r->sn].loff = r->sent[r->sn].ln = 0;
 			r->sn++;
 		}
-		memcpy(base, cur, sizeof base);
-		last_cnt = cs;
+		memcpy(pcur, pnext, sizeof pcur);
+		rprev = ri;
 		clo = chi;
 	}
 	return 0;
@@ -1177,12 +1164,12 @@ static int finish_diffs(recon_t *r)
 {
 	size_t n = 0;
 
-	qsort(r->diff, r->dn, sizeof *r->diff, dent_cmp);
 	free(r->out);
 	r->out = NULL;
 	r->on = 0;
 	if (r->dn == 0)
 		return 0;
+	qsort(r->diff, r->dn, sizeof *r->diff, dent_cmp);
 	r->out = malloc(r->dn * sizeof *r->out);
 	if (r->out == NULL)
 		return WIEC_ERR_NOMEM;
@@ -1498,11 +1485,12 @@ static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 static int resp_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen)
 {
 	wbuf_t w = { 0 };
-	bound_t prev, hi, oprev;
+	bound_t prev, hi, oprev, cov;
 	int rc = 0, stop = 0;
 
 	memset(&prev, 0, sizeof prev);
 	memset(&oprev, 0, sizeof oprev);
+	memset(&cov, 0, sizeof cov);
 	r->mvalid = 0;
 	if (in->len < 1 || in->p[0] != (r->started ? H_NEXT : H_FIRST)) {
 		rc = WIEC_ERR_PROTO;
@@ -1524,6 +1512,9 @@ static int resp_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen)
 	}
 	r->rounds++;
 	wb_byte(&w, H_REPLY);
+	/* Records must cover the key space without gaps, so matched ranges
+	 * become SKIPs, written lazily: cov is how far we have answered,
+	 * oprev how far we have written. */
 	while (in->off < in->len) {
 		const uint8_t *q;
 		uint64_t m, c;
@@ -1571,22 +1562,12 @@ static int resp_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen)
 			rc = WIEC_ERR_PROTO;
 			goto fail;
 		}
-		/* covered up to hi unless we stopped inside this record */
-		if (!stop && bound_cmp(&oprev, &hi) != 0 && mode != M_LIST &&
-		    bound_cmp(&oprev, &prev) <= 0) {
-			/* matched FP or SKIP: folded into the next SKIP */
-		}
-		prev = hi;
 		if (!stop)
-			r->mb = r->mb;	/* keep memo */
-		if (!stop && bound_cmp(&oprev, &hi) < 0 && (mode == M_SKIP || mode == M_FP)) {
-			/* nothing written for [.., hi): remember coverage lazily */
-		}
-		if (!stop && bound_cmp(&oprev, &hi) < 0 && mode != M_LIST)
-			continue;
+			cov = hi;
+		prev = hi;
 	}
-	/* close with a SKIP up to the end of what we covered */
-	(void)oprev;
+	if (bound_cmp(&oprev, &cov) < 0)
+		put_rec(&w, &oprev, &cov, M_SKIP);
 	if (w.oom) {
 		rc = WIEC_ERR_NOMEM;
 		goto fail;

@@ -8,7 +8,7 @@
 
 /* Unknown fields anywhere in the message tree are refused (fail closed:
  * a field we do not understand could change what the author meant). */
-static int has_unknown(const ProtobufCMessage *m)
+int ev_has_unknown(const ProtobufCMessage *m)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 
@@ -25,12 +25,12 @@ static int has_unknown(const ProtobufCMessage *m)
 			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
 
 			for (size_t j = 0; j < n; j++)
-				if (has_unknown(v[j]))
+				if (ev_has_unknown(v[j]))
 					return 1;
 		} else {
 			const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
 
-			if (sub != NULL && has_unknown(sub))
+			if (sub != NULL && ev_has_unknown(sub))
 				return 1;
 		}
 	}
@@ -61,7 +61,7 @@ static int check_msg(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
 {
 	int c;
 
-	if (has_unknown(m))
+	if (ev_has_unknown(m))
 		return WIEC_ERR_UNKNOWN;
 	c = is_canonical(m, buf, len);
 	if (c < 0)

@@ -74,6 +74,9 @@ void ev_free(ev_t *ev);
  * passes ev_decode; WIEC_ERR_TOO_BIG or WIEC_ERR_FIELD if it would not. */
 int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body *body);
 
+/* 1 if m or any message inside it carries fields unknown to the schema. */
+int ev_has_unknown(const ProtobufCMessage *m);
+
 /* "announce", "idea", "comment", or "unknown". */
 const char *ev_kind_name(int kind);
 

@@ -26,6 +26,7 @@ typedef struct wtx {
 	MDB_txn *txn;
 	uint64_t lseq;		/* next local sequence number */
 	size_t added;
+	unsigned flags;		/* STORE_EXTEND_ONLY */
 } wtx_t;
 
 static int lmdb_err(int rc)
@@ -162,15 +163,24 @@ static int meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v)
 }
 
 int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
-    const uint8_t network[static HASH_BYTES])
+    const uint8_t network[static HASH_BYTES], int replace)
 {
 	MDB_txn *txn;
 	MDB_val k, v;
+	MDB_stat es, ps;
 	int rc;
 
 	if ((rc = txn_begin(s, 0, &txn)) != 0)
 		return rc;
-	if ((rc = meta_get(s, txn, "network", &v)) != WIEC_ERR_NOTFOUND) {
+	rc = meta_get(s, txn, "network", &v);
+	if (rc == 0 && replace) {
+		if ((rc = mdb_stat(txn, s->events, &es)) == 0 &&
+		    (rc = mdb_stat(txn, s->pending, &ps)) == 0)
+			rc = es.ms_entries || ps.ms_entries ? WIEC_ERR_EXISTS : WIEC_ERR_NOTFOUND;
+		else
+			rc = lmdb_err(rc);
+	}
+	if (rc != WIEC_ERR_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return rc == 0 ? WIEC_ERR_EXISTS : rc;
 	}
@@ -464,6 +474,8 @@ static int apply(wtx_t *w, const ev_t *ev)
 		if (memcmp(have, ev->id, HASH_BYTES) == 0 ||
 		    (h.forked && ev->seq == h.seq && memcmp(h.id2, ev->id, HASH_BYTES) == 0))
 			return STORE_DUP;
+		if (w->flags & STORE_EXTEND_ONLY)
+			return WIEC_ERR_CHAIN;
 		/* Only an event on the same prefix proves an equivocation. */
 		if (ev->seq > 1) {
 			uint8_t prev[HASH_BYTES];
@@ -614,6 +626,12 @@ static int ev_order(const void *a, const void *b)
 
 int store_ingest(store_t *s, ev_t *evs, size_t n, int *res, size_t *added)
 {
+	return store_ingest_flags(s, evs, n, res, added, 0);
+}
+
+int store_ingest_flags(store_t *s, ev_t *evs, size_t n, int *res, size_t *added,
+    unsigned flags)
+{
 	ev_t **order;
 	wtx_t w;
 	int rc;
@@ -630,6 +648,7 @@ int store_ingest(store_t *s, ev_t *evs, size_t n, int *res, size_t *added)
 	qsort(order, n, sizeof *order, ev_order);
 	if ((rc = wtx_begin(&w, s)) != 0)
 		goto out;
+	w.flags = flags;
 	for (size_t i = 0; i < n; i++) {
 		const ev_t *ev = order[i];
 		int r = apply(&w, ev);

@@ -42,9 +42,11 @@ int store_open(store_t **out, const char *path, size_t map_size, int create);
 void store_close(store_t **s);
 
 /* Records the genesis (already validated by the caller) and its network id.
- * Only once: WIEC_ERR_EXISTS if a genesis is already set. */
+ * If one is set already: WIEC_ERR_EXISTS, unless replace is non-zero and
+ * the store holds no event and none pending (joining a network replaces the
+ * one-founder genesis of `wiec init`; events are bound to their network). */
 int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
-    const uint8_t network[static HASH_BYTES]);
+    const uint8_t network[static HASH_BYTES], int replace);
 
 /* The network id; WIEC_ERR_NOSTORE if no genesis is set. */
 int store_network(store_t *s, uint8_t network[static HASH_BYTES]);
@@ -59,6 +61,14 @@ int store_genesis(store_t *s, uint8_t **buf, size_t *len);
  * the batch released. Returns 0 once committed, or WIEC_ERR_MAP_FULL /
  * WIEC_ERR_STORE / WIEC_ERR_NOMEM with nothing written. */
 int store_ingest(store_t *s, ev_t *evs, size_t n, int *res, size_t *added);
+
+/* store_ingest with flags. STORE_EXTEND_ONLY: an event at or below its
+ * author's head is a duplicate or refused (WIEC_ERR_CHAIN), never taken as
+ * an equivocation: for an author's own new posts, signed outside the write
+ * transaction, where a lower seq only means another post came first. */
+#define STORE_EXTEND_ONLY 1u
+int store_ingest_flags(store_t *s, ev_t *evs, size_t n, int *res, size_t *added,
+    unsigned flags);
 
 /* Posts a new event by kp: in one write transaction fills body's network,
  * author, seq and prev from the current head, signs (ev_build), appends and

@@ -1,5 +1,5 @@
 /* test.h: the unit-test helper. A test is `TEST(name) { ... }` at the start
- * of a line in tests/unit/*.c; the Makefile lists them all for the runner.
+ * of a line in a file of tests/unit; the Makefile lists them all for the runner.
  * CHECK stops the test at the first failed condition and names it. */
 #ifndef WIEC_TEST_H
 #define WIEC_TEST_H

@@ -1,0 +1,524 @@
+/* bench/ingest.c: how fast a node takes in a backlog of events, against the
+ * two things that bound it: single-core Ed25519 verification and batched
+ * LMDB appends.
+ *
+ *     make bench            (or: make build/bench-ingest && build/bench-ingest)
+ *
+ * Not timed: generating BENCH_EVENTS events by BENCH_AUTHORS deterministic
+ * authors on one genesis, each author's chain with correct seq and prev,
+ * delivered round-robin over authors and shuffled within windows of two
+ * rounds, so most events arrive after their predecessor and some arrive one
+ * batch early and wait in the store's pending table.
+ *
+ * Timed, each on fresh state in one run:
+ *   ceiling 1  crypto_sign_verify_detached over the same signed messages
+ *   ceiling 2  mdb_put of (random 32-byte key -> envelope-sized value),
+ *              write transactions of BENCH_BATCH, same map size as the store
+ *   ingest     ev_check_batch + store_ingest in batches of BENCH_BATCH,
+ *              with 1 and with 2 verification threads
+ * Exits non-zero if a store does not end up holding every event. */
+#include <lmdb.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/err.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "proto/event.h"
+#include "proto/genesis.h"
+#include "store/store.h"
+
+#ifndef BENCH_AUTHORS	/* smaller values (-D) for a quick check under ASan */
+#define BENCH_AUTHORS 1000
+#endif
+#ifndef BENCH_PER_AUTHOR
+#define BENCH_PER_AUTHOR 200
+#endif
+#define BENCH_EVENTS (BENCH_AUTHORS * BENCH_PER_AUTHOR)
+#define BENCH_BATCH 1000
+#define BENCH_WINDOW (2 * BENCH_AUTHORS)	/* shuffle span: two rounds */
+#define BENCH_MAP STORE_MAP_DEFAULT
+
+/* Everything generated before the clock starts. */
+typedef struct corpus {
+	uint8_t network[HASH_BYTES];
+	uint8_t *genesis;
+	size_t genesis_len;
+	key_pair_t *authors;
+	uint8_t **envs;		/* in delivery order */
+	size_t *lens;
+	uint8_t **msgs;		/* what each signature covers, for ceiling 1 */
+	size_t *msg_lens;
+	uint8_t (*sigs)[KEY_SIG_BYTES];
+	uint8_t (*pks)[KEY_PK_BYTES];
+	size_t early;		/* events delivered in a batch before their predecessor's */
+} corpus_t;
+
+typedef struct gen_part {
+	corpus_t *c;
+	size_t first, last;	/* authors [first, last) */
+	int rc;
+} gen_part_t;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void author_seed(uint8_t seed[static 32], uint32_t i)
+{
+	char tag[32];
+
+	snprintf(tag, sizeof tag, "bench-author-%u", i);
+	hash_2(seed, tag, strlen(tag), NULL, 0);
+}
+
+/* Deterministic text of about len bytes (ASCII and some Polish). */
+static void fill_text(char *out, size_t len, uint64_t *rng)
+{
+	static const char *const words[] = { "park", "rower", "ścieżka", "ławka", "szkoła",
+	    "drzewa", "budżet", "plac", "tramwaj", "zieleń", "most", "biblioteka" };
+	size_t n = 0;
+
+	while (n + 16 < len) {
+		const char *w = words[splitmix(rng) % (sizeof words / sizeof words[0])];
+		size_t wl = strlen(w);
+
+		memcpy(out + n, w, wl);
+		n += wl;
+		out[n++] = ' ';
+	}
+	out[n ? n - 1 : 0] = '\0';
+}
+
+/* Builds author a's chain straight into its round-robin slots. */
+static void *gen_authors(void *arg)
+{
+	gen_part_t *p = arg;
+	corpus_t *c = p->c;
+	uint8_t prev[HASH_BYTES], target[HASH_BYTES];
+	char name[64], title[128], text[512];
+	uint64_t rng;
+
+	for (size_t a = p->first; a < p->last; a++) {
+		const key_pair_t *kp = &c->authors[a];
+
+		rng = a * 7919 + 1;
+		memset(target, 0, sizeof target);
+		for (uint64_t seq = 1; seq <= BENCH_PER_AUTHOR; seq++) {
+			Wiec__Body b = WIEC__BODY__INIT;
+			Wiec__Announce an = WIEC__ANNOUNCE__INIT;
+			Wiec__Idea idea = WIEC__IDEA__INIT;
+			Wiec__Comment cm = WIEC__COMMENT__INIT;
+			size_t slot = (seq - 1) * BENCH_AUTHORS + a;
+			ev_t ev;
+
+			b.network.data = c->network;
+			b.network.len = HASH_BYTES;
+			b.author.data = (uint8_t *)kp->pk;
+			b.author.len = KEY_PK_BYTES;
+			b.seq = seq;
+			b.timestamp = 1795996800000ULL + seq * 60000 + a;
+			if (seq > 1) {
+				b.prev.data = prev;
+				b.prev.len = HASH_BYTES;
+			}
+			if (seq == 1) {
+				snprintf(name, sizeof name, "Mieszkanka %zu", a);
+				an.name = name;
+				an.role = (Wiec__Role)(a % 6);
+				b.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
+				b.announce = &an;
+			} else if (seq % 3 == 2) {
+				fill_text(title, 24 + splitmix(&rng) % 64, &rng);
+				fill_text(text, 64 + splitmix(&rng) % 384, &rng);
+				idea.title = title;
+				idea.text = text;
+				b.content_case = WIEC__BODY__CONTENT_IDEA;
+				b.idea = &idea;
+			} else {
+				fill_text(text, 32 + splitmix(&rng) % 256, &rng);
+				cm.target.data = target;
+				cm.target.len = HASH_BYTES;
+				cm.text = text;
+				b.content_case = WIEC__BODY__CONTENT_COMMENT;
+				b.comment = &cm;
+			}
+			if ((p->rc = ev_build(&c->envs[slot], &c->lens[slot], kp, &b)) != 0 ||
+			    (p->rc = ev_decode(&ev, c->envs[slot], c->lens[slot])) != 0)
+				return NULL;
+			memcpy(prev, ev.id, HASH_BYTES);
+			if (ev.kind == EV_IDEA)
+				memcpy(target, ev.id, HASH_BYTES);
+			ev_free(&ev);
+		}
+	}
+	p->rc = 0;
+	return NULL;
+}
+
+static int make_genesis(corpus_t *c)
+{
+	uint8_t seed[32], transport[KEY_X_BYTES], *draft = NULL;
+	Wiec__Founder f = WIEC__FOUNDER__INIT;
+	const Wiec__Founder *fp = &f;
+	size_t dlen;
+	key_pair_t kp;
+	genesis_t g;
+	int rc;
+
+	memset(seed, 0xf0, sizeof seed);
+	memset(transport, 0x42, sizeof transport);
+	if ((rc = key_from_seed(&kp, seed)) != 0)
+		return rc;
+	f.key.data = kp.pk;
+	f.key.len = KEY_PK_BYTES;
+	f.name = "Urząd Miasta";
+	f.role = WIEC__ROLE__ROLE_CITY;
+	f.transport.data = transport;
+	f.transport.len = KEY_X_BYTES;
+	if ((rc = genesis_new(&draft, &dlen, "bench", 1795996800000ULL, &fp, 1, 0)) != 0 ||
+	    (rc = genesis_sign(&c->genesis, &c->genesis_len, draft, dlen, &kp)) != 0 ||
+	    (rc = genesis_decode(&g, c->genesis, c->genesis_len, 1)) != 0)
+		goto out;
+	memcpy(c->network, g.network, HASH_BYTES);
+	genesis_free(&g);
+out:
+	free(draft);
+	key_wipe(&kp);
+	return rc;
+}
+
+/* Shuffles within windows of two rounds, then counts the events that land
+ * in an earlier batch than their predecessor. */
+static void shuffle(corpus_t *c)
+{
+	uint64_t rng = 2026;
+	size_t *batch_of = calloc((size_t)BENCH_EVENTS, sizeof *batch_of);
+
+	for (size_t w = 0; w < BENCH_EVENTS; w += BENCH_WINDOW) {
+		size_t n = BENCH_EVENTS - w < BENCH_WINDOW ? BENCH_EVENTS - w : BENCH_WINDOW;
+
+		for (size_t i = n - 1; i > 0; i--) {
+			size_t j = (size_t)(splitmix(&rng) % (i + 1));
+			uint8_t *e = c->envs[w + i];
+			size_t l = c->lens[w + i];
+
+			c->envs[w + i] = c->envs[w + j];
+			c->lens[w + i] = c->lens[w + j];
+			c->envs[w + j] = e;
+			c->lens[w + j] = l;
+		}
+	}
+	if (batch_of == NULL)
+		return;
+	/* Index (author, seq) -> batch, via the decoded header of each event. */
+	for (size_t i = 0; i < BENCH_EVENTS; i++) {
+		ev_t ev;
+
+		if (ev_decode(&ev, c->envs[i], c->lens[i]) != 0)
+			continue;
+		for (size_t a = 0; a < BENCH_AUTHORS; a++)
+			if (memcmp(c->authors[a].pk, ev.author, KEY_PK_BYTES) == 0) {
+				batch_of[(ev.seq - 1) * BENCH_AUTHORS + a] = i / BENCH_BATCH;
+				break;
+			}
+		ev_free(&ev);
+	}
+	for (size_t i = BENCH_AUTHORS; i < BENCH_EVENTS; i++)
+		if (batch_of[i] < batch_of[i - BENCH_AUTHORS])
+			c->early++;
+	free(batch_of);
+}
+
+/* The exact bytes each signature covers (EV_DOMAIN || network || body). */
+static int make_msgs(corpus_t *c)
+{
+	size_t dl = strlen(EV_DOMAIN);
+
+	for (size_t i = 0; i < BENCH_EVENTS; i++) {
+		ev_t ev;
+
+		if (ev_decode(&ev, c->envs[i], c->lens[i]) != 0)
+			return -1;
+		c->msg_lens[i] = dl + HASH_BYTES + ev.envelope->body.len;
+		if ((c->msgs[i] = malloc(c->msg_lens[i])) == NULL) {
+			ev_free(&ev);
+			return -1;
+		}
+		memcpy(c->msgs[i], EV_DOMAIN, dl);
+		memcpy(c->msgs[i] + dl, ev.network, HASH_BYTES);
+		memcpy(c->msgs[i] + dl + HASH_BYTES, ev.envelope->body.data, ev.envelope->body.len);
+		memcpy(c->sigs[i], ev.envelope->sig.data, KEY_SIG_BYTES);
+		memcpy(c->pks[i], ev.author, KEY_PK_BYTES);
+		ev_free(&ev);
+	}
+	return 0;
+}
+
+static int generate(corpus_t *c)
+{
+	gen_part_t parts[2];
+	pthread_t tid;
+	uint8_t seed[32];
+
+	if ((c->authors = calloc(BENCH_AUTHORS, sizeof *c->authors)) == NULL ||
+	    (c->envs = calloc(BENCH_EVENTS, sizeof *c->envs)) == NULL ||
+	    (c->lens = calloc(BENCH_EVENTS, sizeof *c->lens)) == NULL ||
+	    (c->msgs = calloc(BENCH_EVENTS, sizeof *c->msgs)) == NULL ||
+	    (c->msg_lens = calloc(BENCH_EVENTS, sizeof *c->msg_lens)) == NULL ||
+	    (c->sigs = calloc(BENCH_EVENTS, sizeof *c->sigs)) == NULL ||
+	    (c->pks = calloc(BENCH_EVENTS, sizeof *c->pks)) == NULL)
+		return -1;
+	if (make_genesis(c) != 0)
+		return -1;
+	for (uint32_t a = 0; a < BENCH_AUTHORS; a++) {
+		author_seed(seed, a);
+		if (key_from_seed(&c->authors[a], seed) != 0)
+			return -1;
+	}
+	parts[0] = (gen_part_t){ c, 0, BENCH_AUTHORS / 2, -1 };
+	parts[1] = (gen_part_t){ c, BENCH_AUTHORS / 2, BENCH_AUTHORS, -1 };
+	if (pthread_create(&tid, NULL, gen_authors, &parts[1]) != 0)
+		return -1;
+	gen_authors(&parts[0]);
+	pthread_join(tid, NULL);
+	if (parts[0].rc != 0 || parts[1].rc != 0) {
+		fprintf(stderr, "bench-ingest: ev_build: %s\n",
+		    wiec_strerror(parts[0].rc ? parts[0].rc : parts[1].rc));
+		return -1;
+	}
+	shuffle(c);
+	return make_msgs(c);
+}
+
+/* Ceiling 1: raw Ed25519 verification on this thread. */
+static double verify_ceiling(const corpus_t *c)
+{
+	double t0 = now();
+
+	for (size_t i = 0; i < BENCH_EVENTS; i++)
+		if (crypto_sign_verify_detached(c->sigs[i], c->msgs[i], c->msg_lens[i], c->pks[i]) != 0) {
+			fprintf(stderr, "bench-ingest: event %zu does not verify\n", i);
+			return -1;
+		}
+	return BENCH_EVENTS / (now() - t0);
+}
+
+/* Ceiling 2: LMDB alone, one table, batched random-key puts. */
+static double lmdb_ceiling(const corpus_t *c, const char *dir)
+{
+	uint8_t (*keys)[32] = malloc((size_t)BENCH_EVENTS * 32);
+	MDB_env *env = NULL;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	double t0, rate = -1;
+	int rc;
+
+	if (keys == NULL || mkdir(dir, 0700) != 0)
+		goto out;
+	randombytes_buf(keys, (size_t)BENCH_EVENTS * 32);
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_mapsize(env, BENCH_MAP)) != 0 ||
+	    (rc = mdb_env_open(env, dir, MDB_NOTLS, 0600)) != 0)
+		goto lmdb_fail;
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0 || (rc = mdb_txn_commit(txn)) != 0)
+		goto lmdb_fail;
+	t0 = now();
+	for (size_t i = 0; i < BENCH_EVENTS; i += BENCH_BATCH) {
+		if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+			goto lmdb_fail;
+		for (size_t j = i; j < i + BENCH_BATCH && j < BENCH_EVENTS; j++) {
+			MDB_val k = { 32, keys[j] }, v = { c->lens[j], c->envs[j] };
+
+			if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0) {
+				mdb_txn_abort(txn);
+				goto lmdb_fail;
+			}
+		}
+		if ((rc = mdb_txn_commit(txn)) != 0)
+			goto lmdb_fail;
+	}
+	rate = BENCH_EVENTS / (now() - t0);
+	goto out;
+lmdb_fail:
+	fprintf(stderr, "bench-ingest: lmdb: %s\n", mdb_strerror(rc));
+out:
+	if (env != NULL)
+		mdb_env_close(env);
+	free(keys);
+	return rate;
+}
+
+/* Ingest the whole corpus into a fresh store; -1 if anything is refused or
+ * the store does not end up with every event. */
+static double ingest(const corpus_t *c, const char *dir, int threads)
+{
+	ev_t *evs = calloc(BENCH_BATCH, sizeof *evs);
+	int *rc = calloc(BENCH_BATCH, sizeof *rc), *res = calloc(BENCH_BATCH, sizeof *res);
+	store_t *s = NULL;
+	store_stats_t st;
+	double t0, t1, tc, check = 0, rate = -1;
+	size_t added, total = 0;
+	int err;
+
+	if (evs == NULL || rc == NULL || res == NULL)
+		goto out;
+	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
+	    (err = store_set_genesis(s, c->genesis, c->genesis_len, c->network, 0)) != 0)
+		goto fail;
+	t0 = now();
+	for (size_t i = 0; i < BENCH_EVENTS; i += BENCH_BATCH) {
+		size_t n = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
+
+		tc = now();
+		if ((err = ev_check_batch(evs, rc, (const uint8_t *const *)c->envs + i, c->lens + i,
+		    n, c->network, threads)) != 0)
+			goto fail;
+		check += now() - tc;
+		for (size_t j = 0; j < n; j++)
+			if ((err = rc[j]) != 0)
+				goto fail;	/* every generated event is valid */
+		err = store_ingest(s, evs, n, res, &added);
+		for (size_t j = 0; j < n; j++)
+			ev_free(&evs[j]);
+		if (err != 0)
+			goto fail;
+		for (size_t j = 0; j < n; j++)
+			if (res[j] != STORE_ADDED && res[j] != STORE_PENDING) {
+				err = res[j] < 0 ? res[j] : WIEC_ERR_CORRUPT;
+				goto fail;
+			}
+		total += added;
+	}
+	t1 = now();
+	if ((err = store_stats(s, &st)) != 0)
+		goto fail;
+	if (st.events != BENCH_EVENTS || total != BENCH_EVENTS || st.pending != 0 ||
+	    st.authors != BENCH_AUTHORS) {
+		fprintf(stderr, "bench-ingest: store holds %llu events (%zu added, %llu pending, "
+		    "%llu authors), expected %d\n", (unsigned long long)st.events, total,
+		    (unsigned long long)st.pending, (unsigned long long)st.authors, BENCH_EVENTS);
+		goto out;
+	}
+	rate = BENCH_EVENTS / (t1 - t0);
+	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s; "
+	    "store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0, check,
+	    t1 - t0 - check, (double)st.map_used / 1e6);
+	goto out;
+fail:
+	fprintf(stderr, "bench-ingest: ingest (%d threads): %s\n", threads, wiec_strerror(err));
+out:
+	store_close(&s);
+	free(evs);
+	free(rc);
+	free(res);
+	return rate;
+}
+
+static void rm_store(const char *dir)
+{
+	char p[512];
+
+	snprintf(p, sizeof p, "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+static void free_corpus(corpus_t *c)
+{
+	for (size_t i = 0; c->envs && i < BENCH_EVENTS; i++)
+		free(c->envs[i]);
+	for (size_t i = 0; c->msgs && i < BENCH_EVENTS; i++)
+		free(c->msgs[i]);
+	if (c->authors)
+		for (size_t a = 0; a < BENCH_AUTHORS; a++)
+			key_wipe(&c->authors[a]);
+	free(c->authors);
+	free(c->envs);
+	free(c->lens);
+	free(c->msgs);
+	free(c->msg_lens);
+	free(c->sigs);
+	free(c->pks);
+	free(c->genesis);
+}
+
+int main(void)
+{
+	char root[] = "/tmp/wiec-bench-XXXXXX", dir[64];
+	corpus_t c;
+	double t0, verify, lmdb, one = -1, two = -1, ceiling;
+	size_t bytes = 0;
+	int status = 1;
+
+	memset(&c, 0, sizeof c);
+	if (sodium_init() < 0 || mkdtemp(root) == NULL) {
+		fprintf(stderr, "bench-ingest: setup failed\n");
+		return 1;
+	}
+	t0 = now();
+	if (generate(&c) != 0) {
+		fprintf(stderr, "bench-ingest: generating events failed\n");
+		goto out;
+	}
+	for (size_t i = 0; i < BENCH_EVENTS; i++)
+		bytes += c.lens[i];
+	printf("# %d events by %d authors, mean envelope %zu bytes, %zu delivered a batch "
+	    "before their predecessor; generated in %.1f s\n", BENCH_EVENTS, BENCH_AUTHORS,
+	    bytes / BENCH_EVENTS, c.early, now() - t0);
+
+	verify = verify_ceiling(&c);
+	snprintf(dir, sizeof dir, "%s/lmdb", root);
+	lmdb = lmdb_ceiling(&c, dir);
+	rm_store(dir);
+	if (verify <= 0 || lmdb <= 0)
+		goto out;
+	ceiling = verify < lmdb ? verify : lmdb;
+	printf("# ceilings: ed25519 verify 1 core %.0f/s, lmdb append %.0f/s (batches of %d); "
+	    "the lower, %s, is the one ingest is measured against\n", verify, lmdb, BENCH_BATCH,
+	    verify < lmdb ? "verify" : "lmdb append");
+	printf("bench verify-ceiling: %.0f verifies/s (ceiling %.0f verifies/s, ratio 1.00)\n",
+	    verify, verify);
+	fflush(stdout);
+
+	snprintf(dir, sizeof dir, "%s/store1", root);
+	one = ingest(&c, dir, 1);
+	rm_store(dir);
+	snprintf(dir, sizeof dir, "%s/store2", root);
+	two = ingest(&c, dir, 2);
+	rm_store(dir);
+	if (one <= 0 || two <= 0)
+		goto out;
+	printf("bench ingest-1thread: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", one,
+	    ceiling, verify < lmdb ? "verifies" : "appends", one / ceiling);
+	printf("bench ingest-2threads: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", two,
+	    ceiling, verify < lmdb ? "verifies" : "appends", two / ceiling);
+	printf("# targets: 1 thread >= 0.70 of ceiling: %s; 2 threads > 1.00: %s\n",
+	    one / ceiling >= 0.70 ? "met" : "MISSED", two / ceiling > 1.0 ? "met" : "MISSED");
+	status = 0;
+out:
+	rmdir(root);
+	free_corpus(&c);
+	return status;
+}

@@ -1,0 +1,35 @@
+/* node.h: the wiec daemon (`wiec node`): serves peers over CURVE-encrypted
+ * ZeroMQ, reconciles and fetches events until every node holds the same
+ * log, and serves the CLI on the control socket (node/ctl.h). The protocol
+ * is spec/sync.md. One thread runs the loop; signature checks of a batch
+ * spread over NODE_VERIFY_THREADS threads; one LMDB writer. */
+#ifndef WIEC_NODE_H
+#define WIEC_NODE_H
+
+#define NODE_VERIFY_THREADS 2
+
+/* Limits and timers (spec/sync.md, "Limits"). */
+#define SYNC_MSG_MAX (4 << 20)		/* ZMQ_MAXMSGSIZE of every peer socket */
+#define SYNC_EVENTS_CAP (1 << 20)	/* envelope bytes in one answer to a Want */
+#define SYNC_EVENTS_MAX 16384		/* envelopes in one Events message */
+#define SYNC_WANT_MAX 512		/* ranges in one Want */
+#define SYNC_HAVE_MAX 4096		/* heads in one Have */
+#define SYNC_INFLIGHT 2			/* Wants outstanding per link */
+#define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
+#define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
+#define SYNC_HWM 1000			/* ZMQ send/receive high-water marks */
+#define SYNC_RATE 1000			/* messages per second a peer may send (burst 2x) */
+#define SYNC_BAD_MAX 20			/* bad messages in a minute before a ban */
+#define SYNC_BAN_MS 60000
+
+typedef struct node_opts {
+	const char *dir;
+	int verbose;		/* log debug lines too */
+} node_opts_t;
+
+/* Runs the node of o->dir in the foreground until SIGTERM or SIGINT;
+ * SIGHUP re-reads DIR/peers. Logs to stderr. Returns 0 after a clean stop,
+ * or a negative wiec_err_t if it could not start (logged). */
+int node_run(const node_opts_t *o);
+
+#endif

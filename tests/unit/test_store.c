@@ -1,0 +1,1399 @@
+/* test_store.c: the LMDB event log (store/store.h): persistence, the chain
+ * rules, out-of-order arrival, equivocation and convergence, bounds,
+ * verification of a damaged file, and a full map. */
+#define _GNU_SOURCE
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crypto/err.h"
+#include "store/store.h"
+#include "tests/unit/fixtures.h"
+#include "tests/unit/test.h"
+
+#define MAX_HEADS 16
+
+typedef struct heads {
+	size_t n;
+	store_head_t h[MAX_HEADS];
+} heads_t;
+
+static int collect_head(void *ctx, const store_head_t *h)
+{
+	heads_t *hs = ctx;
+
+	if (hs->n == MAX_HEADS)
+		return -999;
+	hs->h[hs->n++] = *h;
+	return 0;
+}
+
+/* Everything a node exposes about its log, for comparing two stores. */
+typedef struct snap {
+	store_stats_t st;
+	heads_t heads;
+} snap_t;
+
+static int snap(store_t *s, snap_t *sn)
+{
+	int rc;
+
+	memset(sn, 0, sizeof *sn);
+	if ((rc = store_stats(s, &sn->st)) != 0)
+		return rc;
+	return store_scan_heads(s, collect_head, &sn->heads);
+}
+
+static int snap_equal(const snap_t *a, const snap_t *b)
+{
+	return a->st.events == b->st.events && a->st.authors == b->st.authors &&
+	    a->st.pending == b->st.pending && a->st.forks == b->st.forks &&
+	    memcmp(a->st.digest, b->st.digest, HASH_BYTES) == 0 &&
+	    a->heads.n == b->heads.n &&
+	    memcmp(a->heads.h, b->heads.h, a->heads.n * sizeof a->heads.h[0]) == 0;
+}
+
+static void snap_print(const char *what, const snap_t *s)
+{
+	char hex[HASH_HEX_BYTES];
+
+	hash_hex(hex, s->st.digest, HASH_BYTES);
+	fprintf(stderr, "  %s: events %llu authors %llu pending %llu forks %llu digest %.16s\n",
+	    what, (unsigned long long)s->st.events, (unsigned long long)s->st.authors,
+	    (unsigned long long)s->st.pending, (unsigned long long)s->st.forks, hex);
+}
+
+static int verify_ok(store_t *s)
+{
+	uint8_t bad[HASH_BYTES];
+	char why[256];
+	int rc = store_verify(s, bad, why, sizeof why);
+
+	if (rc != 0)
+		fprintf(stderr, "  store_verify: %s (%s)\n", wiec_strerror(rc), why);
+	return rc;
+}
+
+/* Ingests evs[idx[0..n)] (already checked) as one batch. */
+static int ingest_idx(store_t *s, const ev_t *all, const size_t *idx, size_t n, int *res,
+    size_t *added)
+{
+	ev_t *b = malloc((n ? n : 1) * sizeof *b);
+	int rc;
+
+	if (b == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		b[i] = all[idx[i]];
+	rc = store_ingest(s, b, n, res, added);
+	free(b);
+	return rc;
+}
+
+/* ev_check every built event against the fixture network. */
+static int check_all(ev_t *out, const fx_ev_t *evs, size_t n)
+{
+	uint8_t net[HASH_BYTES];
+
+	fx_network(net);
+	for (size_t i = 0; i < n; i++)
+		if (ev_check(&out[i], evs[i].env, evs[i].len, net) != 0)
+			return -1;
+	return 0;
+}
+
+static void free_all(ev_t *evs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ev_free(&evs[i]);
+}
+
+static void shuffle(size_t *v, size_t n, unsigned long long *seed)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = test_rand(seed) % i, t = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+/* ---- opening, genesis, persistence ---- */
+
+TEST(store_open_missing)
+{
+	char path[512];
+	store_t *s = (store_t *)&s;
+
+	snprintf(path, sizeof path, "%s/nothing", TEST_TMP);
+	CHECK(store_open(&s, path, FX_MAP, 0) == WIEC_ERR_NOSTORE && s == NULL);
+	/* Not created by the failed open. */
+	CHECK(access(path, F_OK) != 0);
+	/* An empty directory is not a store either. */
+	CHECK(mkdir(path, 0700) == 0);
+	CHECK(store_open(&s, path, FX_MAP, 0) == WIEC_ERR_NOSTORE && s == NULL);
+	CHECK(access(path, F_OK) == 0);
+	/* A regular file is not a store directory. */
+	snprintf(path, sizeof path, "%s/file", TEST_TMP);
+	CHECK(fx_write_file(path, "x", 1, 0600) == 0);
+	CHECK(store_open(&s, path, FX_MAP, 0) == WIEC_ERR_NOSTORE);
+	CHECK(store_open(&s, path, FX_MAP, 1) == WIEC_ERR_NOSTORE);
+	store_close(&s);	/* NULL: nothing to do */
+	store_close(NULL);
+}
+
+TEST(store_open_garbage_file)
+{
+	char path[512], data[600];
+	uint8_t junk[16384];
+	store_t *s = NULL;
+	unsigned long long seed = 42;
+
+	snprintf(path, sizeof path, "%s/s", TEST_TMP);
+	CHECK(mkdir(path, 0700) == 0);
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (uint8_t)test_rand(&seed);
+	snprintf(data, sizeof data, "%s/data.mdb", path);
+	CHECK(fx_write_file(data, junk, sizeof junk, 0600) == 0);
+	CHECK(store_open(&s, path, FX_MAP, 0) == WIEC_ERR_CORRUPT && s == NULL);
+	CHECK(store_open(&s, path, FX_MAP, 1) == WIEC_ERR_CORRUPT && s == NULL);
+}
+
+TEST(store_genesis_once_and_persistence)
+{
+	char path[512];
+	uint8_t *g, *got, net[HASH_BYTES], n2[HASH_BYTES], other[HASH_BYTES], *env;
+	size_t glen, gotlen, elen;
+	store_t *s;
+	snap_t before, after;
+	fx_ev_t evs[6];
+	int res[6];
+	key_pair_t kp;
+
+	snprintf(path, sizeof path, "%s/s", TEST_TMP);
+	CHECK(store_open(&s, path, FX_MAP, 1) == 0);
+	CHECK(store_network(s, n2) == WIEC_ERR_NOSTORE);
+	CHECK(store_genesis(s, &got, &gotlen) == WIEC_ERR_NOSTORE);
+	CHECK(fx_genesis(&g, &glen, net) == 0);
+	/* replace on an empty store may swap the genesis (wiec init, then join). */
+	memset(other, 0x99, sizeof other);
+	CHECK(store_set_genesis(s, (const uint8_t *)"other", 5, other, 0) == 0);
+	CHECK(store_set_genesis(s, g, glen, net, 0) == WIEC_ERR_EXISTS);
+	CHECK(store_network(s, n2) == 0 && memcmp(n2, other, HASH_BYTES) == 0);
+	CHECK(store_set_genesis(s, g, glen, net, 1) == 0);
+	CHECK(store_network(s, n2) == 0 && memcmp(n2, net, HASH_BYTES) == 0);
+	CHECK(store_genesis(s, &got, &gotlen) == 0);
+	CHECK(gotlen == glen && memcmp(got, g, glen) == 0);
+	free(got);
+
+	fx_key(&kp, 0x01);
+	CHECK(fx_chain(evs, &kp, net, 1, NULL, 6, "persist") == 0);
+	CHECK(fx_ingest(s, evs, 6, res, NULL) == 0);
+	for (int i = 0; i < 6; i++)
+		CHECK(res[i] == STORE_ADDED);
+	/* With events held, the genesis can no longer change. */
+	CHECK(store_set_genesis(s, (const uint8_t *)"other", 5, other, 1) == WIEC_ERR_EXISTS);
+	CHECK(store_set_genesis(s, g, glen, net, 0) == WIEC_ERR_EXISTS);
+	CHECK(snap(s, &before) == 0);
+	store_close(&s);
+	CHECK(s == NULL);
+
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(snap(s, &after) == 0);
+	CHECK(snap_equal(&before, &after));
+	CHECK_EQ_U64(after.st.events, 6);
+	CHECK(store_network(s, n2) == 0 && memcmp(n2, net, HASH_BYTES) == 0);
+	CHECK(store_genesis(s, &got, &gotlen) == 0);
+	CHECK(gotlen == glen && memcmp(got, g, glen) == 0);
+	free(got);
+	for (int i = 0; i < 6; i++) {
+		CHECK(store_get(s, evs[i].id, &env, &elen) == 0);
+		CHECK(elen == evs[i].len && memcmp(env, evs[i].env, elen) == 0);
+		free(env);
+	}
+	CHECK(store_get(s, other, &env, &elen) == WIEC_ERR_NOTFOUND && env == NULL);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	free(g);
+	fx_free(evs, 6);
+}
+
+/* ---- the chain rules ---- */
+
+TEST(store_ingest_in_order_then_dup)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[15];
+	int res[15];
+	size_t added = 99;
+	key_pair_t a, b;
+	store_head_t h;
+	snap_t s1, s2;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x01);
+	fx_key(&b, 0x02);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 10, "a") == 0);
+	CHECK(fx_chain(evs + 10, &b, net, 1, NULL, 5, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(store_head(s, a.pk, &h) == WIEC_ERR_NOTFOUND);
+	CHECK(store_ingest(s, NULL, 0, res, &added) == 0 && added == 0);
+	CHECK(fx_ingest(s, evs, 15, res, &added) == 0);
+	CHECK_EQ_U64(added, 15);
+	for (int i = 0; i < 15; i++)
+		CHECK(res[i] == STORE_ADDED);
+	CHECK(snap(s, &s1) == 0);
+	CHECK_EQ_U64(s1.st.events, 15);
+	CHECK_EQ_U64(s1.st.authors, 2);
+	CHECK_EQ_U64(s1.st.pending, 0);
+	CHECK_EQ_U64(s1.st.forks, 0);
+	CHECK(store_head(s, a.pk, &h) == 0);
+	CHECK(h.seq == 10 && !h.forked && memcmp(h.id, evs[9].id, HASH_BYTES) == 0);
+	CHECK(memcmp(h.author, a.pk, KEY_PK_BYTES) == 0);
+	CHECK(store_head(s, b.pk, &h) == 0);
+	CHECK(h.seq == 5 && memcmp(h.id, evs[14].id, HASH_BYTES) == 0);
+	/* Heads come ordered by author key. */
+	CHECK(s1.heads.n == 2);
+	CHECK(memcmp(s1.heads.h[0].author, s1.heads.h[1].author, KEY_PK_BYTES) < 0);
+
+	/* The same events again, whole and one by one: DUP, nothing changes. */
+	CHECK(fx_ingest(s, evs, 15, res, &added) == 0);
+	CHECK_EQ_U64(added, 0);
+	for (int i = 0; i < 15; i++)
+		CHECK(res[i] == STORE_DUP);
+	for (int i = 14; i >= 0; i--)
+		CHECK(fx_ingest1(s, &evs[i]) == STORE_DUP);
+	CHECK(snap(s, &s2) == 0);
+	CHECK(snap_equal(&s1, &s2));
+	/* The same event twice in one batch. */
+	{
+		fx_ev_t twice[2] = { evs[0], evs[0] };
+
+		CHECK(fx_ingest(s, twice, 2, res, &added) == 0);
+		CHECK(res[0] == STORE_DUP && res[1] == STORE_DUP && added == 0);
+	}
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, 15);
+}
+
+TEST(store_digest_depends_on_content)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[4];
+	key_pair_t a;
+	snap_t s0, s1, s2;
+	store_t *x, *y;
+
+	fx_network(net);
+	fx_key(&a, 0x01);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 4, "d") == 0);
+	CHECK(fx_store(&x, TEST_TMP, "x", FX_MAP) == 0);
+	CHECK(fx_store(&y, TEST_TMP, "y", FX_MAP) == 0);
+	CHECK(snap(x, &s0) == 0);
+	CHECK(fx_ingest1(x, &evs[0]) == STORE_ADDED);
+	CHECK(snap(x, &s1) == 0);
+	CHECK(memcmp(s0.st.digest, s1.st.digest, HASH_BYTES) != 0);
+	CHECK(fx_ingest1(x, &evs[1]) == STORE_ADDED);
+	CHECK(snap(x, &s2) == 0);
+	CHECK(memcmp(s1.st.digest, s2.st.digest, HASH_BYTES) != 0);
+	/* Another store with the same events, by another path: same digest. */
+	CHECK(fx_ingest1(y, &evs[1]) == STORE_PENDING);
+	CHECK(snap(y, &s1) == 0);
+	CHECK(memcmp(s1.st.digest, s0.st.digest, HASH_BYTES) == 0);	/* pending: not held */
+	CHECK(fx_ingest1(y, &evs[0]) == STORE_ADDED);
+	CHECK(snap(y, &s1) == 0);
+	CHECK(snap_equal(&s1, &s2));
+	store_close(&x);
+	store_close(&y);
+	fx_free(evs, 4);
+}
+
+TEST(store_out_of_order_reverse)
+{
+	enum { N = 50 };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[N];
+	key_pair_t a;
+	store_stats_t st;
+	store_head_t h;
+	size_t added;
+	int res;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x05);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, N, "rev") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	for (int i = N - 1; i >= 1; i--) {
+		CHECK(fx_ingest(s, &evs[i], 1, &res, &added) == 0);
+		CHECK(res == STORE_PENDING && added == 0);
+		/* Again: still pending, not counted twice. */
+		CHECK(fx_ingest1(s, &evs[i]) == STORE_PENDING);
+		CHECK(store_stats(s, &st) == 0);
+		CHECK_EQ_U64(st.pending, N - i);
+		CHECK_EQ_U64(st.events, 0);
+	}
+	CHECK(store_head(s, a.pk, &h) == WIEC_ERR_NOTFOUND);
+	CHECK(fx_ingest(s, &evs[0], 1, &res, &added) == 0);
+	CHECK(res == STORE_ADDED);
+	CHECK_EQ_U64(added, N);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, N);
+	CHECK_EQ_U64(st.pending, 0);
+	CHECK(store_head(s, a.pk, &h) == 0);
+	CHECK(h.seq == N && memcmp(h.id, evs[N - 1].id, HASH_BYTES) == 0);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, N);
+}
+
+TEST(store_out_of_order_in_one_batch)
+{
+	enum { N = 20 };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[N], rev[N];
+	int res[N];
+	size_t added;
+	key_pair_t a;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x06);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, N, "batch") == 0);
+	for (int i = 0; i < N; i++)
+		rev[i] = evs[N - 1 - i];
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	/* Arrival order within a batch does not matter. */
+	CHECK(fx_ingest(s, rev, N, res, &added) == 0);
+	CHECK_EQ_U64(added, N);
+	for (int i = 0; i < N; i++)
+		CHECK(res[i] == STORE_ADDED);
+	store_close(&s);
+	fx_free(evs, N);
+}
+
+/* ~300 events of 10 authors, 20 random orders and batchings: one result. */
+TEST(store_permutations_converge)
+{
+	enum { AUTHORS = 10, PER = 30, N = AUTHORS * PER, ROUNDS = 20 };
+	unsigned long long seed = 0x7065726dULL;
+	uint8_t net[HASH_BYTES];
+	fx_ev_t *evs = calloc(N, sizeof *evs);
+	ev_t *all = calloc(N, sizeof *all);
+	size_t idx[N];
+	int res[N];
+	snap_t ref, got;
+	store_t *s;
+
+	CHECK(evs != NULL && all != NULL);
+	fx_network(net);
+	for (int a = 0; a < AUTHORS; a++) {
+		key_pair_t kp;
+
+		fx_key(&kp, (uint8_t)(0x10 + a));
+		CHECK(fx_chain(evs + a * PER, &kp, net, 1, NULL, PER, "perm") == 0);
+	}
+	CHECK(check_all(all, evs, N) == 0);
+	for (size_t i = 0; i < N; i++)
+		idx[i] = i;
+	CHECK(fx_store(&s, TEST_TMP, "ref", FX_MAP) == 0);
+	CHECK(ingest_idx(s, all, idx, N, res, NULL) == 0);
+	CHECK(snap(s, &ref) == 0);
+	CHECK_EQ_U64(ref.st.events, N);
+	CHECK_EQ_U64(ref.st.authors, AUTHORS);
+	CHECK_EQ_U64(ref.st.pending, 0);
+	CHECK(ref.heads.n == AUTHORS);
+	for (size_t i = 0; i < ref.heads.n; i++)
+		CHECK(ref.heads.h[i].seq == PER && !ref.heads.h[i].forked);
+	store_close(&s);
+
+	for (int r = 0; r < ROUNDS; r++) {
+		char name[32];
+		size_t done = 0, total = 0;
+
+		shuffle(idx, N, &seed);
+		snprintf(name, sizeof name, "p%d", r);
+		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
+		while (done < N) {
+			size_t n = 1 + test_rand(&seed) % (r % 2 ? 60 : 8), added;
+
+			if (n > N - done)
+				n = N - done;
+			CHECK(ingest_idx(s, all, idx + done, n, res, &added) == 0);
+			for (size_t i = 0; i < n; i++)
+				CHECK(res[i] == STORE_ADDED || res[i] == STORE_PENDING);
+			total += added;
+			done += n;
+		}
+		CHECK_EQ_U64(total, N);
+		CHECK(snap(s, &got) == 0);
+		if (!snap_equal(&ref, &got)) {
+			snap_print("in order", &ref);
+			snap_print("shuffled", &got);
+			CHECK(0);
+		}
+		if (r % 5 == 0)
+			CHECK(verify_ok(s) == 0);
+		store_close(&s);
+	}
+	free_all(all, N);
+	free(all);
+	fx_free(evs, N);
+	free(evs);
+}
+
+TEST(store_prev_mismatch)
+{
+	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
+	fx_ev_t evs[3], bad, bad2, later;
+	key_pair_t a;
+	snap_t s1, s2;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x07);
+	memset(junk, 0x5c, sizeof junk);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 3, "c") == 0);
+	CHECK(fx_build(&bad, &a, net, 3, evs[0].id, EV_IDEA, "wrong prev", NULL, FX_TS) == 0);
+	CHECK(fx_build(&bad2, &a, net, 3, junk, EV_IDEA, "junk prev", NULL, FX_TS) == 0);
+	CHECK(fx_build(&later, &a, net, 4, junk, EV_IDEA, "junk prev 4", NULL, FX_TS) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest1(s, &evs[0]) == STORE_ADDED);
+	CHECK(fx_ingest1(s, &evs[1]) == STORE_ADDED);
+	CHECK(snap(s, &s1) == 0);
+	CHECK(fx_ingest1(s, &bad) == WIEC_ERR_CHAIN);
+	CHECK(fx_ingest1(s, &bad2) == WIEC_ERR_CHAIN);
+	CHECK(snap(s, &s2) == 0);
+	CHECK(snap_equal(&s1, &s2));
+	/* A seq-2 event on another seq 1 is not an equivocation either. */
+	{
+		fx_ev_t other;
+
+		CHECK(fx_build(&other, &a, net, 2, junk, EV_IDEA, "x", NULL, FX_TS) == 0);
+		CHECK(fx_ingest1(s, &other) == WIEC_ERR_CHAIN);
+		fx_free(&other, 1);
+	}
+	/* A waiting event whose prev turns out wrong is dropped when released. */
+	CHECK(fx_ingest1(s, &later) == STORE_PENDING);
+	CHECK(fx_ingest1(s, &evs[2]) == STORE_ADDED);
+	CHECK(snap(s, &s2) == 0);
+	CHECK_EQ_U64(s2.st.events, 3);
+	CHECK_EQ_U64(s2.st.pending, 0);
+	CHECK_EQ_U64(s2.st.forks, 0);
+	/* A refused event does not spoil the rest of its batch. */
+	{
+		fx_ev_t mix[2];
+		int res[2];
+		size_t added;
+
+		CHECK(fx_build(&mix[0], &a, net, 4, evs[2].id, EV_IDEA, "ok", NULL, FX_TS) == 0);
+		mix[1] = bad;
+		CHECK(fx_ingest(s, mix, 2, res, &added) == 0);
+		CHECK(res[0] == STORE_ADDED && res[1] == WIEC_ERR_CHAIN && added == 1);
+		fx_free(mix, 1);
+	}
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, 3);
+	fx_free(&bad, 1);
+	fx_free(&bad2, 1);
+	fx_free(&later, 1);
+}
+
+/* ---- equivocation ---- */
+
+static int count_cb(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	(void)lseq;
+	(void)env;
+	(void)len;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+TEST(store_equivocation)
+{
+	uint8_t net[HASH_BYTES], *lo, *hi, *env;
+	fx_ev_t evs[6], fork, third, next;
+	key_pair_t a;
+	store_head_t h;
+	store_stats_t st;
+	size_t added, n, elen;
+	int res;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x08);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 6, "main") == 0);
+	/* A second seq 3 on the same seq 2: an equivocation. */
+	CHECK(fx_build(&fork, &a, net, 3, evs[1].id, EV_IDEA, "other 3", NULL, FX_TS) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, evs, 5, NULL == NULL ? (int[5]){ 0 } : NULL, &added) == 0);
+	CHECK_EQ_U64(added, 5);
+	CHECK(fx_ingest(s, &fork, 1, &res, &added) == 0);
+	CHECK(res == STORE_FORK);
+	CHECK(store_head(s, a.pk, &h) == 0);
+	lo = memcmp(evs[2].id, fork.id, HASH_BYTES) < 0 ? evs[2].id : fork.id;
+	hi = lo == fork.id ? evs[2].id : fork.id;
+	CHECK(h.forked && h.seq == 3);
+	CHECK(memcmp(h.id, lo, HASH_BYTES) == 0 && memcmp(h.id2, hi, HASH_BYTES) == 0);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.forks, 1);
+	CHECK_EQ_U64(st.events, 4);	/* seq 1, 2 and both seq 3; 4 and 5 pruned */
+	CHECK_EQ_U64(st.authors, 1);
+	CHECK(store_get(s, evs[3].id, &env, &elen) == WIEC_ERR_NOTFOUND);
+	CHECK(store_get(s, evs[4].id, &env, &elen) == WIEC_ERR_NOTFOUND);
+	CHECK(store_get(s, fork.id, &env, &elen) == 0);
+	free(env);
+	CHECK(store_get(s, evs[2].id, &env, &elen) == 0);
+	free(env);
+	/* The arrival log lists what is held. */
+	n = 0;
+	CHECK(store_scan_log(s, 1, count_cb, &n) == 0);
+	CHECK_EQ_U64(n, 4);
+	/* Both events at the fork are held and given by scan_author. */
+	n = 0;
+	CHECK(store_scan_author(s, a.pk, 3, count_cb, &n) == 0);
+	CHECK_EQ_U64(n, 2);
+	/* Both are DUP now; the pruned ones and anything later are refused. */
+	CHECK(fx_ingest1(s, &fork) == STORE_DUP);
+	CHECK(fx_ingest1(s, &evs[2]) == STORE_DUP);
+	CHECK(fx_ingest1(s, &evs[1]) == STORE_DUP);
+	CHECK(fx_ingest1(s, &evs[3]) == WIEC_ERR_FORKED);
+	CHECK(fx_ingest1(s, &evs[5]) == WIEC_ERR_FORKED);
+	CHECK(fx_build(&next, &a, net, 4, fork.id, EV_IDEA, "on the fork", NULL, FX_TS) == 0);
+	CHECK(fx_ingest1(s, &next) == WIEC_ERR_FORKED);
+	/* The author cannot post any more. */
+	{
+		Wiec__Body b = WIEC__BODY__INIT;
+		Wiec__Idea idea = WIEC__IDEA__INIT;
+		uint8_t id[HASH_BYTES];
+
+		idea.title = (char *)"after the fork";
+		idea.text = (char *)"";
+		b.content_case = WIEC__BODY__CONTENT_IDEA;
+		b.idea = &idea;
+		b.timestamp = FX_TS;
+		CHECK(store_post(s, &a, &b, id, &env, &elen) == WIEC_ERR_FORKED && env == NULL);
+	}
+	/* A third event at the fork is kept only if among the two smallest ids. */
+	CHECK(fx_build(&third, &a, net, 3, evs[1].id, EV_IDEA, "third 3", NULL, FX_TS) == 0);
+	res = fx_ingest1(s, &third);
+	CHECK(store_head(s, a.pk, &h) == 0);
+	CHECK(h.forked && h.seq == 3);
+	if (memcmp(third.id, hi, HASH_BYTES) > 0) {
+		CHECK(res == WIEC_ERR_FORKED);
+		CHECK(memcmp(h.id, lo, HASH_BYTES) == 0 && memcmp(h.id2, hi, HASH_BYTES) == 0);
+		CHECK(store_get(s, third.id, &env, &elen) == WIEC_ERR_NOTFOUND);
+	} else {
+		CHECK(res == STORE_FORK);
+		CHECK(store_get(s, hi, &env, &elen) == WIEC_ERR_NOTFOUND);
+	}
+	CHECK(memcmp(h.id, h.id2, HASH_BYTES) < 0);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 4);
+	CHECK_EQ_U64(st.forks, 1);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, 6);
+	fx_free(&fork, 1);
+	fx_free(&third, 1);
+	fx_free(&next, 1);
+}
+
+/* Finds, among n candidate events at one seq, the two smallest ids. */
+static void two_smallest(const fx_ev_t *c, size_t n, const uint8_t **lo, const uint8_t **hi)
+{
+	*lo = *hi = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (*lo == NULL || memcmp(c[i].id, *lo, HASH_BYTES) < 0) {
+			*hi = *lo;
+			*lo = c[i].id;
+		} else if (*hi == NULL || memcmp(c[i].id, *hi, HASH_BYTES) < 0) {
+			*hi = c[i].id;
+		}
+	}
+}
+
+/* Three events at one seq arriving in every order keep the same pair. */
+TEST(store_fork_third_event_any_order)
+{
+	static const int orders[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	uint8_t net[HASH_BYTES];
+	const uint8_t *lo, *hi;
+	fx_ev_t base[2], at3[3];
+	key_pair_t a;
+	snap_t first, got;
+
+	fx_network(net);
+	fx_key(&a, 0x09);
+	CHECK(fx_chain(base, &a, net, 1, NULL, 2, "b") == 0);
+	for (int i = 0; i < 3; i++) {
+		char t[16];
+
+		snprintf(t, sizeof t, "three %d", i);
+		CHECK(fx_build(&at3[i], &a, net, 3, base[1].id, EV_IDEA, t, NULL, FX_TS) == 0);
+	}
+	two_smallest(at3, 3, &lo, &hi);
+	for (int o = 0; o < 6; o++) {
+		char name[16];
+		store_head_t h;
+		store_t *s;
+
+		snprintf(name, sizeof name, "o%d", o);
+		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
+		CHECK(fx_ingest(s, base, 2, (int[2]){ 0 }, NULL) == 0);
+		for (int k = 0; k < 3; k++) {
+			int r = fx_ingest1(s, &at3[orders[o][k]]);
+
+			CHECK(r == (k == 0 ? STORE_ADDED : r == STORE_FORK ? STORE_FORK :
+			    WIEC_ERR_FORKED));
+		}
+		CHECK(store_head(s, a.pk, &h) == 0);
+		CHECK(h.forked && h.seq == 3);
+		CHECK(memcmp(h.id, lo, HASH_BYTES) == 0 && memcmp(h.id2, hi, HASH_BYTES) == 0);
+		CHECK(snap(s, &got) == 0);
+		CHECK_EQ_U64(got.st.events, 4);
+		if (o == 0)
+			first = got;
+		CHECK(snap_equal(&first, &got));
+		CHECK(verify_ok(s) == 0);
+		store_close(&s);
+	}
+	fx_free(base, 2);
+	fx_free(at3, 3);
+}
+
+/* A fork at a lower seq replaces one found higher up. */
+TEST(store_fork_lower_seq_wins)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[7], f5, f3;
+	key_pair_t a;
+	store_head_t h;
+	store_stats_t st;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x0a);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 7, "m") == 0);
+	CHECK(fx_build(&f5, &a, net, 5, evs[3].id, EV_IDEA, "f5", NULL, FX_TS) == 0);
+	CHECK(fx_build(&f3, &a, net, 3, evs[1].id, EV_IDEA, "f3", NULL, FX_TS) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, evs, 7, (int[7]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest1(s, &f5) == STORE_FORK);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 6);
+	CHECK(fx_ingest1(s, &f3) == STORE_FORK);
+	CHECK(store_head(s, a.pk, &h) == 0);
+	CHECK(h.forked && h.seq == 3);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 4);
+	CHECK_EQ_U64(st.forks, 1);
+	CHECK(fx_ingest1(s, &f5) == WIEC_ERR_FORKED);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, 7);
+	fx_free(&f5, 1);
+	fx_free(&f3, 1);
+}
+
+/* The set of events of the convergence tests: honest and equivocating
+ * authors, a third conflicting event, forks at two seqs, a fork at seq 1. */
+typedef struct forkset {
+	fx_ev_t ev[64];
+	size_t n;
+} forkset_t;
+
+static int forkset_build(forkset_t *fs, const uint8_t *net)
+{
+	key_pair_t a, b, c, d, e;
+	fx_ev_t *v = fs->ev;
+	size_t n = 0;
+
+	fx_key(&a, 0x21);
+	fx_key(&b, 0x22);
+	fx_key(&c, 0x23);
+	fx_key(&d, 0x24);
+	fx_key(&e, 0x25);
+	/* a: honest, 12 events. */
+	if (fx_chain(v + n, &a, net, 1, NULL, 12, "a") != 0)
+		return -1;
+	n += 12;
+	/* b: 8 events, two more seq 5 on seq 4, and a seq 6 on one of them. */
+	if (fx_chain(v + n, &b, net, 1, NULL, 8, "b") != 0 ||
+	    fx_build(&v[n + 8], &b, net, 5, v[n + 3].id, EV_IDEA, "b5'", NULL, FX_TS) != 0 ||
+	    fx_build(&v[n + 9], &b, net, 5, v[n + 3].id, EV_IDEA, "b5''", NULL, FX_TS) != 0 ||
+	    fx_build(&v[n + 10], &b, net, 6, v[n + 8].id, EV_IDEA, "b6'", NULL, FX_TS) != 0)
+		return -1;
+	n += 11;
+	/* c: two different announces at seq 1 and a seq 2 on the first. */
+	if (fx_build(&v[n], &c, net, 1, NULL, EV_ANNOUNCE, "Cee", NULL, FX_TS) != 0 ||
+	    fx_build(&v[n + 1], &c, net, 1, NULL, EV_ANNOUNCE, "Cee bis", NULL, FX_TS) != 0 ||
+	    fx_build(&v[n + 2], &c, net, 2, v[n].id, EV_IDEA, "c2", NULL, FX_TS) != 0)
+		return -1;
+	n += 3;
+	/* d: 7 events, forks at seq 6 and seq 3 (the lower one decides). */
+	if (fx_chain(v + n, &d, net, 1, NULL, 7, "d") != 0 ||
+	    fx_build(&v[n + 7], &d, net, 3, v[n + 1].id, EV_IDEA, "d3'", NULL, FX_TS) != 0 ||
+	    fx_build(&v[n + 8], &d, net, 6, v[n + 4].id, EV_IDEA, "d6'", NULL, FX_TS) != 0)
+		return -1;
+	n += 9;
+	/* e: honest, 4 events. */
+	if (fx_chain(v + n, &e, net, 1, NULL, 4, "e") != 0)
+		return -1;
+	n += 4;
+	fs->n = n;
+	return 0;
+}
+
+/* What every node must end with, whatever the order. */
+static int forkset_expected(const snap_t *g)
+{
+	return g->st.events == 12 + 6 + 2 + 4 + 4 && g->st.authors == 5 && g->st.forks == 3 &&
+	    g->st.pending == 0 && g->heads.n == 5;
+}
+
+TEST(store_forks_converge)
+{
+	enum { ROUNDS = 12 };
+	unsigned long long seed = 0x666f726bULL;
+	uint8_t net[HASH_BYTES];
+	forkset_t *fs = calloc(1, sizeof *fs);
+	ev_t all[64];
+	size_t idx[64];
+	int res[64], failures = 0;
+	snap_t ref, got;
+	store_t *s;
+
+	CHECK(fs != NULL);
+	fx_network(net);
+	CHECK(forkset_build(fs, net) == 0);
+	CHECK(check_all(all, fs->ev, fs->n) == 0);
+	for (size_t i = 0; i < fs->n; i++)
+		idx[i] = i;
+	/* Reference: one by one, in the order built (each chain in order). */
+	CHECK(fx_store(&s, TEST_TMP, "ref", FX_MAP) == 0);
+	for (size_t i = 0; i < fs->n; i++)
+		CHECK(ingest_idx(s, all, idx + i, 1, res, NULL) == 0);
+	CHECK(snap(s, &ref) == 0);
+	if (!forkset_expected(&ref))
+		snap_print("in order", &ref);
+	CHECK(forkset_expected(&ref));
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+
+	for (int r = 0; r < ROUNDS; r++) {
+		char name[32];
+		size_t done = 0;
+
+		shuffle(idx, fs->n, &seed);
+		snprintf(name, sizeof name, "p%d", r);
+		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
+		while (done < fs->n) {
+			size_t n = 1 + test_rand(&seed) % 6;
+
+			if (n > fs->n - done)
+				n = fs->n - done;
+			CHECK(ingest_idx(s, all, idx + done, n, res, NULL) == 0);
+			done += n;
+		}
+		CHECK(snap(s, &got) == 0);
+		CHECK(verify_ok(s) == 0);
+		if (!snap_equal(&ref, &got)) {
+			if (failures++ == 0) {
+				fprintf(stderr, "  order %d:\n", r);
+				snap_print("in order", &ref);
+				snap_print("shuffled", &got);
+			}
+		}
+		store_close(&s);
+	}
+	if (failures)
+		fprintf(stderr, "  %d of %d orders diverged\n", failures, ROUNDS);
+	CHECK(failures == 0);
+	free_all(all, fs->n);
+	fx_free(fs->ev, fs->n);
+	free(fs);
+}
+
+/* An equivocation whose two events both wait for their predecessor must be
+ * found when the predecessor arrives, as it is when they arrive in order. */
+TEST(store_fork_found_through_pending)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[4], f5[2];
+	key_pair_t a;
+	snap_t x, y;
+	store_head_t h;
+	store_t *sx, *sy;
+
+	fx_network(net);
+	fx_key(&a, 0x0c);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 4, "p") == 0);
+	CHECK(fx_build(&f5[0], &a, net, 5, evs[3].id, EV_IDEA, "five", NULL, FX_TS) == 0);
+	CHECK(fx_build(&f5[1], &a, net, 5, evs[3].id, EV_IDEA, "cinq", NULL, FX_TS) == 0);
+	/* x: in order. */
+	CHECK(fx_store(&sx, TEST_TMP, "x", FX_MAP) == 0);
+	CHECK(fx_ingest(sx, evs, 4, (int[4]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest1(sx, &f5[0]) == STORE_ADDED);
+	CHECK(fx_ingest1(sx, &f5[1]) == STORE_FORK);
+	CHECK(snap(sx, &x) == 0);
+	CHECK_EQ_U64(x.st.forks, 1);
+	/* y: both seq 5 wait for seq 4. */
+	CHECK(fx_store(&sy, TEST_TMP, "y", FX_MAP) == 0);
+	CHECK(fx_ingest(sy, evs, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest1(sy, &f5[0]) == STORE_PENDING);
+	CHECK(fx_ingest1(sy, &f5[1]) == STORE_PENDING);
+	CHECK(fx_ingest1(sy, &evs[3]) == STORE_ADDED);
+	CHECK(snap(sy, &y) == 0);
+	CHECK(store_head(sy, a.pk, &h) == 0);
+	if (!snap_equal(&x, &y)) {
+		snap_print("in order", &x);
+		snap_print("via pending", &y);
+	}
+	CHECK(h.forked && h.seq == 5);
+	CHECK_EQ_U64(y.st.pending, 0);
+	CHECK(snap_equal(&x, &y));
+	store_close(&sx);
+	store_close(&sy);
+	fx_free(evs, 4);
+	fx_free(f5, 2);
+}
+
+TEST(store_pending_dropped_on_fork)
+{
+	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
+	fx_ev_t evs[3], fork, wait_a[3], wait_o[2];
+	key_pair_t a, lowk, highk;
+	store_stats_t st;
+	store_t *s;
+
+	fx_network(net);
+	memset(junk, 0x11, sizeof junk);
+	fx_key(&a, 0x0d);
+	fx_key(&lowk, 0x0e);
+	fx_key(&highk, 0x0f);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 3, "w") == 0);
+	CHECK(fx_build(&fork, &a, net, 2, evs[0].id, EV_IDEA, "fork 2", NULL, FX_TS) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(fx_build(&wait_a[i], &a, net, 5 + (uint64_t)i, junk, EV_IDEA, "wait", NULL,
+		    FX_TS) == 0);
+	CHECK(fx_build(&wait_o[0], &lowk, net, 3, junk, EV_IDEA, "other", NULL, FX_TS) == 0);
+	CHECK(fx_build(&wait_o[1], &highk, net, 3, junk, EV_IDEA, "other", NULL, FX_TS) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, evs, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest(s, wait_a, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest(s, wait_o, 2, (int[2]){ 0 }, NULL) == 0);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.pending, 5);
+	/* The fork freezes a: its waiting events can never link; others stay. */
+	CHECK(fx_ingest1(s, &fork) == STORE_FORK);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.pending, 2);
+	CHECK_EQ_U64(st.events, 2);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, 3);
+	fx_free(&fork, 1);
+	fx_free(wait_a, 3);
+	fx_free(wait_o, 2);
+}
+
+/* ---- bounds ---- */
+
+TEST(store_pending_window)
+{
+	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
+	fx_ev_t first, edge, over, edge1, over1;
+	key_pair_t a, b;
+	store_t *s;
+
+	fx_network(net);
+	memset(junk, 0x22, sizeof junk);
+	fx_key(&a, 0x31);
+	fx_key(&b, 0x32);
+	/* No head yet (seq 0): seq WINDOW may wait, WINDOW + 1 may not. */
+	CHECK(fx_build(&edge, &a, net, STORE_PENDING_WINDOW, junk, EV_IDEA, "e", NULL, FX_TS) == 0);
+	CHECK(fx_build(&over, &a, net, STORE_PENDING_WINDOW + 1, junk, EV_IDEA, "o", NULL,
+	    FX_TS) == 0);
+	/* With head 1: measured from the head. */
+	CHECK(fx_build(&first, &b, net, 1, NULL, EV_IDEA, "1", NULL, FX_TS) == 0);
+	CHECK(fx_build(&edge1, &b, net, 1 + STORE_PENDING_WINDOW, junk, EV_IDEA, "e", NULL,
+	    FX_TS) == 0);
+	CHECK(fx_build(&over1, &b, net, 2 + STORE_PENDING_WINDOW, junk, EV_IDEA, "o", NULL,
+	    FX_TS) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest1(s, &over) == WIEC_ERR_PENDING_FULL);
+	CHECK(fx_ingest1(s, &edge) == STORE_PENDING);
+	CHECK(fx_ingest1(s, &over1) == WIEC_ERR_PENDING_FULL);
+	CHECK(fx_ingest1(s, &first) == STORE_ADDED);
+	CHECK(fx_ingest1(s, &over1) == WIEC_ERR_PENDING_FULL);
+	CHECK(fx_ingest1(s, &edge1) == STORE_PENDING);
+	{
+		store_stats_t st;
+
+		CHECK(store_stats(s, &st) == 0);
+		CHECK_EQ_U64(st.pending, 2);
+	}
+	store_close(&s);
+	fx_free(&first, 1);
+	fx_free(&edge, 1);
+	fx_free(&over, 1);
+	fx_free(&edge1, 1);
+	fx_free(&over1, 1);
+}
+
+/* STORE_PENDING_MAX waiting events in all; then refusals, but an event
+ * that links at once still goes in. The events are decoded, not verified:
+ * the store trusts its caller for signatures and this keeps the test fast. */
+TEST(store_pending_max)
+{
+	enum { PER = 4000, BATCH = 1000 };
+	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
+	ev_t *evs = calloc(BATCH, sizeof *evs);
+	fx_ev_t *built = calloc(BATCH, sizeof *built);
+	int *res = calloc(BATCH, sizeof *res);
+	size_t total = 0;
+	store_stats_t st;
+	store_t *s;
+	key_pair_t kp;
+	fx_ev_t extra, dup, now;
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Announce an = WIEC__ANNOUNCE__INIT;
+
+	CHECK(evs != NULL && built != NULL && res != NULL);
+	fx_network(net);
+	memset(junk, 0x33, sizeof junk);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	b.network.data = net;
+	b.network.len = HASH_BYTES;
+	b.prev.data = junk;
+	b.prev.len = HASH_BYTES;
+	b.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
+	b.announce = &an;
+	an.name = (char *)"w";
+	for (int author = 0; total < STORE_PENDING_MAX; author++) {
+		fx_key(&kp, (uint8_t)(0x40 + author));
+		b.author.data = kp.pk;
+		b.author.len = KEY_PK_BYTES;
+		for (size_t q = 0; q < PER && total < STORE_PENDING_MAX; q += BATCH) {
+			size_t n = 0;
+
+			for (; n < BATCH && q + n < PER && total + n < STORE_PENDING_MAX; n++) {
+				b.seq = 2 + q + n;
+				CHECK(ev_build(&built[n].env, &built[n].len, &kp, &b) == 0);
+				CHECK(ev_decode(&evs[n], built[n].env, built[n].len) == 0);
+			}
+			CHECK(store_ingest(s, evs, n, res, NULL) == 0);
+			for (size_t i = 0; i < n; i++) {
+				CHECK(res[i] == STORE_PENDING);
+				ev_free(&evs[i]);
+			}
+			fx_free(built, n);
+			total += n;
+		}
+	}
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.pending, STORE_PENDING_MAX);
+	/* Full: a new waiter is refused, one already waiting is not new. */
+	fx_key(&kp, 0x3f);
+	CHECK(fx_build(&extra, &kp, net, 3, junk, EV_IDEA, "extra", NULL, FX_TS) == 0);
+	CHECK(fx_ingest1(s, &extra) == WIEC_ERR_PENDING_FULL);
+	fx_key(&kp, 0x40);
+	b.author.data = kp.pk;
+	b.seq = 2;
+	CHECK(ev_build(&dup.env, &dup.len, &kp, &b) == 0);
+	CHECK(fx_ingest1(s, &dup) == STORE_PENDING);
+	/* An event that links now is appended. */
+	CHECK(fx_build(&now, &kp, net, 1, NULL, EV_IDEA, "now", NULL, FX_TS) == 0);
+	CHECK(fx_ingest1(s, &now) == STORE_ADDED);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 1);
+	store_close(&s);
+	fx_free(&extra, 1);
+	fx_free(&dup, 1);
+	fx_free(&now, 1);
+	free(evs);
+	free(built);
+	free(res);
+}
+
+/* ---- verification of a damaged file ---- */
+
+/* Flips one byte at offset off of every copy of needle in the file (LMDB
+ * copies pages on write, so stale copies may sit in free pages). */
+static int flip_in_file(const char *path, const uint8_t *needle, size_t nlen, size_t off)
+{
+	size_t len, count = 0;
+	uint8_t *buf = fx_read_file(path, &len), *p;
+	int rc;
+
+	if (buf == NULL)
+		return -1;
+	for (p = buf; (p = memmem(p, len - (size_t)(p - buf), needle, nlen)) != NULL; p += nlen) {
+		p[off] ^= 0x40;
+		count++;
+	}
+	rc = count ? fx_write_file(path, buf, len, 0600) : -1;
+	free(buf);
+	return rc;
+}
+
+TEST(store_verify_finds_damage)
+{
+	enum { N = 10 };
+	uint8_t net[HASH_BYTES], bad[HASH_BYTES];
+	char path[512], data[600], why[256];
+	static const struct {
+		int ev;
+		size_t off;	/* from the end of the envelope */
+	} cases[] = { { 4, 10 }, { 9, 100 }, { 0, 3 } };
+	fx_ev_t evs[N], more;
+	key_pair_t a;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x51);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, N, "damage") == 0);
+	CHECK(fx_build(&more, &a, net, N + 1, evs[N - 1].id, EV_IDEA, "more", NULL, FX_TS) == 0);
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		const fx_ev_t *victim = &evs[cases[c].ev];
+		char name[16];
+
+		snprintf(name, sizeof name, "s%zu", c);
+		snprintf(path, sizeof path, "%s/%s", TEST_TMP, name);
+		snprintf(data, sizeof data, "%s/data.mdb", path);
+		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
+		CHECK(fx_ingest(s, evs, N, (int[N]){ 0 }, NULL) == 0);
+		CHECK(store_verify(s, bad, why, sizeof why) == 0);
+		CHECK(sodium_is_zero(bad, HASH_BYTES));
+		store_close(&s);
+
+		CHECK(flip_in_file(data, victim->env, victim->len,
+		    victim->len - cases[c].off) == 0);
+		CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+		memset(why, 0, sizeof why);
+		CHECK(store_verify(s, bad, why, sizeof why) == WIEC_ERR_CORRUPT);
+		CHECK(memcmp(bad, victim->id, HASH_BYTES) == 0);
+		CHECK(why[0] != '\0' && strcmp(why, "ok") != 0);
+		/* The store keeps working; reads give what is on disk. */
+		{
+			store_stats_t st;
+			size_t n = 0;
+
+			CHECK(store_stats(s, &st) == 0);
+			CHECK_EQ_U64(st.events, N);
+			CHECK(store_scan_log(s, 1, count_cb, &n) == 0);
+			CHECK_EQ_U64(n, N);
+		}
+		store_close(&s);
+	}
+	/* An appended event after damage is not what verify complains about. */
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(fx_ingest1(s, &more) == STORE_ADDED);
+	CHECK(store_verify(s, bad, why, sizeof why) == WIEC_ERR_CORRUPT);
+	CHECK(memcmp(bad, evs[0].id, HASH_BYTES) == 0);
+	store_close(&s);
+	fx_free(evs, N);
+	fx_free(&more, 1);
+}
+
+/* ---- a full map ---- */
+
+TEST(store_map_full)
+{
+	enum { BATCH = 25, MAXEV = 20000 };
+	uint8_t net[HASH_BYTES], *env;
+	fx_ev_t *evs = calloc(MAXEV, sizeof *evs);
+	int res[BATCH], rc = 0;
+	size_t committed = 0, built = 0, added, elen;
+	key_pair_t keys[4], k2;
+	snap_t before, after;
+	store_t *s;
+	char path[512];
+
+	CHECK(evs != NULL);
+	fx_network(net);
+	for (int k = 0; k < 4; k++)
+		fx_key(&keys[k], (uint8_t)(0x61 + k));
+	CHECK(fx_store(&s, TEST_TMP, "s", STORE_MAP_MIN) == 0);
+	/* Four authors' chains, a batch at a time, until the map is full. */
+	while (built + BATCH <= MAXEV) {
+		for (size_t i = 0; i < BATCH; i++, built++) {
+			size_t k = built % 4, seq = built / 4 + 1;
+
+			CHECK(fx_build(&evs[built], &keys[k], net, seq,
+			    seq > 1 ? evs[built - 4].id : NULL, EV_COMMENT,
+			    "A comment long enough to fill pages quickly: lorem ipsum dolor sit "
+			    "amet, consectetur adipiscing elit, sed do eiusmod tempor.",
+			    net, FX_TS + built) == 0);
+		}
+		if (rc == 0 && (rc = snap(s, &before)) != 0)
+			break;
+		rc = fx_ingest(s, evs + built - BATCH, BATCH, res, &added);
+		if (rc != 0)
+			break;
+		CHECK_EQ_U64(added, BATCH);
+		committed += added;
+	}
+	CHECK(rc == WIEC_ERR_MAP_FULL);
+	CHECK(committed > 100);
+	/* Nothing of the failed batch was written; the store still works. */
+	CHECK(snap(s, &after) == 0);
+	CHECK(snap_equal(&before, &after));
+	CHECK_EQ_U64(after.st.events, committed);
+	CHECK(store_get(s, evs[built - 1].id, &env, &elen) == WIEC_ERR_NOTFOUND);
+	CHECK(store_get(s, evs[committed - 1].id, &env, &elen) == 0);
+	free(env);
+	CHECK(verify_ok(s) == 0);
+	/* A smaller write may still fit; either way it is all or nothing. */
+	fx_key(&k2, 0x6f);
+	store_close(&s);
+
+	snprintf(path, sizeof path, "%s/s", TEST_TMP);
+	CHECK(store_open(&s, path, STORE_MAP_MIN, 0) == 0);
+	CHECK(snap(s, &after) == 0);
+	CHECK(snap_equal(&before, &after));
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	/* With a larger map the failed batch goes in. */
+	CHECK(store_open(&s, path, 8 * STORE_MAP_MIN, 0) == 0);
+	CHECK(fx_ingest(s, evs + built - BATCH, BATCH, res, &added) == 0);
+	CHECK_EQ_U64(added, BATCH);
+	CHECK(snap(s, &after) == 0);
+	CHECK_EQ_U64(after.st.events, committed + BATCH);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(evs, built);
+	free(evs);
+}
+
+/* ---- scans and posting ---- */
+
+typedef struct seen {
+	size_t n;
+	uint64_t lseq[64];
+	uint8_t id[64][HASH_BYTES];
+	size_t stop_at;
+} seen_t;
+
+static int seen_cb(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	seen_t *s = ctx;
+
+	if (s->n == 64)
+		return -998;
+	s->lseq[s->n] = lseq;
+	hash_2(s->id[s->n], env, len, NULL, 0);
+	s->n++;
+	return s->stop_at && s->n == s->stop_at ? 7 : 0;
+}
+
+TEST(store_scan_log_arrival_order)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t a[5], b[3];
+	const fx_ev_t *want[8];
+	key_pair_t ka, kb;
+	seen_t seen;
+	store_t *s;
+	size_t w = 0;
+
+	fx_network(net);
+	fx_key(&ka, 0x71);
+	fx_key(&kb, 0x72);
+	CHECK(fx_chain(a, &ka, net, 1, NULL, 5, "a") == 0);
+	CHECK(fx_chain(b, &kb, net, 1, NULL, 3, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	/* b1, a1, b2, then a3 and a4 wait, a2 releases them, b3, a5. */
+	CHECK(fx_ingest1(s, &b[0]) == STORE_ADDED);
+	want[w++] = &b[0];
+	CHECK(fx_ingest1(s, &a[0]) == STORE_ADDED);
+	want[w++] = &a[0];
+	CHECK(fx_ingest1(s, &b[1]) == STORE_ADDED);
+	want[w++] = &b[1];
+	CHECK(fx_ingest1(s, &a[3]) == STORE_PENDING);
+	CHECK(fx_ingest1(s, &a[2]) == STORE_PENDING);
+	CHECK(fx_ingest1(s, &a[1]) == STORE_ADDED);
+	want[w++] = &a[1];
+	want[w++] = &a[2];
+	want[w++] = &a[3];
+	CHECK(fx_ingest1(s, &b[2]) == STORE_ADDED);
+	want[w++] = &b[2];
+	CHECK(fx_ingest1(s, &a[4]) == STORE_ADDED);
+	want[w++] = &a[4];
+
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_log(s, 1, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, w);
+	for (size_t i = 0; i < w; i++) {
+		CHECK_EQ_U64(seen.lseq[i], i + 1);
+		CHECK(memcmp(seen.id[i], want[i]->id, HASH_BYTES) == 0);
+	}
+	/* From a later point; from 0 is from the start; past the end is empty. */
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_log(s, 4, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, w - 3);
+	CHECK(seen.lseq[0] == 4 && memcmp(seen.id[0], want[3]->id, HASH_BYTES) == 0);
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_log(s, 0, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, w);
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_log(s, w + 1, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, 0);
+	/* A non-zero return stops the scan and is returned. */
+	memset(&seen, 0, sizeof seen);
+	seen.stop_at = 2;
+	CHECK(store_scan_log(s, 1, seen_cb, &seen) == 7);
+	CHECK_EQ_U64(seen.n, 2);
+	/* Survives a reopen: new events continue the numbering. */
+	store_close(&s);
+	{
+		char path[512];
+		fx_ev_t a6;
+
+		snprintf(path, sizeof path, "%s/s", TEST_TMP);
+		CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+		CHECK(fx_build(&a6, &ka, net, 6, a[4].id, EV_IDEA, "a6", NULL, FX_TS) == 0);
+		CHECK(fx_ingest1(s, &a6) == STORE_ADDED);
+		memset(&seen, 0, sizeof seen);
+		CHECK(store_scan_log(s, w + 1, seen_cb, &seen) == 0);
+		CHECK_EQ_U64(seen.n, 1);
+		CHECK_EQ_U64(seen.lseq[0], w + 1);
+		CHECK(memcmp(seen.id[0], a6.id, HASH_BYTES) == 0);
+		fx_free(&a6, 1);
+	}
+	store_close(&s);
+	fx_free(a, 5);
+	fx_free(b, 3);
+}
+
+TEST(store_scan_author_chain_order)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t a[6], b[2];
+	key_pair_t ka, kb, kc;
+	seen_t seen;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&ka, 0x73);
+	fx_key(&kb, 0x74);
+	fx_key(&kc, 0x75);
+	CHECK(fx_chain(a, &ka, net, 1, NULL, 6, "a") == 0);
+	CHECK(fx_chain(b, &kb, net, 1, NULL, 2, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	/* Arrival: b1, a6..a1 in one batch each reversed, b2. */
+	CHECK(fx_ingest1(s, &b[0]) == STORE_ADDED);
+	for (int i = 5; i >= 0; i--)
+		CHECK(fx_ingest1(s, &a[i]) == (i ? STORE_PENDING : STORE_ADDED));
+	CHECK(fx_ingest1(s, &b[1]) == STORE_ADDED);
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_author(s, ka.pk, 1, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, 6);
+	for (int i = 0; i < 6; i++)
+		CHECK(memcmp(seen.id[i], a[i].id, HASH_BYTES) == 0);
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_author(s, ka.pk, 4, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, 3);
+	CHECK(memcmp(seen.id[0], a[3].id, HASH_BYTES) == 0);
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_author(s, ka.pk, 7, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, 0);
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_author(s, kb.pk, 0, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, 2);
+	CHECK(memcmp(seen.id[1], b[1].id, HASH_BYTES) == 0);
+	/* No events: nothing, no error. */
+	memset(&seen, 0, sizeof seen);
+	CHECK(store_scan_author(s, kc.pk, 1, seen_cb, &seen) == 0);
+	CHECK_EQ_U64(seen.n, 0);
+	memset(&seen, 0, sizeof seen);
+	seen.stop_at = 3;
+	CHECK(store_scan_author(s, ka.pk, 1, seen_cb, &seen) == 7);
+	CHECK_EQ_U64(seen.n, 3);
+	store_close(&s);
+	fx_free(a, 6);
+	fx_free(b, 2);
+}
+
+TEST(store_post_consecutive)
+{
+	uint8_t net[HASH_BYTES], ids[6][HASH_BYTES], *env;
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Idea idea = WIEC__IDEA__INIT;
+	Wiec__Comment cm = WIEC__COMMENT__INIT;
+	fx_ev_t chain[3];
+	key_pair_t me, other;
+	store_head_t h;
+	size_t elen;
+	store_t *s;
+	ev_t ev;
+
+	fx_network(net);
+	fx_key(&me, 0x81);
+	fx_key(&other, 0x82);
+	idea.title = (char *)"Posted";
+	idea.text = (char *)"";
+	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	b.idea = &idea;
+	b.timestamp = FX_TS;
+	/* No genesis: nothing to post into. */
+	{
+		char path[512];
+
+		snprintf(path, sizeof path, "%s/bare", TEST_TMP);
+		CHECK(store_open(&s, path, FX_MAP, 1) == 0);
+		CHECK(store_post(s, &me, &b, ids[0], &env, &elen) == WIEC_ERR_NOSTORE);
+		store_close(&s);
+	}
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	for (int i = 0; i < 5; i++) {
+		env = NULL;
+		if (i == 3) {
+			b.content_case = WIEC__BODY__CONTENT_COMMENT;
+			b.comment = &cm;
+			cm.target.data = ids[0];
+			cm.target.len = HASH_BYTES;
+			cm.text = (char *)"reply";
+		}
+		CHECK(store_post(s, &me, &b, ids[i], i == 2 ? NULL : &env, &elen) == 0);
+		if (i == 2)
+			continue;
+		CHECK(env != NULL);
+		CHECK(ev_check(&ev, env, elen, net) == 0);
+		CHECK(ev.seq == (uint64_t)i + 1);
+		CHECK(memcmp(ev.id, ids[i], HASH_BYTES) == 0);
+		CHECK(memcmp(ev.author, me.pk, KEY_PK_BYTES) == 0);
+		if (i > 0)
+			CHECK(memcmp(ev.prev, ids[i - 1], HASH_BYTES) == 0);
+		ev_free(&ev);
+		free(env);
+	}
+	CHECK(store_head(s, me.pk, &h) == 0);
+	CHECK(h.seq == 5 && memcmp(h.id, ids[4], HASH_BYTES) == 0);
+	/* Posting continues a chain that arrived from elsewhere. */
+	CHECK(fx_chain(chain, &other, net, 1, NULL, 3, "elsewhere") == 0);
+	CHECK(fx_ingest(s, chain, 3, (int[3]){ 0 }, NULL) == 0);
+	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	CHECK(store_post(s, &other, &b, ids[5], &env, &elen) == 0);
+	CHECK(ev_check(&ev, env, elen, net) == 0);
+	CHECK(ev.seq == 4 && memcmp(ev.prev, chain[2].id, HASH_BYTES) == 0);
+	ev_free(&ev);
+	free(env);
+	/* What store_post refuses to sign is not stored. */
+	idea.title = (char *)"";
+	CHECK(store_post(s, &me, &b, ids[5], &env, &elen) == WIEC_ERR_FIELD && env == NULL);
+	CHECK(store_head(s, me.pk, &h) == 0);
+	CHECK(h.seq == 5);
+	CHECK(verify_ok(s) == 0);
+	store_close(&s);
+	fx_free(chain, 3);
+}
