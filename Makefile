@@ -19,8 +19,9 @@ CLI_SRC := $(sort $(wildcard cli/*.c))
 UT_SRC  := $(sort $(wildcard tests/unit/*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(wildcard bench/*.c))
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+TOOLS   := $(patsubst tests/tools/%.c,$(B)/tool-%,$(wildcard tests/tools/*.c))
 LIB_OBJ := $(PB_C:.c=.o) $(LIB_SRC:%.c=$(B)/%.o)
-WIEC    ?= ./wiec
+WIEC    ?= $(B)/wiec
 
 ifeq ($(V),1)
 Q :=
@@ -42,7 +43,7 @@ help:
 	@echo "make fuzz     libFuzzer targets (clang), 60 s each"
 
 DEBS := build-essential pkg-config libsodium-dev liblmdb-dev libzmq3-dev \
-        libprotobuf-c-dev protobuf-c-compiler python3
+        libprotobuf-c-dev protobuf-c-compiler python3 iproute2
 deps:
 	@sh .ci/deps.sh $(DEBS)
 
@@ -64,8 +65,9 @@ $(B)/libwiec.a: $(LIB_OBJ)
 $(B)/wiec: $(CLI_SRC:%.c=$(B)/%.o) $(B)/libwiec.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Copy then rename: a running ./wiec (a node) keeps its old inode.
 wiec: $(B)/wiec
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv $@.tmp $@
 
 # Unit tests: every `TEST(name)` in tests/unit/*.c is listed by this rule.
 $(B)/tests.inc: $(UT_SRC)
@@ -78,19 +80,23 @@ $(B)/unit-tests: $(UT_SRC:%.c=$(B)/%.o) $(B)/libwiec.a
 $(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libwiec.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Test tools: small programs the scenario scripts drive (e.g. a hostile peer).
+$(B)/tool-%: tests/tools/%.c $(B)/libwiec.a
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/bench-%: bench/%.c $(B)/libwiec.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: wiec $(B)/unit-tests $(FUZZERS:%=$(B)/fuzz-%)
+test-run: $(B)/wiec $(B)/unit-tests $(FUZZERS:%=$(B)/fuzz-%) $(TOOLS)
 	@B=$(B) WIEC=$(WIEC) sh tests/run.sh
 
 check-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  WIEC=build-asan/wiec build-asan/wiec test-run
+	  test-run
 
 check-valgrind: deps
 	@$(MAKE) --no-print-directory $(B)/unit-tests
@@ -112,7 +118,7 @@ fuzz: $(B)/libwiec.a
 
 demo: deps
 	@$(MAKE) --no-print-directory wiec
-	@WIEC=$(WIEC) sh cli/demo.sh
+	@WIEC=./wiec sh cli/demo.sh
 
 clean:
 	rm -rf build build-asan wiec

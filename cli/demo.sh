@@ -1,59 +1,95 @@
 #!/bin/sh
-# make demo: a single-node walkthrough of the signed event log. An
-# organisation creates its node, a resident posts through it, everyone
-# comments, and the log is listed and verified. Leaves nothing behind.
+# make demo: a local network of four organisations (city, NGO, university,
+# business). Each runs its own node; ideas and comments are posted on
+# different nodes, a resident posts through the university, and all four
+# logs converge to the same events. Stops the nodes and cleans up at the end.
 set -eu
 W=${WIEC:-./wiec}
 case $W in /*) ;; *) W=$(pwd)/$W ;; esac
 T=$(mktemp -d /tmp/wiec-demo-XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-D=$T/gdynia
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Shows the command on stderr, so $(run ...) captures only its output.
-run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/|./|g" >&2; "$@"; }
+run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/||g" >&2; "$@"; }
+digest() { "$W" status -d "$1" --json | sed -n 's/.*"digest": "\([0-9a-f]\{12\}\).*/\1/p'; }
+events() { "$W" status -d "$1" --json | sed -n 's/.*"events": \([0-9]*\).*/\1/p'; }
 
-say "Gdynia City Hall creates its node: identity key, transport key, network"
-run "$W" init -d "$D" --name "Gdynia City Hall" --role city
-run "$W" announce -d "$D"
+# A free block of four ports.
+PORT=7400
+while ss -ltnH 2>/dev/null | grep -q ":$PORT \|:$((PORT + 1)) \|:$((PORT + 2)) \|:$((PORT + 3)) "; do
+	PORT=$((PORT + 10))
+done
 
-say "The city posts an idea; a resident with her own key posts another"
-IDEA=$(run "$W" idea add -d "$D" --title "Protected bike lanes on Swietojanska" \
-	--body "Both directions, from the station to the sea." | tee /dev/stderr | tail -n 1)
+say "Four organisations set up one network: keys, a genesis signed by all four, peers"
+run "$W" testnet "$T/net" --nodes 4 --base-port "$PORT"
+N1=$T/net/node1 N2=$T/net/node2 N3=$T/net/node3 N4=$T/net/node4
+
+say "Each starts its node (CURVE-encrypted links; only members' keys are admitted)"
+for i in 1 2 3 4; do
+	"$W" node -d "$T/net/node$i" 2>"$T/node$i.log" &
+	PIDS="$PIDS $!"
+	printf '$ wiec node -d net/node%s &   (pid %s)\n' "$i" "$!" >&2
+done
+i=0
+until [ "$("$W" peers -d "$N1" 2>/dev/null | grep -c ' yes ')" -eq 3 ] || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run "$W" peers -d "$N1"
+
+say "Gdynia City Hall (node1) posts an idea"
+IDEA=$(run "$W" idea add -d "$N1" --title "Protected bike lanes on Swietojanska" \
+	--body "Both directions, from the station to the sea." | tee /dev/stderr)
+say "A resident, Anna, posts through the university's node (node3) with her own key"
 run "$W" keygen --out "$T/anna.key" >/dev/null
-run "$W" announce -d "$D" --key "$T/anna.key" --name "Anna from Chylonia"
-IDEA2=$(run "$W" idea add -d "$D" --key "$T/anna.key" --title "Zieleń na Chyloni: 200 nowych drzew" \
-	| tee /dev/stderr | tail -n 1)
+run "$W" announce -d "$N3" --key "$T/anna.key" --name "Anna from Chylonia" >/dev/null
+IDEA2=$(run "$W" idea add -d "$N3" --key "$T/anna.key" --title "Zieleń na Chyloni: 200 nowych drzew" |
+	tee /dev/stderr)
 
-say "They discuss"
-C=$(run "$W" comment add -d "$D" --key "$T/anna.key" --on "$IDEA" \
-	--body "Yes, and bike parking at the station." | tee /dev/stderr | tail -n 1)
-run "$W" comment add -d "$D" --on "$C" --body "Parking is in the plan for 2027."
-run "$W" comment add -d "$D" --on "$IDEA2" --body "The greenery team will review it."
+say "The NGO (node2) and the business (node4) comment on ideas they received"
+i=0
+until "$W" show -d "$N2" "$IDEA" >/dev/null 2>&1 && "$W" show -d "$N4" "$IDEA2" >/dev/null 2>&1 ||
+	[ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run "$W" comment add -d "$N2" --on "$IDEA" --body "We will map the dangerous crossings." >/dev/null
+run "$W" comment add -d "$N4" --on "$IDEA2" --body "Local shops will sponsor 20 trees." >/dev/null
+run "$W" comment add -d "$N1" --on "$IDEA2" --body "The greenery department will review it." >/dev/null
 
-say "The log, in arrival order (each line: event id, kind, author, seq, text)"
-run "$W" log -d "$D"
+say "All four logs converge: same number of events, same digest"
+i=0
+while :; do
+	d1=$(digest "$N1") d2=$(digest "$N2") d3=$(digest "$N3") d4=$(digest "$N4")
+	[ "$d1" = "$d2" ] && [ "$d2" = "$d3" ] && [ "$d3" = "$d4" ] && [ "$(events "$N1")" -eq 6 ] && break
+	i=$((i + 1))
+	[ $i -ge 150 ] && { echo "not converged after 15 s" >&2; exit 1; }
+	sleep 0.1
+done
+for i in 1 2 3 4; do
+	printf '  node%s  %-32s events %s  digest %s...\n' "$i" \
+		"$(sed -n 's/^name = //p' "$T/net/node$i/config")" "$(events "$T/net/node$i")" "$(digest "$T/net/node$i")"
+done
 
-say "The same as JSON, for tools"
-run "$W" log -d "$D" --json | head -n 2
-echo "..."
+say "The business's copy of the whole discussion"
+run "$W" log -d "$N4"
 
-say "Status: the digest depends only on the set of events held"
-run "$W" status -d "$D"
+say "Any of them can re-check every signature and chain, offline"
+run "$W" verify -d "$N2"
 
-say "An auditor re-checks every signature and every chain"
-run "$W" verify -d "$D"
+say "Peers: connection, lag and traffic"
+run "$W" peers -d "$N3"
 
-say "A tampered log is caught"
-cp -a "$D" "$T/tampered"
-python3 - "$T/tampered/store/data.mdb" <<'PY'
-import sys
-p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
-n = b'from the station to the sea'
-i = d.find(n)
-while i >= 0:
-    d[i] ^= 0x20; i = d.find(n, i + 1)
-open(p, 'wb').write(bytes(d))
-PY
-run "$W" verify -d "$T/tampered" || echo "(exit status $?: verification failed, as it must)"
-say "Done. Next: 'wiec --help'."
+say "Stopping the nodes"
+for p in $PIDS; do kill -TERM "$p"; done
+for p in $PIDS; do wait "$p" || true; done
+PIDS=""
+tail -n 1 "$T/node1.log"
+say "Done. 'wiec --help' lists every command; spec/network.md sets up real hosts."

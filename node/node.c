@@ -55,6 +55,7 @@ typedef struct link {
 	size_t rid_len;
 	int hello_sent[2];
 	uint64_t last_seen, bytes_in, bytes_out, lag, dropped, invalid;
+	uint64_t events_in, events_out;		/* envelopes received / sent */
 	recon_t *init;				/* our reconciliation with it */
 	uint64_t init_session, init_started, next_recon;
 	int init_via;
@@ -500,8 +501,9 @@ static int ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *le
 		msg.msg_case = WIEC__SYNC_MSG__MSG_EVENTS;
 		msg.events = &e;
 		for (size_t i = 0; k && i < n->nlinks; i++)
-			if (via_of(&n->links[i]) >= 0)
-				send_msg(n, &n->links[i], via_of(&n->links[i]), &msg);
+			if (via_of(&n->links[i]) >= 0 &&
+			    send_msg(n, &n->links[i], via_of(&n->links[i]), &msg) == 0)
+				n->links[i].events_out += k;
 		free(bd);
 	} else if (nh > 0) {
 		send_have(n, src, heads, nh);
@@ -626,7 +628,8 @@ static int send_events(node_t *n, link_t *l, int via, const envlist_t *e, uint64
 	ev.want = want;
 	m.msg_case = WIEC__SYNC_MSG__MSG_EVENTS;
 	m.events = &ev;
-	rc = send_msg(n, l, via, &m);
+	if ((rc = send_msg(n, l, via, &m)) == 0)
+		l->events_out += e->n;
 	free(bd);
 	return rc;
 }
@@ -820,6 +823,7 @@ static void on_events(node_t *n, link_t *l, const Wiec__Events *e)
 		bad(n, l, "too many envelopes");
 		return;
 	}
+	l->events_in += e->n_envelopes;
 	if (e->want != 0) {
 		for (wi = 0; wi < l->nin; wi++)
 			if (l->inflight[wi].id == e->want)
@@ -1105,11 +1109,13 @@ static char *status_json(node_t *n)
 			fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
 		fprintf(f, "\", \"endpoint\": \"%s\", \"dialed\": %s, \"connected\": %s, "
 		    "\"last_seen\": %llu, \"lag\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, "
+		    "\"events_in\": %llu, \"events_out\": %llu, "
 		    "\"dropped\": %llu, \"invalid\": %llu}", l->endpoint,
 		    l->dealer ? "true" : "false",
 		    l->last_seen && now - l->last_seen < 15000 ? "true" : "false",
 		    (unsigned long long)l->last_seen, (unsigned long long)l->lag,
 		    (unsigned long long)l->bytes_in, (unsigned long long)l->bytes_out,
+		    (unsigned long long)l->events_in, (unsigned long long)l->events_out,
 		    (unsigned long long)l->dropped, (unsigned long long)l->invalid);
 	}
 	fprintf(f, "]");
