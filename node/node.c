@@ -306,17 +306,25 @@ static int admit(link_t *l)
 
 /* ---- fetching chain segments: queue, claims, Wants ---- */
 
-/* Queues author's segment [from, target] at link l, unless another link
- * already fetches it: each segment should cross one link only. */
+/* Queues author's segment [from, target] at link l, unless a link already
+ * fetches it: each segment should cross one link only. A fetch already
+ * claimed by l is extended, not repeated. requeue: l's own segment coming
+ * back after a cut answer, which its claim already covers. */
 static void want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t from,
-    uint64_t target, int front)
+    uint64_t target, int requeue)
 {
 	amap_val_t *c = amap_get(n->claims, author), v;
 	uint64_t now = now_ms();
+	int mine = c != NULL && c->peer == (int)(l - n->links);
 
-	if (c != NULL && c->peer != (int)(l - n->links) && now - c->since < SYNC_TIMEOUT_MS &&
-	    c->target >= target)
-		return;
+	if (c != NULL && !requeue && now - c->since < SYNC_TIMEOUT_MS) {
+		if (c->target >= target)
+			return;
+		if (mine)
+			from = c->target + 1 > from ? c->target + 1 : from;
+		else if (c->target >= from)
+			return;		/* the other link's answer will show the rest */
+	}
 	v.target = target;
 	v.since = now;
 	v.peer = (int)(l - n->links);
@@ -331,7 +339,7 @@ static void want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t fro
 		l->queue = q;
 		l->qcap = cap;
 	}
-	if (front) {
+	if (requeue) {
 		memmove(l->queue + 1, l->queue, l->qn * sizeof *l->queue);
 		l->qn++;
 		memcpy(l->queue[0].author, author, KEY_PK_BYTES);
