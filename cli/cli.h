@@ -86,6 +86,22 @@ int peers_main(int argc, char **argv);
 
 
 
+/* Data-directory builders (cli/init.c), shared by init and testnet.
+ * cli_build_beside creates a temporary directory beside dir, calls fill on
+ * it, and renames it into place only if fill returns EXIT_OK: a failed
+ * command leaves nothing. The others write the parts of a data directory
+ * (keys; a genesis founded and signed by the kps; the store holding it)
+ * and print their own errors; all return an exit status. */
+typedef int (*cli_fill_fn)(const char *cmd, const char *tmp, void *ctx);
+int cli_build_beside(const char *cmd, const char *dir, cli_fill_fn fill, void *ctx);
+int cli_datadir_keys(const char *cmd, const char *dir, const cfg_t *cfg, key_pair_t *kp,
+    key_x25519_t *kx);
+int cli_genesis_found(const char *cmd, const char *name, const Wiec__Founder *const *fs,
+    const key_pair_t *kps, size_t n, uint32_t quorum, uint8_t **out, size_t *len,
+    uint8_t network[static HASH_BYTES]);
+int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const uint8_t *g,
+    size_t glen, const uint8_t network[static HASH_BYTES]);
+
 /* Reports the option getopt_long just refused (opterr = 0, optstring
  * starting with ':'); returns EXIT_USAGE. */
 int cli_badopt(const char *cmd, int c, char **argv);

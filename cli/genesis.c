@@ -95,10 +95,14 @@ static int write_file(const char *path, const uint8_t *buf, size_t len, int repl
 		off += (size_t)w;
 	}
 	/* A genesis is public: readable by all, like the other founders' copies. */
-	if (off != len || fchmod(fd, 0644) != 0 || fsync(fd) != 0)
-		rc = WIEC_ERR_IO, e = errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = WIEC_ERR_IO, e = errno;
+	if (off != len || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		rc = WIEC_ERR_IO;
+		e = errno;
+	}
+	if (close(fd) != 0 && rc == 0) {
+		rc = WIEC_ERR_IO;
+		e = errno;
+	}
 	if (rc == 0 && (replace ? rename(tmp, path) : link(tmp, path)) != 0) {
 		e = errno;
 		rc = e == EEXIST ? WIEC_ERR_EXISTS : WIEC_ERR_IO;

@@ -16,18 +16,6 @@
 #include "crypto/err.h"
 #include "proto/genesis.h"
 
-/* Data-directory builders shared with cli/testnet.c, which declares them
- * the same way (they belong in cli/cli.h). */
-typedef int (*cli_fill_fn)(const char *cmd, const char *tmp, void *ctx);
-int cli_build_beside(const char *cmd, const char *dir, cli_fill_fn fill, void *ctx);
-int cli_datadir_keys(const char *cmd, const char *dir, const cfg_t *cfg, key_pair_t *kp,
-    key_x25519_t *kx);
-int cli_genesis_found(const char *cmd, const char *name, const Wiec__Founder *const *fs,
-    const key_pair_t *kps, size_t n, uint32_t quorum, uint8_t **out, size_t *len,
-    uint8_t network[static HASH_BYTES]);
-int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const uint8_t *g,
-    size_t glen, const uint8_t network[static HASH_BYTES]);
-
 static int dir_is_empty(const char *dir)
 {
 	DIR *d = opendir(dir);

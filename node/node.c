@@ -833,9 +833,10 @@ static void on_events(node_t *n, link_t *l, const Wiec__Events *e)
 	}
 	l->events_in += e->n_envelopes;
 	if (e->want != 0) {
-		for (wi = 0; wi < l->nin; wi++)
+		for (wi = 0; wi < l->nin && iw == NULL; wi++)
 			if (l->inflight[wi].id == e->want)
 				iw = &l->inflight[wi];
+		wi--;	/* the index of iw, when found */
 		if (iw == NULL) {
 			nlog(n, 'D', "answer to an unknown or expired want");
 		}
@@ -909,6 +910,9 @@ static void on_hello(node_t *n, link_t *l, int via, const Wiec__Hello *h)
 	nlog(n, 'D', "hello from %s (%s)", short_key(k, l->key), l->name);
 	if (!l->hello_sent[via])
 		send_hello(n, l, via);
+	/* A fresh connection: reconcile now rather than at the next tick. */
+	if (l->init == NULL)
+		l->next_recon = now_ms();
 }
 
 /* One message from a peer, as received (untrusted). */

@@ -300,10 +300,12 @@ int peers_save(const peers_t *p, const char *path)
 		rc = WIEC_ERR_IO;
 		e = errno;
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		unlink(tmp);
-	else if (sync_parent(path) != 0)
-		rc = WIEC_ERR_IO, e = errno;
+	} else if (sync_parent(path) != 0) {
+		rc = WIEC_ERR_IO;
+		e = errno;
+	}
 	free(text);
 	errno = e;
 	return rc;

@@ -19,7 +19,7 @@ static int canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
 	if ((out = malloc(n ? n : 1)) == NULL)
 		return WIEC_ERR_NOMEM;
 	protobuf_c_message_pack(m, out);
-	ok = memcmp(out, buf, n) == 0;
+	ok = n == 0 || memcmp(out, buf, n) == 0;
 	free(out);
 	return ok ? 0 : WIEC_ERR_NONCANON;
 }
@@ -52,6 +52,10 @@ int genesis_decode(genesis_t *g, const uint8_t *buf, size_t len, int complete)
 		return WIEC_ERR_DECODE;
 	if ((rc = canonical(&m->base, buf, len)) != 0)
 		goto fail;
+	if (m->body.len == 0) {		/* an empty body names no founders */
+		rc = WIEC_ERR_FIELD;
+		goto fail;
+	}
 	if ((b = wiec__genesis_body__unpack(NULL, m->body.len, m->body.data)) == NULL) {
 		rc = WIEC_ERR_DECODE;
 		goto fail;

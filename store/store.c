@@ -347,12 +347,18 @@ static int del_event(wtx_t *w, const uint8_t id[static HASH_BYTES])
 	return 0;
 }
 
-/* Deletes every pending entry of author (it forked; they can never link). */
-static int drop_pending(wtx_t *w, const uint8_t *author)
+/* Deletes author's pending entries above seq `above` (it forked there; they
+ * can never link). Entries at the fork seq itself stay: they are candidates
+ * for the kept pair, and drain() applies them. */
+static int drop_pending(wtx_t *w, const uint8_t *author, uint64_t above)
 {
 	MDB_cursor *c;
-	MDB_val k = mv(author, KEY_PK_BYTES), v;
+	uint8_t key[CHAIN_KEY];
+	MDB_val k, v;
 	int rc = mdb_cursor_open(w->txn, w->s->pending, &c);
+
+	chain_key(key, author, above + 1);
+	k = mv(key, sizeof key);
 
 	if (rc != 0)
 		return lmdb_err(rc);
@@ -405,7 +411,7 @@ static int fork_at(wtx_t *w, const ev_t *ev, const uint8_t other[static HASH_BYT
 	h->forked = 1;
 	if ((rc = put_head(s, w->txn, h)) != 0)
 		return rc;
-	return drop_pending(w, ev->author);
+	return drop_pending(w, ev->author, ev->seq);
 }
 
 /* A third (or later) event at a fork's seq: keep the two smallest ids. */
@@ -429,7 +435,7 @@ static int fork_third(wtx_t *w, const ev_t *ev, store_head_t *h)
 	} else {
 		memcpy(h->id2, ev->id, HASH_BYTES);
 	}
-	return put_head(w->s, w->txn, h) == 0 ? STORE_FORK : WIEC_ERR_STORE;
+	return (rc = put_head(w->s, w->txn, h)) == 0 ? STORE_FORK : rc;
 }
 
 static int wait_pending(wtx_t *w, const ev_t *ev, const store_head_t *h)
@@ -519,7 +525,9 @@ static int is_store_failure(int rc)
 	    rc == WIEC_ERR_NOMEM;
 }
 
-/* Releases author's pending events that now link to its head, in order. */
+/* Releases author's pending events that the head has reached: every one at
+ * or below head + 1, lowest seq first, until none is left there. One at the
+ * head's own seq is a second event for that seq: apply() finds the fork. */
 static int drain(wtx_t *w, const uint8_t *author)
 {
 	uint8_t key[CHAIN_KEY];
@@ -531,30 +539,32 @@ static int drain(wtx_t *w, const uint8_t *author)
 		MDB_val k, v;
 		uint8_t *env = NULL;
 		size_t len = 0;
+		uint64_t seq;
 		ev_t ev;
 
-		/* No head: nothing can link yet (seq 1 never waits). */
-		if ((rc = get_head(w->s, w->txn, author, &h)) != 0)
-			return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
-		if (h.forked)
-			return 0;
-		chain_key(key, author, h.seq + 1);
+		rc = get_head(w->s, w->txn, author, &h);
+		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
+			return rc;
+		chain_key(key, author, 1);
 		k = mv(key, sizeof key);
 		if ((rc = mdb_cursor_open(w->txn, w->s->pending, &c)) != 0)
 			return lmdb_err(rc);
 		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (rc == 0 && k.mv_size == PEND_KEY && memcmp(k.mv_data, key, CHAIN_KEY) == 0) {
+		if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != PEND_KEY ||
+		    memcmp(k.mv_data, author, KEY_PK_BYTES) != 0 ||
+		    (seq = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES)) > h.seq + 1))) {
+			mdb_cursor_close(c);
+			return 0;
+		}
+		if (rc == 0) {
 			/* The value lives in a page the delete may reuse: copy first. */
-			if ((env = malloc(v.mv_size)) == NULL)
+			if ((env = malloc(v.mv_size)) == NULL) {
 				rc = ENOMEM;
-			else {
+			} else {
 				memcpy(env, v.mv_data, v.mv_size);
 				len = v.mv_size;
 				rc = mdb_cursor_del(c, 0);
 			}
-		} else if (rc == 0 || rc == MDB_NOTFOUND) {
-			mdb_cursor_close(c);
-			return 0;
 		}
 		mdb_cursor_close(c);
 		if (rc != 0) {
@@ -788,7 +798,7 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	MDB_cursor *c;
 	uint8_t key[8];
 	MDB_val k, v;
-	int rc;
+	int rc, out = 0;
 
 	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
@@ -801,15 +811,17 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (v.mv_size != HASH_BYTES) {
-			rc = WIEC_ERR_CORRUPT;
+			out = WIEC_ERR_CORRUPT;
 			break;
 		}
-		if ((rc = emit(s, txn, v.mv_data, fn, ctx)) != 0)
+		if ((out = emit(s, txn, v.mv_data, fn, ctx)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
-	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? lmdb_err(rc) : rc;
+	if (out != 0)
+		return out;
+	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
 }
 
 int store_scan_author(store_t *s, const uint8_t author[static KEY_PK_BYTES],
@@ -842,7 +854,7 @@ int store_scan_heads(store_t *s, store_head_fn fn, void *ctx)
 	MDB_cursor *c;
 	MDB_val k, v;
 	store_head_t h;
-	int rc;
+	int rc, out = 0;
 
 	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
@@ -854,7 +866,7 @@ int store_scan_heads(store_t *s, store_head_fn fn, void *ctx)
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != KEY_PK_BYTES ||
 		    (v.mv_size != HEAD_VAL && v.mv_size != HEAD_VAL_FORKED)) {
-			rc = WIEC_ERR_CORRUPT;
+			out = WIEC_ERR_CORRUPT;
 			break;
 		}
 		memset(&h, 0, sizeof h);
@@ -863,12 +875,14 @@ int store_scan_heads(store_t *s, store_head_fn fn, void *ctx)
 		memcpy(h.id, (uint8_t *)v.mv_data + 8, HASH_BYTES);
 		if ((h.forked = v.mv_size == HEAD_VAL_FORKED))
 			memcpy(h.id2, (uint8_t *)v.mv_data + HEAD_VAL, HASH_BYTES);
-		if ((rc = fn(ctx, &h)) != 0)
+		if ((out = fn(ctx, &h)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
-	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? lmdb_err(rc) : rc;
+	if (out != 0)
+		return out;
+	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
 }
 
 typedef struct digest_ctx {

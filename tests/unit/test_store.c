@@ -1,7 +1,6 @@
 /* test_store.c: the LMDB event log (store/store.h): persistence, the chain
  * rules, out-of-order arrival, equivocation and convergence, bounds,
  * verification of a damaged file, and a full map. */
-#define _GNU_SOURCE
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -532,7 +531,7 @@ TEST(store_equivocation)
 	/* A second seq 3 on the same seq 2: an equivocation. */
 	CHECK(fx_build(&fork, &a, net, 3, evs[1].id, EV_IDEA, "other 3", NULL, FX_TS) == 0);
 	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	CHECK(fx_ingest(s, evs, 5, NULL == NULL ? (int[5]){ 0 } : NULL, &added) == 0);
+	CHECK(fx_ingest(s, evs, 5, (int[5]){ 0 }, &added) == 0);
 	CHECK_EQ_U64(added, 5);
 	CHECK(fx_ingest(s, &fork, 1, &res, &added) == 0);
 	CHECK(res == STORE_FORK);
@@ -635,7 +634,7 @@ TEST(store_fork_third_event_any_order)
 	fx_key(&a, 0x09);
 	CHECK(fx_chain(base, &a, net, 1, NULL, 2, "b") == 0);
 	for (int i = 0; i < 3; i++) {
-		char t[16];
+		char t[32];
 
 		snprintf(t, sizeof t, "three %d", i);
 		CHECK(fx_build(&at3[i], &a, net, 3, base[1].id, EV_IDEA, t, NULL, FX_TS) == 0);
@@ -762,7 +761,7 @@ static int forkset_expected(const snap_t *g)
 
 TEST(store_forks_converge)
 {
-	enum { ROUNDS = 12 };
+	enum { ROUNDS = 100 };
 	unsigned long long seed = 0x666f726bULL;
 	uint8_t net[HASH_BYTES];
 	forkset_t *fs = calloc(1, sizeof *fs);
@@ -797,7 +796,7 @@ TEST(store_forks_converge)
 		snprintf(name, sizeof name, "p%d", r);
 		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
 		while (done < fs->n) {
-			size_t n = 1 + test_rand(&seed) % 6;
+			size_t n = 1 + test_rand(&seed) % (r % 3 ? 6 : 20);
 
 			if (n > fs->n - done)
 				n = fs->n - done;
@@ -817,10 +816,10 @@ TEST(store_forks_converge)
 	}
 	if (failures)
 		fprintf(stderr, "  %d of %d orders diverged\n", failures, ROUNDS);
-	CHECK(failures == 0);
 	free_all(all, fs->n);
 	fx_free(fs->ev, fs->n);
 	free(fs);
+	CHECK(failures == 0);
 }
 
 /* An equivocation whose two events both wait for their predecessor must be
@@ -829,6 +828,7 @@ TEST(store_fork_found_through_pending)
 {
 	uint8_t net[HASH_BYTES];
 	fx_ev_t evs[4], f5[2];
+	int ok;
 	key_pair_t a;
 	snap_t x, y;
 	store_head_t h;
@@ -858,13 +858,75 @@ TEST(store_fork_found_through_pending)
 		snap_print("in order", &x);
 		snap_print("via pending", &y);
 	}
-	CHECK(h.forked && h.seq == 5);
-	CHECK_EQ_U64(y.st.pending, 0);
-	CHECK(snap_equal(&x, &y));
+	ok = h.forked && h.seq == 5 && y.st.pending == 0 && snap_equal(&x, &y);
 	store_close(&sx);
 	store_close(&sy);
 	fx_free(evs, 4);
 	fx_free(f5, 2);
+	CHECK(ok);
+}
+
+/* An event waiting at the seq where a fork is then found is one of the
+ * candidates for the kept pair, exactly as if it had arrived in order. */
+TEST(store_fork_keeps_waiting_candidate)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[4], at5[3], batch[3], tmp;
+	int ok;
+	key_pair_t a;
+	store_head_t h;
+	snap_t x, y;
+	store_t *sx, *sy;
+
+	fx_network(net);
+	fx_key(&a, 0x0b);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 4, "k") == 0);
+	for (int i = 0; i < 3; i++) {
+		char t[32];
+
+		snprintf(t, sizeof t, "five %d", i);
+		CHECK(fx_build(&at5[i], &a, net, 5, evs[3].id, EV_IDEA, t, NULL, FX_TS) == 0);
+	}
+	/* Sort by id: at5[0] has the smallest. */
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (memcmp(at5[j].id, at5[i].id, HASH_BYTES) < 0) {
+				tmp = at5[i];
+				at5[i] = at5[j];
+				at5[j] = tmp;
+			}
+	/* x: everything in order; the pair is the two smallest ids. */
+	CHECK(fx_store(&sx, TEST_TMP, "x", FX_MAP) == 0);
+	CHECK(fx_ingest(sx, evs, 4, (int[4]){ 0 }, NULL) == 0);
+	for (int i = 0; i < 3; i++)
+		fx_ingest1(sx, &at5[i]);
+	CHECK(store_head(sx, a.pk, &h) == 0);
+	CHECK(h.forked && h.seq == 5);
+	CHECK(memcmp(h.id, at5[0].id, HASH_BYTES) == 0);
+	CHECK(memcmp(h.id2, at5[1].id, HASH_BYTES) == 0);
+	CHECK(snap(sx, &x) == 0);
+	/* y: the smallest waits (seq 4 missing), then seq 4 and the other two
+	 * arrive in one batch. */
+	CHECK(fx_store(&sy, TEST_TMP, "y", FX_MAP) == 0);
+	CHECK(fx_ingest(sy, evs, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest1(sy, &at5[0]) == STORE_PENDING);
+	batch[0] = evs[3];
+	batch[1] = at5[1];
+	batch[2] = at5[2];
+	CHECK(fx_ingest(sy, batch, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(store_head(sy, a.pk, &h) == 0);
+	CHECK(snap(sy, &y) == 0);
+	if (!snap_equal(&x, &y)) {
+		snap_print("in order", &x);
+		snap_print("one waited", &y);
+	}
+	ok = h.forked && h.seq == 5 && memcmp(h.id, at5[0].id, HASH_BYTES) == 0 &&
+	    memcmp(h.id2, at5[1].id, HASH_BYTES) == 0 && snap_equal(&x, &y);
+	store_close(&sx);
+	store_close(&sy);
+	fx_free(evs, 4);
+	fx_free(at5, 3);
+	CHECK(ok);
 }
 
 TEST(store_pending_dropped_on_fork)
@@ -897,7 +959,7 @@ TEST(store_pending_dropped_on_fork)
 	CHECK(fx_ingest1(s, &fork) == STORE_FORK);
 	CHECK(store_stats(s, &st) == 0);
 	CHECK_EQ_U64(st.pending, 2);
-	CHECK_EQ_U64(st.events, 2);
+	CHECK_EQ_U64(st.events, 3);	/* seq 1 and both seq 2 */
 	CHECK(verify_ok(s) == 0);
 	store_close(&s);
 	fx_free(evs, 3);
@@ -1114,7 +1176,7 @@ TEST(store_map_full)
 	fx_ev_t *evs = calloc(MAXEV, sizeof *evs);
 	int res[BATCH], rc = 0;
 	size_t committed = 0, built = 0, added, elen;
-	key_pair_t keys[4], k2;
+	key_pair_t keys[4];
 	snap_t before, after;
 	store_t *s;
 	char path[512];
@@ -1153,8 +1215,6 @@ TEST(store_map_full)
 	CHECK(store_get(s, evs[committed - 1].id, &env, &elen) == 0);
 	free(env);
 	CHECK(verify_ok(s) == 0);
-	/* A smaller write may still fit; either way it is all or nothing. */
-	fx_key(&k2, 0x6f);
 	store_close(&s);
 
 	snprintf(path, sizeof path, "%s/s", TEST_TMP);
@@ -1182,6 +1242,7 @@ typedef struct seen {
 	uint64_t lseq[64];
 	uint8_t id[64][HASH_BYTES];
 	size_t stop_at;
+	int stop_rc;
 } seen_t;
 
 static int seen_cb(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
@@ -1193,7 +1254,20 @@ static int seen_cb(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 	s->lseq[s->n] = lseq;
 	hash_2(s->id[s->n], env, len, NULL, 0);
 	s->n++;
-	return s->stop_at && s->n == s->stop_at ? 7 : 0;
+	return s->stop_at && s->n == s->stop_at ? s->stop_rc : 0;
+}
+
+typedef struct head_stop {
+	size_t n, stop_at;
+	int stop_rc;
+} head_stop_t;
+
+static int head_stop_cb(void *ctx, const store_head_t *h)
+{
+	head_stop_t *hs = ctx;
+
+	(void)h;
+	return ++hs->n == hs->stop_at ? hs->stop_rc : 0;
 }
 
 TEST(store_scan_log_arrival_order)
@@ -1251,7 +1325,8 @@ TEST(store_scan_log_arrival_order)
 	/* A non-zero return stops the scan and is returned. */
 	memset(&seen, 0, sizeof seen);
 	seen.stop_at = 2;
-	CHECK(store_scan_log(s, 1, seen_cb, &seen) == 7);
+	seen.stop_rc = -7;
+	CHECK(store_scan_log(s, 1, seen_cb, &seen) == -7);
 	CHECK_EQ_U64(seen.n, 2);
 	/* Survives a reopen: new events continue the numbering. */
 	store_close(&s);
@@ -1317,11 +1392,59 @@ TEST(store_scan_author_chain_order)
 	CHECK_EQ_U64(seen.n, 0);
 	memset(&seen, 0, sizeof seen);
 	seen.stop_at = 3;
-	CHECK(store_scan_author(s, ka.pk, 1, seen_cb, &seen) == 7);
+	seen.stop_rc = -7;
+	CHECK(store_scan_author(s, ka.pk, 1, seen_cb, &seen) == -7);
 	CHECK_EQ_U64(seen.n, 3);
 	store_close(&s);
 	fx_free(a, 6);
 	fx_free(b, 2);
+}
+
+/* "A non-zero return stops the scan and is returned by the scan function"
+ * (store.h): any value, negative or positive. */
+TEST(store_scan_stop_value)
+{
+	static const int values[] = { -7, 1, 7, 1000 };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t a[3], b[1];
+	key_pair_t ka, kb;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&ka, 0x76);
+	fx_key(&kb, 0x77);
+	CHECK(fx_chain(a, &ka, net, 1, NULL, 3, "a") == 0);
+	CHECK(fx_chain(b, &kb, net, 1, NULL, 1, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, a, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(fx_ingest(s, b, 1, (int[1]){ 0 }, NULL) == 0);
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		seen_t seen;
+		head_stop_t hs = { 0, 1, values[i] };
+		int rc;
+
+		memset(&seen, 0, sizeof seen);
+		seen.stop_at = 2;
+		seen.stop_rc = values[i];
+		rc = store_scan_author(s, ka.pk, 1, seen_cb, &seen);
+		CHECK(rc == values[i] && seen.n == 2);
+		memset(&seen, 0, sizeof seen);
+		seen.stop_at = 2;
+		seen.stop_rc = values[i];
+		rc = store_scan_log(s, 1, seen_cb, &seen);
+		if (rc != values[i])
+			fprintf(stderr, "  store_scan_log: callback returned %d, scan %d\n",
+			    values[i], rc);
+		CHECK(rc == values[i] && seen.n == 2);
+		rc = store_scan_heads(s, head_stop_cb, &hs);
+		if (rc != values[i])
+			fprintf(stderr, "  store_scan_heads: callback returned %d, scan %d\n",
+			    values[i], rc);
+		CHECK(rc == values[i] && hs.n == 1);
+	}
+	store_close(&s);
+	fx_free(a, 3);
+	fx_free(b, 1);
 }
 
 TEST(store_post_consecutive)
@@ -1383,6 +1506,7 @@ TEST(store_post_consecutive)
 	CHECK(fx_chain(chain, &other, net, 1, NULL, 3, "elsewhere") == 0);
 	CHECK(fx_ingest(s, chain, 3, (int[3]){ 0 }, NULL) == 0);
 	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	b.idea = &idea;
 	CHECK(store_post(s, &other, &b, ids[5], &env, &elen) == 0);
 	CHECK(ev_check(&ev, env, elen, net) == 0);
 	CHECK(ev.seq == 4 && memcmp(ev.prev, chain[2].id, HASH_BYTES) == 0);
@@ -1396,4 +1520,41 @@ TEST(store_post_consecutive)
 	CHECK(verify_ok(s) == 0);
 	store_close(&s);
 	fx_free(chain, 3);
+}
+
+/* STORE_EXTEND_ONLY: a second event at a held seq is refused, not a fork. */
+TEST(store_ingest_extend_only)
+{
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[4], other;
+	ev_t d[2];
+	key_pair_t a;
+	store_head_t h;
+	int res[2];
+	size_t added;
+	store_t *s;
+
+	fx_network(net);
+	fx_key(&a, 0x83);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, 4, "x") == 0);
+	CHECK(fx_build(&other, &a, net, 3, evs[1].id, EV_IDEA, "other 3", NULL, FX_TS) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, evs, 3, (int[3]){ 0 }, NULL) == 0);
+	CHECK(ev_check(&d[0], other.env, other.len, net) == 0);
+	CHECK(ev_check(&d[1], evs[3].env, evs[3].len, net) == 0);
+	CHECK(store_ingest_flags(s, d, 2, res, &added, STORE_EXTEND_ONLY) == 0);
+	CHECK(res[0] == WIEC_ERR_CHAIN && res[1] == STORE_ADDED && added == 1);
+	ev_free(&d[0]);
+	ev_free(&d[1]);
+	CHECK(ev_check(&d[0], evs[2].env, evs[2].len, net) == 0);
+	CHECK(store_ingest_flags(s, d, 1, res, &added, STORE_EXTEND_ONLY) == 0);
+	CHECK(res[0] == STORE_DUP);
+	ev_free(&d[0]);
+	CHECK(store_head(s, a.pk, &h) == 0);
+	CHECK(!h.forked && h.seq == 4);
+	/* Without the flag the same event is the equivocation it is. */
+	CHECK(fx_ingest1(s, &other) == STORE_FORK);
+	store_close(&s);
+	fx_free(evs, 4);
+	fx_free(&other, 1);
 }

@@ -1,0 +1,597 @@
+/* badpeer: a hostile or curious client for the multi-node tests
+ * (tests/cli/net_security.sh). It connects a CURVE DEALER to a node's
+ * ROUTER with the transport key of a data directory and runs "acts":
+ *
+ *   tool-badpeer pubkey DIR
+ *       prints the X25519 public key of DIR/transport.key in hex
+ *   tool-badpeer fill DIR N AUTHORS
+ *       posts N ideas by AUTHORS fresh resident keys, round robin, straight
+ *       into DIR's store (no node may run on DIR): test data, fast
+ *   tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT ACT...
+ *       DIR's transport.key is the client key, DIR's identity the node
+ *       named in Hello; the server key is --server-key, else the transport
+ *       key of the founder listed at ENDPOINT in DIR's genesis.
+ *
+ * Acts, run in order on one connection:
+ *   recon     a valid reconciliation from an empty set, then a Want for what
+ *             it found; prints "recon: done, D differences, E events, B bytes
+ *             received" or "recon: no answer, B bytes received" (exit 3)
+ *   garbage   16 malformed messages, each of which the node must count as bad
+ *             (fewer than SYNC_BAD_MAX): random bytes, truncated and empty
+ *             protobuf, unknown fields, garbage Recon data, session 0, Want
+ *             with 100000 ranges / id 0 / a 31-byte author / from 0, Events
+ *             with garbage envelopes / a forged signature / 16385 envelopes,
+ *             Have with seq 0 / no heads / a 5-byte author
+ *   multi     multi-frame messages of 2, 3 and 4 frames; the last frame of
+ *             each is an Events message with 7 garbage envelopes, which the
+ *             node must never process (its "invalid" count must not move)
+ *   huge      one frame of SYNC_MSG_MAX + 1 bytes (over ZMQ_MAXMSGSIZE)
+ *   ban       25 undecodable messages (over SYNC_BAD_MAX)
+ *   sleep     waits 500 ms
+ * Exit status: 0, 2 usage, 3 no answer to recon, 1 other failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "crypto/err.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "node/node.h"
+#include "node/recon.h"
+#include "proto/event.h"
+#include "proto/genesis.h"
+#include "proto/wiec.pb-c.h"
+#include "store/store.h"
+
+static void *sock;
+static key_pair_t kp;
+static uint8_t network[HASH_BYTES];
+static unsigned long long rx_bytes;
+static int wait_ms = 5000;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "badpeer: %s\n", what);
+	exit(1);
+}
+
+static void send_buf(const void *buf, size_t len, int more)
+{
+	if (zmq_send(sock, buf, len, more ? ZMQ_SNDMORE : 0) < 0)
+		die(zmq_strerror(zmq_errno()));
+}
+
+static void send_msg(const Wiec__SyncMsg *m)
+{
+	size_t len = wiec__sync_msg__get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (buf == NULL)
+		die("out of memory");
+	wiec__sync_msg__pack(m, buf);
+	send_buf(buf, len, 0);
+	free(buf);
+}
+
+/* Receives one message within wait_ms; NULL on timeout. Skips frames that
+ * do not decode (the node never sends any). */
+static Wiec__SyncMsg *recv_msg(void)
+{
+	zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+	zmq_msg_t m;
+	Wiec__SyncMsg *s;
+
+	for (;;) {
+		if (zmq_poll(&it, 1, wait_ms) <= 0)
+			return NULL;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			continue;
+		}
+		rx_bytes += zmq_msg_size(&m);
+		s = wiec__sync_msg__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+		zmq_msg_close(&m);
+		if (s != NULL)
+			return s;
+	}
+}
+
+static void send_hello(void)
+{
+	Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+	Wiec__Hello h = WIEC__HELLO__INIT;
+
+	h.network.data = network;
+	h.network.len = HASH_BYTES;
+	h.node.data = kp.pk;
+	h.node.len = KEY_PK_BYTES;
+	h.version = 1;
+	m.msg_case = WIEC__SYNC_MSG__MSG_HELLO;
+	m.hello = &h;
+	send_msg(&m);
+}
+
+/* ---- recon: the node must still serve a well-behaved member ---- */
+
+static int act_recon(void)
+{
+	recon_set_t *set = recon_set_new();
+	recon_t *r = recon_new(set, 1, 0);
+	uint8_t *out = NULL;
+	size_t outlen = 0, nd = 0, events = 0;
+	uint64_t session;
+	int done = 0, rc;
+	const recon_diff_t *d;
+
+	if (r == NULL || recon_start(r, &out, &outlen) != 0)
+		die("recon_start");
+	randombytes_buf(&session, sizeof session);
+	session |= 1;
+	send_hello();
+	while (!done) {
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT, *in;
+		Wiec__Recon rm = WIEC__RECON__INIT;
+
+		rm.session = session;
+		rm.data.data = out;
+		rm.data.len = outlen;
+		m.msg_case = WIEC__SYNC_MSG__MSG_RECON;
+		m.recon = &rm;
+		send_msg(&m);
+		free(out);
+		out = NULL;
+		for (;;) {
+			if ((in = recv_msg()) == NULL) {
+				printf("recon: no answer, %llu bytes received\n", rx_bytes);
+				recon_destroy(&r);
+				recon_set_destroy(&set);
+				return 3;
+			}
+			if (in->msg_case == WIEC__SYNC_MSG__MSG_RECON && in->recon->session == session)
+				break;
+			wiec__sync_msg__free_unpacked(in, NULL);	/* Hello, Have, its own Recon */
+		}
+		rc = recon_step(r, in->recon->data.data, in->recon->data.len, &out, &outlen, &done);
+		wiec__sync_msg__free_unpacked(in, NULL);
+		if (rc != 0) {
+			printf("recon: failed: %s\n", wiec_strerror(rc));
+			return 1;
+		}
+		if (!done && out == NULL) {
+			printf("recon: stalled\n");
+			return 1;
+		}
+	}
+	d = recon_diffs(r, &nd);
+	if (nd > 0) {
+		/* Fetch what the node holds: the data an outsider must never get. */
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT, *in;
+		Wiec__Want w = WIEC__WANT__INIT;
+		size_t k = nd < SYNC_WANT_MAX ? nd : SYNC_WANT_MAX;
+		Wiec__WantRange *rs = calloc(k, sizeof *rs), **rp = calloc(k, sizeof *rp);
+
+		for (size_t i = 0; i < k; i++) {
+			wiec__want_range__init(&rs[i]);
+			rs[i].author.data = (uint8_t *)d[i].key;
+			rs[i].author.len = KEY_PK_BYTES;
+			rs[i].from = 1;
+			rp[i] = &rs[i];
+		}
+		w.n_ranges = k;
+		w.ranges = rp;
+		w.id = 77;
+		m.msg_case = WIEC__SYNC_MSG__MSG_WANT;
+		m.want = &w;
+		send_msg(&m);
+		while ((in = recv_msg()) != NULL) {
+			int mine = in->msg_case == WIEC__SYNC_MSG__MSG_EVENTS && in->events->want == 77;
+
+			if (mine)
+				events = in->events->n_envelopes;
+			wiec__sync_msg__free_unpacked(in, NULL);
+			if (mine)
+				break;
+		}
+		free(rs);
+		free(rp);
+	}
+	printf("recon: done, %zu differences, %zu events, %llu bytes received\n", nd, events,
+	    rx_bytes);
+	recon_destroy(&r);
+	recon_set_destroy(&set);
+	return 0;
+}
+
+/* ---- garbage: each message must count as one bad message ---- */
+
+static void send_want(size_t nranges, uint64_t id, size_t author_len, uint64_t from)
+{
+	Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+	Wiec__Want w = WIEC__WANT__INIT;
+	Wiec__WantRange *rs = calloc(nranges, sizeof *rs), **rp = calloc(nranges, sizeof *rp);
+	uint8_t author[KEY_PK_BYTES];
+
+	if (rs == NULL || rp == NULL)
+		die("out of memory");
+	memcpy(author, kp.pk, KEY_PK_BYTES);
+	for (size_t i = 0; i < nranges; i++) {
+		wiec__want_range__init(&rs[i]);
+		rs[i].author.data = author;
+		rs[i].author.len = author_len;
+		rs[i].from = from;
+		rp[i] = &rs[i];
+	}
+	w.n_ranges = nranges;
+	w.ranges = rp;
+	w.id = id;
+	m.msg_case = WIEC__SYNC_MSG__MSG_WANT;
+	m.want = &w;
+	send_msg(&m);
+	free(rs);
+	free(rp);
+}
+
+static void send_events(uint8_t **envs, size_t *lens, size_t n, uint64_t want, int more_frames)
+{
+	Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+	Wiec__Events e = WIEC__EVENTS__INIT;
+	ProtobufCBinaryData *bd = calloc(n ? n : 1, sizeof *bd);
+	uint8_t *buf;
+	size_t len;
+
+	for (size_t i = 0; i < n; i++) {
+		bd[i].data = envs[i];
+		bd[i].len = lens[i];
+	}
+	e.n_envelopes = n;
+	e.envelopes = bd;
+	e.want = want;
+	m.msg_case = WIEC__SYNC_MSG__MSG_EVENTS;
+	m.events = &e;
+	len = wiec__sync_msg__get_packed_size(&m);
+	if ((buf = malloc(len)) == NULL)
+		die("out of memory");
+	wiec__sync_msg__pack(&m, buf);
+	send_buf(buf, len, more_frames);
+	free(buf);
+	free(bd);
+}
+
+static void send_garbage_events(size_t n, int more_frames)
+{
+	uint8_t g[7][40], *envs[7];
+	size_t lens[7];
+
+	for (size_t i = 0; i < n && i < 7; i++) {
+		randombytes_buf(g[i], sizeof g[i]);
+		g[i][0] = 0x07;		/* never a valid tag */
+		envs[i] = g[i];
+		lens[i] = sizeof g[i];
+	}
+	send_events(envs, lens, n < 7 ? n : 7, 0, more_frames);
+}
+
+static void send_have(size_t nheads, size_t author_len, uint64_t seq)
+{
+	Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+	Wiec__Have h = WIEC__HAVE__INIT;
+	Wiec__HaveHead hh = WIEC__HAVE_HEAD__INIT, *hp = &hh;
+
+	hh.author.data = kp.pk;
+	hh.author.len = author_len;
+	hh.seq = seq;
+	h.n_heads = nheads;
+	h.heads = nheads ? &hp : NULL;
+	m.msg_case = WIEC__SYNC_MSG__MSG_HAVE;
+	m.have = &h;
+	send_msg(&m);
+}
+
+static void forged_event(uint8_t **env, size_t *len)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Idea idea = WIEC__IDEA__INIT;
+
+	b.network.data = network;
+	b.network.len = HASH_BYTES;
+	b.author.data = kp.pk;
+	b.author.len = KEY_PK_BYTES;
+	b.seq = 1;
+	b.timestamp = 1700000000000ull;
+	idea.title = "forged";
+	idea.text = "";
+	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	b.idea = &idea;
+	if (ev_build(env, len, &kp, &b) != 0)
+		die("ev_build");
+	(*env)[*len - 1] ^= 0x01;	/* the last byte of the signature */
+}
+
+static void act_garbage(void)
+{
+	uint8_t buf[256], *env, **many;
+	size_t n = 0, len, *lens;
+
+	/* 1 random bytes */
+	randombytes_buf(buf, 64);
+	buf[0] = 0x07;
+	send_buf(buf, 64, 0), n++;
+	/* 2 truncated protobuf: half of a valid Want */
+	{
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+		Wiec__Want w = WIEC__WANT__INIT;
+		Wiec__WantRange r = WIEC__WANT_RANGE__INIT, *rp = &r;
+
+		r.author.data = kp.pk;
+		r.author.len = KEY_PK_BYTES;
+		r.from = 1;
+		w.n_ranges = 1;
+		w.ranges = &rp;
+		w.id = 5;
+		m.msg_case = WIEC__SYNC_MSG__MSG_WANT;
+		m.want = &w;
+		len = wiec__sync_msg__pack(&m, buf);
+		send_buf(buf, len / 2, 0), n++;
+	}
+	/* 3 an empty frame: no message in the oneof */
+	send_buf("", 0, 0), n++;
+	/* 4 unknown field 15 after a valid Hello */
+	{
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+		Wiec__Hello h = WIEC__HELLO__INIT;
+
+		h.network.data = network;
+		h.network.len = HASH_BYTES;
+		h.node.data = kp.pk;
+		h.node.len = KEY_PK_BYTES;
+		h.version = 1;
+		m.msg_case = WIEC__SYNC_MSG__MSG_HELLO;
+		m.hello = &h;
+		len = wiec__sync_msg__pack(&m, buf);
+		buf[len++] = 0x78;	/* field 15, varint */
+		buf[len++] = 0x01;
+		send_buf(buf, len, 0), n++;
+	}
+	/* 5, 6 Recon with garbage data; Recon with session 0 */
+	{
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+		Wiec__Recon r = WIEC__RECON__INIT;
+		uint8_t junk[100];
+
+		randombytes_buf(junk, sizeof junk);
+		r.session = 12345;
+		r.data.data = junk;
+		r.data.len = sizeof junk;
+		m.msg_case = WIEC__SYNC_MSG__MSG_RECON;
+		m.recon = &r;
+		send_msg(&m), n++;
+		r.session = 0;
+		send_msg(&m), n++;
+	}
+	/* 7..10 Wants: 100000 ranges, id 0, a 31-byte author, from 0 */
+	send_want(100000, 9, KEY_PK_BYTES, 1), n++;
+	send_want(1, 0, KEY_PK_BYTES, 1), n++;
+	send_want(1, 9, KEY_PK_BYTES - 1, 1), n++;
+	send_want(1, 9, KEY_PK_BYTES, 0), n++;
+	/* 11 Events with 3 garbage envelopes (3 invalid events) */
+	send_garbage_events(3, 0), n++;
+	/* 12 Events with a forged signature (1 invalid event) */
+	forged_event(&env, &len);
+	send_events(&env, &len, 1, 0, 0), n++;
+	free(env);
+	/* 13 Events with SYNC_EVENTS_MAX + 1 tiny envelopes */
+	many = calloc(SYNC_EVENTS_MAX + 1, sizeof *many);
+	lens = calloc(SYNC_EVENTS_MAX + 1, sizeof *lens);
+	if (many == NULL || lens == NULL)
+		die("out of memory");
+	for (size_t i = 0; i <= SYNC_EVENTS_MAX; i++) {
+		many[i] = buf;
+		lens[i] = 1;
+	}
+	send_events(many, lens, SYNC_EVENTS_MAX + 1, 0, 0), n++;
+	free(many);
+	free(lens);
+	/* 14..16 Have: seq 0, no heads, a 5-byte author */
+	send_have(1, KEY_PK_BYTES, 0), n++;
+	send_have(0, KEY_PK_BYTES, 1), n++;
+	send_have(1, 5, 1), n++;
+	printf("garbage: sent %zu malformed messages\n", n);
+}
+
+/* ---- multi-frame messages: a peer must send one frame per message ---- */
+
+static void act_multi(void)
+{
+	for (int frames = 2; frames <= 4; frames++) {
+		for (int f = 0; f < frames - 1; f++) {
+			char junk[16];
+
+			snprintf(junk, sizeof junk, "junk-frame-%d", f);
+			send_buf(junk, strlen(junk), 1);
+		}
+		send_garbage_events(7, 0);
+	}
+	printf("multi: sent messages of 2, 3 and 4 frames\n");
+}
+
+static void act_huge(void)
+{
+	size_t len = (size_t)SYNC_MSG_MAX + 1;
+	uint8_t *buf = calloc(1, len);
+
+	if (buf == NULL)
+		die("out of memory");
+	send_buf(buf, len, 0);
+	free(buf);
+	printf("huge: sent one frame of %zu bytes\n", len);
+}
+
+static void act_ban(void)
+{
+	uint8_t buf[32];
+
+	for (int i = 0; i < 25; i++) {
+		randombytes_buf(buf, sizeof buf);
+		buf[0] = 0x07;
+		send_buf(buf, sizeof buf, 0);
+	}
+	printf("ban: sent 25 undecodable messages\n");
+}
+
+/* ---- set-up ---- */
+
+static void server_key_of(const char *dir, const char *endpoint, uint8_t *sk_out)
+{
+	char path[4096];
+	store_t *st = NULL;
+	uint8_t *g = NULL;
+	size_t glen;
+	genesis_t gen;
+	int found = 0;
+
+	snprintf(path, sizeof path, "%s/store", dir);
+	if (store_open(&st, path, 0, 0) != 0 || store_genesis(st, &g, &glen) != 0 ||
+	    genesis_decode(&gen, g, glen, 1) != 0)
+		die("cannot read the genesis of DIR");
+	memcpy(network, gen.network, HASH_BYTES);
+	for (size_t i = 0; i < gen.body->n_founders; i++) {
+		const Wiec__Founder *f = gen.body->founders[i];
+
+		for (size_t j = 0; j < f->n_endpoints; j++)
+			if (strcmp(f->endpoints[j], endpoint) == 0 && sk_out != NULL) {
+				memcpy(sk_out, f->transport.data, KEY_X_BYTES);
+				found = 1;
+			}
+	}
+	genesis_free(&gen);
+	free(g);
+	store_close(&st);
+	if (sk_out != NULL && !found)
+		die("no founder of DIR's genesis listens at ENDPOINT (use --server-key)");
+}
+
+static int fill(const char *dir, long n, long authors)
+{
+	char path[4096], title[64];
+	store_t *st = NULL;
+	key_pair_t *keys;
+	uint8_t id[HASH_BYTES];
+
+	if (n < 1 || authors < 1 || authors > 10000)
+		return 2;
+	snprintf(path, sizeof path, "%s/store", dir);
+	if (store_open(&st, path, 0, 0) != 0)
+		die("cannot open DIR/store");
+	if ((keys = calloc((size_t)authors, sizeof *keys)) == NULL)
+		die("out of memory");
+	for (long a = 0; a < authors; a++)
+		if (key_generate(&keys[a]) != 0)
+			die("key_generate");
+	for (long i = 0; i < n; i++) {
+		Wiec__Body b = WIEC__BODY__INIT;
+		Wiec__Idea idea = WIEC__IDEA__INIT;
+		int rc;
+
+		snprintf(title, sizeof title, "fill %ld", i + 1);
+		idea.title = title;
+		idea.text = "A body long enough to look like a real idea, more or less.";
+		b.content_case = WIEC__BODY__CONTENT_IDEA;
+		b.idea = &idea;
+		if ((rc = store_post(st, &keys[i % authors], &b, id, NULL, NULL)) != 0)
+			die(wiec_strerror(rc));
+	}
+	store_close(&st);
+	free(keys);
+	printf("fill: %ld events by %ld authors\n", n, authors);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: tool-badpeer pubkey DIR\n"
+	    "       tool-badpeer fill DIR N AUTHORS\n"
+	    "       tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT "
+	    "recon|garbage|multi|huge|ban|sleep...\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+	key_x25519_t kx;
+	uint8_t server[KEY_X_BYTES];
+	int have_server = 0, a = 1, rc = 0, linger = 1000;
+	int64_t max = -1;
+	void *ctx;
+
+	if (sodium_init() < 0)
+		return 1;
+	if (argc == 3 && strcmp(argv[1], "pubkey") == 0) {
+		char hex[2 * KEY_X_BYTES + 1];
+
+		snprintf(path, sizeof path, "%s/transport.key", argv[2]);
+		if (key_x25519_load(&kx, path) != 0)
+			die("cannot load DIR/transport.key");
+		hash_hex(hex, kx.pk, KEY_X_BYTES);
+		printf("%s\n", hex);
+		return 0;
+	}
+	if (argc == 5 && strcmp(argv[1], "fill") == 0)
+		return fill(argv[2], atol(argv[3]), atol(argv[4]));
+	while (a < argc && strncmp(argv[a], "--", 2) == 0) {
+		if (strcmp(argv[a], "--server-key") == 0 && a + 1 < argc) {
+			if (hash_from_hex(server, sizeof server, argv[a + 1]) != 0)
+				return usage();
+			have_server = 1;
+		} else if (strcmp(argv[a], "--wait") == 0 && a + 1 < argc) {
+			wait_ms = atoi(argv[a + 1]);
+		} else {
+			return usage();
+		}
+		a += 2;
+	}
+	if (argc - a < 3)
+		return usage();
+	snprintf(path, sizeof path, "%s/identity.key", argv[a]);
+	if (key_load(&kp, path) != 0)
+		die("cannot load DIR/identity.key");
+	snprintf(path, sizeof path, "%s/transport.key", argv[a]);
+	if (key_x25519_load(&kx, path) != 0)
+		die("cannot load DIR/transport.key");
+	server_key_of(argv[a], argv[a + 1], have_server ? NULL : server);
+	ctx = zmq_ctx_new();
+	sock = zmq_socket(ctx, ZMQ_DEALER);
+	if (sock == NULL ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server, KEY_X_BYTES) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, kx.pk, KEY_X_BYTES) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, kx.sk, KEY_X_BYTES) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0 ||
+	    zmq_connect(sock, argv[a + 1]) != 0)
+		die(zmq_strerror(zmq_errno()));
+	for (int i = a + 2; i < argc && rc == 0; i++) {
+		if (strcmp(argv[i], "recon") == 0)
+			rc = act_recon();
+		else if (strcmp(argv[i], "garbage") == 0)
+			act_garbage();
+		else if (strcmp(argv[i], "multi") == 0)
+			act_multi();
+		else if (strcmp(argv[i], "huge") == 0)
+			act_huge();
+		else if (strcmp(argv[i], "ban") == 0)
+			act_ban();
+		else if (strcmp(argv[i], "sleep") == 0)
+			zmq_poll(NULL, 0, 500);
+		else
+			return usage();
+		fflush(stdout);
+	}
+	zmq_close(sock);	/* lingers up to 1 s for queued frames */
+	zmq_ctx_term(ctx);
+	key_x25519_wipe(&kx);
+	key_wipe(&kp);
+	return rc;
+}
