@@ -1062,11 +1062,15 @@ static void router_recv(node_t *n)
 		goto out;
 	if (!zmq_msg_more(&rid) || zmq_msg_recv(&body, n->router, ZMQ_DONTWAIT) < 0)
 		goto out;
-	while (zmq_msg_more(&body)) {	/* a peer must send one frame: drop the rest */
-		zmq_msg_close(&body);
-		zmq_msg_init(&body);
-		if (zmq_msg_recv(&body, n->router, ZMQ_DONTWAIT) < 0)
-			goto out;
+	if (zmq_msg_more(&body)) {
+		/* A peer sends one frame: drop the whole message, every frame of it,
+		 * or its tail would be read as a message of its own. */
+		while (zmq_msg_more(&body) && zmq_msg_recv(&body, n->router, 0) >= 0)
+			;
+		if ((l = link_by_user(n, &body)) != NULL) {
+			l->dropped++;
+			bad(n, l, "multi-frame message");
+		}
 		n->dropped++;
 		goto out;
 	}
@@ -1090,9 +1094,12 @@ static void dealer_recv(node_t *n, link_t *l)
 	zmq_msg_init(&body);
 	if (zmq_msg_recv(&body, l->dealer, ZMQ_DONTWAIT) >= 0) {
 		if (zmq_msg_more(&body)) {
-			n->dropped++;
-			while (zmq_msg_more(&body) && zmq_msg_recv(&body, l->dealer, ZMQ_DONTWAIT) >= 0)
+			/* Frames of one message arrive together: blocking is safe. */
+			while (zmq_msg_more(&body) && zmq_msg_recv(&body, l->dealer, 0) >= 0)
 				;
+			n->dropped++;
+			l->dropped++;
+			bad(n, l, "multi-frame message");
 		} else {
 			handle(n, l, VIA_DEALER, zmq_msg_data(&body), zmq_msg_size(&body));
 		}
