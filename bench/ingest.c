@@ -41,7 +41,7 @@
 #define BENCH_PER_AUTHOR 200
 #endif
 #define BENCH_EVENTS (BENCH_AUTHORS * BENCH_PER_AUTHOR)
-#define BENCH_BATCH 1000
+#define BENCH_BATCH 4096
 #define BENCH_WINDOW (2 * BENCH_AUTHORS)	/* shuffle span: two rounds */
 #define BENCH_MAP STORE_MAP_DEFAULT
 

@@ -12,7 +12,7 @@
 #include "proto/frame.h"
 #include "proto/genesis.h"
 
-#define IMPORT_BATCH 1024
+#define IMPORT_BATCH 4096	/* records per transaction: fewer syncs per event */
 #define IMPORT_REPORT_MAX 10	/* refusals named one by one, then counted */
 
 static int write_one(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
@@ -90,10 +90,12 @@ int export_main(int argc, char **argv)
 typedef struct import_state {
 	store_t *s;
 	uint8_t network[HASH_BYTES];
-	uint8_t *bufs[IMPORT_BATCH];
+	uint8_t *bufs[IMPORT_BATCH];	/* this batch's records, each malloc'd */
 	size_t lens[IMPORT_BATCH];
-	ev_t evs[IMPORT_BATCH];
-	int rc[IMPORT_BATCH];
+	ev_t evs[IMPORT_BATCH], ok[IMPORT_BATCH];
+	int rc[IMPORT_BATCH], res[IMPORT_BATCH];
+	size_t map[IMPORT_BATCH];
+	uint8_t scratch[FRAME_MAX];
 	size_t n;
 	uint64_t offsets[IMPORT_BATCH];
 	uint64_t added, dup, pending, forks, refused, committed;
@@ -102,6 +104,15 @@ typedef struct import_state {
 	const char *dir;
 	int via_node;		/* a node runs: hand the records to it */
 } import_state_t;
+
+static void free_records(import_state_t *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		free(st->bufs[i]);
+		st->bufs[i] = NULL;
+	}
+	st->n = 0;
+}
 
 static void count_result(const char *cmd, import_state_t *st, int r, uint64_t offset)
 {
@@ -126,12 +137,13 @@ static int flush_via_node(const char *cmd, import_state_t *st)
 
 	if (rc != 0) {
 		cli_fail(0, cmd, "the running node did not take the batch: %s", *why ? why : "no answer");
+		free_records(st);
 		return WIEC_ERR_IO;
 	}
 	for (size_t i = 0; i < st->n; i++)
 		count_result(cmd, st, st->rc[i], st->offsets[i]);
 	st->committed += st->n;
-	st->n = 0;
+	free_records(st);
 	if (st->progress) {
 		printf("committed %llu\n", (unsigned long long)st->committed);
 		fflush(stdout);
@@ -142,9 +154,9 @@ static int flush_via_node(const char *cmd, import_state_t *st)
 /* Verifies and commits the records read so far. */
 static int flush_batch(const char *cmd, import_state_t *st)
 {
-	ev_t ok[IMPORT_BATCH];
-	int res[IMPORT_BATCH];
-	size_t map[IMPORT_BATCH], m = 0, added = 0;
+	ev_t *ok = st->ok;
+	int *res = st->res;
+	size_t *map = st->map, m = 0, added = 0;
 	int rc;
 
 	if (st->n == 0)
@@ -152,8 +164,10 @@ static int flush_batch(const char *cmd, import_state_t *st)
 	if (st->via_node)
 		return flush_via_node(cmd, st);
 	if ((rc = ev_check_batch(st->evs, st->rc, (const uint8_t *const *)st->bufs, st->lens,
-	    st->n, st->network, 2)) != 0)
+	    st->n, st->network, 2)) != 0) {
+		free_records(st);
 		return rc;
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		if (st->rc[i] == 0) {
 			ok[m] = st->evs[i];
@@ -171,7 +185,7 @@ static int flush_batch(const char *cmd, import_state_t *st)
 		if (res[j] != STORE_ADDED)	/* added: counted by the store */
 			count_result(cmd, st, res[j], st->offsets[map[j]]);
 	}
-	st->n = 0;
+	free_records(st);
 	if (rc != 0)
 		return rc;
 	st->added += added;
@@ -209,9 +223,14 @@ static int import_file(const char *cmd, import_state_t *st, FILE *f, const char 
 	for (;;) {
 		size_t i = st->n;
 
-		rc = frame_read(f, st->bufs[i], &st->lens[i]);
+		rc = frame_read(f, st->scratch, &st->lens[i]);
 		if (rc == 1)
 			break;
+		if (rc == 0) {
+			if ((st->bufs[i] = malloc(st->lens[i])) == NULL)
+				return cli_fail(EXIT_FAIL, cmd, "out of memory");
+			memcpy(st->bufs[i], st->scratch, st->lens[i]);
+		}
 		if (rc != 0) {
 			int frc = flush_batch(cmd, st);
 
@@ -268,11 +287,6 @@ int import_main(int argc, char **argv)
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
 	st->progress = progress;
 	st->batch = (size_t)batch;
-	for (size_t i = 0; i < IMPORT_BATCH; i++)
-		if ((st->bufs[i] = malloc(FRAME_MAX)) == NULL) {
-			rc = cli_fail(EXIT_FAIL, cmd, "out of memory");
-			goto out;
-		}
 	st->dir = cli_dir(dflag);
 	if ((rc = cli_open(cmd, st->dir, &cfg, &st->s)) != EXIT_OK)
 		goto out;
@@ -281,6 +295,8 @@ int import_main(int argc, char **argv)
 		goto out;
 	}
 	st->via_node = lock == 1;
+	if (st->via_node && st->batch > CTL_MAX_ENVS)
+		st->batch = CTL_MAX_ENVS;	/* the control socket's bound per request */
 	if ((rc = store_network(st->s, st->network)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 		goto out;
@@ -304,8 +320,7 @@ out:
 	if (lockfd >= 0)
 		close(lockfd);
 	store_close(&st->s);
-	for (size_t i = 0; i < IMPORT_BATCH; i++)
-		free(st->bufs[i]);
+	free_records(st);
 	free(st);
 	return rc;
 }

@@ -51,7 +51,7 @@ static const cli_cmd_t cmds[] = {
 	  "wiec export [-d DIR] [-o FILE]" },
 	{ "import", import_main, "ingest a file written by export",
 	  "wiec import [-d DIR] [--progress] [--batch N] FILE\n"
-	  "  Commits N records per transaction (default and most 1024);\n"
+	  "  Commits N records per transaction (default and most 4096);\n"
 	  "  --progress prints 'committed N' once each batch is durable." },
 	{ "founder", founder_main, "print this node's founder record for a genesis",
 	  "wiec founder [-d DIR] [--endpoint tcp://HOST:PORT]...\n"

@@ -100,4 +100,5 @@ st0=0
 for d in $all; do stop_node "$d" || st0=1; done
 check "every node exits 0 on SIGTERM" test $st0 -eq 0
 check "every node logged a clean stop" test "$(grep -l ' stopped: ' "$N"/node*.log | wc -l)" -eq 4
+check_logs
 echo "# net_converge: $(($(now_s) - t0))s"

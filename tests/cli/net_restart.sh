@@ -93,4 +93,5 @@ check "node3 still syncs after the SIGHUPs" wait_converged "$DL" "$N/node1" "$N/
 st1=0
 for d in "$N/node1" "$N/node3"; do stop_node "$d" || st1=1; done
 check "node1 and node3 exit 0 on SIGTERM" test $st1 -eq 0
+check_logs
 echo "# net_restart: $(($(now_s) - t0))s"

@@ -132,4 +132,5 @@ check "node1 kept no forged event from node4" test "$($W log -d "$N/node1" --jso
 stt=0
 for d in $three; do stop_node "$d" || stt=1; done
 check "nodes 1-3 stop with exit 0" test $stt -eq 0
+check_logs
 echo "# net_security: $(($(now_s) - t0))s"

@@ -68,4 +68,5 @@ echo "# connected peer entries over all nodes: $total (3 links x 2 ends x $NN = 
 st0=0
 for d in $all; do stop_node "$d" || st0=1; done
 check "all $NN nodes stop cleanly with exit 0" test $st0 -eq 0
+check_logs
 echo "# net_sparse: $(($(now_s) - t0))s"

@@ -407,7 +407,7 @@ static void act_multi(void)
 {
 	for (int frames = 2; frames <= 4; frames++) {
 		for (int f = 0; f < frames - 1; f++) {
-			char junk[16];
+			char junk[32];
 
 			snprintf(junk, sizeof junk, "junk-frame-%d", f);
 			send_buf(junk, strlen(junk), 1);
