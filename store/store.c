@@ -9,7 +9,7 @@
 #include "crypto/err.h"
 #include "store/store.h"
 
-#define STORE_VERSION 1
+#define STORE_VERSION 2	/* 2: envelopes in the log, events an index */
 #define CHAIN_KEY (KEY_PK_BYTES + 8)
 #define PEND_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define HEAD_VAL (8 + HASH_BYTES)
@@ -304,7 +304,9 @@ static int chain_get(store_t *s, MDB_txn *txn, const uint8_t *author, uint64_t s
 	return 0;
 }
 
-/* Stores the envelope under its id and appends it to the arrival log. */
+/* Appends the envelope to the arrival log and indexes it by id. The log
+ * grows at its end, so a batch fills fresh pages in order; only the small
+ * index entries land at random places. */
 static int put_event(wtx_t *w, const ev_t *ev)
 {
 	store_t *s = w->s;
@@ -312,18 +314,44 @@ static int put_event(wtx_t *w, const ev_t *ev)
 	MDB_val k = mv(ev->id, HASH_BYTES), v, lk, lv;
 	int rc;
 
-	v.mv_size = 8 + ev->env_len;
-	if ((rc = mdb_put(w->txn, s->events, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE)) != 0)
-		return rc == MDB_KEYEXIST ? WIEC_ERR_CORRUPT : lmdb_err(rc);
-	hash_put_be64(v.mv_data, w->lseq);
-	memcpy((uint8_t *)v.mv_data + 8, ev->env, ev->env_len);
 	hash_put_be64(lkey, w->lseq);
+	v = mv(lkey, 8);
+	if ((rc = mdb_put(w->txn, s->events, &k, &v, MDB_NOOVERWRITE)) != 0)
+		return rc == MDB_KEYEXIST ? WIEC_ERR_CORRUPT : lmdb_err(rc);
 	lk = mv(lkey, 8);
-	lv = mv(ev->id, HASH_BYTES);
-	if ((rc = mdb_put(w->txn, s->log, &lk, &lv, MDB_APPEND)) != 0)
+	lv.mv_size = HASH_BYTES + ev->env_len;
+	if ((rc = mdb_put(w->txn, s->log, &lk, &lv, MDB_APPEND | MDB_RESERVE)) != 0)
 		return lmdb_err(rc);
+	memcpy(lv.mv_data, ev->id, HASH_BYTES);
+	memcpy((uint8_t *)lv.mv_data + HASH_BYTES, ev->env, ev->env_len);
 	w->lseq++;
 	w->added++;
+	return 0;
+}
+
+/* The envelope of id: its local sequence number and bytes, borrowed from
+ * txn. WIEC_ERR_NOTFOUND, or WIEC_ERR_CORRUPT if the index and the log
+ * disagree. */
+static int lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
+    const uint8_t **env, size_t *len)
+{
+	MDB_val k = mv(id, HASH_BYTES), v;
+	int rc = mdb_get(txn, s->events, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return WIEC_ERR_NOTFOUND;
+	if (rc != 0)
+		return lmdb_err(rc);
+	if (v.mv_size != 8)
+		return WIEC_ERR_CORRUPT;
+	*lseq = hash_get_be64(v.mv_data);
+	k = mv(v.mv_data, 8);
+	if ((rc = mdb_get(txn, s->log, &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : lmdb_err(rc);
+	if (v.mv_size <= HASH_BYTES || memcmp(v.mv_data, id, HASH_BYTES) != 0)
+		return WIEC_ERR_CORRUPT;
+	*env = (const uint8_t *)v.mv_data + HASH_BYTES;
+	*len = v.mv_size - HASH_BYTES;
 	return 0;
 }
 
@@ -337,7 +365,7 @@ static int del_event(wtx_t *w, const uint8_t id[static HASH_BYTES])
 
 	if ((rc = mdb_get(w->txn, s->events, &k, &v)) != 0)
 		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : lmdb_err(rc);
-	if (v.mv_size < 8)
+	if (v.mv_size != 8)
 		return WIEC_ERR_CORRUPT;
 	memcpy(lkey, v.mv_data, 8);
 	lk = mv(lkey, 8);
@@ -744,24 +772,21 @@ out:
 int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len)
 {
 	MDB_txn *txn;
-	MDB_val k = mv(id, HASH_BYTES), v;
+	const uint8_t *p;
+	uint64_t lseq;
+	size_t n;
 	int rc;
 
 	*env = NULL;
 	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	rc = mdb_get(txn, s->events, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		rc = WIEC_ERR_NOTFOUND;
-	else if (rc != 0)
-		rc = lmdb_err(rc);
-	else if (v.mv_size <= 8)
-		rc = WIEC_ERR_CORRUPT;
-	else if ((*env = malloc(v.mv_size - 8)) == NULL)
-		rc = WIEC_ERR_NOMEM;
-	else {
-		memcpy(*env, (uint8_t *)v.mv_data + 8, v.mv_size - 8);
-		*len = v.mv_size - 8;
+	if ((rc = lookup(s, txn, id, &lseq, &p, &n)) == 0) {
+		if ((*env = malloc(n)) == NULL) {
+			rc = WIEC_ERR_NOMEM;
+		} else {
+			memcpy(*env, p, n);
+			*len = n;
+		}
 	}
 	mdb_txn_abort(txn);
 	return rc;
@@ -782,14 +807,14 @@ int store_head(store_t *s, const uint8_t author[static KEY_PK_BYTES], store_head
 /* Calls fn with the event id in txn; envelope pointers borrowed from LMDB. */
 static int emit(store_t *s, MDB_txn *txn, const uint8_t *id, store_ev_fn fn, void *ctx)
 {
-	MDB_val k = mv(id, HASH_BYTES), v;
-	int rc = mdb_get(txn, s->events, &k, &v);
+	const uint8_t *env;
+	uint64_t lseq;
+	size_t len;
+	int rc = lookup(s, txn, id, &lseq, &env, &len);
 
-	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size <= 8))
-		return WIEC_ERR_CORRUPT;
 	if (rc != 0)
-		return lmdb_err(rc);
-	return fn(ctx, hash_get_be64(v.mv_data), (uint8_t *)v.mv_data + 8, v.mv_size - 8);
+		return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
+	return fn(ctx, lseq, env, len);
 }
 
 int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
@@ -810,11 +835,12 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	k = mv(key, 8);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != HASH_BYTES) {
+		if (v.mv_size <= HASH_BYTES || k.mv_size != 8) {
 			out = WIEC_ERR_CORRUPT;
 			break;
 		}
-		if ((out = emit(s, txn, v.mv_data, fn, ctx)) != 0)
+		if ((out = fn(ctx, hash_get_be64(k.mv_data), (uint8_t *)v.mv_data + HASH_BYTES,
+		    v.mv_size - HASH_BYTES)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
@@ -967,21 +993,21 @@ static int vfail(vctx_t *v, const uint8_t *id, int rc, const char *what)
 static int verify_event(vctx_t *v, const uint8_t *id, const uint8_t *author,
     uint64_t seq, const uint8_t *prev)
 {
-	MDB_val k = mv(id, HASH_BYTES), val, lk, lv;
-	uint8_t got[HASH_BYTES], lkey[8];
+	uint8_t got[HASH_BYTES];
+	const uint8_t *env;
+	uint64_t lseq;
+	size_t len;
 	ev_t ev;
-	int rc = mdb_get(v->txn, v->s->events, &k, &val);
+	int rc = lookup(v->s, v->txn, id, &lseq, &env, &len);
 
-	if (rc == MDB_NOTFOUND)
+	if (rc == WIEC_ERR_NOTFOUND)
 		return vfail(v, id, WIEC_ERR_CORRUPT, "chain names an event that is not stored");
 	if (rc != 0)
-		return vfail(v, id, lmdb_err(rc), mdb_strerror(rc));
-	if (val.mv_size <= 8)
-		return vfail(v, id, WIEC_ERR_CORRUPT, "stored event is truncated");
-	hash_2(got, (uint8_t *)val.mv_data + 8, val.mv_size - 8, NULL, 0);
+		return vfail(v, id, rc, "index and arrival log disagree");
+	hash_2(got, env, len, NULL, 0);
 	if (memcmp(got, id, HASH_BYTES) != 0)
 		return vfail(v, id, WIEC_ERR_CORRUPT, "stored bytes do not hash to the event id");
-	if ((rc = ev_check(&ev, (uint8_t *)val.mv_data + 8, val.mv_size - 8, v->network)) != 0)
+	if ((rc = ev_check(&ev, env, len, v->network)) != 0)
 		return vfail(v, id, rc, wiec_strerror(rc));
 	if (memcmp(ev.author, author, KEY_PK_BYTES) != 0 || ev.seq != seq)
 		rc = vfail(v, id, WIEC_ERR_CORRUPT, "event stored under the wrong author or seq");
@@ -990,11 +1016,6 @@ static int verify_event(vctx_t *v, const uint8_t *id, const uint8_t *author,
 	ev_free(&ev);
 	if (rc != 0)
 		return rc;
-	memcpy(lkey, val.mv_data, 8);
-	lk = mv(lkey, 8);
-	rc = mdb_get(v->txn, v->s->log, &lk, &lv);
-	if (rc != 0 || lv.mv_size != HASH_BYTES || memcmp(lv.mv_data, id, HASH_BYTES) != 0)
-		return vfail(v, id, WIEC_ERR_CORRUPT, "arrival log does not list the event");
 	v->count++;
 	return 0;
 }

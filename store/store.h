@@ -1,8 +1,8 @@
 /* store.h: a node's append-only event log in one LMDB environment.
  *
  * Layout (spec/events.md, "Store"): named databases
- *   events   id(32)                  -> lseq(8, BE) || envelope
- *   log      lseq(8, BE)             -> id(32)          arrival order
+ *   log      lseq(8, BE)             -> id(32) || envelope   arrival order
+ *   events   id(32)                  -> lseq(8, BE)             index
  *   chains   author(32) || seq(8,BE) -> id(32)
  *   heads    author(32)              -> seq(8,BE) || id(32) [|| id2(32) if forked]
  *   pending  author || seq || id     -> envelope        waiting for prev
