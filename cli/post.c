@@ -86,13 +86,7 @@ static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec
 			return rc;
 		if (h.forked)
 			return WIEC_ERR_FORKED;
-		body->network.data = network;
-		body->network.len = HASH_BYTES;
-		body->author.data = (uint8_t *)kp->pk;
-		body->author.len = KEY_PK_BYTES;
-		body->seq = h.seq + 1;
-		body->prev.data = h.seq ? h.id : NULL;
-		body->prev.len = h.seq ? HASH_BYTES : 0;
+		ev_set_header(body, network, kp->pk, h.seq, h.id);
 		if ((rc = ev_build(&env, &len, kp, body)) != 0)
 			return rc;
 		if ((rc = ev_decode(&ev, env, len)) == 0) {

@@ -262,6 +262,18 @@ out:
 	return rc;
 }
 
+void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
+    const uint8_t author[static KEY_PK_BYTES], uint64_t head_seq, const uint8_t *head_id)
+{
+	body->network.data = (uint8_t *)network;
+	body->network.len = HASH_BYTES;
+	body->author.data = (uint8_t *)author;
+	body->author.len = KEY_PK_BYTES;
+	body->seq = head_seq + 1;
+	body->prev.data = head_seq ? (uint8_t *)head_id : NULL;
+	body->prev.len = head_seq ? HASH_BYTES : 0;
+}
+
 const char *ev_kind_name(int kind)
 {
 	switch (kind) {

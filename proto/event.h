@@ -77,6 +77,12 @@ int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body 
 /* 1 if m or any message inside it carries fields unknown to the schema. */
 int ev_has_unknown(const ProtobufCMessage *m);
 
+/* Sets body's header for the event after an author's head: network, author,
+ * seq = head_seq + 1 and prev = head_id (NULL when head_seq is 0). The
+ * bytes are borrowed, not copied: they must outlive the use of body. */
+void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
+    const uint8_t author[static KEY_PK_BYTES], uint64_t head_seq, const uint8_t *head_id);
+
 /* "announce", "idea", "comment", or "unknown". */
 const char *ev_kind_name(int kind);
 

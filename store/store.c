@@ -734,13 +734,7 @@ int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body,
 		rc = WIEC_ERR_FORKED;
 		goto fail;
 	}
-	body->network.data = network;
-	body->network.len = HASH_BYTES;
-	body->author.data = (uint8_t *)kp->pk;
-	body->author.len = KEY_PK_BYTES;
-	body->seq = h.seq + 1;
-	body->prev.data = h.seq ? h.id : NULL;
-	body->prev.len = h.seq ? HASH_BYTES : 0;
+	ev_set_header(body, network, kp->pk, h.seq, h.id);
 	if ((rc = ev_build(&env, &len, kp, body)) != 0)
 		goto fail;
 	if ((rc = ev_decode(&ev, env, len)) != 0)

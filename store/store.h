@@ -73,7 +73,9 @@ int store_ingest_flags(store_t *s, ev_t *evs, size_t n, int *res, size_t *added,
 /* Posts a new event by kp: in one write transaction fills body's network,
  * author, seq and prev from the current head, signs (ev_build), appends and
  * commits, so concurrent posters never fork their own chain. id receives the
- * new event's id; env (may be NULL) a malloc'd copy of the envelope. */
+ * new event's id; env (may be NULL) a malloc'd copy of the envelope. Those
+ * header fields of body point into this call's memory: do not read them
+ * after it returns. */
 int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body,
     uint8_t id[static HASH_BYTES], uint8_t **env, size_t *env_len);
 
