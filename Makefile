@@ -99,6 +99,7 @@ check-asan: deps
 	  test-run
 
 check-valgrind: deps
+	@sh .ci/deps.sh valgrind
 	@$(MAKE) --no-print-directory $(B)/unit-tests
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	  $(B)/unit-tests
