@@ -466,6 +466,24 @@ static int fork_third(wtx_t *w, const ev_t *ev, store_head_t *h)
 	return (rc = put_head(w->s, w->txn, h)) == 0 ? STORE_FORK : rc;
 }
 
+/* How many events author has waiting, counting up to limit. */
+static int count_pending(wtx_t *w, const uint8_t *author, int limit)
+{
+	MDB_cursor *c;
+	MDB_val k = mv(author, KEY_PK_BYTES), v;
+	int n = 0, rc = mdb_cursor_open(w->txn, w->s->pending, &c);
+
+	if (rc != 0)
+		return lmdb_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && n < limit && k.mv_size == PEND_KEY &&
+	    memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		n++;
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? n : lmdb_err(rc);
+}
+
 static int wait_pending(wtx_t *w, const ev_t *ev, const store_head_t *h)
 {
 	uint8_t key[PEND_KEY];
@@ -484,6 +502,12 @@ static int wait_pending(wtx_t *w, const ev_t *ev, const store_head_t *h)
 		return STORE_PENDING;
 	if (st.ms_entries >= STORE_PENDING_MAX)
 		return WIEC_ERR_PENDING_FULL;
+	/* One key must not fill the bound every author shares. */
+	if ((rc = count_pending(w, ev->author, STORE_PENDING_AUTHOR)) < 0)
+		return rc;
+	if (rc >= STORE_PENDING_AUTHOR)
+		return WIEC_ERR_PENDING_FULL;
+	k = mv(key, sizeof key);
 	v = mv(ev->env, ev->env_len);
 	if ((rc = mdb_put(w->txn, w->s->pending, &k, &v, 0)) != 0)
 		return lmdb_err(rc);

@@ -23,6 +23,7 @@
 #define STORE_MAP_MIN ((size_t)1 << 20)
 #define STORE_PENDING_MAX 16384			/* events waiting for prev, in all */
 #define STORE_PENDING_WINDOW 4096		/* how far past a head one may wait */
+#define STORE_PENDING_AUTHOR 256		/* events one author may have waiting */
 
 /* Per-event outcome of store_ingest: one of these, or a negative wiec_err_t
  * (the event was refused; WIEC_ERR_PENDING_FULL is worth retrying later). */

@@ -1012,12 +1012,55 @@ TEST(store_pending_window)
 	fx_free(&over1, 1);
 }
 
+/* One author may keep STORE_PENDING_AUTHOR events waiting; more are
+ * refused, so one key cannot fill the node's shared bound, while the other
+ * authors' events still wait and everything is released in order. */
+TEST(store_pending_per_author)
+{
+	enum { N = STORE_PENDING_AUTHOR + 8 };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t *a = calloc(N + 1, sizeof *a), b[3];
+	int *res = calloc(N + 1, sizeof *res);
+	key_pair_t ka, kb;
+	store_stats_t st;
+	store_t *s;
+	size_t pend = 0, full = 0;
+
+	CHECK(a != NULL && res != NULL);
+	fx_network(net);
+	fx_key(&ka, 0x51);
+	fx_key(&kb, 0x52);
+	CHECK(fx_chain(a, &ka, net, 1, NULL, N + 1, "cap") == 0);
+	CHECK(fx_chain(b, &kb, net, 1, NULL, 3, "other") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	/* Everything of a but seq 1: all wait for it, up to the cap. */
+	CHECK(fx_ingest(s, a + 1, N, res, NULL) == 0);
+	for (size_t i = 0; i < N; i++) {
+		pend += res[i] == STORE_PENDING;
+		full += res[i] == WIEC_ERR_PENDING_FULL;
+	}
+	CHECK_EQ_U64(pend, STORE_PENDING_AUTHOR);
+	CHECK_EQ_U64(full, N - STORE_PENDING_AUTHOR);
+	/* Another author is not held up by a's backlog. */
+	CHECK(fx_ingest1(s, &b[2]) == STORE_PENDING);
+	/* a's seq 1 releases every waiting event, in order. */
+	CHECK(fx_ingest1(s, &a[0]) == STORE_ADDED);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 1 + STORE_PENDING_AUTHOR);
+	CHECK_EQ_U64(st.pending, 1);
+	store_close(&s);
+	fx_free(a, N + 1);
+	fx_free(b, 3);
+	free(a);
+	free(res);
+}
+
 /* STORE_PENDING_MAX waiting events in all; then refusals, but an event
  * that links at once still goes in. The events are decoded, not verified:
  * the store trusts its caller for signatures and this keeps the test fast. */
 TEST(store_pending_max)
 {
-	enum { PER = 4000, BATCH = 1000 };
+	enum { PER = STORE_PENDING_AUTHOR, BATCH = 1000 };
 	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
 	ev_t *evs = calloc(BATCH, sizeof *evs);
 	fx_ev_t *built = calloc(BATCH, sizeof *built);
