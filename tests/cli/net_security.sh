@@ -118,6 +118,20 @@ check "a frame over 4 MiB sent" test $? -eq 0
 check "after the huge frame node2 still answers" test $? -eq 0
 check "node2 still runs" node_alive "$N/node2"
 
+# A flood of valid messages above the per-peer rate (1,000/s, burst 2,000):
+# node3 drops the excess, counts it, bans nobody for it and keeps serving.
+EP3=$(sed -n 's/^listen = //p' "$N/node3/config")
+fdrop0=$(peer_field "$N/node3" "$NAME4" dropped)
+"$BP" "$N/node4" "$EP3" flood >"$T/bp" 2>&1
+check "5,000 messages flooded at node3" test $? -eq 0
+sleep 3		# the bucket refills at 1,000 per second
+"$BP" "$N/node4" "$EP3" recon >"$T/bp" 2>&1
+check "after the flood node3 still answers" test $? -eq 0
+fdrop1=$(peer_field "$N/node3" "$NAME4" dropped)
+check "node3 dropped the excess of the flood ($fdrop0 -> $fdrop1)" test "$fdrop1" -ge $((fdrop0 + 1000))
+no_log() { ! log_has "$@"; }
+check "a flood of valid messages is not a ban" no_log "$N/node3" "$NAME4): 20 bad messages"
+
 drop0=$(peer_field "$N/node1" "$NAME4" dropped)
 "$BP" "$N/node4" "$EP1" ban sleep >"$T/bp" 2>&1
 check "node1 logs the ban of node4" wait_until $((10 * SLOW)) log_has "$N/node1" \

@@ -441,6 +441,17 @@ static void act_ban(void)
 	printf("ban: sent 25 undecodable messages\n");
 }
 
+/* Valid messages, far above the node's per-peer rate: it must drop the
+ * excess (counted), never ban for it, and keep serving. */
+static void act_flood(void)
+{
+	enum { N = 5000 };
+
+	for (int i = 0; i < N; i++)
+		send_hello();
+	printf("flood: sent %d hello messages\n", N);
+}
+
 /* ---- set-up ---- */
 
 static void server_key_of(const char *dir, const char *endpoint, uint8_t *sk_out)
@@ -514,7 +525,7 @@ static int usage(void)
 	fprintf(stderr, "usage: tool-badpeer pubkey DIR\n"
 	    "       tool-badpeer fill DIR N AUTHORS\n"
 	    "       tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT "
-	    "recon|garbage|multi|huge|ban|sleep...\n");
+	    "recon|garbage|multi|huge|ban|flood|sleep...\n");
 	return 2;
 }
 
@@ -583,6 +594,8 @@ int main(int argc, char **argv)
 			act_huge();
 		else if (strcmp(argv[i], "ban") == 0)
 			act_ban();
+		else if (strcmp(argv[i], "flood") == 0)
+			act_flood();
 		else if (strcmp(argv[i], "sleep") == 0)
 			zmq_poll(NULL, 0, 500);
 		else
