@@ -30,6 +30,7 @@
 #include "crypto/err.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
+#include "bench/corpus.h"
 #include "proto/event.h"
 #include "proto/genesis.h"
 #include "store/store.h"
@@ -74,15 +75,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void author_seed(uint8_t seed[static 32], uint32_t i)
 {
 	char tag[32];
@@ -91,86 +83,16 @@ static void author_seed(uint8_t seed[static 32], uint32_t i)
 	hash_2(seed, tag, strlen(tag), NULL, 0);
 }
 
-/* Deterministic text of about len bytes (ASCII and some Polish). */
-static void fill_text(char *out, size_t len, uint64_t *rng)
-{
-	static const char *const words[] = { "park", "rower", "ścieżka", "ławka", "szkoła",
-	    "drzewa", "budżet", "plac", "tramwaj", "zieleń", "most", "biblioteka" };
-	size_t n = 0;
-
-	while (n + 16 < len) {
-		const char *w = words[splitmix(rng) % (sizeof words / sizeof words[0])];
-		size_t wl = strlen(w);
-
-		memcpy(out + n, w, wl);
-		n += wl;
-		out[n++] = ' ';
-	}
-	out[n ? n - 1 : 0] = '\0';
-}
-
 /* Builds author a's chain straight into its round-robin slots. */
 static void *gen_authors(void *arg)
 {
 	gen_part_t *p = arg;
 	corpus_t *c = p->c;
-	uint8_t prev[HASH_BYTES], target[HASH_BYTES];
-	char name[64], title[128], text[512];
-	uint64_t rng;
 
-	for (size_t a = p->first; a < p->last; a++) {
-		const key_pair_t *kp = &c->authors[a];
-
-		rng = a * 7919 + 1;
-		memset(target, 0, sizeof target);
-		for (uint64_t seq = 1; seq <= BENCH_PER_AUTHOR; seq++) {
-			Wiec__Body b = WIEC__BODY__INIT;
-			Wiec__Announce an = WIEC__ANNOUNCE__INIT;
-			Wiec__Idea idea = WIEC__IDEA__INIT;
-			Wiec__Comment cm = WIEC__COMMENT__INIT;
-			size_t slot = (seq - 1) * BENCH_AUTHORS + a;
-			ev_t ev;
-
-			b.network.data = c->network;
-			b.network.len = HASH_BYTES;
-			b.author.data = (uint8_t *)kp->pk;
-			b.author.len = KEY_PK_BYTES;
-			b.seq = seq;
-			b.timestamp = 1795996800000ULL + seq * 60000 + a;
-			if (seq > 1) {
-				b.prev.data = prev;
-				b.prev.len = HASH_BYTES;
-			}
-			if (seq == 1) {
-				snprintf(name, sizeof name, "Mieszkanka %zu", a);
-				an.name = name;
-				an.role = (Wiec__Role)(a % 6);
-				b.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
-				b.announce = &an;
-			} else if (seq % 3 == 2) {
-				fill_text(title, 24 + splitmix(&rng) % 64, &rng);
-				fill_text(text, 64 + splitmix(&rng) % 384, &rng);
-				idea.title = title;
-				idea.text = text;
-				b.content_case = WIEC__BODY__CONTENT_IDEA;
-				b.idea = &idea;
-			} else {
-				fill_text(text, 32 + splitmix(&rng) % 256, &rng);
-				cm.target.data = target;
-				cm.target.len = HASH_BYTES;
-				cm.text = text;
-				b.content_case = WIEC__BODY__CONTENT_COMMENT;
-				b.comment = &cm;
-			}
-			if ((p->rc = ev_build(&c->envs[slot], &c->lens[slot], kp, &b)) != 0 ||
-			    (p->rc = ev_decode(&ev, c->envs[slot], c->lens[slot])) != 0)
-				return NULL;
-			memcpy(prev, ev.id, HASH_BYTES);
-			if (ev.kind == EV_IDEA)
-				memcpy(target, ev.id, HASH_BYTES);
-			ev_free(&ev);
-		}
-	}
+	for (size_t a = p->first; a < p->last; a++)
+		if ((p->rc = corpus_chain(&c->authors[a], c->network, a, BENCH_PER_AUTHOR,
+		    BENCH_AUTHORS, (int)(a % 6), c->envs, c->lens)) != 0)
+			return NULL;
 	p->rc = 0;
 	return NULL;
 }
