@@ -9,11 +9,9 @@
 #define NODE_VERIFY_THREADS 2
 
 /* Limits and timers (spec/sync.md, "Limits"). */
-#define SYNC_MSG_MAX (4 << 20)		/* ZMQ_MAXMSGSIZE of every peer socket */
+#include "node/wire.h"		/* the message bounds: SYNC_MSG_MAX ... */
+
 #define SYNC_EVENTS_CAP (1 << 20)	/* envelope bytes in one answer to a Want */
-#define SYNC_EVENTS_MAX 16384		/* envelopes in one Events message */
-#define SYNC_WANT_MAX 512		/* ranges in one Want */
-#define SYNC_HAVE_MAX 4096		/* heads in one Have */
 #define SYNC_INFLIGHT 2			/* Wants outstanding per link */
 #define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
 #define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
