@@ -108,7 +108,9 @@ bench: deps
 	@$(MAKE) --no-print-directory wiec $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done
 
-fuzz: $(B)/libwiec.a
+fuzz: deps
+	@sh .ci/deps.sh clang
+	@$(MAKE) --no-print-directory $(B)/libwiec.a
 	@for f in $(FUZZERS); do \
 	  clang $(CPPFLAGS) $(OPT) -fsanitize=fuzzer,address,undefined \
 	    $$(pkg-config --cflags $(PKGS)) -o $(B)/libfuzzer-$$f tests/fuzz/fuzz_$$f.c \
