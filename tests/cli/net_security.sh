@@ -120,15 +120,18 @@ check "node2 still runs" node_alive "$N/node2"
 
 # A flood of valid messages above the per-peer rate (1,000/s, burst 2,000):
 # node3 drops the excess, counts it, bans nobody for it and keeps serving.
+# 20,000 messages leave at least 5,000 to drop unless delivering them takes
+# over 13 s, however loaded the machine.
 EP3=$(sed -n 's/^listen = //p' "$N/node3/config")
 fdrop0=$(peer_field "$N/node3" "$NAME4" dropped)
 "$BP" "$N/node4" "$EP3" flood >"$T/bp" 2>&1
-check "5,000 messages flooded at node3" test $? -eq 0
+check "20,000 messages flooded at node3" test $? -eq 0
+sed 's/^/# /' "$T/bp"
 sleep 3		# the bucket refills at 1,000 per second
 "$BP" "$N/node4" "$EP3" recon >"$T/bp" 2>&1
 check "after the flood node3 still answers" test $? -eq 0
 fdrop1=$(peer_field "$N/node3" "$NAME4" dropped)
-check "node3 dropped the excess of the flood ($fdrop0 -> $fdrop1)" test "$fdrop1" -ge $((fdrop0 + 1000))
+check "node3 dropped the excess of the flood ($fdrop0 -> $fdrop1)" test "$fdrop1" -ge $((fdrop0 + 5000))
 no_log() { ! log_has "$@"; }
 check "a flood of valid messages is not a ban" no_log "$N/node3" "$NAME4): 20 bad messages"
 
