@@ -538,7 +538,9 @@ out:
 	return err;
 }
 
-static void send_have(node_t *n, link_t *skip, const store_head_t *heads, size_t nh)
+/* Tells one link, on connection via, which heads we hold (Have messages
+ * of at most SYNC_HAVE_MAX heads each). */
+static void send_have_to(node_t *n, link_t *l, int via, const store_head_t *heads, size_t nh)
 {
 	for (size_t off = 0; off < nh; off += SYNC_HAVE_MAX) {
 		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
@@ -562,12 +564,18 @@ static void send_have(node_t *n, link_t *skip, const store_head_t *heads, size_t
 		h.heads = hp;
 		m.msg_case = WIEC__SYNC_MSG__MSG_HAVE;
 		m.have = &h;
-		for (size_t i = 0; i < n->nlinks; i++)
-			if (&n->links[i] != skip && via_of(&n->links[i]) >= 0)
-				send_msg(n, &n->links[i], via_of(&n->links[i]), &m);
+		send_msg(n, l, via, &m);
 		free(hs);
 		free(hp);
 	}
+}
+
+/* Tells every link but skip (the one the heads came from). */
+static void send_have(node_t *n, link_t *skip, const store_head_t *heads, size_t nh)
+{
+	for (size_t i = 0; i < n->nlinks; i++)
+		if (&n->links[i] != skip && via_of(&n->links[i]) >= 0)
+			send_have_to(n, &n->links[i], via_of(&n->links[i]), heads, nh);
 }
 
 /* ---- reconciliation ---- */
@@ -681,32 +689,8 @@ static void recon_done(node_t *n, link_t *l)
 		}
 	}
 	l->lag = lag;
-	if (nh > 0) {
-		/* Only to this peer: it is the one that lacks them. */
-		for (size_t off = 0; off < nh; off += SYNC_HAVE_MAX) {
-			Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
-			Wiec__Have hv = WIEC__HAVE__INIT;
-			size_t k = nh - off < SYNC_HAVE_MAX ? nh - off : SYNC_HAVE_MAX;
-			Wiec__HaveHead *hs = calloc(k, sizeof *hs), **hp = calloc(k, sizeof *hp);
-
-			for (size_t i = 0; hs && hp && i < k; i++) {
-				wiec__have_head__init(&hs[i]);
-				hs[i].author.data = have[off + i].author;
-				hs[i].author.len = KEY_PK_BYTES;
-				hs[i].seq = have[off + i].seq;
-				hp[i] = &hs[i];
-			}
-			if (hs && hp) {
-				hv.n_heads = k;
-				hv.heads = hp;
-				m.msg_case = WIEC__SYNC_MSG__MSG_HAVE;
-				m.have = &hv;
-				send_msg(n, l, l->init_via, &m);
-			}
-			free(hs);
-			free(hp);
-		}
-	}
+	/* Only to this peer: it is the one that lacks them. */
+	send_have_to(n, l, l->init_via, have, nh);
 	free(have);
 	recon_destroy(&l->init);
 	pump(n, l);
