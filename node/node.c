@@ -422,10 +422,7 @@ static void head_item(recon_item_t *it, const store_head_t *h)
 {
 	memcpy(it->key, h->author, KEY_PK_BYTES);
 	it->seq = h->seq;
-	if (h->forked)
-		hash_2(it->val, h->id, HASH_BYTES, h->id2, HASH_BYTES);
-	else
-		memcpy(it->val, h->id, HASH_BYTES);
+	memcpy(it->val, h->tips, HASH_BYTES);
 }
 
 static void send_have(node_t *n, link_t *skip, const store_head_t *heads, size_t nh);
@@ -650,15 +647,6 @@ static int send_events(node_t *n, link_t *l, int via, const envlist_t *e, uint64
 	return rc;
 }
 
-static void push_fork(node_t *n, link_t *l, const store_head_t *h)
-{
-	envlist_t e = { .limit = SYNC_EVENTS_CAP };
-
-	if (store_scan_author(n->store, h->author, h->seq, collect, &e) == 0 && e.n > 0)
-		send_events(n, l, via_of(l), &e, 0, 0);
-	envlist_free(&e);
-}
-
 /* What the initiator does with the differences (spec/sync.md, "After a
  * reconciliation"): fetch what the peer has beyond us, announce what we
  * have beyond it, and push fork proofs. */
@@ -670,13 +658,6 @@ static void recon_done(node_t *n, link_t *l)
 	uint64_t lag = 0;
 
 	for (size_t i = 0; have && i < nd; i++) {
-		store_head_t h;
-		int forked = d[i].local && store_head(n->store, d[i].key, &h) == 0 && h.forked;
-
-		if (forked) {
-			push_fork(n, l, &h);
-			continue;
-		}
 		if (d[i].remote && (!d[i].local || d[i].remote_seq > d[i].local_seq)) {
 			lag += d[i].remote_seq - d[i].local_seq;
 			want_range(n, l, d[i].key, d[i].local_seq + 1, d[i].remote_seq, 0);
@@ -826,7 +807,7 @@ static void on_events(node_t *n, link_t *l, const Wiec__Events *e)
 			store_head_t h;
 			int got = store_head(n->store, r->author, &h) == 0;
 
-			if ((got && (h.seq >= r->target || h.forked)) || !e->more) {
+			if ((got && h.seq >= r->target) || !e->more) {
 				unclaim(n, l, r->author);
 				continue;
 			}
@@ -847,7 +828,7 @@ static void on_have(node_t *n, link_t *l, const Wiec__Have *h)
 		int got;
 
 		got = store_head(n->store, h->heads[i]->author.data, &head) == 0;
-		if (got && (head.forked || head.seq >= h->heads[i]->seq))
+		if (got && head.seq >= h->heads[i]->seq)
 			continue;
 		want_range(n, l, h->heads[i]->author.data, got ? head.seq + 1 : 1, h->heads[i]->seq, 0);
 	}
