@@ -9,7 +9,7 @@
 
 typedef struct scan {
 	const dec_opts_t *o;
-	int too_big, unknown, noncanon;	/* lower-precedence findings, kept while scanning */
+	int unknown, noncanon;	/* lower-precedence findings, kept while scanning */
 } scan_t;
 
 /* One varint at p[0..n): returns its length (1..10) and sets *v, or 0 if it
@@ -207,14 +207,14 @@ static int oneof_taken(const ProtobufCMessageDescriptor *d, const ProtobufCField
 	return 0;
 }
 
-/* One message of type d in p[0..n). Returns a decode-class error at once;
- * records too_big, unknown and noncanon findings in s and goes on, so that
- * the precedence of decode.h holds whatever the byte order. */
+/* One message of type d in p[0..n). Returns a decode error or a count over
+ * its limit at once; records unknown and noncanon findings in s and goes
+ * on, so that the precedence of decode.h holds whatever the byte order. */
 static int scan_msg(scan_t *s, const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
     unsigned depth)
 {
-	uint32_t recs[DEC_FIELDS_MAX] = { 0 };	/* records per field */
-	size_t elems_seen[DEC_FIELDS_MAX] = { 0 };
+	uint32_t recs[DEC_FIELDS_MAX];		/* records per field */
+	size_t elems_seen[DEC_FIELDS_MAX];
 	uint32_t last = 0;
 	size_t pos = 0;
 
@@ -222,6 +222,9 @@ static int scan_msg(scan_t *s, const ProtobufCMessageDescriptor *d, const uint8_
 		return WIEC_ERR_DECODE;
 	if (d->n_fields > DEC_FIELDS_MAX)
 		return WIEC_ERR_ARG;
+	/* Only the fields there are: an empty entry must cost next to nothing. */
+	memset(recs, 0, d->n_fields * sizeof recs[0]);
+	memset(elems_seen, 0, d->n_fields * sizeof elems_seen[0]);
 	while (pos < n) {
 		const ProtobufCFieldDescriptor *f;
 		const uint8_t *vp;
@@ -281,8 +284,10 @@ static int scan_msg(scan_t *s, const ProtobufCMessageDescriptor *d, const uint8_
 			if (wt == 2 && is_packable(f->type) && recs[idx] != 0)
 				s->noncanon = 1;
 			elems_seen[idx] += elems;
+			/* Stop here: the rest of a hostile message costs
+			 * nothing to refuse. */
 			if (elems_seen[idx] > limit_of(s->o, d, num))
-				s->too_big = 1;
+				return WIEC_ERR_TOO_BIG;
 		} else if (recs[idx] != 0 || oneof_taken(d, f, recs)) {
 			/* A field, or a oneof, given twice: protobuf-c would
 			 * keep the last or merge them. Never accepted. */
@@ -303,15 +308,13 @@ static int scan_msg(scan_t *s, const ProtobufCMessageDescriptor *d, const uint8_
 int dec_scan(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
     const dec_opts_t *opts)
 {
-	scan_t s = { opts, 0, 0, 0 };
+	scan_t s = { opts, 0, 0 };
 	int rc;
 
 	if (len > opts->max_len)
 		return WIEC_ERR_TOO_BIG;
 	if ((rc = scan_msg(&s, desc, buf, len, 0)) != 0)
 		return rc;
-	if (s.too_big)
-		return WIEC_ERR_TOO_BIG;
 	if (s.unknown)
 		return WIEC_ERR_UNKNOWN;
 	if (opts->canonical && s.noncanon)

@@ -14,13 +14,15 @@
  *  3. re-checks the result (no unknown fields; for canonical messages,
  *     re-encoding gives back the input) as a second, independent line.
  *
- * Errors, in this order of precedence (the first that applies is returned,
- * wherever in the message the rules are broken):
+ * Errors, in this order of precedence (spec/events.md section 1.4):
  *   WIEC_ERR_TOO_BIG   len > opts->max_len (checked before anything else)
- *   WIEC_ERR_DECODE    not a parse of the schema's wire format
- *   WIEC_ERR_TOO_BIG   a repeated field over its count limit; the budget
+ *   WIEC_ERR_DECODE    not a parse of the schema's wire format, or
+ *   WIEC_ERR_TOO_BIG   a repeated field over its count limit: the scan
+ *                      stops at the first of these two, in byte order
  *   WIEC_ERR_UNKNOWN   a field number the schema does not define, any depth
  *   WIEC_ERR_NONCANON  (canonical only) not the canonical encoding
+ *   WIEC_ERR_TOO_BIG   over the allocation budget (never for a message the
+ *                      scan passed with the default budget: tested)
  *   WIEC_ERR_NOMEM     out of memory (not an input error)
  *   WIEC_ERR_ARG       a schema this decoder does not take (a bug) */
 #ifndef WIEC_DECODE_H
@@ -34,7 +36,7 @@
 #define DEC_DEPTH_MAX 16		/* nested messages; deeper is WIEC_ERR_DECODE */
 #define DEC_FIELDS_MAX 64		/* fields of one message type the scanner takes */
 #define DEC_REPEATED_MAX 1024		/* elements of a repeated field with no limit listed */
-#define DEC_BUDGET_BASE (1u << 20)	/* bytes */
+#define DEC_BUDGET_BASE (2u << 20)	/* bytes: the per-entry overhead of every count limit */
 #define DEC_ALLOC_OVERHEAD 16		/* bytes charged per allocation beyond its size */
 /* Bytes protobuf-c may allocate, in total, to unpack len bytes. */
 #define DEC_BUDGET(len) (2 * (size_t)(len) + DEC_BUDGET_BASE)

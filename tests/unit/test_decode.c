@@ -237,6 +237,18 @@ TEST(decode_count_limits_exact)
 	CHECK(sync_of(4, &in) == 0);
 	w_bytes(&in, 1, env, sizeof env);
 	CHECK(sync_of(4, &in) == WIEC_ERR_TOO_BIG);
+
+	/* The costliest entries for their size still fit the budget: whatever
+	 * passes the scan decodes (decode.h). Events of 1-byte envelopes and a
+	 * Have of heads with 1-byte authors are refused later, by wire.c. */
+	in.n = 0;
+	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++)
+		w_bytes(&in, 1, env, 1);
+	CHECK(sync_of(4, &in) == 0);
+	in.n = 0;
+	for (size_t i = 0; i < SYNC_HAVE_MAX; i++)
+		head(&in, 1, 1);
+	CHECK(sync_of(5, &in) == WIEC_ERR_PROTO);
 	w_free(&in);
 }
 
