@@ -363,7 +363,8 @@ static int packs_to(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
 		return 0;
 	if (len > sizeof stackbuf && (out = malloc(len)) == NULL)
 		return -1;
-	same = protobuf_c_message_pack(m, out) == len && memcmp(out, buf, len) == 0;
+	same = protobuf_c_message_pack(m, out) == len &&
+	    (len == 0 || memcmp(out, buf, len) == 0);
 	if (out != stackbuf)
 		free(out);
 	return same;
