@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "crypto/err.h"
+#include "store/guard.h"
 #include "store/store.h"
 
 #define STORE_VERSION 2	/* 2: envelopes in the log, events an index */
@@ -18,6 +19,9 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, heads, pending, meta;
+	store_guard_t *guard;		/* store/guard.h */
+	int corrupt_set;		/* a checked read found corrupt: */
+	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
 };
 
 /* State of one write transaction of store_ingest / store_post. */
@@ -54,14 +58,121 @@ static void chain_key(uint8_t k[CHAIN_KEY], const uint8_t *author, uint64_t seq)
 	hash_put_be64(k + KEY_PK_BYTES, seq);
 }
 
-int store_open(store_t **out, const char *path, size_t map_size, int create)
+static int commit(MDB_txn *txn);
+
+/* The log's next lseq and the id of its last event (zero if none) in txn:
+ * what the commit record names. meta and log may be 0: not created yet. */
+static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
+    uint8_t tip[static HASH_BYTES])
 {
+	MDB_cursor *c;
+	MDB_val k = mv("lseq", 4), v;
+	int rc = 0;
+
+	*lseq = 1;
+	memset(tip, 0, HASH_BYTES);
+	if (meta != 0 && (rc = mdb_get(txn, meta, &k, &v)) == 0) {
+		if (v.mv_size != 8)
+			return WIEC_ERR_CORRUPT;
+		*lseq = hash_get_be64(v.mv_data);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_err(rc);
+	if (log == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, log, &c)) != 0)
+		return lmdb_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && v.mv_size > HASH_BYTES)
+		memcpy(tip, v.mv_data, HASH_BYTES);
+	else if (rc == 0)
+		rc = WIEC_ERR_CORRUPT;
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? lmdb_err(rc) : rc;
+}
+
+/* Opens the six databases in txn (create: making the missing ones). */
+static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
+{
+	unsigned f = create ? MDB_CREATE : 0;
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, "events", f, &s->events)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "log", f, &s->log)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "chains", f, &s->chains)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "heads", f, &s->heads)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "pending", f, &s->pending)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", f, &s->meta)) != 0)
+		return rc;
+	return 0;
+}
+
+/* After mdb_env_open: walks the newest snapshot (store/guard.h), then
+ * compares its log with the commit record. A read-only store keeps the
+ * snapshot's database handles; a writable one opens them again in a write
+ * transaction. */
+static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
+{
+	MDB_txn *txn;
+	MDB_dbi meta = 0, log = 0;
+	uint8_t tip[HASH_BYTES];
+	uint64_t lseq;
+	int rc;
+
+	if ((rc = store_guard_walk(s->guard, s->env, &txn, why, whylen)) != 0 || txn == NULL)
+		return rc;
+	if (rdonly) {
+		if ((rc = open_dbs(s, txn, 0)) == MDB_NOTFOUND) {
+			snprintf(why, whylen, "not a wiec store (a database is missing)");
+			rc = WIEC_ERR_CORRUPT;
+		} else if (rc == 0) {
+			meta = s->meta;
+			log = s->log;
+		}
+	} else if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0) {
+		rc = mdb_dbi_open(txn, "log", 0, &log);
+	}
+	if (rc == MDB_NOTFOUND)	/* a store being created: nothing logged */
+		rc = 0;
+	if (rc == 0 && (rc = log_state(txn, meta, log, &lseq, tip)) == 0)
+		rc = store_guard_match(s->guard, txn, lseq, tip, why, whylen);
+	if (rc == 0 && rdonly) {
+		MDB_val k = mv("version", 7), v;
+		uint8_t ver[4] = { 0, 0, 0, STORE_VERSION };
+
+		if ((rc = mdb_get(txn, s->meta, &k, &v)) == 0 &&
+		    (v.mv_size != 4 || memcmp(v.mv_data, ver, 4) != 0))
+			rc = MDB_VERSION_MISMATCH;
+		/* Committing a read-only transaction keeps its handles. */
+		if (rc == 0)
+			return lmdb_err(mdb_txn_commit(txn));
+	}
+	mdb_txn_abort(txn);
+	return rc > 0 ? (rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : lmdb_err(rc)) : rc;
+}
+
+int store_open(store_t **out, const char *path, size_t map_size, unsigned flags)
+{
+	return store_open_why(out, path, map_size, flags, NULL, 0);
+}
+
+int store_open_why(store_t **out, const char *path, size_t map_size, unsigned flags,
+    char *why, size_t whylen)
+{
+	char scratch[STORE_WHY_MAX];
 	struct stat st;
 	store_t *s;
 	MDB_txn *txn = NULL;
-	int rc, dead;
+	unsigned mflags = MDB_NOTLS;
+	int rc = 0, err = 0, dead, rdonly = (flags & STORE_OPEN_RDONLY) != 0;
+	int create = (flags & STORE_OPEN_CREATE) && !rdonly;
 
 	*out = NULL;
+	if (why == NULL || whylen == 0) {
+		why = scratch;
+		whylen = sizeof scratch;
+	}
+	why[0] = '\0';
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT || !create)
 			return WIEC_ERR_NOSTORE;
@@ -70,34 +181,36 @@ int store_open(store_t **out, const char *path, size_t map_size, int create)
 	} else if (!S_ISDIR(st.st_mode)) {
 		return WIEC_ERR_NOSTORE;
 	}
-	if (!create) {
-		char data[4096];
-
-		/* Never let LMDB create an empty log where one was expected. */
-		snprintf(data, sizeof data, "%s/data.mdb", path);
-		if (stat(data, &st) != 0)
-			return WIEC_ERR_NOSTORE;
-	}
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return WIEC_ERR_NOMEM;
+	/* Never let LMDB create an empty log where one was expected, nor map
+	 * a file it would crash on. */
+	if ((err = store_guard_open(&s->guard, path, (rdonly ? STORE_GUARD_RDONLY : 0) |
+	    (create ? STORE_GUARD_CREATE : 0), &mflags, why, whylen)) != 0)
+		goto fail;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
-	if ((rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
+	if ((rc = mdb_env_set_userctx(s->env, s)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0 ||
-	    (rc = mdb_env_open(s->env, path, MDB_NOTLS, 0600)) != 0)
+	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
 		goto fail;
+	if ((rc = mdb_env_open(s->env, path, mflags | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {
+		if (rc == EACCES || rc == EROFS || rc == EPERM)
+			snprintf(why, whylen, "cannot open the store%s: %s",
+			    rdonly ? "" : " for writing", strerror(rc));
+		goto fail;
+	}
 	/* Clear reader slots of processes that died holding them (kill -9). */
-	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
+	if (!(mflags & MDB_NOLOCK) && (rc = mdb_reader_check(s->env, &dead)) != 0)
 		goto fail;
+	if ((err = open_check(s, rdonly, why, whylen)) != 0)
+		goto fail;
+	if (rdonly)
+		goto done;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto fail;
-	if ((rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE, &s->log)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "chains", MDB_CREATE, &s->chains)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "heads", MDB_CREATE, &s->heads)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &s->pending)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0)
+	if ((rc = open_dbs(s, txn, 1)) != 0)
 		goto fail;
 	{
 		MDB_val k = mv("version", 7), v;
@@ -113,10 +226,11 @@ int store_open(store_t **out, const char *path, size_t map_size, int create)
 		if (rc != 0)
 			goto fail;
 	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
+	if ((err = commit(txn)) != 0) {
 		txn = NULL;
 		goto fail;
 	}
+done:
 	*out = s;
 	return 0;
 fail:
@@ -124,7 +238,12 @@ fail:
 		mdb_txn_abort(txn);
 	if (s->env != NULL)
 		mdb_env_close(s->env);
+	store_guard_close(&s->guard);
 	free(s);
+	if (err != 0)
+		return err;
+	if (why[0] == '\0')
+		snprintf(why, whylen, "%s", mdb_strerror(rc));
 	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : lmdb_err(rc);
 }
 
@@ -133,8 +252,28 @@ void store_close(store_t **sp)
 	if (sp == NULL || *sp == NULL)
 		return;
 	mdb_env_close((*sp)->env);
+	store_guard_close(&(*sp)->guard);
 	free(*sp);
 	*sp = NULL;
+}
+
+int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES])
+{
+	if (!s->corrupt_set)
+		return WIEC_ERR_NOTFOUND;
+	memcpy(id, s->corrupt, HASH_BYTES);
+	return 0;
+}
+
+/* A checked read (store_guard_envelope) that remembers the damaged id. */
+static int checked(store_t *s, const uint8_t id[static HASH_BYTES], const uint8_t *env,
+    size_t len)
+{
+	if (store_guard_envelope(id, env, len) == 0)
+		return 0;
+	memcpy(s->corrupt, id, HASH_BYTES);
+	s->corrupt_set = 1;
+	return WIEC_ERR_CORRUPT;
 }
 
 /* Begins a transaction, adopting a map grown by another process. */
@@ -149,9 +288,19 @@ static int txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 	return lmdb_err(rc);
 }
 
+/* Commits through the guard, which then records the commit (store/guard.h). */
 static int commit(MDB_txn *txn)
 {
-	return lmdb_err(mdb_txn_commit(txn));
+	store_t *s = mdb_env_get_userctx(mdb_txn_env(txn));
+	uint8_t tip[HASH_BYTES];
+	uint64_t lseq;
+	int rc;
+
+	if ((rc = log_state(txn, s->meta, s->log, &lseq, tip)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return lmdb_err(store_guard_commit(s->guard, txn, lseq, tip));
 }
 
 static int meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v)
@@ -798,7 +947,7 @@ int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, si
 	*env = NULL;
 	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = lookup(s, txn, id, &lseq, &p, &n)) == 0) {
+	if ((rc = lookup(s, txn, id, &lseq, &p, &n)) == 0 && (rc = checked(s, id, p, n)) == 0) {
 		if ((*env = malloc(n)) == NULL) {
 			rc = WIEC_ERR_NOMEM;
 		} else {
@@ -832,6 +981,8 @@ static int emit(store_t *s, MDB_txn *txn, const uint8_t *id, store_ev_fn fn, voi
 
 	if (rc != 0)
 		return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
+	if ((rc = checked(s, id, env, len)) != 0)
+		return rc;
 	return fn(ctx, lseq, env, len);
 }
 

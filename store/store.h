@@ -36,11 +36,33 @@ enum {
 
 typedef struct store store_t;
 
-/* Opens (create: creates) the store in directory path with the given map
- * size (0: STORE_MAP_DEFAULT). Returns 0 or WIEC_ERR_NOSTORE (missing),
- * WIEC_ERR_STORE / WIEC_ERR_CORRUPT. Caller owns *out; store_close it. */
-int store_open(store_t **out, const char *path, size_t map_size, int create);
+/* store_open flags. */
+#define STORE_OPEN_CREATE 1u	/* create the store if path has none */
+#define STORE_OPEN_RDONLY 2u	/* read only: works in a directory nobody may
+				 * write (MDB_RDONLY, and MDB_NOLOCK where
+				 * lock.mdb is not writable: store/guard.h);
+				 * every write returns WIEC_ERR_STORE */
+#define STORE_WHY_MAX 256	/* room for store_open_why's reason */
+
+/* Opens the store in directory path with the given map size (0:
+ * STORE_MAP_DEFAULT) and flags. Before LMDB maps the file, and before it
+ * reads a page, the file is checked (store/guard.h): a damaged, truncated,
+ * empty or rolled-back store is WIEC_ERR_CORRUPT, never a signal. Returns 0
+ * or WIEC_ERR_NOSTORE (missing), WIEC_ERR_CORRUPT, WIEC_ERR_STORE (LMDB
+ * failed, no write access, or in use where read-only needs the lock),
+ * WIEC_ERR_IO, WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
+int store_open(store_t **out, const char *path, size_t map_size, unsigned flags);
+
+/* store_open, and on failure a one-line reason in why (whylen bytes, e.g.
+ * STORE_WHY_MAX; empty if there is nothing to add to wiec_strerror). */
+int store_open_why(store_t **out, const char *path, size_t map_size, unsigned flags,
+    char *why, size_t whylen);
 void store_close(store_t **s);
+
+/* After a read returned WIEC_ERR_CORRUPT because stored bytes no longer hash
+ * to their id (store_get, store_scan_author): that id. 0, or
+ * WIEC_ERR_NOTFOUND if no read of s found damage. */
+int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES]);
 
 /* Records the genesis (already validated by the caller) and its network id.
  * If one is set already: WIEC_ERR_EXISTS, unless replace is non-zero and
@@ -80,7 +102,9 @@ int store_ingest_flags(store_t *s, ev_t *evs, size_t n, int *res, size_t *added,
 int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body,
     uint8_t id[static HASH_BYTES], uint8_t **env, size_t *env_len);
 
-/* Copy of the envelope with this id; caller frees *env. WIEC_ERR_NOTFOUND. */
+/* Copy of the envelope with this id; caller frees *env. WIEC_ERR_NOTFOUND,
+ * or WIEC_ERR_CORRUPT if the stored bytes no longer hash to id (damaged on
+ * disk: never serve them; store_corrupt_id names the event). */
 int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len);
 
 typedef struct store_head {
@@ -102,7 +126,9 @@ typedef int (*store_head_fn)(void *ctx, const store_head_t *h);
 /* Events in local arrival order, from local sequence number from (1 is first). */
 int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx);
 
-/* One author's events from seq from in chain order; at a fork both events. */
+/* One author's events from seq from in chain order; at a fork both events.
+ * Each envelope's id is checked first: WIEC_ERR_CORRUPT stops the scan at a
+ * damaged one (store_corrupt_id names it). */
 int store_scan_author(store_t *s, const uint8_t author[static KEY_PK_BYTES],
     uint64_t from, store_ev_fn fn, void *ctx);
 
