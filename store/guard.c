@@ -279,7 +279,8 @@ static int rec_open(store_guard_t *g, const char *dir, int rdonly, char *why, si
 	if (fd < 0 && rdonly && errno == ENOENT)
 		return 0;	/* a store from before the record, or never written */
 	if (fd < 0)
-		return say(why, whylen, WIEC_ERR_IO, "%s: %s", g->rec_path, strerror(errno));
+		return say(why, whylen, WIEC_ERR_IO, "cannot %s %s: %s", rdonly ? "read" : "write",
+		    g->rec_path, strerror(errno));
 	rc = rec_read(g, fd, why, whylen);
 	if (rc == 0 && !rdonly)
 		g->rec_fd = fd;

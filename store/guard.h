@@ -26,6 +26,10 @@
  *     rolled back. The record is written after the commit, so a crash
  *     leaves it behind the store, never ahead: no false alarm.
  *
+ * No signal handler is involved: the checks make LMDB's own reads safe, as
+ * long as nobody truncates or rewrites the file while it is open (a store
+ * damaged under a running process is outside what they can catch).
+ *
  * One store_guard_t per open store; not shared between threads. Errors are
  * wiec_err_t codes with a one-line reason in why. */
 #ifndef WIEC_STORE_GUARD_H
