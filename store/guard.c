@@ -324,7 +324,7 @@ int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
 	    GUARD_AGAIN && ++tries < GUARD_TRIES)
 		;
 	if (rc == GUARD_AGAIN)
-		rc = say(why, whylen, WIEC_ERR_STORE, "data.mdb keeps changing while read");
+		rc = say(why, whylen, WIEC_ERR_STORE, "data.mdb: its meta pages keep changing");
 	if (rc != 0)
 		goto fail;
 data_done:
@@ -560,7 +560,7 @@ int store_guard_walk(store_guard_t *g, MDB_env *env, MDB_txn **txn, char *why, s
 {
 	struct stat st;
 	lm_meta_t m[2];
-	int rc, newest;
+	int rc, pick;
 
 	*txn = NULL;
 	if (g->fd < 0)
@@ -570,7 +570,7 @@ int store_guard_walk(store_guard_t *g, MDB_env *env, MDB_txn **txn, char *why, s
 			return say(why, whylen, WIEC_ERR_STORE, "data.mdb keeps changing while read");
 		if (fstat(g->fd, &st) != 0)
 			return say(why, whylen, WIEC_ERR_IO, "data.mdb: %s", strerror(errno));
-		rc = metas_read(g->fd, (uint64_t)st.st_size, m, &newest, why, whylen);
+		rc = metas_read(g->fd, (uint64_t)st.st_size, m, &pick, why, whylen);
 		if (rc == GUARD_AGAIN)
 			continue;
 		if (rc != 0)
@@ -583,13 +583,26 @@ int store_guard_walk(store_guard_t *g, MDB_env *env, MDB_txn **txn, char *why, s
 			return say(why, whylen, WIEC_ERR_STORE, "%s", mdb_strerror(rc));
 		}
 		/* The reader slot now keeps this snapshot's pages from reuse;
-		 * walk it if it is the one whose meta page was read. */
-		if (mdb_txn_id(*txn) == m[newest].txnid)
+		 * walk it if its meta page was read. That may be the older one:
+		 * a writer publishes its id to readers only after syncing its
+		 * meta page, and it overwrites the older one only after that. */
+		if (mdb_txn_id(*txn) == m[pick].txnid)
 			break;
+		if (mdb_txn_id(*txn) == m[!pick].txnid) {
+			pick = !pick;
+			break;
+		}
 		mdb_txn_abort(*txn);
 		*txn = NULL;
 	}
-	if ((rc = walk_snapshot(g->fd, (uint64_t)st.st_size, &m[newest], why, whylen)) != 0) {
+	/* The size now: the snapshot's pages were written before its meta page,
+	 * but perhaps after the size read above. */
+	if (fstat(g->fd, &st) != 0) {
+		mdb_txn_abort(*txn);
+		*txn = NULL;
+		return say(why, whylen, WIEC_ERR_IO, "data.mdb: %s", strerror(errno));
+	}
+	if ((rc = walk_snapshot(g->fd, (uint64_t)st.st_size, &m[pick], why, whylen)) != 0) {
 		mdb_txn_abort(*txn);
 		*txn = NULL;
 		return rc;
