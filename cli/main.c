@@ -133,7 +133,8 @@ int cli_path(char *buf, const char *dir, const char *file)
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
-int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+static int open_store(const char *cmd, const char *dir, cfg_t *cfg, store_t **s,
+    unsigned flags)
 {
 	char path[PATH_MAX], why[256];
 	int rc;
@@ -148,9 +149,20 @@ int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 		return cli_fail(EXIT_DATA, cmd, "%s/config: %s", dir, why);
 	}
 	cli_path(path, dir, "store");
-	if ((rc = store_open(s, path, cfg->map_size, 0)) != 0)
-		return cli_fail(cli_status(rc), cmd, "%s: %s", path, wiec_strerror(rc));
+	if ((rc = store_open_why(s, path, cfg->map_size, flags, why, sizeof why)) != 0)
+		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, wiec_strerror(rc),
+		    why[0] ? ": " : "", why);
 	return EXIT_OK;
+}
+
+int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+{
+	return open_store(cmd, dir, cfg, s, 0);
+}
+
+int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+{
+	return open_store(cmd, dir, cfg, s, STORE_OPEN_RDONLY);
 }
 
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp)

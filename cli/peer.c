@@ -73,7 +73,7 @@ static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx)
 
 	ctx->dir = cli_dir(dflag);
 	memset(&ctx->g, 0, sizeof ctx->g);
-	if ((rc = cli_open(cmd, ctx->dir, &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, ctx->dir, &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_genesis(s, &buf, &len);
 	store_close(&s);

@@ -57,10 +57,10 @@ int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 
 static int check_header(const Wiec__Body *b)
 {
-	if (b->network.len != HASH_BYTES || b->author.len != KEY_PK_BYTES || b->seq == 0)
-		return WIEC_ERR_FIELD;
 	static const uint8_t zero[HASH_BYTES];
 
+	if (b->network.len != HASH_BYTES || b->author.len != KEY_PK_BYTES || b->seq == 0)
+		return WIEC_ERR_FIELD;
 	/* A prev has a smaller seq, so seq 1 has none; later seqs may have
 	 * none too (a root: a device's first event through a node that held
 	 * nothing of its author). An all-zero prev is no id. */
