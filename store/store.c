@@ -35,6 +35,7 @@ static int lmdb_err(int rc)
 	case 0: return 0;
 	case MDB_MAP_FULL: return WIEC_ERR_MAP_FULL;
 	case ENOMEM: return WIEC_ERR_NOMEM;
+	case ENOSPC: case EDQUOT: return WIEC_ERR_NOSPACE;
 	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: case MDB_INVALID:
 	case MDB_VERSION_MISMATCH: case MDB_BAD_VALSIZE:
 		return WIEC_ERR_CORRUPT;
