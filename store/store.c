@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "crypto/err.h"
 #include "store/store.h"
@@ -150,9 +151,18 @@ static int txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 	return lmdb_err(rc);
 }
 
+/* LMDB reports a short write (a disk filling up) as EIO: name a full disk. */
 static int commit(MDB_txn *txn)
 {
-	return lmdb_err(mdb_txn_commit(txn));
+	MDB_env *env = mdb_txn_env(txn);
+	mdb_filehandle_t fd;
+	struct statvfs vs;
+	int rc = mdb_txn_commit(txn);
+
+	if (rc == EIO && mdb_env_get_fd(env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
+	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20))
+		return WIEC_ERR_NOSPACE;
+	return lmdb_err(rc);
 }
 
 static int meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v)
