@@ -250,9 +250,13 @@ int main(int argc, char **argv)
 
 	if (sodium_init() < 0)
 		return cli_fail(EXIT_FAIL, NULL, "libsodium failed to initialise");
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		help_all(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (argc < 2) {
+		help_all(stdout);
+		return cli_fail(EXIT_USAGE, NULL, "no command given (the commands are above)");
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help_all(stdout);
+		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("wiec %s\n", WIEC_VERSION);

@@ -185,6 +185,8 @@ int peers_main(int argc, char **argv)
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	dir = cli_dir(dflag);
+	if ((rc = cli_check_dir(cmd, dir)) != EXIT_OK)
+		return rc;
 	if ((rc = ctl_direct_lock(dir, &fd)) == 0) {
 		close(fd);
 		return cli_fail(EXIT_FAIL, cmd, "no node is running on %s (start 'wiec node -d %s')",
