@@ -50,7 +50,8 @@ int cli_path(char *buf, const char *dir, const char *file);
 int cli_check_dir(const char *cmd, const char *dir);
 
 /* Opens DIR's config and store. On failure prints the error line and
- * returns the exit status; *s is NULL then. */
+ * returns the exit status; *s is NULL then. On success cli_path of DIR and
+ * any name up to 14 bytes ("store/data.mdb") fits. */
 int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 
 /* Loads a secret identity key; prints the error and returns the status. */

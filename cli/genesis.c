@@ -169,7 +169,8 @@ static int load_keys(const char *cmd, const char *dir, uint8_t pk[static KEY_PK_
 		return rc;
 	memcpy(pk, kp.pk, KEY_PK_BYTES);
 	key_wipe(&kp);
-	cli_path(path, dir, "transport.key");
+	if (cli_path(path, dir, "transport.key") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	if ((rc = key_x25519_load(&kx, path)) != 0)
 		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, rc == WIEC_ERR_IO ?
 		    strerror(errno) : rc == WIEC_ERR_NOTFOUND ? "no such key file" : wiec_strerror(rc));

@@ -36,14 +36,14 @@ static int dir_is_empty(const char *dir)
 static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st, (void)type, (void)ftw;
-	remove(path);
+	(void)remove(path);	/* best effort: a temporary directory of ours */
 	return 0;
 }
 
 /* Removes a temporary directory we built, without following symlinks. */
 static void rm_tree(const char *dir)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Builds dir through fill() in a fresh directory beside it (mode 0700) and
@@ -95,17 +95,23 @@ int cli_datadir_keys(const char *cmd, const char *dir, const cfg_t *cfg, key_pai
 	char path[PATH_MAX];
 	int rc;
 
+	/* The longest name first: if it fits, the others do. */
+	if (cli_path(path, dir, "transport.key") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "directory path too long");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", dir, strerror(errno));
-	if ((rc = key_generate(kp)) != 0 || (rc = key_x25519_generate(kx)) != 0)
+	if ((rc = key_generate(kp)) != 0 || (rc = key_x25519_generate(kx)) != 0) {
+		key_wipe(kp);
+		key_x25519_wipe(kx);
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(rc));
-	if (cli_path(path, dir, "identity.key") != 0 || (rc = key_save(kp, path,
-	    "wiec identity secret key")) != 0)
+	}
+	(void)cli_path(path, dir, "identity.key");
+	if ((rc = key_save(kp, path, "wiec identity secret key")) != 0)
 		goto fail;
-	cli_path(path, dir, "transport.key");
+	(void)cli_path(path, dir, "transport.key");
 	if ((rc = key_x25519_save(kx, path, "wiec transport (CURVE) secret key")) != 0)
 		goto fail;
-	cli_path(path, dir, "config");
+	(void)cli_path(path, dir, "config");
 	if ((rc = cfg_save(cfg, path)) != 0)
 		goto fail;
 	return EXIT_OK;

@@ -153,7 +153,7 @@ int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 	*s = NULL;
 	if ((rc = cli_check_dir(cmd, dir)) != EXIT_OK)
 		return rc;
-	cli_path(path, dir, "config");
+	(void)cli_path(path, dir, "config");	/* checked by cli_check_dir */
 	if ((rc = cfg_load(cfg, path, why, sizeof why)) != 0)
 		return cli_fail(rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_DATA, cmd, "%s: %s", path,
 		    why);
@@ -163,7 +163,7 @@ int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return cli_fail(EXIT_DATA, cmd, "%s is not a regular file: the store is damaged",
 		    path);
-	cli_path(path, dir, "store");
+	(void)cli_path(path, dir, "store");
 	if ((rc = store_open(s, path, cfg->map_size, 0)) != 0)
 		return cli_fail(cli_status(rc), cmd, "%s: %s", path, rc == WIEC_ERR_NOSTORE ?
 		    "no store here (not a wiec data directory?)" : wiec_strerror(rc));
@@ -246,7 +246,7 @@ static const cli_cmd_t *find(int argc, char **argv, int *words)
 int main(int argc, char **argv)
 {
 	const cli_cmd_t *c;
-	int words;
+	int words, rc;
 
 	if (sodium_init() < 0)
 		return cli_fail(EXIT_FAIL, NULL, "libsodium failed to initialise");
@@ -294,7 +294,11 @@ int main(int argc, char **argv)
 			    argv[1]);
 		return cli_fail(EXIT_USAGE, NULL, "unknown command '%s' (see 'wiec --help')", argv[1]);
 	}
-	return c->fn(argc - words, argv + words);
+	rc = c->fn(argc - words, argv + words);
+	/* An id printed into a full disk or a closed pipe was not printed. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK)
+		rc = cli_fail(EXIT_FAIL, c->name, "cannot write the output: %s", strerror(errno));
+	return rc;
 }
 
 int cli_badopt(const char *cmd, int c, char **argv)

@@ -76,7 +76,7 @@ static int preflight(const char *cmd, const char *dir)
 	if (rc != 0)
 		return cli_fail(EXIT_DATA, cmd, "%s/store: the installed genesis: %s", dir,
 		    wiec_strerror(rc));
-	cli_path(path, dir, "identity.key");
+	(void)cli_path(path, dir, "identity.key");	/* fits: cli_open checked longer */
 	if ((rc = cli_load_key(cmd, path, &kp)) != EXIT_OK) {
 		genesis_free(&gen);
 		return rc;
@@ -88,14 +88,14 @@ static int preflight(const char *cmd, const char *dir)
 	if (self < 0)
 		return cli_fail(EXIT_DATA, cmd, "this node's identity %s is not a founder of the "
 		    "network installed in %s/store", text, dir);
-	cli_path(path, dir, "transport.key");
+	(void)cli_path(path, dir, "transport.key");	/* fits: cli_open checked longer */
 	if ((rc = key_x25519_load(&kx, path)) != 0)
 		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, rc == WIEC_ERR_IO ? strerror(errno) :
 		    rc == WIEC_ERR_NOTFOUND ? "no such key file" : wiec_strerror(rc));
 	key_x25519_wipe(&kx);
 	if ((peers = malloc(sizeof *peers)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
-	cli_path(path, dir, "peers");
+	(void)cli_path(path, dir, "peers");	/* fits: cli_open checked longer */
 	rc = peers_load(peers, path, why, sizeof why);
 	free(peers);
 	if (rc != 0)

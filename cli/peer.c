@@ -97,12 +97,12 @@ static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx, int lo
 	if (rc != 0)
 		return cli_fail(EXIT_DATA, cmd, "%s/store: the installed genesis: %s", ctx->dir,
 		    wiec_strerror(rc));
-	cli_path(path, ctx->dir, "identity.key");
+	(void)cli_path(path, ctx->dir, "identity.key");	/* fits: cli_open checked longer */
 	if ((rc = cli_load_key(cmd, path, &kp)) != EXIT_OK)
 		goto fail;
 	memcpy(ctx->self, kp.pk, KEY_PK_BYTES);
 	key_wipe(&kp);
-	cli_path(ctx->path, ctx->dir, "peers");
+	(void)cli_path(ctx->path, ctx->dir, "peers");
 	if (lock && (ctx->lockfd = peers_lock(ctx->path)) < 0) {
 		rc = cli_fail(EXIT_FAIL, cmd, "%s.lock: %s", ctx->path, strerror(errno));
 		goto fail;

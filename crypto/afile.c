@@ -229,10 +229,10 @@ int afile_commit(afile_t *a)
 			rc = err_of(e);
 		}
 	}
-	if (a->tmp[0] != '\0' && unlink(a->tmp) != 0 && rc == 0) {
-		e = errno;
-		rc = err_of(e);
-	}
+	/* Once linked in place the file is written: a temporary name that
+	 * will not go is swept by the next writer, not an error. */
+	if (a->tmp[0] != '\0')
+		(void)unlink(a->tmp);
 	a->tmp[0] = '\0';
 	if (close_tmp(a) != 0 && rc == 0) {
 		e = errno;

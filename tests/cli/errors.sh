@@ -174,3 +174,6 @@ cp -a "$A" "$T/d6"
 chmod 644 "$T/d6/identity.key"
 e 4 "node: an identity key readable by others" $W node -d "$T/d6"
 e 4 "id: an identity key readable by others" $W id -d "$T/d6"
+
+# Output that cannot be written is a failure, not a silent success.
+e 1 "id: stdout on a full device" sh -c "exec $W id -d '$A' >/dev/full"
