@@ -109,9 +109,12 @@ check "nothing created" test ! -e "$T/big"
 status 2 "init --map-size 0 refused" $W init -d "$T/big" --map-size 0
 status 0 "init --map-size 16T (the most the config takes)" $W init -d "$T/big" --map-size 16T
 status 0 "and later commands open it" $W status -d "$T/big"
-status 2 "a size the address space cannot hold is refused" \
-	sh -c "ulimit -v 1000000; exec $W init -d '$T/big2' --map-size 4G"
-oneline "that refusal is one line"
+case "$B$W" in
+*asan*)	ok "a size the address space cannot hold (skipped: ASan needs more than ulimit -v allows)" ;;
+*)	status 2 "a size the address space cannot hold is refused" \
+		sh -c "ulimit -v 1000000; exec $W init -d '$T/big2' --map-size 4G"
+	oneline "that refusal is one line" ;;
+esac
 
 # 5. A FIFO (nobody writing) in place of a file must not hang anything.
 # timeout only guards the run; the checks are the exit status and message.
