@@ -41,6 +41,7 @@ while [ $n -lt 30 ] && [ $landed -lt 3 ]; do
 	done
 	wait $pid 2>/dev/null
 	[ $? -eq 137 ] && [ ! -e "$T/k.log" ] && landed=$((landed + 1))
+	rm -f "$T/k.log"	# there if the export finished before the kill
 	if ! $W export -d "$A" -o "$T/k.log" 2>"$T/err"; then
 		bad "export after a SIGKILLed export: $(cat "$T/err")"
 		landed=-100
