@@ -133,8 +133,7 @@ static const char *founder_parse(const uint8_t *text, size_t len, Wiec__Founder 
 	if (wiec__founder__get_packed_size(f) != got || (again = malloc(got + 1)) == NULL) {
 		why = "not the canonical encoding";
 	} else {
-		wiec__founder__pack(f, again);
-		if (memcmp(again, bin, got) != 0)
+		if (wiec__founder__pack(f, again) != got || memcmp(again, bin, got) != 0)
 			why = "not the canonical encoding";
 		free(again);
 	}
@@ -243,7 +242,11 @@ int founder_main(int argc, char **argv)
 		free(bin);
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
 	}
-	wiec__founder__pack(&f, bin);
+	if (wiec__founder__pack(&f, bin) != len) {
+		free(bin);
+		free(b64);
+		return cli_fail(EXIT_FAIL, cmd, "cannot encode the founder record");
+	}
 	sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(len, B64), bin, len, B64);
 	printf("%s%s\n", FOUNDER_PREFIX, b64);
 	free(bin);
