@@ -147,8 +147,17 @@ int afile_open(afile_t *a, const char *path, mode_t mode, unsigned flags)
 			a->tmp[0] = '\0';
 			return rc;
 		}
-		/* A sweeper may have locked and unlinked it before our lock. */
-		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0) {
+		if (flock(fd, LOCK_EX) != 0) {
+			int rc = fail_errno();
+
+			(void)unlink(a->tmp);
+			close(fd);
+			a->tmp[0] = '\0';
+			return rc;
+		}
+		/* A sweeper may have locked and unlinked it before our lock: then
+		 * take another name. */
+		if (fstat(fd, &st) == 0 && st.st_nlink > 0) {
 			a->fd = fd;
 			return 0;
 		}
