@@ -36,12 +36,12 @@ e() {
 
 # Commands that take -d: an unknown option, -d without a value, a stray
 # argument, and data directories that are not.
-for c in id announce "idea add" "comment add" log node peers show verify status export \
+for c in id announce "idea add" "comment add" log node peers show verify reindex status export \
     import founder "genesis sign" "genesis install" "peer add" "peer list" "peer rm"; do
 	e 2 "$c: unknown option" $W $c --bogus
 	e 2 "$c: -d without a value" $W $c -d
 done
-for c in id announce log node peers verify status export founder "peer list"; do
+for c in id announce log node peers verify reindex status export founder "peer list"; do
 	e 2 "$c: a stray argument" $W $c -d "$A" stray
 	e 3 "$c: not a wiec directory" $W $c -d "$N"
 	e 3 "$c: no directory" $W $c -d "$X"
