@@ -53,6 +53,9 @@ int cli_check_dir(const char *cmd, const char *dir);
  * returns the exit status; *s is NULL then. On success cli_path of DIR and
  * any name up to 14 bytes ("store/data.mdb") fits. */
 int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
+/* cli_open for commands that only read: the store is opened read-only
+ * (STORE_OPEN_RDONLY), so they work on a directory nobody may write. */
+int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 
 /* Loads a secret identity key; prints the error and returns the status. */
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);

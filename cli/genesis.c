@@ -208,7 +208,7 @@ int founder_main(int argc, char **argv)
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	dir = cli_dir(dflag);
-	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, dir, &cfg, &s)) != EXIT_OK)
 		return rc;
 	store_close(&s);
 	if ((rc = load_keys(cmd, dir, pk, xpk)) != EXIT_OK)

@@ -48,7 +48,7 @@ int export_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	if (out == NULL && isatty(STDOUT_FILENO))
 		return cli_fail(EXIT_USAGE, cmd, "refusing to write binary to a terminal; use -o FILE");
-	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	/* Beside the target, then linked in place (crypto/afile.h): a reader
 	 * never sees half a file, and a killed export leaves nothing in the way. */

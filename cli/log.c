@@ -88,7 +88,7 @@ int log_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	if (author && key_from_text(pk, author) != 0)
 		return cli_fail(EXIT_USAGE, cmd, "--author must be a key (wk... or 64 hex digits)");
-	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = author ? store_scan_author(s, pk, 1, print_one, &l) : store_scan_log(s, 1, print_one, &l);
 	store_close(&s);
@@ -119,7 +119,7 @@ int show_main(int argc, char **argv)
 	}
 	if (optind + 1 != argc || hash_from_hex(id, sizeof id, argv[optind]) != 0)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec show [-d DIR] ID (64 hex digits)");
-	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_get(s, id, &env, &len);
 	store_close(&s);

@@ -147,7 +147,8 @@ int cli_check_dir(const char *cmd, const char *dir)
 	return EXIT_OK;
 }
 
-int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+static int open_store(const char *cmd, const char *dir, cfg_t *cfg, store_t **s,
+    unsigned flags)
 {
 	char path[PATH_MAX], why[256];
 	struct stat st;
@@ -167,10 +168,21 @@ int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 		return cli_fail(EXIT_DATA, cmd, "%s is not a regular file: the store is damaged",
 		    path);
 	(void)cli_path(path, dir, "store");
-	if ((rc = store_open(s, path, cfg->map_size, 0)) != 0)
-		return cli_fail(cli_status(rc), cmd, "%s: %s", path, rc == WIEC_ERR_NOSTORE ?
-		    "no store here (not a wiec data directory?)" : wiec_strerror(rc));
+	if ((rc = store_open_why(s, path, cfg->map_size, flags, why, sizeof why)) != 0)
+		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, rc == WIEC_ERR_NOSTORE ?
+		    "no store here (not a wiec data directory?)" : wiec_strerror(rc),
+		    why[0] ? ": " : "", why);
 	return EXIT_OK;
+}
+
+int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+{
+	return open_store(cmd, dir, cfg, s, 0);
+}
+
+int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+{
+	return open_store(cmd, dir, cfg, s, STORE_OPEN_RDONLY);
 }
 
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp)

@@ -87,7 +87,7 @@ static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx, int lo
 	ctx->dir = cli_dir(dflag);
 	ctx->lockfd = -1;
 	memset(&ctx->g, 0, sizeof ctx->g);
-	if ((rc = cli_open(cmd, ctx->dir, &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, ctx->dir, &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_genesis(s, &buf, &len);
 	store_close(&s);

@@ -48,7 +48,7 @@ int status_main(int argc, char **argv)
 
 	if ((rc = opts_dir(cmd, argc, argv, &dflag, &json)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	if ((rc = store_network(s, network)) == 0)
 		rc = store_stats(s, &st);
@@ -97,7 +97,7 @@ int verify_main(int argc, char **argv)
 
 	if ((rc = opts_dir(cmd, argc, argv, &dflag, NULL)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = cli_open(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
+	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_verify(s, bad, why, sizeof why);
 	if (rc == 0)

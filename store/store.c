@@ -9,6 +9,7 @@
 
 #include "crypto/err.h"
 #include "model/chain.h"
+#include "store/guard.h"
 #include "store/store_int.h"
 
 int store_lmdb_err(int rc)
@@ -115,14 +116,141 @@ fail:
 	return rc;
 }
 
-int store_open(store_t **out, const char *path, size_t map_size, int create)
+/* The log's next lseq and the id of its last event (zero if none) in txn:
+ * what the commit record names (store/guard.h). meta and log may be 0:
+ * not created yet. */
+static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
+    uint8_t tip[static HASH_BYTES])
 {
+	MDB_cursor *c;
+	MDB_val k = store_mv("lseq", 4), v;
+	int rc = 0;
+
+	*lseq = 1;
+	memset(tip, 0, HASH_BYTES);
+	if (meta != 0 && (rc = mdb_get(txn, meta, &k, &v)) == 0) {
+		if (v.mv_size != 8)
+			return WIEC_ERR_CORRUPT;
+		*lseq = hash_get_be64(v.mv_data);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	if (log == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, log, &c)) != 0)
+		return store_lmdb_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && v.mv_size > HASH_BYTES)
+		memcpy(tip, v.mv_data, HASH_BYTES);
+	else if (rc == 0)
+		rc = WIEC_ERR_CORRUPT;
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? store_lmdb_err(rc) : rc;
+}
+
+/* Commits a write transaction (ending it either way) through the guard,
+ * which then writes the commit record. */
+int store_commit(store_t *s, MDB_txn *txn)
+{
+	uint8_t tip[HASH_BYTES];
+	mdb_filehandle_t fd;
+	struct statvfs vs;
+	uint64_t lseq;
+	int rc;
+
+	if ((rc = log_state(txn, s->meta, s->log, &lseq, tip)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = store_guard_commit(s->guard, txn, lseq, tip);
+	/* LMDB reports a write cut short by a full disk as EIO: name it. */
+	if (rc == EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
+	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20))
+		return WIEC_ERR_NOSPACE;
+	return store_lmdb_err(rc);
+}
+
+/* Opens every database in txn (create: making the missing ones). */
+static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
+{
+	int rc;
+
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+		if ((rc = mdb_dbi_open(txn, dbs[i].name, create ? MDB_CREATE : 0,
+		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
+			return rc;
+	return 0;
+}
+
+/* After mdb_env_open: walks the newest snapshot (store/guard.h), then
+ * compares its log with the commit record. A read-only store keeps the
+ * snapshot's database handles; a writable one opens them again in a write
+ * transaction. */
+static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
+{
+	MDB_txn *txn;
+	MDB_dbi meta = 0, log = 0;
+	uint8_t tip[HASH_BYTES];
+	uint64_t lseq;
+	int rc;
+
+	if ((rc = store_guard_walk(s->guard, s->env, &txn, why, whylen)) != 0 || txn == NULL)
+		return rc;
+	if (rdonly) {
+		if ((rc = open_dbs(s, txn, 0)) == MDB_NOTFOUND) {
+			snprintf(why, whylen, "not a wiec store of format %d (a database is missing)",
+			    STORE_VERSION);
+			rc = WIEC_ERR_CORRUPT;
+		} else if (rc == 0) {
+			meta = s->meta;
+			log = s->log;
+		}
+	} else if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0) {
+		rc = mdb_dbi_open(txn, "log", 0, &log);
+	}
+	if (rc == MDB_NOTFOUND)	/* a store being created: nothing logged */
+		rc = 0;
+	if (rc == 0 && (rc = log_state(txn, meta, log, &lseq, tip)) == 0)
+		rc = store_guard_match(s->guard, txn, lseq, tip, why, whylen);
+	if (rc == 0 && rdonly) {
+		uint32_t ver, model;
+
+		/* A read-only store cannot be migrated: it must be current. */
+		if ((rc = read_versions(s, txn, &ver, &model)) == 0 && ver != STORE_VERSION) {
+			snprintf(why, whylen, "store format %u needs migrating: open it once "
+			    "writable", ver);
+			rc = WIEC_ERR_CORRUPT;
+		}
+		/* Committing a read-only transaction keeps its handles. */
+		if (rc == 0)
+			return store_lmdb_err(mdb_txn_commit(txn));
+	}
+	mdb_txn_abort(txn);
+	return rc > 0 ? (rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : store_lmdb_err(rc)) : rc;
+}
+
+int store_open(store_t **out, const char *path, size_t map_size, unsigned flags)
+{
+	return store_open_why(out, path, map_size, flags, NULL, 0);
+}
+
+int store_open_why(store_t **out, const char *path, size_t map_size, unsigned flags,
+    char *why, size_t whylen)
+{
+	char scratch[STORE_WHY_MAX];
 	struct stat st;
 	store_t *s;
 	MDB_txn *txn = NULL;
-	int rc, dead;
+	unsigned mflags = MDB_NOTLS;
+	int rc = 0, err = 0, dead, rdonly = (flags & STORE_OPEN_RDONLY) != 0;
+	int create = (flags & STORE_OPEN_CREATE) && !rdonly;
 
 	*out = NULL;
+	if (why == NULL || whylen == 0) {
+		why = scratch;
+		whylen = sizeof scratch;
+	}
+	why[0] = '\0';
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT || !create)
 			return WIEC_ERR_NOSTORE;
@@ -131,42 +259,42 @@ int store_open(store_t **out, const char *path, size_t map_size, int create)
 	} else if (!S_ISDIR(st.st_mode)) {
 		return WIEC_ERR_NOSTORE;
 	}
-	if (!create) {
-		char data[4096];
-
-		/* Never let LMDB create an empty log where one was expected. */
-		snprintf(data, sizeof data, "%s/data.mdb", path);
-		if (stat(data, &st) != 0)
-			return WIEC_ERR_NOSTORE;
-	}
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return WIEC_ERR_NOMEM;
+	s->rdonly = rdonly;
+	/* Never let LMDB create an empty log where one was expected, nor map
+	 * a file it would crash on. */
+	if ((err = store_guard_open(&s->guard, path, (rdonly ? STORE_GUARD_RDONLY : 0) |
+	    (create ? STORE_GUARD_CREATE : 0), &mflags, why, whylen)) != 0)
+		goto fail;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
 	if ((rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0 ||
-	    (rc = mdb_env_open(s->env, path, MDB_NOTLS, 0600)) != 0)
+	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
 		goto fail;
+	if ((rc = mdb_env_open(s->env, path, mflags | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {
+		if (rc == EACCES || rc == EROFS || rc == EPERM)
+			snprintf(why, whylen, "cannot open the store%s: %s",
+			    rdonly ? "" : " for writing", strerror(rc));
+		goto fail;
+	}
 	/* Clear reader slots of processes that died holding them (kill -9). */
-	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
+	if (!(mflags & MDB_NOLOCK) && (rc = mdb_reader_check(s->env, &dead)) != 0)
 		goto fail;
+	if ((err = open_check(s, rdonly, why, whylen)) != 0)
+		goto fail;
+	if (rdonly)
+		goto done;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto fail;
-	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
-		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
-			goto fail;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		txn = NULL;
+	if ((rc = open_dbs(s, txn, 1)) != 0)
 		goto fail;
-	}
+	err = store_commit(s, txn);
 	txn = NULL;
-	if ((rc = upgrade(s)) != 0) {
-		mdb_env_close(s->env);
-		free(s);
-		return rc;
-	}
+	if (err != 0 || (err = upgrade(s)) != 0)
+		goto fail;
+done:
 	*out = s;
 	return 0;
 fail:
@@ -174,8 +302,14 @@ fail:
 		mdb_txn_abort(txn);
 	if (s->env != NULL)
 		mdb_env_close(s->env);
+	store_guard_close(&s->guard);
 	free(s);
-	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+	if (err != 0)
+		return err;
+	if (why[0] == '\0')
+		snprintf(why, whylen, "%s", mdb_strerror(rc));
+	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT :
+	    store_lmdb_err(rc);
 }
 
 void store_close(store_t **sp)
@@ -183,8 +317,17 @@ void store_close(store_t **sp)
 	if (sp == NULL || *sp == NULL)
 		return;
 	mdb_env_close((*sp)->env);
+	store_guard_close(&(*sp)->guard);
 	free(*sp);
 	*sp = NULL;
+}
+
+int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES])
+{
+	if (!s->corrupt_set)
+		return WIEC_ERR_NOTFOUND;
+	memcpy(id, s->corrupt, HASH_BYTES);
+	return 0;
 }
 
 int store_nosync(store_t *s)
@@ -201,20 +344,6 @@ int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
 			rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	}
-	return store_lmdb_err(rc);
-}
-
-/* LMDB reports a short write (a disk filling up) as EIO: name a full disk. */
-int store_txn_commit(MDB_txn *txn)
-{
-	MDB_env *env = mdb_txn_env(txn);
-	mdb_filehandle_t fd;
-	struct statvfs vs;
-	int rc = mdb_txn_commit(txn);
-
-	if (rc == EIO && mdb_env_get_fd(env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
-	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20))
-		return WIEC_ERR_NOSPACE;
 	return store_lmdb_err(rc);
 }
 
@@ -268,7 +397,7 @@ int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
 		mdb_txn_abort(txn);
 		return store_lmdb_err(rc);
 	}
-	return store_txn_commit(txn);
+	return store_commit(s, txn);
 }
 
 int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES])
@@ -404,8 +533,11 @@ int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 	*len = v.mv_size - HASH_BYTES;
 	/* Never hand out damaged bytes: a peer would refuse them forever. */
 	hash_2(got, *env, *len, NULL, 0);
-	if (memcmp(got, id, HASH_BYTES) != 0)
+	if (memcmp(got, id, HASH_BYTES) != 0) {
+		memcpy(s->corrupt, id, HASH_BYTES);
+		s->corrupt_set = 1;
 		return WIEC_ERR_CORRUPT;
+	}
 	return 0;
 }
 

@@ -52,13 +52,36 @@ typedef struct store_head {
 
 typedef struct store store_t;
 
-/* Opens (create: creates) the store in directory path with the given map
- * size (0: STORE_MAP_DEFAULT). A format-2 store is migrated in place, and
- * derived state of another model version rebuilt (store_reindex). Returns
- * 0 or WIEC_ERR_NOSTORE (missing), WIEC_ERR_STORE / WIEC_ERR_CORRUPT.
- * Caller owns *out; store_close it. */
-int store_open(store_t **out, const char *path, size_t map_size, int create);
+/* store_open flags. */
+#define STORE_OPEN_CREATE 1u	/* create the store if path has none */
+#define STORE_OPEN_RDONLY 2u	/* read only: works in a directory nobody may
+				 * write (MDB_RDONLY, and MDB_NOLOCK where
+				 * lock.mdb is not writable: store/guard.h);
+				 * every write returns WIEC_ERR_STORE; the store
+				 * must be of the current format */
+#define STORE_WHY_MAX 256	/* room for store_open_why's reason */
+
+/* Opens the store in directory path with the given map size (0:
+ * STORE_MAP_DEFAULT) and flags. Before LMDB maps the file, and before it
+ * reads a page, the file is checked (store/guard.h): a damaged, truncated,
+ * empty or rolled-back store is WIEC_ERR_CORRUPT, never a signal. A
+ * writable open migrates a format-2 store in place and rebuilds derived
+ * state of another model version (store_reindex). Returns 0 or
+ * WIEC_ERR_NOSTORE (missing), WIEC_ERR_CORRUPT, WIEC_ERR_STORE (LMDB
+ * failed, no write access, or in use where read-only needs the lock),
+ * WIEC_ERR_IO, WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
+int store_open(store_t **out, const char *path, size_t map_size, unsigned flags);
+
+/* store_open, and on failure a one-line reason in why (whylen bytes, e.g.
+ * STORE_WHY_MAX; empty if there is nothing to add to wiec_strerror). */
+int store_open_why(store_t **out, const char *path, size_t map_size, unsigned flags,
+    char *why, size_t whylen);
 void store_close(store_t **s);
+
+/* After a read returned WIEC_ERR_CORRUPT because stored bytes no longer hash
+ * to their id (store_get, store_scan_author, store_scan_missing): that id.
+ * 0, or WIEC_ERR_NOTFOUND if no read of s found damage. */
+int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES]);
 
 /* Stops flushing commits to disk (MDB_NOSYNC): for simulations that open
  * thousands of throw-away stores. Never for a node's store. */
@@ -122,7 +145,9 @@ int store_pending_expire(store_t *s, uint64_t now_ms, size_t *dropped);
 int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body, uint64_t min_seq,
     uint8_t id[static HASH_BYTES], uint8_t **env, size_t *env_len);
 
-/* Copy of the envelope with this id; caller frees *env. WIEC_ERR_NOTFOUND. */
+/* Copy of the envelope with this id; caller frees *env. WIEC_ERR_NOTFOUND,
+ * or WIEC_ERR_CORRUPT if the stored bytes no longer hash to id (damaged on
+ * disk: never serve them; store_corrupt_id names the event). */
 int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len);
 
 

@@ -36,6 +36,9 @@ struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, heads, pending, pendq, pstat, excluded, meta;
 	int rdonly;
+	struct store_guard *guard;	/* store/guard.h */
+	int corrupt_set;		/* a checked read found damage: */
+	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
 };
 
 /* State of one write transaction. */
@@ -63,10 +66,10 @@ static inline MDB_val store_mv(const void *p, size_t n)
 }
 
 int store_lmdb_err(int rc);
+/* Commits a write transaction (ending it either way) and writes the
+ * commit record (store/guard.h). */
+int store_commit(store_t *s, MDB_txn *txn);
 int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn);
-/* mdb_txn_commit, its error as store_lmdb_err's, and WIEC_ERR_NOSPACE for
- * the EIO LMDB gives a write cut short by a full disk. */
-int store_txn_commit(MDB_txn *txn);
 int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v);
 int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
 int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES]);

@@ -25,6 +25,12 @@ status 5 "verify finds a flipped byte" $W verify -d "$T/flip"
 oneline "verify failure is one line"
 check "verify names the damaged event" grep -q "event $ID" "$T/err"
 status 0 "other commands still run on a damaged store" $W status -d "$T/flip" --json
+# The damaged event is never served as if it were sound.
+status 3 "show refuses the damaged event" $W show -d "$T/flip" "$ID"
+oneline "show of a damaged event: one line"
+AUTHOR=$($W log -d "$D" --json | sed -n 's/.*"author": "\([^"]*\)".*/\1/p' | head -n 1)
+status 3 "log --author stops at the damaged event" $W log -d "$T/flip" --author "$AUTHOR"
+check "log --author printed only the events before it" test "$(grep -c . "$T/out")" -eq 1
 
 # A truncated or garbage data file.
 cp -a "$D" "$T/trunc"

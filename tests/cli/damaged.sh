@@ -1,0 +1,118 @@
+# A damaged data.mdb is refused at open with one line and exit 3, by every
+# command, never with a signal: truncated, empty, zeroed or flipped pages, a
+# flipped byte in a meta page, and an older data.mdb put back (a rollback).
+. tests/cli/lib.sh
+D=$T/node
+$W init -d "$D" --name "City" --role city >/dev/null
+BODY=$(head -c 3000 /dev/zero | tr '\0' 'b')
+i=0
+while [ $i -lt 40 ]; do
+	i=$((i + 1))
+	$W idea add -d "$D" --title "idea $i" --body "$BODY" >/dev/null
+done
+PS=$(getconf PAGESIZE)
+
+# refused NAME DIR: every command that opens the store exits 3 with one
+# line on stderr (never a signal, never an empty log).
+refused() {
+	for c in "log" "status" "verify" "export -o $T/x.log" "idea add --title t"; do
+		rm -f "$T/x.log"
+		# shellcheck disable=SC2086
+		status 3 "$1: $c refused" $W $c -d "$2"
+		oneline "$1: $c: one line"
+	done
+}
+
+# meta FILE PAGE: prints the txnid of meta page PAGE (LMDB 0.9, 64-bit).
+meta_txn() {
+	python3 - "$1" "$2" "$PS" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+p = int(sys.argv[2]) * int(sys.argv[3])
+print(struct.unpack_from('<Q', d, p + 16 + 24 + 13 * 8)[0])
+PY
+}
+
+cp -a "$D" "$T/empty"
+: >"$T/empty/store/data.mdb"
+refused "zero-length data.mdb" "$T/empty"
+check "zero-length data.mdb: error names it" grep -q "data.mdb is empty" "$T/err"
+check "zero-length data.mdb is left as it was" test ! -s "$T/empty/store/data.mdb"
+
+SIZE=$(wc -c <"$D/store/data.mdb")
+for cut in $((PS * 2)) $((PS * 3)) $((SIZE / 2 / PS * PS)) $((SIZE - PS)) $((SIZE - 100)); do
+	rm -rf "$T/trunc"
+	cp -a "$D" "$T/trunc"
+	truncate -s $cut "$T/trunc/store/data.mdb"
+	refused "data.mdb cut to $cut of $SIZE bytes" "$T/trunc"
+done
+check "truncation: error names it" grep -q "truncated" "$T/err"
+
+# Every page zeroed in turn, then flipped bytes: refused or, where the page
+# holds nothing reachable, still served; never a signal.
+n=$((SIZE / PS))
+p=0
+sig=0
+while [ $p -lt $n ]; do
+	rm -rf "$T/z"
+	cp -a "$D" "$T/z"
+	dd if=/dev/zero of="$T/z/store/data.mdb" bs=$PS seek=$p count=1 conv=notrunc 2>/dev/null
+	for c in log verify status; do
+		$W $c -d "$T/z" >/dev/null 2>"$T/err"
+		st=$?
+		if [ $st -ge 128 ] || { [ $st -ne 0 ] && [ "$(wc -l <"$T/err")" -ne 1 ]; }; then
+			echo "# page $p zeroed: $c exit $st: $(head -c 200 "$T/err")"
+			sig=$((sig + 1))
+		fi
+	done
+	p=$((p + 1))
+done
+check "each of $n pages zeroed: no signal, one line" test $sig -eq 0
+sig=0
+seed=1
+while [ $seed -le 60 ]; do
+	rm -rf "$T/f"
+	cp -a "$D" "$T/f"
+	python3 - "$T/f/store/data.mdb" "$seed" "$PS" <<'PY'
+import random, sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
+r = random.Random(int(sys.argv[2])); ps = int(sys.argv[3])
+# page headers and node headers are where a flip hurts LMDB most
+for _ in range(4):
+    pg = r.randrange(2, len(d) // ps)
+    off = r.choice([r.randrange(0, 64), r.randrange(0, ps)])
+    d[pg * ps + off] ^= 1 << r.randrange(8)
+open(p, 'wb').write(bytes(d))
+PY
+	for c in log verify status; do
+		$W $c -d "$T/f" >/dev/null 2>"$T/err"
+		st=$?
+		if [ $st -ge 128 ] || { [ $st -ne 0 ] && [ "$(wc -l <"$T/err")" -ne 1 ]; }; then
+			echo "# flips seed $seed: $c exit $st: $(head -c 200 "$T/err")"
+			sig=$((sig + 1))
+		fi
+	done
+	seed=$((seed + 1))
+done
+check "60 stores with flipped bytes: no signal, one line" test $sig -eq 0
+
+# One flipped bit in the older meta page's transaction id makes LMDB pick
+# it: the store would silently lose the last transaction.
+cp -a "$D" "$T/meta"
+t0=$(meta_txn "$D/store/data.mdb" 0)
+t1=$(meta_txn "$D/store/data.mdb" 1)
+if [ "$t0" -lt "$t1" ]; then old=0; else old=1; fi
+python3 - "$T/meta/store/data.mdb" $old "$PS" <<'PY'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
+d[int(sys.argv[2]) * int(sys.argv[3]) + 16 + 24 + 13 * 8 + 5] ^= 0x01
+open(p, 'wb').write(bytes(d))
+PY
+refused "older meta page flipped" "$T/meta"
+
+# An older data.mdb put back in place: named as a rollback.
+cp -a "$D" "$T/old"
+$W idea add -d "$D" --title "the newest idea" >/dev/null
+cp "$T/old/store/data.mdb" "$D/store/data.mdb"
+refused "older data.mdb restored" "$D"
+check "rollback: error says rolled back" grep -q "rolled back" "$T/err"
