@@ -635,7 +635,7 @@ TEST(tree_sync_reproduced_divergent_forks)
 	CHECK(fx_chain(b3, &city, net, 2, m[0].id, 1, "three") == 0);
 	CHECK(fx_chain(b4, &city, net, 2, m[0].id, 2, "four") == 0);
 	for (int i = 0; i < 4; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof name, "n%d", i);
 		CHECK(fx_store(&sm.node[i], TEST_TMP, name, FX_MAP) == 0);
