@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "crypto/err.h"
 #include "model/chain.h"
@@ -17,6 +18,7 @@ int store_lmdb_err(int rc)
 	case 0: return 0;
 	case MDB_MAP_FULL: return WIEC_ERR_MAP_FULL;
 	case ENOMEM: return WIEC_ERR_NOMEM;
+	case ENOSPC: case EDQUOT: return WIEC_ERR_NOSPACE;
 	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: case MDB_INVALID:
 	case MDB_VERSION_MISMATCH: case MDB_BAD_VALSIZE:
 		return WIEC_ERR_CORRUPT;
@@ -151,6 +153,8 @@ static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
 int store_commit(store_t *s, MDB_txn *txn)
 {
 	uint8_t tip[HASH_BYTES];
+	mdb_filehandle_t fd;
+	struct statvfs vs;
 	uint64_t lseq;
 	int rc;
 
@@ -158,7 +162,12 @@ int store_commit(store_t *s, MDB_txn *txn)
 		mdb_txn_abort(txn);
 		return rc;
 	}
-	return store_lmdb_err(store_guard_commit(s->guard, txn, lseq, tip));
+	rc = store_guard_commit(s->guard, txn, lseq, tip);
+	/* LMDB reports a write cut short by a full disk as EIO: name it. */
+	if (rc == EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
+	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20))
+		return WIEC_ERR_NOSPACE;
+	return store_lmdb_err(rc);
 }
 
 /* Opens every database in txn (create: making the missing ones). */
