@@ -97,7 +97,7 @@ int export_main(int argc, char **argv)
 typedef struct import_state {
 	store_t *s;
 	uint8_t network[HASH_BYTES];
-	uint8_t *bufs[IMPORT_BATCH];	/* this batch's records, each malloc'd */
+	uint8_t *bufs[IMPORT_BATCH];	/* this batch's records, borrowed from the arena */
 	size_t lens[IMPORT_BATCH];
 	ev_t evs[IMPORT_BATCH], ok[IMPORT_BATCH];
 	int rc[IMPORT_BATCH], res[IMPORT_BATCH];
@@ -117,10 +117,8 @@ typedef struct import_state {
 
 static void free_records(import_state_t *st)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		free(st->bufs[i]);
+	for (size_t i = 0; i < st->n; i++)
 		st->bufs[i] = NULL;
-	}
 	st->n = 0;
 }
 
@@ -226,13 +224,37 @@ static int flush_fail(const char *cmd, import_state_t *st, int rc)
 	    "imported", wiec_strerror(rc), (unsigned long long)st->committed);
 }
 
+/* One record of the file: where it is, and the order it is ingested in. */
+typedef struct rec {
+	uint8_t author[KEY_PK_BYTES];	/* zero if it does not decode */
+	uint64_t seq;
+	uint64_t off;			/* byte offset in the file */
+	size_t at, len;			/* in the arena */
+} rec_t;
+
+/* By author, then seq, then file position: a prev always has a smaller
+ * seq than its children, so in this order every event finds its prev
+ * ingested already, whatever the file order and the batch size. */
+static int rec_order(const void *a, const void *b)
+{
+	const rec_t *x = a, *y = b;
+	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
+
+	if (c != 0)
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static int import_file(const char *cmd, import_state_t *st, FILE *f, const char *path)
 {
-	uint8_t *g;
-	size_t glen;
-	uint64_t off = FRAME_MAGIC_BYTES;
+	uint8_t *g, *arena = NULL;
+	size_t glen, cap = 0, used = 0, nrec = 0, reccap = 0;
+	uint64_t off = FRAME_MAGIC_BYTES, bad_off = 0;
+	rec_t *recs = NULL;
 	genesis_t gen;
-	int rc;
+	int rc, bad = 0, bad_errno = 0;
 
 	if ((rc = frame_read_magic(f)) != 0)
 		return rc == WIEC_ERR_IO ? cli_fail(EXIT_FAIL, cmd, "%s: %s", path, strerror(errno)) :
@@ -252,41 +274,87 @@ static int import_file(const char *cmd, import_state_t *st, FILE *f, const char 
 		    rc == 1 ? "missing" : rc == WIEC_ERR_NETWORK ?
 		    "the file is of another network" : wiec_strerror(rc));
 	off += 4 + glen;
+	/* Read every record (the file may be a pipe), up to a broken frame. */
 	for (;;) {
-		size_t i = st->n;
-		int e;
+		size_t len;
 
-		rc = frame_read(f, st->scratch, &st->lens[i]);
-		e = errno;
+		rc = frame_read(f, st->scratch, &len);
 		if (rc == 1)
 			break;
-		if (rc == 0) {
-			if ((st->bufs[i] = malloc(st->lens[i])) == NULL)
-				return cli_fail(EXIT_FAIL, cmd, "out of memory");
-			memcpy(st->bufs[i], st->scratch, st->lens[i]);
-		}
 		if (rc != 0) {
-			int frc = flush_batch(st);
-
-			if (frc != 0)
-				return flush_fail(cmd, st, frc);
-			if (rc == WIEC_ERR_IO)
-				return cli_fail(EXIT_FAIL, cmd, "%s: cannot read the record at byte "
-				    "%llu: %s; the %llu records before it were imported", path,
-				    (unsigned long long)off, strerror(e),
-				    (unsigned long long)st->committed);
-			return cli_fail(EXIT_INVALID, cmd, "%s: malformed or truncated record at byte "
-			    "%llu; the %llu records before it were imported", path,
-			    (unsigned long long)off, (unsigned long long)st->committed);
+			bad = rc;
+			bad_errno = errno;
+			bad_off = off;
+			break;
 		}
-		st->offsets[i] = off;
-		off += 4 + st->lens[i];
+		if (used + len > cap) {
+			size_t ncap = cap ? cap : (size_t)1 << 20;
+			uint8_t *na;
+
+			while (ncap < used + len)
+				ncap *= 2;
+			if ((na = realloc(arena, ncap)) == NULL)
+				goto nomem;
+			arena = na;
+			cap = ncap;
+		}
+		if (nrec == reccap) {
+			rec_t *nr = realloc(recs, (reccap = reccap ? 2 * reccap : 1024) * sizeof *nr);
+
+			if (nr == NULL)
+				goto nomem;
+			recs = nr;
+		}
+		memcpy(arena + used, st->scratch, len);
+		memset(&recs[nrec], 0, sizeof recs[nrec]);
+		recs[nrec].off = off;
+		recs[nrec].at = used;
+		recs[nrec++].len = len;
+		used += len;
+		off += 4 + len;
+	}
+	/* The order key; a record that does not decode sorts first and is
+	 * refused by ev_check with its rule. */
+	for (size_t i = 0; i < nrec; i++) {
+		ev_t ev;
+
+		if (ev_decode(&ev, arena + recs[i].at, recs[i].len) == 0) {
+			memcpy(recs[i].author, ev.author, KEY_PK_BYTES);
+			recs[i].seq = ev.seq;
+			ev_free(&ev);
+		}
+	}
+	if (nrec > 1)
+		qsort(recs, nrec, sizeof *recs, rec_order);
+	for (size_t i = 0; i < nrec; i++) {
+		st->bufs[st->n] = arena + recs[i].at;
+		st->lens[st->n] = recs[i].len;
+		st->offsets[st->n] = recs[i].off;
 		if (++st->n == st->batch && (rc = flush_batch(st)) != 0)
-			return flush_fail(cmd, st, rc);
+			goto flush_failed;
 	}
 	if ((rc = flush_batch(st)) != 0)
-		return flush_fail(cmd, st, rc);
+		goto flush_failed;
+	free(arena);
+	free(recs);
+	if (bad == WIEC_ERR_IO)
+		return cli_fail(EXIT_FAIL, cmd, "%s: cannot read the record at byte %llu: %s; the "
+		    "%llu records before it were imported", path, (unsigned long long)bad_off,
+		    strerror(bad_errno), (unsigned long long)st->committed);
+	if (bad != 0)
+		return cli_fail(EXIT_INVALID, cmd, "%s: malformed or truncated record at byte "
+		    "%llu; the %llu records before it were imported", path,
+		    (unsigned long long)bad_off, (unsigned long long)st->committed);
 	return EXIT_OK;
+flush_failed:
+	free(arena);
+	free(recs);
+	return flush_fail(cmd, st, rc);
+nomem:
+	free(arena);
+	free(recs);
+	return cli_fail(EXIT_FAIL, cmd, "%s: out of memory reading the file (import orders "
+	    "the whole file before it stores it)", path);
 }
 
 int import_main(int argc, char **argv)
