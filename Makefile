@@ -14,7 +14,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llmdb -lpthread
 LDFLAGS += $(SAN)
 
 PB_C    := $(B)/proto/wiec.pb-c.c
-LIB_SRC := $(sort $(wildcard crypto/*.c proto/*.c store/*.c node/*.c))
+LIB_SRC := $(sort $(wildcard crypto/*.c proto/*.c model/*.c store/*.c node/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UT_SRC  := $(sort $(wildcard tests/unit/*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench-%,$(wildcard bench/*.c))

@@ -1,5 +1,7 @@
 /* post.c: commands that write a new event: announce, idea add, comment add. */
+#include <errno.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,20 +65,90 @@ static int parse(const char *cmd, int argc, char **argv, post_opts_t *o, const c
 	return 0;
 }
 
-/* With a node running: sign against the current head and hand the event to
+/* A device's own chain state, kept beside its key file (KEY.chain):
+ * "wiec-chain-v1 SEQ ID\n", the last event it signed. Its next event
+ * takes a seq above both this and what the node holds of the author, so
+ * everything the device signed later is later in the author's order, on
+ * every node (spec/events.md section 5). */
+#define CHAIN_STATE_TAG "wiec-chain-v1"
+
+static int state_path(char path[static PATH_MAX], const char *key)
+{
+	int n = snprintf(path, PATH_MAX, "%s.chain", key);
+
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+/* 0 with *seq (0 if no state yet), or -1 if the file is not a chain state. */
+static int state_read(const char *key, uint64_t *seq)
+{
+	char path[PATH_MAX], line[160], tag[16], hex[HASH_HEX_BYTES + 1], extra;
+	unsigned long long q;
+	uint8_t id[HASH_BYTES];
+	FILE *f;
+	int ok;
+
+	*seq = 0;
+	if (state_path(path, key) != 0)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	ok = fgets(line, sizeof line, f) != NULL && strchr(line, '\n') != NULL &&
+	    sscanf(line, "%15s %llu %64s %c", tag, &q, hex, &extra) == 3 &&
+	    strcmp(tag, CHAIN_STATE_TAG) == 0 && q >= 1 &&
+	    hash_from_hex(id, sizeof id, hex) == 0 && fgetc(f) == EOF;
+	fclose(f);
+	if (!ok)
+		return -1;
+	*seq = q;
+	return 0;
+}
+
+/* Replaces the chain state atomically (mode 0600). */
+static int state_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES])
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16], hex[HASH_HEX_BYTES];
+	FILE *f;
+	int fd, ok;
+
+	if (state_path(path, key) != 0 || snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >=
+	    (int)sizeof tmp)
+		return -1;
+	if ((fd = mkstemp(tmp)) < 0)
+		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	hash_hex(hex, id, HASH_BYTES);
+	ok = fprintf(f, "%s %llu %s\n", CHAIN_STATE_TAG, (unsigned long long)seq, hex) > 0 &&
+	    fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* With a node running: sign above the current head and hand the event to
  * the node, which commits it (extend-only) and pushes it to its peers. A
- * concurrent post by the same identity takes our seq: sign again. */
+ * concurrent post by the same identity takes our place: sign again, after
+ * a random pause that grows with the attempts, so every poster gets in. */
 static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec__Body *body,
-    uint8_t id[static HASH_BYTES], char *why, size_t whylen)
+    uint64_t min_seq, int member, uint8_t id[static HASH_BYTES], uint64_t *seq_out,
+    char *why, size_t whylen)
 {
 	uint8_t network[HASH_BYTES];
 	int rc;
 
 	if ((rc = store_network(s, network)) != 0)
 		return rc;
-	for (int attempt = 0; attempt < 8; attempt++) {
+	for (int attempt = 0; attempt < 200; attempt++) {
 		store_head_t h;
 		uint8_t *env = NULL;
+		uint64_t seq;
 		size_t len;
 		int res = 0;
 		ev_t ev;
@@ -84,13 +156,15 @@ static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec
 		rc = store_head(s, kp->pk, &h);
 		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
 			return rc;
-		if (h.forked)
+		if (member && h.fork)
 			return WIEC_ERR_FORKED;
-		ev_set_header(body, network, kp->pk, h.seq, h.id);
+		seq = min_seq > h.seq + 1 ? min_seq - 1 : h.seq;
+		ev_set_header(body, network, kp->pk, seq, h.count ? h.id : NULL);
 		if ((rc = ev_build(&env, &len, kp, body)) != 0)
 			return rc;
 		if ((rc = ev_decode(&ev, env, len)) == 0) {
 			memcpy(id, ev.id, HASH_BYTES);
+			*seq_out = ev.seq;
 			ev_free(&ev);
 			rc = ctl_submit(dir, 1, (const uint8_t *const *)&env, &len, 1, &res, why, whylen);
 		}
@@ -101,6 +175,8 @@ static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec
 			return 0;
 		if (res != WIEC_ERR_CHAIN)
 			return res;
+		usleep((useconds_t)(1000 + randombytes_uniform(1000u * (unsigned)(attempt < 20 ?
+		    attempt + 1 : 20))));
 	}
 	return WIEC_ERR_CHAIN;
 }
@@ -112,6 +188,7 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "";
 	int lock, lockfd;
 	uint8_t id[HASH_BYTES];
+	uint64_t min_seq = 0, seq = 0;
 	store_t *s = NULL;
 	key_pair_t kp;
 	cfg_t cfg;
@@ -123,16 +200,24 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 		store_close(&s);
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	}
+	if (o->key != NULL && state_read(o->key, &min_seq) != 0) {
+		store_close(&s);
+		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", o->key);
+	}
+	if (min_seq != 0)
+		min_seq++;
 	if ((rc = cli_load_key(cmd, o->key ? o->key : path, &kp)) != EXIT_OK) {
 		store_close(&s);
 		return rc;
 	}
 	body->timestamp = cli_now_ms();
 	if ((lock = ctl_direct_lock(dir, &lockfd)) == 0) {
-		rc = store_post(s, &kp, body, id, NULL, NULL);
+		rc = store_post(s, &kp, body, min_seq, id, NULL, NULL);
 		close(lockfd);
+		seq = body->seq;	/* a value store_post set: not a borrowed pointer */
 	} else if (lock == 1) {
-		rc = post_via_node(dir, s, &kp, body, id, why, sizeof why);
+		rc = post_via_node(dir, s, &kp, body, min_seq, o->key == NULL, id, &seq, why,
+		    sizeof why);
 		if (rc == WIEC_ERR_IO || rc == WIEC_ERR_PROTO) {
 			key_wipe(&kp);
 			store_close(&s);
@@ -145,11 +230,14 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 	key_wipe(&kp);
 	store_close(&s);
 	if (rc == WIEC_ERR_FORKED)
-		return cli_fail(EXIT_INVALID, cmd, "this identity has equivocated (two events "
-		    "with one seq); it can no longer post");
+		return cli_fail(EXIT_INVALID, cmd, "this organisation has equivocated (two events "
+		    "on one prev); it can no longer post");
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(hex, id, sizeof id);
+	if (o->key != NULL && seq != 0 && state_write(o->key, seq, id) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "
+		    "written: %s", hex, o->key, strerror(errno));
 	if (o->json)
 		printf("{\"id\": \"%s\"}\n", hex);
 	else

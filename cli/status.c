@@ -65,17 +65,19 @@ int status_main(int argc, char **argv)
 	hash_hex(net, network, HASH_BYTES);
 	if (json)
 		printf("{\"events\": %llu, \"authors\": %llu, \"digest\": \"%s\", "
-		    "\"pending\": %llu, \"forks\": %llu, \"network\": \"%s\", "
+		    "\"pending\": %llu, \"forks\": %llu, \"excluded\": %llu, \"network\": \"%s\", "
 		    "\"map_size\": %llu, \"map_used\": %llu, \"node\": \"%s\", \"peers\": %s}\n",
 		    (unsigned long long)st.events, (unsigned long long)st.authors, digest,
-		    (unsigned long long)st.pending, (unsigned long long)st.forks, net,
+		    (unsigned long long)st.pending, (unsigned long long)st.forks,
+		    (unsigned long long)st.excluded, net,
 		    (unsigned long long)st.map_size, (unsigned long long)st.map_used,
 		    peers ? "running" : "stopped", peers ? peers : "[]");
 	else
 		printf("network  %s\nevents   %llu\nauthors  %llu\npending  %llu\n"
-		    "forks    %llu\ndigest   %s\nstore    %llu of %llu bytes used\n", net,
-		    (unsigned long long)st.events, (unsigned long long)st.authors,
-		    (unsigned long long)st.pending, (unsigned long long)st.forks, digest,
+		    "forks    %llu\nexcluded %llu\ndigest   %s\nstore    %llu of %llu bytes used\n",
+		    net, (unsigned long long)st.events, (unsigned long long)st.authors,
+		    (unsigned long long)st.pending, (unsigned long long)st.forks,
+		    (unsigned long long)st.excluded, digest,
 		    (unsigned long long)st.map_used, (unsigned long long)st.map_size);
 	if (!json)
 		printf("node     %s\n", peers ? "running (see 'wiec peers')" : "stopped");

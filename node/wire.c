@@ -14,15 +14,29 @@ static int check(const Wiec__SyncMsg *m)
 	case WIEC__SYNC_MSG__MSG_WANT:
 		if (m->want->id == 0 || m->want->n_ranges == 0 || m->want->n_ranges > SYNC_WANT_MAX)
 			return 0;
-		for (size_t i = 0; i < m->want->n_ranges; i++)
-			if (m->want->ranges[i]->author.len != KEY_PK_BYTES || m->want->ranges[i]->from == 0)
+		for (size_t i = 0; i < m->want->n_ranges; i++) {
+			const Wiec__WantRange *r = m->want->ranges[i];
+
+			if (r->author.len != KEY_PK_BYTES || r->from == 0 ||
+			    r->n_have > SYNC_HAVE_IDS ||
+			    (r->after_id.len != 0 && r->after_id.len != HASH_BYTES) ||
+			    (r->after_id.len == 0) != (r->after_seq == 0))
 				return 0;
+			for (size_t j = 0; j < r->n_have; j++)
+				if (r->have[j].len != HASH_BYTES)
+					return 0;
+		}
 		return 1;
 	case WIEC__SYNC_MSG__MSG_EVENTS:
 		if (m->events->n_envelopes > SYNC_EVENTS_MAX)
 			return 0;
 		for (size_t i = 0; i < m->events->n_envelopes; i++)
 			if (m->events->envelopes[i].len == 0 || m->events->envelopes[i].len > EV_ENV_MAX)
+				return 0;
+		if (m->events->n_unknown > SYNC_WANT_MAX || (m->events->n_unknown && !m->events->want))
+			return 0;
+		for (size_t i = 0; i < m->events->n_unknown; i++)
+			if (m->events->unknown[i].len != KEY_PK_BYTES)
 				return 0;
 		return 1;
 	case WIEC__SYNC_MSG__MSG_HAVE:

@@ -12,6 +12,7 @@
 #define SYNC_MSG_MAX (4 << 20)		/* ZMQ_MAXMSGSIZE of every peer socket */
 #define SYNC_EVENTS_MAX 16384		/* envelopes in one Events message */
 #define SYNC_WANT_MAX 512		/* ranges in one Want */
+#define SYNC_HAVE_IDS 32		/* have ids in one Want range */
 #define SYNC_HAVE_MAX 4096		/* heads in one Have */
 
 /* Decodes buf[0..len) (untrusted). On success *out is the message (free

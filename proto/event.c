@@ -140,7 +140,13 @@ static int check_header(const Wiec__Body *b)
 {
 	if (b->network.len != HASH_BYTES || b->author.len != KEY_PK_BYTES || b->seq == 0)
 		return WIEC_ERR_FIELD;
-	if (b->seq == 1 ? b->prev.len != 0 : b->prev.len != HASH_BYTES)
+	static const uint8_t zero[HASH_BYTES];
+
+	/* A prev has a smaller seq, so seq 1 has none; later seqs may have
+	 * none too (a root: a device's first event through a node that held
+	 * nothing of its author). An all-zero prev is no id. */
+	if (b->prev.len != 0 && (b->prev.len != HASH_BYTES || b->seq == 1 ||
+	    memcmp(b->prev.data, zero, HASH_BYTES) == 0))
 		return WIEC_ERR_FIELD;
 	return 0;
 }
@@ -176,7 +182,7 @@ int ev_decode(ev_t *ev, const uint8_t *env, size_t len)
 	hash_2(ev->id, env, len, NULL, 0);
 	memcpy(ev->network, b->network.data, HASH_BYTES);
 	memcpy(ev->author, b->author.data, KEY_PK_BYTES);
-	if (b->seq > 1)
+	if (b->prev.len == HASH_BYTES)
 		memcpy(ev->prev, b->prev.data, HASH_BYTES);
 	ev->seq = b->seq;
 	ev->timestamp = b->timestamp;
@@ -270,8 +276,8 @@ void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
 	body->author.data = (uint8_t *)author;
 	body->author.len = KEY_PK_BYTES;
 	body->seq = head_seq + 1;
-	body->prev.data = head_seq ? (uint8_t *)head_id : NULL;
-	body->prev.len = head_seq ? HASH_BYTES : 0;
+	body->prev.data = head_id ? (uint8_t *)head_id : NULL;
+	body->prev.len = head_id ? HASH_BYTES : 0;
 }
 
 const char *ev_kind_name(int kind)

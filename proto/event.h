@@ -35,7 +35,7 @@ typedef struct ev {
 	uint8_t id[HASH_BYTES];		/* BLAKE2b-256 of env */
 	uint8_t network[HASH_BYTES];
 	uint8_t author[KEY_PK_BYTES];
-	uint8_t prev[HASH_BYTES];	/* all zero when seq == 1 */
+	uint8_t prev[HASH_BYTES];	/* all zero for a root (no prev) */
 	uint64_t seq;
 	uint64_t timestamp;
 	int kind;			/* ev_kind_t */
@@ -78,7 +78,7 @@ int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body 
 int ev_has_unknown(const ProtobufCMessage *m);
 
 /* Sets body's header for the event after an author's head: network, author,
- * seq = head_seq + 1 and prev = head_id (NULL when head_seq is 0). The
+ * seq = head_seq + 1 and prev = head_id (NULL: a root). The
  * bytes are borrowed, not copied: they must outlive the use of body. */
 void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
     const uint8_t author[static KEY_PK_BYTES], uint64_t head_seq, const uint8_t *head_id);

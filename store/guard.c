@@ -638,6 +638,7 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	uint64_t id = mdb_txn_id(txn);
 	uint8_t rec[STORE_GUARD_RECORD_BYTES];
 	MDB_envinfo info;
+	unsigned flags;
 	ssize_t n;
 	int rc = mdb_txn_commit(txn);
 
@@ -655,7 +656,10 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	do
 		n = pwrite(g->rec_fd, rec, sizeof rec, 0);
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof rec && fdatasync(g->rec_fd) == 0) {
+	/* A store that does not sync its commits (store_nosync) skips it too. */
+	if (mdb_env_get_flags(env, &flags) != 0)
+		flags = 0;
+	if (n == (ssize_t)sizeof rec && ((flags & MDB_NOSYNC) || fdatasync(g->rec_fd) == 0)) {
 		g->have_rec = 1;
 		g->rec_txn = id;
 		g->rec_lseq = lseq;

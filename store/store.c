@@ -7,33 +7,11 @@
 #include <sys/stat.h>
 
 #include "crypto/err.h"
+#include "model/chain.h"
 #include "store/guard.h"
-#include "store/store.h"
+#include "store/store_int.h"
 
-#define STORE_VERSION 2	/* 2: envelopes in the log, events an index */
-#define CHAIN_KEY (KEY_PK_BYTES + 8)
-#define PEND_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
-#define HEAD_VAL (8 + HASH_BYTES)
-#define HEAD_VAL_FORKED (8 + 2 * HASH_BYTES)
-
-struct store {
-	MDB_env *env;
-	MDB_dbi events, log, chains, heads, pending, meta;
-	store_guard_t *guard;		/* store/guard.h */
-	int corrupt_set;		/* a checked read found corrupt: */
-	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
-};
-
-/* State of one write transaction of store_ingest / store_post. */
-typedef struct wtx {
-	store_t *s;
-	MDB_txn *txn;
-	uint64_t lseq;		/* next local sequence number */
-	size_t added;
-	unsigned flags;		/* STORE_EXTEND_ONLY */
-} wtx_t;
-
-static int lmdb_err(int rc)
+int store_lmdb_err(int rc)
 {
 	switch (rc) {
 	case 0: return 0;
@@ -46,27 +24,104 @@ static int lmdb_err(int rc)
 	return WIEC_ERR_STORE;
 }
 
-static MDB_val mv(const void *p, size_t n)
-{
-	MDB_val v = { n, (void *)p };
-	return v;
-}
-
-static void chain_key(uint8_t k[CHAIN_KEY], const uint8_t *author, uint64_t seq)
+void store_chain_key(uint8_t k[CHAIN_KEY], const uint8_t *author, uint64_t seq,
+    const uint8_t *id)
 {
 	memcpy(k, author, KEY_PK_BYTES);
 	hash_put_be64(k + KEY_PK_BYTES, seq);
+	if (id != NULL)
+		memcpy(k + KEY_PK_BYTES + 8, id, HASH_BYTES);
+	else
+		memset(k + KEY_PK_BYTES + 8, 0, HASH_BYTES);
 }
 
-static int commit(MDB_txn *txn);
+static const struct {
+	const char *name;
+	size_t off;
+} dbs[] = {
+	{ "events", offsetof(store_t, events) }, { "log", offsetof(store_t, log) },
+	{ "chains", offsetof(store_t, chains) }, { "kids", offsetof(store_t, kids) },
+	{ "tips", offsetof(store_t, tips) }, { "heads", offsetof(store_t, heads) },
+	{ "pending", offsetof(store_t, pending) }, { "pendq", offsetof(store_t, pendq) },
+	{ "pstat", offsetof(store_t, pstat) }, { "excluded", offsetof(store_t, excluded) },
+	{ "meta", offsetof(store_t, meta) },
+};
+
+/* Reads meta "version" and "model": 0 if absent. */
+static int read_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
+{
+	const char *keys[2] = { "version", "model" };
+	uint32_t *out[2] = { ver, model };
+
+	for (int i = 0; i < 2; i++) {
+		MDB_val v;
+		int rc = store_meta_get(s, txn, keys[i], &v);
+
+		*out[i] = 0;
+		if (rc == WIEC_ERR_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (v.mv_size != 4)
+			return WIEC_ERR_CORRUPT;
+		*out[i] = (uint32_t)((const uint8_t *)v.mv_data)[0] << 24 |
+		    (uint32_t)((const uint8_t *)v.mv_data)[1] << 16 |
+		    (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
+	}
+	return 0;
+}
+
+static int put_u32(store_t *s, MDB_txn *txn, const char *key, uint32_t x)
+{
+	uint8_t b[4] = { (uint8_t)(x >> 24), (uint8_t)(x >> 16), (uint8_t)(x >> 8), (uint8_t)x };
+	MDB_val k = store_mv(key, strlen(key)), v = store_mv(b, 4);
+
+	return store_lmdb_err(mdb_put(txn, s->meta, &k, &v, 0));
+}
+
+/* Brings the store to the current format and model: a new store is
+ * stamped; a format-2 store (envelopes in log, fork losers deleted) and a
+ * store of another model version are rebuilt from their log. */
+static int upgrade(store_t *s)
+{
+	uint32_t ver, model;
+	wtx_t w;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = store_wtx_begin(&w, s)) != 0)
+		return rc;
+	if ((rc = read_versions(s, w.txn, &ver, &model)) != 0)
+		goto fail;
+	if (ver == STORE_VERSION && model == STORE_MODEL) {
+		store_wtx_abort(&w);
+		return 0;
+	}
+	if (ver != 0 && ver != 2 && ver != STORE_VERSION) {
+		rc = WIEC_ERR_CORRUPT;
+		goto fail;
+	}
+	if ((rc = store_lmdb_err(mdb_stat(w.txn, s->log, &st))) != 0)
+		goto fail;
+	if ((ver != 0 || st.ms_entries != 0) && (rc = store_rebuild(&w)) != 0)
+		goto fail;
+	if ((rc = put_u32(s, w.txn, "version", STORE_VERSION)) != 0 ||
+	    (rc = put_u32(s, w.txn, "model", STORE_MODEL)) != 0)
+		goto fail;
+	return store_wtx_commit(&w);
+fail:
+	store_wtx_abort(&w);
+	return rc;
+}
 
 /* The log's next lseq and the id of its last event (zero if none) in txn:
- * what the commit record names. meta and log may be 0: not created yet. */
+ * what the commit record names (store/guard.h). meta and log may be 0:
+ * not created yet. */
 static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
     uint8_t tip[static HASH_BYTES])
 {
 	MDB_cursor *c;
-	MDB_val k = mv("lseq", 4), v;
+	MDB_val k = store_mv("lseq", 4), v;
 	int rc = 0;
 
 	*lseq = 1;
@@ -77,53 +132,65 @@ static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
 		*lseq = hash_get_be64(v.mv_data);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return lmdb_err(rc);
+		return store_lmdb_err(rc);
 	if (log == 0)
 		return 0;
 	if ((rc = mdb_cursor_open(txn, log, &c)) != 0)
-		return lmdb_err(rc);
+		return store_lmdb_err(rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
 	if (rc == 0 && v.mv_size > HASH_BYTES)
 		memcpy(tip, v.mv_data, HASH_BYTES);
 	else if (rc == 0)
 		rc = WIEC_ERR_CORRUPT;
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? lmdb_err(rc) : rc;
+	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? store_lmdb_err(rc) : rc;
 }
 
-/* Opens the six databases in txn (create: making the missing ones). */
-static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
+int store_txn_commit(store_t *s, MDB_txn *txn)
 {
-	unsigned f = create ? MDB_CREATE : 0;
+	uint8_t tip[HASH_BYTES];
+	uint64_t lseq;
 	int rc;
 
-	if ((rc = mdb_dbi_open(txn, "events", f, &s->events)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "log", f, &s->log)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "chains", f, &s->chains)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "heads", f, &s->heads)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "pending", f, &s->pending)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", f, &s->meta)) != 0)
+	if ((rc = log_state(txn, s->meta, s->log, &lseq, tip)) != 0) {
+		mdb_txn_abort(txn);
 		return rc;
+	}
+	return store_lmdb_err(store_guard_commit(s->guard, txn, lseq, tip));
+}
+
+/* Opens every database in txn (create: making the missing ones). */
+static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
+{
+	int rc;
+
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+		if ((rc = mdb_dbi_open(txn, dbs[i].name, create ? MDB_CREATE : 0,
+		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
+			return rc;
 	return 0;
 }
 
 /* After mdb_env_open: walks the newest snapshot (store/guard.h), then
  * compares its log with the commit record. A read-only store keeps the
- * snapshot's database handles; a writable one opens them again in a write
+ * snapshot's database handles (and must be of the current format: it
+ * cannot be upgraded); a writable one opens them again in a write
  * transaction. */
-static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
+static int open_check(store_t *s, char *why, size_t whylen)
 {
 	MDB_txn *txn;
 	MDB_dbi meta = 0, log = 0;
 	uint8_t tip[HASH_BYTES];
 	uint64_t lseq;
+	uint32_t ver, model;
 	int rc;
 
 	if ((rc = store_guard_walk(s->guard, s->env, &txn, why, whylen)) != 0 || txn == NULL)
 		return rc;
-	if (rdonly) {
+	if (s->rdonly) {
 		if ((rc = open_dbs(s, txn, 0)) == MDB_NOTFOUND) {
-			snprintf(why, whylen, "not a wiec store (a database is missing)");
+			snprintf(why, whylen, "not a wiec store of format %d (a database is missing)",
+			    STORE_VERSION);
 			rc = WIEC_ERR_CORRUPT;
 		} else if (rc == 0) {
 			meta = s->meta;
@@ -136,19 +203,20 @@ static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
 		rc = 0;
 	if (rc == 0 && (rc = log_state(txn, meta, log, &lseq, tip)) == 0)
 		rc = store_guard_match(s->guard, txn, lseq, tip, why, whylen);
-	if (rc == 0 && rdonly) {
-		MDB_val k = mv("version", 7), v;
-		uint8_t ver[4] = { 0, 0, 0, STORE_VERSION };
-
-		if ((rc = mdb_get(txn, s->meta, &k, &v)) == 0 &&
-		    (v.mv_size != 4 || memcmp(v.mv_data, ver, 4) != 0))
-			rc = MDB_VERSION_MISMATCH;
+	if (rc == 0 && s->rdonly) {
+		if ((rc = read_versions(s, txn, &ver, &model)) == 0 &&
+		    (ver != STORE_VERSION || model != STORE_MODEL)) {
+			snprintf(why, whylen, "store format %u (model %u) needs an upgrade to %d (%d),"
+			    " which a read-only open cannot do", ver, model, STORE_VERSION,
+			    STORE_MODEL);
+			rc = WIEC_ERR_CORRUPT;
+		}
 		/* Committing a read-only transaction keeps its handles. */
 		if (rc == 0)
-			return lmdb_err(mdb_txn_commit(txn));
+			return store_lmdb_err(mdb_txn_commit(txn));
 	}
 	mdb_txn_abort(txn);
-	return rc > 0 ? (rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : lmdb_err(rc)) : rc;
+	return rc > 0 ? store_lmdb_err(rc) : rc;
 }
 
 int store_open(store_t **out, const char *path, size_t map_size, unsigned flags)
@@ -183,6 +251,7 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 	}
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return WIEC_ERR_NOMEM;
+	s->rdonly = rdonly;
 	/* Never let LMDB create an empty log where one was expected, nor map
 	 * a file it would crash on. */
 	if ((err = store_guard_open(&s->guard, path, (rdonly ? STORE_GUARD_RDONLY : 0) |
@@ -190,9 +259,8 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 		goto fail;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
-	if ((rc = mdb_env_set_userctx(s->env, s)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	if ((rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
 		goto fail;
 	if ((rc = mdb_env_open(s->env, path, mflags | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {
@@ -204,7 +272,7 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 	/* Clear reader slots of processes that died holding them (kill -9). */
 	if (!(mflags & MDB_NOLOCK) && (rc = mdb_reader_check(s->env, &dead)) != 0)
 		goto fail;
-	if ((err = open_check(s, rdonly, why, whylen)) != 0)
+	if ((err = open_check(s, why, whylen)) != 0)
 		goto fail;
 	if (rdonly)
 		goto done;
@@ -212,24 +280,10 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 		goto fail;
 	if ((rc = open_dbs(s, txn, 1)) != 0)
 		goto fail;
-	{
-		MDB_val k = mv("version", 7), v;
-		uint8_t ver[4] = { 0, 0, 0, STORE_VERSION };
-
-		rc = mdb_get(txn, s->meta, &k, &v);
-		if (rc == MDB_NOTFOUND) {
-			v = mv(ver, 4);
-			rc = mdb_put(txn, s->meta, &k, &v, 0);
-		} else if (rc == 0 && (v.mv_size != 4 || memcmp(v.mv_data, ver, 4) != 0)) {
-			rc = MDB_VERSION_MISMATCH;
-		}
-		if (rc != 0)
-			goto fail;
-	}
-	if ((err = commit(txn)) != 0) {
-		txn = NULL;
+	err = store_txn_commit(s, txn);
+	txn = NULL;
+	if (err != 0 || (err = upgrade(s)) != 0)
 		goto fail;
-	}
 done:
 	*out = s;
 	return 0;
@@ -244,7 +298,7 @@ fail:
 		return err;
 	if (why[0] == '\0')
 		snprintf(why, whylen, "%s", mdb_strerror(rc));
-	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : lmdb_err(rc);
+	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
 }
 
 void store_close(store_t **sp)
@@ -265,19 +319,13 @@ int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES])
 	return 0;
 }
 
-/* A checked read (store_guard_envelope) that remembers the damaged id. */
-static int checked(store_t *s, const uint8_t id[static HASH_BYTES], const uint8_t *env,
-    size_t len)
+int store_nosync(store_t *s)
 {
-	if (store_guard_envelope(id, env, len) == 0)
-		return 0;
-	memcpy(s->corrupt, id, HASH_BYTES);
-	s->corrupt_set = 1;
-	return WIEC_ERR_CORRUPT;
+	return store_lmdb_err(mdb_env_set_flags(s->env, MDB_NOSYNC, 1));
 }
 
 /* Begins a transaction, adopting a map grown by another process. */
-static int txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
+int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
 
@@ -285,30 +333,24 @@ static int txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
 			rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	}
-	return lmdb_err(rc);
+	return store_lmdb_err(rc);
 }
 
-/* Commits through the guard, which then records the commit (store/guard.h). */
-static int commit(MDB_txn *txn)
+int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v)
 {
-	store_t *s = mdb_env_get_userctx(mdb_txn_env(txn));
-	uint8_t tip[HASH_BYTES];
-	uint64_t lseq;
-	int rc;
-
-	if ((rc = log_state(txn, s->meta, s->log, &lseq, tip)) != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	return lmdb_err(store_guard_commit(s->guard, txn, lseq, tip));
-}
-
-static int meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v)
-{
-	MDB_val k = mv(key, strlen(key));
+	MDB_val k = store_mv(key, strlen(key));
 	int rc = mdb_get(txn, s->meta, &k, v);
 
-	return rc == MDB_NOTFOUND ? WIEC_ERR_NOTFOUND : lmdb_err(rc);
+	return rc == MDB_NOTFOUND ? WIEC_ERR_NOTFOUND : store_lmdb_err(rc);
+}
+
+int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t x)
+{
+	uint8_t buf[8];
+	MDB_val k = store_mv(key, strlen(key)), v = store_mv(buf, 8);
+
+	hash_put_be64(buf, x);
+	return store_lmdb_err(mdb_put(txn, s->meta, &k, &v, 0));
 }
 
 int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
@@ -319,38 +361,38 @@ int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
 	MDB_stat es, ps;
 	int rc;
 
-	if ((rc = txn_begin(s, 0, &txn)) != 0)
+	if ((rc = store_txn_begin(s, 0, &txn)) != 0)
 		return rc;
-	rc = meta_get(s, txn, "network", &v);
+	rc = store_meta_get(s, txn, "network", &v);
 	if (rc == 0 && replace) {
 		if ((rc = mdb_stat(txn, s->events, &es)) == 0 &&
 		    (rc = mdb_stat(txn, s->pending, &ps)) == 0)
 			rc = es.ms_entries || ps.ms_entries ? WIEC_ERR_EXISTS : WIEC_ERR_NOTFOUND;
 		else
-			rc = lmdb_err(rc);
+			rc = store_lmdb_err(rc);
 	}
 	if (rc != WIEC_ERR_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return rc == 0 ? WIEC_ERR_EXISTS : rc;
 	}
-	k = mv("genesis", 7);
-	v = mv(genesis, len);
+	k = store_mv("genesis", 7);
+	v = store_mv(genesis, len);
 	if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) == 0) {
-		k = mv("network", 7);
-		v = mv(network, HASH_BYTES);
+		k = store_mv("network", 7);
+		v = store_mv(network, HASH_BYTES);
 		rc = mdb_put(txn, s->meta, &k, &v, 0);
 	}
 	if (rc != 0) {
 		mdb_txn_abort(txn);
-		return lmdb_err(rc);
+		return store_lmdb_err(rc);
 	}
-	return commit(txn);
+	return store_txn_commit(s, txn);
 }
 
-static int network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES])
+int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES])
 {
 	MDB_val v;
-	int rc = meta_get(s, txn, "network", &v);
+	int rc = store_meta_get(s, txn, "network", &v);
 
 	if (rc == WIEC_ERR_NOTFOUND)
 		return WIEC_ERR_NOSTORE;
@@ -367,9 +409,9 @@ int store_network(store_t *s, uint8_t network[static HASH_BYTES])
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	rc = network_in(s, txn, network);
+	rc = store_network_in(s, txn, network);
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -381,9 +423,9 @@ int store_genesis(store_t *s, uint8_t **buf, size_t *len)
 	int rc;
 
 	*buf = NULL;
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = meta_get(s, txn, "genesis", &v)) == 0) {
+	if ((rc = store_meta_get(s, txn, "genesis", &v)) == 0) {
 		if ((*buf = malloc(v.mv_size ? v.mv_size : 1)) == NULL)
 			rc = WIEC_ERR_NOMEM;
 		else {
@@ -397,9 +439,21 @@ int store_genesis(store_t *s, uint8_t **buf, size_t *len)
 	return rc;
 }
 
-static int get_head(store_t *s, MDB_txn *txn, const uint8_t *author, store_head_t *h)
+void store_head_decode(store_head_t *h, const uint8_t *author, const uint8_t *val)
 {
-	MDB_val k = mv(author, KEY_PK_BYTES), v;
+	memset(h, 0, sizeof *h);
+	memcpy(h->author, author, KEY_PK_BYTES);
+	h->seq = hash_get_be64(val);
+	h->fork = hash_get_be64(val + 8);
+	h->ntips = hash_get_be64(val + 16);
+	h->count = hash_get_be64(val + 24);
+	memcpy(h->id, val + 32, HASH_BYTES);
+	memcpy(h->tips, val + 32 + HASH_BYTES, HASH_BYTES);
+}
+
+int store_get_head(store_t *s, MDB_txn *txn, const uint8_t *author, store_head_t *h)
+{
+	MDB_val k = store_mv(author, KEY_PK_BYTES), v;
 	int rc = mdb_get(txn, s->heads, &k, &v);
 
 	memset(h, 0, sizeof *h);
@@ -407,533 +461,73 @@ static int get_head(store_t *s, MDB_txn *txn, const uint8_t *author, store_head_
 	if (rc == MDB_NOTFOUND)
 		return WIEC_ERR_NOTFOUND;
 	if (rc != 0)
-		return lmdb_err(rc);
-	if (v.mv_size != HEAD_VAL && v.mv_size != HEAD_VAL_FORKED)
+		return store_lmdb_err(rc);
+	if (v.mv_size != HEAD_VAL)
 		return WIEC_ERR_CORRUPT;
-	h->seq = hash_get_be64(v.mv_data);
-	memcpy(h->id, (uint8_t *)v.mv_data + 8, HASH_BYTES);
-	if (v.mv_size == HEAD_VAL_FORKED) {
-		h->forked = 1;
-		memcpy(h->id2, (uint8_t *)v.mv_data + HEAD_VAL, HASH_BYTES);
-	}
+	store_head_decode(h, author, v.mv_data);
 	return 0;
 }
 
-static int put_head(store_t *s, MDB_txn *txn, const store_head_t *h)
+int store_put_head(store_t *s, MDB_txn *txn, const store_head_t *h)
 {
-	uint8_t val[HEAD_VAL_FORKED];
-	MDB_val k = mv(h->author, KEY_PK_BYTES), v;
+	uint8_t val[HEAD_VAL];
+	MDB_val k = store_mv(h->author, KEY_PK_BYTES), v = store_mv(val, sizeof val);
 
 	hash_put_be64(val, h->seq);
-	memcpy(val + 8, h->id, HASH_BYTES);
-	if (h->forked)
-		memcpy(val + HEAD_VAL, h->id2, HASH_BYTES);
-	v = mv(val, h->forked ? HEAD_VAL_FORKED : HEAD_VAL);
-	return lmdb_err(mdb_put(txn, s->heads, &k, &v, 0));
+	hash_put_be64(val + 8, h->fork);
+	hash_put_be64(val + 16, h->ntips);
+	hash_put_be64(val + 24, h->count);
+	memcpy(val + 32, h->id, HASH_BYTES);
+	memcpy(val + 32 + HASH_BYTES, h->tips, HASH_BYTES);
+	return store_lmdb_err(mdb_put(txn, s->heads, &k, &v, 0));
 }
 
-/* Id of author's event at seq in the chain. */
-static int chain_get(store_t *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
-    uint8_t id[static HASH_BYTES])
+int store_event_ref(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
+    uint8_t author[KEY_PK_BYTES], uint64_t *seq)
 {
-	uint8_t key[CHAIN_KEY];
-	MDB_val k, v;
-	int rc;
-
-	chain_key(key, author, seq);
-	k = mv(key, sizeof key);
-	rc = mdb_get(txn, s->chains, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return WIEC_ERR_NOTFOUND;
-	if (rc != 0)
-		return lmdb_err(rc);
-	if (v.mv_size != HASH_BYTES)
-		return WIEC_ERR_CORRUPT;
-	memcpy(id, v.mv_data, HASH_BYTES);
-	return 0;
-}
-
-/* Appends the envelope to the arrival log and indexes it by id. The log
- * grows at its end, so a batch fills fresh pages in order; only the small
- * index entries land at random places. */
-static int put_event(wtx_t *w, const ev_t *ev)
-{
-	store_t *s = w->s;
-	uint8_t lkey[8];
-	MDB_val k = mv(ev->id, HASH_BYTES), v, lk, lv;
-	int rc;
-
-	hash_put_be64(lkey, w->lseq);
-	v = mv(lkey, 8);
-	if ((rc = mdb_put(w->txn, s->events, &k, &v, MDB_NOOVERWRITE)) != 0)
-		return rc == MDB_KEYEXIST ? WIEC_ERR_CORRUPT : lmdb_err(rc);
-	lk = mv(lkey, 8);
-	lv.mv_size = HASH_BYTES + ev->env_len;
-	if ((rc = mdb_put(w->txn, s->log, &lk, &lv, MDB_APPEND | MDB_RESERVE)) != 0)
-		return lmdb_err(rc);
-	memcpy(lv.mv_data, ev->id, HASH_BYTES);
-	memcpy((uint8_t *)lv.mv_data + HASH_BYTES, ev->env, ev->env_len);
-	w->lseq++;
-	w->added++;
-	return 0;
-}
-
-/* The envelope of id: its local sequence number and bytes, borrowed from
- * txn. WIEC_ERR_NOTFOUND, or WIEC_ERR_CORRUPT if the index and the log
- * disagree. */
-static int lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
-    const uint8_t **env, size_t *len)
-{
-	MDB_val k = mv(id, HASH_BYTES), v;
+	MDB_val k = store_mv(id, HASH_BYTES), v;
 	int rc = mdb_get(txn, s->events, &k, &v);
 
 	if (rc == MDB_NOTFOUND)
 		return WIEC_ERR_NOTFOUND;
 	if (rc != 0)
-		return lmdb_err(rc);
-	if (v.mv_size != 8)
+		return store_lmdb_err(rc);
+	if (v.mv_size != EVENT_VAL)
 		return WIEC_ERR_CORRUPT;
-	*lseq = hash_get_be64(v.mv_data);
-	k = mv(v.mv_data, 8);
+	if (lseq)
+		*lseq = hash_get_be64(v.mv_data);
+	if (author)
+		memcpy(author, (uint8_t *)v.mv_data + 8, KEY_PK_BYTES);
+	if (seq)
+		*seq = hash_get_be64((uint8_t *)v.mv_data + 8 + KEY_PK_BYTES);
+	return 0;
+}
+
+int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
+    const uint8_t **env, size_t *len)
+{
+	uint8_t lkey[8], got[HASH_BYTES];
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = store_event_ref(s, txn, id, lseq, NULL, NULL)) != 0)
+		return rc;
+	hash_put_be64(lkey, *lseq);
+	k = store_mv(lkey, 8);
 	if ((rc = mdb_get(txn, s->log, &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : lmdb_err(rc);
+		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
 	if (v.mv_size <= HASH_BYTES || memcmp(v.mv_data, id, HASH_BYTES) != 0)
 		return WIEC_ERR_CORRUPT;
 	*env = (const uint8_t *)v.mv_data + HASH_BYTES;
 	*len = v.mv_size - HASH_BYTES;
-	return 0;
-}
-
-/* Removes an event and its arrival-log entry (pruning past a fork). */
-static int del_event(wtx_t *w, const uint8_t id[static HASH_BYTES])
-{
-	store_t *s = w->s;
-	MDB_val k = mv(id, HASH_BYTES), v, lk;
-	uint8_t lkey[8];
-	int rc;
-
-	if ((rc = mdb_get(w->txn, s->events, &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : lmdb_err(rc);
-	if (v.mv_size != 8)
+	/* Never hand out damaged bytes: a peer would refuse them forever. */
+	hash_2(got, *env, *len, NULL, 0);
+	if (memcmp(got, id, HASH_BYTES) != 0) {
+		memcpy(s->corrupt, id, HASH_BYTES);	/* store_corrupt_id */
+		s->corrupt_set = 1;
 		return WIEC_ERR_CORRUPT;
-	memcpy(lkey, v.mv_data, 8);
-	lk = mv(lkey, 8);
-	if ((rc = mdb_del(w->txn, s->log, &lk, NULL)) != 0 ||
-	    (rc = mdb_del(w->txn, s->events, &k, NULL)) != 0)
-		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : lmdb_err(rc);
+	}
 	return 0;
-}
-
-/* Deletes author's pending entries above seq `above` (it forked there; they
- * can never link). Entries at the fork seq itself stay: they are candidates
- * for the kept pair, and drain() applies them. */
-static int drop_pending(wtx_t *w, const uint8_t *author, uint64_t above)
-{
-	MDB_cursor *c;
-	uint8_t key[CHAIN_KEY];
-	MDB_val k, v;
-	int rc = mdb_cursor_open(w->txn, w->s->pending, &c);
-
-	chain_key(key, author, above + 1);
-	k = mv(key, sizeof key);
-
-	if (rc != 0)
-		return lmdb_err(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	while (rc == 0 && k.mv_size == PEND_KEY && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0) {
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-		rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
-		if (rc == MDB_NOTFOUND || rc == EINVAL)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND || rc == EINVAL ? 0 : lmdb_err(rc);
-}
-
-/* An equivocation at ev->seq: keep the chain below it and the two smallest
- * ids at that seq, drop everything of the author above it (spec/events.md,
- * "Equivocation"), so that every node holding the same events converges. */
-static int fork_at(wtx_t *w, const ev_t *ev, const uint8_t other[static HASH_BYTES],
-    store_head_t *h)
-{
-	store_t *s = w->s;
-	uint8_t key[CHAIN_KEY], id[HASH_BYTES];
-	const uint8_t *lo, *hi;
-	int rc;
-
-	/* Prune the author's events above the fork, and a previous fork pair. */
-	if (h->forked && h->seq > ev->seq && (rc = del_event(w, h->id2)) != 0)
-		return rc;
-	for (uint64_t q = h->seq; q > ev->seq; q--) {
-		if ((rc = chain_get(s, w->txn, ev->author, q, id)) != 0 ||
-		    (rc = del_event(w, id)) != 0)
-			return rc;
-		chain_key(key, ev->author, q);
-		MDB_val k = mv(key, sizeof key);
-		if ((rc = mdb_del(w->txn, s->chains, &k, NULL)) != 0)
-			return lmdb_err(rc);
-	}
-	if ((rc = put_event(w, ev)) != 0)
-		return rc;
-	lo = memcmp(ev->id, other, HASH_BYTES) < 0 ? ev->id : other;
-	hi = lo == ev->id ? other : ev->id;
-	chain_key(key, ev->author, ev->seq);
-	MDB_val k = mv(key, sizeof key), v = mv(lo, HASH_BYTES);
-	if ((rc = mdb_put(w->txn, s->chains, &k, &v, 0)) != 0)
-		return lmdb_err(rc);
-	h->seq = ev->seq;
-	memcpy(h->id, lo, HASH_BYTES);
-	memcpy(h->id2, hi, HASH_BYTES);
-	h->forked = 1;
-	if ((rc = put_head(s, w->txn, h)) != 0)
-		return rc;
-	return drop_pending(w, ev->author, ev->seq);
-}
-
-/* A third (or later) event at a fork's seq: keep the two smallest ids. */
-static int fork_third(wtx_t *w, const ev_t *ev, store_head_t *h)
-{
-	uint8_t key[CHAIN_KEY], drop[HASH_BYTES];
-	int rc;
-
-	if (memcmp(ev->id, h->id2, HASH_BYTES) > 0)
-		return WIEC_ERR_FORKED;
-	memcpy(drop, h->id2, HASH_BYTES);
-	if ((rc = del_event(w, drop)) != 0 || (rc = put_event(w, ev)) != 0)
-		return rc;
-	if (memcmp(ev->id, h->id, HASH_BYTES) < 0) {
-		memcpy(h->id2, h->id, HASH_BYTES);
-		memcpy(h->id, ev->id, HASH_BYTES);
-		chain_key(key, ev->author, ev->seq);
-		MDB_val k = mv(key, sizeof key), v = mv(h->id, HASH_BYTES);
-		if ((rc = mdb_put(w->txn, w->s->chains, &k, &v, 0)) != 0)
-			return lmdb_err(rc);
-	} else {
-		memcpy(h->id2, ev->id, HASH_BYTES);
-	}
-	return (rc = put_head(w->s, w->txn, h)) == 0 ? STORE_FORK : rc;
-}
-
-/* How many events author has waiting, counting up to limit. */
-static int count_pending(wtx_t *w, const uint8_t *author, int limit)
-{
-	MDB_cursor *c;
-	MDB_val k = mv(author, KEY_PK_BYTES), v;
-	int n = 0, rc = mdb_cursor_open(w->txn, w->s->pending, &c);
-
-	if (rc != 0)
-		return lmdb_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && n < limit && k.mv_size == PEND_KEY &&
-	    memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		n++;
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? n : lmdb_err(rc);
-}
-
-static int wait_pending(wtx_t *w, const ev_t *ev, const store_head_t *h)
-{
-	uint8_t key[PEND_KEY];
-	MDB_stat st;
-	MDB_val k, v;
-	int rc;
-
-	if (ev->seq - h->seq > STORE_PENDING_WINDOW)
-		return WIEC_ERR_PENDING_FULL;
-	if ((rc = mdb_stat(w->txn, w->s->pending, &st)) != 0)
-		return lmdb_err(rc);
-	chain_key(key, ev->author, ev->seq);
-	memcpy(key + CHAIN_KEY, ev->id, HASH_BYTES);
-	k = mv(key, sizeof key);
-	if (mdb_get(w->txn, w->s->pending, &k, &v) == 0)
-		return STORE_PENDING;
-	if (st.ms_entries >= STORE_PENDING_MAX)
-		return WIEC_ERR_PENDING_FULL;
-	/* One key must not fill the bound every author shares. */
-	if ((rc = count_pending(w, ev->author, STORE_PENDING_AUTHOR)) < 0)
-		return rc;
-	if (rc >= STORE_PENDING_AUTHOR)
-		return WIEC_ERR_PENDING_FULL;
-	k = mv(key, sizeof key);
-	v = mv(ev->env, ev->env_len);
-	if ((rc = mdb_put(w->txn, w->s->pending, &k, &v, 0)) != 0)
-		return lmdb_err(rc);
-	return STORE_PENDING;
-}
-
-/* The chain rules for one verified event. Returns a STORE_* outcome, a
- * refusal (negative, the transaction stays good) or, for a store failure,
- * WIEC_ERR_MAP_FULL / WIEC_ERR_STORE / WIEC_ERR_CORRUPT / WIEC_ERR_NOMEM. */
-static int apply(wtx_t *w, const ev_t *ev)
-{
-	store_t *s = w->s;
-	store_head_t h;
-	uint8_t have[HASH_BYTES];
-	int rc = get_head(s, w->txn, ev->author, &h);
-
-	if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
-		return rc;
-	if (ev->seq <= h.seq) {
-		if ((rc = chain_get(s, w->txn, ev->author, ev->seq, have)) != 0)
-			return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
-		if (memcmp(have, ev->id, HASH_BYTES) == 0 ||
-		    (h.forked && ev->seq == h.seq && memcmp(h.id2, ev->id, HASH_BYTES) == 0))
-			return STORE_DUP;
-		if (w->flags & STORE_EXTEND_ONLY)
-			return WIEC_ERR_CHAIN;
-		/* Only an event on the same prefix proves an equivocation. */
-		if (ev->seq > 1) {
-			uint8_t prev[HASH_BYTES];
-
-			if ((rc = chain_get(s, w->txn, ev->author, ev->seq - 1, prev)) != 0)
-				return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
-			if (memcmp(prev, ev->prev, HASH_BYTES) != 0)
-				return WIEC_ERR_CHAIN;
-		}
-		if (h.forked && ev->seq == h.seq)
-			return fork_third(w, ev, &h);
-		rc = fork_at(w, ev, have, &h);
-		return rc == 0 ? STORE_FORK : rc;
-	}
-	if (h.forked)
-		return WIEC_ERR_FORKED;
-	if (ev->seq > h.seq + 1)
-		return wait_pending(w, ev, &h);
-	if (ev->seq > 1 && memcmp(ev->prev, h.id, HASH_BYTES) != 0)
-		return WIEC_ERR_CHAIN;
-	{
-		uint8_t key[CHAIN_KEY];
-		MDB_val k, v = mv(ev->id, HASH_BYTES);
-
-		chain_key(key, ev->author, ev->seq);
-		k = mv(key, sizeof key);
-		if ((rc = put_event(w, ev)) != 0 ||
-		    (rc = lmdb_err(mdb_put(w->txn, s->chains, &k, &v, MDB_NOOVERWRITE))) != 0)
-			return rc;
-	}
-	h.seq = ev->seq;
-	memcpy(h.id, ev->id, HASH_BYTES);
-	if ((rc = put_head(s, w->txn, &h)) != 0)
-		return rc;
-	return STORE_ADDED;
-}
-
-static int is_store_failure(int rc)
-{
-	return rc == WIEC_ERR_MAP_FULL || rc == WIEC_ERR_STORE || rc == WIEC_ERR_CORRUPT ||
-	    rc == WIEC_ERR_NOMEM;
-}
-
-/* Releases author's pending events that the head has reached: every one at
- * or below head + 1, lowest seq first, until none is left there. One at the
- * head's own seq is a second event for that seq: apply() finds the fork. */
-static int drain(wtx_t *w, const uint8_t *author)
-{
-	uint8_t key[CHAIN_KEY];
-	store_head_t h;
-	int rc;
-
-	for (;;) {
-		MDB_cursor *c;
-		MDB_val k, v;
-		uint8_t *env = NULL;
-		size_t len = 0;
-		uint64_t seq;
-		ev_t ev;
-
-		rc = get_head(w->s, w->txn, author, &h);
-		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
-			return rc;
-		chain_key(key, author, 1);
-		k = mv(key, sizeof key);
-		if ((rc = mdb_cursor_open(w->txn, w->s->pending, &c)) != 0)
-			return lmdb_err(rc);
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != PEND_KEY ||
-		    memcmp(k.mv_data, author, KEY_PK_BYTES) != 0 ||
-		    (seq = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES)) > h.seq + 1))) {
-			mdb_cursor_close(c);
-			return 0;
-		}
-		if (rc == 0) {
-			/* The value lives in a page the delete may reuse: copy first. */
-			if ((env = malloc(v.mv_size)) == NULL) {
-				rc = ENOMEM;
-			} else {
-				memcpy(env, v.mv_data, v.mv_size);
-				len = v.mv_size;
-				rc = mdb_cursor_del(c, 0);
-			}
-		}
-		mdb_cursor_close(c);
-		if (rc != 0) {
-			free(env);
-			return lmdb_err(rc);
-		}
-		/* It was verified on the way in; decoding cannot fail unless corrupt. */
-		if (ev_decode(&ev, env, len) != 0) {
-			free(env);
-			return WIEC_ERR_CORRUPT;
-		}
-		rc = apply(w, &ev);
-		ev_free(&ev);
-		free(env);
-		if (is_store_failure(rc))
-			return rc;
-	}
-}
-
-static int wtx_begin(wtx_t *w, store_t *s)
-{
-	MDB_val v;
-	int rc;
-
-	memset(w, 0, sizeof *w);
-	w->s = s;
-	if ((rc = txn_begin(s, 0, &w->txn)) != 0)
-		return rc;
-	rc = meta_get(s, w->txn, "lseq", &v);
-	if (rc == WIEC_ERR_NOTFOUND) {
-		w->lseq = 1;
-		return 0;
-	}
-	if (rc == 0 && v.mv_size != 8)
-		rc = WIEC_ERR_CORRUPT;
-	if (rc != 0) {
-		mdb_txn_abort(w->txn);
-		return rc;
-	}
-	w->lseq = hash_get_be64(v.mv_data);
-	return 0;
-}
-
-static int wtx_commit(wtx_t *w)
-{
-	uint8_t buf[8];
-	MDB_val k = mv("lseq", 4), v = mv(buf, 8);
-	int rc;
-
-	hash_put_be64(buf, w->lseq);
-	if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0)) != 0) {
-		mdb_txn_abort(w->txn);
-		return lmdb_err(rc);
-	}
-	return commit(w->txn);
-}
-
-static int ev_order(const void *a, const void *b)
-{
-	const ev_t *x = *(const ev_t *const *)a, *y = *(const ev_t *const *)b;
-	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
-
-	if (c != 0)
-		return c;
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return memcmp(x->id, y->id, HASH_BYTES);
-}
-
-int store_ingest(store_t *s, ev_t *evs, size_t n, int *res, size_t *added)
-{
-	return store_ingest_flags(s, evs, n, res, added, 0);
-}
-
-int store_ingest_flags(store_t *s, ev_t *evs, size_t n, int *res, size_t *added,
-    unsigned flags)
-{
-	ev_t **order;
-	wtx_t w;
-	int rc;
-
-	if (added)
-		*added = 0;
-	if (n == 0)
-		return 0;
-	if ((order = malloc(n * sizeof *order)) == NULL)
-		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		order[i] = &evs[i];
-	/* Author by author, in seq order: each event finds its predecessor. */
-	qsort(order, n, sizeof *order, ev_order);
-	if ((rc = wtx_begin(&w, s)) != 0)
-		goto out;
-	w.flags = flags;
-	for (size_t i = 0; i < n; i++) {
-		const ev_t *ev = order[i];
-		int r = apply(&w, ev);
-
-		if (is_store_failure(r)) {
-			rc = r;
-			mdb_txn_abort(w.txn);
-			goto out;
-		}
-		res[ev - evs] = r;
-		/* After an author's last event of the batch, release its waiters. */
-		if ((i + 1 == n || memcmp(order[i + 1]->author, ev->author, KEY_PK_BYTES) != 0) &&
-		    (rc = drain(&w, ev->author)) != 0) {
-			mdb_txn_abort(w.txn);
-			goto out;
-		}
-	}
-	if ((rc = wtx_commit(&w)) == 0 && added)
-		*added = w.added;
-out:
-	free(order);
-	return rc;
-}
-
-int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body,
-    uint8_t id[static HASH_BYTES], uint8_t **envp, size_t *env_len)
-{
-	uint8_t network[HASH_BYTES], *env = NULL;
-	store_head_t h;
-	size_t len;
-	wtx_t w;
-	ev_t ev;
-	int rc;
-
-	if (envp)
-		*envp = NULL;
-	if ((rc = wtx_begin(&w, s)) != 0)
-		return rc;
-	if ((rc = network_in(s, w.txn, network)) != 0)
-		goto fail;
-	rc = get_head(s, w.txn, kp->pk, &h);
-	if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
-		goto fail;
-	if (h.forked) {
-		rc = WIEC_ERR_FORKED;
-		goto fail;
-	}
-	ev_set_header(body, network, kp->pk, h.seq, h.id);
-	if ((rc = ev_build(&env, &len, kp, body)) != 0)
-		goto fail;
-	if ((rc = ev_decode(&ev, env, len)) != 0)
-		goto fail;
-	rc = apply(&w, &ev);
-	memcpy(id, ev.id, HASH_BYTES);
-	ev_free(&ev);
-	if (rc != STORE_ADDED) {
-		rc = rc < 0 ? rc : WIEC_ERR_CORRUPT;
-		goto fail;
-	}
-	if ((rc = drain(&w, kp->pk)) != 0)
-		goto fail;
-	if ((rc = wtx_commit(&w)) != 0)
-		goto out;
-	if (envp) {
-		*envp = env;
-		*env_len = len;
-		env = NULL;
-	}
-	goto out;
-fail:
-	mdb_txn_abort(w.txn);
-out:
-	free(env);
-	return rc;
 }
 
 int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len)
@@ -945,9 +539,9 @@ int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, si
 	int rc;
 
 	*env = NULL;
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = lookup(s, txn, id, &lseq, &p, &n)) == 0 && (rc = checked(s, id, p, n)) == 0) {
+	if ((rc = store_lookup(s, txn, id, &lseq, &p, &n)) == 0) {
 		if ((*env = malloc(n)) == NULL) {
 			rc = WIEC_ERR_NOMEM;
 		} else {
@@ -959,31 +553,49 @@ int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, si
 	return rc;
 }
 
+int store_has(store_t *s, const uint8_t id[static HASH_BYTES],
+    uint8_t author[KEY_PK_BYTES], uint64_t *seq)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	rc = store_event_ref(s, txn, id, NULL, author, seq);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_excluded(store_t *s, const uint8_t id[static HASH_BYTES])
+{
+	uint8_t author[KEY_PK_BYTES], key[CHAIN_KEY];
+	uint64_t seq;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = store_event_ref(s, txn, id, NULL, author, &seq)) == 0) {
+		store_chain_key(key, author, seq, id);
+		k = store_mv(key, sizeof key);
+		rc = mdb_get(txn, s->excluded, &k, &v);
+		rc = rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 int store_head(store_t *s, const uint8_t author[static KEY_PK_BYTES], store_head_t *h)
 {
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	rc = get_head(s, txn, author, h);
+	rc = store_get_head(s, txn, author, h);
 	mdb_txn_abort(txn);
 	return rc;
-}
-
-/* Calls fn with the event id in txn; envelope pointers borrowed from LMDB. */
-static int emit(store_t *s, MDB_txn *txn, const uint8_t *id, store_ev_fn fn, void *ctx)
-{
-	const uint8_t *env;
-	uint64_t lseq;
-	size_t len;
-	int rc = lookup(s, txn, id, &lseq, &env, &len);
-
-	if (rc != 0)
-		return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
-	if ((rc = checked(s, id, env, len)) != 0)
-		return rc;
-	return fn(ctx, lseq, env, len);
 }
 
 int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
@@ -994,14 +606,14 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	MDB_val k, v;
 	int rc, out = 0;
 
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, s->log, &c)) != 0) {
 		mdb_txn_abort(txn);
-		return lmdb_err(rc);
+		return store_lmdb_err(rc);
 	}
 	hash_put_be64(key, from);
-	k = mv(key, 8);
+	k = store_mv(key, 8);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (v.mv_size <= HASH_BYTES || k.mv_size != 8) {
@@ -1016,31 +628,7 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	mdb_txn_abort(txn);
 	if (out != 0)
 		return out;
-	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
-}
-
-int store_scan_author(store_t *s, const uint8_t author[static KEY_PK_BYTES],
-    uint64_t from, store_ev_fn fn, void *ctx)
-{
-	MDB_txn *txn;
-	store_head_t h;
-	uint8_t id[HASH_BYTES];
-	int rc;
-
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
-		return rc;
-	if ((rc = get_head(s, txn, author, &h)) == WIEC_ERR_NOTFOUND)
-		rc = 0;
-	for (uint64_t q = from ? from : 1; rc == 0 && q <= h.seq; q++) {
-		if ((rc = chain_get(s, txn, author, q, id)) != 0) {
-			rc = rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
-			break;
-		}
-		if ((rc = emit(s, txn, id, fn, ctx)) == 0 && h.forked && q == h.seq)
-			rc = emit(s, txn, h.id2, fn, ctx);
-	}
-	mdb_txn_abort(txn);
-	return rc;
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
 }
 
 int store_scan_heads(store_t *s, store_head_fn fn, void *ctx)
@@ -1051,25 +639,19 @@ int store_scan_heads(store_t *s, store_head_fn fn, void *ctx)
 	store_head_t h;
 	int rc, out = 0;
 
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, s->heads, &c)) != 0) {
 		mdb_txn_abort(txn);
-		return lmdb_err(rc);
+		return store_lmdb_err(rc);
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != KEY_PK_BYTES ||
-		    (v.mv_size != HEAD_VAL && v.mv_size != HEAD_VAL_FORKED)) {
+		if (k.mv_size != KEY_PK_BYTES || v.mv_size != HEAD_VAL) {
 			out = WIEC_ERR_CORRUPT;
 			break;
 		}
-		memset(&h, 0, sizeof h);
-		memcpy(h.author, k.mv_data, KEY_PK_BYTES);
-		h.seq = hash_get_be64(v.mv_data);
-		memcpy(h.id, (uint8_t *)v.mv_data + 8, HASH_BYTES);
-		if ((h.forked = v.mv_size == HEAD_VAL_FORKED))
-			memcpy(h.id2, (uint8_t *)v.mv_data + HEAD_VAL, HASH_BYTES);
+		store_head_decode(&h, k.mv_data, v.mv_data);
 		if ((out = fn(ctx, &h)) != 0)
 			break;
 	}
@@ -1077,7 +659,7 @@ int store_scan_heads(store_t *s, store_head_fn fn, void *ctx)
 	mdb_txn_abort(txn);
 	if (out != 0)
 		return out;
-	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
 }
 
 typedef struct digest_ctx {
@@ -1085,26 +667,21 @@ typedef struct digest_ctx {
 	uint64_t forks;
 } digest_ctx_t;
 
-/* The digest record of a head is fixed-size (spec/events.md, "Digest"). */
+/* The digest record of an author is fixed-size (spec/events.md, "Digest"). */
 static int digest_head(void *ctx, const store_head_t *h)
 {
 	digest_ctx_t *d = ctx;
-	uint8_t rec[KEY_PK_BYTES + 8 + 2 * HASH_BYTES] = { 0 };
+	uint8_t rec[CHAIN_DIGEST_REC];
 
-	memcpy(rec, h->author, KEY_PK_BYTES);
-	hash_put_be64(rec + KEY_PK_BYTES, h->seq);
-	memcpy(rec + KEY_PK_BYTES + 8, h->id, HASH_BYTES);
-	if (h->forked) {
-		memcpy(rec + KEY_PK_BYTES + 8 + HASH_BYTES, h->id2, HASH_BYTES);
+	chain_digest_rec(rec, h->author, h->seq, h->tips);
+	if (h->fork)
 		d->forks++;
-	}
-	crypto_generichash_update(&d->st, rec, sizeof rec);
-	return 0;
+	return crypto_generichash_update(&d->st, rec, sizeof rec) == 0 ? 0 : WIEC_ERR_CRYPTO;
 }
 
 int store_stats(store_t *s, store_stats_t *st)
 {
-	static const char tag[] = "wiec-digest-v1";
+	static const char tag[] = "wiec-digest-v2";
 	MDB_txn *txn;
 	MDB_stat ms;
 	MDB_envinfo info;
@@ -1112,157 +689,34 @@ int store_stats(store_t *s, store_stats_t *st)
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_stat(txn, s->events, &ms)) == 0) {
 		st->events = ms.ms_entries;
 		if ((rc = mdb_stat(txn, s->heads, &ms)) == 0) {
 			st->authors = ms.ms_entries;
-			if ((rc = mdb_stat(txn, s->pending, &ms)) == 0)
+			if ((rc = mdb_stat(txn, s->pending, &ms)) == 0) {
 				st->pending = ms.ms_entries;
+				if ((rc = mdb_stat(txn, s->excluded, &ms)) == 0)
+					st->excluded = ms.ms_entries;
+			}
 		}
 	}
 	mdb_txn_abort(txn);
 	if (rc != 0)
-		return lmdb_err(rc);
-	mdb_env_info(s->env, &info);
-	mdb_env_stat(s->env, &ms);
+		return store_lmdb_err(rc);
+	if ((rc = mdb_env_info(s->env, &info)) != 0 || (rc = mdb_env_stat(s->env, &ms)) != 0)
+		return store_lmdb_err(rc);
 	st->map_size = info.me_mapsize;
 	st->map_used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
-	crypto_generichash_init(&d.st, NULL, 0, HASH_BYTES);
-	crypto_generichash_update(&d.st, (const uint8_t *)tag, sizeof tag - 1);
+	if (crypto_generichash_init(&d.st, NULL, 0, HASH_BYTES) != 0 ||
+	    crypto_generichash_update(&d.st, (const uint8_t *)tag, sizeof tag - 1) != 0)
+		return WIEC_ERR_CRYPTO;
 	d.forks = 0;
 	if ((rc = store_scan_heads(s, digest_head, &d)) != 0)
 		return rc;
-	crypto_generichash_final(&d.st, st->digest, HASH_BYTES);
+	if (crypto_generichash_final(&d.st, st->digest, HASH_BYTES) != 0)
+		return WIEC_ERR_CRYPTO;
 	st->forks = d.forks;
 	return 0;
-}
-
-/* store_verify: one read transaction over everything. */
-typedef struct vctx {
-	store_t *s;
-	MDB_txn *txn;
-	uint8_t network[HASH_BYTES];
-	uint8_t *bad;
-	char *why;
-	size_t whylen;
-	uint64_t count;
-} vctx_t;
-
-static int vfail(vctx_t *v, const uint8_t *id, int rc, const char *what)
-{
-	if (id != NULL)
-		memcpy(v->bad, id, HASH_BYTES);
-	snprintf(v->why, v->whylen, "%s", what);
-	return rc;
-}
-
-/* Checks the stored event id against author, seq and prev. */
-static int verify_event(vctx_t *v, const uint8_t *id, const uint8_t *author,
-    uint64_t seq, const uint8_t *prev)
-{
-	uint8_t got[HASH_BYTES];
-	const uint8_t *env;
-	uint64_t lseq;
-	size_t len;
-	ev_t ev;
-	int rc = lookup(v->s, v->txn, id, &lseq, &env, &len);
-
-	if (rc == WIEC_ERR_NOTFOUND)
-		return vfail(v, id, WIEC_ERR_CORRUPT, "chain names an event that is not stored");
-	if (rc != 0)
-		return vfail(v, id, rc, "index and arrival log disagree");
-	hash_2(got, env, len, NULL, 0);
-	if (memcmp(got, id, HASH_BYTES) != 0)
-		return vfail(v, id, WIEC_ERR_CORRUPT, "stored bytes do not hash to the event id");
-	if ((rc = ev_check(&ev, env, len, v->network)) != 0)
-		return vfail(v, id, rc, wiec_strerror(rc));
-	if (memcmp(ev.author, author, KEY_PK_BYTES) != 0 || ev.seq != seq)
-		rc = vfail(v, id, WIEC_ERR_CORRUPT, "event stored under the wrong author or seq");
-	else if (seq > 1 && memcmp(ev.prev, prev, HASH_BYTES) != 0)
-		rc = vfail(v, id, WIEC_ERR_CHAIN, wiec_strerror(WIEC_ERR_CHAIN));
-	ev_free(&ev);
-	if (rc != 0)
-		return rc;
-	v->count++;
-	return 0;
-}
-
-static int verify_head(void *ctx, const store_head_t *h)
-{
-	vctx_t *v = ctx;
-	uint8_t id[HASH_BYTES], prev[HASH_BYTES] = { 0 }, before[HASH_BYTES] = { 0 };
-	int rc;
-
-	if (h->seq == 0)
-		return vfail(v, h->id, WIEC_ERR_CORRUPT, "head with seq 0");
-	for (uint64_t q = 1; q <= h->seq; q++) {
-		if ((rc = chain_get(v->s, v->txn, h->author, q, id)) != 0)
-			return vfail(v, h->id, WIEC_ERR_CORRUPT, "gap in an author's chain");
-		if ((rc = verify_event(v, id, h->author, q, prev)) != 0)
-			return rc;
-		memcpy(before, prev, HASH_BYTES);
-		memcpy(prev, id, HASH_BYTES);
-	}
-	if (memcmp(id, h->id, HASH_BYTES) != 0)
-		return vfail(v, id, WIEC_ERR_CORRUPT, "head does not match the chain");
-	if (h->forked) {
-		if (memcmp(h->id, h->id2, HASH_BYTES) >= 0)
-			return vfail(v, h->id2, WIEC_ERR_CORRUPT, "fork pair out of order");
-		if ((rc = verify_event(v, h->id2, h->author, h->seq, before)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_t whylen)
-{
-	vctx_t v = { .s = s, .bad = bad_id, .why = why, .whylen = whylen };
-	MDB_stat es, ls;
-	MDB_cursor *c = NULL;
-	MDB_val k, val;
-	int rc;
-
-	memset(bad_id, 0, HASH_BYTES);
-	snprintf(why, whylen, "ok");
-	if ((rc = txn_begin(s, MDB_RDONLY, &v.txn)) != 0)
-		return vfail(&v, NULL, rc, wiec_strerror(rc));
-	if ((rc = network_in(s, v.txn, v.network)) != 0) {
-		vfail(&v, NULL, rc, "no genesis in the store");
-		goto out;
-	}
-	/* Heads, chains and events, walked from every head down to seq 1. */
-	if ((rc = mdb_cursor_open(v.txn, s->heads, &c)) != 0) {
-		rc = vfail(&v, NULL, lmdb_err(rc), mdb_strerror(rc));
-		goto out;
-	}
-	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
-		store_head_t h;
-
-		if (k.mv_size != KEY_PK_BYTES) {
-			rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "malformed head key");
-			break;
-		}
-		if ((rc = get_head(s, v.txn, k.mv_data, &h)) != 0) {
-			rc = vfail(&v, NULL, rc, "malformed head");
-			break;
-		}
-		if ((rc = verify_head(&v, &h)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		goto out;
-	rc = 0;
-	if (mdb_stat(v.txn, s->events, &es) != 0 || mdb_stat(v.txn, s->log, &ls) != 0) {
-		rc = vfail(&v, NULL, WIEC_ERR_STORE, "cannot read store statistics");
-		goto out;
-	}
-	if (es.ms_entries != v.count || ls.ms_entries != v.count)
-		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "events held outside any chain");
-out:
-	mdb_txn_abort(v.txn);
-	return rc;
 }

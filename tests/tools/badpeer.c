@@ -527,7 +527,7 @@ static int fill(const char *dir, long n, long authors)
 		idea.text = "A body long enough to look like a real idea, more or less.";
 		b.content_case = WIEC__BODY__CONTENT_IDEA;
 		b.idea = &idea;
-		if ((rc = store_post(st, &keys[i % authors], &b, id, NULL, NULL)) != 0)
+		if ((rc = store_post(st, &keys[i % authors], &b, 0, id, NULL, NULL)) != 0)
 			die(wiec_strerror(rc));
 	}
 	store_close(&st);

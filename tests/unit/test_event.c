@@ -265,9 +265,12 @@ TEST(event_build_refuses)
 	idea.title = (char *)"tab\tin title";
 	CHECK(ev_build(&env, &len, &kp, &b) == WIEC_ERR_FIELD && env == NULL);
 	idea.title = (char *)"t";
-	b.seq = 2;	/* no prev */
+	b.seq = 1;	/* a prev at seq 1: no smaller seq exists */
+	b.prev.data = (uint8_t *)kp.pk;
+	b.prev.len = HASH_BYTES;
 	CHECK(ev_build(&env, &len, &kp, &b) == WIEC_ERR_FIELD && env == NULL);
-	b.seq = 1;
+	b.prev.data = NULL;
+	b.prev.len = 0;
 	CHECK((big = malloc(EV_ENV_MAX + 2)) != NULL);
 	memset(big, 'a', EV_TEXT_MAX + 1);
 	big[EV_TEXT_MAX + 1] = '\0';
@@ -650,7 +653,14 @@ TEST(event_field_rules)
 	CHECK(body_rc(&kp, net, kp.pk, 0, 1, NULL, 0, 17, &c) == WIEC_ERR_FIELD);
 	CHECK(body_rc(&kp, net, kp.pk, 32, 0, NULL, 0, 17, &c) == WIEC_ERR_FIELD);
 	CHECK(body_rc(&kp, net, kp.pk, 32, 1, prev, 32, 17, &c) == WIEC_ERR_FIELD);
-	CHECK(body_rc(&kp, net, kp.pk, 32, 2, NULL, 0, 17, &c) == WIEC_ERR_FIELD);
+	/* A root above seq 1 (a device's first event through a node that held
+	 * nothing of it) is valid; a prev of 32 zero bytes names no event. */
+	CHECK(body_rc(&kp, net, kp.pk, 32, 2, NULL, 0, 17, &c) == 0);
+	{
+		static const uint8_t zero[HASH_BYTES];
+
+		CHECK(body_rc(&kp, net, kp.pk, 32, 2, zero, 32, 17, &c) == WIEC_ERR_FIELD);
+	}
 	CHECK(body_rc(&kp, net, kp.pk, 32, 2, prev, 31, 17, &c) == WIEC_ERR_FIELD);
 	CHECK(body_rc(&kp, net, kp.pk, 32, 2, prev, 33, 17, &c) == WIEC_ERR_FIELD);
 	/* No content at all. */
@@ -1224,9 +1234,13 @@ static int gen_vectors(FILE *f)
 	raw_seal(&env, &g.alice, g.net, &body);
 	emit_invalid(&g, "field", "seq 1 with a prev", &env);
 
-	vbody(&body, g.net, &g.alice, 2, NULL, FX_TS, 17, &c);
-	raw_seal(&env, &g.alice, g.net, &body);
-	emit_invalid(&g, "field", "seq 2 without a prev", &env);
+	{
+		static const uint8_t zero[HASH_BYTES];
+
+		vbody(&body, g.net, &g.alice, 2, zero, FX_TS, 17, &c);
+		raw_seal(&env, &g.alice, g.net, &body);
+		emit_invalid(&g, "field", "seq 2 with a prev of 32 zero bytes (no event's id)", &env);
+	}
 
 	b_reset(&body);
 	b_bytes(&body, 1, g.net, HASH_BYTES);

@@ -250,7 +250,7 @@ TEST(store_ingest_in_order_then_dup)
 	CHECK_EQ_U64(s1.st.pending, 0);
 	CHECK_EQ_U64(s1.st.forks, 0);
 	CHECK(store_head(s, a.pk, &h) == 0);
-	CHECK(h.seq == 10 && !h.forked && memcmp(h.id, evs[9].id, HASH_BYTES) == 0);
+	CHECK(h.seq == 10 && !h.fork && memcmp(h.id, evs[9].id, HASH_BYTES) == 0);
 	CHECK(memcmp(h.author, a.pk, KEY_PK_BYTES) == 0);
 	CHECK(store_head(s, b.pk, &h) == 0);
 	CHECK(h.seq == 5 && memcmp(h.id, evs[14].id, HASH_BYTES) == 0);
@@ -407,7 +407,7 @@ TEST(store_permutations_converge)
 	CHECK_EQ_U64(ref.st.pending, 0);
 	CHECK(ref.heads.n == AUTHORS);
 	for (size_t i = 0; i < ref.heads.n; i++)
-		CHECK(ref.heads.h[i].seq == PER && !ref.heads.h[i].forked);
+		CHECK(ref.heads.h[i].seq == PER && !ref.heads.h[i].fork);
 	store_close(&s);
 
 	for (int r = 0; r < ROUNDS; r++) {
@@ -445,66 +445,6 @@ TEST(store_permutations_converge)
 	free(evs);
 }
 
-TEST(store_prev_mismatch)
-{
-	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
-	fx_ev_t evs[3], bad, bad2, later;
-	key_pair_t a;
-	snap_t s1, s2;
-	store_t *s;
-
-	fx_network(net);
-	fx_key(&a, 0x07);
-	memset(junk, 0x5c, sizeof junk);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, 3, "c") == 0);
-	CHECK(fx_build(&bad, &a, net, 3, evs[0].id, EV_IDEA, "wrong prev", NULL, FX_TS) == 0);
-	CHECK(fx_build(&bad2, &a, net, 3, junk, EV_IDEA, "junk prev", NULL, FX_TS) == 0);
-	CHECK(fx_build(&later, &a, net, 4, junk, EV_IDEA, "junk prev 4", NULL, FX_TS) == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	CHECK(fx_ingest1(s, &evs[0]) == STORE_ADDED);
-	CHECK(fx_ingest1(s, &evs[1]) == STORE_ADDED);
-	CHECK(snap(s, &s1) == 0);
-	CHECK(fx_ingest1(s, &bad) == WIEC_ERR_CHAIN);
-	CHECK(fx_ingest1(s, &bad2) == WIEC_ERR_CHAIN);
-	CHECK(snap(s, &s2) == 0);
-	CHECK(snap_equal(&s1, &s2));
-	/* A seq-2 event on another seq 1 is not an equivocation either. */
-	{
-		fx_ev_t other;
-
-		CHECK(fx_build(&other, &a, net, 2, junk, EV_IDEA, "x", NULL, FX_TS) == 0);
-		CHECK(fx_ingest1(s, &other) == WIEC_ERR_CHAIN);
-		fx_free(&other, 1);
-	}
-	/* A waiting event whose prev turns out wrong is dropped when released. */
-	CHECK(fx_ingest1(s, &later) == STORE_PENDING);
-	CHECK(fx_ingest1(s, &evs[2]) == STORE_ADDED);
-	CHECK(snap(s, &s2) == 0);
-	CHECK_EQ_U64(s2.st.events, 3);
-	CHECK_EQ_U64(s2.st.pending, 0);
-	CHECK_EQ_U64(s2.st.forks, 0);
-	/* A refused event does not spoil the rest of its batch. */
-	{
-		fx_ev_t mix[2];
-		int res[2];
-		size_t added;
-
-		CHECK(fx_build(&mix[0], &a, net, 4, evs[2].id, EV_IDEA, "ok", NULL, FX_TS) == 0);
-		mix[1] = bad;
-		CHECK(fx_ingest(s, mix, 2, res, &added) == 0);
-		CHECK(res[0] == STORE_ADDED && res[1] == WIEC_ERR_CHAIN && added == 1);
-		fx_free(mix, 1);
-	}
-	CHECK(verify_ok(s) == 0);
-	store_close(&s);
-	fx_free(evs, 3);
-	fx_free(&bad, 1);
-	fx_free(&bad2, 1);
-	fx_free(&later, 1);
-}
-
-/* ---- equivocation ---- */
-
 static int count_cb(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 {
 	(void)lseq;
@@ -514,623 +454,6 @@ static int count_cb(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 	return 0;
 }
 
-TEST(store_equivocation)
-{
-	uint8_t net[HASH_BYTES], *lo, *hi, *env;
-	fx_ev_t evs[6], fork, third, next;
-	key_pair_t a;
-	store_head_t h;
-	store_stats_t st;
-	size_t added, n, elen;
-	int res;
-	store_t *s;
-
-	fx_network(net);
-	fx_key(&a, 0x08);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, 6, "main") == 0);
-	/* A second seq 3 on the same seq 2: an equivocation. */
-	CHECK(fx_build(&fork, &a, net, 3, evs[1].id, EV_IDEA, "other 3", NULL, FX_TS) == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	CHECK(fx_ingest(s, evs, 5, (int[5]){ 0 }, &added) == 0);
-	CHECK_EQ_U64(added, 5);
-	CHECK(fx_ingest(s, &fork, 1, &res, &added) == 0);
-	CHECK(res == STORE_FORK);
-	CHECK(store_head(s, a.pk, &h) == 0);
-	lo = memcmp(evs[2].id, fork.id, HASH_BYTES) < 0 ? evs[2].id : fork.id;
-	hi = lo == fork.id ? evs[2].id : fork.id;
-	CHECK(h.forked && h.seq == 3);
-	CHECK(memcmp(h.id, lo, HASH_BYTES) == 0 && memcmp(h.id2, hi, HASH_BYTES) == 0);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.forks, 1);
-	CHECK_EQ_U64(st.events, 4);	/* seq 1, 2 and both seq 3; 4 and 5 pruned */
-	CHECK_EQ_U64(st.authors, 1);
-	CHECK(store_get(s, evs[3].id, &env, &elen) == WIEC_ERR_NOTFOUND);
-	CHECK(store_get(s, evs[4].id, &env, &elen) == WIEC_ERR_NOTFOUND);
-	CHECK(store_get(s, fork.id, &env, &elen) == 0);
-	free(env);
-	CHECK(store_get(s, evs[2].id, &env, &elen) == 0);
-	free(env);
-	/* The arrival log lists what is held. */
-	n = 0;
-	CHECK(store_scan_log(s, 1, count_cb, &n) == 0);
-	CHECK_EQ_U64(n, 4);
-	/* Both events at the fork are held and given by scan_author. */
-	n = 0;
-	CHECK(store_scan_author(s, a.pk, 3, count_cb, &n) == 0);
-	CHECK_EQ_U64(n, 2);
-	/* Both are DUP now; the pruned ones and anything later are refused. */
-	CHECK(fx_ingest1(s, &fork) == STORE_DUP);
-	CHECK(fx_ingest1(s, &evs[2]) == STORE_DUP);
-	CHECK(fx_ingest1(s, &evs[1]) == STORE_DUP);
-	CHECK(fx_ingest1(s, &evs[3]) == WIEC_ERR_FORKED);
-	CHECK(fx_ingest1(s, &evs[5]) == WIEC_ERR_FORKED);
-	CHECK(fx_build(&next, &a, net, 4, fork.id, EV_IDEA, "on the fork", NULL, FX_TS) == 0);
-	CHECK(fx_ingest1(s, &next) == WIEC_ERR_FORKED);
-	/* The author cannot post any more. */
-	{
-		Wiec__Body b = WIEC__BODY__INIT;
-		Wiec__Idea idea = WIEC__IDEA__INIT;
-		uint8_t id[HASH_BYTES];
-
-		idea.title = (char *)"after the fork";
-		idea.text = (char *)"";
-		b.content_case = WIEC__BODY__CONTENT_IDEA;
-		b.idea = &idea;
-		b.timestamp = FX_TS;
-		CHECK(store_post(s, &a, &b, id, &env, &elen) == WIEC_ERR_FORKED && env == NULL);
-	}
-	/* A third event at the fork is kept only if among the two smallest ids. */
-	CHECK(fx_build(&third, &a, net, 3, evs[1].id, EV_IDEA, "third 3", NULL, FX_TS) == 0);
-	res = fx_ingest1(s, &third);
-	CHECK(store_head(s, a.pk, &h) == 0);
-	CHECK(h.forked && h.seq == 3);
-	if (memcmp(third.id, hi, HASH_BYTES) > 0) {
-		CHECK(res == WIEC_ERR_FORKED);
-		CHECK(memcmp(h.id, lo, HASH_BYTES) == 0 && memcmp(h.id2, hi, HASH_BYTES) == 0);
-		CHECK(store_get(s, third.id, &env, &elen) == WIEC_ERR_NOTFOUND);
-	} else {
-		CHECK(res == STORE_FORK);
-		CHECK(store_get(s, hi, &env, &elen) == WIEC_ERR_NOTFOUND);
-	}
-	CHECK(memcmp(h.id, h.id2, HASH_BYTES) < 0);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 4);
-	CHECK_EQ_U64(st.forks, 1);
-	CHECK(verify_ok(s) == 0);
-	store_close(&s);
-	fx_free(evs, 6);
-	fx_free(&fork, 1);
-	fx_free(&third, 1);
-	fx_free(&next, 1);
-}
-
-/* Finds, among n candidate events at one seq, the two smallest ids. */
-static void two_smallest(const fx_ev_t *c, size_t n, const uint8_t **lo, const uint8_t **hi)
-{
-	*lo = *hi = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (*lo == NULL || memcmp(c[i].id, *lo, HASH_BYTES) < 0) {
-			*hi = *lo;
-			*lo = c[i].id;
-		} else if (*hi == NULL || memcmp(c[i].id, *hi, HASH_BYTES) < 0) {
-			*hi = c[i].id;
-		}
-	}
-}
-
-/* Three events at one seq arriving in every order keep the same pair. */
-TEST(store_fork_third_event_any_order)
-{
-	static const int orders[6][3] = {
-		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
-	};
-	uint8_t net[HASH_BYTES];
-	const uint8_t *lo, *hi;
-	fx_ev_t base[2], at3[3];
-	key_pair_t a;
-	snap_t first, got;
-
-	fx_network(net);
-	fx_key(&a, 0x09);
-	CHECK(fx_chain(base, &a, net, 1, NULL, 2, "b") == 0);
-	for (int i = 0; i < 3; i++) {
-		char t[32];
-
-		snprintf(t, sizeof t, "three %d", i);
-		CHECK(fx_build(&at3[i], &a, net, 3, base[1].id, EV_IDEA, t, NULL, FX_TS) == 0);
-	}
-	two_smallest(at3, 3, &lo, &hi);
-	for (int o = 0; o < 6; o++) {
-		char name[16];
-		store_head_t h;
-		store_t *s;
-
-		snprintf(name, sizeof name, "o%d", o);
-		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
-		CHECK(fx_ingest(s, base, 2, (int[2]){ 0 }, NULL) == 0);
-		for (int k = 0; k < 3; k++) {
-			int r = fx_ingest1(s, &at3[orders[o][k]]);
-
-			CHECK(r == (k == 0 ? STORE_ADDED : r == STORE_FORK ? STORE_FORK :
-			    WIEC_ERR_FORKED));
-		}
-		CHECK(store_head(s, a.pk, &h) == 0);
-		CHECK(h.forked && h.seq == 3);
-		CHECK(memcmp(h.id, lo, HASH_BYTES) == 0 && memcmp(h.id2, hi, HASH_BYTES) == 0);
-		CHECK(snap(s, &got) == 0);
-		CHECK_EQ_U64(got.st.events, 4);
-		if (o == 0)
-			first = got;
-		CHECK(snap_equal(&first, &got));
-		CHECK(verify_ok(s) == 0);
-		store_close(&s);
-	}
-	fx_free(base, 2);
-	fx_free(at3, 3);
-}
-
-/* A fork at a lower seq replaces one found higher up. */
-TEST(store_fork_lower_seq_wins)
-{
-	uint8_t net[HASH_BYTES];
-	fx_ev_t evs[7], f5, f3;
-	key_pair_t a;
-	store_head_t h;
-	store_stats_t st;
-	store_t *s;
-
-	fx_network(net);
-	fx_key(&a, 0x0a);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, 7, "m") == 0);
-	CHECK(fx_build(&f5, &a, net, 5, evs[3].id, EV_IDEA, "f5", NULL, FX_TS) == 0);
-	CHECK(fx_build(&f3, &a, net, 3, evs[1].id, EV_IDEA, "f3", NULL, FX_TS) == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	CHECK(fx_ingest(s, evs, 7, (int[7]){ 0 }, NULL) == 0);
-	CHECK(fx_ingest1(s, &f5) == STORE_FORK);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 6);
-	CHECK(fx_ingest1(s, &f3) == STORE_FORK);
-	CHECK(store_head(s, a.pk, &h) == 0);
-	CHECK(h.forked && h.seq == 3);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 4);
-	CHECK_EQ_U64(st.forks, 1);
-	CHECK(fx_ingest1(s, &f5) == WIEC_ERR_FORKED);
-	CHECK(verify_ok(s) == 0);
-	store_close(&s);
-	fx_free(evs, 7);
-	fx_free(&f5, 1);
-	fx_free(&f3, 1);
-}
-
-/* The set of events of the convergence tests: honest and equivocating
- * authors, a third conflicting event, forks at two seqs, a fork at seq 1. */
-typedef struct forkset {
-	fx_ev_t ev[64];
-	size_t n;
-} forkset_t;
-
-static int forkset_build(forkset_t *fs, const uint8_t *net)
-{
-	key_pair_t a, b, c, d, e;
-	fx_ev_t *v = fs->ev;
-	size_t n = 0;
-
-	fx_key(&a, 0x21);
-	fx_key(&b, 0x22);
-	fx_key(&c, 0x23);
-	fx_key(&d, 0x24);
-	fx_key(&e, 0x25);
-	/* a: honest, 12 events. */
-	if (fx_chain(v + n, &a, net, 1, NULL, 12, "a") != 0)
-		return -1;
-	n += 12;
-	/* b: 8 events, two more seq 5 on seq 4, and a seq 6 on one of them. */
-	if (fx_chain(v + n, &b, net, 1, NULL, 8, "b") != 0 ||
-	    fx_build(&v[n + 8], &b, net, 5, v[n + 3].id, EV_IDEA, "b5'", NULL, FX_TS) != 0 ||
-	    fx_build(&v[n + 9], &b, net, 5, v[n + 3].id, EV_IDEA, "b5''", NULL, FX_TS) != 0 ||
-	    fx_build(&v[n + 10], &b, net, 6, v[n + 8].id, EV_IDEA, "b6'", NULL, FX_TS) != 0)
-		return -1;
-	n += 11;
-	/* c: two different announces at seq 1 and a seq 2 on the first. */
-	if (fx_build(&v[n], &c, net, 1, NULL, EV_ANNOUNCE, "Cee", NULL, FX_TS) != 0 ||
-	    fx_build(&v[n + 1], &c, net, 1, NULL, EV_ANNOUNCE, "Cee bis", NULL, FX_TS) != 0 ||
-	    fx_build(&v[n + 2], &c, net, 2, v[n].id, EV_IDEA, "c2", NULL, FX_TS) != 0)
-		return -1;
-	n += 3;
-	/* d: 7 events, forks at seq 6 and seq 3 (the lower one decides). */
-	if (fx_chain(v + n, &d, net, 1, NULL, 7, "d") != 0 ||
-	    fx_build(&v[n + 7], &d, net, 3, v[n + 1].id, EV_IDEA, "d3'", NULL, FX_TS) != 0 ||
-	    fx_build(&v[n + 8], &d, net, 6, v[n + 4].id, EV_IDEA, "d6'", NULL, FX_TS) != 0)
-		return -1;
-	n += 9;
-	/* e: honest, 4 events. */
-	if (fx_chain(v + n, &e, net, 1, NULL, 4, "e") != 0)
-		return -1;
-	n += 4;
-	fs->n = n;
-	return 0;
-}
-
-/* What every node must end with, whatever the order. */
-static int forkset_expected(const snap_t *g)
-{
-	return g->st.events == 12 + 6 + 2 + 4 + 4 && g->st.authors == 5 && g->st.forks == 3 &&
-	    g->st.pending == 0 && g->heads.n == 5;
-}
-
-TEST(store_forks_converge)
-{
-	enum { ROUNDS = 100 };
-	unsigned long long seed = 0x666f726bULL;
-	uint8_t net[HASH_BYTES];
-	forkset_t *fs = calloc(1, sizeof *fs);
-	ev_t all[64];
-	size_t idx[64];
-	int res[64], failures = 0;
-	snap_t ref, got;
-	store_t *s;
-
-	CHECK(fs != NULL);
-	fx_network(net);
-	CHECK(forkset_build(fs, net) == 0);
-	CHECK(check_all(all, fs->ev, fs->n) == 0);
-	for (size_t i = 0; i < fs->n; i++)
-		idx[i] = i;
-	/* Reference: one by one, in the order built (each chain in order). */
-	CHECK(fx_store(&s, TEST_TMP, "ref", FX_MAP) == 0);
-	for (size_t i = 0; i < fs->n; i++)
-		CHECK(ingest_idx(s, all, idx + i, 1, res, NULL) == 0);
-	CHECK(snap(s, &ref) == 0);
-	if (!forkset_expected(&ref))
-		snap_print("in order", &ref);
-	CHECK(forkset_expected(&ref));
-	CHECK(verify_ok(s) == 0);
-	store_close(&s);
-
-	for (int r = 0; r < ROUNDS; r++) {
-		char name[32];
-		size_t done = 0;
-
-		shuffle(idx, fs->n, &seed);
-		snprintf(name, sizeof name, "p%d", r);
-		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
-		while (done < fs->n) {
-			size_t n = 1 + test_rand(&seed) % (r % 3 ? 6 : 20);
-
-			if (n > fs->n - done)
-				n = fs->n - done;
-			CHECK(ingest_idx(s, all, idx + done, n, res, NULL) == 0);
-			done += n;
-		}
-		CHECK(snap(s, &got) == 0);
-		CHECK(verify_ok(s) == 0);
-		if (!snap_equal(&ref, &got)) {
-			if (failures++ == 0) {
-				fprintf(stderr, "  order %d:\n", r);
-				snap_print("in order", &ref);
-				snap_print("shuffled", &got);
-			}
-		}
-		store_close(&s);
-	}
-	if (failures)
-		fprintf(stderr, "  %d of %d orders diverged\n", failures, ROUNDS);
-	free_all(all, fs->n);
-	fx_free(fs->ev, fs->n);
-	free(fs);
-	CHECK(failures == 0);
-}
-
-/* An equivocation whose two events both wait for their predecessor must be
- * found when the predecessor arrives, as it is when they arrive in order. */
-TEST(store_fork_found_through_pending)
-{
-	uint8_t net[HASH_BYTES];
-	fx_ev_t evs[4], f5[2];
-	int ok;
-	key_pair_t a;
-	snap_t x, y;
-	store_head_t h;
-	store_t *sx, *sy;
-
-	fx_network(net);
-	fx_key(&a, 0x0c);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, 4, "p") == 0);
-	CHECK(fx_build(&f5[0], &a, net, 5, evs[3].id, EV_IDEA, "five", NULL, FX_TS) == 0);
-	CHECK(fx_build(&f5[1], &a, net, 5, evs[3].id, EV_IDEA, "cinq", NULL, FX_TS) == 0);
-	/* x: in order. */
-	CHECK(fx_store(&sx, TEST_TMP, "x", FX_MAP) == 0);
-	CHECK(fx_ingest(sx, evs, 4, (int[4]){ 0 }, NULL) == 0);
-	CHECK(fx_ingest1(sx, &f5[0]) == STORE_ADDED);
-	CHECK(fx_ingest1(sx, &f5[1]) == STORE_FORK);
-	CHECK(snap(sx, &x) == 0);
-	CHECK_EQ_U64(x.st.forks, 1);
-	/* y: both seq 5 wait for seq 4. */
-	CHECK(fx_store(&sy, TEST_TMP, "y", FX_MAP) == 0);
-	CHECK(fx_ingest(sy, evs, 3, (int[3]){ 0 }, NULL) == 0);
-	CHECK(fx_ingest1(sy, &f5[0]) == STORE_PENDING);
-	CHECK(fx_ingest1(sy, &f5[1]) == STORE_PENDING);
-	CHECK(fx_ingest1(sy, &evs[3]) == STORE_ADDED);
-	CHECK(snap(sy, &y) == 0);
-	CHECK(store_head(sy, a.pk, &h) == 0);
-	if (!snap_equal(&x, &y)) {
-		snap_print("in order", &x);
-		snap_print("via pending", &y);
-	}
-	ok = h.forked && h.seq == 5 && y.st.pending == 0 && snap_equal(&x, &y);
-	store_close(&sx);
-	store_close(&sy);
-	fx_free(evs, 4);
-	fx_free(f5, 2);
-	CHECK(ok);
-}
-
-/* An event waiting at the seq where a fork is then found is one of the
- * candidates for the kept pair, exactly as if it had arrived in order. */
-TEST(store_fork_keeps_waiting_candidate)
-{
-	uint8_t net[HASH_BYTES];
-	fx_ev_t evs[4], at5[3], batch[3], tmp;
-	int ok;
-	key_pair_t a;
-	store_head_t h;
-	snap_t x, y;
-	store_t *sx, *sy;
-
-	fx_network(net);
-	fx_key(&a, 0x0b);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, 4, "k") == 0);
-	for (int i = 0; i < 3; i++) {
-		char t[32];
-
-		snprintf(t, sizeof t, "five %d", i);
-		CHECK(fx_build(&at5[i], &a, net, 5, evs[3].id, EV_IDEA, t, NULL, FX_TS) == 0);
-	}
-	/* Sort by id: at5[0] has the smallest. */
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
-			if (memcmp(at5[j].id, at5[i].id, HASH_BYTES) < 0) {
-				tmp = at5[i];
-				at5[i] = at5[j];
-				at5[j] = tmp;
-			}
-	/* x: everything in order; the pair is the two smallest ids. */
-	CHECK(fx_store(&sx, TEST_TMP, "x", FX_MAP) == 0);
-	CHECK(fx_ingest(sx, evs, 4, (int[4]){ 0 }, NULL) == 0);
-	for (int i = 0; i < 3; i++)
-		fx_ingest1(sx, &at5[i]);
-	CHECK(store_head(sx, a.pk, &h) == 0);
-	CHECK(h.forked && h.seq == 5);
-	CHECK(memcmp(h.id, at5[0].id, HASH_BYTES) == 0);
-	CHECK(memcmp(h.id2, at5[1].id, HASH_BYTES) == 0);
-	CHECK(snap(sx, &x) == 0);
-	/* y: the smallest waits (seq 4 missing), then seq 4 and the other two
-	 * arrive in one batch. */
-	CHECK(fx_store(&sy, TEST_TMP, "y", FX_MAP) == 0);
-	CHECK(fx_ingest(sy, evs, 3, (int[3]){ 0 }, NULL) == 0);
-	CHECK(fx_ingest1(sy, &at5[0]) == STORE_PENDING);
-	batch[0] = evs[3];
-	batch[1] = at5[1];
-	batch[2] = at5[2];
-	CHECK(fx_ingest(sy, batch, 3, (int[3]){ 0 }, NULL) == 0);
-	CHECK(store_head(sy, a.pk, &h) == 0);
-	CHECK(snap(sy, &y) == 0);
-	if (!snap_equal(&x, &y)) {
-		snap_print("in order", &x);
-		snap_print("one waited", &y);
-	}
-	ok = h.forked && h.seq == 5 && memcmp(h.id, at5[0].id, HASH_BYTES) == 0 &&
-	    memcmp(h.id2, at5[1].id, HASH_BYTES) == 0 && snap_equal(&x, &y);
-	store_close(&sx);
-	store_close(&sy);
-	fx_free(evs, 4);
-	fx_free(at5, 3);
-	CHECK(ok);
-}
-
-TEST(store_pending_dropped_on_fork)
-{
-	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
-	fx_ev_t evs[3], fork, wait_a[3], wait_o[2];
-	key_pair_t a, lowk, highk;
-	store_stats_t st;
-	store_t *s;
-
-	fx_network(net);
-	memset(junk, 0x11, sizeof junk);
-	fx_key(&a, 0x0d);
-	fx_key(&lowk, 0x0e);
-	fx_key(&highk, 0x0f);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, 3, "w") == 0);
-	CHECK(fx_build(&fork, &a, net, 2, evs[0].id, EV_IDEA, "fork 2", NULL, FX_TS) == 0);
-	for (int i = 0; i < 3; i++)
-		CHECK(fx_build(&wait_a[i], &a, net, 5 + (uint64_t)i, junk, EV_IDEA, "wait", NULL,
-		    FX_TS) == 0);
-	CHECK(fx_build(&wait_o[0], &lowk, net, 3, junk, EV_IDEA, "other", NULL, FX_TS) == 0);
-	CHECK(fx_build(&wait_o[1], &highk, net, 3, junk, EV_IDEA, "other", NULL, FX_TS) == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	CHECK(fx_ingest(s, evs, 3, (int[3]){ 0 }, NULL) == 0);
-	CHECK(fx_ingest(s, wait_a, 3, (int[3]){ 0 }, NULL) == 0);
-	CHECK(fx_ingest(s, wait_o, 2, (int[2]){ 0 }, NULL) == 0);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.pending, 5);
-	/* The fork freezes a: its waiting events can never link; others stay. */
-	CHECK(fx_ingest1(s, &fork) == STORE_FORK);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.pending, 2);
-	CHECK_EQ_U64(st.events, 3);	/* seq 1 and both seq 2 */
-	CHECK(verify_ok(s) == 0);
-	store_close(&s);
-	fx_free(evs, 3);
-	fx_free(&fork, 1);
-	fx_free(wait_a, 3);
-	fx_free(wait_o, 2);
-}
-
-/* ---- bounds ---- */
-
-TEST(store_pending_window)
-{
-	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
-	fx_ev_t first, edge, over, edge1, over1;
-	key_pair_t a, b;
-	store_t *s;
-
-	fx_network(net);
-	memset(junk, 0x22, sizeof junk);
-	fx_key(&a, 0x31);
-	fx_key(&b, 0x32);
-	/* No head yet (seq 0): seq WINDOW may wait, WINDOW + 1 may not. */
-	CHECK(fx_build(&edge, &a, net, STORE_PENDING_WINDOW, junk, EV_IDEA, "e", NULL, FX_TS) == 0);
-	CHECK(fx_build(&over, &a, net, STORE_PENDING_WINDOW + 1, junk, EV_IDEA, "o", NULL,
-	    FX_TS) == 0);
-	/* With head 1: measured from the head. */
-	CHECK(fx_build(&first, &b, net, 1, NULL, EV_IDEA, "1", NULL, FX_TS) == 0);
-	CHECK(fx_build(&edge1, &b, net, 1 + STORE_PENDING_WINDOW, junk, EV_IDEA, "e", NULL,
-	    FX_TS) == 0);
-	CHECK(fx_build(&over1, &b, net, 2 + STORE_PENDING_WINDOW, junk, EV_IDEA, "o", NULL,
-	    FX_TS) == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	CHECK(fx_ingest1(s, &over) == WIEC_ERR_PENDING_FULL);
-	CHECK(fx_ingest1(s, &edge) == STORE_PENDING);
-	CHECK(fx_ingest1(s, &over1) == WIEC_ERR_PENDING_FULL);
-	CHECK(fx_ingest1(s, &first) == STORE_ADDED);
-	CHECK(fx_ingest1(s, &over1) == WIEC_ERR_PENDING_FULL);
-	CHECK(fx_ingest1(s, &edge1) == STORE_PENDING);
-	{
-		store_stats_t st;
-
-		CHECK(store_stats(s, &st) == 0);
-		CHECK_EQ_U64(st.pending, 2);
-	}
-	store_close(&s);
-	fx_free(&first, 1);
-	fx_free(&edge, 1);
-	fx_free(&over, 1);
-	fx_free(&edge1, 1);
-	fx_free(&over1, 1);
-}
-
-/* One author may keep STORE_PENDING_AUTHOR events waiting; more are
- * refused, so one key cannot fill the node's shared bound, while the other
- * authors' events still wait and everything is released in order. */
-TEST(store_pending_per_author)
-{
-	enum { N = STORE_PENDING_AUTHOR + 8 };
-	uint8_t net[HASH_BYTES];
-	fx_ev_t *a = calloc(N + 1, sizeof *a), b[3];
-	int *res = calloc(N + 1, sizeof *res);
-	key_pair_t ka, kb;
-	store_stats_t st;
-	store_t *s;
-	size_t pend = 0, full = 0;
-
-	CHECK(a != NULL && res != NULL);
-	fx_network(net);
-	fx_key(&ka, 0x51);
-	fx_key(&kb, 0x52);
-	CHECK(fx_chain(a, &ka, net, 1, NULL, N + 1, "cap") == 0);
-	CHECK(fx_chain(b, &kb, net, 1, NULL, 3, "other") == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	/* Everything of a but seq 1: all wait for it, up to the cap. */
-	CHECK(fx_ingest(s, a + 1, N, res, NULL) == 0);
-	for (size_t i = 0; i < N; i++) {
-		pend += res[i] == STORE_PENDING;
-		full += res[i] == WIEC_ERR_PENDING_FULL;
-	}
-	CHECK_EQ_U64(pend, STORE_PENDING_AUTHOR);
-	CHECK_EQ_U64(full, N - STORE_PENDING_AUTHOR);
-	/* Another author is not held up by a's backlog. */
-	CHECK(fx_ingest1(s, &b[2]) == STORE_PENDING);
-	/* a's seq 1 releases every waiting event, in order. */
-	CHECK(fx_ingest1(s, &a[0]) == STORE_ADDED);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 1 + STORE_PENDING_AUTHOR);
-	CHECK_EQ_U64(st.pending, 1);
-	store_close(&s);
-	fx_free(a, N + 1);
-	fx_free(b, 3);
-	free(a);
-	free(res);
-}
-
-/* STORE_PENDING_MAX waiting events in all; then refusals, but an event
- * that links at once still goes in. The events are decoded, not verified:
- * the store trusts its caller for signatures and this keeps the test fast. */
-TEST(store_pending_max)
-{
-	enum { PER = STORE_PENDING_AUTHOR, BATCH = 1000 };
-	uint8_t net[HASH_BYTES], junk[HASH_BYTES];
-	ev_t *evs = calloc(BATCH, sizeof *evs);
-	fx_ev_t *built = calloc(BATCH, sizeof *built);
-	int *res = calloc(BATCH, sizeof *res);
-	size_t total = 0;
-	store_stats_t st;
-	store_t *s;
-	key_pair_t kp;
-	fx_ev_t extra, dup, now;
-	Wiec__Body b = WIEC__BODY__INIT;
-	Wiec__Announce an = WIEC__ANNOUNCE__INIT;
-
-	CHECK(evs != NULL && built != NULL && res != NULL);
-	fx_network(net);
-	memset(junk, 0x33, sizeof junk);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	b.network.data = net;
-	b.network.len = HASH_BYTES;
-	b.prev.data = junk;
-	b.prev.len = HASH_BYTES;
-	b.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
-	b.announce = &an;
-	an.name = (char *)"w";
-	for (int author = 0; total < STORE_PENDING_MAX; author++) {
-		fx_key(&kp, (uint8_t)(0x40 + author));
-		b.author.data = kp.pk;
-		b.author.len = KEY_PK_BYTES;
-		for (size_t q = 0; q < PER && total < STORE_PENDING_MAX; q += BATCH) {
-			size_t n = 0;
-
-			for (; n < BATCH && q + n < PER && total + n < STORE_PENDING_MAX; n++) {
-				b.seq = 2 + q + n;
-				CHECK(ev_build(&built[n].env, &built[n].len, &kp, &b) == 0);
-				CHECK(ev_decode(&evs[n], built[n].env, built[n].len) == 0);
-			}
-			CHECK(store_ingest(s, evs, n, res, NULL) == 0);
-			for (size_t i = 0; i < n; i++) {
-				CHECK(res[i] == STORE_PENDING);
-				ev_free(&evs[i]);
-			}
-			fx_free(built, n);
-			total += n;
-		}
-	}
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.pending, STORE_PENDING_MAX);
-	/* Full: a new waiter is refused, one already waiting is not new. */
-	fx_key(&kp, 0x3f);
-	CHECK(fx_build(&extra, &kp, net, 3, junk, EV_IDEA, "extra", NULL, FX_TS) == 0);
-	CHECK(fx_ingest1(s, &extra) == WIEC_ERR_PENDING_FULL);
-	fx_key(&kp, 0x40);
-	b.author.data = kp.pk;
-	b.seq = 2;
-	CHECK(ev_build(&dup.env, &dup.len, &kp, &b) == 0);
-	CHECK(fx_ingest1(s, &dup) == STORE_PENDING);
-	/* An event that links now is appended. */
-	CHECK(fx_build(&now, &kp, net, 1, NULL, EV_IDEA, "now", NULL, FX_TS) == 0);
-	CHECK(fx_ingest1(s, &now) == STORE_ADDED);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 1);
-	store_close(&s);
-	fx_free(&extra, 1);
-	fx_free(&dup, 1);
-	fx_free(&now, 1);
-	free(evs);
-	free(built);
-	free(res);
-}
-
-/* ---- verification of a damaged file ---- */
 
 /* Flips one byte at offset off of every copy of needle in the file (LMDB
  * copies pages on write, so stale copies may sit in free pages). */
@@ -1150,6 +473,7 @@ static int flip_in_file(const char *path, const uint8_t *needle, size_t nlen, si
 	free(buf);
 	return rc;
 }
+
 
 TEST(store_verify_finds_damage)
 {
@@ -1517,7 +841,7 @@ TEST(store_post_consecutive)
 
 		snprintf(path, sizeof path, "%s/bare", TEST_TMP);
 		CHECK(store_open(&s, path, FX_MAP, 1) == 0);
-		CHECK(store_post(s, &me, &b, ids[0], &env, &elen) == WIEC_ERR_NOSTORE);
+		CHECK(store_post(s, &me, &b, 0, ids[0], &env, &elen) == WIEC_ERR_NOSTORE);
 		store_close(&s);
 	}
 	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
@@ -1530,7 +854,7 @@ TEST(store_post_consecutive)
 			cm.target.len = HASH_BYTES;
 			cm.text = (char *)"reply";
 		}
-		CHECK(store_post(s, &me, &b, ids[i], i == 2 ? NULL : &env, &elen) == 0);
+		CHECK(store_post(s, &me, &b, 0, ids[i], i == 2 ? NULL : &env, &elen) == 0);
 		if (i == 2)
 			continue;
 		CHECK(env != NULL);
@@ -1550,14 +874,14 @@ TEST(store_post_consecutive)
 	CHECK(fx_ingest(s, chain, 3, (int[3]){ 0 }, NULL) == 0);
 	b.content_case = WIEC__BODY__CONTENT_IDEA;
 	b.idea = &idea;
-	CHECK(store_post(s, &other, &b, ids[5], &env, &elen) == 0);
+	CHECK(store_post(s, &other, &b, 0, ids[5], &env, &elen) == 0);
 	CHECK(ev_check(&ev, env, elen, net) == 0);
 	CHECK(ev.seq == 4 && memcmp(ev.prev, chain[2].id, HASH_BYTES) == 0);
 	ev_free(&ev);
 	free(env);
 	/* What store_post refuses to sign is not stored. */
 	idea.title = (char *)"";
-	CHECK(store_post(s, &me, &b, ids[5], &env, &elen) == WIEC_ERR_FIELD && env == NULL);
+	CHECK(store_post(s, &me, &b, 0, ids[5], &env, &elen) == WIEC_ERR_FIELD && env == NULL);
 	CHECK(store_head(s, me.pk, &h) == 0);
 	CHECK(h.seq == 5);
 	CHECK(verify_ok(s) == 0);
@@ -1594,7 +918,7 @@ TEST(store_ingest_extend_only)
 	CHECK(res[0] == STORE_DUP);
 	ev_free(&d[0]);
 	CHECK(store_head(s, a.pk, &h) == 0);
-	CHECK(!h.forked && h.seq == 4);
+	CHECK(!h.fork && h.seq == 4);
 	/* Without the flag the same event is the equivocation it is. */
 	CHECK(fx_ingest1(s, &other) == STORE_FORK);
 	store_close(&s);

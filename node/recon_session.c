@@ -1,16 +1,14 @@
-/* recon.c: range-based set reconciliation (spec/recon.md).
- *
- * The set is a treap over node indices, each node carrying the count and the
- * 256-bit sum of the item hashes of its subtree, so a range's count and sum
- * are two prefix walks. Sessions never keep node indices across calls: they
- * remember key bounds only, which is why the set may change between steps. */
+/* recon_session.c: a reconciliation session of node/recon.h, initiator or
+ * responder (spec/recon.md). Sessions never keep node indices across
+ * calls: they remember key bounds only, which is why the set may change
+ * between steps. */
 #include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/err.h"
-#include "node/recon.h"
+#include "node/recon_int.h"
 
 /* Splitting rule (spec/recon.md, "Algorithm"); both sides must agree on
  * these for the test vectors, not for correctness. */
@@ -26,426 +24,6 @@
 
 enum { M_SKIP = 0, M_FP = 1, M_LIST = 2, M_DIFF = 3, M_ITEMS = 4 };
 enum { H_FIRST = 0x01, H_NEXT = 0x02, H_REPLY = 0x03 };
-
-/* ------------------------------------------------------------------ */
-/* 256-bit sums, little-endian limbs */
-
-static void u256_add(uint64_t a[4], const uint64_t b[4])
-{
-	uint64_t c = 0;
-
-	for (int i = 0; i < 4; i++) {
-		uint64_t s = a[i] + c;
-		c = s < c;
-		a[i] = s + b[i];
-		c += a[i] < s;
-	}
-}
-
-static void u256_sub(uint64_t a[4], const uint64_t b[4])
-{
-	uint64_t br = 0;
-
-	for (int i = 0; i < 4; i++) {
-		uint64_t d = a[i] - b[i];
-		uint64_t nb = a[i] < b[i];
-		uint64_t e = d - br;
-		nb |= d < br;
-		a[i] = e;
-		br = nb;
-	}
-}
-
-static void le64_put(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le64_get(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
-{
-	uint8_t buf[40], h[32];
-
-	for (int i = 0; i < 4; i++)
-		le64_put(buf + 8 * i, sum[i]);
-	le64_put(buf + 32, cnt);
-	crypto_generichash(h, sizeof h, buf, sizeof buf, NULL, 0);
-	memcpy(fp, h, RECON_FP_BYTES);
-}
-
-static void item_hash(const recon_item_t *it, uint8_t h[32])
-{
-	uint8_t buf[32 + 8 + 32];
-
-	memcpy(buf, it->key, 32);
-	for (int i = 0; i < 8; i++)
-		buf[32 + i] = (uint8_t)(it->seq >> (56 - 8 * i));
-	memcpy(buf + 40, it->val, 32);
-	crypto_generichash(h, 32, buf, sizeof buf, NULL, 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* the set */
-
-typedef struct rnode {
-	uint8_t key[32];
-	uint64_t seq;
-	uint64_t h[4];		/* item hash as a little-endian integer */
-	uint64_t sum[4];	/* of h over the subtree */
-	uint32_t cnt, prio, l, r;
-} rnode_t;
-
-struct recon_set {
-	rnode_t *n;		/* n[0] is nil: cnt 0, sum 0 */
-	uint32_t cap, used, free_head, root;
-	uint64_t rng;		/* treap priorities; seeded at random so
-				 * nobody can grind keys into a deep tree */
-};
-
-static uint32_t set_rand(recon_set_t *s)
-{
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return (uint32_t)((s->rng * 2685821657736338717ULL) >> 32);
-}
-
-static void t_upd(recon_set_t *s, uint32_t t)
-{
-	rnode_t *x = &s->n[t];
-	const rnode_t *l = &s->n[x->l], *r = &s->n[x->r];
-
-	x->cnt = 1 + l->cnt + r->cnt;
-	memcpy(x->sum, x->h, sizeof x->sum);
-	u256_add(x->sum, l->sum);
-	u256_add(x->sum, r->sum);
-}
-
-/* Splits t into keys < key (*a) and keys >= key (*b). */
-static void t_split(recon_set_t *s, uint32_t t, const uint8_t *key, uint32_t *a, uint32_t *b)
-{
-	if (t == 0) {
-		*a = *b = 0;
-		return;
-	}
-	if (memcmp(s->n[t].key, key, 32) < 0) {
-		t_split(s, s->n[t].r, key, &s->n[t].r, b);
-		*a = t;
-	} else {
-		t_split(s, s->n[t].l, key, a, &s->n[t].l);
-		*b = t;
-	}
-	t_upd(s, t);
-}
-
-static uint32_t t_merge(recon_set_t *s, uint32_t a, uint32_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	if (s->n[a].prio > s->n[b].prio) {
-		s->n[a].r = t_merge(s, s->n[a].r, b);
-		t_upd(s, a);
-		return a;
-	}
-	s->n[b].l = t_merge(s, a, s->n[b].l);
-	t_upd(s, b);
-	return b;
-}
-
-static uint32_t t_insert(recon_set_t *s, uint32_t t, uint32_t x)
-{
-	if (t == 0)
-		return x;
-	if (s->n[x].prio > s->n[t].prio) {
-		t_split(s, t, s->n[x].key, &s->n[x].l, &s->n[x].r);
-		t_upd(s, x);
-		return x;
-	}
-	if (memcmp(s->n[x].key, s->n[t].key, 32) < 0)
-		s->n[t].l = t_insert(s, s->n[t].l, x);
-	else
-		s->n[t].r = t_insert(s, s->n[t].r, x);
-	t_upd(s, t);
-	return t;
-}
-
-static uint32_t t_erase(recon_set_t *s, uint32_t t, const uint8_t *key, uint32_t *gone)
-{
-	int c;
-
-	if (t == 0)
-		return 0;
-	c = memcmp(key, s->n[t].key, 32);
-	if (c == 0) {
-		*gone = t;
-		return t_merge(s, s->n[t].l, s->n[t].r);
-	}
-	if (c < 0)
-		s->n[t].l = t_erase(s, s->n[t].l, key, gone);
-	else
-		s->n[t].r = t_erase(s, s->n[t].r, key, gone);
-	t_upd(s, t);
-	return t;
-}
-
-/* Recomputes the sums on the path to key after its node changed. */
-static void t_refresh(recon_set_t *s, uint32_t t, const uint8_t *key)
-{
-	int c = memcmp(key, s->n[t].key, 32);
-
-	if (c < 0)
-		t_refresh(s, s->n[t].l, key);
-	else if (c > 0)
-		t_refresh(s, s->n[t].r, key);
-	t_upd(s, t);
-}
-
-static uint32_t t_find(const recon_set_t *s, const uint8_t *key)
-{
-	uint32_t t = s->root;
-
-	while (t) {
-		int c = memcmp(key, s->n[t].key, 32);
-		if (c == 0)
-			return t;
-		t = c < 0 ? s->n[t].l : s->n[t].r;
-	}
-	return 0;
-}
-
-recon_set_t *recon_set_new(void)
-{
-	recon_set_t *s = calloc(1, sizeof *s);
-
-	if (s == NULL)
-		return NULL;
-	s->cap = 1024;
-	s->n = calloc(s->cap, sizeof *s->n);
-	if (s->n == NULL) {
-		free(s);
-		return NULL;
-	}
-	s->used = 1;
-	randombytes_buf(&s->rng, sizeof s->rng);
-	s->rng |= 1;
-	return s;
-}
-
-void recon_set_destroy(recon_set_t **p)
-{
-	if (p == NULL || *p == NULL)
-		return;
-	free((*p)->n);
-	free(*p);
-	*p = NULL;
-}
-
-size_t recon_set_size(const recon_set_t *s)
-{
-	return s ? s->n[s->root].cnt : 0;
-}
-
-static void h_to_limbs(const uint8_t h[32], uint64_t l[4])
-{
-	for (int i = 0; i < 4; i++)
-		l[i] = le64_get(h + 8 * i);
-}
-
-static void limbs_to_h(const uint64_t l[4], uint8_t h[32])
-{
-	for (int i = 0; i < 4; i++)
-		le64_put(h + 8 * i, l[i]);
-}
-
-int recon_set_put(recon_set_t *s, const recon_item_t *it)
-{
-	uint8_t h[32];
-	uint32_t x;
-
-	if (s == NULL || it == NULL)
-		return WIEC_ERR_ARG;
-	item_hash(it, h);
-	x = t_find(s, it->key);
-	if (x) {
-		s->n[x].seq = it->seq;
-		h_to_limbs(h, s->n[x].h);
-		t_refresh(s, s->root, it->key);
-		return 0;
-	}
-	if (s->free_head) {
-		x = s->free_head;
-		s->free_head = s->n[x].l;
-	} else {
-		if (s->used == s->cap) {
-			rnode_t *nn;
-			uint32_t nc;
-
-			if (s->cap >= UINT32_MAX / 2)
-				return WIEC_ERR_TOO_BIG;
-			nc = s->cap * 2;
-			nn = realloc(s->n, (size_t)nc * sizeof *nn);
-			if (nn == NULL)
-				return WIEC_ERR_NOMEM;
-			s->n = nn;
-			s->cap = nc;
-		}
-		x = s->used++;
-	}
-	memset(&s->n[x], 0, sizeof s->n[x]);
-	memcpy(s->n[x].key, it->key, 32);
-	s->n[x].seq = it->seq;
-	h_to_limbs(h, s->n[x].h);
-	s->n[x].prio = set_rand(s);
-	t_upd(s, x);
-	s->root = t_insert(s, s->root, x);
-	return 0;
-}
-
-int recon_set_del(recon_set_t *s, const uint8_t key[static RECON_KEY_BYTES])
-{
-	uint32_t gone = 0;
-
-	if (s == NULL || key == NULL)
-		return WIEC_ERR_ARG;
-	s->root = t_erase(s, s->root, key, &gone);
-	if (gone == 0)
-		return WIEC_ERR_NOTFOUND;
-	memset(&s->n[gone], 0, sizeof s->n[gone]);
-	s->n[gone].l = s->free_head;
-	s->free_head = gone;
-	return 0;
-}
-
-/* A range bound: a key, or +infinity. */
-typedef struct bound {
-	uint8_t k[32];
-	uint8_t inf;
-} bound_t;
-
-static int key_lt(const uint8_t *key, const bound_t *b)
-{
-	return b->inf || memcmp(key, b->k, 32) < 0;
-}
-
-static int bound_cmp(const bound_t *a, const bound_t *b)
-{
-	if (a->inf || b->inf)
-		return (int)a->inf - (int)b->inf;
-	return memcmp(a->k, b->k, 32);
-}
-
-/* Count and sum of the items with key < b. */
-static void t_prefix(const recon_set_t *s, const bound_t *b, uint64_t sum[4], uint64_t *cnt)
-{
-	uint32_t t = s->root;
-
-	if (b->inf) {
-		memcpy(sum, s->n[t].sum, 32);
-		*cnt = s->n[t].cnt;
-		return;
-	}
-	memset(sum, 0, 32);
-	*cnt = 0;
-	while (t) {
-		const rnode_t *x = &s->n[t];
-		if (memcmp(x->key, b->k, 32) < 0) {
-			u256_add(sum, s->n[x->l].sum);
-			u256_add(sum, x->h);
-			*cnt += s->n[x->l].cnt + 1;
-			t = x->r;
-		} else {
-			t = x->l;
-		}
-	}
-}
-
-/* The node of rank r (r < size); adds the sum of lower ranks to sum. */
-static uint32_t t_select(const recon_set_t *s, uint64_t r, uint64_t sum[4])
-{
-	uint32_t t = s->root;
-
-	while (t) {
-		const rnode_t *x = &s->n[t];
-		uint64_t lc = s->n[x->l].cnt;
-		if (r < lc) {
-			t = x->l;
-			continue;
-		}
-		if (sum)
-			u256_add(sum, s->n[x->l].sum);
-		if (r == lc)
-			return t;
-		if (sum)
-			u256_add(sum, x->h);
-		r -= lc + 1;
-		t = x->r;
-	}
-	return 0;
-}
-
-/* Calls fn on every node with lo <= key < hi in key order until fn returns
- * nonzero; returns that value. Recursion depth is the treap depth. */
-typedef int (*visit_fn)(void *ctx, const rnode_t *x);
-
-static int t_visit(const recon_set_t *s, uint32_t t, const bound_t *lo, const bound_t *hi,
-    visit_fn fn, void *ctx)
-{
-	int ge, lt, rc;
-
-	if (t == 0)
-		return 0;
-	ge = memcmp(s->n[t].key, lo->k, 32) >= 0;
-	lt = key_lt(s->n[t].key, hi);
-	if (ge && (rc = t_visit(s, s->n[t].l, lo, hi, fn, ctx)) != 0)
-		return rc;
-	if (ge && lt && (rc = fn(ctx, &s->n[t])) != 0)
-		return rc;
-	if (lt)
-		return t_visit(s, s->n[t].r, lo, hi, fn, ctx);
-	return 0;
-}
-
-int recon_set_fingerprint(const recon_set_t *s, const uint8_t *lo,
-    const uint8_t *hi, uint8_t fp[static RECON_FP_BYTES], size_t *count)
-{
-	bound_t bl, bh;
-	uint64_t sl[4], sh[4], cl, ch;
-
-	if (s == NULL || fp == NULL)
-		return WIEC_ERR_ARG;
-	memset(&bl, 0, sizeof bl);
-	memset(&bh, 0, sizeof bh);
-	if (lo)
-		memcpy(bl.k, lo, 32);
-	if (hi)
-		memcpy(bh.k, hi, 32);
-	else
-		bh.inf = 1;
-	t_prefix(s, &bl, sl, &cl);
-	t_prefix(s, &bh, sh, &ch);
-	if (bound_cmp(&bh, &bl) <= 0) {
-		memset(sh, 0, sizeof sh);
-		ch = 0;
-	} else {
-		u256_sub(sh, sl);
-		ch -= cl;
-	}
-	fp_of(sh, ch, fp);
-	if (count)
-		*count = (size_t)ch;
-	return 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* growable arrays, message writer and reader */
@@ -673,7 +251,7 @@ static void prefix_at(recon_t *r, const bound_t *b, uint64_t sum[4], uint64_t *c
 		*cnt = r->mcnt;
 		return;
 	}
-	t_prefix(r->set, b, sum, cnt);
+	recon_tree_prefix(r->set, b, sum, cnt);
 	r->mb = *b;
 	memcpy(r->msum, sum, 32);
 	r->mcnt = *cnt;
@@ -699,7 +277,7 @@ static void range_fp(recon_t *r, const bound_t *lo, const bound_t *hi,
 	uint64_t sum[4], r0;
 
 	range_stats(r, lo, hi, sum, cnt, &r0);
-	fp_of(sum, *cnt, fp);
+	recon_fp_of(sum, *cnt, fp);
 }
 
 /* Children of a split of c items: k from spec/recon.md. */
@@ -742,7 +320,7 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 	bound_t clo = *lo, chi;
 	int rc;
 
-	t_prefix(r->set, lo, plo, &n);
+	recon_tree_prefix(r->set, lo, plo, &n);
 	memcpy(pcur, plo, sizeof pcur);
 	for (uint32_t i = 1; i <= k; i++) {
 		uint64_t ri = r0 + (i * c) / k, csum[4];
@@ -755,13 +333,13 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		} else {
 			uint32_t a, b;
 			memset(pnext, 0, sizeof pnext);
-			a = t_select(r->set, ri - 1, NULL);
-			b = t_select(r->set, ri, pnext);
+			a = recon_tree_select(r->set, ri - 1, NULL);
+			b = recon_tree_select(r->set, ri, pnext);
 			bound_between(r->set->n[a].key, r->set->n[b].key, &chi);
 		}
 		memcpy(csum, pnext, sizeof csum);
 		u256_sub(csum, pcur);
-		fp_of(csum, ri - rprev, fp);
+		recon_fp_of(csum, ri - rprev, fp);
 		put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
@@ -877,7 +455,7 @@ static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
 	range_stats(r, &a->lo, &a->hi, sum, &c, &r0);
 	if (a->kind == ACT_FP && c > 0) {
 		uint8_t fp[RECON_FP_BYTES];
-		fp_of(sum, c, fp);
+		recon_fp_of(sum, c, fp);
 		put_rec(w, prev, &a->hi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		return push_sent(r, &a->lo, &a->hi, M_FP, 0, 0);
@@ -886,7 +464,7 @@ static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
 		collect_t cc = { r, 0 };
 		size_t off = r->ln;
 
-		t_visit(r->set, r->set->root, &a->lo, &a->hi, collect_listed, &cc);
+		recon_tree_visit(r->set, r->set->root, &a->lo, &a->hi, collect_listed, &cc);
 		if (cc.rc != 0)
 			return cc.rc;
 		put_rec(w, prev, &a->hi, M_LIST);
@@ -1063,7 +641,7 @@ static int resolve_items(recon_t *r, const bound_t *lo, const bound_t *hi,
 {
 	merge_ctx_t m = { r, it, n, 0, 0 };
 
-	t_visit(r->set, r->set->root, lo, hi, merge_one, &m);
+	recon_tree_visit(r->set, r->set->root, lo, hi, merge_one, &m);
 	if (m.rc != 0)
 		return m.rc;
 	for (; m.i < n; m.i++)
@@ -1405,7 +983,7 @@ static int resp_list(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 	d.m = m;
 	d.bits = bits;
 	d.budget = r->cap - w->len - RECON_RESERVE - fixed;
-	t_visit(r->set, r->set->root, lo, hi, diff_one, &d);
+	recon_tree_visit(r->set, r->set->root, lo, hi, diff_one, &d);
 	if ((rc = d.rc) != 0)
 		goto done;
 	b = *hi;
@@ -1461,7 +1039,7 @@ static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		items_ctx_t ic = { r, w };
 		put_rec(w, prev, hi, M_ITEMS);
 		wb_varint(w, c);
-		t_visit(r->set, r->set->root, lo, hi, items_one, &ic);
+		recon_tree_visit(r->set, r->set->root, lo, hi, items_one, &ic);
 	} else if (c > RECON_LIST_MAX) {
 		if ((rc = put_split(r, w, prev, lo, hi, c, r0, sum, 0)) != 0)
 			return rc;
@@ -1471,7 +1049,7 @@ static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 	/* a bounce: our fingerprint, so the initiator splits or lists */
 	w->len = mark;
 	*prev = pmark;
-	fp_of(sum, c, fp);
+	recon_fp_of(sum, c, fp);
 	put_rec(w, prev, hi, M_FP);
 	wb_put(w, fp, sizeof fp);
 	if (w->len + RECON_RESERVE <= r->cap)
@@ -1617,3 +1195,4 @@ const recon_diff_t *recon_diffs(const recon_t *r, size_t *n)
 	*n = r->on;
 	return r->out;
 }
+

@@ -1,0 +1,61 @@
+#include <sodium.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "model/chain.h"
+
+int chain_decide(const chain_view_t *v, const uint8_t id[static HASH_BYTES],
+    const uint8_t author[static KEY_PK_BYTES], uint64_t seq, const uint8_t *prev)
+{
+	chain_ref_t r;
+	int rc = v->held(v->ctx, id, &r);
+
+	if (rc == 0)
+		return CHAIN_DUP;
+	if (rc != WIEC_ERR_NOTFOUND)
+		return rc;
+	if (prev == NULL)
+		return CHAIN_APPEND;
+	rc = v->held(v->ctx, prev, &r);
+	if (rc == WIEC_ERR_NOTFOUND)
+		return CHAIN_PENDING;
+	if (rc != 0)
+		return rc;
+	/* prev is fixed once held: this event can never link. */
+	if (memcmp(r.author, author, KEY_PK_BYTES) != 0 || r.seq >= seq)
+		return WIEC_ERR_CHAIN;
+	return CHAIN_APPEND;
+}
+
+int chain_excluded(int member, uint64_t fork, uint64_t seq)
+{
+	return member && fork != 0 && seq >= fork;
+}
+
+void chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n)
+{
+	static const char tag[] = "wiec-tips-v1";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, HASH_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1);
+	if (n > 0)
+		crypto_generichash_update(&st, ids, n * HASH_BYTES);
+	crypto_generichash_final(&st, out, HASH_BYTES);
+}
+
+void chain_digest_rec(uint8_t rec[static CHAIN_DIGEST_REC],
+    const uint8_t author[static KEY_PK_BYTES], uint64_t max_seq,
+    const uint8_t tips[static HASH_BYTES])
+{
+	memcpy(rec, author, KEY_PK_BYTES);
+	hash_put_be64(rec + KEY_PK_BYTES, max_seq);
+	memcpy(rec + KEY_PK_BYTES + 8, tips, HASH_BYTES);
+}
+
+int chain_later(uint64_t seq_a, const uint8_t *id_a, uint64_t seq_b, const uint8_t *id_b)
+{
+	if (seq_a != seq_b)
+		return seq_a > seq_b;
+	return memcmp(id_a, id_b, HASH_BYTES) > 0;
+}

@@ -1,0 +1,189 @@
+/* node_int.h: the daemon's internals, shared by the files of `wiec node`
+ * and by nothing else (node/node.h is the public face). One thread owns a
+ * node_t and every link_t in it; nothing here is thread-safe.
+ *
+ * The files, one job each:
+ *   node.c    start-up, timers, the poll loop, shut-down, logging, clocks
+ *   link.c    a link to one other founder: sockets, dialling, sends,
+ *             receives, hang-up, the peers file, misbehaviour and rate
+ *   zap.c     the ZAP handler: only members' transport keys may connect
+ *   fetch.c   fetch scheduling: queued segments, claims, Wants in flight
+ *   serve.c   what we send unasked or on request: answers to Wants, Haves,
+ *             fork proofs
+ *   sync.c    the sync message handlers (Hello, Recon, Want, Events, Have)
+ *             and the ingest of received or submitted events
+ *   ctlsrv.c  the control socket server (node/ctl.h is its client)
+ * A new message kind gets a handler file of its own and one case in
+ * sync_handle. */
+#ifndef WIEC_NODE_INT_H
+#define WIEC_NODE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "crypto/key.h"
+#include "node/amap.h"
+#include "node/config.h"
+#include "node/node.h"
+#include "node/peers.h"
+#include "node/recon.h"
+#include "proto/event.h"
+#include "proto/genesis.h"
+#include "store/store.h"
+
+#define NODE_EXPIRE_MS 60000	/* how often waiting events are checked for expiry */
+
+/* The two connections a link may have: the one we dial (our DEALER) and the
+ * one it dialled (a routing id on our ROUTER). */
+enum { VIA_DEALER = 0, VIA_ROUTER = 1 };
+
+/* A fetch of what a peer holds of one author beyond us (spec/sync.md,
+ * "Fetch"). The Want's have ids and from are planned when it is sent. */
+typedef struct range {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t target;		/* the peer's highest seq, as last heard */
+	int retry;			/* the peer knew none of our ids: send a locator */
+	uint64_t after_seq;		/* continue a cut answer after this event */
+	uint8_t after_id[HASH_BYTES];
+} range_t;
+
+typedef struct want {		/* a Want in flight */
+	uint64_t id, sent;
+	range_t *r;
+	size_t n;
+} want_t;
+
+/* Everything about one other founder's node. */
+typedef struct link {
+	uint8_t key[KEY_PK_BYTES], transport[KEY_X_BYTES];
+	char name[EV_NAME_MAX + 1];
+	char endpoint[PEERS_ENDPOINT_MAX];	/* "" when we do not dial it */
+	void *dealer;				/* our connection to it */
+	uint8_t rid[256];			/* its connection to us (ROUTER) */
+	size_t rid_len;
+	int hello_sent[2];
+	uint64_t last_seen, bytes_in, bytes_out, lag, dropped, invalid;
+	uint64_t events_in, events_out;		/* envelopes received / sent */
+	recon_t *init;				/* our reconciliation with it */
+	uint64_t init_session, init_started, next_recon;
+	int init_via;
+	recon_t *resp[2];			/* its reconciliations with us */
+	uint64_t resp_session[2];
+	range_t *queue;				/* segments to ask it for */
+	size_t qn, qcap;
+	want_t inflight[SYNC_INFLIGHT];
+	size_t nin;
+	unsigned bad;
+	uint64_t bad_since, banned_until, tokens_at;
+	double tokens;
+} link_t;
+
+typedef struct node {
+	const char *dir;
+	int verbose, stop;
+	cfg_t cfg;
+	key_pair_t kp;
+	key_x25519_t kx;
+	store_t *store;
+	uint8_t network[HASH_BYTES];
+	genesis_t gen;
+	link_t *links;
+	size_t nlinks;
+	recon_set_t *set;
+	amap_t *claims;			/* author -> which link fetches it */
+	void *ctx, *zap, *router, *ctl;
+	int sigfd, lockfd;
+	uint64_t next_want_id, next_expire;
+	uint64_t invalid, dups, dropped;
+} node_t;
+
+/* ---- node.c ---- */
+
+uint64_t node_now_ms(void);		/* monotonic */
+uint64_t node_wall_ms(void);		/* since the epoch */
+/* One log line on stderr; level 'D' (only when verbose), 'I', 'W' or 'E'. */
+__attribute__((format(printf, 3, 4)))
+void node_log(const node_t *n, char level, const char *fmt, ...);
+/* k as text in buf; returns buf. */
+const char *node_short_key(char buf[static KEY_TEXT_BYTES], const uint8_t *k);
+/* 1 if the frame m holds exactly the string s. */
+int node_frame_is(zmq_msg_t *m, const char *s);
+
+/* ---- link.c ---- */
+
+/* The connection to use for a message we start: ours if we dial, else
+ * theirs; -1 when there is none. */
+int link_via(const link_t *l);
+/* Encodes and sends m on connection via without blocking, preceded by our
+ * Hello if that connection has not had it. 0, or -1 when the message could
+ * not be queued (counted in l->dropped: pushes are hints, pulls repair). */
+int link_send(node_t *n, link_t *l, int via, const Wiec__SyncMsg *m);
+void link_hello(node_t *n, link_t *l, int via);
+/* Counts a bad message; SYNC_BAD_MAX in a minute ban l for SYNC_BAN_MS. */
+void link_bad(node_t *n, link_t *l, const char *what);
+/* The token bucket: 1 if l may send one more message now. */
+int link_admit(link_t *l);
+/* Sets the options every peer socket shares (HWMs, message size,
+ * heartbeats, handshake time). 0 or -1 (zmq_errno). */
+int link_sockopts(void *s);
+/* Closes our connection to l and forgets its session and Wants in flight. */
+void link_hangup(link_t *l);
+/* (Re)reads DIR/peers: dials new endpoints, hangs up removed ones.
+ * 0 or the peers_load error (logged). */
+int link_load_peers(node_t *n);
+/* Drain one message from the ROUTER / from l's DEALER into sync_handle. */
+void link_router_recv(node_t *n);
+void link_dealer_recv(node_t *n, link_t *l);
+
+/* ---- zap.c ---- */
+
+/* Answers one ZAP request waiting on n->zap. */
+void zap_serve(node_t *n);
+
+/* ---- fetch.c ---- */
+
+/* Queues a fetch of author at l (the peer holds up to seq target) unless
+ * another link already fetches it. */
+void fetch_want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t target);
+/* Puts l's own fetch r back at the front of its queue (a cut answer, or a
+ * retry with a locator): its claim already covers it. */
+void fetch_requeue(node_t *n, link_t *l, const range_t *r);
+/* Forgets l's claim on author, if it holds it. */
+void fetch_unclaim(node_t *n, link_t *l, const uint8_t *author);
+/* Sends Wants while fewer than SYNC_INFLIGHT are outstanding. */
+void fetch_pump(node_t *n, link_t *l);
+/* Forgets the Want in flight l->inflight[i]. */
+void fetch_drop_want(link_t *l, size_t i);
+
+/* ---- serve.c ---- */
+
+/* Answers a Want with one Events message (at most SYNC_EVENTS_CAP bytes). */
+void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w);
+/* Tells l, on connection via, which heads we hold (Haves of at most
+ * SYNC_HAVE_MAX heads). */
+void serve_have_to(node_t *n, link_t *l, int via, const store_head_t *heads, size_t nh);
+/* Tells every link but skip. */
+void serve_have(node_t *n, link_t *skip, const store_head_t *heads, size_t nh);
+
+/* ---- sync.c ---- */
+
+/* One message from peer l on connection via, as received (untrusted). */
+void sync_handle(node_t *n, link_t *l, int via, const uint8_t *data, size_t len);
+/* Starts our reconciliation with l. */
+void sync_recon_begin(node_t *n, link_t *l);
+/* The reconciliation item of a head (spec/sync.md, "Items"). */
+void sync_head_item(recon_item_t *it, const store_head_t *h);
+/* Verifies and stores envelopes from src (NULL: the CLI). res (may be NULL)
+ * receives each outcome. Tells the other links about heads that moved
+ * (Have), or with push (own posts) sends the events themselves. Returns 0
+ * or a wiec_err_t of the batch as a whole. */
+int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens, size_t cnt,
+    unsigned flags, int *res, int push);
+
+/* ---- ctlsrv.c ---- */
+
+/* Answers one request waiting on the control socket. */
+void ctlsrv_serve(node_t *n);
+
+#endif

@@ -1,0 +1,119 @@
+/* store_int.h: what the store's own files share; not an API.
+ *
+ * Layout, format 3 (spec/events.md section 10). Integers big-endian.
+ *   log       lseq(8)                     -> id(32) || envelope      arrival order
+ *   events    id(32)                      -> lseq(8) || author(32) || seq(8)
+ *   chains    author || seq(8) || id      -> prev(32), or empty for a root
+ *   kids      author || parent || seq || id -> empty   parent: 32 zero bytes for a root
+ *   tips      author || id                -> seq(8)   held events without a held child
+ *   heads     author                      -> HEAD_VAL (below)
+ *   pending   author || prev || id        -> src(4) || arrived ms(8) || pseq(8) || envelope
+ *   pendq     pseq(8)                     -> author || prev || id    oldest first
+ *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
+ *   excluded  author || seq(8) || id      -> reason(1)               derived
+ *   meta      genesis, network, lseq, pseq, version, model
+ * log and events are the held set; chains, kids, tips, heads and excluded
+ * are functions of it (store_reindex rebuilds them from log). */
+#ifndef WIEC_STORE_INT_H
+#define WIEC_STORE_INT_H
+
+#include <lmdb.h>
+#include <string.h>
+
+#include "store/store.h"
+
+#define STORE_VERSION 3		/* 3: author trees, nothing deleted */
+#define STORE_MODEL 1		/* derived state version: a change rebuilds it */
+#define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
+#define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
+#define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
+#define PEND_KEY (KEY_PK_BYTES + HASH_BYTES + HASH_BYTES)
+#define PEND_HDR (4 + 8 + 8)
+#define EVENT_VAL (8 + KEY_PK_BYTES + 8)
+#define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
+
+struct store {
+	MDB_env *env;
+	MDB_dbi events, log, chains, kids, tips, heads, pending, pendq, pstat, excluded, meta;
+	int rdonly;			/* STORE_OPEN_RDONLY */
+	struct store_guard *guard;	/* store/guard.h */
+	int corrupt_set;		/* store_lookup found damage: */
+	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
+};
+
+/* State of one write transaction. */
+typedef struct wtx {
+	store_t *s;
+	MDB_txn *txn;
+	uint64_t lseq;		/* next local sequence number */
+	uint64_t pseq;		/* next pending sequence number */
+	size_t added;
+	unsigned flags;		/* STORE_EXTEND_ONLY */
+	uint32_t source;
+	uint64_t now_ms;
+	uint8_t (*members)[KEY_PK_BYTES];	/* sorted founder keys */
+	size_t nmembers;
+	uint8_t (*moved)[KEY_PK_BYTES];		/* authors touched, unsorted */
+	size_t nmoved, capmoved;
+	uint8_t (*work)[HASH_BYTES];		/* appended ids whose waiters to release */
+	size_t nwork, capwork;
+} wtx_t;
+
+static inline MDB_val store_mv(const void *p, size_t n)
+{
+	MDB_val v = { n, (void *)p };
+	return v;
+}
+
+int store_lmdb_err(int rc);
+/* Commits the write transaction txn (ending it either way) and then writes
+ * the commit record (store/guard.h). Every write commit goes through it. */
+int store_txn_commit(store_t *s, MDB_txn *txn);
+int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn);
+int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v);
+int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
+int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES]);
+
+/* Head record of author in txn (zeroed with the author set if none:
+ * WIEC_ERR_NOTFOUND). */
+int store_get_head(store_t *s, MDB_txn *txn, const uint8_t *author, store_head_t *h);
+int store_put_head(store_t *s, MDB_txn *txn, const store_head_t *h);
+void store_head_decode(store_head_t *h, const uint8_t *author, const uint8_t *val);
+
+/* Event index entry: lseq, author, seq. WIEC_ERR_NOTFOUND if not held. */
+int store_event_ref(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
+    uint8_t author[KEY_PK_BYTES], uint64_t *seq);
+
+/* Envelope of a held id, borrowed from txn, after checking that its bytes
+ * hash to id (WIEC_ERR_CORRUPT otherwise). */
+int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
+    const uint8_t **env, size_t *len);
+
+/* Write transactions (store/ingest.c). */
+int store_wtx_begin(wtx_t *w, store_t *s);
+int store_wtx_commit(wtx_t *w);
+void store_wtx_abort(wtx_t *w);
+/* Indexes an event already in the log at lseq (append, or rebuild). */
+int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq);
+/* Decodes a stored envelope and applies the chain rules to it (a waiting
+ * event of a migrated store); refusals are dropped. */
+int store_readd(wtx_t *w, const uint8_t *env, size_t len);
+/* Recomputes the tips value of every moved author and runs the derived
+ * hooks for them; called once per transaction before commit. */
+int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved);
+
+/* Derived state (store/derive.c). */
+int store_derive_author(wtx_t *w, const store_head_t *h);
+int store_derive_clear(wtx_t *w);
+int store_is_member(const wtx_t *w, const uint8_t *author);
+/* Fills w->members from the genesis in w->txn (any transaction). */
+int store_load_members(wtx_t *w);
+
+/* Rebuilds every index from the log in one write transaction (reindex,
+ * and the migration of a format-2 store). */
+int store_rebuild(wtx_t *w);
+
+void store_chain_key(uint8_t k[CHAIN_KEY], const uint8_t *author, uint64_t seq,
+    const uint8_t *id);
+
+#endif
