@@ -1316,7 +1316,7 @@ TEST(store_guard_short_file_by_free_pages)
 	CHECK(mdb_env_open(e, path, 0, 0600) == 0);
 	/* Some transactions, so that the next one reuses freed pages ... */
 	for (int r = 0; r < 5; r++) {
-		char key[8];
+		char key[16];
 
 		snprintf(key, sizeof key, "k%d", r);
 		CHECK(mdb_txn_begin(e, NULL, 0, &t) == 0);
