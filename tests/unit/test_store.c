@@ -1351,3 +1351,22 @@ TEST(store_guard_short_file_by_free_pages)
 	CHECK(store_open_why(&s, path, FX_MAP, 0, why, sizeof why) == WIEC_ERR_CORRUPT);
 	CHECK(strstr(why, "truncated") != NULL);
 }
+
+/* A store made again where one was removed does not inherit its record. */
+TEST(store_guard_recreated_store)
+{
+	enum { N = 10 };
+	char path[512], data[600];
+	fx_ev_t evs[N];
+	store_t *s;
+
+	CHECK(guard_store(TEST_TMP, "s", N, evs, path, data) == 0);
+	CHECK(unlink(data) == 0);
+	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_CREATE) == 0);
+	store_close(&s);
+	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
+	store_close(&s);
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	store_close(&s);
+	fx_free(evs, N);
+}
