@@ -1352,7 +1352,9 @@ TEST(store_guard_short_file_by_free_pages)
 	CHECK(strstr(why, "truncated") != NULL);
 }
 
-/* A store made again where one was removed does not inherit its record. */
+/* A store made again where one was removed does not inherit its record
+ * (voided when the store is created, so even a crash before the first
+ * commit rewrites it cannot look like a rollback). */
 TEST(store_guard_recreated_store)
 {
 	enum { N = 10 };
