@@ -72,6 +72,7 @@ int comment_add_main(int argc, char **argv);
 int log_main(int argc, char **argv);
 int show_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
+int reindex_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int export_main(int argc, char **argv);
 int import_main(int argc, char **argv);

@@ -143,9 +143,10 @@ static const char *founder_check(const Wiec__Founder *f)
 static const char *founder_parse(const uint8_t *text, size_t len, Wiec__Founder **out)
 {
 	size_t plen = strlen(FOUNDER_PREFIX), blen, got;
-	uint8_t *bin, *again;
+	uint8_t *bin;
 	Wiec__Founder *f;
-	const char *why = NULL, *end;
+	const char *why, *end;
+	int rc;
 
 	*out = NULL;
 	if (len > 0 && text[len - 1] == '\n')
@@ -162,23 +163,14 @@ static const char *founder_parse(const uint8_t *text, size_t len, Wiec__Founder 
 		free(bin);
 		return "not one line of base64";
 	}
-	if ((f = wiec__founder__unpack(NULL, got, bin)) == NULL) {
-		free(bin);
-		return "not an encoded Founder";
-	}
-	/* One founder, one byte string: refuse other encodings of it. */
-	if (wiec__founder__get_packed_size(f) != got || (again = malloc(got + 1)) == NULL) {
-		why = "not the canonical encoding";
-	} else {
-		wiec__founder__pack(f, again);
-		if (memcmp(again, bin, got) != 0)
-			why = "not the canonical encoding";
-		free(again);
-	}
+	/* One founder, one byte string: other encodings of it are refused. */
+	rc = genesis_founder_decode(&f, bin, got);
 	free(bin);
-	if (why == NULL)
-		why = founder_check(f);
-	if (why != NULL)
+	if (rc == WIEC_ERR_NONCANON)
+		return "not the canonical encoding";
+	if (rc != 0)
+		return rc == WIEC_ERR_NOMEM ? "out of memory" : "not an encoded Founder";
+	if ((why = founder_check(f)) != NULL)
 		wiec__founder__free_unpacked(f, NULL);
 	else
 		*out = f;

@@ -7,34 +7,28 @@
 #include "cli/cli.h"
 #include "crypto/err.h"
 #include "node/config.h"
+#include "proto/kind.h"
+
+/* How the kind table (proto/kind.h) prints strings and roles here. */
+static const kind_fmt_t log_fmt = { cli_json_str, cfg_role_name };
 
 int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json)
 {
 	char id[HASH_HEX_BYTES], author[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
-	const Wiec__Body *b;
+	const kind_t *k;
 	ev_t ev;
 
 	if (ev_decode(&ev, env, len) != 0)
 		return -1;
-	b = ev.body;
+	if ((k = kind_find(ev.kind)) == NULL) {		/* ev_decode admits none */
+		ev_free(&ev);
+		return -1;
+	}
 	hash_hex(id, ev.id, HASH_BYTES);
 	key_to_text(author, ev.author);
 	if (!json) {
-		fprintf(f, "%s %-8s %s #%llu ", id, ev_kind_name(ev.kind), author,
-		    (unsigned long long)ev.seq);
-		switch (ev.kind) {
-		case EV_ANNOUNCE:
-			fprintf(f, "%s (%s)\n", b->announce->name, cfg_role_name(b->announce->role));
-			break;
-		case EV_IDEA:
-			fprintf(f, "%s\n", b->idea->title);
-			break;
-		case EV_COMMENT:
-			hash_hex(hex, b->comment->target.data, HASH_BYTES);
-			fprintf(f, "on %.16s: %.60s%s\n", hex, b->comment->text,
-			    strlen(b->comment->text) > 60 ? "..." : "");
-			break;
-		}
+		fprintf(f, "%s %-8s %s #%llu ", id, k->name, author, (unsigned long long)ev.seq);
+		k->text(f, ev.body, &log_fmt);
 		ev_free(&ev);
 		return 0;
 	}
@@ -47,25 +41,8 @@ int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int 
 		fprintf(f, "\"prev\": null, ");
 	}
 	fprintf(f, "\"timestamp\": %llu, \"kind\": \"%s\"", (unsigned long long)ev.timestamp,
-	    ev_kind_name(ev.kind));
-	switch (ev.kind) {
-	case EV_ANNOUNCE:
-		fprintf(f, ", \"name\": ");
-		cli_json_str(f, b->announce->name);
-		fprintf(f, ", \"role\": \"%s\"", cfg_role_name(b->announce->role));
-		break;
-	case EV_IDEA:
-		fprintf(f, ", \"title\": ");
-		cli_json_str(f, b->idea->title);
-		fprintf(f, ", \"body\": ");
-		cli_json_str(f, b->idea->text);
-		break;
-	case EV_COMMENT:
-		hash_hex(hex, b->comment->target.data, HASH_BYTES);
-		fprintf(f, ", \"on\": \"%s\", \"body\": ", hex);
-		cli_json_str(f, b->comment->text);
-		break;
-	}
+	    k->name);
+	k->json(f, ev.body, &log_fmt);
 	fprintf(f, "}\n");
 	ev_free(&ev);
 	return 0;

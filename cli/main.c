@@ -45,6 +45,9 @@ static const cli_cmd_t cmds[] = {
 	{ "verify", verify_main, "re-check every signature, chain and index",
 	  "wiec verify [-d DIR]\n"
 	  "  Exit 0 when the log is sound, 5 naming the first bad event." },
+	{ "reindex", reindex_main, "rebuild every index and derived state from the log",
+	  "wiec reindex [-d DIR]\n"
+	  "  The result depends only on the events held. Stop the node first." },
 	{ "status", status_main, "counts and the digest of the event set",
 	  "wiec status [-d DIR] [--json]" },
 	{ "export", export_main, "write every event, framed, to a file or stdout",

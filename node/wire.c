@@ -2,6 +2,7 @@
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "node/wire.h"
+#include "proto/decode.h"
 #include "proto/event.h"
 
 static int check(const Wiec__SyncMsg *m)
@@ -51,24 +52,32 @@ static int check(const Wiec__SyncMsg *m)
 	}
 }
 
+/* Counted before anything is allocated (proto/decode.h). */
+static const dec_limit_t wire_limits[] = {
+	{ &wiec__want__descriptor, 1, SYNC_WANT_MAX },		/* ranges */
+	{ &wiec__want_range__descriptor, 3, SYNC_HAVE_IDS },	/* have */
+	{ &wiec__events__descriptor, 1, SYNC_EVENTS_MAX },	/* envelopes */
+	{ &wiec__events__descriptor, 4, SYNC_WANT_MAX },	/* unknown */
+	{ &wiec__have__descriptor, 1, SYNC_HAVE_MAX },		/* heads */
+};
+
+/* Sync messages are not signed: canonical form is not required of them. */
+static const dec_opts_t wire_opts = {
+	SYNC_MSG_MAX, 0, wire_limits, sizeof wire_limits / sizeof wire_limits[0], 0
+};
+
 int wire_decode(Wiec__SyncMsg **out, const uint8_t *buf, size_t len)
 {
-	Wiec__SyncMsg *m;
-	int rc = 0;
+	ProtobufCMessage *m;
+	int rc;
 
 	*out = NULL;
-	if (len > SYNC_MSG_MAX)
-		return WIEC_ERR_TOO_BIG;
-	if ((m = wiec__sync_msg__unpack(NULL, len, buf)) == NULL)
-		return WIEC_ERR_DECODE;
-	if (ev_has_unknown(&m->base))
-		rc = WIEC_ERR_UNKNOWN;
-	else if (!check(m))
-		rc = WIEC_ERR_PROTO;
-	if (rc != 0) {
-		wiec__sync_msg__free_unpacked(m, NULL);
+	if ((rc = dec_unpack(&m, &wiec__sync_msg__descriptor, buf, len, &wire_opts)) != 0)
 		return rc;
+	if (!check((const Wiec__SyncMsg *)m)) {
+		protobuf_c_message_free_unpacked(m, NULL);
+		return WIEC_ERR_PROTO;
 	}
-	*out = m;
+	*out = (Wiec__SyncMsg *)m;
 	return 0;
 }

@@ -4,70 +4,13 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "proto/decode.h"
 #include "proto/event.h"
+#include "proto/kind.h"
 
-/* Unknown fields anywhere in the message tree are refused (fail closed:
- * a field we do not understand could change what the author meant). */
-int ev_has_unknown(const ProtobufCMessage *m)
-{
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-
-	if (m->n_unknown_fields != 0)
-		return 1;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)m;
-
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
-
-			for (size_t j = 0; j < n; j++)
-				if (ev_has_unknown(v[j]))
-					return 1;
-		} else {
-			const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
-
-			if (sub != NULL && ev_has_unknown(sub))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/* The input must be exactly what protobuf-c would write for the decoded
- * message: otherwise one event could travel under several ids. */
-static int is_canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
-{
-	uint8_t stackbuf[512], *out = stackbuf;
-	size_t n = protobuf_c_message_get_packed_size(m);
-	int ok;
-
-	if (n != len)
-		return 0;
-	if (n > sizeof stackbuf && (out = malloc(n)) == NULL)
-		return -1;
-	protobuf_c_message_pack(m, out);
-	ok = memcmp(out, buf, len) == 0;
-	if (out != stackbuf)
-		free(out);
-	return ok;
-}
-
-/* Common tail of decoding one message: unknown fields, canonical form. */
-static int check_msg(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
-{
-	int c;
-
-	if (ev_has_unknown(m))
-		return WIEC_ERR_UNKNOWN;
-	c = is_canonical(m, buf, len);
-	if (c < 0)
-		return WIEC_ERR_NOMEM;
-	return c ? 0 : WIEC_ERR_NONCANON;
-}
+/* Envelope and Body have no repeated fields: no limits to list. Canonical
+ * form is required: one event has one byte string and so one id. */
+static const dec_opts_t ev_opts = { EV_ENV_MAX, 1, NULL, 0, 0 };
 
 int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 {
@@ -112,36 +55,12 @@ int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 	return 1;
 }
 
-static int check_content(const Wiec__Body *b)
-{
-	switch (b->content_case) {
-	case WIEC__BODY__CONTENT_ANNOUNCE:
-		if (!ev_text_ok(b->announce->name, 1, EV_NAME_MAX, 0) ||
-		    b->announce->role < WIEC__ROLE__ROLE_NONE ||
-		    b->announce->role > WIEC__ROLE__ROLE_OTHER)
-			return WIEC_ERR_FIELD;
-		return 0;
-	case WIEC__BODY__CONTENT_IDEA:
-		if (!ev_text_ok(b->idea->title, 1, EV_TITLE_MAX, 0) ||
-		    !ev_text_ok(b->idea->text, 0, EV_TEXT_MAX, 1))
-			return WIEC_ERR_FIELD;
-		return 0;
-	case WIEC__BODY__CONTENT_COMMENT:
-		if (b->comment->target.len != HASH_BYTES ||
-		    !ev_text_ok(b->comment->text, 1, EV_TEXT_MAX, 1))
-			return WIEC_ERR_FIELD;
-		return 0;
-	default:
-		return WIEC_ERR_FIELD;	/* no content at all */
-	}
-}
-
 static int check_header(const Wiec__Body *b)
 {
-	if (b->network.len != HASH_BYTES || b->author.len != KEY_PK_BYTES || b->seq == 0)
-		return WIEC_ERR_FIELD;
 	static const uint8_t zero[HASH_BYTES];
 
+	if (b->network.len != HASH_BYTES || b->author.len != KEY_PK_BYTES || b->seq == 0)
+		return WIEC_ERR_FIELD;
 	/* A prev has a smaller seq, so seq 1 has none; later seqs may have
 	 * none too (a root: a device's first event through a node that held
 	 * nothing of its author). An all-zero prev is no id. */
@@ -153,28 +72,23 @@ static int check_header(const Wiec__Body *b)
 
 int ev_decode(ev_t *ev, const uint8_t *env, size_t len)
 {
-	Wiec__Envelope *e = NULL;
+	ProtobufCMessage *em = NULL, *bm = NULL;
+	Wiec__Envelope *e;
 	Wiec__Body *b = NULL;
 	int rc;
 
 	memset(ev, 0, sizeof *ev);
-	if (len > EV_ENV_MAX)
-		return WIEC_ERR_TOO_BIG;
-	e = wiec__envelope__unpack(NULL, len, env);
-	if (e == NULL)
-		return WIEC_ERR_DECODE;
-	if ((rc = check_msg(&e->base, env, len)) != 0)
-		goto fail;
+	if ((rc = dec_unpack(&em, &wiec__envelope__descriptor, env, len, &ev_opts)) != 0)
+		return rc;
+	e = (Wiec__Envelope *)em;
 	rc = WIEC_ERR_FIELD;
 	if (e->sig.len != KEY_SIG_BYTES || e->body.len == 0)
 		goto fail;
-	b = wiec__body__unpack(NULL, e->body.len, e->body.data);
-	if (b == NULL) {
-		rc = WIEC_ERR_DECODE;
+	if ((rc = dec_unpack(&bm, &wiec__body__descriptor, e->body.data, e->body.len,
+	    &ev_opts)) != 0)
 		goto fail;
-	}
-	if ((rc = check_msg(&b->base, e->body.data, e->body.len)) != 0 ||
-	    (rc = check_header(b)) != 0 || (rc = check_content(b)) != 0)
+	b = (Wiec__Body *)bm;
+	if ((rc = check_header(b)) != 0 || (rc = kind_check(b)) != 0)
 		goto fail;
 
 	ev->env = env;
@@ -242,7 +156,10 @@ int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body 
 		return WIEC_ERR_TOO_BIG;
 	if ((bbuf = malloc(blen)) == NULL)
 		return WIEC_ERR_NOMEM;
-	wiec__body__pack(body, bbuf);
+	if (wiec__body__pack(body, bbuf) != blen) {
+		rc = WIEC_ERR_FIELD;
+		goto out;
+	}
 	if ((rc = key_sign(sig, kp, EV_DOMAIN, body->network.data, bbuf, blen)) != 0)
 		goto out;
 	e.body.data = bbuf;
@@ -254,7 +171,11 @@ int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body 
 		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
-	wiec__envelope__pack(&e, out);
+	if (wiec__envelope__pack(&e, out) != elen) {
+		free(out);
+		rc = WIEC_ERR_FIELD;
+		goto out;
+	}
 	/* Never hand out what a peer would refuse. */
 	if ((rc = ev_decode(&check, out, elen)) != 0) {
 		free(out);
@@ -282,12 +203,7 @@ void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
 
 const char *ev_kind_name(int kind)
 {
-	switch (kind) {
-	case EV_ANNOUNCE: return "announce";
-	case EV_IDEA: return "idea";
-	case EV_COMMENT: return "comment";
-	}
-	return "unknown";
+	return kind_name(kind);
 }
 
 typedef struct batch_part {

@@ -43,9 +43,10 @@ typedef struct ev {
 	Wiec__Body *body;		/* owned; kind-specific fields */
 } ev_t;
 
-/* Decodes env[0..len) and applies every structural rule of spec/events.md.
- * On success fills ev (free with ev_free). On failure returns a negative
- * wiec_err_t naming the rule broken and leaves nothing to free. */
+/* Decodes env[0..len) (through proto/decode.h) and applies every structural
+ * rule of spec/events.md. On success fills ev (free with ev_free). On failure
+ * returns a negative wiec_err_t naming the rule broken (WIEC_ERR_NOMEM if
+ * memory ran out) and leaves nothing to free. */
 int ev_decode(ev_t *ev, const uint8_t *env, size_t len);
 
 /* Checks that ev belongs to network and that its signature verifies over
@@ -74,16 +75,13 @@ void ev_free(ev_t *ev);
  * passes ev_decode; WIEC_ERR_TOO_BIG or WIEC_ERR_FIELD if it would not. */
 int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body *body);
 
-/* 1 if m or any message inside it carries fields unknown to the schema. */
-int ev_has_unknown(const ProtobufCMessage *m);
-
 /* Sets body's header for the event after an author's head: network, author,
  * seq = head_seq + 1 and prev = head_id (NULL: a root). The
  * bytes are borrowed, not copied: they must outlive the use of body. */
 void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
     const uint8_t author[static KEY_PK_BYTES], uint64_t head_seq, const uint8_t *head_id);
 
-/* "announce", "idea", "comment", or "unknown". */
+/* "announce", "idea", "comment", or "unknown" (proto/kind.h has the table). */
 const char *ev_kind_name(int kind);
 
 /* Text rule shared by every string field: valid UTF-8 of min..max bytes,

@@ -3,31 +3,24 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "proto/decode.h"
 #include "proto/event.h"
 #include "proto/genesis.h"
 
-static int canonical(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
-{
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *out;
-	int ok;
+/* Counted before anything is allocated (proto/decode.h). */
+static const dec_limit_t genesis_limits[] = {
+	{ &wiec__genesis__descriptor, 2, GENESIS_FOUNDERS_MAX },	/* sigs */
+	{ &wiec__genesis_body__descriptor, 2, GENESIS_FOUNDERS_MAX },	/* founders */
+	{ &wiec__founder__descriptor, 5, GENESIS_ENDPOINTS_MAX },	/* endpoints */
+};
 
-	if (m->n_unknown_fields != 0)
-		return WIEC_ERR_UNKNOWN;
-	if (n != len)
-		return WIEC_ERR_NONCANON;
-	if ((out = malloc(n ? n : 1)) == NULL)
-		return WIEC_ERR_NOMEM;
-	protobuf_c_message_pack(m, out);
-	ok = n == 0 || memcmp(out, buf, n) == 0;
-	free(out);
-	return ok ? 0 : WIEC_ERR_NONCANON;
-}
+/* Canonical: the network id is the hash of the body's exact bytes. */
+static const dec_opts_t genesis_opts = {
+	GENESIS_MAX, 1, genesis_limits, sizeof genesis_limits / sizeof genesis_limits[0], 0
+};
 
 static int check_founder(const Wiec__Founder *f)
 {
-	if (f->base.n_unknown_fields != 0)
-		return WIEC_ERR_UNKNOWN;
 	if (f->key.len != KEY_PK_BYTES || f->transport.len != KEY_X_BYTES ||
 	    !ev_text_ok(f->name, 1, EV_NAME_MAX, 0) ||
 	    f->role < WIEC__ROLE__ROLE_CITY || f->role > WIEC__ROLE__ROLE_OTHER ||
@@ -41,27 +34,23 @@ static int check_founder(const Wiec__Founder *f)
 
 int genesis_decode(genesis_t *g, const uint8_t *buf, size_t len, int complete)
 {
+	ProtobufCMessage *mm = NULL, *bm = NULL;
 	Wiec__GenesisBody *b = NULL;
 	Wiec__Genesis *m;
 	int rc;
 
 	memset(g, 0, sizeof *g);
-	if (len > GENESIS_MAX)
-		return WIEC_ERR_TOO_BIG;
-	if ((m = wiec__genesis__unpack(NULL, len, buf)) == NULL)
-		return WIEC_ERR_DECODE;
-	if ((rc = canonical(&m->base, buf, len)) != 0)
-		goto fail;
+	if ((rc = dec_unpack(&mm, &wiec__genesis__descriptor, buf, len, &genesis_opts)) != 0)
+		return rc;
+	m = (Wiec__Genesis *)mm;
 	if (m->body.len == 0) {		/* an empty body names no founders */
 		rc = WIEC_ERR_FIELD;
 		goto fail;
 	}
-	if ((b = wiec__genesis_body__unpack(NULL, m->body.len, m->body.data)) == NULL) {
-		rc = WIEC_ERR_DECODE;
+	if ((rc = dec_unpack(&bm, &wiec__genesis_body__descriptor, m->body.data, m->body.len,
+	    &genesis_opts)) != 0)
 		goto fail;
-	}
-	if ((rc = canonical(&b->base, m->body.data, m->body.len)) != 0)
-		goto fail;
+	b = (Wiec__GenesisBody *)bm;
 	rc = WIEC_ERR_FIELD;
 	if (!ev_text_ok(b->name, 1, EV_NAME_MAX, 0) || b->n_founders == 0 ||
 	    b->n_founders > GENESIS_FOUNDERS_MAX || b->quorum == 0 ||
@@ -115,6 +104,16 @@ void genesis_free(genesis_t *g)
 	g->msg = NULL;
 }
 
+int genesis_founder_decode(Wiec__Founder **out, const uint8_t *buf, size_t len)
+{
+	ProtobufCMessage *m;
+	int rc;
+
+	rc = dec_unpack(&m, &wiec__founder__descriptor, buf, len, &genesis_opts);
+	*out = rc == 0 ? (Wiec__Founder *)m : NULL;
+	return rc;
+}
+
 int genesis_founder(const genesis_t *g, const uint8_t key[static KEY_PK_BYTES])
 {
 	for (size_t i = 0; i < g->body->n_founders; i++)
@@ -130,7 +129,11 @@ static int pack_genesis(uint8_t **out, size_t *len, const Wiec__Genesis *m)
 		return WIEC_ERR_TOO_BIG;
 	if ((*out = malloc(*len)) == NULL)
 		return WIEC_ERR_NOMEM;
-	wiec__genesis__pack(m, *out);
+	if (wiec__genesis__pack(m, *out) != *len) {
+		free(*out);
+		*out = NULL;
+		return WIEC_ERR_FIELD;
+	}
 	return 0;
 }
 
@@ -156,7 +159,10 @@ int genesis_new(uint8_t **out, size_t *len, const char *name, uint64_t timestamp
 		return WIEC_ERR_TOO_BIG;
 	if ((m.body.data = malloc(m.body.len)) == NULL)
 		return WIEC_ERR_NOMEM;
-	wiec__genesis_body__pack(&b, m.body.data);
+	if (wiec__genesis_body__pack(&b, m.body.data) != m.body.len) {
+		free(m.body.data);
+		return WIEC_ERR_FIELD;
+	}
 	memset(empty, 0, sizeof empty);
 	m.n_sigs = n;
 	m.sigs = empty;

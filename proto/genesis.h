@@ -27,8 +27,8 @@ typedef struct genesis {
 	size_t signed_count;		/* founders whose signature is present */
 } genesis_t;
 
-/* Decodes buf and checks every rule: canonical encoding, no unknown fields,
- * 1..GENESIS_FOUNDERS_MAX founders with distinct keys, valid names, roles
+/* Decodes buf (through proto/decode.h) and checks every rule: canonical
+ * encoding, no unknown fields, 1..GENESIS_FOUNDERS_MAX founders with distinct keys, valid names, roles
  * and endpoints, 1 <= quorum <= founders, and one entry in sigs per founder
  * that is either empty (not signed yet) or a valid signature. When complete
  * is non-zero every founder must have signed. Returns 0 (free with
@@ -45,6 +45,13 @@ int genesis_new(uint8_t **out, size_t *len, const char *name, uint64_t timestamp
  * malloc'd. WIEC_ERR_NOTFOUND if kp is not a founder. */
 int genesis_sign(uint8_t **out, size_t *len, const uint8_t *buf, size_t blen,
     const key_pair_t *kp);
+
+/* Decodes one founder record (untrusted) through proto/decode.h: canonical,
+ * no unknown fields, at most GENESIS_ENDPOINTS_MAX endpoints. Field values
+ * are not checked here. On success *out is the founder (free with
+ * wiec__founder__free_unpacked(f, NULL)); on failure NULL and one of
+ * WIEC_ERR_TOO_BIG, _DECODE, _UNKNOWN, _NONCANON, _NOMEM. */
+int genesis_founder_decode(Wiec__Founder **out, const uint8_t *buf, size_t len);
 
 /* Index of key among the founders, or -1. */
 int genesis_founder(const genesis_t *g, const uint8_t key[static KEY_PK_BYTES]);

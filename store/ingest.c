@@ -110,7 +110,7 @@ int store_wtx_commit(wtx_t *w)
 		store_wtx_abort(w);
 		return rc;
 	}
-	rc = store_txn_commit(w->s, w->txn);
+	rc = store_commit(w->s, w->txn);
 	w->txn = NULL;
 	store_wtx_abort(w);
 	return rc;

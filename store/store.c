@@ -146,7 +146,9 @@ static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
 	return rc == MDB_NOTFOUND ? 0 : rc > 0 ? store_lmdb_err(rc) : rc;
 }
 
-int store_txn_commit(store_t *s, MDB_txn *txn)
+/* Commits a write transaction (ending it either way) through the guard,
+ * which then writes the commit record. */
+int store_commit(store_t *s, MDB_txn *txn)
 {
 	uint8_t tip[HASH_BYTES];
 	uint64_t lseq;
@@ -203,12 +205,13 @@ static int open_check(store_t *s, char *why, size_t whylen)
 		rc = 0;
 	if (rc == 0 && (rc = log_state(txn, meta, log, &lseq, tip)) == 0)
 		rc = store_guard_match(s->guard, txn, lseq, tip, why, whylen);
-	if (rc == 0 && s->rdonly) {
-		if ((rc = read_versions(s, txn, &ver, &model)) == 0 &&
-		    (ver != STORE_VERSION || model != STORE_MODEL)) {
-			snprintf(why, whylen, "store format %u (model %u) needs an upgrade to %d (%d),"
-			    " which a read-only open cannot do", ver, model, STORE_VERSION,
-			    STORE_MODEL);
+	if (rc == 0 && rdonly) {
+		uint32_t ver, model;
+
+		/* A read-only store cannot be migrated: it must be current. */
+		if ((rc = read_versions(s, txn, &ver, &model)) == 0 && ver != STORE_VERSION) {
+			snprintf(why, whylen, "store format %u needs migrating: open it once "
+			    "writable", ver);
 			rc = WIEC_ERR_CORRUPT;
 		}
 		/* Committing a read-only transaction keeps its handles. */
@@ -216,7 +219,7 @@ static int open_check(store_t *s, char *why, size_t whylen)
 			return store_lmdb_err(mdb_txn_commit(txn));
 	}
 	mdb_txn_abort(txn);
-	return rc > 0 ? store_lmdb_err(rc) : rc;
+	return rc > 0 ? (rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : store_lmdb_err(rc)) : rc;
 }
 
 int store_open(store_t **out, const char *path, size_t map_size, unsigned flags)
@@ -280,7 +283,7 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 		goto fail;
 	if ((rc = open_dbs(s, txn, 1)) != 0)
 		goto fail;
-	err = store_txn_commit(s, txn);
+	err = store_commit(s, txn);
 	txn = NULL;
 	if (err != 0 || (err = upgrade(s)) != 0)
 		goto fail;
@@ -298,7 +301,8 @@ fail:
 		return err;
 	if (why[0] == '\0')
 		snprintf(why, whylen, "%s", mdb_strerror(rc));
-	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT :
+	    store_lmdb_err(rc);
 }
 
 void store_close(store_t **sp)
@@ -386,7 +390,7 @@ int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
 		mdb_txn_abort(txn);
 		return store_lmdb_err(rc);
 	}
-	return store_txn_commit(s, txn);
+	return store_commit(s, txn);
 }
 
 int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES])
@@ -523,7 +527,7 @@ int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 	/* Never hand out damaged bytes: a peer would refuse them forever. */
 	hash_2(got, *env, *len, NULL, 0);
 	if (memcmp(got, id, HASH_BYTES) != 0) {
-		memcpy(s->corrupt, id, HASH_BYTES);	/* store_corrupt_id */
+		memcpy(s->corrupt, id, HASH_BYTES);
 		s->corrupt_set = 1;
 		return WIEC_ERR_CORRUPT;
 	}

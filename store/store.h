@@ -57,19 +57,19 @@ typedef struct store store_t;
 #define STORE_OPEN_RDONLY 2u	/* read only: works in a directory nobody may
 				 * write (MDB_RDONLY, and MDB_NOLOCK where
 				 * lock.mdb is not writable: store/guard.h);
-				 * every write returns WIEC_ERR_STORE */
+				 * every write returns WIEC_ERR_STORE; the store
+				 * must be of the current format */
 #define STORE_WHY_MAX 256	/* room for store_open_why's reason */
 
 /* Opens the store in directory path with the given map size (0:
- * STORE_MAP_DEFAULT) and flags. A format-2 store is migrated in place, and
- * derived state of another model version rebuilt (store_reindex); a
- * read-only open cannot, and refuses such a store (WIEC_ERR_CORRUPT).
- * Before LMDB maps the file, and before it reads a page, the file is
- * checked (store/guard.h): a damaged, truncated, empty or rolled-back store
- * is WIEC_ERR_CORRUPT, never a signal. Returns 0 or WIEC_ERR_NOSTORE
- * (missing), WIEC_ERR_CORRUPT, WIEC_ERR_STORE (LMDB failed, no write
- * access, or in use where a read-only open needs the lock), WIEC_ERR_IO,
- * WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
+ * STORE_MAP_DEFAULT) and flags. Before LMDB maps the file, and before it
+ * reads a page, the file is checked (store/guard.h): a damaged, truncated,
+ * empty or rolled-back store is WIEC_ERR_CORRUPT, never a signal. A
+ * writable open migrates a format-2 store in place and rebuilds derived
+ * state of another model version (store_reindex). Returns 0 or
+ * WIEC_ERR_NOSTORE (missing), WIEC_ERR_CORRUPT, WIEC_ERR_STORE (LMDB
+ * failed, no write access, or in use where read-only needs the lock),
+ * WIEC_ERR_IO, WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
 int store_open(store_t **out, const char *path, size_t map_size, unsigned flags);
 
 /* store_open, and on failure a one-line reason in why (whylen bytes, e.g.
@@ -79,8 +79,8 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 void store_close(store_t **s);
 
 /* After a read returned WIEC_ERR_CORRUPT because stored bytes no longer hash
- * to their id (store_get, the scans): that id. 0, or WIEC_ERR_NOTFOUND if no
- * read of s found such damage. */
+ * to their id (store_get, store_scan_author, store_scan_missing): that id.
+ * 0, or WIEC_ERR_NOTFOUND if no read of s found damage. */
 int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES]);
 
 /* Stops flushing commits to disk (MDB_NOSYNC): for simulations that open

@@ -35,9 +35,9 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, heads, pending, pendq, pstat, excluded, meta;
-	int rdonly;			/* STORE_OPEN_RDONLY */
+	int rdonly;
 	struct store_guard *guard;	/* store/guard.h */
-	int corrupt_set;		/* store_lookup found damage: */
+	int corrupt_set;		/* a checked read found damage: */
 	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
 };
 
@@ -66,9 +66,9 @@ static inline MDB_val store_mv(const void *p, size_t n)
 }
 
 int store_lmdb_err(int rc);
-/* Commits the write transaction txn (ending it either way) and then writes
- * the commit record (store/guard.h). Every write commit goes through it. */
-int store_txn_commit(store_t *s, MDB_txn *txn);
+/* Commits a write transaction (ending it either way) and writes the
+ * commit record (store/guard.h). */
+int store_commit(store_t *s, MDB_txn *txn);
 int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn);
 int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v);
 int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);

@@ -4,12 +4,14 @@
  * Broken envelopes are written byte by byte (the raw_* helpers) and signed
  * properly, so that each one breaks exactly the rule its test names. */
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/err.h"
 #include "proto/event.h"
+#include "proto/kind.h"
 #include "tests/unit/fixtures.h"
 #include "tests/unit/test.h"
 
@@ -1019,6 +1021,83 @@ TEST(event_text_ok_edges)
 	CHECK(ev_text_ok("\xe2\x82\xac", 1, 2, 0) == 0);
 }
 
+/* ---- the kind table (proto/kind.c) ---- */
+
+static void plain_str(FILE *f, const char *s)
+{
+	fprintf(f, "'%s'", s);
+}
+
+static const char *role_num(int role)
+{
+	static const char *const names[] = { "r0", "r1", "r2", "r3", "r4", "r5" };
+
+	return role >= 0 && role < 6 ? names[role] : "r?";
+}
+
+/* Every member of Body's content oneof has a whole row: a kind added to the
+ * schema without one fails here, not in a switch somewhere. */
+TEST(event_kind_table_covers_content)
+{
+	const ProtobufCMessageDescriptor *d = &wiec__body__descriptor;
+	const kind_fmt_t fmt = { plain_str, role_num };
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Announce a = WIEC__ANNOUNCE__INIT;
+	Wiec__Idea idea = WIEC__IDEA__INIT;
+	uint8_t target[HASH_BYTES];
+	Wiec__Comment c = WIEC__COMMENT__INIT;
+	char *out = NULL;
+	size_t len = 0, members = 0;
+	FILE *f;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		const kind_t *k;
+
+		if (!(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+		    fd->quantifier_offset != offsetof(Wiec__Body, content_case))
+			continue;
+		members++;
+		k = kind_find((int)fd->id);
+		CHECK(k != NULL && k->check != NULL && k->text != NULL && k->json != NULL);
+		CHECK(strcmp(k->name, fd->name) == 0 && strcmp(kind_name((int)fd->id), fd->name) == 0);
+	}
+	CHECK(members == 3);
+	CHECK(kind_find(WIEC__BODY__CONTENT__NOT_SET) == NULL);
+	CHECK(strcmp(kind_name(WIEC__BODY__CONTENT__NOT_SET), "unknown") == 0);
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+
+	/* What each row prints. */
+	memset(target, 0xab, sizeof target);
+	a.name = (char *)"Anna";
+	a.role = WIEC__ROLE__ROLE_NGO;
+	idea.title = (char *)"T";
+	idea.text = (char *)"B";
+	c.target.data = target;
+	c.target.len = sizeof target;
+	c.text = (char *)"C";
+	CHECK((f = open_memstream(&out, &len)) != NULL);
+	b.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
+	b.announce = &a;
+	kind_find(b.content_case)->text(f, &b, &fmt);
+	kind_find(b.content_case)->json(f, &b, &fmt);
+	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	b.idea = &idea;
+	kind_find(b.content_case)->text(f, &b, &fmt);
+	kind_find(b.content_case)->json(f, &b, &fmt);
+	b.content_case = WIEC__BODY__CONTENT_COMMENT;
+	b.comment = &c;
+	kind_find(b.content_case)->text(f, &b, &fmt);
+	kind_find(b.content_case)->json(f, &b, &fmt);
+	CHECK(fclose(f) == 0);
+	CHECK(strcmp(out, "Anna (r2)\n, \"name\": 'Anna', \"role\": \"r2\""
+	    "T\n, \"title\": 'T', \"body\": 'B'"
+	    "on abababababababab: C\n"
+	    ", \"on\": \"abababababababababababababababababababababababababababababababab\", "
+	    "\"body\": 'C'") == 0);
+	free(out);
+}
+
 /* ---- known-answer vectors: tests/vectors/events.txt ---- */
 
 typedef struct vgen {
@@ -1059,13 +1138,24 @@ static void vbody(buf_t *body, const uint8_t *net, const key_pair_t *kp, uint64_
 	b_bytes(body, field, content->p, content->n);
 }
 
+/* Body of alice seq 1 whose fields after author are the raw bytes given
+ * (seq, timestamp ...), then the idea in g's scratch content `c`. */
+static void vraw_body(buf_t *body, const vgen_t *g, const void *mid, size_t n, const buf_t *c)
+{
+	b_reset(body);
+	b_bytes(body, 1, g->net, HASH_BYTES);
+	b_bytes(body, 2, g->alice.pk, KEY_PK_BYTES);
+	b_raw(body, mid, n);
+	b_bytes(body, 17, c->p, c->n);
+}
+
 /* Writes the whole vectors file to f. Returns 0, or -1 if a step failed. */
 static int gen_vectors(FILE *f)
 {
 	vgen_t g = { .f = f };
 	buf_t c = { 0 }, body = { 0 }, env = { 0 }, e2 = { 0 };
 	uint8_t *gen = NULL, a1[HASH_BYTES], a2[HASH_BYTES], a3[HASH_BYTES], b1[HASH_BYTES],
-	    b2[HASH_BYTES], seed[32], other_net[HASH_BYTES], sig[KEY_SIG_BYTES];
+	    b2[HASH_BYTES], b3[HASH_BYTES], seed[32], other_net[HASH_BYTES], sig[KEY_SIG_BYTES];
 	size_t glen;
 	char *big;
 
@@ -1303,6 +1393,154 @@ static int gen_vectors(FILE *f)
 	b_raw(&body, "\xff\xff\xff\xff", 4);
 	raw_seal(&env, &g.alice, g.net, &body);
 	emit_invalid(&g, "decode", "envelope whose body bytes (ff ff ff ff) are not a Body", &env);
+
+	/* Section 1 of the spec, case by case (added for issue 9). The idea
+	 * "Bike lane" of alice seq 1 is the base; each breaks one encoding rule. */
+	raw_idea(&c, "Plant oaks", "");
+	b_reset(&body);
+	raw_header(&body, g.net, g.bob.pk, 3, b2, 0);
+	b_tag(&body, 5, 0);
+	b_raw(&body, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10);
+	b_bytes(&body, 17, c.p, c.n);
+	raw_seal(&env, &g.bob, g.net, &body);
+	emit_valid(&g, "bob seq 3: idea with timestamp 2^64-1, a 10-byte varint ending 01 (valid)",
+	    &env, b3);
+
+	raw_idea(&c, "Bike lane", "");
+	vraw_body(&body, &g, "\x18\x81\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 12, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "seq 1 as an 11-byte varint (81, nine 80, 00)", &env);
+
+	vraw_body(&body, &g, "\x18\x01\x28\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02", 13, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "timestamp as a 10-byte varint whose last byte is 02 (65 bits)",
+	    &env);
+
+	vraw_body(&body, &g, "\x18\x01\x28\x80\xa0\xc0\xff\xbc\xb1\x80\x80\x80\x00", 13, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "timestamp as a 10-byte varint whose last byte is 00 "
+	    "(non-minimal)", &env);
+
+	vraw_body(&body, &g, "\x98\x00\x01", 3, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "the tag of seq as the non-minimal varint 98 00", &env);
+
+	b_reset(&body);
+	b_tag(&body, 1, 2);
+	b_raw(&body, "\xa0\x00", 2);
+	b_raw(&body, g.net, HASH_BYTES);
+	b_bytes(&body, 2, g.alice.pk, KEY_PK_BYTES);
+	b_u64(&body, 3, 1);
+	b_bytes(&body, 17, c.p, c.n);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "the length of network (32) as the non-minimal varint a0 00",
+	    &env);
+
+	vraw_body(&body, &g, "\x1a\x01\x01", 3, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "seq with wire type 2 (a uint64 is wire type 0)", &env);
+
+	vraw_body(&body, &g, "\x18\x01\x02\x00", 4, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "a record of field number 0", &env);
+
+	vraw_body(&body, &g, "\x18\x01\x33\x34", 4, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "unknown field 6 with wire type 3 (a group): decode, not unknown",
+	    &env);
+
+	b_reset(&body);
+	raw_header(&body, g.net, g.alice.pk, 1, NULL, FX_TS);
+	b_tag(&body, 16, 0);
+	b_byte(&body, 0x01);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "content announce (field 16) with wire type 0", &env);
+
+	b_reset(&e2);
+	b_str(&e2, 1, "Alicja Nowak");
+	b_tag(&e2, 2, 0);
+	b_raw(&e2, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 16, &e2);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "field", "announce with role -1 as the 10-byte varint ff..ff 01: canonical, "
+	    "out of 0..5", &env);
+
+	b_reset(&e2);
+	b_str(&e2, 1, "Alicja Nowak");
+	b_tag(&e2, 2, 0);
+	b_raw(&e2, "\xff\xff\xff\xff\x0f", 5);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 16, &e2);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "announce with role -1 as the 5-byte varint ff ff ff ff 0f", &env);
+
+	b_reset(&e2);
+	b_str(&e2, 1, "Alicja Nowak");
+	b_u64(&e2, 2, (1ULL << 32) + 2);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 16, &e2);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "announce with role 2^32 + 2 (outside int32)", &env);
+
+	b_reset(&e2);
+	b_bytes(&e2, 1, "Bike\0lane", 9);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &e2);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "idea title with a NUL inside (\"Bike\" 00 \"lane\")", &env);
+
+	b_reset(&e2);
+	b_str(&e2, 1, "Bike lane");
+	b_bytes(&e2, 2, "", 0);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &e2);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "idea with an empty text written (12 00)", &env);
+
+	b_reset(&body);
+	b_bytes(&body, 1, g.net, HASH_BYTES);
+	b_bytes(&body, 2, g.alice.pk, KEY_PK_BYTES);
+	b_u64(&body, 3, 1);
+	b_bytes(&body, 4, "", 0);
+	b_u64(&body, 5, FX_TS);
+	b_bytes(&body, 17, c.p, c.n);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "seq 1 with an empty prev written (22 00)", &env);
+
+	b_reset(&e2);
+	b_str(&e2, 1, "Alicja Nowak");
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 16, &e2);
+	b_bytes(&body, 17, c.p, c.n);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "noncanon", "two members of content: an announce and an idea", &env);
+
+	b_reset(&e2);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &e2);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "field", "an empty idea message (8a 01 00): written since present; no title",
+	    &env);
+
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &c);
+	raw_seal(&env, &g.alice, g.net, &body);
+	b_reset(&e2);
+	b_bytes(&e2, 1, "", 0);
+	b_raw(&e2, env.p + env.n - KEY_SIG_BYTES - 2, KEY_SIG_BYTES + 2);
+	emit_invalid(&g, "noncanon", "envelope with an empty body written (0a 00): noncanon before "
+	    "field", &e2);
+
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &c);
+	b_u64(&body, 6, 1);
+	b_raw(&body, "\x8a\x01\x05\x0a", 4);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "decode", "unknown field 6, then an idea cut short: decode before unknown",
+	    &env);
+
+	b_reset(&e2);
+	b_str(&e2, 1, "Bike lane");
+	b_u64(&e2, 7, 1);
+	b_reset(&body);
+	raw_header(&body, g.net, g.alice.pk, 1, NULL, 0);
+	b_u64(&body, 5, 0);
+	b_bytes(&body, 17, e2.p, e2.n);
+	raw_seal(&env, &g.alice, g.net, &body);
+	emit_invalid(&g, "unknown", "timestamp 0 written and an unknown field 7 inside the idea: "
+	    "unknown before noncanon", &env);
 
 	/* One byte over EV_ENV_MAX: an idea with a long text (also over
 	 * EV_TEXT_MAX, but the size rule comes first). */

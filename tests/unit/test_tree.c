@@ -635,7 +635,7 @@ TEST(tree_sync_reproduced_divergent_forks)
 	CHECK(fx_chain(b3, &city, net, 2, m[0].id, 1, "three") == 0);
 	CHECK(fx_chain(b4, &city, net, 2, m[0].id, 2, "four") == 0);
 	for (int i = 0; i < 4; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof name, "n%d", i);
 		CHECK(fx_store(&sm.node[i], TEST_TMP, name, FX_MAP) == 0);
@@ -722,4 +722,164 @@ TEST(tree_pending_bounded_and_expires)
 	store_close(&s);
 	fx_free(evs, N + 1);
 	free(evs);
+}
+
+/* ---- migration of a format-2 store (spec/events.md section 10) ---- */
+
+#include <lmdb.h>
+#include <sys/stat.h>
+
+static int put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl)
+{
+	MDB_val key = { kl, (void *)k }, val = { vl, (void *)v };
+
+	return mdb_put(txn, dbi, &key, &val, 0);
+}
+
+/* Writes a store as version 1 of wiec did: log, events -> lseq, chains
+ * author||seq -> id, heads, pending author||seq||id -> envelope. */
+static int write_v2(const char *path, const fx_ev_t *log, size_t nlog, const uint64_t *seqs,
+    const fx_ev_t *pend, size_t npend, const uint64_t *pseqs, const uint8_t *author)
+{
+	uint8_t *g, net[HASH_BYTES], ver[4] = { 0, 0, 0, 2 }, k[8 + 64], v[HASH_BYTES + 70000];
+	MDB_dbi log_, events, chains, heads, pending, meta;
+	MDB_env *env;
+	MDB_txn *txn;
+	size_t glen;
+	int rc;
+
+	if (mkdir(path, 0700) != 0 || fx_genesis(&g, &glen, net) != 0)
+		return -1;
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, FX_MAP)) != 0 ||
+	    (rc = mdb_env_open(env, path, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		return -1;
+	mdb_dbi_open(txn, "log", MDB_CREATE, &log_);
+	mdb_dbi_open(txn, "events", MDB_CREATE, &events);
+	mdb_dbi_open(txn, "chains", MDB_CREATE, &chains);
+	mdb_dbi_open(txn, "heads", MDB_CREATE, &heads);
+	mdb_dbi_open(txn, "pending", MDB_CREATE, &pending);
+	mdb_dbi_open(txn, "meta", MDB_CREATE, &meta);
+	rc = put(txn, meta, "version", 7, ver, 4) || put(txn, meta, "genesis", 7, g, glen) ||
+	    put(txn, meta, "network", 7, net, HASH_BYTES);
+	for (size_t i = 0; rc == 0 && i < nlog; i++) {
+		hash_put_be64(k, i + 1);
+		memcpy(v, log[i].id, HASH_BYTES);
+		memcpy(v + HASH_BYTES, log[i].env, log[i].len);
+		rc = put(txn, log_, k, 8, v, HASH_BYTES + log[i].len) ||
+		    put(txn, events, log[i].id, HASH_BYTES, k, 8);
+		memcpy(k, author, KEY_PK_BYTES);
+		hash_put_be64(k + KEY_PK_BYTES, seqs[i]);
+		rc = rc || put(txn, chains, k, KEY_PK_BYTES + 8, log[i].id, HASH_BYTES);
+	}
+	hash_put_be64(k, nlog + 1);
+	rc = rc || put(txn, meta, "lseq", 4, k, 8);
+	for (size_t i = 0; rc == 0 && i < npend; i++) {
+		memcpy(k, author, KEY_PK_BYTES);
+		hash_put_be64(k + KEY_PK_BYTES, pseqs[i]);
+		memcpy(k + KEY_PK_BYTES + 8, pend[i].id, HASH_BYTES);
+		rc = put(txn, pending, k, KEY_PK_BYTES + 8 + HASH_BYTES, pend[i].env, pend[i].len);
+	}
+	free(g);
+	rc = rc || mdb_txn_commit(txn);
+	mdb_env_close(env);
+	return rc ? -1 : 0;
+}
+
+TEST(tree_migrates_format_2)
+{
+	uint8_t net[HASH_BYTES], d1[HASH_BYTES], d2[HASH_BYTES];
+	fx_ev_t a[3], fork2[1], late[1], orphan[1], orphan_prev[1], all[6];
+	uint64_t seqs[4] = { 1, 2, 2, 3 }, pseqs[2] = { 4, 9 };
+	key_pair_t anna;
+	store_stats_t st;
+	char path[512];
+	store_t *s, *ref;
+	int res[6];
+
+	fx_network(net);
+	fx_key(&anna, 0x41);
+	CHECK(fx_chain(a, &anna, net, 1, NULL, 3, "a") == 0);
+	CHECK(fx_chain(fork2, &anna, net, 2, a[0].id, 1, "fork") == 0);
+	CHECK(fx_chain(late, &anna, net, 4, a[2].id, 1, "late") == 0);
+	CHECK(fx_chain(orphan_prev, &anna, net, 8, a[2].id, 1, "gap") == 0);
+	CHECK(fx_chain(orphan, &anna, net, 9, orphan_prev[0].id, 1, "orphan") == 0);
+	/* Version 1 held a fork pair at seq 2 and nothing above... except it
+	 * had not pruned yet in this store: log order 1, 2, 2', 3. */
+	{
+		fx_ev_t log[4] = { a[0], a[1], fork2[0], a[2] }, pend[2] = { late[0], orphan[0] };
+
+		snprintf(path, sizeof path, "%s/old", TEST_TMP);
+		CHECK(write_v2(path, log, 4, seqs, pend, 2, pseqs, anna.pk) == 0);
+	}
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 5);	/* the waiting seq 4 was released */
+	CHECK_EQ_U64(st.pending, 1);	/* seq 9 still waits for seq 8 */
+	CHECK(verify_store(s) == 0);
+	CHECK(digest_of(s, d1, NULL) == 0);
+	/* The same events ingested fresh give the same state. */
+	all[0] = a[0], all[1] = a[1], all[2] = fork2[0], all[3] = a[2], all[4] = late[0];
+	CHECK(fx_store(&ref, TEST_TMP, "ref", FX_MAP) == 0);
+	CHECK(fx_ingest(ref, all, 5, res, NULL) == 0);
+	CHECK(digest_of(ref, d2, NULL) == 0);
+	CHECK(memcmp(d1, d2, HASH_BYTES) == 0);
+	/* And the migrated store works on: the gap arrives, seq 9 follows. */
+	CHECK(fx_ingest1(s, &orphan_prev[0]) == STORE_FORK);	/* a sibling of seq 4 */
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 7);
+	CHECK_EQ_U64(st.pending, 0);
+	CHECK(verify_store(s) == 0);
+	store_close(&s);
+	/* Reopened: nothing rebuilt twice, same state. */
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(store_stats(s, &st) == 0 && st.events == 7);
+	store_close(&s);
+	store_close(&ref);
+	fx_free(a, 3);
+	fx_free(fork2, 1);
+	fx_free(late, 1);
+	fx_free(orphan, 1);
+	fx_free(orphan_prev, 1);
+}
+
+/* A model version other than the program's rebuilds derived state at open. */
+TEST(tree_model_version_rebuilds)
+{
+	uint8_t before[HASH_BYTES], after[HASH_BYTES];
+	unsigned long long seed = 11;
+	forest_t *f = malloc(sizeof *f);
+	sim_t sm = { .seed = 5 };
+	char path[512];
+	store_t *s;
+
+	CHECK(f != NULL && forest_build(f, &seed, 30) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(sim_deliver(&sm, s, f->ev, f->n) == 0);
+	CHECK(derived_hash(s, before, 0) == 0);
+	store_close(&s);
+	/* Damage derived state and mark it of another model version. */
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi meta, ex;
+		uint8_t m[4] = { 0, 0, 0, 99 };
+
+		snprintf(path, sizeof path, "%s/s", TEST_TMP);
+		CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0 &&
+		    mdb_env_set_mapsize(env, FX_MAP) == 0 && mdb_env_open(env, path, 0, 0600) == 0);
+		CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+		CHECK(mdb_dbi_open(txn, "meta", 0, &meta) == 0 && mdb_dbi_open(txn, "excluded", 0, &ex) == 0);
+		CHECK(put(txn, meta, "model", 5, m, 4) == 0 && mdb_drop(txn, ex, 0) == 0);
+		CHECK(mdb_txn_commit(txn) == 0);
+		mdb_env_close(env);
+	}
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(derived_hash(s, after, 0) == 0);
+	CHECK(memcmp(before, after, HASH_BYTES) == 0);
+	CHECK(verify_store(s) == 0);
+	store_close(&s);
+	fx_free(f->ev, f->n);
+	free(f);
 }

@@ -1,0 +1,41 @@
+/* kind.h: the one table of event kinds (spec/events.md, section 3).
+ *
+ * A kind is a member of Body's `content` oneof. Everything that depends on
+ * the kind (its name, its field rules, how `wiec log` prints it as text and
+ * as JSON) is one row of the table in kind.c: adding a kind is one schema
+ * member, one row and the row's functions. */
+#ifndef WIEC_KIND_H
+#define WIEC_KIND_H
+
+#include <stdio.h>
+
+#include "proto/wiec.pb-c.h"
+
+/* What printing needs from the layers above (the CLI passes its own). */
+typedef struct kind_fmt {
+	void (*json_str)(FILE *f, const char *s);	/* s as a quoted JSON string */
+	const char *(*role_name)(int role);		/* "city", ... */
+} kind_fmt_t;
+
+typedef struct kind {
+	int content;		/* its Wiec__Body__ContentCase */
+	const char *name;	/* as printed and in JSON "kind" */
+	/* The content rules of spec/events.md section 3: 0 or WIEC_ERR_FIELD.
+	 * b->content_case is this row's. */
+	int (*check)(const Wiec__Body *b);
+	/* The end of a `wiec log` line after "ID KIND AUTHOR #SEQ ", with '\n'. */
+	void (*text)(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt);
+	/* The kind's JSON members, each as `, "key": value`. */
+	void (*json)(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt);
+} kind_t;
+
+/* The row of content case `content`, or NULL if no kind has it. */
+const kind_t *kind_find(int content);
+
+/* The kind's name, or "unknown". */
+const char *kind_name(int content);
+
+/* b's content rules: 0, or WIEC_ERR_FIELD (also when no content is set). */
+int kind_check(const Wiec__Body *b);
+
+#endif
