@@ -175,21 +175,19 @@ static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
 
 /* After mdb_env_open: walks the newest snapshot (store/guard.h), then
  * compares its log with the commit record. A read-only store keeps the
- * snapshot's database handles (and must be of the current format: it
- * cannot be upgraded); a writable one opens them again in a write
+ * snapshot's database handles; a writable one opens them again in a write
  * transaction. */
-static int open_check(store_t *s, char *why, size_t whylen)
+static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
 {
 	MDB_txn *txn;
 	MDB_dbi meta = 0, log = 0;
 	uint8_t tip[HASH_BYTES];
 	uint64_t lseq;
-	uint32_t ver, model;
 	int rc;
 
 	if ((rc = store_guard_walk(s->guard, s->env, &txn, why, whylen)) != 0 || txn == NULL)
 		return rc;
-	if (s->rdonly) {
+	if (rdonly) {
 		if ((rc = open_dbs(s, txn, 0)) == MDB_NOTFOUND) {
 			snprintf(why, whylen, "not a wiec store of format %d (a database is missing)",
 			    STORE_VERSION);
@@ -275,7 +273,7 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 	/* Clear reader slots of processes that died holding them (kill -9). */
 	if (!(mflags & MDB_NOLOCK) && (rc = mdb_reader_check(s->env, &dead)) != 0)
 		goto fail;
-	if ((err = open_check(s, why, whylen)) != 0)
+	if ((err = open_check(s, rdonly, why, whylen)) != 0)
 		goto fail;
 	if (rdonly)
 		goto done;
