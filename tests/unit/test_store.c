@@ -1316,7 +1316,7 @@ TEST(store_guard_short_file_by_free_pages)
 	CHECK(mdb_env_open(e, path, 0, 0600) == 0);
 	/* Some transactions, so that the next one reuses freed pages ... */
 	for (int r = 0; r < 5; r++) {
-		char key[8];
+		char key[16];
 
 		snprintf(key, sizeof key, "k%d", r);
 		CHECK(mdb_txn_begin(e, NULL, 0, &t) == 0);
@@ -1350,4 +1350,25 @@ TEST(store_guard_short_file_by_free_pages)
 	CHECK(truncate(data, st.st_size - sysconf(_SC_PAGESIZE)) == 0);
 	CHECK(store_open_why(&s, path, FX_MAP, 0, why, sizeof why) == WIEC_ERR_CORRUPT);
 	CHECK(strstr(why, "truncated") != NULL);
+}
+
+/* A store made again where one was removed does not inherit its record
+ * (voided when the store is created, so even a crash before the first
+ * commit rewrites it cannot look like a rollback). */
+TEST(store_guard_recreated_store)
+{
+	enum { N = 10 };
+	char path[512], data[600];
+	fx_ev_t evs[N];
+	store_t *s;
+
+	CHECK(guard_store(TEST_TMP, "s", N, evs, path, data) == 0);
+	CHECK(unlink(data) == 0);
+	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_CREATE) == 0);
+	store_close(&s);
+	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
+	store_close(&s);
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	store_close(&s);
+	fx_free(evs, N);
 }
