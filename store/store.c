@@ -613,7 +613,7 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 {
 	MDB_txn *txn;
 	MDB_cursor *c;
-	uint8_t key[8];
+	uint8_t key[8], got[HASH_BYTES];
 	MDB_val k, v;
 	int rc, out = 0;
 
@@ -628,6 +628,14 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (v.mv_size <= HASH_BYTES || k.mv_size != 8) {
+			out = WIEC_ERR_CORRUPT;
+			break;
+		}
+		/* Never hand out damaged bytes (an export would carry them). */
+		hash_2(got, (uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES, NULL, 0);
+		if (memcmp(got, v.mv_data, HASH_BYTES) != 0) {
+			memcpy(s->corrupt, v.mv_data, HASH_BYTES);
+			s->corrupt_set = 1;
 			out = WIEC_ERR_CORRUPT;
 			break;
 		}
