@@ -115,9 +115,11 @@ int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const 
  * starting with ':'); returns EXIT_USAGE. */
 int cli_badopt(const char *cmd, int c, char **argv);
 
-/* Prints one stored event: JSON object or a text line. Returns 0, or -1 if
- * the bytes do not decode (a corrupt store). */
-int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json);
+/* Prints one stored event: JSON object or a text line. With s (may be
+ * NULL) it says whether the event is excluded (spec/events.md section 5).
+ * Returns 0, or -1 if the bytes do not decode (a corrupt store). */
+int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size_t len,
+    int json);
 
 /* Milliseconds since the Unix epoch (informational timestamps). */
 uint64_t cli_now_ms(void);
