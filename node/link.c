@@ -1,6 +1,7 @@
 /* link.c: the links to the other founders' nodes: sockets and their
  * options, dialling, sends and receives, hang-up, the peers file, and the
  * per-link accounting of misbehaviour and rate. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,17 +118,54 @@ int link_admit(link_t *l)
 
 int link_sockopts(void *s)
 {
-	int hwm = SYNC_HWM, zero = 0, hb = 2000, hbt = 10000, hs = 5000;
+	int sndhwm = SYNC_SNDHWM, rcvhwm = SYNC_RCVHWM, zero = 0, one = 1, hs = 5000;
+	int ka_idle = 10, ka_intvl = 2, ka_cnt = 5, maxrt = SYNC_TCP_MAXRT_MS;
 	int64_t max = SYNC_MSG_MAX;
 
-	return zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) |
-	    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm) |
-	    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) |
-	    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) |
-	    zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) |
-	    zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt) |
-	    zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &hbt, sizeof hbt) |
-	    zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
+	/* No ZMTP heartbeats: libzmq 4.3.4 aborts (stream_engine_base.cpp,
+	 * out_event: !_io_error) when a heartbeat falls due on a connection
+	 * whose peer reset it while our receive queue was full. TCP keepalive
+	 * and a retransmission timeout find dead connections instead. */
+	if (zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) != 0 ||
+	    zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
+	    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+	    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0 ||
+	    zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE, &one, sizeof one) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE_IDLE, &ka_idle, sizeof ka_idle) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE_INTVL, &ka_intvl, sizeof ka_intvl) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE_CNT, &ka_cnt, sizeof ka_cnt) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_MAXRT, &maxrt, sizeof maxrt) != 0)
+		return -1;
+	return 0;
+}
+
+void *link_listen(void *ctx, const char *endpoint, const uint8_t sk[static KEY_X_BYTES],
+    int *enforced)
+{
+	void *s = zmq_socket(ctx, ZMQ_ROUTER);
+	int one = 1, err;
+
+	*enforced = 0;
+	if (s == NULL)
+		return NULL;
+	if (link_sockopts(s) != 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sk, KEY_X_BYTES) != 0 ||
+	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "wiec", 4) != 0 ||
+	    zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0)
+		goto fail;
+	/* Before the bind: libzmq copies the options into the listener then,
+	 * and never reads them again. */
+	*enforced = zmq_setsockopt(s, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) == 0;
+	if (zmq_bind(s, endpoint) != 0)
+		goto fail;
+	return s;
+fail:
+	err = zmq_errno();
+	zmq_close(s);
+	errno = err;
+	return NULL;
 }
 
 static int dial(node_t *n, link_t *l)

@@ -20,12 +20,6 @@
 #include "node/ctl.h"
 #include "node/node_int.h"
 
-/* A draft option in libzmq 4.3's header, implemented by the library: with
- * it, a missing ZAP handler refuses CURVE clients instead of admitting them. */
-#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
-#define ZMQ_ZAP_ENFORCE_DOMAIN 93
-#endif
-
 uint64_t node_now_ms(void)
 {
 	struct timespec ts;
@@ -110,7 +104,7 @@ static int start(node_t *n)
 	uint8_t *g = NULL;
 	size_t glen;
 	sigset_t set;
-	int rc, self = -1, one = 1, zero = 0;
+	int rc, self = -1, zero = 0;
 	int64_t ctlmax = EV_ENV_MAX + 64;
 
 	snprintf(path, sizeof path, "%s/config", n->dir);
@@ -160,6 +154,8 @@ static int start(node_t *n)
 		n->links[j].next_recon = node_now_ms() + 100 + randombytes_uniform(SYNC_RECON_MS);
 		n->links[j].tokens = 2.0 * SYNC_RATE;
 		n->links[j].tokens_at = node_now_ms();
+		n->links[j].answer_budget = SYNC_ANSWER_BURST;
+		n->links[j].answer_at = node_now_ms();
 		j++;
 	}
 	if ((rc = store_scan_heads(n->store, build_set, n)) != 0) {
@@ -186,17 +182,13 @@ static int start(node_t *n)
 		return WIEC_ERR_IO;
 	}
 	if (n->cfg.listen[0]) {
-		if ((n->router = zmq_socket(n->ctx, ZMQ_ROUTER)) == NULL || link_sockopts(n->router) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_CURVE_SECRETKEY, n->kx.sk, KEY_X_BYTES) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, "wiec", 4) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
-		    zmq_bind(n->router, n->cfg.listen) != 0) {
+		int enforced = 0;
+
+		if ((n->router = link_listen(n->ctx, n->cfg.listen, n->kx.sk, &enforced)) == NULL) {
 			node_log(n, 'E', "cannot listen on %s: %s", n->cfg.listen, zmq_strerror(zmq_errno()));
 			return WIEC_ERR_IO;
 		}
-		/* Belt and braces: our handler is bound above, in this context. */
-		if (zmq_setsockopt(n->router, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) != 0)
+		if (!enforced)
 			node_log(n, 'D', "this libzmq lacks ZMQ_ZAP_ENFORCE_DOMAIN; relying on the bound handler");
 	}
 	if (ctl_endpoint(ep, sizeof ep, n->dir) != 0) {
@@ -255,6 +247,7 @@ static void timers(node_t *n)
 				fetch_drop_want(l, w);
 			}
 		fetch_pump(n, l);
+		serve_tick(n, l);
 	}
 }
 
@@ -320,6 +313,7 @@ static void stop(node_t *n)
 		link_t *l = &n->links[i];
 
 		link_hangup(l);
+		serve_forget(l);
 		recon_destroy(&l->resp[0]);
 		recon_destroy(&l->resp[1]);
 		free(l->queue);

@@ -15,7 +15,12 @@
 #define SYNC_INFLIGHT 2			/* Wants outstanding per link */
 #define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
 #define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
-#define SYNC_HWM 1000			/* ZMQ send/receive high-water marks */
+#define SYNC_SNDHWM 16			/* ZMQ send high-water mark, messages */
+#define SYNC_RCVHWM 2			/* ZMQ receive high-water mark, messages */
+#define SYNC_TCP_MAXRT_MS 20000		/* unacknowledged data drops a connection */
+#define SYNC_ANSWER_RATE (16 << 20)	/* answer bytes per second per link */
+#define SYNC_ANSWER_BURST (2 * SYNC_EVENTS_CAP)	/* ... and at most this at once */
+#define SYNC_DEFER_MAX SYNC_INFLIGHT	/* Wants waiting for the budget, per link */
 #define SYNC_RATE 1000			/* messages per second a peer may send (burst 2x) */
 #define SYNC_BAD_MAX 20			/* bad messages in a minute before a ban */
 #define SYNC_BAN_MS 60000

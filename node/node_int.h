@@ -32,6 +32,12 @@
 #include "proto/genesis.h"
 #include "store/store.h"
 
+/* A draft option in libzmq 4.3's header, implemented by the library: with
+ * it, a missing ZAP handler refuses CURVE clients instead of admitting them. */
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#endif
+
 /* The two connections a link may have: the one we dial (our DEALER) and the
  * one it dialled (a routing id on our ROUTER). */
 enum { VIA_DEALER = 0, VIA_ROUTER = 1 };
@@ -46,6 +52,13 @@ typedef struct want {		/* a Want in flight */
 	range_t *r;
 	size_t n;
 } want_t;
+
+typedef struct deferred {	/* a Want waiting for the answer budget */
+	uint64_t id;
+	int via;
+	range_t *r;		/* author and from; target unused */
+	size_t n;
+} deferred_t;
 
 /* Everything about one other founder's node. */
 typedef struct link {
@@ -69,7 +82,11 @@ typedef struct link {
 	size_t nin;
 	unsigned bad;
 	uint64_t bad_since, banned_until, tokens_at;
-	double tokens;
+	double tokens;				/* messages it may send us */
+	double answer_budget;			/* bytes we may answer (may go below 0) */
+	uint64_t answer_at;
+	deferred_t defer[SYNC_DEFER_MAX];	/* Wants waiting for the budget */
+	size_t ndefer;
 } link_t;
 
 typedef struct node {
@@ -120,6 +137,11 @@ int link_admit(link_t *l);
 /* Sets the options every peer socket shares (HWMs, message size,
  * heartbeats, handshake time). 0 or -1 (zmq_errno). */
 int link_sockopts(void *s);
+/* The peer socket: a CURVE server ROUTER under secret key sk, ZAP domain
+ * "wiec" (enforced where libzmq knows ZMQ_ZAP_ENFORCE_DOMAIN: *enforced
+ * says), bound on endpoint. NULL on failure (zmq_errno says why). */
+void *link_listen(void *ctx, const char *endpoint, const uint8_t sk[static KEY_X_BYTES],
+    int *enforced);
 /* Closes our connection to l and forgets its session and Wants in flight. */
 void link_hangup(link_t *l);
 /* (Re)reads DIR/peers: dials new endpoints, hangs up removed ones.
@@ -149,9 +171,17 @@ void fetch_drop_want(link_t *l, size_t i);
 
 /* ---- serve.c ---- */
 
-/* Answers a Want with one Events message (at most SYNC_EVENTS_CAP bytes). */
+/* Answers a Want with one Events message of at most SYNC_EVENTS_CAP
+ * envelope bytes, charged to l's answer budget. While the budget is below
+ * zero the Want waits (at most SYNC_DEFER_MAX of them; more are dropped
+ * and counted) until serve_tick finds the budget refilled. */
 void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w);
-/* Pushes our two events at a fork of h->author: the proof. */
+/* Refills l's answer budget and answers waiting Wants it now covers. */
+void serve_tick(node_t *n, link_t *l);
+/* Forgets l's waiting Wants. */
+void serve_forget(link_t *l);
+/* Pushes our two events at a fork of h->author: the proof; charged to the
+ * answer budget, skipped while it is below zero. */
 void serve_fork(node_t *n, link_t *l, const store_head_t *h);
 /* Tells l, on connection via, which heads we hold (Haves of at most
  * SYNC_HAVE_MAX heads). */

@@ -72,31 +72,111 @@ static int send_events(node_t *n, link_t *l, int via, const envlist_t *e, uint64
 	return rc;
 }
 
-void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
+/* The answer budget: a byte bucket per link, so what one member can make
+ * us read, copy and queue is bounded in bytes and in time (spec/sync.md,
+ * "Limits"). It may go below zero by one answer; answers wait until it is
+ * back at zero or above. */
+static double budget(link_t *l)
+{
+	uint64_t now = node_now_ms();
+
+	l->answer_budget += (double)(now - l->answer_at) * SYNC_ANSWER_RATE / 1000.0;
+	if (l->answer_budget > SYNC_ANSWER_BURST)
+		l->answer_budget = SYNC_ANSWER_BURST;
+	l->answer_at = now;
+	return l->answer_budget;
+}
+
+static void answer(node_t *n, link_t *l, int via, uint64_t id, const range_t *r, size_t nr)
 {
 	envlist_t e = { .limit = SYNC_EVENTS_CAP };
 	int more = 0;
 
-	for (size_t i = 0; i < w->n_ranges && !more; i++) {
-		int rc = store_scan_author(n->store, w->ranges[i]->author.data, w->ranges[i]->from,
-		    collect, &e);
+	for (size_t i = 0; i < nr && !more; i++) {
+		int rc = store_scan_author(n->store, r[i].author, r[i].from, collect, &e);
 
-		if (rc == 1)
+		if (rc == 1) {
 			more = 1;
-		else if (rc != 0)
-			break;
+		} else if (rc != 0) {
+			node_log(n, 'E', "cannot read events to answer a Want: %s", wiec_strerror(rc));
+			more = 1;	/* the requester asks again for the rest */
+		}
 	}
-	send_events(n, l, via, &e, w->id, more);
+	l->answer_budget -= (double)e.bytes;
+	send_events(n, l, via, &e, id, more);
 	envlist_free(&e);
+}
+
+void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
+{
+	deferred_t *d;
+
+	if (l->ndefer == 0 && budget(l) >= 0) {
+		range_t r[SYNC_WANT_MAX];
+
+		for (size_t i = 0; i < w->n_ranges; i++) {
+			memcpy(r[i].author, w->ranges[i]->author.data, KEY_PK_BYTES);
+			r[i].from = w->ranges[i]->from;
+			r[i].target = 0;
+		}
+		answer(n, l, via, w->id, r, w->n_ranges);
+		return;
+	}
+	/* An honest peer has at most SYNC_INFLIGHT Wants outstanding. */
+	if (l->ndefer == SYNC_DEFER_MAX) {
+		l->dropped++;
+		n->dropped++;
+		return;
+	}
+	d = &l->defer[l->ndefer];
+	if ((d->r = calloc(w->n_ranges, sizeof *d->r)) == NULL) {
+		l->dropped++;
+		n->dropped++;
+		return;
+	}
+	for (size_t i = 0; i < w->n_ranges; i++) {
+		memcpy(d->r[i].author, w->ranges[i]->author.data, KEY_PK_BYTES);
+		d->r[i].from = w->ranges[i]->from;
+	}
+	d->n = w->n_ranges;
+	d->id = w->id;
+	d->via = via;
+	l->ndefer++;
+}
+
+void serve_tick(node_t *n, link_t *l)
+{
+	while (l->ndefer > 0 && budget(l) >= 0) {
+		deferred_t d = l->defer[0];
+
+		memmove(&l->defer[0], &l->defer[1], (l->ndefer - 1) * sizeof *l->defer);
+		l->ndefer--;
+		answer(n, l, d.via, d.id, d.r, d.n);
+		free(d.r);
+	}
+}
+
+void serve_forget(link_t *l)
+{
+	for (size_t i = 0; i < l->ndefer; i++)
+		free(l->defer[i].r);
+	l->ndefer = 0;
 }
 
 /* Pushes our two events at a fork: the proof that freezes the author. */
 void serve_fork(node_t *n, link_t *l, const store_head_t *h)
 {
 	envlist_t e = { .limit = SYNC_EVENTS_CAP };
+	int rc;
 
-	if (store_scan_author(n->store, h->author, h->seq, collect, &e) == 0 && e.n > 0)
+	if (budget(l) < 0)
+		return;		/* a later reconciliation pushes it */
+	rc = store_scan_author(n->store, h->author, h->seq, collect, &e);
+	if (rc != 0 && rc != 1)
+		node_log(n, 'E', "cannot read a fork proof: %s", wiec_strerror(rc));
+	else if (e.n > 0)
 		send_events(n, l, link_via(l), &e, 0, 0);
+	l->answer_budget -= (double)e.bytes;
 	envlist_free(&e);
 }
 
