@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,20 +43,26 @@ void node_log(const node_t *n, char level, const char *fmt, ...)
 	static const char *const names[] = { "debug", "info", "warn", "error" };
 	struct timespec ts;
 	struct tm tm;
-	char t[32];
+	char line[1024], t[32];
 	va_list ap;
-	int i = level == 'D' ? 0 : level == 'I' ? 1 : level == 'W' ? 2 : 3;
+	int i = level == 'D' ? 0 : level == 'I' ? 1 : level == 'W' ? 2 : 3, k;
+	size_t len;
 
 	if (i == 0 && !n->verbose)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %-5s ", t, ts.tv_nsec / 1000000, names[i]);
+	k = snprintf(line, sizeof line, "%s.%03ldZ %-5s ", t, ts.tv_nsec / 1000000, names[i]);
+	len = k > 0 ? (size_t)k : 0;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	k = vsnprintf(line + len, sizeof line - len, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	len = k < 0 ? len : len + (size_t)k < sizeof line - 1 ? len + (size_t)k : sizeof line - 2;
+	line[len++] = '\n';
+	/* One write per line: the connection guard logs from its own thread. */
+	if (fwrite(line, 1, len, stderr) != len)
+		return;
 }
 
 const char *node_short_key(char buf[static KEY_TEXT_BYTES], const uint8_t *k)
@@ -69,6 +77,67 @@ int node_frame_is(zmq_msg_t *m, const char *s)
 }
 
 /* ---- set-up, loop, shut-down ---- */
+
+/* Descriptors open now (/proc/self/fd), or -1. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long k = -1;		/* the directory's own */
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		k += e->d_name[0] != '.';
+	closedir(d);
+	return k;
+}
+
+/* Raises the soft descriptor limit to the hard one and returns it. */
+static long fd_limit(node_t *n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			node_log(n, 'W', "cannot raise the descriptor limit: %s", strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	return rl.rlim_cur > (rlim_t)LONG_MAX ? LONG_MAX : (long)rl.rlim_cur;
+}
+
+/* Caps the connections to the peer port below the descriptor limit, with
+ * a reserve for the control socket, the dialled links and the store
+ * (spec/sync.md, "Limits"). */
+static int start_guard(node_t *n, long limit)
+{
+	long used = open_fds(), total, per;
+
+	if (used < 0)
+		used = 32;
+	total = limit - used - SYNC_FD_RESERVE - 3 * (long)n->nlinks;
+	if (total > SYNC_CONN_MAX)
+		total = SYNC_CONN_MAX;
+	if (total < 4) {
+		node_log(n, 'W', "descriptor limit %ld leaves room for %ld peer connections; "
+		    "allowing 4 (raise ulimit -n)", limit, total);
+		total = 4;
+	}
+	per = SYNC_CONN_PER_ADDR + 2 * (long)n->nlinks;
+	if (per > total)
+		per = total;
+	if ((n->guard = guard_new(n, n->ctx, (size_t)per, (size_t)total)) == NULL)
+		return -1;
+	node_log(n, 'D', "descriptor limit %ld: at most %ld peer connections, %ld per address",
+	    limit, total, per);
+	return 0;
+}
 
 static int build_set(void *ctx, const store_head_t *h)
 {
@@ -106,6 +175,7 @@ static int start(node_t *n)
 	sigset_t set;
 	int rc, self = -1, zero = 0;
 	int64_t ctlmax = EV_ENV_MAX + 64;
+	long limit = fd_limit(n);
 
 	snprintf(path, sizeof path, "%s/config", n->dir);
 	if ((rc = cfg_load(&n->cfg, path, why, sizeof why)) != 0) {
@@ -184,8 +254,16 @@ static int start(node_t *n)
 	if (n->cfg.listen[0]) {
 		int enforced = 0;
 
+		if (start_guard(n, limit) != 0) {
+			node_log(n, 'E', "connection guard: %s", zmq_strerror(zmq_errno()));
+			return WIEC_ERR_IO;
+		}
 		if ((n->router = link_listen(n->ctx, n->cfg.listen, n->kx.sk, &enforced)) == NULL) {
 			node_log(n, 'E', "cannot listen on %s: %s", n->cfg.listen, zmq_strerror(zmq_errno()));
+			return WIEC_ERR_IO;
+		}
+		if (guard_watch(n->guard, n->router) != 0) {
+			node_log(n, 'E', "connection guard: %s", zmq_strerror(zmq_errno()));
 			return WIEC_ERR_IO;
 		}
 		if (!enforced)
@@ -249,6 +327,7 @@ static void timers(node_t *n)
 		fetch_pump(n, l);
 		serve_tick(n, l);
 	}
+	zap_tick(n);
 }
 
 static void loop(node_t *n)
@@ -321,6 +400,7 @@ static void stop(node_t *n)
 	free(n->links);
 	if (n->ctl != NULL && ctl_endpoint(ep, sizeof ep, n->dir) == 0)
 		unlink(ep + 6);
+	guard_destroy(&n->guard, n->router);
 	if (n->router)
 		zmq_close(n->router);
 	if (n->ctl)
@@ -352,6 +432,7 @@ int node_run(const node_opts_t *o)
 	n.sigfd = n.lockfd = -1;
 	if ((rc = start(&n)) == 0) {
 		loop(&n);
+		zap_tick(&n);
 		node_log(&n, 'I', "stopped: %llu invalid events and %llu messages dropped since start",
 		    (unsigned long long)n.invalid, (unsigned long long)n.dropped);
 	}

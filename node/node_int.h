@@ -7,6 +7,7 @@
  *   link.c    a link to one other founder: sockets, dialling, sends,
  *             receives, hang-up, the peers file, misbehaviour and rate
  *   zap.c     the ZAP handler: only members' transport keys may connect
+ *   guard.c   caps TCP connections to the peer port (a thread of its own)
  *   fetch.c   fetch scheduling: queued segments, claims, Wants in flight
  *   serve.c   what we send unasked or on request: answers to Wants, Haves,
  *             fork proofs
@@ -89,6 +90,8 @@ typedef struct link {
 	size_t ndefer;
 } link_t;
 
+typedef struct guard guard_t;
+
 typedef struct node {
 	const char *dir;
 	int verbose, stop;
@@ -103,6 +106,9 @@ typedef struct node {
 	recon_set_t *set;
 	amap_t *claims;			/* author -> which link fetches it */
 	void *ctx, *zap, *router, *ctl;
+	guard_t *guard;			/* caps connections to router */
+	uint64_t zap_refused, zap_logged_at;	/* refusals not logged yet */
+	char zap_last[64];
 	int sigfd, lockfd;
 	uint64_t next_want_id;
 	uint64_t invalid, dups, dropped;
@@ -155,6 +161,22 @@ void link_dealer_recv(node_t *n, link_t *l);
 
 /* Answers one ZAP request waiting on n->zap. */
 void zap_serve(node_t *n);
+/* Logs the refusals not logged yet, at most once per 10 s (or now when
+ * n->stop is set). */
+void zap_tick(node_t *n);
+
+/* ---- guard.c ---- */
+
+/* A connection guard allowing per_addr connections per peer address and
+ * total in all, its monitor socket connected in ctx. Caller owns it; free
+ * with guard_destroy. NULL on failure. n is used for logging only. */
+guard_t *guard_new(const node_t *n, void *ctx, size_t per_addr, size_t total);
+/* Starts watching router (bound to a TCP endpoint) from a thread of the
+ * guard's own. 0, or -1 (zmq_errno or errno). */
+int guard_watch(guard_t *g, void *router);
+/* Stops watching router, joins the thread, frees *p and sets it to NULL.
+ * NULL is fine. Call before closing router. */
+void guard_destroy(guard_t **p, void *router);
 
 /* ---- fetch.c ---- */
 
