@@ -19,7 +19,13 @@
 /* Wire limits. */
 #define RECON_WIRE_LIST_MAX 256	/* short ids in one LIST */
 #define RECON_SID_BYTES 8
-#define RECON_MAX_QUEUE (1u << 22)	/* pending ranges of an initiator */
+/* Pending ranges of an initiator: RECON_QUEUE_BASE + RECON_QUEUE_PER_ITEM
+ * per item of its set. An honest exchange needs about one per item at
+ * most (spec/recon.md, section 5); a responder's records cost it bytes, but
+ * ranges cost us 72 bytes each, so this bounds what a liar can make us
+ * hold by what our own set already costs. */
+#define RECON_QUEUE_BASE 4096
+#define RECON_QUEUE_PER_ITEM 2
 #define RECON_RESERVE 40	/* room kept for a closing SKIP record */
 
 enum { M_SKIP = 0, M_FP = 1, M_LIST = 2, M_DIFF = 3, M_ITEMS = 4 };
@@ -711,12 +717,19 @@ static int resolve_diff(recon_t *r, const sent_t *s, const bound_t *b,
 	return 0;
 }
 
-static int push_action(action_t **q, size_t *qn, size_t *qcap, const bound_t *lo,
+static size_t queue_max(const recon_t *r)
+{
+	size_t n = recon_set_size(r->set);
+
+	return RECON_QUEUE_BASE + (n > SIZE_MAX / 4 ? SIZE_MAX / 4 : n) * RECON_QUEUE_PER_ITEM;
+}
+
+static int push_action(action_t **q, size_t *qn, size_t *qcap, size_t max, const bound_t *lo,
     const bound_t *hi, int kind)
 {
 	int rc;
 
-	if (*qn >= RECON_MAX_QUEUE)
+	if (*qn >= max)
 		return WIEC_ERR_TOO_BIG;
 	if ((rc = grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
 		return rc;
@@ -763,7 +776,8 @@ static int finish_diffs(recon_t *r)
 static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int *done)
 {
 	action_t *nq = NULL;
-	size_t nqn = 0, nqcap = 0, j = 0;
+	size_t nqn = 0, nqcap = 0, j = 0, qall = queue_max(r);
+	size_t qmax = qall > r->qn ? qall - r->qn : 0;	/* room for new ranges */
 	bound_t prev, hi;
 	ritem_t *it = NULL;
 	int rc = 0;
@@ -810,7 +824,7 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 			}
 			range_fp(r, &prev, &hi, fp, &c);
 			if (sodium_memcmp(fp, q, RECON_FP_BYTES) != 0 &&
-			    (rc = push_action(&nq, &nqn, &nqcap, &prev, &hi, ACT_MISMATCH)) != 0)
+			    (rc = push_action(&nq, &nqn, &nqcap, qmax, &prev, &hi, ACT_MISMATCH)) != 0)
 				goto fail;
 			break;
 		}
@@ -853,12 +867,12 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 		const sent_t *s = &r->sent[i];
 		if (bound_cmp(&s->hi, &prev) <= 0)
 			continue;
-		if ((rc = push_action(&nq, &nqn, &nqcap,
+		if ((rc = push_action(&nq, &nqn, &nqcap, qmax,
 		    bound_cmp(&s->lo, &prev) >= 0 ? &s->lo : &prev, &s->hi,
 		    s->mode == M_FP ? ACT_FP : ACT_MISMATCH)) != 0)
 			goto fail;
 	}
-	if (nqn + r->qn > RECON_MAX_QUEUE) {
+	if (nqn > qmax) {
 		rc = WIEC_ERR_TOO_BIG;
 		goto fail;
 	}
