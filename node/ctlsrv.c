@@ -44,9 +44,11 @@ static char *status_json(node_t *n)
 
 static void ctl_reply(node_t *n, zmq_msg_t *rid, const char *status, const char *payload)
 {
-	zmq_send(n->ctl, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(n->ctl, status, strlen(status), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(n->ctl, payload, strlen(payload), ZMQ_DONTWAIT);
+	/* A client that went away cannot be answered; nothing else to do. */
+	if (zmq_send(n->ctl, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(n->ctl, status, strlen(status), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(n->ctl, payload, strlen(payload), ZMQ_DONTWAIT) < 0)
+		node_log(n, 'D', "cannot answer a control request: %s", zmq_strerror(zmq_errno()));
 }
 
 void ctlsrv_serve(node_t *n)

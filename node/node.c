@@ -308,6 +308,14 @@ static void on_signal(node_t *n)
 static void timers(node_t *n)
 {
 	uint64_t now = node_now_ms();
+	int rc;
+
+	/* Every head again (recon_set_put replaces): a set that misses a head
+	 * would send peers the same events over and over. */
+	if (n->set_stale && (rc = store_scan_heads(n->store, build_set, n)) != 0)
+		node_log(n, 'E', "cannot re-read heads: %s", wiec_strerror(rc));
+	else if (n->set_stale)
+		n->set_stale = 0;
 
 	for (size_t i = 0; i < n->nlinks; i++) {
 		link_t *l = &n->links[i];
@@ -407,8 +415,9 @@ static void stop(node_t *n)
 		zmq_close(n->ctl);
 	if (n->zap)
 		zmq_close(n->zap);
-	if (n->ctx)
-		zmq_ctx_term(n->ctx);
+	/* Signals are blocked (signalfd), so no EINTR; retry anyway. */
+	while (n->ctx && zmq_ctx_term(n->ctx) != 0 && zmq_errno() == EINTR)
+		;
 	recon_set_destroy(&n->set);
 	amap_destroy(&n->claims);
 	genesis_free(&n->gen);

@@ -104,6 +104,7 @@ typedef struct node {
 	link_t *links;
 	size_t nlinks;
 	recon_set_t *set;
+	int set_stale;			/* set missed a head: re-read them all */
 	amap_t *claims;			/* author -> which link fetches it */
 	void *ctx, *zap, *router, *ctl;
 	guard_t *guard;			/* caps connections to router */

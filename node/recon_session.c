@@ -220,6 +220,7 @@ typedef struct dent {
 struct recon {
 	const recon_set_t *set;
 	int initiator, started, done, err;
+	int crypto_failed;	/* a hash failed: the step fails with WIEC_ERR_CRYPTO */
 	size_t cap;
 	unsigned rounds;
 	uint8_t nonce[RECON_NONCE_BYTES];
@@ -241,13 +242,22 @@ struct recon {
 	int mvalid;
 };
 
-static void sid_of(const recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
+static void sid_of(recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
 {
-	uint8_t h[32], o[32];
+	uint8_t h[32], o[32] = { 0 };
 
 	limbs_to_h(hl, h);
-	crypto_generichash(o, sizeof o, h, sizeof h, r->nonce, sizeof r->nonce);
+	if (crypto_generichash(o, sizeof o, h, sizeof h, r->nonce, sizeof r->nonce) != 0)
+		r->crypto_failed = 1;
 	memcpy(sid, o, RECON_SID_BYTES);
+}
+
+static void fp_of(recon_t *r, const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
+{
+	if (recon_fp_of(sum, cnt, fp) != 0) {
+		memset(fp, 0, RECON_FP_BYTES);
+		r->crypto_failed = 1;
+	}
 }
 
 static void prefix_at(recon_t *r, const bound_t *b, uint64_t sum[4], uint64_t *cnt)
@@ -283,7 +293,7 @@ static void range_fp(recon_t *r, const bound_t *lo, const bound_t *hi,
 	uint64_t sum[4], r0;
 
 	range_stats(r, lo, hi, sum, cnt, &r0);
-	recon_fp_of(sum, *cnt, fp);
+	fp_of(r, sum, *cnt, fp);
 }
 
 /* Children of a split of c items: k from spec/recon.md. */
@@ -345,7 +355,7 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		}
 		memcpy(csum, pnext, sizeof csum);
 		u256_sub(csum, pcur);
-		recon_fp_of(csum, ri - rprev, fp);
+		fp_of(r, csum, ri - rprev, fp);
 		put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
@@ -461,7 +471,7 @@ static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
 	range_stats(r, &a->lo, &a->hi, sum, &c, &r0);
 	if (a->kind == ACT_FP && c > 0) {
 		uint8_t fp[RECON_FP_BYTES];
-		recon_fp_of(sum, c, fp);
+		fp_of(r, sum, c, fp);
 		put_rec(w, prev, &a->hi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		return push_sent(r, &a->lo, &a->hi, M_FP, 0, 0);
@@ -549,6 +559,13 @@ int recon_start(recon_t *r, uint8_t **msg, size_t *len)
 	r->qn = 1;
 	if ((rc = init_build(r, 1, msg, len)) != 0)
 		goto fail;
+	if (r->crypto_failed) {
+		free(*msg);
+		*msg = NULL;
+		*len = 0;
+		rc = WIEC_ERR_CRYPTO;
+		goto fail;
+	}
 	return 0;
 fail:
 	r->err = rc;
@@ -1063,7 +1080,7 @@ static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 	/* a bounce: our fingerprint, so the initiator splits or lists */
 	w->len = mark;
 	*prev = pmark;
-	recon_fp_of(sum, c, fp);
+	fp_of(r, sum, c, fp);
 	put_rec(w, prev, hi, M_FP);
 	wb_put(w, fp, sizeof fp);
 	if (w->len + RECON_RESERVE <= r->cap)
@@ -1195,6 +1212,13 @@ int recon_step(recon_t *r, const uint8_t *in, size_t inlen, uint8_t **out,
 	rb.len = inlen;
 	rb.off = 0;
 	rc = r->initiator ? init_step(r, &rb, out, outlen, done) : resp_step(r, &rb, out, outlen);
+	if (rc == 0 && r->crypto_failed) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+		*done = 0;
+		rc = WIEC_ERR_CRYPTO;
+	}
 	if (rc != 0)
 		r->err = rc;
 	return rc;

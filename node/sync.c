@@ -81,12 +81,22 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 	for (size_t i = 0; i < na; i++) {
 		recon_item_t it;
 
+		int hr;
+
 		if (i > 0 && memcmp(authors[i], authors[i - 1], KEY_PK_BYTES) == 0)
 			continue;
-		if (store_head(n->store, authors[i], &heads[nh]) != 0)
+		if ((hr = store_head(n->store, authors[i], &heads[nh])) != 0) {
+			if (hr != WIEC_ERR_NOTFOUND) {	/* pending only: no head yet */
+				node_log(n, 'E', "cannot read a head: %s", wiec_strerror(hr));
+				n->set_stale = 1;
+			}
 			continue;
+		}
 		sync_head_item(&it, &heads[nh]);
-		recon_set_put(n->set, &it);
+		if ((hr = recon_set_put(n->set, &it)) != 0) {
+			node_log(n, 'E', "cannot update the reconciliation set: %s", wiec_strerror(hr));
+			n->set_stale = 1;
+		}
 		nh++;
 	}
 	if (push) {
