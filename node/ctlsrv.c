@@ -30,7 +30,7 @@ static char *status_json(node_t *n)
 		    "\"last_seen\": %llu, \"lag\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, "
 		    "\"events_in\": %llu, \"events_out\": %llu, "
 		    "\"dropped\": %llu, \"invalid\": %llu}", l->endpoint,
-		    l->dealer ? "true" : "false",
+		    l->dialed ? "true" : "false",
 		    l->last_seen && now - l->last_seen < 15000 ? "true" : "false",
 		    (unsigned long long)l->last_seen, (unsigned long long)l->lag,
 		    (unsigned long long)l->bytes_in, (unsigned long long)l->bytes_out,

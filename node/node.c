@@ -281,6 +281,13 @@ static int start(node_t *n)
 		node_log(n, 'E', "cannot open the control socket %s: %s", ep, zmq_strerror(zmq_errno()));
 		return WIEC_ERR_IO;
 	}
+	/* From here on the network thread owns the peer sockets. */
+	if ((n->io = netio_bind(n->ctx)) == NULL ||
+	    (n->netio = netio_new(n, n->router)) == NULL) {
+		node_log(n, 'E', "cannot start the network thread: %s", zmq_strerror(zmq_errno()));
+		return WIEC_ERR_IO;
+	}
+	n->router = NULL;
 	if ((rc = link_load_peers(n)) != 0)
 		return rc;
 	hash_hex(net, n->network, HASH_BYTES);
@@ -340,27 +347,15 @@ static void timers(node_t *n)
 
 static void loop(node_t *n)
 {
-	zmq_pollitem_t *items = calloc(n->nlinks + 4, sizeof *items);
-	link_t **who = calloc(n->nlinks + 4, sizeof *who);
-
-	if (items == NULL || who == NULL) {
-		node_log(n, 'E', "out of memory");
-		goto out;
-	}
 	while (!n->stop) {
-		int k = 0;
+		zmq_pollitem_t items[4] = {
+			{ NULL, n->sigfd, ZMQ_POLLIN, 0 },
+			{ n->zap, 0, ZMQ_POLLIN, 0 },
+			{ n->ctl, 0, ZMQ_POLLIN, 0 },
+			{ n->io, 0, ZMQ_POLLIN, 0 },
+		};
 
-		items[k++] = (zmq_pollitem_t){ NULL, n->sigfd, ZMQ_POLLIN, 0 };
-		items[k++] = (zmq_pollitem_t){ n->zap, 0, ZMQ_POLLIN, 0 };
-		items[k++] = (zmq_pollitem_t){ n->ctl, 0, ZMQ_POLLIN, 0 };
-		if (n->router != NULL)
-			items[k++] = (zmq_pollitem_t){ n->router, 0, ZMQ_POLLIN, 0 };
-		for (size_t i = 0; i < n->nlinks; i++)
-			if (n->links[i].dealer != NULL) {
-				who[k] = &n->links[i];
-				items[k++] = (zmq_pollitem_t){ n->links[i].dealer, 0, ZMQ_POLLIN, 0 };
-			}
-		if (zmq_poll(items, k, 100) < 0 && zmq_errno() != EINTR) {
+		if (zmq_poll(items, 4, 100) < 0 && zmq_errno() != EINTR) {
 			node_log(n, 'E', "poll: %s", zmq_strerror(zmq_errno()));
 			break;
 		}
@@ -370,26 +365,13 @@ static void loop(node_t *n)
 			zap_serve(n);
 		if (items[2].revents & ZMQ_POLLIN)
 			ctlsrv_serve(n);
-		/* Bounded bursts per socket so no peer starves the others. */
-		for (int i = 3; i < k && !n->stop; i++) {
-			for (int b = 0; b < 64 && (items[i].revents & ZMQ_POLLIN); b++) {
-				int ev = 0;
-				size_t el = sizeof ev;
-
-				if (items[i].socket == n->router)
-					link_router_recv(n);
-				else
-					link_dealer_recv(n, who[i]);
-				if (zmq_getsockopt(items[i].socket, ZMQ_EVENTS, &ev, &el) != 0 ||
-				    !(ev & ZMQ_POLLIN))
-					break;
-			}
-		}
+		/* A bounded burst, so signals, ZAP and the CLI get their turn. */
+		for (int b = 0; b < 256 && !n->stop && (items[3].revents & ZMQ_POLLIN); b++)
+			if (link_io_recv(n) != 0)
+				break;
+		link_io_ack(n);
 		timers(n);
 	}
-out:
-	free(items);
-	free(who);
 }
 
 static void stop(node_t *n)
@@ -399,7 +381,7 @@ static void stop(node_t *n)
 	for (size_t i = 0; n->links && i < n->nlinks; i++) {
 		link_t *l = &n->links[i];
 
-		link_hangup(l);
+		link_hangup(n, l);
 		serve_forget(l);
 		recon_destroy(&l->resp[0]);
 		recon_destroy(&l->resp[1]);
@@ -408,9 +390,12 @@ static void stop(node_t *n)
 	free(n->links);
 	if (n->ctl != NULL && ctl_endpoint(ep, sizeof ep, n->dir) == 0)
 		unlink(ep + 6);
+	netio_destroy(&n->netio, n->io);	/* closes the peer sockets */
 	guard_destroy(&n->guard, n->router);
 	if (n->router)
 		zmq_close(n->router);
+	if (n->io)
+		zmq_close(n->io);
 	if (n->ctl)
 		zmq_close(n->ctl);
 	if (n->zap)

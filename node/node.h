@@ -16,7 +16,8 @@
 #define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
 #define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
 #define SYNC_SNDHWM 16			/* ZMQ send high-water mark, messages */
-#define SYNC_RCVHWM 2			/* ZMQ receive high-water mark, messages */
+#define SYNC_RCVHWM 0			/* none: netio drains (node/netio.c) */
+#define SYNC_IO_BYTES (32 << 20)	/* received, waiting for the loop, at most */
 #define SYNC_TCP_MAXRT_MS 20000		/* unacknowledged data drops a connection */
 #define SYNC_ANSWER_RATE (16 << 20)	/* answer bytes per second per link */
 #define SYNC_ANSWER_BURST (2 * SYNC_EVENTS_CAP)	/* ... and at most this at once */

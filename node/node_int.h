@@ -4,8 +4,9 @@
  *
  * The files, one job each:
  *   node.c    start-up, timers, the poll loop, shut-down, logging, clocks
- *   link.c    a link to one other founder: sockets, dialling, sends,
+ *   link.c    a link to one other founder: socket options, dialling, sends,
  *             receives, hang-up, the peers file, misbehaviour and rate
+ *   netio.c   the network thread: owns the peer sockets, drains them
  *   zap.c     the ZAP handler: only members' transport keys may connect
  *   guard.c   caps TCP connections to the peer port (a thread of its own)
  *   fetch.c   fetch scheduling: queued segments, claims, Wants in flight
@@ -66,9 +67,8 @@ typedef struct link {
 	uint8_t key[KEY_PK_BYTES], transport[KEY_X_BYTES];
 	char name[EV_NAME_MAX + 1];
 	char endpoint[PEERS_ENDPOINT_MAX];	/* "" when we do not dial it */
-	void *dealer;				/* our connection to it */
-	uint8_t rid[256];			/* its connection to us (ROUTER) */
-	size_t rid_len;
+	int dialed;				/* we dial it (a DEALER in netio) */
+	int routed;				/* it has connected to our ROUTER */
 	int hello_sent[2];
 	uint64_t last_seen, bytes_in, bytes_out, lag, dropped, invalid;
 	uint64_t events_in, events_out;		/* envelopes received / sent */
@@ -91,6 +91,7 @@ typedef struct link {
 } link_t;
 
 typedef struct guard guard_t;
+typedef struct netio netio_t;
 
 typedef struct node {
 	const char *dir;
@@ -106,7 +107,10 @@ typedef struct node {
 	recon_set_t *set;
 	int set_stale;			/* set missed a head: re-read them all */
 	amap_t *claims;			/* author -> which link fetches it */
-	void *ctx, *zap, *router, *ctl;
+	void *ctx, *zap, *router, *ctl;	/* router: until netio owns it */
+	void *io;			/* the loop's end of the pipe to netio */
+	netio_t *netio;
+	uint64_t io_consumed;		/* bytes from netio not acknowledged */
 	guard_t *guard;			/* caps connections to router */
 	uint64_t zap_refused, zap_logged_at;	/* refusals not logged yet */
 	char zap_last[64];
@@ -150,13 +154,30 @@ int link_sockopts(void *s);
 void *link_listen(void *ctx, const char *endpoint, const uint8_t sk[static KEY_X_BYTES],
     int *enforced);
 /* Closes our connection to l and forgets its session and Wants in flight. */
-void link_hangup(link_t *l);
+void link_hangup(node_t *n, link_t *l);
 /* (Re)reads DIR/peers: dials new endpoints, hangs up removed ones.
  * 0 or the peers_load error (logged). */
 int link_load_peers(node_t *n);
-/* Drain one message from the ROUTER / from l's DEALER into sync_handle. */
-void link_router_recv(node_t *n);
-void link_dealer_recv(node_t *n, link_t *l);
+/* Handles one message from the network thread (a peer's message goes to
+ * sync_handle). 0, or -1 when none was waiting. */
+int link_io_recv(node_t *n);
+/* Tells the network thread how many bytes the loop took since the last
+ * call, which it may hand over again (SYNC_IO_BYTES). */
+void link_io_ack(node_t *n);
+
+/* ---- netio.c ---- */
+
+/* The loop's end of the pipe to the network thread, bound in ctx; NULL on
+ * failure. Close it with zmq_close after netio_destroy. */
+void *netio_bind(void *ctx);
+/* Starts the network thread, which from then on owns router (may be NULL)
+ * and every DEALER: the loop talks to it through n->io (link.c). Reads
+ * n's keys and links now, n->verbose later (logging). NULL on failure
+ * (router is then still the caller's). */
+netio_t *netio_new(const node_t *n, void *router);
+/* Stops the thread (through loop_end), which closes the peer sockets and
+ * stops the router's monitor; frees *p and sets it to NULL. NULL is fine. */
+void netio_destroy(netio_t **p, void *loop_end);
 
 /* ---- zap.c ---- */
 

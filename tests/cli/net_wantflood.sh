@@ -1,6 +1,7 @@
 # A member that asks and never reads (issue 9, item 11): about 800 Wants a
 # second for whole chains, under the message rate, none of whose answers it
-# reads, then a sudden disconnect. The node must bound what it queues for
+# reads, then a sudden disconnect; then a member that resets connections
+# while node1 is busy and its queue is full. The node must bound what it queues for
 # one link (spec/sync.md, "Limits": the answer budget and the send HWM),
 # survive the disconnect, and keep serving. Memory is measured (VmHWM), not
 # timed. The hostile member is $B/tool-badpeer with node2's keys.
@@ -34,6 +35,21 @@ h1=$(hwm_kb "$N/node1")
 echo "# node1 VmHWM after: $h1 kB (growth $(( (h1 - h0) / 1024 )) MiB)"
 check "node1's peak memory grew by less than 64 MiB" test $((h1 - h0)) -lt $((64 * 1024))
 status 0 "the CLI still reaches node1" $W peers -d "$N/node1"
+
+# A member that makes node1 busy (16,384 forged envelopes to verify),
+# fills node1's queue for its connection while sending ZMTP PINGs, and
+# resets the connection: libzmq 4.3.4 answered the PING after the reset
+# and aborted, unless the peer sockets are drained by a thread of their
+# own (node/netio.c). Three times.
+for i in 1 2 3; do
+	"$BP" "$N/node2" "$EP1" pingreset >"$T/bp3" 2>&1
+	check "pingreset $i sent" grep -q 'pingreset: node busy' "$T/bp3"
+	# The node finishes verifying, then reads the queue: a later
+	# reconciliation is answered only once it has.
+	"$BP" "$N/node2" "$EP1" recon >"$T/bp2" 2>&1
+	check "after pingreset $i node1 still answers" test $? -eq 0
+done
+check "node1 survived every reset" node_alive "$N/node1"
 stop_node "$N/node1"
 check "node1 exits 0 on SIGTERM" test $? -eq 0
 check_logs
