@@ -17,8 +17,10 @@ status 0 "testnet of 2 on ports $BASE.." $W testnet "$T/net" --nodes 2 --base-po
 N=$T/net
 PORT1=$BASE
 
-# hold PORT N: opens N plain TCP connections in the background and keeps
-# them until $T/release exists; $T/held gets the number that connected.
+# hold PORT N: opens N plain TCP connections from 100 addresses
+# 127.0.0.2-101 (the members below connect from 127.0.0.1), so both the
+# per-address and the total cap bind, in the background, and keeps them
+# until $T/release exists; $T/held gets the number that connected.
 hold() {
 	rm -f "$T/held" "$T/release"
 	python3 - "$1" "$2" "$T" >"$T/hold.out" 2>&1 <<'PY' &
@@ -29,7 +31,8 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 conns = []
 for i in range(n):
     try:
-        s = socket.create_connection(('127.0.0.1', port), timeout=5)
+        s = socket.create_connection(('127.0.0.1', port), timeout=5,
+                                     source_address=('127.0.0.%d' % (2 + i % 100), 0))
         conns.append(s)
     except Exception as e:
         pass
@@ -65,8 +68,9 @@ for lim in 256 1024; do
 	nf=$(fds_of "$pid")
 	echo "# [$lim] node1 holds $nf descriptors"
 	check "[$lim] node1 stays below its descriptor limit ($nf < $lim)" test "$nf" -gt 0 -a "$nf" -lt "$lim"
-	# Members still get through: badpeer with node2's keys reconciles.
-	"$BP" "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
+	# Members still get through: badpeer with node2's keys reconciles, once
+	# the handshake timeout (5 s) has closed idle connections under the caps.
+	"$BP" --wait 30000 "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
 	check "[$lim] a member still reconciles with node1" test $? -eq 0
 	c1=$(cpu_ticks "$pid")
 	touch "$T/release"
