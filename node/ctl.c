@@ -56,10 +56,10 @@ static int roundtrip(const char *dir, const char *cmd, const uint8_t *const *env
 	rc = WIEC_ERR_IO;
 	if ((ctx = zmq_ctx_new()) == NULL || (sock = zmq_socket(ctx, ZMQ_DEALER)) == NULL)
 		goto out;
-	zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
-	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-	if (zmq_connect(sock, ep) != 0)
+	if (zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+	    zmq_connect(sock, ep) != 0)
 		goto out;
 	if (zmq_send(sock, cmd, strlen(cmd), n ? ZMQ_SNDMORE : 0) < 0)
 		goto out;
@@ -78,9 +78,9 @@ static int roundtrip(const char *dir, const char *cmd, const uint8_t *const *env
 	rc = 0;
 out:
 	if (sock != NULL)
-		zmq_close(sock);
-	if (ctx != NULL)
-		zmq_ctx_term(ctx);
+		zmq_close(sock);	/* fails only for a non-socket */
+	while (ctx != NULL && zmq_ctx_term(ctx) != 0 && zmq_errno() == EINTR)
+		;
 	return rc;
 }
 

@@ -30,7 +30,7 @@ static char *status_json(node_t *n)
 		    "\"last_seen\": %llu, \"lag\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, "
 		    "\"events_in\": %llu, \"events_out\": %llu, "
 		    "\"dropped\": %llu, \"invalid\": %llu}", l->endpoint,
-		    l->dealer ? "true" : "false",
+		    l->dialed ? "true" : "false",
 		    l->last_seen && now - l->last_seen < 15000 ? "true" : "false",
 		    (unsigned long long)l->last_seen, (unsigned long long)l->lag,
 		    (unsigned long long)l->bytes_in, (unsigned long long)l->bytes_out,
@@ -44,9 +44,11 @@ static char *status_json(node_t *n)
 
 static void ctl_reply(node_t *n, zmq_msg_t *rid, const char *status, const char *payload)
 {
-	zmq_send(n->ctl, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(n->ctl, status, strlen(status), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(n->ctl, payload, strlen(payload), ZMQ_DONTWAIT);
+	/* A client that went away cannot be answered; nothing else to do. */
+	if (zmq_send(n->ctl, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(n->ctl, status, strlen(status), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(n->ctl, payload, strlen(payload), ZMQ_DONTWAIT) < 0)
+		node_log(n, 'D', "cannot answer a control request: %s", zmq_strerror(zmq_errno()));
 }
 
 void ctlsrv_serve(node_t *n)
