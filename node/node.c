@@ -111,7 +111,7 @@ static int start(node_t *n)
 	size_t glen;
 	sigset_t set;
 	int rc, self = -1, one = 1, zero = 0;
-	int64_t ctlmax = EV_ENV_MAX + 64;
+	int64_t ctlmax = CTL_MSG_MAX;
 
 	snprintf(path, sizeof path, "%s/config", n->dir);
 	if ((rc = cfg_load(&n->cfg, path, why, sizeof why)) != 0) {
