@@ -240,6 +240,11 @@ int ctl_pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+const char *ctl_strerror(int rc)
+{
+	return rc == WIEC_ERR_PROTO ? "breaks the control protocol" : wiec_strerror(rc);
+}
+
 /* ---- the client ---- */
 
 typedef struct conn {
@@ -338,7 +343,7 @@ static int call(conn_t *c, const Wiec__CtlRequest *req, Wiec__CtlReply **out, ch
 			snprintf(why, whylen, "it speaks control protocol %u; this wiec speaks %d",
 			    (unsigned)v, CTL_VERSION);
 		else
-			snprintf(why, whylen, "malformed reply: %s", wiec_strerror(rc));
+			snprintf(why, whylen, "malformed reply: %s", ctl_strerror(rc));
 		rc = WIEC_ERR_PROTO;
 	} else if ((*out)->reply_case == WIEC__CTL_REPLY__REPLY_ERROR) {
 		snprintf(why, whylen, "%s", (*out)->error->text);

@@ -88,6 +88,10 @@ int ctl_request_decode(Wiec__CtlRequest **out, uint32_t *version, const uint8_t 
  * CTL_PEERS_MAX peers as ctl_status promises. */
 int ctl_reply_decode(Wiec__CtlReply **out, uint32_t *version, const uint8_t *buf, size_t len);
 
+/* The reason for a decode error of the two above, one line, static:
+ * wiec_strerror's, but WIEC_ERR_PROTO says "breaks the control protocol". */
+const char *ctl_strerror(int rc);
+
 /* Packs m into a malloc'd buffer (*buf, *len; caller frees). 0,
  * WIEC_ERR_TOO_BIG (over CTL_MSG_MAX) or WIEC_ERR_NOMEM. */
 int ctl_pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len);

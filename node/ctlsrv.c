@@ -144,7 +144,7 @@ static void answer(node_t *n, zmq_msg_t *rid, const uint8_t *buf, size_t len)
 		} else {
 			char why[96];
 
-			snprintf(why, sizeof why, "malformed request: %s", wiec_strerror(rc));
+			snprintf(why, sizeof why, "malformed request: %s", ctl_strerror(rc));
 			send_error(n, rid, rc, why);
 		}
 		return;
