@@ -58,7 +58,7 @@ static inline int corpus_chain(const key_pair_t *kp, const uint8_t network[stati
 		size_t slot = (seq - 1) * stride + a;
 		ev_t ev;
 
-		ev_set_header(&b, network, kp->pk, seq - 1, prev);
+		ev_set_header(&b, network, kp->pk, seq - 1, seq == 1 ? NULL : prev);
 		b.timestamp = 1795996800000ULL + seq * 60000 + a;
 		if (seq == 1) {
 			snprintf(name, sizeof name, "Mieszkanka %zu", a);

@@ -54,11 +54,11 @@ static int check(const Wiec__SyncMsg *m)
 
 /* Counted before anything is allocated (proto/decode.h). */
 static const dec_limit_t wire_limits[] = {
-	{ &wiec__want__descriptor, 1, SYNC_WANT_MAX },
-	{ &wiec__want_range__descriptor, 3, SYNC_HAVE_IDS },
-	{ &wiec__events__descriptor, 4, SYNC_WANT_MAX },
-	{ &wiec__events__descriptor, 1, SYNC_EVENTS_MAX },
-	{ &wiec__have__descriptor, 1, SYNC_HAVE_MAX },
+	{ &wiec__want__descriptor, 1, SYNC_WANT_MAX },		/* ranges */
+	{ &wiec__want_range__descriptor, 3, SYNC_HAVE_IDS },	/* have */
+	{ &wiec__events__descriptor, 1, SYNC_EVENTS_MAX },	/* envelopes */
+	{ &wiec__events__descriptor, 4, SYNC_WANT_MAX },	/* unknown */
+	{ &wiec__have__descriptor, 1, SYNC_HAVE_MAX },		/* heads */
 };
 
 /* Sync messages are not signed: canonical form is not required of them. */

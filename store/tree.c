@@ -7,7 +7,7 @@
 #include "crypto/err.h"
 #include "store/store_int.h"
 
-#define WALK_MAX 65536	/* prev steps one request may cost above a fork */
+#define WALK_MAX 4096	/* prev steps one range may cost above a fork */
 
 /* prev of the held event (author, seq, id): *root set if it has none. */
 static int prev_of(store_t *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
@@ -139,7 +139,8 @@ int store_scan_missing(store_t *s, const uint8_t author[static KEY_PK_BYTES], ui
 			cover = seq;
 	}
 	if (rc == 0) {
-		qsort(marked, nmarked, HASH_BYTES, id_cmp);
+		if (nmarked > 1)
+			qsort(marked, nmarked, HASH_BYTES, id_cmp);
 		if (known)
 			*known = nknown;
 		if (from > 1 && nhave > 0 && nknown == 0) {
@@ -254,7 +255,8 @@ int store_locator(store_t *s, const uint8_t author[static KEY_PK_BYTES], uint8_t
 		mdb_txn_abort(txn);
 		return store_lmdb_err(rc);
 	}
-	qsort(tips, ntips, sizeof *tips, tip_later_first);
+	if (ntips > 1)
+		qsort(tips, ntips, sizeof *tips, tip_later_first);
 	for (size_t i = 0; i < ntips && n < (max + 1) / 2; i++)
 		memcpy(ids + n++ * HASH_BYTES, tips[i].id, HASH_BYTES);
 	free(tips);

@@ -188,9 +188,11 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 		out = vfail(v, NULL, store_lmdb_err(rc), mdb_strerror(rc));
 	if (out == 0) {
 		/* Tips sorted by id, as the tips database keeps them. */
-		qsort(tips, ntips, HASH_BYTES, id_cmp);
+		if (ntips > 1)
+			qsort(tips, ntips, HASH_BYTES, id_cmp);
 		r.ntips = ntips;
-		chain_tips_hash(r.tips, tips, ntips);
+		if (chain_tips_hash(r.tips, tips, ntips) != 0)
+			out = vfail(v, NULL, WIEC_ERR_CRYPTO, "libsodium failed");
 		for (size_t i = 0; i < ntips && out == 0; i++) {
 			memcpy(key, h->author, KEY_PK_BYTES);
 			memcpy(key + KEY_PK_BYTES, tips + i * HASH_BYTES, HASH_BYTES);

@@ -249,6 +249,29 @@ TEST(decode_count_limits_exact)
 	for (size_t i = 0; i < SYNC_HAVE_MAX; i++)
 		head(&in, 1, 1);
 	CHECK(sync_of(5, &in) == WIEC_ERR_PROTO);
+
+	/* Want: every range with the most have ids, all empty (refused by
+	 * wire.c), then one id more than a range may hold. */
+	{
+		wbuf_t r = { 0 };
+		uint8_t author[KEY_PK_BYTES] = { 1 };
+
+		w_bytes(&r, 1, author, sizeof author);
+		w_u64(&r, 2, 1);
+		for (size_t j = 0; j < SYNC_HAVE_IDS; j++)
+			w_bytes(&r, 3, "", 0);
+		in.n = 0;
+		for (size_t i = 0; i < SYNC_WANT_MAX; i++)
+			w_bytes(&in, 1, r.p, r.n);
+		w_u64(&in, 2, 7);
+		CHECK(sync_of(3, &in) == WIEC_ERR_PROTO);
+		w_bytes(&r, 3, "", 0);
+		in.n = 0;
+		w_bytes(&in, 1, r.p, r.n);
+		w_u64(&in, 2, 7);
+		CHECK(sync_of(3, &in) == WIEC_ERR_TOO_BIG);
+		w_free(&r);
+	}
 	w_free(&in);
 }
 
