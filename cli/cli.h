@@ -63,6 +63,10 @@ int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 
+/* Writes a running node's links (s from a checked ctl_status reply; NULL:
+ * none) as a JSON array of objects to f (cli/status.c). */
+void cli_peers_json(FILE *f, const Wiec__CtlStatusReply *s);
+
 /* Common option parsing: the subcommand's getopt loop handles -d/--dir and
  * -h/--help through these. */
 #define CLI_DIR_OPT { "dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' }
