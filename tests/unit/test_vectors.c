@@ -1010,3 +1010,561 @@ TEST(vectors_trees_generated)
 {
 	CHECK(vgenerated(TREES_PATH, gen_trees) == 0);
 }
+
+/* ---- tests/vectors/export.txt: framing and what `wiec import` gives ---- */
+
+static const struct {
+	const char *name;
+	int err;
+} rule_names[] = {
+	{ "too_big", WIEC_ERR_TOO_BIG }, { "decode", WIEC_ERR_DECODE },
+	{ "noncanon", WIEC_ERR_NONCANON }, { "unknown", WIEC_ERR_UNKNOWN },
+	{ "field", WIEC_ERR_FIELD }, { "network", WIEC_ERR_NETWORK }, { "sig", WIEC_ERR_SIG },
+	{ "chain", WIEC_ERR_CHAIN }, { "pending_full", WIEC_ERR_PENDING_FULL },
+};
+
+static const char *rule_name(int err)
+{
+	for (size_t i = 0; i < sizeof rule_names / sizeof rule_names[0]; i++)
+		if (rule_names[i].err == err)
+			return rule_names[i].name;
+	return NULL;
+}
+
+/* The digest of the model's held set (section 7). */
+static void model_digest(const model_t *m, uint8_t out[static HASH_BYTES], size_t *held)
+{
+	crypto_generichash_state st;
+	int order[WHO_N];
+
+	*held = 0;
+	crypto_generichash_init(&st, NULL, 0, HASH_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)"wiec-digest-v2", 14);
+	who_order(m->v, order);
+	for (int w = 0; w < WHO_N; w++) {
+		uint8_t rec[KEY_PK_BYTES + 8 + HASH_BYTES];
+		mhead_t h;
+
+		model_head(m, order[w], &h);
+		*held += h.count;
+		if (h.count == 0)
+			continue;
+		memcpy(rec, m->v->keys[order[w]].pk, KEY_PK_BYTES);
+		hash_put_be64(rec + KEY_PK_BYTES, h.seq);
+		memcpy(rec + KEY_PK_BYTES + 8, h.tipsval, HASH_BYTES);
+		crypto_generichash_update(&st, rec, sizeof rec);
+	}
+	crypto_generichash_final(&st, out, HASH_BYTES);
+}
+
+/* One case being written: its bytes go out line by line, the outcome
+ * follows from what the generator put in. */
+typedef struct xgen {
+	FILE *f;
+	const vset_t *v;
+	model_t m;
+	uint64_t off;
+	char refused[1024];
+	const char *stop;
+	uint64_t stop_off;
+	int bad;
+} xgen_t;
+
+static void xcase(xgen_t *g, const char *name, const char *why)
+{
+	fprintf(g->f, "# %s\ncase %s\n", why, name);
+	memset(&g->m, 0, sizeof g->m);
+	g->m.v = g->v;
+	g->off = 0;
+	g->refused[0] = '\0';
+	g->stop = NULL;
+}
+
+/* Raw bytes of the file, one line. */
+static void xbytes(xgen_t *g, const void *p, size_t n)
+{
+	fprintf(g->f, "bytes ");
+	put_hex(g->f, p, n);
+	fputc('\n', g->f);
+	g->off += n;
+}
+
+static void xmagic(xgen_t *g)
+{
+	xbytes(g, FRAME_MAGIC, FRAME_MAGIC_BYTES);
+}
+
+/* A whole record (length, bytes) in one line; its offset is returned. */
+static uint64_t xrecord(xgen_t *g, const uint8_t *p, size_t n)
+{
+	uint8_t *b = malloc(n + 4);
+	uint64_t at = g->off;
+
+	if (b == NULL) {
+		g->bad = 1;
+		return at;
+	}
+	b[0] = (uint8_t)(n >> 24);
+	b[1] = (uint8_t)(n >> 16);
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	memcpy(b + 4, p, n);
+	xbytes(g, b, n + 4);
+	free(b);
+	return at;
+}
+
+static void xgenesis(xgen_t *g)
+{
+	xrecord(g, g->v->gen, g->v->glen);
+}
+
+static void xrefused(xgen_t *g, uint64_t at, const char *rule)
+{
+	size_t n = strlen(g->refused);
+
+	snprintf(g->refused + n, sizeof g->refused - n, "refused %llu %s\n",
+	    (unsigned long long)at, rule);
+}
+
+/* A pool event's record: it arrives (in file order) unless framing stopped. */
+static void xevent(xgen_t *g, const char *name)
+{
+	int e = pool_find(name);
+	uint64_t at;
+
+	if (e < 0) {
+		g->bad = 1;
+		return;
+	}
+	at = xrecord(g, g->v->ev[e].env, g->v->ev[e].len);
+	if (model_arrive(&g->m, (size_t)e) == MO_CHAIN)
+		xrefused(g, at, "chain");
+}
+
+/* A record ev_check refuses with rule. */
+static void xbad(xgen_t *g, const uint8_t *p, size_t n, const char *rule)
+{
+	xrefused(g, xrecord(g, p, n), rule);
+}
+
+static void xstop(xgen_t *g, const char *why)
+{
+	g->stop = why;
+	g->stop_off = g->off;
+}
+
+static void xend(xgen_t *g)
+{
+	uint8_t digest[HASH_BYTES];
+	size_t held;
+
+	fputs(g->refused, g->f);
+	if (g->stop)
+		fprintf(g->f, "stop %llu %s\n", (unsigned long long)g->stop_off, g->stop);
+	model_digest(&g->m, digest, &held);
+	fprintf(g->f, "exit %d\nheld %zu\ndigest ", g->stop || g->refused[0] ? 5 : 0, held);
+	put_hex(g->f, digest, HASH_BYTES);
+	fputc('\n', g->f);
+}
+
+static int gen_export(FILE *f)
+{
+	static const uint8_t zero4[4] = { 0 }, len65537[4] = { 0, 1, 0, 1 }, two[2] = { 0, 0 };
+	static const uint8_t junk[4] = { 0xff, 0xff, 0xff, 0xff };
+	vset_t v;
+	xgen_t g = { .f = f, .v = &v };
+	uint8_t *other = NULL, other_net[HASH_BYTES], *big = NULL, *env = NULL;
+	size_t olen;
+	fx_ev_t oe = { 0 };
+	int a1, a2, rc = -1;
+	genesis_t gd;
+
+	if (vset_init(&v) != 0)
+		return -1;
+	a1 = pool_find("a1");
+	a2 = pool_find("a2");
+	/* Another network: the same founder, another name. */
+	if (vgenesis(&other, &olen, other_net, &v.keys[WHO_FOUNDER], v.xpk, "innowo") != 0 ||
+	    fx_build(&oe, &v.keys[WHO_ALICE], other_net, 1, NULL, EV_IDEA, "a1", NULL, FX_TS) != 0 ||
+	    (big = calloc(1, FRAME_MAX)) == NULL || (env = malloc(v.ev[a2].len)) == NULL)
+		goto out;
+	fprintf(f,
+	    "# wiec export file test vectors (spec/events.md section 9). Generated by the\n"
+	    "# unit test vectors_export_generated; `WIEC_REGEN_VECTORS=1 ./build/unit-tests\n"
+	    "# vectors_` rewrites this file, which must then be reviewed.\n"
+	    "#\n"
+	    "# One record per line, fields separated by one space, binary as lowercase hex.\n"
+	    "# genesis, network, key, xkey: as in trees.txt (the same network). Then cases:\n"
+	    "#   case <name>: `wiec import` of one file into a node holding only the genesis\n"
+	    "#   bytes <hex>: the next bytes of the file (the file is the case's bytes\n"
+	    "#     lines concatenated; a line is usually one whole record, length first)\n"
+	    "#   refused <offset> <rule>: the record whose length starts at this byte\n"
+	    "#     offset is refused, naming the rule (section 3, or chain: section 4);\n"
+	    "#     the other records are imported\n"
+	    "#   stop <offset> <why>: the file is broken here; nothing from this offset on\n"
+	    "#     is read, the records before it are imported. why is magic (no\n"
+	    "#     \"WIECLOG1\"), missing (no genesis record), genesis <rule> (the first\n"
+	    "#     record is not a complete genesis of this network), or frame (a length\n"
+	    "#     of 0 or above 65,536, or a length or record cut short)\n"
+	    "#   exit <status>: 5 if any record was refused or the file is broken, else 0\n"
+	    "#   held <n>, digest <hex>: the node's events and digest (section 7) afterwards\n"
+	    "# A case's records arrive in file order; any --batch gives the same outcome.\n");
+	put_setup(f, &v);
+
+	xcase(&g, "valid", "three events, each after its prev");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xevent(&g, "a2"), xevent(&g, "b3"), xend(&g);
+	xcase(&g, "reversed", "the same events, a2 before its prev a1: the same result");
+	xmagic(&g), xgenesis(&g), xevent(&g, "b3"), xevent(&g, "a2"), xevent(&g, "a1"), xend(&g);
+	xcase(&g, "forks", "a member's fork and a lower one: held and marked, none refused");
+	xmagic(&g), xgenesis(&g);
+	xevent(&g, "m1"), xevent(&g, "m2"), xevent(&g, "m3"), xevent(&g, "m3x"), xevent(&g, "m4");
+	xevent(&g, "m2x"), xend(&g);
+	xcase(&g, "duplicate", "the same event twice: a duplicate is not refused");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xevent(&g, "a1"), xend(&g);
+	xcase(&g, "waiting", "a2 without its prev: still waiting at the end, not refused");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a2"), xend(&g);
+	xcase(&g, "chain", "xa names bob's b4 as its prev: refused (chain)");
+	xmagic(&g), xgenesis(&g), xevent(&g, "b3"), xevent(&g, "b4"), xevent(&g, "xa"), xend(&g);
+	xcase(&g, "bad_envelope", "a2 with its last signature byte flipped: refused, the "
+	    "others imported");
+	memcpy(env, v.ev[a2].env, v.ev[a2].len);
+	env[v.ev[a2].len - 1] ^= 0x01;
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xbad(&g, env, v.ev[a2].len, "sig");
+	xevent(&g, "b3"), xend(&g);
+	xcase(&g, "other_network_event", "alice's first idea signed for another network");
+	xmagic(&g), xgenesis(&g), xbad(&g, oe.env, oe.len, "network"), xevent(&g, "a1"), xend(&g);
+	xcase(&g, "garbage_record", "a record of 4 bytes ff ff ff ff: not an envelope");
+	xmagic(&g), xgenesis(&g), xbad(&g, junk, sizeof junk, "decode"), xevent(&g, "a1"), xend(&g);
+	xcase(&g, "genesis_twice", "the genesis again after an event: an envelope record, "
+	    "and not a valid one");
+	{
+		ev_t ev;
+		const char *r = rule_name(ev_check(&ev, v.gen, v.glen, v.net));
+
+		if (r == NULL)
+			goto out;
+		xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xbad(&g, v.gen, v.glen, r), xend(&g);
+	}
+	xcase(&g, "max_length", "a record of 65,536 zero bytes: framed, refused as an "
+	    "envelope (field number 0); the next record is read");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xbad(&g, big, FRAME_MAX, "decode");
+	xevent(&g, "a2"), xend(&g);
+	xcase(&g, "empty_file", "no bytes at all");
+	xstop(&g, "magic"), xend(&g);
+	xcase(&g, "bad_magic", "WIECLOG2 instead of WIECLOG1");
+	xstop(&g, "magic"), xbytes(&g, "WIECLOG2", 8), xgenesis(&g), xend(&g);
+	xcase(&g, "short_magic", "the magic cut short");
+	xstop(&g, "magic"), xbytes(&g, "WIECLO", 6), xend(&g);
+	xcase(&g, "magic_only", "the magic and nothing else: no genesis");
+	xmagic(&g), xstop(&g, "missing"), xend(&g);
+	xcase(&g, "genesis_zero_length", "the first record has length 0");
+	xmagic(&g), xstop(&g, "frame"), xbytes(&g, zero4, 4), xgenesis(&g), xend(&g);
+	xcase(&g, "genesis_not_first", "an event where the genesis should be (it is read as a "
+	    "Genesis message and fails as one)");
+	{
+		int grc = genesis_decode(&gd, v.ev[a1].env, v.ev[a1].len, 1);
+		char why[64];
+
+		if (grc == 0) {
+			genesis_free(&gd);
+			goto out;
+		}
+		snprintf(why, sizeof why, "genesis %s", rule_name(grc));
+		xmagic(&g), xstop(&g, why), xevent(&g, "a1");
+		/* It was not read: take it back out of the model. */
+		memset(&g.m, 0, sizeof g.m);
+		g.m.v = &v;
+		xgenesis(&g), xend(&g);
+	}
+	xcase(&g, "other_genesis", "another network's complete genesis first");
+	xmagic(&g), xstop(&g, "genesis network"), xrecord(&g, other, olen), xend(&g);
+	xcase(&g, "zero_length", "a record of length 0 after a1: a1 imported, a2 not read");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xstop(&g, "frame"), xbytes(&g, zero4, 4);
+	xrecord(&g, v.ev[a2].env, v.ev[a2].len), xend(&g);
+	xcase(&g, "too_long", "a length of 65,537 after a1 (followed by 4 bytes)");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xstop(&g, "frame");
+	xbytes(&g, len65537, 4), xbytes(&g, junk, 4), xend(&g);
+	xcase(&g, "truncated_length", "the file ends 2 bytes into a length");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xstop(&g, "frame"), xbytes(&g, two, 2);
+	xend(&g);
+	xcase(&g, "truncated_record", "a2's record without its last byte");
+	xmagic(&g), xgenesis(&g), xevent(&g, "a1"), xstop(&g, "frame");
+	{
+		uint8_t *b = malloc(v.ev[a2].len + 4);
+		size_t l = v.ev[a2].len;
+
+		if (b == NULL)
+			goto out;
+		b[0] = (uint8_t)(l >> 24), b[1] = (uint8_t)(l >> 16), b[2] = (uint8_t)(l >> 8);
+		b[3] = (uint8_t)l;
+		memcpy(b + 4, v.ev[a2].env, l);
+		xbytes(&g, b, l + 3);
+		free(b);
+	}
+	xend(&g);
+	rc = g.bad ? -1 : 0;
+out:
+	fx_free(&oe, 1);
+	free(other);
+	free(big);
+	free(env);
+	vset_free(&v);
+	return rc;
+}
+
+TEST(vectors_export_generated)
+{
+	CHECK(vgenerated(EXPORT_PATH, gen_export) == 0);
+}
+
+/* ---- checking export.txt: an import through proto/frame.c ---- */
+
+typedef struct xcheck {
+	vread_t r;
+	const char *dir;
+	int in_case;
+	size_t ncase, nrefused, nstops;
+	uint8_t *bytes;
+	size_t n, cap;
+	char got[4096];		/* the refused and stop lines the import gives */
+	char want[4096];	/* those the file gives */
+	int exit_want;
+	size_t held_want;
+} xcheck_t;
+
+/* Appends the line "<kind> <off> <what>". */
+static void xc_add(char *buf, size_t cap, const char *kind, uint64_t off, const char *what)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, cap - n, "%s %llu %s\n", kind, (unsigned long long)off,
+	    what ? what : "?");
+}
+
+/* Imports the case's file with this many records per store batch, as
+ * section 9 says: refusals and the stop into got; held count and digest. */
+static int xc_import(xcheck_t *c, size_t batch, const char *name, size_t *held,
+    uint8_t digest[static HASH_BYTES])
+{
+	char path[512];
+	uint8_t *rec = malloc(FRAME_MAX), *bufs[VMAX_EVENTS];
+	size_t len, nb = 0, lens[VMAX_EVENTS];
+	uint64_t off = FRAME_MAGIC_BYTES, offs[VMAX_EVENTS];
+	store_t *s = NULL;
+	store_stats_t st;
+	genesis_t g;
+	FILE *f = NULL;
+	int rc = -1, fr;
+
+	c->got[0] = '\0';
+	snprintf(path, sizeof path, "%s/%s.log", c->dir, name);
+	if (rec == NULL || fx_write_file(path, c->bytes, c->n, 0644) != 0 ||
+	    (f = fopen(path, "rb")) == NULL || vstore(&s, &c->r, c->dir, name) != 0)
+		goto out;
+	if (frame_read_magic(f) != 0) {
+		xc_add(c->got, sizeof c->got, "stop", 0, "magic");
+		goto done;
+	}
+	fr = frame_read(f, rec, &len);
+	if (fr == 1 || fr < 0) {
+		xc_add(c->got, sizeof c->got, "stop", off, fr == 1 ? "missing" : "frame");
+		goto done;
+	}
+	if ((fr = genesis_decode(&g, rec, len, 1)) != 0 || memcmp(g.network, c->r.net, HASH_BYTES)) {
+		if (fr == 0)
+			genesis_free(&g);
+		char why[64];
+
+		snprintf(why, sizeof why, "genesis %s", fr ? rule_name(fr) : "network");
+		xc_add(c->got, sizeof c->got, "stop", off, why);
+		goto done;
+	}
+	genesis_free(&g);
+	off += 4 + len;
+	for (;;) {
+		int stop = 0, res[VMAX_EVENTS];
+		ev_t evs[VMAX_EVENTS];
+		size_t m = 0, map[VMAX_EVENTS];
+
+		fr = frame_read(f, rec, &len);
+		if (fr == 0) {
+			if (nb == VMAX_EVENTS || (bufs[nb] = malloc(len)) == NULL)
+				goto out;
+			memcpy(bufs[nb], rec, len);
+			lens[nb] = len;
+			offs[nb++] = off;
+			off += 4 + len;
+		} else {
+			stop = 1;
+		}
+		if (nb < batch && !stop)
+			continue;
+		/* A batch: ev_check each record, then one store transaction. */
+		for (size_t i = 0; i < nb; i++) {
+			int e = ev_check(&evs[m], bufs[i], lens[i], c->r.net);
+
+			if (e != 0)
+				xc_add(c->got, sizeof c->got, "refused", offs[i], rule_name(e));
+			else
+				map[m++] = i;
+		}
+		if (store_ingest(s, evs, m, res, NULL) != 0)
+			goto out;
+		for (size_t j = 0; j < m; j++) {
+			if (res[j] < 0)
+				xc_add(c->got, sizeof c->got, "refused", offs[map[j]],
+				    rule_name(res[j]));
+			ev_free(&evs[j]);
+		}
+		for (size_t i = 0; i < nb; i++)
+			free(bufs[i]);
+		nb = 0;
+		if (stop) {
+			if (fr < 0)
+				xc_add(c->got, sizeof c->got, "stop", off, "frame");
+			break;
+		}
+	}
+done:
+	if (store_stats(s, &st) == 0) {
+		*held = st.events;
+		memcpy(digest, st.digest, HASH_BYTES);
+		rc = 0;
+	}
+out:
+	for (size_t i = 0; i < nb; i++)
+		free(bufs[i]);
+	if (f)
+		fclose(f);
+	store_close(&s);
+	free(rec);
+	return rc;
+}
+
+/* Refusals can come out of a batch in store order: compare as sorted lines. */
+static int lines_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int same_lines(const char *a, const char *b)
+{
+	char x[4096], y[4096], *lx[64], *ly[64], *save;
+	size_t nx = 0, ny = 0;
+
+	snprintf(x, sizeof x, "%s", a);
+	snprintf(y, sizeof y, "%s", b);
+	for (char *t = strtok_r(x, "\n", &save); t && nx < 64; t = strtok_r(NULL, "\n", &save))
+		lx[nx++] = t;
+	for (char *t = strtok_r(y, "\n", &save); t && ny < 64; t = strtok_r(NULL, "\n", &save))
+		ly[ny++] = t;
+	if (nx != ny)
+		return 0;
+	qsort(lx, nx, sizeof *lx, lines_cmp);
+	qsort(ly, ny, sizeof *ly, lines_cmp);
+	for (size_t i = 0; i < nx; i++)
+		if (strcmp(lx[i], ly[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int xcheck_line(void *ctx, char **tok, size_t n)
+{
+	xcheck_t *c = ctx;
+	int rc = vread_setup(&c->r, tok, n);
+
+	if (rc != 0)
+		return rc > 0 && !c->in_case ? 0 : -1;
+	if (strcmp(tok[0], "case") == 0 && n == 2) {
+		if (!c->r.have_net || c->in_case)
+			return -1;
+		c->in_case = 1;
+		c->ncase++;
+		c->n = 0;
+		c->want[0] = '\0';
+		return 0;
+	}
+	if (!c->in_case)
+		return -1;
+	if (strcmp(tok[0], "bytes") == 0 && n == 2) {
+		size_t add = strlen(tok[1]) / 2;
+
+		if (c->n + add > c->cap) {
+			uint8_t *p = realloc(c->bytes, c->n + add);
+
+			if (p == NULL)
+				return -1;
+			c->bytes = p;
+			c->cap = c->n + add;
+		}
+		if (strlen(tok[1]) % 2 || hash_from_hex(c->bytes + c->n, add, tok[1]) != 0)
+			return -1;
+		c->n += add;
+		return 0;
+	}
+	if (strcmp(tok[0], "refused") == 0 && n == 3) {
+		c->nrefused++;
+		xc_add(c->want, sizeof c->want, "refused", strtoull(tok[1], NULL, 10), tok[2]);
+		return 0;
+	}
+	if (strcmp(tok[0], "stop") == 0 && (n == 3 || n == 4)) {
+		char why[64];
+
+		c->nstops++;
+		snprintf(why, sizeof why, "%s%s%s", tok[2], n == 4 ? " " : "", n == 4 ? tok[3] : "");
+		xc_add(c->want, sizeof c->want, "stop", strtoull(tok[1], NULL, 10), why);
+		return 0;
+	}
+	if (strcmp(tok[0], "exit") == 0 && n == 2) {
+		c->exit_want = atoi(tok[1]);
+		/* Section 9: 5 if a record was refused or the framing is broken. */
+		return c->exit_want == (c->want[0] ? 5 : 0) ? 0 : -1;
+	}
+	if (strcmp(tok[0], "held") == 0 && n == 2) {
+		c->held_want = strtoull(tok[1], NULL, 10);
+		return 0;
+	}
+	if (strcmp(tok[0], "digest") == 0 && n == 2) {
+		uint8_t want[HASH_BYTES], d1[HASH_BYTES], dn[HASH_BYTES];
+		size_t h1 = 0, hn = 0;
+		char name[32], got1[4096];
+		int ok;
+
+		c->in_case = 0;
+		if (hash_from_hex(want, HASH_BYTES, tok[1]) != 0)
+			return -1;
+		/* One record per batch (file order), then the whole file in one batch. */
+		snprintf(name, sizeof name, "x%zu-1", c->ncase);
+		if (xc_import(c, 1, name, &h1, d1) != 0)
+			return -1;
+		snprintf(got1, sizeof got1, "%s", c->got);
+		snprintf(name, sizeof name, "x%zu-n", c->ncase);
+		if (xc_import(c, VMAX_EVENTS, name, &hn, dn) != 0)
+			return -1;
+		ok = strcmp(got1, c->want) == 0 && same_lines(c->got, c->want) &&
+		    h1 == c->held_want && hn == c->held_want &&
+		    memcmp(d1, want, HASH_BYTES) == 0 && memcmp(dn, want, HASH_BYTES) == 0;
+		if (!ok)
+			fprintf(stderr, "  want:\n%s  got (one per batch, %zu held):\n%s  got (one "
+			    "batch, %zu held):\n%s", c->want, h1, got1, hn, c->got);
+		return ok ? 0 : -1;
+	}
+	return -1;
+}
+
+TEST(vectors_export_file)
+{
+	xcheck_t c;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.dir = TEST_TMP;
+	rc = vread_lines(EXPORT_PATH, xcheck_line, &c);
+	vread_free(&c.r);
+	free(c.bytes);
+	CHECK(rc == 0);
+	CHECK(!c.in_case);
+	CHECK(c.ncase >= 20);
+	CHECK(c.nrefused >= 5 && c.nstops >= 5);
+}
