@@ -256,7 +256,8 @@ static void conn_close(conn_t *c)
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->ctx != NULL)
-		zmq_ctx_term(c->ctx);
+		while (zmq_ctx_term(c->ctx) != 0 && zmq_errno() == EINTR)
+			;
 	c->sock = c->ctx = NULL;
 }
 

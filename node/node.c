@@ -173,7 +173,7 @@ static int start(node_t *n)
 	uint8_t *g = NULL;
 	size_t glen;
 	sigset_t set;
-	int rc, self = -1, one = 1, zero = 0;
+	int rc, self = -1, zero = 0;
 	int64_t ctlmax = CTL_MSG_MAX;
 	long limit = fd_limit(n);
 
