@@ -101,7 +101,7 @@ check-asan: deps
 check-valgrind: deps
 	@sh .ci/deps.sh valgrind
 	@$(MAKE) --no-print-directory $(B)/unit-tests
-	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	WIEC_SIM_CASES=100 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	  $(B)/unit-tests
 
 bench: deps

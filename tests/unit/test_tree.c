@@ -395,7 +395,7 @@ static int sim_pull(sim_t *sm, int u, int v, int *err)
 		if (l && l->seq == r->seq && memcmp(l->tips, r->tips, HASH_BYTES) == 0)
 			continue;
 		differed = 1;
-		if (getenv("SIM_DEBUG"))
+		if (getenv("WIEC_SIM_DEBUG"))
 			fprintf(stderr, "  pull %d<-%d author %02x: local seq %llu tips %llu count %llu fork %llu, remote seq %llu tips %llu count %llu fork %llu\n",
 			    u, v, r->author[0], l ? (unsigned long long)l->seq : 0, l ? (unsigned long long)l->ntips : 0,
 			    l ? (unsigned long long)l->count : 0, l ? (unsigned long long)l->fork : 0,
@@ -571,7 +571,7 @@ static int sim_case(const char *dir, unsigned long long seed, size_t max_events,
 			goto out;
 	if ((rc = sim_run(&sm, 40)) != 0) {
 		fprintf(stderr, "  case %llu: no convergence (%d)\n", seed, rc);
-		if (getenv("SIM_DEBUG"))
+		if (getenv("WIEC_SIM_DEBUG"))
 			for (int i = 0; i < sm.n; i++) {
 				key_pair_t kk;
 
@@ -611,10 +611,16 @@ out:
 	return rc;
 }
 
+/* 1,000 random fork patterns x topologies (3..7 nodes) x orders. To
+ * replay one case: WIEC_SIM_CASE=N (with WIEC_SIM_DEBUG=1 to see its
+ * pulls); WIEC_SIM_CASES=N runs only the first N (the valgrind run). */
 TEST(tree_sync_converges_1000_cases)
 {
-	/* 1,000 random fork patterns x topologies (3..7 nodes) x orders. */
-	for (unsigned long long c = getenv("SIM_CASE") ? strtoull(getenv("SIM_CASE"), NULL, 10) : 1; c <= (getenv("SIM_CASE") ? strtoull(getenv("SIM_CASE"), NULL, 10) : 1000); c++)
+	const char *one = getenv("WIEC_SIM_CASE"), *many = getenv("WIEC_SIM_CASES");
+	unsigned long long first = one ? strtoull(one, NULL, 10) : 1;
+	unsigned long long last = one ? first : many ? strtoull(many, NULL, 10) : 1000;
+
+	for (unsigned long long c = first; c <= last; c++)
 		CHECK(sim_case(TEST_TMP, c * 0x9E3779B97F4A7C15ULL, 24, c % 50 == 0) == 0);
 }
 
