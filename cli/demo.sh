@@ -1,8 +1,9 @@
 #!/bin/sh
 # make demo: a local network of four organisations (city, NGO, university,
 # business). Each runs its own node; ideas and comments are posted on
-# different nodes, a resident posts through the university, and all four
-# logs converge to the same events. Stops the nodes and cleans up at the end.
+# different nodes, a resident posts through the university and then from a
+# second device through a node that was offline, and all four logs converge
+# to the same events. Stops the nodes and cleans up at the end.
 set -eu
 W=${WIEC:-./wiec}
 case $W in /*) ;; *) W=$(pwd)/$W ;; esac
@@ -83,6 +84,29 @@ run "$W" log -d "$N4"
 
 say "Any of them can re-check every signature and chain, offline"
 run "$W" verify -d "$N2"
+
+say "Anna posts from a second device through node4 while node4 is offline"
+set -- $PIDS
+kill -TERM "$4"
+wait "$4" || true
+PIDS="$1 $2 $3"
+cp "$T/anna.key" "$T/laptop.key"	# her key on another device, without its chain state
+chmod 600 "$T/laptop.key"
+run "$W" idea add -d "$N4" --key "$T/laptop.key" --title "Ławki w parku Kolibki" >/dev/null
+run "$W" idea add -d "$N2" --key "$T/anna.key" --title "Więcej koszy na śmieci" >/dev/null
+"$W" node -d "$N4" 2>>"$T/node4.log" &
+PIDS="$PIDS $!"
+printf '$ wiec node -d net/node4 &   (back online, pid %s)\n' "$!" >&2
+i=0
+while :; do
+	d1=$(digest "$N1") d2=$(digest "$N2") d3=$(digest "$N3") d4=$(digest "$N4")
+	[ "$d1" = "$d2" ] && [ "$d2" = "$d3" ] && [ "$d3" = "$d4" ] && [ "$(events "$N1")" -eq 8 ] && break
+	i=$((i + 1))
+	[ $i -ge 300 ] && { echo "not converged after 30 s" >&2; exit 1; }
+	sleep 0.1
+done
+say "Her history branched; nothing is lost and nobody is frozen (a member that forked would be)"
+run "$W" status -d "$N3" | grep -E '^(events|forks|excluded|digest)'
 
 say "Peers: connection, lag and traffic"
 run "$W" peers -d "$N3"
