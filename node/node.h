@@ -1,8 +1,10 @@
 /* node.h: the wiec daemon (`wiec node`): serves peers over CURVE-encrypted
  * ZeroMQ, reconciles and fetches events until every node holds the same
  * log, and serves the CLI on the control socket (node/ctl.h). The protocol
- * is spec/sync.md. One thread runs the loop; signature checks of a batch
- * spread over NODE_VERIFY_THREADS threads; one LMDB writer. */
+ * is spec/sync.md. One thread runs the loop; a network thread owns the
+ * peer sockets (node/netio.c) and a guard thread caps connections to them
+ * (node/guard.c); signature checks of a batch spread over
+ * NODE_VERIFY_THREADS threads; one LMDB writer. */
 #ifndef WIEC_NODE_H
 #define WIEC_NODE_H
 
