@@ -75,6 +75,15 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of the calling thread (user + system). */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void author_seed(uint8_t seed[static 32], uint32_t i)
 {
 	char tag[32];
@@ -298,7 +307,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 	int *rc = calloc(BENCH_BATCH, sizeof *rc), *res = calloc(BENCH_BATCH, sizeof *res);
 	store_t *s = NULL;
 	store_stats_t st;
-	double t0, t1, tc, check = 0, rate = -1;
+	double t0, t1, tc, c0, check = 0, store_cpu = 0, rate = -1;
 	size_t added, total = 0;
 	int err;
 
@@ -319,7 +328,9 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		for (size_t j = 0; j < n; j++)
 			if ((err = rc[j]) != 0)
 				goto fail;	/* every generated event is valid */
+		c0 = cpu_now();
 		err = store_ingest(s, evs, n, res, &added);
+		store_cpu += cpu_now() - c0;
 		for (size_t j = 0; j < n; j++)
 			ev_free(&evs[j]);
 		if (err != 0)
@@ -342,9 +353,9 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
-	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s; "
-	    "store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0, check,
-	    t1 - t0 - check, (double)st.map_used / 1e6);
+	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s "
+	    "(%.2f s CPU); store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0,
+	    check, t1 - t0 - check, store_cpu, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: ingest (%d threads): %s\n", threads, wiec_strerror(err));

@@ -29,6 +29,7 @@
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
 #define PEND_KEY (KEY_PK_BYTES + HASH_BYTES + HASH_BYTES)
 #define PEND_HDR (4 + 8 + 8)
+#define PEND_PREFIX (KEY_PK_BYTES + HASH_BYTES)	/* author || prev of a waiting event */
 #define EVENT_VAL (8 + KEY_PK_BYTES + 8)
 #define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
 
@@ -55,8 +56,18 @@ typedef struct wtx {
 	size_t nmembers;
 	uint8_t (*moved)[KEY_PK_BYTES];		/* authors touched, unsorted */
 	size_t nmoved, capmoved;
-	uint8_t (*work)[HASH_BYTES];		/* appended ids whose waiters to release */
+	uint8_t (*work)[PEND_PREFIX];		/* author || id of appended events whose
+					 * waiters to release */
 	size_t nwork, capwork;
+	/* Write-back cache of one author (batches come sorted by author), in
+	 * store/ingest.c: its head record, and the tips indexed in this
+	 * transaction that have no child yet (not yet in tips). Flushed when
+	 * another author comes, and before finishing or committing. */
+	int head_state;				/* 0 none, 1 as stored, 2 changed */
+	store_head_t head;
+	struct wtx_tip { uint8_t id[HASH_BYTES]; uint64_t seq; } *newtips;
+	size_t nnewtips, capnewtips;
+	MDB_cursor *kids_cur;			/* open on kids, or NULL */
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)
