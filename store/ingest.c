@@ -91,12 +91,33 @@ int store_wtx_begin(wtx_t *w, store_t *s)
 	return 0;
 }
 
+/* LMDB frees a write transaction's cursors when it ends: close them first. */
+static void close_cursors(wtx_t *w)
+{
+	MDB_cursor **c[] = { &w->events_cur, &w->chains_cur, &w->kids_cur };
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		if (*c[i] != NULL)
+			mdb_cursor_close(*c[i]);
+		*c[i] = NULL;
+	}
+}
+
+/* *c, opened on dbi if it is not open yet. */
+static int cursor(wtx_t *w, MDB_dbi dbi, MDB_cursor **c)
+{
+	int rc;
+
+	if (*c == NULL && (rc = mdb_cursor_open(w->txn, dbi, c)) != 0) {
+		*c = NULL;
+		return store_lmdb_err(rc);
+	}
+	return 0;
+}
+
 void store_wtx_abort(wtx_t *w)
 {
-	/* LMDB frees a write transaction's cursors when it ends. */
-	if (w->kids_cur != NULL)
-		mdb_cursor_close(w->kids_cur);
-	w->kids_cur = NULL;
+	close_cursors(w);
 	if (w->txn != NULL)
 		mdb_txn_abort(w->txn);
 	w->txn = NULL;
@@ -116,9 +137,7 @@ int store_wtx_commit(wtx_t *w)
 {
 	int rc;
 
-	if (w->kids_cur != NULL)
-		mdb_cursor_close(w->kids_cur);
-	w->kids_cur = NULL;
+	close_cursors(w);
 	if ((rc = wtx_flush(w)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "lseq", w->lseq)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "pseq", w->pseq)) != 0) {
@@ -229,6 +248,28 @@ static size_t newtip_find(const wtx_t *w, const uint8_t *id)
 	return SIZE_MAX;
 }
 
+/* store_event_ref through the transaction's events cursor, which then
+ * stands where a put of id goes. */
+static int event_ref(wtx_t *w, const uint8_t *id, uint8_t *author, uint64_t *seq)
+{
+	MDB_val k = store_mv(id, HASH_BYTES), v;
+	int rc;
+
+	if ((rc = cursor(w, w->s->events, &w->events_cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(w->events_cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != HASH_BYTES ||
+	    memcmp(k.mv_data, id, HASH_BYTES) != 0)))
+		return WIEC_ERR_NOTFOUND;
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	if (v.mv_size != EVENT_VAL)
+		return WIEC_ERR_CORRUPT;
+	memcpy(author, (uint8_t *)v.mv_data + 8, KEY_PK_BYTES);
+	*seq = hash_get_be64((uint8_t *)v.mv_data + 8 + KEY_PK_BYTES);
+	return 0;
+}
+
 /* chain_view_t over the write transaction. */
 static int view_held(void *ctx, const uint8_t id[static HASH_BYTES], chain_ref_t *out)
 {
@@ -240,7 +281,7 @@ static int view_held(void *ctx, const uint8_t id[static HASH_BYTES], chain_ref_t
 		out->seq = w->newtips[i].seq;
 		return 0;
 	}
-	return store_event_ref(w->s, w->txn, id, NULL, out->author, &out->seq);
+	return event_ref(w, id, out->author, &out->seq);
 }
 
 /* Whether parent (of author) has a child in kids; the first one under the
@@ -253,10 +294,8 @@ static int first_kid(wtx_t *w, const uint8_t *author, const uint8_t *parent, int
 	int rc;
 
 	*found = 0;
-	if (w->kids_cur == NULL && (rc = mdb_cursor_open(w->txn, w->s->kids, &w->kids_cur)) != 0) {
-		w->kids_cur = NULL;
-		return store_lmdb_err(rc);
-	}
+	if ((rc = cursor(w, w->s->kids, &w->kids_cur)) != 0)
+		return rc;
 	memcpy(kk, author, KEY_PK_BYTES);
 	memcpy(kk + KEY_PK_BYTES, parent, HASH_BYTES);
 	memset(kk + KEY_PK_BYTES + HASH_BYTES, 0, 8 + HASH_BYTES);
@@ -297,12 +336,16 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	hash_put_be64(ev_val + 8 + KEY_PK_BYTES, ev->seq);
 	k = store_mv(ev->id, HASH_BYTES);
 	v = store_mv(ev_val, sizeof ev_val);
-	if ((rc = mdb_put(w->txn, s->events, &k, &v, MDB_NOOVERWRITE)) != 0)
+	if ((rc = cursor(w, s->events, &w->events_cur)) != 0 ||
+	    (rc = cursor(w, s->chains, &w->chains_cur)) != 0 ||
+	    (rc = cursor(w, s->kids, &w->kids_cur)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_put(w->events_cur, &k, &v, MDB_NOOVERWRITE)) != 0)
 		return rc == MDB_KEYEXIST ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
 	store_chain_key(ck, ev->author, ev->seq, ev->id);
 	k = store_mv(ck, sizeof ck);
 	v = store_mv(ev->prev, parent == zero ? 0 : HASH_BYTES);
-	if ((rc = mdb_put(w->txn, s->chains, &k, &v, MDB_NOOVERWRITE)) != 0)
+	if ((rc = mdb_cursor_put(w->chains_cur, &k, &v, MDB_NOOVERWRITE)) != 0)
 		return store_lmdb_err(rc);
 	/* A sibling: another child of the same parent (or another root). */
 	if (t == SIZE_MAX) {
@@ -321,7 +364,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	memcpy(kk + KEY_PK_BYTES + HASH_BYTES + 8, ev->id, HASH_BYTES);
 	k = store_mv(kk, sizeof kk);
 	v = store_mv("", 0);
-	if ((rc = mdb_put(w->txn, s->kids, &k, &v, 0)) != 0)
+	if ((rc = mdb_cursor_put(w->kids_cur, &k, &v, 0)) != 0)
 		return store_lmdb_err(rc);
 	/* The parent is no longer a tip; the event is one. */
 	if (t != SIZE_MAX) {

@@ -67,7 +67,10 @@ typedef struct wtx {
 	store_head_t head;
 	struct wtx_tip { uint8_t id[HASH_BYTES]; uint64_t seq; } *newtips;
 	size_t nnewtips, capnewtips;
-	MDB_cursor *kids_cur;			/* open on kids, or NULL */
+	/* Cursors kept open for the transaction (or NULL): LMDB puts through a
+	 * cursor skip the descent when the key falls in the page it is on, and
+	 * sorted batches put each author's keys next to each other. */
+	MDB_cursor *events_cur, *chains_cur, *kids_cur;
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)
