@@ -45,8 +45,13 @@ const char *cli_dir(const char *flag);
 /* DIR/<file> into buf (PATH_MAX). Returns 0, or -1 if too long. */
 int cli_path(char *buf, const char *dir, const char *file);
 
+/* Checks that dir is a directory holding a config (no more): prints the
+ * error line and returns EXIT_DATA if not, else EXIT_OK. */
+int cli_check_dir(const char *cmd, const char *dir);
+
 /* Opens DIR's config and store. On failure prints the error line and
- * returns the exit status; *s is NULL then. */
+ * returns the exit status; *s is NULL then. On success cli_path of DIR and
+ * any name up to 14 bytes ("store/data.mdb") fits. */
 int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 /* cli_open for commands that only read: the store is opened read-only
  * (STORE_OPEN_RDONLY), so they work on a directory nobody may write. */
@@ -110,9 +115,11 @@ int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const 
  * starting with ':'); returns EXIT_USAGE. */
 int cli_badopt(const char *cmd, int c, char **argv);
 
-/* Prints one stored event: JSON object or a text line. Returns 0, or -1 if
- * the bytes do not decode (a corrupt store). */
-int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json);
+/* Prints one stored event: JSON object or a text line. With s (may be
+ * NULL) it says whether the event is excluded (spec/events.md section 5).
+ * Returns 0, or -1 if the bytes do not decode (a corrupt store). */
+int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size_t len,
+    int json);
 
 /* Milliseconds since the Unix epoch (informational timestamps). */
 uint64_t cli_now_ms(void);

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "crypto/afile.h"
 #include "crypto/err.h"
+#include "node/ctl.h"
 #include "node/peers.h"
 #include "proto/genesis.h"
 
@@ -54,63 +56,24 @@ static int read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
 /* Reads a whole file; prints the error and returns the exit status. */
 static int read_file(const char *cmd, const char *path, size_t max, uint8_t **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	char *b;
+	int rc = afile_read(path, 0, max, &b, len);
 
-	if (fd < 0)
-		return cli_fail(EXIT_FAIL, cmd, "%s: %s", path, strerror(errno));
-	rc = read_fd(fd, max, buf, len);
-	if (rc == WIEC_ERR_IO)
-		cli_fail(EXIT_FAIL, cmd, "%s: %s", path, strerror(errno));
-	close(fd);
 	if (rc == WIEC_ERR_TOO_BIG)
 		return cli_fail(EXIT_INVALID, cmd, "%s: larger than %zu bytes", path, max);
-	if (rc == WIEC_ERR_NOMEM)
-		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(rc));
-	return rc == 0 ? EXIT_OK : EXIT_FAIL;
+	if (rc != 0)
+		return cli_fail(EXIT_FAIL, cmd, "%s: %s", path, rc == WIEC_ERR_IO ||
+		    rc == WIEC_ERR_NOTFOUND ? strerror(errno) : wiec_strerror(rc));
+	*buf = (uint8_t *)b;
+	return EXIT_OK;
 }
 
-/* Writes buf to a temporary file beside path and fsyncs it, then either
- * renames it over path (replace) or links it to path, which fails if path
- * exists (WIEC_ERR_EXISTS): a reader never sees a half-written file.
- * WIEC_ERR_IO with errno set. */
+/* Writes buf to path atomically (crypto/afile.h), replacing it or never
+ * (WIEC_ERR_EXISTS). A genesis is public: readable by all, like the other
+ * founders' copies. */
 static int write_file(const char *path, const uint8_t *buf, size_t len, int replace)
 {
-	char tmp[PATH_MAX];
-	size_t off = 0;
-	int fd, rc = 0, e = 0;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return WIEC_ERR_IO;
-	}
-	if ((fd = mkstemp(tmp)) < 0)
-		return WIEC_ERR_IO;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	/* A genesis is public: readable by all, like the other founders' copies. */
-	if (off != len || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		rc = WIEC_ERR_IO;
-		e = errno;
-	}
-	if (close(fd) != 0 && rc == 0) {
-		rc = WIEC_ERR_IO;
-		e = errno;
-	}
-	if (rc == 0 && (replace ? rename(tmp, path) : link(tmp, path)) != 0) {
-		e = errno;
-		rc = e == EEXIST ? WIEC_ERR_EXISTS : WIEC_ERR_IO;
-	}
-	if (rc != 0 || !replace)
-		unlink(tmp);
-	errno = e;
-	return rc;
+	return afile_put(path, buf, len, 0644, replace ? AFILE_REPLACE : 0);
 }
 
 /* ---- founder records ---- */
@@ -198,7 +161,8 @@ static int load_keys(const char *cmd, const char *dir, uint8_t pk[static KEY_PK_
 		return rc;
 	memcpy(pk, kp.pk, KEY_PK_BYTES);
 	key_wipe(&kp);
-	cli_path(path, dir, "transport.key");
+	if (cli_path(path, dir, "transport.key") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	if ((rc = key_x25519_load(&kx, path)) != 0)
 		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, rc == WIEC_ERR_IO ?
 		    strerror(errno) : rc == WIEC_ERR_NOTFOUND ? "no such key file" : wiec_strerror(rc));
@@ -271,7 +235,11 @@ int founder_main(int argc, char **argv)
 		free(bin);
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
 	}
-	wiec__founder__pack(&f, bin);
+	if (wiec__founder__pack(&f, bin) != len) {
+		free(bin);
+		free(b64);
+		return cli_fail(EXIT_FAIL, cmd, "cannot encode the founder record");
+	}
 	sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(len, B64), bin, len, B64);
 	printf("%s%s\n", FOUNDER_PREFIX, b64);
 	free(bin);
@@ -388,7 +356,8 @@ int genesis_new_main(int argc, char **argv)
 	if ((rc = write_file(out, g, glen, 0)) != 0) {
 		rc = rc == WIEC_ERR_EXISTS ?
 		    cli_fail(EXIT_FAIL, cmd, "%s exists; refusing to overwrite", out) :
-		    cli_fail(EXIT_FAIL, cmd, "%s: %s", out, strerror(errno));
+		    cli_fail(EXIT_FAIL, cmd, "%s: %s", out, rc == WIEC_ERR_IO ? strerror(errno) :
+		    wiec_strerror(rc));
 		goto out;
 	}
 	printf("wrote %s: %zu founders, quorum %llu, unsigned\nnetwork %s\n"
@@ -464,13 +433,14 @@ int genesis_sign_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec genesis sign [-d DIR] FILE");
 	file = argv[optind];
 	dir = cli_dir(dflag);
-	if ((rc = load_keys(cmd, dir, pk, xpk)) != EXIT_OK)
+	if ((rc = cli_check_dir(cmd, dir)) != EXIT_OK || (rc = load_keys(cmd, dir, pk, xpk)) != EXIT_OK)
 		return rc;
 	/* Two founders signing one shared file must not lose a signature: lock
 	 * it, and start over if it was replaced while we waited. */
 	for (;;) {
-		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-			return cli_fail(EXIT_FAIL, cmd, "%s: %s", file, strerror(errno));
+		if ((fd = afile_open_read(file, 0, NULL)) < 0)
+			return cli_fail(EXIT_FAIL, cmd, "%s: %s", file, fd == WIEC_ERR_NOTREG ?
+			    wiec_strerror(fd) : strerror(errno));
 		if (flock(fd, LOCK_EX) != 0 || fstat(fd, &a) != 0) {
 			rc = cli_fail(EXIT_FAIL, cmd, "%s: %s", file, strerror(errno));
 			goto out;
@@ -509,7 +479,8 @@ int genesis_sign_main(int argc, char **argv)
 			goto out;
 		}
 		if ((rc = write_file(file, out, olen, 1)) != 0) {
-			rc = cli_fail(EXIT_FAIL, cmd, "%s: %s", file, strerror(errno));
+			rc = cli_fail(EXIT_FAIL, cmd, "%s: %s", file, rc == WIEC_ERR_IO ?
+			    strerror(errno) : wiec_strerror(rc));
 			goto out;
 		}
 		k++;
@@ -624,7 +595,7 @@ int genesis_install_main(int argc, char **argv)
 	genesis_t g = { 0 };
 	size_t len;
 	cfg_t cfg;
-	int c, i, rc;
+	int c, i, rc, lock, lockfd = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
@@ -638,7 +609,7 @@ int genesis_install_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec genesis install [-d DIR] FILE");
 	file = argv[optind];
 	dir = cli_dir(dflag);
-	if ((rc = load_keys(cmd, dir, pk, xpk)) != EXIT_OK)
+	if ((rc = cli_check_dir(cmd, dir)) != EXIT_OK || (rc = load_keys(cmd, dir, pk, xpk)) != EXIT_OK)
 		return rc;
 	if ((rc = load_genesis(cmd, file, 1, &g, &buf, &len)) != EXIT_OK)
 		return rc;
@@ -652,6 +623,14 @@ int genesis_install_main(int argc, char **argv)
 	if ((rc = check_transport(cmd, dir, g.body->founders[i], xpk)) != EXIT_OK ||
 	    (rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
 		goto out;
+	/* A running node keeps the old network in memory and would refuse its
+	 * own posts: refuse while one runs, and keep one from starting meanwhile. */
+	if ((lock = ctl_direct_lock(dir, &lockfd)) != 0) {
+		rc = lock == 1 ? cli_fail(EXIT_FAIL, cmd, "a node is running on %s; stop it, "
+		    "install, then start it again", dir) :
+		    cli_fail(EXIT_DATA, cmd, "%s/%s: %s", dir, CTL_LOCK, strerror(errno));
+		goto out;
+	}
 	memset(net, 0, sizeof net);
 	/* Installing the same genesis again changes nothing and succeeds. */
 	if (store_network(s, net) == 0 && memcmp(net, g.network, HASH_BYTES) == 0)
@@ -672,6 +651,8 @@ int genesis_install_main(int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	store_close(&s);
+	if (lockfd >= 0)
+		close(lockfd);
 	genesis_free(&g);
 	free(buf);
 	return rc;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,14 +36,14 @@ static int dir_is_empty(const char *dir)
 static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st, (void)type, (void)ftw;
-	remove(path);
+	(void)remove(path);	/* best effort: a temporary directory of ours */
 	return 0;
 }
 
 /* Removes a temporary directory we built, without following symlinks. */
 static void rm_tree(const char *dir)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Builds dir through fill() in a fresh directory beside it (mode 0700) and
@@ -93,17 +95,23 @@ int cli_datadir_keys(const char *cmd, const char *dir, const cfg_t *cfg, key_pai
 	char path[PATH_MAX];
 	int rc;
 
+	/* The longest name first: if it fits, the others do. */
+	if (cli_path(path, dir, "transport.key") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "directory path too long");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return cli_fail(EXIT_FAIL, cmd, "cannot create %s: %s", dir, strerror(errno));
-	if ((rc = key_generate(kp)) != 0 || (rc = key_x25519_generate(kx)) != 0)
+	if ((rc = key_generate(kp)) != 0 || (rc = key_x25519_generate(kx)) != 0) {
+		key_wipe(kp);
+		key_x25519_wipe(kx);
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(rc));
-	if (cli_path(path, dir, "identity.key") != 0 || (rc = key_save(kp, path,
-	    "wiec identity secret key")) != 0)
+	}
+	(void)cli_path(path, dir, "identity.key");
+	if ((rc = key_save(kp, path, "wiec identity secret key")) != 0)
 		goto fail;
-	cli_path(path, dir, "transport.key");
+	(void)cli_path(path, dir, "transport.key");
 	if ((rc = key_x25519_save(kx, path, "wiec transport (CURVE) secret key")) != 0)
 		goto fail;
-	cli_path(path, dir, "config");
+	(void)cli_path(path, dir, "config");
 	if ((rc = cfg_save(cfg, path)) != 0)
 		goto fail;
 	return EXIT_OK;
@@ -201,6 +209,26 @@ static int init_fill(const char *cmd, const char *tmp, void *arg)
 	return rc;
 }
 
+/* --map-size: what DIR/config accepts, and what this process can map. A
+ * size the config refuses would make every later command fail. */
+static int map_size_check(const char *cmd, const char *arg, uint64_t *out)
+{
+	void *p;
+
+	if (cfg_size_parse(arg, out) != 0 || *out < STORE_MAP_MIN || *out > CFG_MAP_MAX ||
+	    *out > SIZE_MAX)
+		return cli_fail(EXIT_USAGE, cmd, "--map-size must be a size from 1M to 16T, "
+		    "like 64M or 2G, not '%.32s'", arg);
+	/* LMDB maps the whole size at once: check the address space has room. */
+	p = mmap(NULL, (size_t)*out, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return cli_fail(EXIT_USAGE, cmd, "--map-size %.32s is more than this machine can "
+		    "map (%s); choose a smaller size", arg, strerror(errno));
+	if (munmap(p, (size_t)*out) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "munmap: %s", strerror(errno));
+	return EXIT_OK;
+}
+
 int init_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -233,9 +261,8 @@ int init_main(int argc, char **argv)
 				    "university, business or other");
 			break;
 		case 'm':
-			if (cfg_size_parse(optarg, &cfg.map_size) != 0 || cfg.map_size < STORE_MAP_MIN)
-				return cli_fail(EXIT_USAGE, cmd, "--map-size must be a size of at "
-				    "least 1M, like 64M or 2G");
+			if ((rc = map_size_check(cmd, optarg, &cfg.map_size)) != EXIT_OK)
+				return rc;
 			break;
 		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
 		default: return cli_badopt(cmd, c, argv);
@@ -274,6 +301,8 @@ int id_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_check_dir(cmd, cli_dir(dflag))) != EXIT_OK)
+		return rc;
 	if (cli_path(path, cli_dir(dflag), "identity.key") != 0)
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	if ((rc = cli_load_key(cmd, path, &kp)) != EXIT_OK)

@@ -7,13 +7,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
 #include "proto/frame.h"
 #include "proto/genesis.h"
 
 #define IMPORT_BATCH 4096	/* records per transaction: fewer syncs per event */
-#define IMPORT_REPORT_MAX 10	/* refusals named one by one, then counted */
 
 static int write_one(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 {
@@ -27,13 +27,13 @@ int export_main(int argc, char **argv)
 		CLI_DIR_OPT, { "out", required_argument, NULL, 'o' }, { 0, 0, 0, 0 },
 	};
 	const char *cmd = "export", *dflag = NULL, *out = NULL;
-	char tmp[4096];
+	afile_t af;
 	uint8_t *g = NULL;
 	size_t glen;
 	FILE *f = stdout;
 	store_t *s;
 	cfg_t cfg;
-	int c, rc;
+	int c, rc, e;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
@@ -50,47 +50,54 @@ int export_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "refusing to write binary to a terminal; use -o FILE");
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
-	/* Write beside the target and rename: a reader never sees half a file. */
+	/* Beside the target, then linked in place (crypto/afile.h): a reader
+	 * never sees half a file, and a killed export leaves nothing in the way. */
 	if (out != NULL) {
-		if (access(out, F_OK) == 0) {
+		if ((rc = afile_open(&af, out, 0644, 0)) != 0) {
 			store_close(&s);
-			return cli_fail(EXIT_FAIL, cmd, "%s exists; refusing to overwrite", out);
+			if (rc == WIEC_ERR_EXISTS)
+				return cli_fail(EXIT_FAIL, cmd, "%s exists; refusing to overwrite", out);
+			return cli_fail(rc == WIEC_ERR_ARG ? EXIT_USAGE : EXIT_FAIL, cmd, "%s: %s", out,
+			    rc == WIEC_ERR_IO ? strerror(errno) : wiec_strerror(rc));
 		}
-		if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp) {
-			store_close(&s);
-			return cli_fail(EXIT_USAGE, cmd, "path too long");
-		}
-		if ((f = fopen(tmp, "wbx")) == NULL) {
+		if ((f = afile_stream(&af)) == NULL) {
 			rc = errno;
+			afile_abort(&af);
 			store_close(&s);
-			return cli_fail(EXIT_FAIL, cmd, "%s: %s", tmp, strerror(rc));
+			return cli_fail(EXIT_FAIL, cmd, "%s: %s", out, strerror(rc));
 		}
 	}
 	if ((rc = store_genesis(s, &g, &glen)) == 0 && (rc = frame_write_magic(f)) == 0 &&
 	    (rc = frame_write(f, g, glen)) == 0)
 		rc = store_scan_log(s, 1, write_one, f);
+	e = errno;
 	free(g);
 	store_close(&s);
-	if (fflush(f) != 0 || (out != NULL && fsync(fileno(f)) != 0))
-		rc = rc ? rc : WIEC_ERR_IO;
+	if (rc == 0 && fflush(f) != 0) {
+		rc = WIEC_ERR_IO;
+		e = errno;
+	}
+	if (rc == WIEC_ERR_IO && (e == ENOSPC || e == EDQUOT))
+		rc = WIEC_ERR_NOSPACE;
 	if (out != NULL) {
-		if (fclose(f) != 0)
-			rc = rc ? rc : WIEC_ERR_IO;
-		/* link, not rename: never replace a file that appeared meanwhile. */
-		if (rc == 0 && link(tmp, out) != 0)
-			rc = errno == EEXIST ? WIEC_ERR_EXISTS : WIEC_ERR_IO;
-		unlink(tmp);
+		if (rc == 0) {
+			rc = afile_commit(&af);
+			e = errno;
+		} else {
+			afile_abort(&af);
+		}
 	}
 	if (rc != 0)
-		return cli_fail(cli_status(rc), cmd, "%s", rc == WIEC_ERR_IO ? strerror(errno) :
-		    rc == WIEC_ERR_EXISTS ? "output exists; refusing to overwrite" : wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s%s%s", out ? out : "", out ? ": " : "",
+		    rc == WIEC_ERR_IO ? strerror(e) : rc == WIEC_ERR_EXISTS ?
+		    "appeared meanwhile; refusing to overwrite" : wiec_strerror(rc));
 	return EXIT_OK;
 }
 
 typedef struct import_state {
 	store_t *s;
 	uint8_t network[HASH_BYTES];
-	uint8_t *bufs[IMPORT_BATCH];	/* this batch's records, each malloc'd */
+	uint8_t *bufs[IMPORT_BATCH];	/* this batch's records, borrowed from the arena */
 	size_t lens[IMPORT_BATCH];
 	ev_t evs[IMPORT_BATCH], ok[IMPORT_BATCH];
 	int rc[IMPORT_BATCH], res[IMPORT_BATCH];
@@ -99,6 +106,9 @@ typedef struct import_state {
 	size_t n;
 	uint64_t offsets[IMPORT_BATCH];
 	uint64_t added, dup, pending, forks, refused, committed;
+	uint64_t first_off;	/* the first refused record: offset and reason */
+	int first_rc;
+	char why[256];		/* why the running node did not take a batch */
 	size_t batch;		/* records per write transaction */
 	int progress;
 	const char *dir;
@@ -107,41 +117,48 @@ typedef struct import_state {
 
 static void free_records(import_state_t *st)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		free(st->bufs[i]);
+	for (size_t i = 0; i < st->n; i++)
 		st->bufs[i] = NULL;
-	}
 	st->n = 0;
 }
 
-static void count_result(const char *cmd, import_state_t *st, int r, uint64_t offset)
+/* A refused record: the first is named in the one error line at the end. */
+static void refuse(import_state_t *st, int r, uint64_t offset)
+{
+	if (st->refused++ == 0) {
+		st->first_off = offset;
+		st->first_rc = r;
+	}
+}
+
+static void count_result(import_state_t *st, int r, uint64_t offset)
 {
 	switch (r) {
 	case STORE_ADDED: st->added++; break;
 	case STORE_DUP: st->dup++; break;
 	case STORE_PENDING: st->pending++; break;
 	case STORE_FORK: st->forks++; break;
-	default:
-		if (++st->refused <= IMPORT_REPORT_MAX)
-			cli_fail(0, cmd, "record at byte %llu refused: %s",
-			    (unsigned long long)offset, wiec_strerror(r));
+	default: refuse(st, r, offset);
 	}
 }
 
 /* The node verifies, commits and answers per record; then it gossips them. */
-static int flush_via_node(const char *cmd, import_state_t *st)
+static int flush_via_node(import_state_t *st)
 {
-	char why[256] = "";
-	int rc = ctl_submit(st->dir, 0, (const uint8_t *const *)st->bufs, st->lens, st->n,
-	    st->rc, why, sizeof why);
+	int rc;
 
+	st->why[0] = '\0';
+	rc = ctl_submit(st->dir, 0, (const uint8_t *const *)st->bufs, st->lens, st->n, st->rc,
+	    st->why, sizeof st->why);
 	if (rc != 0) {
-		cli_fail(0, cmd, "the running node did not take the batch: %s", *why ? why : "no answer");
+		if (st->why[0] == '\0')
+			snprintf(st->why, sizeof st->why, "%s", rc == WIEC_ERR_IO ? "no answer" :
+			    wiec_strerror(rc));
 		free_records(st);
 		return WIEC_ERR_IO;
 	}
 	for (size_t i = 0; i < st->n; i++)
-		count_result(cmd, st, st->rc[i], st->offsets[i]);
+		count_result(st, st->rc[i], st->offsets[i]);
 	st->committed += st->n;
 	free_records(st);
 	if (st->progress) {
@@ -152,7 +169,7 @@ static int flush_via_node(const char *cmd, import_state_t *st)
 }
 
 /* Verifies and commits the records read so far. */
-static int flush_batch(const char *cmd, import_state_t *st)
+static int flush_batch(import_state_t *st)
 {
 	ev_t *ok = st->ok;
 	int *res = st->res;
@@ -162,7 +179,7 @@ static int flush_batch(const char *cmd, import_state_t *st)
 	if (st->n == 0)
 		return 0;
 	if (st->via_node)
-		return flush_via_node(cmd, st);
+		return flush_via_node(st);
 	if ((rc = ev_check_batch(st->evs, st->rc, (const uint8_t *const *)st->bufs, st->lens,
 	    st->n, st->network, 2)) != 0) {
 		free_records(st);
@@ -172,9 +189,8 @@ static int flush_batch(const char *cmd, import_state_t *st)
 		if (st->rc[i] == 0) {
 			ok[m] = st->evs[i];
 			map[m++] = i;
-		} else if (++st->refused <= IMPORT_REPORT_MAX) {
-			cli_fail(0, cmd, "record at byte %llu refused: %s",
-			    (unsigned long long)st->offsets[i], wiec_strerror(st->rc[i]));
+		} else {
+			refuse(st, st->rc[i], st->offsets[i]);
 		}
 	}
 	rc = store_ingest(st->s, ok, m, res, &added);
@@ -183,7 +199,7 @@ static int flush_batch(const char *cmd, import_state_t *st)
 		if (rc != 0)
 			continue;
 		if (res[j] != STORE_ADDED)	/* added: counted by the store */
-			count_result(cmd, st, res[j], st->offsets[map[j]]);
+			count_result(st, res[j], st->offsets[map[j]]);
 	}
 	free_records(st);
 	if (rc != 0)
@@ -197,16 +213,52 @@ static int flush_batch(const char *cmd, import_state_t *st)
 	return 0;
 }
 
+/* The one error line of a batch that could not be committed. */
+static int flush_fail(const char *cmd, import_state_t *st, int rc)
+{
+	if (st->via_node)
+		return cli_fail(EXIT_FAIL, cmd, "the running node did not take a batch: %s; the "
+		    "%llu records before it were imported", st->why,
+		    (unsigned long long)st->committed);
+	return cli_fail(cli_status(rc), cmd, "%s; the %llu records before this batch were "
+	    "imported", wiec_strerror(rc), (unsigned long long)st->committed);
+}
+
+/* One record of the file: where it is, and the order it is ingested in. */
+typedef struct rec {
+	uint8_t author[KEY_PK_BYTES];	/* zero if it does not decode */
+	uint64_t seq;
+	uint64_t off;			/* byte offset in the file */
+	size_t at, len;			/* in the arena */
+} rec_t;
+
+/* By author, then seq, then file position: a prev always has a smaller
+ * seq than its children, so in this order every event finds its prev
+ * ingested already, whatever the file order and the batch size. */
+static int rec_order(const void *a, const void *b)
+{
+	const rec_t *x = a, *y = b;
+	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
+
+	if (c != 0)
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static int import_file(const char *cmd, import_state_t *st, FILE *f, const char *path)
 {
-	uint8_t *g;
-	size_t glen;
-	uint64_t off = FRAME_MAGIC_BYTES;
+	uint8_t *g, *arena = NULL;
+	size_t glen, cap = 0, used = 0, nrec = 0, reccap = 0;
+	uint64_t off = FRAME_MAGIC_BYTES, bad_off = 0;
+	rec_t *recs = NULL;
 	genesis_t gen;
-	int rc;
+	int rc, bad = 0, bad_errno = 0;
 
 	if ((rc = frame_read_magic(f)) != 0)
-		return cli_fail(EXIT_INVALID, cmd, "%s: not a wiec export file", path);
+		return rc == WIEC_ERR_IO ? cli_fail(EXIT_FAIL, cmd, "%s: %s", path, strerror(errno)) :
+		    cli_fail(EXIT_INVALID, cmd, "%s: not a wiec export file", path);
 	if ((g = malloc(FRAME_MAX)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
 	rc = frame_read(f, g, &glen);
@@ -215,40 +267,94 @@ static int import_file(const char *cmd, import_state_t *st, FILE *f, const char 
 		genesis_free(&gen);
 	}
 	free(g);
+	if (rc == WIEC_ERR_IO)
+		return cli_fail(EXIT_FAIL, cmd, "%s: %s", path, strerror(errno));
 	if (rc != 0)
 		return cli_fail(EXIT_INVALID, cmd, "%s: genesis: %s", path,
 		    rc == 1 ? "missing" : rc == WIEC_ERR_NETWORK ?
 		    "the file is of another network" : wiec_strerror(rc));
 	off += 4 + glen;
+	/* Read every record (the file may be a pipe), up to a broken frame. */
 	for (;;) {
-		size_t i = st->n;
+		size_t len;
 
-		rc = frame_read(f, st->scratch, &st->lens[i]);
+		rc = frame_read(f, st->scratch, &len);
 		if (rc == 1)
 			break;
-		if (rc == 0) {
-			if ((st->bufs[i] = malloc(st->lens[i])) == NULL)
-				return cli_fail(EXIT_FAIL, cmd, "out of memory");
-			memcpy(st->bufs[i], st->scratch, st->lens[i]);
-		}
 		if (rc != 0) {
-			int frc = flush_batch(cmd, st);
-
-			if (frc != 0)
-				return cli_fail(cli_status(frc), cmd, "%s", wiec_strerror(frc));
-			return cli_fail(EXIT_INVALID, cmd, "%s: %s record at byte %llu; the %llu "
-			    "records before it were imported", path,
-			    rc == WIEC_ERR_IO ? "cannot read the" : "malformed or truncated",
-			    (unsigned long long)off, (unsigned long long)st->committed);
+			bad = rc;
+			bad_errno = errno;
+			bad_off = off;
+			break;
 		}
-		st->offsets[i] = off;
-		off += 4 + st->lens[i];
-		if (++st->n == st->batch && (rc = flush_batch(cmd, st)) != 0)
-			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		if (used + len > cap) {
+			size_t ncap = cap ? cap : (size_t)1 << 20;
+			uint8_t *na;
+
+			while (ncap < used + len)
+				ncap *= 2;
+			if ((na = realloc(arena, ncap)) == NULL)
+				goto nomem;
+			arena = na;
+			cap = ncap;
+		}
+		if (nrec == reccap) {
+			rec_t *nr = realloc(recs, (reccap = reccap ? 2 * reccap : 1024) * sizeof *nr);
+
+			if (nr == NULL)
+				goto nomem;
+			recs = nr;
+		}
+		memcpy(arena + used, st->scratch, len);
+		memset(&recs[nrec], 0, sizeof recs[nrec]);
+		recs[nrec].off = off;
+		recs[nrec].at = used;
+		recs[nrec++].len = len;
+		used += len;
+		off += 4 + len;
 	}
-	if ((rc = flush_batch(cmd, st)) != 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	/* The order key; a record that does not decode sorts first and is
+	 * refused by ev_check with its rule. */
+	for (size_t i = 0; i < nrec; i++) {
+		ev_t ev;
+
+		if (ev_decode(&ev, arena + recs[i].at, recs[i].len) == 0) {
+			memcpy(recs[i].author, ev.author, KEY_PK_BYTES);
+			recs[i].seq = ev.seq;
+			ev_free(&ev);
+		}
+	}
+	if (nrec > 1)
+		qsort(recs, nrec, sizeof *recs, rec_order);
+	for (size_t i = 0; i < nrec; i++) {
+		st->bufs[st->n] = arena + recs[i].at;
+		st->lens[st->n] = recs[i].len;
+		st->offsets[st->n] = recs[i].off;
+		if (++st->n == st->batch && (rc = flush_batch(st)) != 0)
+			goto flush_failed;
+	}
+	if ((rc = flush_batch(st)) != 0)
+		goto flush_failed;
+	free(arena);
+	free(recs);
+	if (bad == WIEC_ERR_IO)
+		return cli_fail(EXIT_FAIL, cmd, "%s: cannot read the record at byte %llu: %s; the "
+		    "%llu records before it were imported", path, (unsigned long long)bad_off,
+		    strerror(bad_errno), (unsigned long long)st->committed);
+	if (bad != 0)
+		return cli_fail(EXIT_INVALID, cmd, "%s: malformed or truncated record at byte "
+		    "%llu; the %llu records before it were imported", path,
+		    (unsigned long long)bad_off, (unsigned long long)st->committed);
 	return EXIT_OK;
+flush_failed:
+	free(arena);
+	free(recs);
+	return flush_fail(cmd, st, rc);
+nomem:
+	free(arena);
+	free(recs);
+	return cli_fail(EXIT_FAIL, cmd, "%s: out of memory reading the file (import orders "
+	    "the whole file before it stores it)", path);
 }
 
 int import_main(int argc, char **argv)
@@ -265,7 +371,7 @@ int import_main(int argc, char **argv)
 	import_state_t *st;
 	cfg_t cfg;
 	FILE *f;
-	int c, rc, progress = 0, lock, lockfd = -1;
+	int c, rc, progress = 0, lock, lockfd = -1, fd;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
@@ -301,21 +407,31 @@ int import_main(int argc, char **argv)
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 		goto out;
 	}
-	if ((f = fopen(argv[optind], "rb")) == NULL) {
+	/* A pipe is fine (wiec export | wiec import /dev/stdin); a directory or
+	 * a device is not. */
+	if ((fd = afile_open_read(argv[optind], AFILE_PIPE_OK, NULL)) < 0) {
+		rc = cli_fail(EXIT_FAIL, cmd, "%s: %s", argv[optind], fd == WIEC_ERR_NOTREG ?
+		    "not a file or a pipe" : strerror(errno));
+		goto out;
+	}
+	if ((f = fdopen(fd, "rb")) == NULL) {
 		rc = cli_fail(EXIT_FAIL, cmd, "%s: %s", argv[optind], strerror(errno));
+		close(fd);
 		goto out;
 	}
 	rc = import_file(cmd, st, f, argv[optind]);
 	fclose(f);
-	if (rc == EXIT_OK || st->committed) {
-		fprintf(rc == EXIT_OK ? stdout : stderr, "imported: %llu added, %llu duplicate, "
-		    "%llu waiting for predecessors, %llu forks, %llu refused\n",
-		    (unsigned long long)st->added, (unsigned long long)st->dup,
-		    (unsigned long long)st->pending, (unsigned long long)st->forks,
-		    (unsigned long long)st->refused);
-	}
+	/* The counts go to stdout whatever happened; stderr gets one line. */
+	if (rc == EXIT_OK || st->committed)
+		printf("imported: %llu added, %llu duplicate, %llu waiting for predecessors, "
+		    "%llu forks, %llu refused\n", (unsigned long long)st->added,
+		    (unsigned long long)st->dup, (unsigned long long)st->pending,
+		    (unsigned long long)st->forks, (unsigned long long)st->refused);
 	if (rc == EXIT_OK && st->refused)
-		rc = cli_fail(EXIT_INVALID, cmd, "%llu records refused", (unsigned long long)st->refused);
+		rc = cli_fail(EXIT_INVALID, cmd, "record at byte %llu refused: %s (%llu record%s "
+		    "refused in all; the others were imported)", (unsigned long long)st->first_off,
+		    wiec_strerror(st->first_rc), (unsigned long long)st->refused,
+		    st->refused == 1 ? "" : "s");
 out:
 	if (lockfd >= 0)
 		close(lockfd);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "crypto/err.h"
@@ -133,24 +134,43 @@ int cli_path(char *buf, const char *dir, const char *file)
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
+int cli_check_dir(const char *cmd, const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (cli_path(path, dir, "config") != 0)
+		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || lstat(path, &st) != 0)
+		return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory (no config; run "
+		    "'wiec init -d %s')", dir, dir);
+	return EXIT_OK;
+}
+
 static int open_store(const char *cmd, const char *dir, cfg_t *cfg, store_t **s,
     unsigned flags)
 {
 	char path[PATH_MAX], why[256];
+	struct stat st;
 	int rc;
 
 	*s = NULL;
-	if (cli_path(path, dir, "config") != 0)
+	if ((rc = cli_check_dir(cmd, dir)) != EXIT_OK)
+		return rc;
+	(void)cli_path(path, dir, "config");	/* checked by cli_check_dir */
+	if ((rc = cfg_load(cfg, path, why, sizeof why)) != 0)
+		return cli_fail(rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_DATA, cmd, "%s: %s", path,
+		    why);
+	/* LMDB would fail on anything but a file there with a vague error. */
+	if (cli_path(path, dir, "store/data.mdb") != 0)
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
-	if ((rc = cfg_load(cfg, path, why, sizeof why)) != 0) {
-		if (rc == WIEC_ERR_NOTFOUND)
-			return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory "
-			    "(no config; run 'wiec init -d %s')", dir, dir);
-		return cli_fail(EXIT_DATA, cmd, "%s/config: %s", dir, why);
-	}
-	cli_path(path, dir, "store");
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return cli_fail(EXIT_DATA, cmd, "%s is not a regular file: the store is damaged",
+		    path);
+	(void)cli_path(path, dir, "store");
 	if ((rc = store_open_why(s, path, cfg->map_size, flags, why, sizeof why)) != 0)
-		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, wiec_strerror(rc),
+		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, rc == WIEC_ERR_NOSTORE ?
+		    "no store here (not a wiec data directory?)" : wiec_strerror(rc),
 		    why[0] ? ": " : "", why);
 	return EXIT_OK;
 }
@@ -175,6 +195,9 @@ int cli_load_key(const char *cmd, const char *path, key_pair_t *kp)
 		return cli_fail(EXIT_KEY, cmd, "%s: no such key file", path);
 	if (rc == WIEC_ERR_IO)
 		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, strerror(errno));
+	if (rc == WIEC_ERR_NOTREG)
+		return cli_fail(EXIT_KEY, cmd, "%s: not a regular file (a key file cannot be a "
+		    "FIFO, device, directory or symbolic link)", path);
 	return cli_fail(EXIT_KEY, cmd, "%s: %s", path, wiec_strerror(rc));
 }
 
@@ -238,13 +261,17 @@ static const cli_cmd_t *find(int argc, char **argv, int *words)
 int main(int argc, char **argv)
 {
 	const cli_cmd_t *c;
-	int words;
+	int words, rc;
 
 	if (sodium_init() < 0)
 		return cli_fail(EXIT_FAIL, NULL, "libsodium failed to initialise");
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		help_all(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (argc < 2) {
+		help_all(stdout);
+		return cli_fail(EXIT_USAGE, NULL, "no command given (the commands are above)");
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help_all(stdout);
+		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("wiec %s\n", WIEC_VERSION);
@@ -265,19 +292,28 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if ((c = find(argc, argv, &words)) == NULL) {
-		int prefix = 0;
+		char subs[256] = "";
+		size_t n = strlen(argv[1]), used = 0;
 
+		/* "wiec idea" or "wiec idea frobnicate": name the subcommands, in one line. */
 		for (size_t i = 0; i < NCMDS; i++)
-			prefix |= strncmp(cmds[i].name, argv[1], strlen(argv[1])) == 0 &&
-			    cmds[i].name[strlen(argv[1])] == ' ';
-		if (prefix) {
-			fprintf(stderr, "wiec: %s: which one?\n", argv[1]);
-			cli_usage(stderr, argv[1]);
-			return EXIT_USAGE;
-		}
+			if (strncmp(cmds[i].name, argv[1], n) == 0 && cmds[i].name[n] == ' ' &&
+			    used < sizeof subs)
+				used += (size_t)snprintf(subs + used, sizeof subs - used, "%s'%s'",
+				    used ? ", " : "", cmds[i].name);
+		if (used > 0 && argc > 2)
+			return cli_fail(EXIT_USAGE, argv[1], "unknown subcommand '%s'; try %s "
+			    "(see 'wiec help %s')", argv[2], subs, argv[1]);
+		if (used > 0)
+			return cli_fail(EXIT_USAGE, argv[1], "which one? %s (see 'wiec help %s')", subs,
+			    argv[1]);
 		return cli_fail(EXIT_USAGE, NULL, "unknown command '%s' (see 'wiec --help')", argv[1]);
 	}
-	return c->fn(argc - words, argv + words);
+	rc = c->fn(argc - words, argv + words);
+	/* An id printed into a full disk or a closed pipe was not printed. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK)
+		rc = cli_fail(EXIT_FAIL, c->name, "cannot write the output: %s", strerror(errno));
+	return rc;
 }
 
 int cli_badopt(const char *cmd, int c, char **argv)

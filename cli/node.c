@@ -1,14 +1,120 @@
 /* node.c: wiec node (the daemon, in the foreground) and wiec peers. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
 #include "node/node.h"
+#include "node/peers.h"
+#include "proto/genesis.h"
+
+/* Tries to bind the listen endpoint's address (numeric hosts and "*" only;
+ * names are left to the node): 0, or -1 with errno (EADDRINUSE ...). */
+static int bind_probe(const char *listen)
+{
+	char host[PEERS_ENDPOINT_MAX], *colon;
+	struct addrinfo hints, *ai = NULL;
+	int fd, one = 1, rc, e;
+
+	snprintf(host, sizeof host, "%s", listen + 6);	/* after "tcp://" */
+	if ((colon = strrchr(host, ':')) == NULL)
+		return 0;
+	*colon = '\0';
+	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(strcmp(host, "*") == 0 ? NULL : host, colon + 1, &hints, &ai) != 0)
+		return 0;
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		freeaddrinfo(ai);
+		return 0;
+	}
+	/* As libzmq does: a port in TIME_WAIT is free to bind. */
+	rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ? -1 : 0;
+	e = errno;
+	close(fd);
+	freeaddrinfo(ai);
+	errno = e;
+	return rc;
+}
+
+/* Everything the node checks as it starts, checked here first so that each
+ * failure is one "wiec: node: ..." line with the README's exit status. */
+static int preflight(const char *cmd, const char *dir)
+{
+	char path[PATH_MAX], why[256], ep[PATH_MAX + 16], text[KEY_TEXT_BYTES];
+	uint8_t *g = NULL;
+	size_t glen;
+	key_pair_t kp;
+	key_x25519_t kx;
+	genesis_t gen;
+	peers_t *peers;
+	store_t *s;
+	cfg_t cfg;
+	int rc, fd, self;
+
+	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
+		return rc;
+	rc = store_genesis(s, &g, &glen);
+	store_close(&s);
+	if (rc == 0)
+		rc = genesis_decode(&gen, g, glen, 1);
+	free(g);
+	if (rc != 0)
+		return cli_fail(EXIT_DATA, cmd, "%s/store: the installed genesis: %s", dir,
+		    wiec_strerror(rc));
+	(void)cli_path(path, dir, "identity.key");	/* fits: cli_open checked longer */
+	if ((rc = cli_load_key(cmd, path, &kp)) != EXIT_OK) {
+		genesis_free(&gen);
+		return rc;
+	}
+	self = genesis_founder(&gen, kp.pk);
+	key_to_text(text, kp.pk);
+	key_wipe(&kp);
+	genesis_free(&gen);
+	if (self < 0)
+		return cli_fail(EXIT_DATA, cmd, "this node's identity %s is not a founder of the "
+		    "network installed in %s/store", text, dir);
+	(void)cli_path(path, dir, "transport.key");	/* fits: cli_open checked longer */
+	if ((rc = key_x25519_load(&kx, path)) != 0)
+		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, rc == WIEC_ERR_IO ? strerror(errno) :
+		    rc == WIEC_ERR_NOTFOUND ? "no such key file" : wiec_strerror(rc));
+	key_x25519_wipe(&kx);
+	if ((peers = malloc(sizeof *peers)) == NULL)
+		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
+	(void)cli_path(path, dir, "peers");	/* fits: cli_open checked longer */
+	rc = peers_load(peers, path, why, sizeof why);
+	free(peers);
+	if (rc != 0)
+		return cli_fail(rc == WIEC_ERR_CONFIG ? EXIT_DATA : EXIT_FAIL, cmd, "%s: %s", path,
+		    rc == WIEC_ERR_NOMEM ? wiec_strerror(rc) : why);
+	if (ctl_endpoint(ep, sizeof ep, dir) != 0)
+		return cli_fail(EXIT_USAGE, cmd, "%s: the path is too long for the control socket "
+		    "(at most 107 bytes with /%s)", dir, CTL_SOCK);
+	if ((rc = ctl_direct_lock(dir, &fd)) == 1)
+		return cli_fail(EXIT_FAIL, cmd, "a node is already running on %s", dir);
+	if (rc != 0)
+		return cli_fail(EXIT_DATA, cmd, "%s/%s: %s", dir, CTL_LOCK, strerror(errno));
+	if (close(fd) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "%s/%s: %s", dir, CTL_LOCK, strerror(errno));
+	if (cfg.listen[0] && bind_probe(cfg.listen) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "cannot listen on %s: %s", cfg.listen,
+		    strerror(errno));
+	return EXIT_OK;
+}
 
 int node_main(int argc, char **argv)
 {
@@ -31,9 +137,10 @@ int node_main(int argc, char **argv)
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	o.dir = cli_dir(dflag);
-	if (access(o.dir, F_OK) != 0)
-		return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory "
-		    "(run 'wiec init -d %s')", o.dir, o.dir);
+	if ((rc = preflight(cmd, o.dir)) != EXIT_OK)
+		return rc;
+	/* What can still fail is logged by the node, one line, and exits 1
+	 * (a port taken meanwhile) or 3 (a store damaged meanwhile). */
 	rc = node_run(&o);
 	return rc == 0 ? EXIT_OK : cli_status(rc);
 }
@@ -78,6 +185,8 @@ int peers_main(int argc, char **argv)
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	dir = cli_dir(dflag);
+	if ((rc = cli_check_dir(cmd, dir)) != EXIT_OK)
+		return rc;
 	if ((rc = ctl_direct_lock(dir, &fd)) == 0) {
 		close(fd);
 		return cli_fail(EXIT_FAIL, cmd, "no node is running on %s (start 'wiec node -d %s')",

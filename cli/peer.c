@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/err.h"
@@ -21,6 +22,7 @@ typedef struct peer_ctx {
 	uint8_t self[KEY_PK_BYTES];
 	genesis_t g;
 	peers_t peers;
+	int lockfd;			/* DIR/peers.lock while changing DIR/peers, else -1 */
 } peer_ctx_t;
 
 typedef struct peer_opts {
@@ -59,9 +61,20 @@ static int parse(const char *cmd, int argc, char **argv, peer_opts_t *o, const c
 	return 0;
 }
 
-/* Fills ctx; prints the error and returns the exit status. On success the
- * caller releases ctx->g with genesis_free. */
-static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx)
+/* Releases what peer_open took. */
+static void peer_close(peer_ctx_t *ctx)
+{
+	genesis_free(&ctx->g);
+	if (ctx->lockfd >= 0)
+		close(ctx->lockfd);
+	ctx->lockfd = -1;
+}
+
+/* Fills ctx; prints the error and returns the exit status. With lock, holds
+ * DIR/peers.lock from before reading DIR/peers: concurrent adds and removes
+ * must each see the others' changes. On success the caller releases ctx
+ * with peer_close. */
+static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx, int lock)
 {
 	char path[PATH_MAX], why[160];
 	uint8_t *buf = NULL;
@@ -72,6 +85,7 @@ static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx)
 	int rc;
 
 	ctx->dir = cli_dir(dflag);
+	ctx->lockfd = -1;
 	memset(&ctx->g, 0, sizeof ctx->g);
 	if ((rc = cli_open_read(cmd, ctx->dir, &cfg, &s)) != EXIT_OK)
 		return rc;
@@ -83,20 +97,24 @@ static int peer_open(const char *cmd, const char *dflag, peer_ctx_t *ctx)
 	if (rc != 0)
 		return cli_fail(EXIT_DATA, cmd, "%s/store: the installed genesis: %s", ctx->dir,
 		    wiec_strerror(rc));
-	cli_path(path, ctx->dir, "identity.key");
+	(void)cli_path(path, ctx->dir, "identity.key");	/* fits: cli_open checked longer */
 	if ((rc = cli_load_key(cmd, path, &kp)) != EXIT_OK)
 		goto fail;
 	memcpy(ctx->self, kp.pk, KEY_PK_BYTES);
 	key_wipe(&kp);
-	cli_path(ctx->path, ctx->dir, "peers");
+	(void)cli_path(ctx->path, ctx->dir, "peers");
+	if (lock && (ctx->lockfd = peers_lock(ctx->path)) < 0) {
+		rc = cli_fail(EXIT_FAIL, cmd, "%s.lock: %s", ctx->path, strerror(errno));
+		goto fail;
+	}
 	if ((rc = peers_load(&ctx->peers, ctx->path, why, sizeof why)) != 0) {
 		rc = cli_fail(rc == WIEC_ERR_CONFIG ? EXIT_DATA : EXIT_FAIL, cmd, "%s: %s",
-		    ctx->path, why);
+		    ctx->path, rc == WIEC_ERR_NOMEM ? wiec_strerror(rc) : why);
 		goto fail;
 	}
 	return EXIT_OK;
 fail:
-	genesis_free(&ctx->g);
+	peer_close(ctx);
 	return rc;
 }
 
@@ -116,8 +134,8 @@ static int save(const char *cmd, const peer_ctx_t *ctx)
 	int rc = peers_save(&ctx->peers, ctx->path);
 
 	if (rc != 0)
-		return cli_fail(EXIT_FAIL, cmd, "%s: %s", ctx->path,
-		    rc == WIEC_ERR_IO ? strerror(errno) : wiec_strerror(rc));
+		return cli_fail(EXIT_FAIL, cmd, "%s: %s", ctx->path, rc == WIEC_ERR_IO ||
+		    rc == WIEC_ERR_ARG ? strerror(errno) : wiec_strerror(rc));
 	return EXIT_OK;
 }
 
@@ -139,13 +157,14 @@ int peer_add_main(int argc, char **argv)
 		    "bytes), not '%.64s'", o.endpoint);
 	if ((ctx = malloc(sizeof *ctx)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
-	if ((rc = peer_open(cmd, o.dir, ctx)) != EXIT_OK) {
+	if ((rc = peer_open(cmd, o.dir, ctx, 1)) != EXIT_OK) {
 		free(ctx);
 		return rc;
 	}
 	key_to_text(text, key);
 	if (memcmp(key, ctx->self, KEY_PK_BYTES) == 0) {
-		rc = cli_fail(EXIT_USAGE, cmd, "%s is this node's own key", text);
+		rc = cli_fail(EXIT_FAIL, cmd, "%s is this node's own key; a node does not "
+		    "dial itself", text);
 		goto out;
 	}
 	if ((i = genesis_founder(&ctx->g, key)) < 0) {
@@ -170,7 +189,7 @@ int peer_add_main(int argc, char **argv)
 	if ((rc = save(cmd, ctx)) == EXIT_OK)
 		printf("added %s %s\n", text, endpoint);
 out:
-	genesis_free(&ctx->g);
+	peer_close(ctx);
 	free(ctx);
 	return rc;
 }
@@ -190,7 +209,7 @@ int peer_rm_main(int argc, char **argv)
 		return rc;
 	if ((ctx = malloc(sizeof *ctx)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
-	if ((rc = peer_open(cmd, o.dir, ctx)) != EXIT_OK) {
+	if ((rc = peer_open(cmd, o.dir, ctx, 1)) != EXIT_OK) {
 		free(ctx);
 		return rc;
 	}
@@ -199,7 +218,7 @@ int peer_rm_main(int argc, char **argv)
 		rc = cli_fail(EXIT_FAIL, cmd, "%s is not in %s", text, ctx->path);
 	else if ((rc = save(cmd, ctx)) == EXIT_OK)
 		printf("removed %s\n", text);
-	genesis_free(&ctx->g);
+	peer_close(ctx);
 	free(ctx);
 	return rc;
 }
@@ -216,7 +235,7 @@ int peer_list_main(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((ctx = malloc(sizeof *ctx)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
-	if ((rc = peer_open(cmd, o.dir, ctx)) != EXIT_OK) {
+	if ((rc = peer_open(cmd, o.dir, ctx, 0)) != EXIT_OK) {
 		free(ctx);
 		return rc;
 	}
@@ -237,7 +256,7 @@ int peer_list_main(int argc, char **argv)
 			printf("%s %s %s %s\n", text, p->endpoint, role, name);
 		}
 	}
-	genesis_free(&ctx->g);
+	peer_close(ctx);
 	free(ctx);
 	return EXIT_OK;
 }

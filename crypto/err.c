@@ -8,6 +8,8 @@ const char *wiec_strerror(int err)
 	case WIEC_ERR_IO: return "input/output error";
 	case WIEC_ERR_CRYPTO: return "cryptographic library failure";
 	case WIEC_ERR_ARG: return "invalid argument";
+	case WIEC_ERR_NOSPACE: return "disk full (no space left on the device, or quota exceeded)";
+	case WIEC_ERR_NOTREG: return "not a regular file; refusing it";
 	case WIEC_ERR_KEY_MODE: return "secret key file is readable by others (chmod 600 it)";
 	case WIEC_ERR_KEY_FORMAT: return "not a wiec key";
 	case WIEC_ERR_EXISTS: return "already exists; refusing to overwrite";

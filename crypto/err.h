@@ -12,6 +12,8 @@ typedef enum wiec_err {
 	WIEC_ERR_IO = -2,		/* a file or socket operation failed (see errno) */
 	WIEC_ERR_CRYPTO = -3,		/* libsodium failed (not initialised?) */
 	WIEC_ERR_ARG = -4,		/* an argument is out of range */
+	WIEC_ERR_NOSPACE = -5,		/* disk full: ENOSPC or EDQUOT from a write */
+	WIEC_ERR_NOTREG = -6,		/* not a regular file (a FIFO, device, directory, link) */
 	/* keys */
 	WIEC_ERR_KEY_MODE = -10,	/* secret key file readable by group or others */
 	WIEC_ERR_KEY_FORMAT = -11,	/* key file or key text is not a wiec key */

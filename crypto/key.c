@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "crypto/key.h"
 
@@ -43,7 +44,7 @@ static int save_secret(const char *path, const char *kind, const uint8_t *sec,
 {
 	char b64[sodium_base64_ENCODED_LEN(KEY_SK_BYTES, B64)];
 	char text[KEY_FILE_MAX];
-	int fd, len, rc = 0;
+	int len, rc = 0;
 
 	if (strchr(comment, '\n') != NULL)
 		return WIEC_ERR_ARG;
@@ -55,23 +56,8 @@ static int save_secret(const char *path, const char *kind, const uint8_t *sec,
 		rc = WIEC_ERR_ARG;
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = errno == EEXIST ? WIEC_ERR_EXISTS : WIEC_ERR_IO;
-		goto out;
-	}
-	/* The umask cannot widen 0600, but an inherited ACL could: be explicit. */
-	if (fchmod(fd, 0600) != 0 || write(fd, text, (size_t)len) != len ||
-	    fsync(fd) != 0) {
-		rc = WIEC_ERR_IO;
-		close(fd);
-		unlink(path);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		rc = WIEC_ERR_IO;
-		unlink(path);
-	}
+	/* Beside the target, then linked in place: never half a key file. */
+	rc = afile_put(path, text, (size_t)len, 0600, 0);
 out:
 	sodium_memzero(text, sizeof text);
 	return rc;
@@ -122,13 +108,9 @@ static int load_secret(const char *path, const char *kind, uint8_t *out, size_t 
 	ssize_t len;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? WIEC_ERR_NOTFOUND : WIEC_ERR_IO;
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return WIEC_ERR_IO;
-	}
+	/* A FIFO must not hang us, nor a link lead us to another file. */
+	if ((fd = afile_open_read(path, AFILE_NOFOLLOW, &st)) < 0)
+		return fd;
 	if (st.st_mode & 077) {
 		close(fd);
 		return WIEC_ERR_KEY_MODE;

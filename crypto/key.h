@@ -44,16 +44,18 @@ int key_from_seed(key_pair_t *kp, const uint8_t seed[static 32]);
 void key_wipe(key_pair_t *kp);
 void key_x25519_wipe(key_x25519_t *kx);
 
-/* Writes a new key file with mode 0600; never overwrites (WIEC_ERR_EXISTS).
- * comment must be one line. Returns 0 or a wiec_err_t; on failure nothing
- * is left at path. */
+/* Writes a new key file with mode 0600, atomically (crypto/afile.h); never
+ * overwrites (WIEC_ERR_EXISTS). comment must be one line. Returns 0 or a
+ * wiec_err_t (WIEC_ERR_NOSPACE, WIEC_ERR_IO with errno set, ...); on
+ * failure nothing is left at path. */
 int key_save(const key_pair_t *kp, const char *path, const char *comment);
 int key_x25519_save(const key_x25519_t *kx, const char *path, const char *comment);
 
 /* Reads a key file. WIEC_ERR_KEY_MODE if group or others may access it,
  * WIEC_ERR_KEY_FORMAT if it is not a well-formed key of that kind (for
- * Ed25519 the public half must match the seed), WIEC_ERR_NOTFOUND or
- * WIEC_ERR_IO otherwise. */
+ * Ed25519 the public half must match the seed), WIEC_ERR_NOTREG if it is
+ * not a regular file (a FIFO never blocks the call; a symbolic link is
+ * refused), WIEC_ERR_NOTFOUND or WIEC_ERR_IO (errno set) otherwise. */
 int key_load(key_pair_t *kp, const char *path);
 int key_x25519_load(key_x25519_t *kx, const char *path);
 

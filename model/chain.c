@@ -32,16 +32,17 @@ int chain_excluded(int member, uint64_t fork, uint64_t seq)
 	return member && fork != 0 && seq >= fork;
 }
 
-void chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n)
+int chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n)
 {
 	static const char tag[] = "wiec-tips-v1";
 	crypto_generichash_state st;
 
-	crypto_generichash_init(&st, NULL, 0, HASH_BYTES);
-	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1);
-	if (n > 0)
-		crypto_generichash_update(&st, ids, n * HASH_BYTES);
-	crypto_generichash_final(&st, out, HASH_BYTES);
+	if (crypto_generichash_init(&st, NULL, 0, HASH_BYTES) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1) != 0 ||
+	    (n > 0 && crypto_generichash_update(&st, ids, n * HASH_BYTES) != 0) ||
+	    crypto_generichash_final(&st, out, HASH_BYTES) != 0)
+		return WIEC_ERR_CRYPTO;
+	return 0;
 }
 
 void chain_digest_rec(uint8_t rec[static CHAIN_DIGEST_REC],

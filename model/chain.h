@@ -60,8 +60,8 @@ int chain_excluded(int member, uint64_t fork, uint64_t seq);
 
 /* The tips value of an author (spec/events.md section 7):
  * H("wiec-tips-v1" || tip ids in increasing bytewise order). ids holds n
- * sorted, distinct ids of 32 bytes each. */
-void chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n);
+ * sorted, distinct ids of 32 bytes each. 0, or WIEC_ERR_CRYPTO. */
+int chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n);
 
 /* The 72-byte digest record of an author: author || u64be(max seq) || tips. */
 #define CHAIN_DIGEST_REC (KEY_PK_BYTES + 8 + HASH_BYTES)

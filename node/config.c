@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "node/config.h"
+#include "node/peers.h"
 #include "proto/event.h"
 #include "store/store.h"
 
@@ -57,6 +59,17 @@ int cfg_size_parse(const char *s, uint64_t *out)
 		return -1;
 	*out = v * mul;
 	return 0;
+}
+
+int cfg_listen_ok(const char *s)
+{
+	char any[PEERS_ENDPOINT_MAX];
+
+	/* A "*" host binds every interface: check the rest as for 0.0.0.0. */
+	if (strncmp(s, "tcp://*:", 8) == 0 &&
+	    snprintf(any, sizeof any, "tcp://0.0.0.0:%s", s + 8) < (int)sizeof any)
+		return peers_endpoint_ok(any);
+	return peers_endpoint_ok(s);
 }
 
 static int set_str(char *dst, const char *v)
@@ -126,10 +139,10 @@ int cfg_parse(cfg_t *c, const char *text, size_t len, char *why, size_t whylen)
 		} else if (strcmp(kb, "map_size") == 0) {
 			bit = K_MAP;
 			bad = cfg_size_parse(vb, &c->map_size) != 0 || c->map_size < STORE_MAP_MIN ||
-			    c->map_size > ((uint64_t)1 << 44);
+			    c->map_size > CFG_MAP_MAX;
 		} else if (strcmp(kb, "listen") == 0) {
 			bit = K_LISTEN;
-			bad = set_str(c->listen, vb) != 0;
+			bad = !cfg_listen_ok(vb) || set_str(c->listen, vb) != 0;
 		} else {
 			snprintf(why, whylen, "line %d: unknown key '%.64s'", lineno, kb);
 			return WIEC_ERR_CONFIG;
@@ -150,48 +163,35 @@ int cfg_parse(cfg_t *c, const char *text, size_t len, char *why, size_t whylen)
 int cfg_load(cfg_t *c, const char *path, char *why, size_t whylen)
 {
 	char *buf;
-	ssize_t n;
-	int fd, rc;
+	size_t n;
+	int rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? WIEC_ERR_NOTFOUND : WIEC_ERR_IO;
+	cfg_defaults(c);
+	/* A FIFO or a device in place of the config must not hang a command. */
+	if ((rc = afile_read(path, 0, CFG_MAX, &buf, &n)) != 0) {
+		if (rc == WIEC_ERR_TOO_BIG)
+			snprintf(why, whylen, "config larger than %d bytes", CFG_MAX);
+		else
+			snprintf(why, whylen, "%s", rc == WIEC_ERR_IO || rc == WIEC_ERR_NOTFOUND ?
+			    strerror(errno) : wiec_strerror(rc));
+		return rc == WIEC_ERR_NOTFOUND ? rc : rc == WIEC_ERR_IO || rc == WIEC_ERR_NOMEM ?
+		    rc : WIEC_ERR_CONFIG;
 	}
-	if ((buf = malloc(CFG_MAX + 1)) == NULL) {
-		close(fd);
-		return WIEC_ERR_NOMEM;
-	}
-	n = read(fd, buf, CFG_MAX + 1);
-	close(fd);
-	if (n < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		rc = WIEC_ERR_IO;
-	} else {
-		rc = cfg_parse(c, buf, (size_t)n, why, whylen);
-	}
+	rc = cfg_parse(c, buf, n, why, whylen);
 	free(buf);
 	return rc;
 }
 
 int cfg_save(const cfg_t *c, const char *path)
 {
-	FILE *f;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char text[CFG_STR_MAX * 3 + 128];
+	int n;
 
-	if (fd < 0)
-		return errno == EEXIST ? WIEC_ERR_EXISTS : WIEC_ERR_IO;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		return WIEC_ERR_IO;
-	}
-	fprintf(f, "# wiec node settings (see README, 'Configuration')\n"
-	    "name = %s\nrole = %s\nmap_size = %llu\n", c->name, cfg_role_name(c->role),
-	    (unsigned long long)c->map_size);
-	if (c->listen[0])
-		fprintf(f, "listen = %s\n", c->listen);
-	if (fflush(f) != 0 || fsync(fd) != 0) {
-		fclose(f);
-		return WIEC_ERR_IO;
-	}
-	return fclose(f) == 0 ? 0 : WIEC_ERR_IO;
+	n = snprintf(text, sizeof text, "# wiec node settings (see README, 'Configuration')\n"
+	    "name = %s\nrole = %s\nmap_size = %llu\n%s%s%s", c->name, cfg_role_name(c->role),
+	    (unsigned long long)c->map_size, c->listen[0] ? "listen = " : "", c->listen,
+	    c->listen[0] ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof text)
+		return WIEC_ERR_ARG;
+	return afile_put(path, text, (size_t)n, 0600, 0);
 }

@@ -10,6 +10,7 @@
 
 #define CFG_MAX 65536		/* bytes of a config file */
 #define CFG_STR_MAX 256
+#define CFG_MAP_MAX ((uint64_t)1 << 44)	/* the largest map_size: 16T */
 
 typedef struct cfg {
 	char name[CFG_STR_MAX];		/* organisation name */
@@ -25,11 +26,18 @@ void cfg_defaults(cfg_t *c);
  * one-line reason ("line 3: unknown key 'mapsize'") into why. */
 int cfg_parse(cfg_t *c, const char *text, size_t len, char *why, size_t whylen);
 
-/* Reads and parses path. WIEC_ERR_NOTFOUND, WIEC_ERR_IO, WIEC_ERR_CONFIG. */
+/* Reads and parses path (a regular file; a FIFO or directory there is
+ * WIEC_ERR_CONFIG, never a hang). WIEC_ERR_NOTFOUND, WIEC_ERR_IO (errno
+ * set), WIEC_ERR_NOMEM, WIEC_ERR_CONFIG; why says which, without the path. */
 int cfg_load(cfg_t *c, const char *path, char *why, size_t whylen);
 
-/* Writes c to path (new file, mode 0600; WIEC_ERR_EXISTS if present). */
+/* Writes c to path atomically (crypto/afile.h: new file, mode 0600;
+ * WIEC_ERR_EXISTS if present, WIEC_ERR_NOSPACE, WIEC_ERR_IO). */
 int cfg_save(const cfg_t *c, const char *path);
+
+/* 1 if s is a listen endpoint: "tcp://HOST:PORT" as peers_endpoint_ok
+ * (node/peers.h) has it, or "tcp://" "*:PORT" (any interface); 0 otherwise. */
+int cfg_listen_ok(const char *s);
 
 /* "city" -> WIEC__ROLE__ROLE_CITY ...; -1 if unknown. */
 int cfg_role_parse(const char *s);

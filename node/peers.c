@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "node/peers.h"
 
@@ -189,35 +190,27 @@ int peers_parse(peers_t *p, const char *text, size_t len, char *why, size_t whyl
 int peers_load(peers_t *p, const char *path, char *why, size_t whylen)
 {
 	size_t n = 0;
-	ssize_t got = 0;
 	char *buf;
-	int fd, rc, e;
+	int rc, e;
 
 	peers_init(p);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
+	if (whylen > 0)
+		why[0] = '\0';
+	/* A FIFO or a device in place of the file must not hang the node. */
+	if ((rc = afile_read(path, 0, PEERS_FILE_MAX, &buf, &n)) != 0) {
+		e = errno;
+		if (rc == WIEC_ERR_NOTFOUND)
 			return 0;
-		snprintf(why, whylen, "%s", strerror(errno));
-		return WIEC_ERR_IO;
+		if (rc == WIEC_ERR_TOO_BIG) {
+			snprintf(why, whylen, "peers file larger than %d bytes", PEERS_FILE_MAX);
+			return WIEC_ERR_CONFIG;
+		}
+		snprintf(why, whylen, "%s", rc == WIEC_ERR_IO ? strerror(e) : wiec_strerror(rc));
+		errno = e;
+		return rc == WIEC_ERR_NOTREG ? WIEC_ERR_CONFIG : rc;
 	}
-	if ((buf = malloc(PEERS_FILE_MAX + 1)) == NULL) {
-		close(fd);
-		return WIEC_ERR_NOMEM;
-	}
-	/* One byte more than allowed, so that an oversized file is noticed. */
-	while (n < PEERS_FILE_MAX + 1 &&
-	    ((got = read(fd, buf + n, PEERS_FILE_MAX + 1 - n)) > 0 || (got < 0 && errno == EINTR)))
-		n += got > 0 ? (size_t)got : 0;
-	e = errno;
-	if (got < 0) {
-		snprintf(why, whylen, "%s", strerror(e));
-		rc = WIEC_ERR_IO;
-	} else {
-		rc = peers_parse(p, buf, n, why, whylen);
-	}
+	rc = peers_parse(p, buf, n, why, whylen);
 	free(buf);
-	close(fd);
-	errno = e;
 	return rc;
 }
 
@@ -243,70 +236,28 @@ int peers_format(const peers_t *p, char **out, size_t *len)
 	return 0;
 }
 
-/* Makes a rename in dir durable. */
-static int sync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, rc;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + (slash == path)),
-	    path) >= (int)sizeof dir)
-		return -1;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int peers_save(const peers_t *p, const char *path)
 {
-	char tmp[PATH_MAX], *text;
-	size_t len, off = 0;
-	int fd, rc, e;
+	char *text;
+	size_t len;
+	int rc, e;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return WIEC_ERR_IO;
-	}
 	if ((rc = peers_format(p, &text, &len)) != 0)
 		return rc;
-	unlink(tmp);	/* left by a crashed writer */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-		e = errno;
-		free(text);
-		errno = e;
-		return WIEC_ERR_IO;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	rc = off == len && fsync(fd) == 0 ? 0 : WIEC_ERR_IO;
+	rc = afile_put(path, text, len, 0600, AFILE_REPLACE);
 	e = errno;
-	if (close(fd) != 0 && rc == 0) {
-		rc = WIEC_ERR_IO;
-		e = errno;
-	}
-	if (rc == 0 && rename(tmp, path) != 0) {
-		rc = WIEC_ERR_IO;
-		e = errno;
-	}
-	if (rc != 0) {
-		unlink(tmp);
-	} else if (sync_parent(path) != 0) {
-		rc = WIEC_ERR_IO;
-		e = errno;
-	}
 	free(text);
 	errno = e;
 	return rc;
+}
+
+int peers_lock(const char *path)
+{
+	char lock[PATH_MAX];
+
+	if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
+		errno = ENAMETOOLONG;
+		return WIEC_ERR_ARG;
+	}
+	return afile_lock(lock);
 }

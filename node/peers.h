@@ -47,8 +47,10 @@ int peers_endpoint_ok(const char *s);
  * emptied. */
 int peers_parse(peers_t *p, const char *text, size_t len, char *why, size_t whylen);
 
-/* Reads and parses path. A missing file is zero peers (returns 0).
- * WIEC_ERR_IO (errno set; why says so), WIEC_ERR_CONFIG. */
+/* Reads and parses path. A missing file is zero peers (returns 0); one
+ * that is not a regular file (a FIFO, a directory) is WIEC_ERR_CONFIG,
+ * never a hang. WIEC_ERR_IO (errno set; why says so), WIEC_ERR_NOMEM,
+ * WIEC_ERR_CONFIG. */
 int peers_load(peers_t *p, const char *path, char *why, size_t whylen);
 
 /* The text of p in the file format, ending in '\n', into a malloc'd
@@ -56,10 +58,16 @@ int peers_load(peers_t *p, const char *path, char *why, size_t whylen);
  * caller frees. peers_parse of the result gives p back. WIEC_ERR_NOMEM. */
 int peers_format(const peers_t *p, char **out, size_t *len);
 
-/* Replaces path with p's text: writes path.tmp (mode 0600), fsyncs it,
- * renames it over path and fsyncs the directory, so a crash leaves either
- * the old file or the new one. WIEC_ERR_NOMEM, WIEC_ERR_IO (errno set). */
+/* Replaces path with p's text, mode 0600, atomically (crypto/afile.h): a
+ * crash leaves either the old file or the new one. WIEC_ERR_NOMEM,
+ * WIEC_ERR_NOSPACE, WIEC_ERR_IO (errno set). */
 int peers_save(const peers_t *p, const char *path);
+
+/* Read-modify-write of path must hold this lock, or concurrent writers
+ * lose each other's changes: an exclusive flock on "<path>.lock", waited
+ * for. Returns the descriptor to close when the new file is saved, or
+ * WIEC_ERR_IO / WIEC_ERR_ARG (errno set). */
+int peers_lock(const char *path);
 
 /* Index of key in p, or -1. */
 int peers_find(const peers_t *p, const uint8_t key[static KEY_PK_BYTES]);

@@ -102,10 +102,13 @@ void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
 		if (rc == 1) {
 			more = 1;
 		} else if (rc != 0) {
-			char k[KEY_TEXT_BYTES];
+			char k[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES] = "?";
+			uint8_t bad[HASH_BYTES];
 
-			node_log(n, 'E', "cannot serve events of %s: %s", node_short_key(k,
-			    r->author.data), wiec_strerror(rc));
+			if (rc == WIEC_ERR_CORRUPT && store_corrupt_id(n->store, bad) == 0)
+				hash_hex(hex, bad, HASH_BYTES);
+			node_log(n, 'E', "cannot serve events of %s: %s (event %s); not serving it",
+			    node_short_key(k, r->author.data), wiec_strerror(rc), hex);
 			more = 0;
 			break;
 		} else if (r->from > 1 && r->n_have > 0 && known == 0) {

@@ -267,7 +267,10 @@ static int rec_read(store_guard_t *g, int fd, char *why, size_t whylen)
 	return 0;
 }
 
-static int rec_open(store_guard_t *g, const char *dir, int rdonly, char *why, size_t whylen)
+/* Opens the commit record (writers keep it open) and reads it; fresh: the
+ * store is being created, so a record left from an earlier one is void. */
+static int rec_open(store_guard_t *g, const char *dir, int rdonly, int fresh, char *why,
+    size_t whylen)
 {
 	int fd, rc;
 
@@ -281,6 +284,12 @@ static int rec_open(store_guard_t *g, const char *dir, int rdonly, char *why, si
 	if (fd < 0)
 		return say(why, whylen, WIEC_ERR_IO, "cannot %s %s: %s", rdonly ? "read" : "write",
 		    g->rec_path, strerror(errno));
+	if (fresh && ftruncate(fd, 0) != 0) {
+		rc = say(why, whylen, WIEC_ERR_IO, "cannot write %s: %s", g->rec_path,
+		    strerror(errno));
+		close(fd);
+		return rc;
+	}
 	rc = rec_read(g, fd, why, whylen);
 	if (rc == 0 && !rdonly)
 		g->rec_fd = fd;
@@ -330,7 +339,8 @@ int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
 data_done:
 	if ((flags & STORE_GUARD_RDONLY) && (rc = lock_mode(dir, mdb_flags, why, whylen)) != 0)
 		goto fail;
-	if ((rc = rec_open(g, dir, (flags & STORE_GUARD_RDONLY) != 0, why, whylen)) != 0)
+	if ((rc = rec_open(g, dir, (flags & STORE_GUARD_RDONLY) != 0, g->fd < 0, why,
+	    whylen)) != 0)
 		goto fail;
 	*out = g;
 	return 0;
@@ -638,6 +648,7 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	uint64_t id = mdb_txn_id(txn);
 	uint8_t rec[STORE_GUARD_RECORD_BYTES];
 	MDB_envinfo info;
+	unsigned flags;
 	ssize_t n;
 	int rc = mdb_txn_commit(txn);
 
@@ -655,7 +666,10 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	do
 		n = pwrite(g->rec_fd, rec, sizeof rec, 0);
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof rec && fdatasync(g->rec_fd) == 0) {
+	/* A store that does not sync its commits (store_nosync) skips it too. */
+	if (mdb_env_get_flags(env, &flags) != 0)
+		flags = 0;
+	if (n == (ssize_t)sizeof rec && ((flags & MDB_NOSYNC) || fdatasync(g->rec_fd) == 0)) {
 		g->have_rec = 1;
 		g->rec_txn = id;
 		g->rec_lseq = lseq;

@@ -779,9 +779,9 @@ static int tips_value(wtx_t *w, store_head_t *h)
 		free(ids);
 		return WIEC_ERR_CORRUPT;
 	}
-	chain_tips_hash(h->tips, ids, n);
+	rc = chain_tips_hash(h->tips, ids, n);
 	free(ids);
-	return 0;
+	return rc;
 }
 
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "crypto/err.h"
 #include "model/chain.h"
@@ -17,6 +18,7 @@ int store_lmdb_err(int rc)
 	case 0: return 0;
 	case MDB_MAP_FULL: return WIEC_ERR_MAP_FULL;
 	case ENOMEM: return WIEC_ERR_NOMEM;
+	case ENOSPC: case EDQUOT: return WIEC_ERR_NOSPACE;
 	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: case MDB_INVALID:
 	case MDB_VERSION_MISMATCH: case MDB_BAD_VALSIZE:
 		return WIEC_ERR_CORRUPT;
@@ -151,6 +153,8 @@ static int log_state(MDB_txn *txn, MDB_dbi meta, MDB_dbi log, uint64_t *lseq,
 int store_commit(store_t *s, MDB_txn *txn)
 {
 	uint8_t tip[HASH_BYTES];
+	mdb_filehandle_t fd;
+	struct statvfs vs;
 	uint64_t lseq;
 	int rc;
 
@@ -158,7 +162,12 @@ int store_commit(store_t *s, MDB_txn *txn)
 		mdb_txn_abort(txn);
 		return rc;
 	}
-	return store_lmdb_err(store_guard_commit(s->guard, txn, lseq, tip));
+	rc = store_guard_commit(s->guard, txn, lseq, tip);
+	/* LMDB reports a write cut short by a full disk as EIO: name it. */
+	if (rc == EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
+	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20))
+		return WIEC_ERR_NOSPACE;
+	return store_lmdb_err(rc);
 }
 
 /* Opens every database in txn (create: making the missing ones). */
@@ -604,7 +613,7 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 {
 	MDB_txn *txn;
 	MDB_cursor *c;
-	uint8_t key[8];
+	uint8_t key[8], got[HASH_BYTES];
 	MDB_val k, v;
 	int rc, out = 0;
 
@@ -619,6 +628,14 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (v.mv_size <= HASH_BYTES || k.mv_size != 8) {
+			out = WIEC_ERR_CORRUPT;
+			break;
+		}
+		/* Never hand out damaged bytes (an export would carry them). */
+		hash_2(got, (uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES, NULL, 0);
+		if (memcmp(got, v.mv_data, HASH_BYTES) != 0) {
+			memcpy(s->corrupt, v.mv_data, HASH_BYTES);
+			s->corrupt_set = 1;
 			out = WIEC_ERR_CORRUPT;
 			break;
 		}

@@ -159,7 +159,9 @@ int store_head(store_t *s, const uint8_t author[static KEY_PK_BYTES], store_head
 typedef int (*store_ev_fn)(void *ctx, uint64_t lseq, const uint8_t *env, size_t len);
 typedef int (*store_head_fn)(void *ctx, const store_head_t *h);
 
-/* Events in local arrival order, from local sequence number from (1 is first). */
+/* Events in local arrival order, from local sequence number from (1 is
+ * first). Each envelope's id is checked first: WIEC_ERR_CORRUPT stops the
+ * scan at a damaged one (store_corrupt_id names it). */
 int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx);
 
 /* One author's events with seq >= from, in (seq, id) order (every

@@ -132,7 +132,7 @@ status 1 "peer add of a duplicate refused" $W peer add -d "$T/city" --key "$NGO"
 oneline "duplicate peer is one line"
 status 1 "peer add of a non-member key refused" $W peer add -d "$T/city" --key "$OUT_KEY"
 oneline "non-member peer is one line"
-status 2 "peer add of this node itself refused" $W peer add -d "$T/city" --key "$CITY"
+status 1 "peer add of this node itself refused" $W peer add -d "$T/city" --key "$CITY"
 status 2 "peer add with a bad endpoint refused" $W peer add -d "$T/city" --key "$UNI" --endpoint tcp://uni.example.org
 oneline "bad endpoint is one line"
 status 2 "peer add with a bad key refused" $W peer add -d "$T/city" --key wkNOPE

@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c.name[0] == '\0' || memchr(c.name, '\0', sizeof c.name) == NULL ||
 		    memchr(c.listen, '\0', sizeof c.listen) == NULL ||
 		    c.role < 1 || strcmp(cfg_role_name(c.role), "unknown") == 0 ||
-		    c.map_size < STORE_MAP_MIN)
+		    c.map_size < STORE_MAP_MIN || c.map_size > CFG_MAP_MAX ||
+		    (c.listen[0] != '\0' && !cfg_listen_ok(c.listen)))
 			abort();
 		if (cfg_role_parse(cfg_role_name(c.role)) != c.role)
 			abort();
@@ -61,6 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cfg_size_parse(s, &v) == 0 && (s[0] < '0' || s[0] > '9'))
 			abort();
 		(void)cfg_role_parse(s);
+		if (cfg_listen_ok(s) && strncmp(s, "tcp://", 6) != 0)
+			abort();
 		free(s);
 	}
 	return 0;

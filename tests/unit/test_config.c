@@ -233,3 +233,24 @@ TEST(config_save_load)
 	CHECK(cfg_load(&got, path, why, sizeof why) == WIEC_ERR_CONFIG);
 	CHECK(strstr(why, "line 2") != NULL);
 }
+
+/* A FIFO or a directory in place of the config is an error, not a hang;
+ * map_size above CFG_MAP_MAX is refused; listen must be an endpoint. */
+TEST(config_load_refuses_non_regular)
+{
+	char path[512], why[128];
+	cfg_t c;
+
+	snprintf(path, sizeof path, "%s/config", TEST_TMP);
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK(cfg_load(&c, path, why, sizeof why) == WIEC_ERR_CONFIG);
+	CHECK(strstr(why, "not a regular file") != NULL);
+	CHECK(cfg_load(&c, TEST_TMP, why, sizeof why) == WIEC_ERR_CONFIG);
+	CHECK(cfg_parse(&c, "map_size = 16T\n", 15, why, sizeof why) == 0);
+	CHECK(c.map_size == CFG_MAP_MAX);
+	CHECK(cfg_parse(&c, "map_size = 17T\n", 15, why, sizeof why) == WIEC_ERR_CONFIG);
+	CHECK(cfg_parse(&c, "listen = tcp://*:7400\n", 22, why, sizeof why) == 0);
+	CHECK(cfg_parse(&c, "listen = tcp://0.0.0.0:7400\n", 28, why, sizeof why) == 0);
+	CHECK(cfg_parse(&c, "listen = bogus\n", 15, why, sizeof why) == WIEC_ERR_CONFIG);
+	CHECK(cfg_parse(&c, "listen = tcp://h:0\n", 19, why, sizeof why) == WIEC_ERR_CONFIG);
+}

@@ -405,3 +405,25 @@ TEST(key_text_rejects_bad)
 	snprintf(bad, sizeof bad, "%.63s ", hex);
 	CHECK(key_from_text(got, bad) == WIEC_ERR_KEY_FORMAT);
 }
+
+/* A FIFO in place of a key file hung `wiec id` forever; a link could lead
+ * the load to another file. Both are refused at once. */
+TEST(key_load_refuses_non_regular)
+{
+	char path[512], target[512];
+	key_pair_t kp, got;
+	key_x25519_t kx;
+
+	snprintf(path, sizeof path, "%s/fifo.key", TEST_TMP);
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK(key_load(&got, path) == WIEC_ERR_NOTREG);
+	CHECK(key_x25519_load(&kx, path) == WIEC_ERR_NOTREG);
+	CHECK(key_load(&got, TEST_TMP) == WIEC_ERR_NOTREG);
+	fx_key(&kp, 0x32);
+	snprintf(target, sizeof target, "%s/real.key", TEST_TMP);
+	CHECK(key_save(&kp, target, "c") == 0);
+	snprintf(path, sizeof path, "%s/link.key", TEST_TMP);
+	CHECK(symlink(target, path) == 0);
+	CHECK(key_load(&got, path) == WIEC_ERR_NOTREG);
+	CHECK(key_load(&got, target) == 0);
+}
