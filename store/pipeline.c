@@ -208,7 +208,7 @@ int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const s
 
 int store_pipeline_flush(store_pipeline_t *p)
 {
-	return finish(p);
+	return p == NULL ? 0 : finish(p);
 }
 
 void store_pipeline_destroy(store_pipeline_t **pp)

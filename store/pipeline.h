@@ -73,7 +73,7 @@ int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const s
     size_t n, void *tag);
 
 /* Waits for the batch being committed and reports it. Returns its err, or
- * 0 if none was in flight. */
+ * 0 if none was in flight (or p is NULL). */
 int store_pipeline_flush(store_pipeline_t *p);
 
 /* Flushes (reporting the last batch), then frees the pipeline; sets *p to
