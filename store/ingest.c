@@ -233,6 +233,7 @@ static int wtx_head(wtx_t *w, const uint8_t *author, store_head_t **h)
 		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
 			return rc;
 		w->head_state = 1;
+		w->head_waits = -1;
 	}
 	*h = &w->head;
 	return 0;
@@ -615,6 +616,8 @@ static int wait_pending(wtx_t *w, const ev_t *ev)
 	v = store_mv(key, sizeof key);
 	if ((rc = mdb_put(w->txn, w->s->pendq, &k, &v, MDB_APPEND)) != 0)
 		return store_lmdb_err(rc);
+	if (w->head_state != 0 && memcmp(w->head.author, ev->author, KEY_PK_BYTES) == 0)
+		w->head_waits = 1;
 	if ((rc = pstat_add(w, (const uint8_t *)"n", 1, 1, ev->env_len)) != 0 ||
 	    (rc = pstat_add(w, ak, sizeof ak, 1, ev->env_len)) != 0 ||
 	    (rc = pstat_add(w, sk, sizeof sk, 1, ev->env_len)) != 0)
@@ -655,6 +658,32 @@ static int is_store_failure(int rc)
 	    rc == WIEC_ERR_NOMEM || rc == WIEC_ERR_CRYPTO;
 }
 
+/* Whether events of author may be waiting: for the cached author, looked
+ * up once (and set again by wait_pending); for any other, assumed. */
+static int may_wait(wtx_t *w, const uint8_t *author, int *may)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*may = 1;
+	if (w->head_state == 0 || memcmp(w->head.author, author, KEY_PK_BYTES) != 0)
+		return 0;
+	if (w->head_waits < 0) {
+		if ((rc = mdb_cursor_open(w->txn, w->s->pending, &c)) != 0)
+			return store_lmdb_err(rc);
+		k = store_mv(author, KEY_PK_BYTES);
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		mdb_cursor_close(c);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_lmdb_err(rc);
+		w->head_waits = rc == 0 && k.mv_size >= KEY_PK_BYTES &&
+		    memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
+	}
+	*may = w->head_waits;
+	return 0;
+}
+
 /* Releases the events waiting on every appended id, and on theirs. */
 static int drain(wtx_t *w)
 {
@@ -666,7 +695,7 @@ static int drain(wtx_t *w)
 		uint8_t *env;
 		size_t len;
 		ev_t ev;
-		int rc;
+		int rc, may;
 
 		/* Nobody waiting (an import in order): nothing to look up. */
 		if ((rc = mdb_stat(w->txn, w->s->pending, &st)) != 0)
@@ -677,7 +706,9 @@ static int drain(wtx_t *w)
 		}
 		memcpy(pk, w->work[--w->nwork], PEND_PREFIX);
 		memset(pk + PEND_PREFIX, 0, HASH_BYTES);
-		for (;;) {
+		if ((rc = may_wait(w, pk, &may)) != 0)
+			return rc;
+		while (may) {
 			if ((rc = mdb_cursor_open(w->txn, w->s->pending, &c)) != 0)
 				return store_lmdb_err(rc);
 			k = store_mv(pk, sizeof pk);

@@ -64,6 +64,7 @@ typedef struct wtx {
 	 * transaction that have no child yet (not yet in tips). Flushed when
 	 * another author comes, and before finishing or committing. */
 	int head_state;				/* 0 none, 1 as stored, 2 changed */
+	int head_waits;				/* events of it may wait: -1 unknown */
 	store_head_t head;
 	struct wtx_tip { uint8_t id[HASH_BYTES]; uint64_t seq; } *newtips;
 	size_t nnewtips, capnewtips;
