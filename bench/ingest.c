@@ -39,6 +39,7 @@
 #include "bench/corpus.h"
 #include "proto/event.h"
 #include "proto/genesis.h"
+#include "store/guard.h"
 #include "store/pipeline.h"
 #include "store/store.h"
 
@@ -476,6 +477,8 @@ static void rm_store(const char *dir)
 	snprintf(p, sizeof p, "%s/data.mdb", dir);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/lock.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/%s", dir, STORE_GUARD_RECORD);
 	unlink(p);
 	rmdir(dir);
 }
