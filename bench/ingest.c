@@ -11,11 +11,17 @@
  * batch early and wait in the store's pending table.
  *
  * Timed, each on fresh state in one run:
- *   ceiling 1  crypto_sign_verify_detached over the same signed messages
+ *   ceiling 1  crypto_sign_verify_detached over the same signed messages,
+ *              on one thread and on two (half the messages each)
  *   ceiling 2  mdb_put of (random 32-byte key -> envelope-sized value),
  *              write transactions of BENCH_BATCH, same map size as the store
- *   ingest     ev_check_batch + store_ingest in batches of BENCH_BATCH,
- *              with 1 and with 2 verification threads
+ *   ingest     in batches of BENCH_BATCH: on one thread, ev_check_batch then
+ *              store_ingest; on two, store/pipeline.h (verification of the
+ *              next batch on 2 threads beside the commit of the current one),
+ *              and the same pipeline with 1 verification thread as context;
+ *              each against the verify ceiling taken on a quarter of the
+ *              messages just before and just after it (the mean), since the
+ *              machine may be shared and its load may change in between
  * Exits non-zero if a store does not end up holding every event. */
 #include <lmdb.h>
 #include <pthread.h>
@@ -33,6 +39,8 @@
 #include "bench/corpus.h"
 #include "proto/event.h"
 #include "proto/genesis.h"
+#include "store/guard.h"
+#include "store/pipeline.h"
 #include "store/store.h"
 
 #ifndef BENCH_AUTHORS	/* smaller values (-D) for a quick check under ASan */
@@ -45,6 +53,7 @@
 #define BENCH_BATCH 4096
 #define BENCH_WINDOW (2 * BENCH_AUTHORS)	/* shuffle span: two rounds */
 #define BENCH_MAP STORE_MAP_DEFAULT
+#define BENCH_SAMPLE (BENCH_EVENTS / 4)	/* verifies per ceiling taken around an ingest */
 
 /* Everything generated before the clock starts. */
 typedef struct corpus {
@@ -72,6 +81,15 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of the calling thread (user + system). */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -232,17 +250,43 @@ static int generate(corpus_t *c)
 	return make_msgs(c);
 }
 
-/* Ceiling 1: raw Ed25519 verification on this thread. */
-static double verify_ceiling(const corpus_t *c)
-{
-	double t0 = now();
+typedef struct vpart {
+	const corpus_t *c;
+	size_t first, last;
+	int rc;
+} vpart_t;
 
-	for (size_t i = 0; i < BENCH_EVENTS; i++)
-		if (crypto_sign_verify_detached(c->sigs[i], c->msgs[i], c->msg_lens[i], c->pks[i]) != 0) {
-			fprintf(stderr, "bench-ingest: event %zu does not verify\n", i);
-			return -1;
-		}
-	return BENCH_EVENTS / (now() - t0);
+static void *verify_part(void *arg)
+{
+	vpart_t *p = arg;
+	const corpus_t *c = p->c;
+
+	p->rc = 0;
+	for (size_t i = p->first; i < p->last; i++)
+		if (crypto_sign_verify_detached(c->sigs[i], c->msgs[i], c->msg_lens[i], c->pks[i]) != 0)
+			p->rc = -1;
+	return NULL;
+}
+
+/* Ceiling 1: raw Ed25519 verification of messages [0, n), on this thread
+ * (threads 1) or on it and one more, half each (threads 2). */
+static double verify_ceiling(const corpus_t *c, size_t n, int threads)
+{
+	vpart_t parts[2] = { { c, 0, threads == 2 ? n / 2 : n, -1 }, { c, n / 2, n, 0 } };
+	pthread_t tid;
+	double t0 = now(), t;
+
+	if (threads == 2 && pthread_create(&tid, NULL, verify_part, &parts[1]) != 0)
+		return -1;
+	verify_part(&parts[0]);
+	if (threads == 2)
+		pthread_join(tid, NULL);
+	t = now() - t0;
+	if (parts[0].rc != 0 || parts[1].rc != 0) {
+		fprintf(stderr, "bench-ingest: an event does not verify\n");
+		return -1;
+	}
+	return n / t;
 }
 
 /* Ceiling 2: LMDB alone, one table, batched random-key puts. */
@@ -298,7 +342,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 	int *rc = calloc(BENCH_BATCH, sizeof *rc), *res = calloc(BENCH_BATCH, sizeof *res);
 	store_t *s = NULL;
 	store_stats_t st;
-	double t0, t1, tc, check = 0, rate = -1;
+	double t0, t1, tc, c0, check = 0, store_cpu = 0, rate = -1;
 	size_t added, total = 0;
 	int err;
 
@@ -319,7 +363,9 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		for (size_t j = 0; j < n; j++)
 			if ((err = rc[j]) != 0)
 				goto fail;	/* every generated event is valid */
+		c0 = cpu_now();
 		err = store_ingest(s, evs, n, res, &added);
+		store_cpu += cpu_now() - c0;
 		for (size_t j = 0; j < n; j++)
 			ev_free(&evs[j]);
 		if (err != 0)
@@ -342,9 +388,9 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
-	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s; "
-	    "store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0, check,
-	    t1 - t0 - check, (double)st.map_used / 1e6);
+	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s "
+	    "(%.2f s CPU); store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0,
+	    check, t1 - t0 - check, store_cpu, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: ingest (%d threads): %s\n", threads, wiec_strerror(err));
@@ -356,6 +402,74 @@ out:
 	return rate;
 }
 
+typedef struct piped {
+	size_t added;
+	int err;		/* the first failure: a store error or a refused event */
+} piped_t;
+
+static void piped_done(void *ctx, const store_pipeline_batch_t *b)
+{
+	piped_t *p = ctx;
+
+	if (b->err != 0 && p->err == 0)
+		p->err = b->err;
+	for (size_t i = 0; i < b->n && p->err == 0; i++)
+		if (b->check[i] != 0)
+			p->err = b->check[i];	/* every generated event is valid */
+		else if (b->res[i] != STORE_ADDED && b->res[i] != STORE_PENDING)
+			p->err = b->res[i] < 0 ? b->res[i] : WIEC_ERR_CORRUPT;
+	p->added += b->added;
+}
+
+/* The same ingest through the pipeline (store/pipeline.h). */
+static double ingest_piped(const corpus_t *c, const char *dir, int threads)
+{
+	store_pipeline_t *p = NULL;
+	piped_t r = { 0, 0 };
+	store_t *s = NULL;
+	store_stats_t st;
+	double t0, t1, rate = -1;
+	int err;
+
+	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
+	    (err = store_set_genesis(s, c->genesis, c->genesis_len, c->network, 0)) != 0)
+		goto fail;
+	if ((p = store_pipeline_new(s, c->network, threads, piped_done, &r)) == NULL) {
+		err = WIEC_ERR_NOMEM;
+		goto fail;
+	}
+	t0 = now();
+	for (size_t i = 0; i < BENCH_EVENTS && r.err == 0; i += BENCH_BATCH) {
+		size_t n = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
+
+		if ((err = store_pipeline_push(p, (const uint8_t *const *)c->envs + i, c->lens + i,
+		    n, NULL)) != 0)
+			break;
+	}
+	store_pipeline_destroy(&p);
+	t1 = now();
+	if ((err = r.err) != 0 || (err = store_stats(s, &st)) != 0)
+		goto fail;
+	if (st.events != BENCH_EVENTS || r.added != BENCH_EVENTS || st.pending != 0 ||
+	    st.authors != BENCH_AUTHORS) {
+		fprintf(stderr, "bench-ingest: store holds %llu events (%zu added, %llu pending, "
+		    "%llu authors), expected %d\n", (unsigned long long)st.events, r.added,
+		    (unsigned long long)st.pending, (unsigned long long)st.authors, BENCH_EVENTS);
+		goto out;
+	}
+	rate = BENCH_EVENTS / (t1 - t0);
+	printf("# ingest pipelined, %d verification thread%s: %.2f s; store map used %.0f MB\n",
+	    threads, threads == 1 ? "" : "s", t1 - t0, (double)st.map_used / 1e6);
+	goto out;
+fail:
+	fprintf(stderr, "bench-ingest: pipelined ingest (%d threads): %s\n", threads,
+	    wiec_strerror(err));
+out:
+	store_pipeline_destroy(&p);
+	store_close(&s);
+	return rate;
+}
+
 static void rm_store(const char *dir)
 {
 	char p[512];
@@ -363,6 +477,8 @@ static void rm_store(const char *dir)
 	snprintf(p, sizeof p, "%s/data.mdb", dir);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/lock.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/%s", dir, STORE_GUARD_RECORD);
 	unlink(p);
 	rmdir(dir);
 }
@@ -390,7 +506,8 @@ int main(void)
 {
 	char root[] = "/tmp/wiec-bench-XXXXXX", dir[64];
 	corpus_t c;
-	double t0, verify, lmdb, one = -1, two = -1, ceiling;
+	double t0, verify, verify2, lmdb, one = -1, two = -1, piped1 = -1, ceiling, ceiling2;
+	double before, after;
 	size_t bytes = 0;
 	int status = 1;
 
@@ -410,34 +527,59 @@ int main(void)
 	    "before their predecessor; generated in %.1f s\n", BENCH_EVENTS, BENCH_AUTHORS,
 	    bytes / BENCH_EVENTS, c.early, now() - t0);
 
-	verify = verify_ceiling(&c);
+	verify = verify_ceiling(&c, BENCH_EVENTS, 1);
+	verify2 = verify_ceiling(&c, BENCH_EVENTS, 2);
 	snprintf(dir, sizeof dir, "%s/lmdb", root);
 	lmdb = lmdb_ceiling(&c, dir);
 	rm_store(dir);
-	if (verify <= 0 || lmdb <= 0)
+	if (verify <= 0 || verify2 <= 0 || lmdb <= 0)
 		goto out;
-	ceiling = verify < lmdb ? verify : lmdb;
-	printf("# ceilings: ed25519 verify 1 core %.0f/s, lmdb append %.0f/s (batches of %d); "
-	    "the lower, %s, is the one ingest is measured against\n", verify, lmdb, BENCH_BATCH,
-	    verify < lmdb ? "verify" : "lmdb append");
+	printf("# ceilings: ed25519 verify 1 core %.0f/s, 2 cores %.0f/s, lmdb append %.0f/s "
+	    "(batches of %d)\n", verify, verify2, lmdb, BENCH_BATCH);
 	printf("bench verify-ceiling: %.0f verifies/s (ceiling %.0f verifies/s, ratio 1.00)\n",
 	    verify, verify);
+	printf("bench verify-ceiling-2threads: %.0f verifies/s (ceiling %.0f verifies/s, "
+	    "ratio 1.00)\n", verify2, verify2);
 	fflush(stdout);
 
+	/* The machine may be shared: each ingest is measured against the
+	 * verify ceiling taken just before and just after it (the mean), and
+	 * against the append ceiling if that is lower. */
 	snprintf(dir, sizeof dir, "%s/store1", root);
+	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	one = ingest(&c, dir, 1);
+	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	rm_store(dir);
+	ceiling = (before + after) / 2;
+	printf("# verify 1 core around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store2", root);
-	two = ingest(&c, dir, 2);
+	before = verify_ceiling(&c, BENCH_SAMPLE, 2);
+	two = ingest_piped(&c, dir, 2);
+	after = verify_ceiling(&c, BENCH_SAMPLE, 2);
 	rm_store(dir);
-	if (one <= 0 || two <= 0)
+	ceiling2 = (before + after) / 2;
+	printf("# verify 2 cores around it: %.0f/s before, %.0f/s after\n", before, after);
+	snprintf(dir, sizeof dir, "%s/store3", root);
+	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
+	piped1 = ingest_piped(&c, dir, 1);
+	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
+	rm_store(dir);
+	if (one <= 0 || two <= 0 || piped1 <= 0 || before <= 0 || after <= 0)
 		goto out;
+	printf("# verify 1 core around it: %.0f/s before, %.0f/s after; pipelined with 1 "
+	    "verification thread (the commit beside it): %.0f events/s, %.2f of that\n", before,
+	    after, piped1, piped1 / ((before + after) / 2));
+	if (lmdb < ceiling)
+		ceiling = lmdb;
+	if (lmdb < ceiling2)
+		ceiling2 = lmdb;
 	printf("bench ingest-1thread: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", one,
-	    ceiling, verify < lmdb ? "verifies" : "appends", one / ceiling);
+	    ceiling, ceiling == lmdb ? "appends" : "verifies", one / ceiling);
 	printf("bench ingest-2threads: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", two,
-	    ceiling, verify < lmdb ? "verifies" : "appends", two / ceiling);
-	printf("# targets: 1 thread >= 0.70 of ceiling: %s; 2 threads > 1.00: %s\n",
-	    one / ceiling >= 0.70 ? "met" : "MISSED", two / ceiling > 1.0 ? "met" : "MISSED");
+	    ceiling2, ceiling2 == lmdb ? "appends" : "verifies", two / ceiling2);
+	printf("# targets: 1 thread >= 0.70 of the 1-core ceiling: %s; 2 threads, pipelined, "
+	    ">= 0.85 of the 2-core ceiling: %s\n", one / ceiling >= 0.70 ? "met" : "MISSED",
+	    two / ceiling2 >= 0.85 ? "met" : "MISSED");
 	status = 0;
 out:
 	rmdir(root);

@@ -12,6 +12,7 @@
 #include "node/ctl.h"
 #include "proto/frame.h"
 #include "proto/genesis.h"
+#include "store/pipeline.h"
 
 #define IMPORT_BATCH 4096	/* records per transaction: fewer syncs per event */
 
@@ -113,6 +114,7 @@ typedef struct import_state {
 	int progress;
 	const char *dir;
 	int via_node;		/* a node runs: hand the records to it */
+	store_pipeline_t *pl;	/* verification beside commits (store/pipeline.h) */
 } import_state_t;
 
 static void free_records(import_state_t *st)
@@ -168,49 +170,66 @@ static int flush_via_node(import_state_t *st)
 	return 0;
 }
 
-/* Verifies and commits the records read so far. */
-static int flush_batch(import_state_t *st)
+/* A batch the pipeline committed (or failed to); tag: its offsets. */
+static void import_done(void *ctx, const store_pipeline_batch_t *b)
 {
-	ev_t *ok = st->ok;
-	int *res = st->res;
-	size_t *map = st->map, m = 0, added = 0;
-	int rc;
+	import_state_t *st = ctx;
+	uint64_t *offs = b->tag;
+	size_t m = 0;
 
-	if (st->n == 0)
-		return 0;
-	if (st->via_node)
-		return flush_via_node(st);
-	if ((rc = ev_check_batch(st->evs, st->rc, (const uint8_t *const *)st->bufs, st->lens,
-	    st->n, st->network, 2)) != 0) {
-		free_records(st);
-		return rc;
-	}
-	for (size_t i = 0; i < st->n; i++) {
-		if (st->rc[i] == 0) {
-			ok[m] = st->evs[i];
-			map[m++] = i;
-		} else {
-			refuse(st, st->rc[i], st->offsets[i]);
-		}
-	}
-	rc = store_ingest(st->s, ok, m, res, &added);
-	for (size_t j = 0; j < m; j++) {
-		ev_free(&ok[j]);
-		if (rc != 0)
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->check[i] != 0) {
+			refuse(st, b->check[i], offs[i]);
 			continue;
-		if (res[j] != STORE_ADDED)	/* added: counted by the store */
-			count_result(st, res[j], st->offsets[map[j]]);
+		}
+		m++;
+		if (b->err == 0 && b->res[i] != STORE_ADDED)	/* added: counted by the store */
+			count_result(st, b->res[i], offs[i]);
 	}
-	free_records(st);
-	if (rc != 0)
-		return rc;
-	st->added += added;
+	free(offs);
+	if (b->err != 0)
+		return;
+	st->added += b->added;
 	st->committed += m;
 	if (st->progress) {
 		printf("committed %llu\n", (unsigned long long)st->committed);
 		fflush(stdout);
 	}
-	return 0;
+}
+
+/* Hands the records read so far to the pipeline, which verifies them while
+ * the batch before commits. A short batch is the last: it waits for every
+ * commit, and so does a failure, before the counts are told. */
+static int flush_batch(import_state_t *st)
+{
+	int rc = 0, last = st->n < st->batch;
+	uint64_t *offs;
+
+	if (st->via_node)
+		return st->n ? flush_via_node(st) : 0;
+	if (st->n > 0) {
+		if (st->pl == NULL &&
+		    (st->pl = store_pipeline_new(st->s, st->network, 2, import_done, st)) == NULL)
+			rc = WIEC_ERR_NOMEM;
+		else if ((offs = malloc(st->n * sizeof *offs)) == NULL)
+			rc = WIEC_ERR_NOMEM;
+		else {
+			memcpy(offs, st->offsets, st->n * sizeof *offs);
+			rc = store_pipeline_push(st->pl, (const uint8_t *const *)st->bufs, st->lens,
+			    st->n, offs);
+			if (rc == WIEC_ERR_NOMEM)	/* not taken */
+				free(offs);
+		}
+		free_records(st);
+	}
+	if (rc != 0 || last) {
+		int frc = store_pipeline_flush(st->pl);
+
+		store_pipeline_destroy(&st->pl);
+		if (rc == 0)
+			rc = frc;
+	}
+	return rc;
 }
 
 /* The one error line of a batch that could not be committed. */

@@ -1,6 +1,7 @@
 /* ingest.c: write transactions: the chain rules applied to the store,
  * events waiting for their prev, own posts. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,6 +72,8 @@ static int get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out, uin
 	return rc;
 }
 
+static int wtx_flush(wtx_t *w);
+
 int store_wtx_begin(wtx_t *w, store_t *s)
 {
 	int rc;
@@ -88,26 +91,57 @@ int store_wtx_begin(wtx_t *w, store_t *s)
 	return 0;
 }
 
+/* LMDB frees a write transaction's cursors when it ends: close them first. */
+static void close_cursors(wtx_t *w)
+{
+	MDB_cursor **c[] = { &w->events_cur, &w->chains_cur, &w->kids_cur };
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		if (*c[i] != NULL)
+			mdb_cursor_close(*c[i]);
+		*c[i] = NULL;
+	}
+}
+
+/* *c, opened on dbi if it is not open yet. */
+static int cursor(wtx_t *w, MDB_dbi dbi, MDB_cursor **c)
+{
+	int rc;
+
+	if (*c == NULL && (rc = mdb_cursor_open(w->txn, dbi, c)) != 0) {
+		*c = NULL;
+		return store_lmdb_err(rc);
+	}
+	return 0;
+}
+
 void store_wtx_abort(wtx_t *w)
 {
+	close_cursors(w);
 	if (w->txn != NULL)
 		mdb_txn_abort(w->txn);
 	w->txn = NULL;
 	free(w->members);
 	free(w->moved);
 	free(w->work);
+	free(w->newtips);
 	free(w->bk);
 	w->bk = NULL;
 	w->members = NULL;
 	w->moved = NULL;
 	w->work = NULL;
+	w->newtips = NULL;
+	w->nnewtips = w->capnewtips = 0;
+	w->head_state = 0;
 }
 
 int store_wtx_commit(wtx_t *w)
 {
 	int rc;
 
-	if ((rc = store_meta_put_u64(w->s, w->txn, "lseq", w->lseq)) != 0 ||
+	close_cursors(w);
+	if ((rc = wtx_flush(w)) != 0 ||
+	    (rc = store_meta_put_u64(w->s, w->txn, "lseq", w->lseq)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "pseq", w->pseq)) != 0) {
 		store_wtx_abort(w);
 		return rc;
@@ -158,12 +192,145 @@ static int note_bucket(wtx_t *w, const uint8_t *author, uint8_t b)
 	return 0;
 }
 
+static int bk_order(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_PK_BYTES + 1);
+}
+
+/* ---- the write-back cache of one author (wtx_t in store_int.h) ----
+ * Batches come sorted by author and seq, so most events extend the event
+ * indexed just before them: their author's head record is read and written
+ * once per batch instead of once per event, and a tip that gets its child
+ * in the same transaction never reaches the tips database. The databases
+ * hold exactly what they would without the cache once it is flushed. */
+
+#define WTX_NEWTIPS_MAX 64	/* bounds the linear search of newtips */
+
+/* Writes the cached author's new tips to the tips database. */
+static int flush_tips(wtx_t *w)
+{
+	uint8_t tk[TIPS_KEY], sq[8];
+	MDB_val k, v;
+	int rc;
+
+	memcpy(tk, w->head.author, KEY_PK_BYTES);
+	for (size_t i = 0; i < w->nnewtips; i++) {
+		memcpy(tk + KEY_PK_BYTES, w->newtips[i].id, HASH_BYTES);
+		hash_put_be64(sq, w->newtips[i].seq);
+		k = store_mv(tk, sizeof tk);
+		v = store_mv(sq, 8);
+		if ((rc = mdb_put(w->txn, w->s->tips, &k, &v, 0)) != 0)
+			return store_lmdb_err(rc);
+		if ((rc = note_bucket(w, w->head.author, w->newtips[i].id[0])) != 0)
+			return rc;
+	}
+	w->nnewtips = 0;
+	return 0;
+}
+
+/* Writes back and forgets the cached author. */
+static int wtx_flush(wtx_t *w)
+{
+	int rc;
+
+	if (w->head_state == 0)
+		return 0;
+	if ((rc = flush_tips(w)) != 0 ||
+	    (w->head_state == 2 && (rc = store_put_head(w->s, w->txn, &w->head)) != 0))
+		return rc;
+	w->head_state = 0;
+	return 0;
+}
+
+/* The head record of author, through the cache; a zeroed record (count 0)
+ * if the author has none. Borrowed until the next call. */
+static int wtx_head(wtx_t *w, const uint8_t *author, store_head_t **h)
+{
+	int rc;
+
+	if (w->head_state == 0 || memcmp(w->head.author, author, KEY_PK_BYTES) != 0) {
+		if ((rc = wtx_flush(w)) != 0)
+			return rc;
+		rc = store_get_head(w->s, w->txn, author, &w->head);
+		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
+			return rc;
+		w->head_state = 1;
+		w->head_waits = -1;
+	}
+	*h = &w->head;
+	return 0;
+}
+
+/* Index in newtips of the cached author's event id, or SIZE_MAX. Newest
+ * first: the usual prev is the event indexed just before. */
+static size_t newtip_find(const wtx_t *w, const uint8_t *id)
+{
+	for (size_t i = w->nnewtips; i-- > 0;)
+		if (memcmp(w->newtips[i].id, id, HASH_BYTES) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* store_event_ref through the transaction's events cursor, which then
+ * stands where a put of id goes. */
+static int event_ref(wtx_t *w, const uint8_t *id, uint8_t *author, uint64_t *seq)
+{
+	MDB_val k = store_mv(id, HASH_BYTES), v;
+	int rc;
+
+	if ((rc = cursor(w, w->s->events, &w->events_cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(w->events_cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != HASH_BYTES ||
+	    memcmp(k.mv_data, id, HASH_BYTES) != 0)))
+		return WIEC_ERR_NOTFOUND;
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	if (v.mv_size != EVENT_VAL)
+		return WIEC_ERR_CORRUPT;
+	memcpy(author, (uint8_t *)v.mv_data + 8, KEY_PK_BYTES);
+	*seq = hash_get_be64((uint8_t *)v.mv_data + 8 + KEY_PK_BYTES);
+	return 0;
+}
+
 /* chain_view_t over the write transaction. */
 static int view_held(void *ctx, const uint8_t id[static HASH_BYTES], chain_ref_t *out)
 {
 	wtx_t *w = ctx;
+	size_t i = w->head_state ? newtip_find(w, id) : SIZE_MAX;
 
-	return store_event_ref(w->s, w->txn, id, NULL, out->author, &out->seq);
+	if (i != SIZE_MAX) {
+		memcpy(out->author, w->head.author, KEY_PK_BYTES);
+		out->seq = w->newtips[i].seq;
+		return 0;
+	}
+	return event_ref(w, id, out->author, &out->seq);
+}
+
+/* Whether parent (of author) has a child in kids; the first one under the
+ * prefix has the smallest seq, returned in *first. */
+static int first_kid(wtx_t *w, const uint8_t *author, const uint8_t *parent, int *found,
+    uint64_t *first)
+{
+	uint8_t kk[KIDS_KEY];
+	MDB_val k, v;
+	int rc;
+
+	*found = 0;
+	if ((rc = cursor(w, w->s->kids, &w->kids_cur)) != 0)
+		return rc;
+	memcpy(kk, author, KEY_PK_BYTES);
+	memcpy(kk + KEY_PK_BYTES, parent, HASH_BYTES);
+	memset(kk + KEY_PK_BYTES + HASH_BYTES, 0, 8 + HASH_BYTES);
+	k = store_mv(kk, sizeof kk);
+	rc = mdb_cursor_get(w->kids_cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == KIDS_KEY &&
+	    memcmp(k.mv_data, kk, KEY_PK_BYTES + HASH_BYTES) == 0) {
+		*found = 1;
+		*first = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES + HASH_BYTES);
+	} else if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	return 0;
 }
 
 /* Indexes an event whose envelope is at lseq in the log: events, chains,
@@ -174,85 +341,85 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	store_t *s = w->s;
 	static const uint8_t zero[HASH_BYTES];
 	const uint8_t *parent = ev->seq > 0 && memcmp(ev->prev, zero, HASH_BYTES) ? ev->prev : zero;
-	uint8_t ev_val[EVENT_VAL], ck[CHAIN_KEY], kk[KIDS_KEY], tk[TIPS_KEY], sq[8];
-	store_head_t h;
-	MDB_cursor *c;
+	uint8_t ev_val[EVENT_VAL], ck[CHAIN_KEY], kk[KIDS_KEY], tk[TIPS_KEY];
+	store_head_t *h;
+	size_t t = SIZE_MAX;
+	uint64_t first;
 	MDB_val k, v;
 	int rc, sibling = 0;
 
-	rc = store_get_head(s, w->txn, ev->author, &h);
-	if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
+	if ((rc = wtx_head(w, ev->author, &h)) != 0)
 		return rc;
+	/* A parent among the new tips was indexed in this transaction and has
+	 * no child yet: no sibling to look for, no tips entry to delete. */
+	if (parent != zero)
+		t = newtip_find(w, parent);
 	hash_put_be64(ev_val, lseq);
 	memcpy(ev_val + 8, ev->author, KEY_PK_BYTES);
 	hash_put_be64(ev_val + 8 + KEY_PK_BYTES, ev->seq);
 	k = store_mv(ev->id, HASH_BYTES);
 	v = store_mv(ev_val, sizeof ev_val);
-	if ((rc = mdb_put(w->txn, s->events, &k, &v, MDB_NOOVERWRITE)) != 0)
+	if ((rc = cursor(w, s->events, &w->events_cur)) != 0 ||
+	    (rc = cursor(w, s->chains, &w->chains_cur)) != 0 ||
+	    (rc = cursor(w, s->kids, &w->kids_cur)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_put(w->events_cur, &k, &v, MDB_NOOVERWRITE)) != 0)
 		return rc == MDB_KEYEXIST ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
 	store_chain_key(ck, ev->author, ev->seq, ev->id);
 	k = store_mv(ck, sizeof ck);
 	v = store_mv(ev->prev, parent == zero ? 0 : HASH_BYTES);
-	if ((rc = mdb_put(w->txn, s->chains, &k, &v, MDB_NOOVERWRITE)) != 0)
+	if ((rc = mdb_cursor_put(w->chains_cur, &k, &v, MDB_NOOVERWRITE)) != 0)
 		return store_lmdb_err(rc);
-	/* A sibling: another child of the same parent (or another root). The
-	 * first one under the prefix has the smallest seq. */
+	/* A sibling: another child of the same parent (or another root). */
+	if (t == SIZE_MAX) {
+		if ((rc = first_kid(w, ev->author, parent, &sibling, &first)) != 0)
+			return rc;
+		if (sibling) {
+			uint64_t f = first < ev->seq ? first : ev->seq;
+
+			if (h->fork == 0 || f < h->fork)
+				h->fork = f;
+		}
+	}
 	memcpy(kk, ev->author, KEY_PK_BYTES);
 	memcpy(kk + KEY_PK_BYTES, parent, HASH_BYTES);
-	memset(kk + KEY_PK_BYTES + HASH_BYTES, 0, 8 + HASH_BYTES);
-	if ((rc = mdb_cursor_open(w->txn, s->kids, &c)) != 0)
-		return store_lmdb_err(rc);
-	k = store_mv(kk, sizeof kk);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && k.mv_size == KIDS_KEY &&
-	    memcmp(k.mv_data, kk, KEY_PK_BYTES + HASH_BYTES) == 0) {
-		uint64_t first = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES + HASH_BYTES);
-		uint64_t f = first < ev->seq ? first : ev->seq;
-
-		sibling = 1;
-		if (h.fork == 0 || f < h.fork)
-			h.fork = f;
-	} else if (rc != 0 && rc != MDB_NOTFOUND) {
-		mdb_cursor_close(c);
-		return store_lmdb_err(rc);
-	}
-	mdb_cursor_close(c);
 	hash_put_be64(kk + KEY_PK_BYTES + HASH_BYTES, ev->seq);
 	memcpy(kk + KEY_PK_BYTES + HASH_BYTES + 8, ev->id, HASH_BYTES);
 	k = store_mv(kk, sizeof kk);
 	v = store_mv("", 0);
-	if ((rc = mdb_put(w->txn, s->kids, &k, &v, 0)) != 0)
+	if ((rc = mdb_cursor_put(w->kids_cur, &k, &v, 0)) != 0)
 		return store_lmdb_err(rc);
 	/* The parent is no longer a tip; the event is one. */
-	if (parent != zero) {
+	if (t != SIZE_MAX) {
+		w->newtips[t] = w->newtips[--w->nnewtips];
+		h->ntips--;
+	} else if (parent != zero) {
 		memcpy(tk, ev->author, KEY_PK_BYTES);
 		memcpy(tk + KEY_PK_BYTES, parent, HASH_BYTES);
 		k = store_mv(tk, sizeof tk);
 		rc = mdb_del(w->txn, s->tips, &k, NULL);
 		if (rc == 0) {
-			h.ntips--;
+			h->ntips--;
 			if ((rc = note_bucket(w, ev->author, parent[0])) != 0)
 				return rc;
 		} else if (rc != MDB_NOTFOUND) {
 			return store_lmdb_err(rc);
 		}
 	}
-	memcpy(tk, ev->author, KEY_PK_BYTES);
-	memcpy(tk + KEY_PK_BYTES, ev->id, HASH_BYTES);
-	hash_put_be64(sq, ev->seq);
-	k = store_mv(tk, sizeof tk);
-	v = store_mv(sq, 8);
-	if ((rc = mdb_put(w->txn, s->tips, &k, &v, 0)) != 0)
-		return store_lmdb_err(rc);
-	if ((rc = note_bucket(w, ev->author, ev->id[0])) != 0)
+	if (w->nnewtips == WTX_NEWTIPS_MAX && (rc = flush_tips(w)) != 0)
 		return rc;
-	h.ntips++;
-	h.count++;
-	if (h.count == 1 || chain_later(ev->seq, ev->id, h.seq, h.id))
-		memcpy(h.id, ev->id, HASH_BYTES);
-	if (ev->seq > h.seq)
-		h.seq = ev->seq;
-	if ((rc = store_put_head(s, w->txn, &h)) != 0 || (rc = note_moved(w, ev->author)) != 0)
+	if (grow((void **)&w->newtips, &w->capnewtips, w->nnewtips + 1, sizeof *w->newtips) != 0)
+		return WIEC_ERR_NOMEM;
+	memcpy(w->newtips[w->nnewtips].id, ev->id, HASH_BYTES);
+	w->newtips[w->nnewtips++].seq = ev->seq;
+	h->ntips++;
+	h->count++;
+	if (h->count == 1 || chain_later(ev->seq, ev->id, h->seq, h->id))
+		memcpy(h->id, ev->id, HASH_BYTES);
+	if (ev->seq > h->seq)
+		h->seq = ev->seq;
+	w->head_state = 2;
+	if ((rc = note_moved(w, ev->author)) != 0)
 		return rc;
 	w->added++;
 	return sibling ? STORE_FORK : STORE_ADDED;
@@ -276,9 +443,10 @@ static int append(wtx_t *w, const ev_t *ev)
 	if (rc < 0)
 		return rc;
 	/* Waiters on this event are released by drain(). */
-	if (grow((void **)&w->work, &w->capwork, w->nwork + 1, HASH_BYTES) != 0)
+	if (grow((void **)&w->work, &w->capwork, w->nwork + 1, PEND_PREFIX) != 0)
 		return WIEC_ERR_NOMEM;
-	memcpy(w->work[w->nwork++], ev->id, HASH_BYTES);
+	memcpy(w->work[w->nwork], ev->author, KEY_PK_BYTES);
+	memcpy(w->work[w->nwork++] + KEY_PK_BYTES, ev->id, HASH_BYTES);
 	return rc;
 }
 
@@ -507,6 +675,8 @@ static int wait_pending(wtx_t *w, const ev_t *ev)
 		if ((rc = mdb_put(w->txn, w->s->pendsrc, &k, &v, 0)) != 0)
 			return store_lmdb_err(rc);
 	}
+	if (w->head_state != 0 && memcmp(w->head.author, ev->author, KEY_PK_BYTES) == 0)
+		w->head_waits = 1;
 	if ((rc = pstat_add(w, (const uint8_t *)"n", 1, 1, ev->env_len)) != 0 ||
 	    (rc = pstat_add(w, ak, sizeof ak, 1, ev->env_len)) != 0 ||
 	    (rc = pstat_add(w, sk, sizeof sk, 1, ev->env_len)) != 0)
@@ -527,12 +697,12 @@ static int apply(wtx_t *w, const ev_t *ev)
 	if (d < 0 || d == CHAIN_DUP)
 		return d < 0 ? d : STORE_DUP;
 	if (w->flags & STORE_EXTEND_ONLY) {
-		store_head_t h;
-		int rc = store_get_head(w->s, w->txn, ev->author, &h);
+		store_head_t *h;
+		int rc = wtx_head(w, ev->author, &h);
 
-		if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
+		if (rc != 0)
 			return rc;
-		if (rc == 0 ? root || memcmp(ev->prev, h.id, HASH_BYTES) != 0 || ev->seq <= h.seq :
+		if (h->count ? root || memcmp(ev->prev, h->id, HASH_BYTES) != 0 || ev->seq <= h->seq :
 		    !root)
 			return WIEC_ERR_CHAIN;
 	}
@@ -547,25 +717,57 @@ static int is_store_failure(int rc)
 	    rc == WIEC_ERR_NOMEM || rc == WIEC_ERR_CRYPTO;
 }
 
+/* Whether events of author may be waiting: for the cached author, looked
+ * up once (and set again by wait_pending); for any other, assumed. */
+static int may_wait(wtx_t *w, const uint8_t *author, int *may)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*may = 1;
+	if (w->head_state == 0 || memcmp(w->head.author, author, KEY_PK_BYTES) != 0)
+		return 0;
+	if (w->head_waits < 0) {
+		if ((rc = mdb_cursor_open(w->txn, w->s->pending, &c)) != 0)
+			return store_lmdb_err(rc);
+		k = store_mv(author, KEY_PK_BYTES);
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		mdb_cursor_close(c);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_lmdb_err(rc);
+		w->head_waits = rc == 0 && k.mv_size >= KEY_PK_BYTES &&
+		    memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
+	}
+	*may = w->head_waits;
+	return 0;
+}
+
 /* Releases the events waiting on every appended id, and on theirs. */
 static int drain(wtx_t *w)
 {
 	while (w->nwork > 0) {
-		uint8_t id[HASH_BYTES], author[KEY_PK_BYTES], pk[PEND_KEY];
+		uint8_t pk[PEND_KEY];
 		MDB_cursor *c;
+		MDB_stat st;
 		MDB_val k, v;
 		uint8_t *env;
 		size_t len;
 		ev_t ev;
-		int rc;
+		int rc, may;
 
-		memcpy(id, w->work[--w->nwork], HASH_BYTES);
-		if ((rc = store_event_ref(w->s, w->txn, id, NULL, author, NULL)) != 0)
-			return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
-		memcpy(pk, author, KEY_PK_BYTES);
-		memcpy(pk + KEY_PK_BYTES, id, HASH_BYTES);
-		memset(pk + KEY_PK_BYTES + HASH_BYTES, 0, HASH_BYTES);
-		for (;;) {
+		/* Nobody waiting (an import in order): nothing to look up. */
+		if ((rc = mdb_stat(w->txn, w->s->pending, &st)) != 0)
+			return store_lmdb_err(rc);
+		if (st.ms_entries == 0) {
+			w->nwork = 0;
+			break;
+		}
+		memcpy(pk, w->work[--w->nwork], PEND_PREFIX);
+		memset(pk + PEND_PREFIX, 0, HASH_BYTES);
+		if ((rc = may_wait(w, pk, &may)) != 0)
+			return rc;
+		while (may) {
 			if ((rc = mdb_cursor_open(w->txn, w->s->pending, &c)) != 0)
 				return store_lmdb_err(rc);
 			k = store_mv(pk, sizeof pk);
@@ -780,10 +982,6 @@ static int tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t 
 	return chain_tips_top(h->tips, buckets);
 }
 
-static int bk_order(const void *a, const void *b)
-{
-	return memcmp(a, b, KEY_PK_BYTES + 1);
-}
 
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 {
@@ -795,6 +993,8 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 		*moved = NULL;
 		*nmoved = 0;
 	}
+	if ((rc = wtx_flush(w)) != 0)
+		return rc;
 	if (w->nmoved == 0)
 		return 0;
 	qsort(w->moved, w->nmoved, KEY_PK_BYTES, key_order);
@@ -804,12 +1004,11 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < w->nmoved; i++) {
 		store_head_t h;
-
-		if (i > 0 && memcmp(w->moved[i], w->moved[i - 1], KEY_PK_BYTES) == 0)
-			continue;
 		uint8_t changed[CHAIN_TIPS_BUCKETS];
 		size_t nchanged = 0;
 
+		if (i > 0 && memcmp(w->moved[i], w->moved[i - 1], KEY_PK_BYTES) == 0)
+			continue;
 		/* This author's changed buckets: a run in the sorted list. */
 		while (bi < w->nbk && memcmp(w->bk[bi], w->moved[i], KEY_PK_BYTES) < 0)
 			bi++;

@@ -31,6 +31,7 @@
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
 #define PEND_KEY (KEY_PK_BYTES + HASH_BYTES + HASH_BYTES)
 #define PEND_HDR (4 + 8 + 8)
+#define PEND_PREFIX (KEY_PK_BYTES + HASH_BYTES)	/* author || prev of a waiting event */
 #define EVENT_VAL (8 + KEY_PK_BYTES + 8)
 #define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
 
@@ -58,10 +59,24 @@ typedef struct wtx {
 	size_t nmembers;
 	uint8_t (*moved)[KEY_PK_BYTES];		/* authors touched, unsorted */
 	size_t nmoved, capmoved;
-	uint8_t (*work)[HASH_BYTES];		/* appended ids whose waiters to release */
+	uint8_t (*work)[PEND_PREFIX];		/* author || id of appended events whose
+					 * waiters to release */
 	size_t nwork, capwork;
 	uint8_t (*bk)[KEY_PK_BYTES + 1];	/* author || tip bucket changed */
 	size_t nbk, capbk;
+	/* Write-back cache of one author (batches come sorted by author), in
+	 * store/ingest.c: its head record, and the tips indexed in this
+	 * transaction that have no child yet (not yet in tips). Flushed when
+	 * another author comes, and before finishing or committing. */
+	int head_state;				/* 0 none, 1 as stored, 2 changed */
+	int head_waits;				/* events of it may wait: -1 unknown */
+	store_head_t head;
+	struct wtx_tip { uint8_t id[HASH_BYTES]; uint64_t seq; } *newtips;
+	size_t nnewtips, capnewtips;
+	/* Cursors kept open for the transaction (or NULL): LMDB puts through a
+	 * cursor skip the descent when the key falls in the page it is on, and
+	 * sorted batches put each author's keys next to each other. */
+	MDB_cursor *events_cur, *chains_cur, *kids_cur;
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)

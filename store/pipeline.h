@@ -1,0 +1,83 @@
+/* pipeline.h: ingest in batches, verifying the next batch while the store
+ * commits the one before it.
+ *
+ * A batch's signatures are checked (ev_check, on up to `threads` threads,
+ * the caller's included) while a thread of the pipeline applies and commits
+ * the previous batch (store_ingest_batch: one write transaction). On two
+ * cores the commit's CPU and its fsync waits then cost little beside
+ * verification, which dominates.
+ *
+ *     store_pipeline_t *p = store_pipeline_new(s, network, 2, done, ctx);
+ *     while (more)
+ *             if ((rc = store_pipeline_push(p, envs, lens, n, tag)) != 0)
+ *                     break;          (done() was told which batch failed)
+ *     rc2 = store_pipeline_flush(p);  (commits and reports the last batch)
+ *     store_pipeline_destroy(&p);
+ *
+ * Every pushed batch is reported exactly once, in push order, through
+ * done() on the caller's thread, from inside push or flush, and only after
+ * its transaction committed (or failed): nothing is acknowledged before it
+ * is durable. A failed commit fails that batch only: the next batch,
+ * verified meanwhile, is still committed on its own and reported with its
+ * own outcome. The store must not be written by anyone else between
+ * store_pipeline_new and store_pipeline_destroy (reads are fine).
+ *
+ * Threads: one committer thread per batch, joined before the next starts,
+ * and threads - 1 verification helpers per batch; the state they share is
+ * handed over at pthread_create / pthread_join, plus one atomic counter
+ * that deals out chunks of the batch to the verifiers. */
+#ifndef WIEC_STORE_PIPELINE_H
+#define WIEC_STORE_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/hash.h"
+#include "store/store.h"
+
+#define STORE_PIPELINE_THREADS_MAX 64
+
+typedef struct store_pipeline store_pipeline_t;
+
+/* One batch as reported. All arrays belong to the pipeline and are valid
+ * only during the done() call. */
+typedef struct store_pipeline_batch {
+	const uint8_t *const *envs;	/* the envelopes pushed (the caller's buffers) */
+	const size_t *lens;
+	size_t n;
+	const int *check;	/* ev_check of envs[i]: 0, or the rule it breaks */
+	const int *res;		/* if check[i] == 0 and err == 0: STORE_* outcome or a
+				 * refusal (WIEC_ERR_CHAIN, WIEC_ERR_PENDING_FULL) */
+	size_t added;		/* events held by this commit, released waiters included */
+	int err;		/* 0: committed; else nothing of this batch was stored:
+				 * WIEC_ERR_MAP_FULL / _STORE / _CORRUPT / _NOMEM /
+				 * _IO (threads could not run) */
+	void *tag;		/* as pushed */
+} store_pipeline_batch_t;
+
+typedef void (*store_pipeline_done_fn)(void *ctx, const store_pipeline_batch_t *b);
+
+/* A pipeline into s (borrowed; must outlive the pipeline) for events of
+ * network, with up to threads verification threads (1 to STORE_PIPELINE_THREADS_MAX),
+ * reporting to done(ctx, batch). NULL if out of memory. */
+store_pipeline_t *store_pipeline_new(store_t *s, const uint8_t network[static HASH_BYTES],
+    int threads, store_pipeline_done_fn done, void *ctx);
+
+/* Verifies envs[0..n) (the caller's buffers, borrowed until the batch is
+ * reported; the pointer and length arrays are copied) while the previous
+ * batch commits, then reports that one and starts committing this one.
+ * Returns 0, or the err of a batch reported during this call (the pushed
+ * batch is taken either way), or WIEC_ERR_NOMEM (not taken, nothing
+ * reported). n may be 0 (the batch is reported with nothing in it). */
+int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const size_t *lens,
+    size_t n, void *tag);
+
+/* Waits for the batch being committed and reports it. Returns its err, or
+ * 0 if none was in flight (or p is NULL). */
+int store_pipeline_flush(store_pipeline_t *p);
+
+/* Flushes (reporting the last batch), then frees the pipeline; sets *p to
+ * NULL. Accepts NULL and *p == NULL. */
+void store_pipeline_destroy(store_pipeline_t **p);
+
+#endif

@@ -1,0 +1,190 @@
+/* test_pipeline.c: store/pipeline.h: every batch reported once, in order,
+ * only after its commit, with the verification and store outcomes of
+ * every envelope; a failed commit fails its own batch only. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "store/pipeline.h"
+#include "store/store.h"
+#include "tests/unit/fixtures.h"
+#include "tests/unit/test.h"
+
+#define PL_MAX 64
+
+typedef struct seen {
+	store_t *s;
+	size_t nb;		/* batches reported */
+	uintptr_t tag[PL_MAX];
+	int err[PL_MAX];
+	size_t added[PL_MAX];
+	uint64_t held[PL_MAX];	/* events in the store when the batch was reported */
+	int check[PL_MAX][8], res[PL_MAX][8];
+	size_t n[PL_MAX];
+} seen_t;
+
+static void on_done(void *ctx, const store_pipeline_batch_t *b)
+{
+	seen_t *sn = ctx;
+	store_stats_t st;
+
+	if (sn->nb == PL_MAX)
+		return;
+	sn->tag[sn->nb] = (uintptr_t)b->tag;
+	sn->err[sn->nb] = b->err;
+	sn->added[sn->nb] = b->added;
+	sn->n[sn->nb] = b->n;
+	for (size_t i = 0; i < b->n && i < 8; i++) {
+		sn->check[sn->nb][i] = b->check[i];
+		sn->res[sn->nb][i] = b->check[i] == 0 ? b->res[i] : 0;
+	}
+	sn->held[sn->nb] = store_stats(sn->s, &st) == 0 ? st.events : UINT64_MAX;
+	sn->nb++;
+}
+
+static void arrays(const fx_ev_t *evs, size_t n, const uint8_t **envs, size_t *lens)
+{
+	for (size_t i = 0; i < n; i++) {
+		envs[i] = evs[i].env;
+		lens[i] = evs[i].len;
+	}
+}
+
+TEST(pipeline_reports_in_order_after_commit)
+{
+	enum { N = 24, B = 4 };
+	uint8_t net[HASH_BYTES], bad[600];
+	fx_ev_t evs[N];
+	const uint8_t *envs[N + 1];
+	size_t lens[N + 1];
+	key_pair_t a, b;
+	store_pipeline_t *p;
+	seen_t *sn = calloc(1, sizeof *sn);
+	store_t *s;
+
+	CHECK(sn != NULL);
+	fx_network(net);
+	fx_key(&a, 0x31);
+	fx_key(&b, 0x32);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, N / 2, "a") == 0);
+	CHECK(fx_chain(evs + N / 2, &b, net, 1, NULL, N / 2, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	sn->s = s;
+	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
+	/* Batches of B in reverse chain order: the first ones wait for their
+	 * prev, the last releases them. Batch 2 also carries a damaged copy. */
+	for (size_t k = 0; k < N / B; k++) {
+		size_t n = B;
+
+		for (size_t i = 0; i < B; i++) {
+			const fx_ev_t *e = &evs[N - 1 - (k * B + i)];
+
+			envs[i] = e->env;
+			lens[i] = e->len;
+		}
+		if (k == 2) {
+			CHECK(evs[0].len <= sizeof bad);
+			memcpy(bad, evs[0].env, evs[0].len);
+			bad[evs[0].len - 1] ^= 1;	/* in the signature */
+			envs[n] = bad;
+			lens[n++] = evs[0].len;
+		}
+		CHECK(store_pipeline_push(p, envs, lens, n, (void *)(uintptr_t)(k + 1)) == 0);
+		/* The batch just pushed is not reported yet; the one before is. */
+		CHECK_EQ_U64(sn->nb, k);
+	}
+	CHECK(store_pipeline_flush(p) == 0);
+	CHECK(store_pipeline_flush(p) == 0);
+	CHECK_EQ_U64(sn->nb, N / B);
+	{
+		size_t total = 0;
+
+		for (size_t k = 0; k < N / B; k++) {
+			CHECK_EQ_U64(sn->tag[k], k + 1);
+			CHECK(sn->err[k] == 0);
+			total += sn->added[k];
+			/* Reported after its commit: what it added is held. */
+			CHECK(sn->held[k] >= total);
+			for (size_t i = 0; i < sn->n[k] && i < 8; i++) {
+				if (k == 2 && i == B) {
+					CHECK(sn->check[k][i] == WIEC_ERR_SIG);
+					continue;
+				}
+				CHECK(sn->check[k][i] == 0);
+				CHECK(sn->res[k][i] == STORE_PENDING || sn->res[k][i] == STORE_ADDED);
+			}
+		}
+		CHECK_EQ_U64(total, N);
+	}
+	/* The damaged copy was refused, everything else is held. */
+	{
+		store_stats_t st;
+
+		CHECK(store_stats(s, &st) == 0);
+		CHECK_EQ_U64(st.events, N);
+		CHECK_EQ_U64(st.pending, 0);
+	}
+	/* Empty batches are reported too. */
+	CHECK(store_pipeline_push(p, NULL, NULL, 0, (void *)(uintptr_t)99) == 0);
+	store_pipeline_destroy(&p);
+	CHECK(p == NULL);
+	CHECK_EQ_U64(sn->nb, N / B + 1);
+	CHECK_EQ_U64(sn->tag[N / B], 99);
+	store_pipeline_destroy(&p);
+	store_close(&s);
+	fx_free(evs, N);
+	free(sn);
+}
+
+/* A batch that fills the map fails alone: the batch verified beside its
+ * commit is still committed and reported with its own outcome. */
+TEST(pipeline_failed_commit_keeps_next_batch)
+{
+	enum { BIG = 3000 };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t *evs = calloc(BIG + 1, sizeof *evs);
+	const uint8_t **envs = calloc(BIG, sizeof *envs);
+	size_t *lens = calloc(BIG, sizeof *lens);
+	key_pair_t a, b;
+	store_pipeline_t *p;
+	seen_t *sn = calloc(1, sizeof *sn);
+	store_stats_t st;
+	store_t *s;
+	int rc;
+
+	CHECK(evs != NULL && envs != NULL && lens != NULL && sn != NULL);
+	fx_network(net);
+	fx_key(&a, 0x41);
+	fx_key(&b, 0x42);
+	for (size_t i = 0; i < BIG; i++)
+		CHECK(fx_build(&evs[i], &a, net, i + 1, i ? evs[i - 1].id : NULL, EV_COMMENT,
+		    "A comment long enough to fill pages quickly: lorem ipsum dolor sit amet, "
+		    "consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
+		    net, FX_TS + i) == 0);
+	CHECK(fx_chain(&evs[BIG], &b, net, 1, NULL, 1, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", STORE_MAP_MIN) == 0);
+	sn->s = s;
+	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
+	arrays(evs, BIG, envs, lens);
+	CHECK(store_pipeline_push(p, envs, lens, BIG, (void *)(uintptr_t)1) == 0);
+	arrays(&evs[BIG], 1, envs + 0, lens + 0);
+	rc = store_pipeline_push(p, envs, lens, 1, (void *)(uintptr_t)2);
+	CHECK(rc == WIEC_ERR_MAP_FULL);
+	CHECK_EQ_U64(sn->nb, 1);
+	CHECK(sn->err[0] == WIEC_ERR_MAP_FULL && sn->added[0] == 0);
+	CHECK(store_pipeline_flush(p) == 0);
+	CHECK_EQ_U64(sn->nb, 2);
+	CHECK(sn->tag[1] == 2 && sn->err[1] == 0 && sn->added[1] == 1);
+	CHECK(sn->check[1][0] == 0 && sn->res[1][0] == STORE_ADDED);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, 1);
+	store_pipeline_destroy(&p);
+	store_close(&s);
+	fx_free(evs, BIG + 1);
+	free(evs);
+	free(envs);
+	free(lens);
+	free(sn);
+}
