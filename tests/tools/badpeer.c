@@ -7,10 +7,16 @@
  *   tool-badpeer fill DIR N AUTHORS
  *       posts N ideas by AUTHORS fresh resident keys, round robin, straight
  *       into DIR's store (no node may run on DIR): test data, fast
- *   tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT ACT...
+ *   tool-badpeer [--server-key HEX] [--wait MS] [--linger MS] DIR ENDPOINT ACT...
  *       DIR's transport.key is the client key, DIR's identity the node
  *       named in Hello; the server key is --server-key, else the transport
- *       key of the founder listed at ENDPOINT in DIR's genesis.
+ *       key of the founder listed at ENDPOINT in DIR's genesis. --wait is
+ *       how long to wait for an answer (default 5000), --linger how long
+ *       to deliver queued messages at exit (default 1000).
+ *       Last line: "sent M messages, B bytes": the single-frame messages of
+ *       at most SYNC_MSG_MAX bytes it sent, which the node counts in the
+ *       peer's bytes_in as it takes each one (a test waits for bytes_in to
+ *       grow by B to know the node has handled every one of them).
  *
  * Acts, run in order on one connection:
  *   recon     a valid reconciliation from an empty set, then a Want for what
@@ -51,6 +57,8 @@ static key_pair_t kp;
 static uint8_t network[HASH_BYTES];
 static unsigned long long rx_bytes;
 static int wait_ms = 5000;
+static unsigned long long tx_msgs, tx_bytes;
+static int in_multi;	/* the last frame sent had ZMQ_SNDMORE */
 
 static void die(const char *what)
 {
@@ -62,6 +70,11 @@ static void send_buf(const void *buf, size_t len, int more)
 {
 	if (zmq_send(sock, buf, len, more ? ZMQ_SNDMORE : 0) < 0)
 		die(zmq_strerror(zmq_errno()));
+	if (!more && !in_multi && len <= (size_t)SYNC_MSG_MAX) {
+		tx_msgs++;
+		tx_bytes += len;
+	}
+	in_multi = more;
 }
 
 static void send_msg(const Wiec__SyncMsg *m)
@@ -540,7 +553,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: tool-badpeer pubkey DIR\n"
 	    "       tool-badpeer fill DIR N AUTHORS\n"
-	    "       tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT "
+	    "       tool-badpeer [--server-key HEX] [--wait MS] [--linger MS] DIR ENDPOINT "
 	    "recon|garbage|multi|huge|ban|flood|sleep...\n");
 	return 2;
 }
@@ -575,6 +588,8 @@ int main(int argc, char **argv)
 			have_server = 1;
 		} else if (strcmp(argv[a], "--wait") == 0 && a + 1 < argc) {
 			wait_ms = atoi(argv[a + 1]);
+		} else if (strcmp(argv[a], "--linger") == 0 && a + 1 < argc) {
+			linger = atoi(argv[a + 1]);
 		} else {
 			return usage();
 		}
@@ -618,8 +633,9 @@ int main(int argc, char **argv)
 			return usage();
 		fflush(stdout);
 	}
-	zmq_close(sock);	/* lingers up to 1 s for queued frames */
+	zmq_close(sock);	/* lingers (--linger) for queued frames */
 	zmq_ctx_term(ctx);
+	printf("sent %llu messages, %llu bytes\n", tx_msgs, tx_bytes);
 	key_x25519_wipe(&kx);
 	key_wipe(&kp);
 	return rc;
