@@ -386,25 +386,27 @@ static int open_store(store_t **s, const char *node_dir)
 	return rc;
 }
 
-/* Sums a numeric field over the peers JSON of the node on dir; -1 if the
- * node does not answer. With count_true, counts `"field": true` instead. */
+/* Sums a field over the links of the node on dir (bytes_in, bytes_out,
+ * events_in or connected: a count of the links up); -1 if the node does
+ * not answer. */
 static long long peers_sum(const char *dir, const char *field, int count_true)
 {
-	char *json = NULL, pat[64];
+	Wiec__CtlReply *rep;
+	char why[256];
 	long long sum = 0;
 
-	if (ctl_status(dir, &json) != 0)
+	if (ctl_status(dir, &rep, why, sizeof why) != 0)
 		return -1;
-	snprintf(pat, sizeof pat, "\"%s\": ", field);
-	for (const char *p = strstr(json, pat); p != NULL; p = strstr(p + 1, pat)) {
-		const char *v = p + strlen(pat);
+	for (size_t i = 0; i < rep->status->n_peers; i++) {
+		const Wiec__CtlPeer *p = rep->status->peers[i];
 
 		if (count_true)
-			sum += strncmp(v, "true", 4) == 0;
+			sum += strcmp(field, "connected") == 0 ? p->connected : p->dialed;
 		else
-			sum += strtoll(v, NULL, 10);
+			sum += (long long)(strcmp(field, "bytes_in") == 0 ? p->bytes_in :
+			    strcmp(field, "bytes_out") == 0 ? p->bytes_out : p->events_in);
 	}
-	free(json);
+	wiec__ctl_reply__free_unpacked(rep, NULL);
 	return sum;
 }
 

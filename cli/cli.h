@@ -63,6 +63,10 @@ int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 
+/* Writes a running node's links (s from a checked ctl_status reply; NULL:
+ * none) as a JSON array of objects to f (cli/status.c). */
+void cli_peers_json(FILE *f, const Wiec__CtlStatusReply *s);
+
 /* Common option parsing: the subcommand's getopt loop handles -d/--dir and
  * -h/--help through these. */
 #define CLI_DIR_OPT { "dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' }
@@ -115,9 +119,11 @@ int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const 
  * starting with ':'); returns EXIT_USAGE. */
 int cli_badopt(const char *cmd, int c, char **argv);
 
-/* Prints one stored event: JSON object or a text line. Returns 0, or -1 if
- * the bytes do not decode (a corrupt store). */
-int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json);
+/* Prints one stored event: JSON object or a text line. With s (may be
+ * NULL) it says whether the event is excluded (spec/events.md section 5).
+ * Returns 0, or -1 if the bytes do not decode (a corrupt store). */
+int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size_t len,
+    int json);
 
 /* Milliseconds since the Unix epoch (informational timestamps). */
 uint64_t cli_now_ms(void);

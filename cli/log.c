@@ -12,14 +12,22 @@
 /* How the kind table (proto/kind.h) prints strings and roles here. */
 static const kind_fmt_t log_fmt = { cli_json_str, cfg_role_name };
 
-int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int json)
+int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size_t len,
+    int json)
 {
+	static const uint8_t zero[HASH_BYTES];
 	char id[HASH_HEX_BYTES], author[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
 	const kind_t *k;
+	int excluded = 0;
 	ev_t ev;
 
 	if (ev_decode(&ev, env, len) != 0)
 		return -1;
+	/* A member's event from its fork on (spec/events.md section 5). */
+	if (s != NULL && (excluded = store_excluded(s, ev.id)) < 0) {
+		ev_free(&ev);
+		return -1;
+	}
 	if ((k = kind_find(ev.kind)) == NULL) {		/* ev_decode admits none */
 		ev_free(&ev);
 		return -1;
@@ -27,19 +35,22 @@ int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int 
 	hash_hex(id, ev.id, HASH_BYTES);
 	key_to_text(author, ev.author);
 	if (!json) {
-		fprintf(f, "%s %-8s %s #%llu ", id, k->name, author, (unsigned long long)ev.seq);
+		fprintf(f, "%s %-8s %s #%llu %s", id, k->name, author, (unsigned long long)ev.seq,
+		    excluded ? "[excluded] " : "");
 		k->text(f, ev.body, &log_fmt);
 		ev_free(&ev);
 		return 0;
 	}
 	fprintf(f, "{\"lseq\": %llu, \"id\": \"%s\", \"author\": \"%s\", \"seq\": %llu, ",
 	    (unsigned long long)lseq, id, author, (unsigned long long)ev.seq);
-	if (ev.seq > 1) {
+	if (memcmp(ev.prev, zero, HASH_BYTES) != 0) {
 		hash_hex(hex, ev.prev, HASH_BYTES);
 		fprintf(f, "\"prev\": \"%s\", ", hex);
 	} else {
 		fprintf(f, "\"prev\": null, ");
 	}
+	if (s != NULL)
+		fprintf(f, "\"excluded\": %s, ", excluded ? "true" : "false");
 	fprintf(f, "\"timestamp\": %llu, \"kind\": \"%s\"", (unsigned long long)ev.timestamp,
 	    k->name);
 	k->json(f, ev.body, &log_fmt);
@@ -50,13 +61,14 @@ int cli_print_event(FILE *f, uint64_t lseq, const uint8_t *env, size_t len, int 
 
 typedef struct log_ctx {
 	int json;
+	store_t *s;
 } log_ctx_t;
 
 static int print_one(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 {
 	const log_ctx_t *l = ctx;
 
-	return cli_print_event(stdout, lseq, env, len, l->json) == 0 ? 0 : WIEC_ERR_CORRUPT;
+	return cli_print_event(stdout, l->s, lseq, env, len, l->json) == 0 ? 0 : WIEC_ERR_CORRUPT;
 }
 
 int log_main(int argc, char **argv)
@@ -90,6 +102,7 @@ int log_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "--author must be a key (wk... or 64 hex digits)");
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
+	l.s = s;
 	rc = author ? store_scan_author(s, pk, 1, print_one, &l) : store_scan_log(s, 1, print_one, &l);
 	store_close(&s);
 	if (fflush(stdout) != 0)
@@ -122,12 +135,14 @@ int show_main(int argc, char **argv)
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_get(s, id, &env, &len);
-	store_close(&s);
-	if (rc == WIEC_ERR_NOTFOUND)
-		return cli_fail(EXIT_FAIL, cmd, "no event %s here", argv[optind]);
-	if (rc != 0)
+	if (rc == WIEC_ERR_NOTFOUND || rc != 0) {
+		store_close(&s);
+		if (rc == WIEC_ERR_NOTFOUND)
+			return cli_fail(EXIT_FAIL, cmd, "no event %s here", argv[optind]);
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-	rc = cli_print_event(stdout, 0, env, len, 1);
+	}
+	rc = cli_print_event(stdout, s, 0, env, len, 1);
+	store_close(&s);
 	free(env);
 	return rc == 0 ? EXIT_OK : cli_fail(EXIT_DATA, cmd, "stored event does not decode");
 }

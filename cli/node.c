@@ -145,23 +145,25 @@ int node_main(int argc, char **argv)
 	return rc == 0 ? EXIT_OK : cli_status(rc);
 }
 
-/* Prints one field of the peers JSON: a tiny reader for our own output. */
-static const char *field(const char *obj, const char *name, char *out, size_t len)
+/* Prints s in a column of width characters (code points: names are
+ * checked UTF-8 without control characters), cut at a character boundary
+ * if longer, then pads it. */
+static void put_cell(const char *s, int width)
 {
-	char pat[64];
-	const char *p;
-	size_t i = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0;
 
-	snprintf(pat, sizeof pat, "\"%s\": ", name);
-	if ((p = strstr(obj, pat)) == NULL)
-		return "";
-	p += strlen(pat);
-	if (*p == '"')
-		p++;
-	while (*p && *p != '"' && *p != ',' && *p != '}' && i + 1 < len)
-		out[i++] = *p++;
-	out[i] = '\0';
-	return out;
+	while (*p && w < width) {
+		const unsigned char *q = p + 1;
+
+		while ((*q & 0xc0) == 0x80)
+			q++;
+		fwrite(p, 1, (size_t)(q - p), stdout);
+		p = q;
+		w++;
+	}
+	while (w++ < width)
+		putchar(' ');
 }
 
 int peers_main(int argc, char **argv)
@@ -170,7 +172,8 @@ int peers_main(int argc, char **argv)
 		CLI_DIR_OPT, { "json", no_argument, NULL, 'j' }, { 0, 0, 0, 0 },
 	};
 	const char *cmd = "peers", *dflag = NULL, *dir;
-	char *json = NULL, a[8][128];
+	char why[256], id[KEY_TEXT_BYTES];
+	Wiec__CtlReply *rep;
 	int c, rc, fd, jsonout = 0;
 
 	opterr = 0;
@@ -194,27 +197,28 @@ int peers_main(int argc, char **argv)
 	}
 	if (rc < 0)
 		return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory", dir);
-	if ((rc = ctl_status(dir, &json)) != 0)
-		return cli_fail(EXIT_FAIL, cmd, "the node on %s does not answer", dir);
+	if (ctl_status(dir, &rep, why, sizeof why) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "the node running on %s: %s", dir, why);
 	if (jsonout) {
-		printf("%s\n", json);
-		free(json);
+		cli_peers_json(stdout, rep->status);
+		putchar('\n');
+		wiec__ctl_reply__free_unpacked(rep, NULL);
 		return EXIT_OK;
 	}
 	printf("%-45s %-24s %-26s %-5s %8s %12s %12s\n", "PEER", "NAME", "ENDPOINT", "UP",
 	    "LAG", "BYTES IN", "BYTES OUT");
-	for (const char *p = strchr(json, '{'); p != NULL; p = strchr(p + 1, '{')) {
-		char obj[2048];
-		const char *end = strchr(p, '}');
-		size_t n = end ? (size_t)(end - p + 1) : strlen(p);
+	for (size_t i = 0; i < rep->status->n_peers; i++) {
+		const Wiec__CtlPeer *p = rep->status->peers[i];
 
-		snprintf(obj, sizeof obj, "%.*s", (int)(n < sizeof obj ? n : sizeof obj - 1), p);
-		printf("%-45s %-24.24s %-26.26s %-5s %8s %12s %12s\n", field(obj, "id", a[0], 128),
-		    field(obj, "name", a[1], 128), *field(obj, "endpoint", a[2], 128) ? a[2] : "(inbound)",
-		    strcmp(field(obj, "connected", a[3], 128), "true") == 0 ? "yes" : "no",
-		    field(obj, "lag", a[4], 128), field(obj, "bytes_in", a[5], 128),
-		    field(obj, "bytes_out", a[6], 128));
+		key_to_text(id, p->id.data);	/* 32 bytes: ctl_status checked */
+		printf("%-45s ", id);
+		put_cell(p->name, 24);
+		putchar(' ');
+		put_cell(*p->endpoint ? p->endpoint : "(inbound)", 26);
+		printf(" %-5s %8llu %12llu %12llu\n", p->connected ? "yes" : "no",
+		    (unsigned long long)p->lag, (unsigned long long)p->bytes_in,
+		    (unsigned long long)p->bytes_out);
 	}
-	free(json);
+	wiec__ctl_reply__free_unpacked(rep, NULL);
 	return EXIT_OK;
 }

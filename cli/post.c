@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
 
@@ -79,57 +80,57 @@ static int state_path(char path[static PATH_MAX], const char *key)
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
-/* 0 with *seq (0 if no state yet), or -1 if the file is not a chain state. */
+/* 0 with *seq (0 if no state yet), or -1 if the file is not a chain state
+ * (or not a regular file: never block on a FIFO). */
 static int state_read(const char *key, uint64_t *seq)
 {
-	char path[PATH_MAX], line[160], tag[16], hex[HASH_HEX_BYTES + 1], extra;
+	char path[PATH_MAX], *buf = NULL, *end, hex[HASH_HEX_BYTES];
 	unsigned long long q;
 	uint8_t id[HASH_BYTES];
-	FILE *f;
-	int ok;
+	size_t len, taglen = strlen(CHAIN_STATE_TAG);
+	int rc;
 
 	*seq = 0;
 	if (state_path(path, key) != 0)
 		return -1;
-	if ((f = fopen(path, "r")) == NULL)
-		return errno == ENOENT ? 0 : -1;
-	ok = fgets(line, sizeof line, f) != NULL && strchr(line, '\n') != NULL &&
-	    sscanf(line, "%15s %llu %64s %c", tag, &q, hex, &extra) == 3 &&
-	    strcmp(tag, CHAIN_STATE_TAG) == 0 && q >= 1 &&
-	    hash_from_hex(id, sizeof id, hex) == 0 && fgetc(f) == EOF;
-	fclose(f);
-	if (!ok)
+	if ((rc = afile_read(path, AFILE_NOFOLLOW, 256, &buf, &len)) == WIEC_ERR_NOTFOUND)
+		return 0;
+	if (rc != 0)
 		return -1;
-	*seq = q;
-	return 0;
+	/* Exactly "wiec-chain-v1 SEQ ID\n", SEQ in decimal without sign. */
+	rc = -1;
+	if (len > taglen + 1 && memcmp(buf, CHAIN_STATE_TAG " ", taglen + 1) == 0 &&
+	    buf[taglen + 1] >= '1' && buf[taglen + 1] <= '9') {
+		errno = 0;
+		q = strtoull(buf + taglen + 1, &end, 10);
+		if (errno == 0 && q < UINT64_MAX && *end == ' ' &&
+		    (size_t)(end + 1 - buf) + HASH_HEX_BYTES == len && buf[len - 1] == '\n') {
+			memcpy(hex, end + 1, HASH_HEX_BYTES - 1);
+			hex[HASH_HEX_BYTES - 1] = '\0';
+			if (hash_from_hex(id, sizeof id, hex) == 0) {
+				*seq = q;
+				rc = 0;
+			}
+		}
+	}
+	free(buf);
+	return rc;
 }
 
 /* Replaces the chain state atomically (mode 0600). */
 static int state_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES])
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16], hex[HASH_HEX_BYTES];
-	FILE *f;
-	int fd, ok;
+	char path[PATH_MAX], line[160], hex[HASH_HEX_BYTES];
+	int n;
 
-	if (state_path(path, key) != 0 || snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >=
-	    (int)sizeof tmp)
+	if (state_path(path, key) != 0)
 		return -1;
-	if ((fd = mkstemp(tmp)) < 0)
-		return -1;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
 	hash_hex(hex, id, HASH_BYTES);
-	ok = fprintf(f, "%s %llu %s\n", CHAIN_STATE_TAG, (unsigned long long)seq, hex) > 0 &&
-	    fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
+	n = snprintf(line, sizeof line, "%s %llu %s\n", CHAIN_STATE_TAG, (unsigned long long)seq,
+	    hex);
+	if (n < 0 || (size_t)n >= sizeof line)
 		return -1;
-	}
-	return 0;
+	return afile_put(path, line, (size_t)n, 0600, AFILE_REPLACE) == 0 ? 0 : -1;
 }
 
 /* With a node running: sign above the current head and hand the event to

@@ -43,7 +43,8 @@ int status_main(int argc, char **argv)
 	store_stats_t st;
 	store_t *s;
 	cfg_t cfg;
-	char *peers = NULL;
+	Wiec__CtlReply *peers = NULL;
+	char why[256];
 	int json = 0, rc, lock = 0, fd;
 
 	if ((rc = opts_dir(cmd, argc, argv, &dflag, &json)) != 0)
@@ -56,33 +57,60 @@ int status_main(int argc, char **argv)
 	/* Peers live in the running node's memory: ask it, if one runs. */
 	if (rc == 0 && (lock = ctl_direct_lock(cli_dir(dflag), &fd)) == 0)
 		close(fd);
-	else if (rc == 0 && lock == 1 && ctl_status(cli_dir(dflag), &peers) != 0)
-		return cli_fail(EXIT_FAIL, cmd, "the node running on %s does not answer",
-		    cli_dir(dflag));
+	else if (rc == 0 && lock == 1 && ctl_status(cli_dir(dflag), &peers, why, sizeof why) != 0)
+		return cli_fail(EXIT_FAIL, cmd, "the node running on %s: %s", cli_dir(dflag), why);
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(digest, st.digest, HASH_BYTES);
 	hash_hex(net, network, HASH_BYTES);
-	if (json)
+	if (json) {
 		printf("{\"events\": %llu, \"authors\": %llu, \"digest\": \"%s\", "
 		    "\"pending\": %llu, \"forks\": %llu, \"excluded\": %llu, \"network\": \"%s\", "
-		    "\"map_size\": %llu, \"map_used\": %llu, \"node\": \"%s\", \"peers\": %s}\n",
+		    "\"map_size\": %llu, \"map_used\": %llu, \"node\": \"%s\", \"peers\": ",
 		    (unsigned long long)st.events, (unsigned long long)st.authors, digest,
 		    (unsigned long long)st.pending, (unsigned long long)st.forks,
 		    (unsigned long long)st.excluded, net,
 		    (unsigned long long)st.map_size, (unsigned long long)st.map_used,
-		    peers ? "running" : "stopped", peers ? peers : "[]");
-	else
+		    peers ? "running" : "stopped");
+		cli_peers_json(stdout, peers ? peers->status : NULL);
+		printf("}\n");
+	} else {
 		printf("network  %s\nevents   %llu\nauthors  %llu\npending  %llu\n"
 		    "forks    %llu\nexcluded %llu\ndigest   %s\nstore    %llu of %llu bytes used\n",
 		    net, (unsigned long long)st.events, (unsigned long long)st.authors,
 		    (unsigned long long)st.pending, (unsigned long long)st.forks,
 		    (unsigned long long)st.excluded, digest,
 		    (unsigned long long)st.map_used, (unsigned long long)st.map_size);
-	if (!json)
 		printf("node     %s\n", peers ? "running (see 'wiec peers')" : "stopped");
-	free(peers);
+	}
+	if (peers != NULL)
+		wiec__ctl_reply__free_unpacked(peers, NULL);
 	return EXIT_OK;
+}
+
+void cli_peers_json(FILE *f, const Wiec__CtlStatusReply *s)
+{
+	char id[KEY_TEXT_BYTES];
+
+	fputc('[', f);
+	for (size_t i = 0; s != NULL && i < s->n_peers; i++) {
+		const Wiec__CtlPeer *p = s->peers[i];
+
+		key_to_text(id, p->id.data);	/* 32 bytes: ctl_status checked */
+		fprintf(f, "%s{\"id\": \"%s\", \"name\": ", i ? ", " : "", id);
+		cli_json_str(f, p->name);
+		fputs(", \"endpoint\": ", f);
+		cli_json_str(f, p->endpoint);
+		fprintf(f, ", \"dialed\": %s, \"connected\": %s, \"last_seen\": %llu, "
+		    "\"lag\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, \"events_in\": %llu, "
+		    "\"events_out\": %llu, \"dropped\": %llu, \"invalid\": %llu}",
+		    p->dialed ? "true" : "false", p->connected ? "true" : "false",
+		    (unsigned long long)p->last_seen, (unsigned long long)p->lag,
+		    (unsigned long long)p->bytes_in, (unsigned long long)p->bytes_out,
+		    (unsigned long long)p->events_in, (unsigned long long)p->events_out,
+		    (unsigned long long)p->dropped, (unsigned long long)p->invalid);
+	}
+	fputc(']', f);
 }
 
 int verify_main(int argc, char **argv)

@@ -58,10 +58,20 @@ int chain_excluded(int member, uint64_t fork, uint64_t seq);
 /* Reason codes stored with an exclusion mark (spec/events.md section 5). */
 #define CHAIN_EXCL_EQUIVOCATION 1
 
-/* The tips value of an author (spec/events.md section 7):
- * H("wiec-tips-v1" || tip ids in increasing bytewise order). ids holds n
- * sorted, distinct ids of 32 bytes each. */
-void chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n);
+/* The tips value of an author (spec/events.md section 7). ids holds n
+ * sorted, distinct ids of 32 bytes each. Up to CHAIN_TIPS_FLAT tips:
+ * H("wiec-tips-v1" || ids). More: each of 256 buckets (the ids whose first
+ * byte is b, in order) hashed as H("wiec-tips-v1" || its ids), and
+ * H("wiec-tips-v2" || the 256 bucket hashes): a store updates one bucket
+ * per changed tip, so an author with many branches costs no more per
+ * event than one with few. 0, or WIEC_ERR_CRYPTO. */
+#define CHAIN_TIPS_FLAT 64
+#define CHAIN_TIPS_BUCKETS 256
+int chain_tips_hash(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n);
+/* The parts: one bucket's hash, and the value from 256 bucket hashes. */
+int chain_tips_bucket(uint8_t out[static HASH_BYTES], const uint8_t *ids, size_t n);
+int chain_tips_top(uint8_t out[static HASH_BYTES],
+    const uint8_t buckets[static CHAIN_TIPS_BUCKETS * HASH_BYTES]);
 
 /* The 72-byte digest record of an author: author || u64be(max seq) || tips. */
 #define CHAIN_DIGEST_REC (KEY_PK_BYTES + 8 + HASH_BYTES)

@@ -1,6 +1,8 @@
-/* link.c: the links to the other founders' nodes: sockets and their
- * options, dialling, sends and receives, hang-up, the peers file, and the
- * per-link accounting of misbehaviour and rate. */
+/* link.c: the links to the other founders' nodes, on the loop's side:
+ * socket options, dialling, sends and receives (through the network
+ * thread, node/netio.c, which owns the sockets), hang-up, the peers file,
+ * and the per-link accounting of misbehaviour and rate. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,24 +16,20 @@
 
 static int send_raw(node_t *n, link_t *l, int via, const uint8_t *buf, size_t len)
 {
-	int rc;
+	uint8_t h[4] = { 'S', (uint8_t)via, (uint8_t)((l - n->links) & 0xff),
+	    (uint8_t)((size_t)(l - n->links) >> 8) };
 
-	if (via == VIA_DEALER) {
-		rc = l->dealer ? zmq_send(l->dealer, buf, len, ZMQ_DONTWAIT) : -1;
-	} else {
-		rc = -1;
-		if (l->rid_len && zmq_send(n->router, l->rid, l->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-			rc = zmq_send(n->router, buf, len, ZMQ_DONTWAIT);
-	}
-	if (rc < 0) {
-		/* A full queue or a vanished peer: pushes are hints, pulls repair. */
+	/* The network thread sends it, or drops and counts it (a full queue or
+	 * a vanished peer: pushes are hints, pulls repair). The pipe to it has
+	 * no HWM, so this fails only on a broken context. */
+	if (n->io == NULL || zmq_send(n->io, h, sizeof h, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(n->io, buf, len, 0) < 0) {
 		l->dropped++;
 		return -1;
 	}
 	l->bytes_out += len;
 	return 0;
 }
-
 
 void link_hello(node_t *n, link_t *l, int via)
 {
@@ -71,9 +69,9 @@ int link_send(node_t *n, link_t *l, int via, const Wiec__SyncMsg *m)
 /* The connection to use for a message we start: ours if we dial, else theirs. */
 int link_via(const link_t *l)
 {
-	if (l->dealer != NULL)
+	if (l->dialed)
 		return VIA_DEALER;
-	return l->rid_len ? VIA_ROUTER : -1;
+	return l->routed ? VIA_ROUTER : -1;
 }
 
 /* ---- misbehaviour: count, then ban for a while ---- */
@@ -117,47 +115,89 @@ int link_admit(link_t *l)
 
 int link_sockopts(void *s)
 {
-	int hwm = SYNC_HWM, zero = 0, hb = 2000, hbt = 10000, hs = 5000;
+	int sndhwm = SYNC_SNDHWM, rcvhwm = SYNC_RCVHWM, zero = 0, one = 1, hs = 5000;
+	int ka_idle = 10, ka_intvl = 2, ka_cnt = 5, maxrt = SYNC_TCP_MAXRT_MS;
 	int64_t max = SYNC_MSG_MAX;
 
-	return zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) |
-	    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm) |
-	    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) |
-	    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) |
-	    zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb) |
-	    zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt) |
-	    zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &hbt, sizeof hbt) |
-	    zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
+	/* No receive limit: libzmq 4.3.4 aborts (stream_engine_base.cpp,
+	 * out_event: !_io_error) when a peer resets a connection it stopped
+	 * reading for a full queue and a heartbeat or PING is then answered;
+	 * netio drains instead, within SYNC_IO_BYTES. No ZMTP heartbeats
+	 * either: TCP keepalive and a retransmission timeout find dead
+	 * connections. */
+	if (zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) != 0 ||
+	    zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
+	    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+	    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0 ||
+	    zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE, &one, sizeof one) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE_IDLE, &ka_idle, sizeof ka_idle) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE_INTVL, &ka_intvl, sizeof ka_intvl) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE_CNT, &ka_cnt, sizeof ka_cnt) != 0 ||
+	    zmq_setsockopt(s, ZMQ_TCP_MAXRT, &maxrt, sizeof maxrt) != 0)
+		return -1;
+	return 0;
+}
+
+void *link_listen(void *ctx, const char *endpoint, const uint8_t sk[static KEY_X_BYTES],
+    int *enforced)
+{
+	void *s = zmq_socket(ctx, ZMQ_ROUTER);
+	int one = 1, err;
+
+	*enforced = 0;
+	if (s == NULL)
+		return NULL;
+	if (link_sockopts(s) != 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sk, KEY_X_BYTES) != 0 ||
+	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "wiec", 4) != 0 ||
+	    zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0)
+		goto fail;
+	/* Before the bind: libzmq copies the options into the listener then,
+	 * and never reads them again. */
+	*enforced = zmq_setsockopt(s, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) == 0;
+	if (zmq_bind(s, endpoint) != 0)
+		goto fail;
+	return s;
+fail:
+	err = zmq_errno();
+	zmq_close(s);
+	errno = err;
+	return NULL;
+}
+
+/* A command to the network thread: op for link l, payload (may be NULL). */
+static int io_cmd(node_t *n, link_t *l, char op, const void *payload, size_t len)
+{
+	size_t i = (size_t)(l - n->links);
+	uint8_t h[4] = { (uint8_t)op, 0, (uint8_t)(i & 0xff), (uint8_t)(i >> 8) };
+
+	if (n->io == NULL)
+		return -1;
+	if (payload == NULL)
+		return zmq_send(n->io, h, sizeof h, 0) < 0 ? -1 : 0;
+	if (zmq_send(n->io, h, sizeof h, ZMQ_SNDMORE) < 0 || zmq_send(n->io, payload, len, 0) < 0)
+		return -1;
+	return 0;
 }
 
 static int dial(node_t *n, link_t *l)
 {
-	int one = 1, ivl = 200, ivlmax = 5000;
-
-	if ((l->dealer = zmq_socket(n->ctx, ZMQ_DEALER)) == NULL)
-		return -1;
-	if (link_sockopts(l->dealer) != 0 ||
-	    zmq_setsockopt(l->dealer, ZMQ_CURVE_SERVERKEY, l->transport, KEY_X_BYTES) != 0 ||
-	    zmq_setsockopt(l->dealer, ZMQ_CURVE_PUBLICKEY, n->kx.pk, KEY_X_BYTES) != 0 ||
-	    zmq_setsockopt(l->dealer, ZMQ_CURVE_SECRETKEY, n->kx.sk, KEY_X_BYTES) != 0 ||
-	    zmq_setsockopt(l->dealer, ZMQ_IMMEDIATE, &one, sizeof one) != 0 ||
-	    zmq_setsockopt(l->dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) != 0 ||
-	    zmq_setsockopt(l->dealer, ZMQ_RECONNECT_IVL_MAX, &ivlmax, sizeof ivlmax) != 0 ||
-	    zmq_connect(l->dealer, l->endpoint) != 0) {
+	if (io_cmd(n, l, 'D', l->endpoint, strlen(l->endpoint)) != 0) {
 		node_log(n, 'E', "cannot dial %s: %s", l->endpoint, zmq_strerror(zmq_errno()));
-		zmq_close(l->dealer);
-		l->dealer = NULL;
 		return -1;
 	}
+	l->dialed = 1;
 	l->hello_sent[VIA_DEALER] = 0;
 	return 0;
 }
 
-void link_hangup(link_t *l)
+void link_hangup(node_t *n, link_t *l)
 {
-	if (l->dealer != NULL)
-		zmq_close(l->dealer);
-	l->dealer = NULL;
+	if (l->dialed && io_cmd(n, l, 'H', NULL, 0) != 0)
+		node_log(n, 'E', "cannot hang up: %s", zmq_strerror(zmq_errno()));
+	l->dialed = 0;
 	recon_destroy(&l->init);
 	while (l->nin > 0)
 		fetch_drop_want(l, 0);
@@ -184,7 +224,7 @@ int link_load_peers(node_t *n)
 				ep = p.peer[j].endpoint;
 		if (strcmp(ep, l->endpoint) == 0)
 			continue;
-		link_hangup(l);
+		link_hangup(n, l);
 		snprintf(l->endpoint, sizeof l->endpoint, "%s", ep);
 		if (*ep) {
 			node_log(n, 'I', "dialing %s (%s) at %s", node_short_key(k, l->key), l->name, ep);
@@ -203,72 +243,80 @@ int link_load_peers(node_t *n)
 	return 0;
 }
 
-static link_t *link_by_user(node_t *n, zmq_msg_t *msg)
+/* One message from the network thread (node/netio.c): a peer's message,
+ * a dropped multi-frame one, a failed dial, or drop counts. */
+int link_io_recv(node_t *n)
 {
-	const char *user = zmq_msg_gets(msg, "User-Id");
-	uint8_t key[KEY_PK_BYTES];
-
-	if (user == NULL || hash_from_hex(key, sizeof key, user) != 0)
-		return NULL;
-	for (size_t i = 0; i < n->nlinks; i++)
-		if (memcmp(n->links[i].key, key, KEY_PK_BYTES) == 0)
-			return &n->links[i];
-	return NULL;
-}
-
-/* Drains one message from the ROUTER: [routing id][SyncMsg]. */
-void link_router_recv(node_t *n)
-{
-	zmq_msg_t rid, body;
+	zmq_msg_t h, body;
+	const uint8_t *hd;
+	size_t i;
 	link_t *l;
+	int rc = -1;
 
-	zmq_msg_init(&rid);
+	zmq_msg_init(&h);
 	zmq_msg_init(&body);
-	if (zmq_msg_recv(&rid, n->router, ZMQ_DONTWAIT) < 0)
+	if (zmq_msg_recv(&h, n->io, ZMQ_DONTWAIT) < 0)
 		goto out;
-	if (!zmq_msg_more(&rid) || zmq_msg_recv(&body, n->router, ZMQ_DONTWAIT) < 0)
+	rc = 0;
+	if (zmq_msg_more(&h) && zmq_msg_recv(&body, n->io, 0) < 0)
 		goto out;
-	if (zmq_msg_more(&body)) {
-		/* A peer sends one frame: drop the whole message, every frame of it,
-		 * or its tail would be read as a message of its own. */
-		while (zmq_msg_more(&body) && zmq_msg_recv(&body, n->router, 0) >= 0)
-			;
-		if ((l = link_by_user(n, &body)) != NULL) {
-			l->dropped++;
-			link_bad(n, l, "multi-frame message");
+	if (zmq_msg_size(&h) != 4)
+		goto out;
+	hd = zmq_msg_data(&h);
+	i = (size_t)hd[2] | (size_t)hd[3] << 8;
+	if (hd[0] == 'C') {
+		const uint8_t *c = zmq_msg_data(&body);
+
+		for (size_t k = 0; k < n->nlinks && 4 * (k + 1) <= zmq_msg_size(&body); k++) {
+			uint32_t v = (uint32_t)c[4 * k] | (uint32_t)c[4 * k + 1] << 8 |
+			    (uint32_t)c[4 * k + 2] << 16 | (uint32_t)c[4 * k + 3] << 24;
+
+			n->links[k].dropped += v;
+			n->dropped += v;
 		}
+		goto out;
+	}
+	if (i >= n->nlinks)
+		goto out;
+	l = &n->links[i];
+	switch (hd[0]) {
+	case 'N':
+		l->hello_sent[VIA_ROUTER] = 0;	/* a new connection: Hello again */
+		/* fall through */
+	case 'M':
+		if (hd[1] == VIA_ROUTER)
+			l->routed = 1;
+		n->io_consumed += zmq_msg_size(&body);
+		sync_handle(n, l, hd[1] == VIA_ROUTER ? VIA_ROUTER : VIA_DEALER,
+		    zmq_msg_data(&body), zmq_msg_size(&body));
+		break;
+	case 'B':
+		l->dropped++;
 		n->dropped++;
-		goto out;
+		link_bad(n, l, "multi-frame message");
+		break;
+	case 'X':
+		l->dialed = 0;
+		break;
+	default:
+		break;
 	}
-	if ((l = link_by_user(n, &body)) == NULL || zmq_msg_size(&rid) > sizeof l->rid)
-		goto out;
-	if (l->rid_len != zmq_msg_size(&rid) || memcmp(l->rid, zmq_msg_data(&rid), l->rid_len) != 0) {
-		memcpy(l->rid, zmq_msg_data(&rid), zmq_msg_size(&rid));
-		l->rid_len = zmq_msg_size(&rid);
-		l->hello_sent[VIA_ROUTER] = 0;
-	}
-	sync_handle(n, l, VIA_ROUTER, zmq_msg_data(&body), zmq_msg_size(&body));
 out:
-	zmq_msg_close(&rid);
+	zmq_msg_close(&h);
 	zmq_msg_close(&body);
+	return rc;
 }
 
-void link_dealer_recv(node_t *n, link_t *l)
+void link_io_ack(node_t *n)
 {
-	zmq_msg_t body;
+	uint8_t h[4] = { 'A', 0, 0, 0 };
+	uint64_t v = n->io_consumed;
 
-	zmq_msg_init(&body);
-	if (zmq_msg_recv(&body, l->dealer, ZMQ_DONTWAIT) >= 0) {
-		if (zmq_msg_more(&body)) {
-			/* Frames of one message arrive together: blocking is safe. */
-			while (zmq_msg_more(&body) && zmq_msg_recv(&body, l->dealer, 0) >= 0)
-				;
-			n->dropped++;
-			l->dropped++;
-			link_bad(n, l, "multi-frame message");
-		} else {
-			sync_handle(n, l, VIA_DEALER, zmq_msg_data(&body), zmq_msg_size(&body));
-		}
+	if (v == 0 || n->io == NULL)
+		return;
+	if (zmq_send(n->io, h, sizeof h, ZMQ_SNDMORE) < 0 || zmq_send(n->io, &v, sizeof v, 0) < 0) {
+		node_log(n, 'E', "cannot acknowledge the network thread: %s", zmq_strerror(zmq_errno()));
+		return;
 	}
-	zmq_msg_close(&body);
+	n->io_consumed = 0;
 }

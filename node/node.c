@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,12 +21,6 @@
 #include "crypto/err.h"
 #include "node/ctl.h"
 #include "node/node_int.h"
-
-/* A draft option in libzmq 4.3's header, implemented by the library: with
- * it, a missing ZAP handler refuses CURVE clients instead of admitting them. */
-#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
-#define ZMQ_ZAP_ENFORCE_DOMAIN 93
-#endif
 
 uint64_t node_now_ms(void)
 {
@@ -47,20 +43,26 @@ void node_log(const node_t *n, char level, const char *fmt, ...)
 	static const char *const names[] = { "debug", "info", "warn", "error" };
 	struct timespec ts;
 	struct tm tm;
-	char t[32];
+	char line[1024], t[32];
 	va_list ap;
-	int i = level == 'D' ? 0 : level == 'I' ? 1 : level == 'W' ? 2 : 3;
+	int i = level == 'D' ? 0 : level == 'I' ? 1 : level == 'W' ? 2 : 3, k;
+	size_t len;
 
 	if (i == 0 && !n->verbose)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %-5s ", t, ts.tv_nsec / 1000000, names[i]);
+	k = snprintf(line, sizeof line, "%s.%03ldZ %-5s ", t, ts.tv_nsec / 1000000, names[i]);
+	len = k > 0 ? (size_t)k : 0;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	k = vsnprintf(line + len, sizeof line - len, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	len = k < 0 ? len : len + (size_t)k < sizeof line - 1 ? len + (size_t)k : sizeof line - 2;
+	line[len++] = '\n';
+	/* One write per line: the connection guard logs from its own thread. */
+	if (fwrite(line, 1, len, stderr) != len)
+		return;
 }
 
 const char *node_short_key(char buf[static KEY_TEXT_BYTES], const uint8_t *k)
@@ -75,6 +77,67 @@ int node_frame_is(zmq_msg_t *m, const char *s)
 }
 
 /* ---- set-up, loop, shut-down ---- */
+
+/* Descriptors open now (/proc/self/fd), or -1. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long k = -1;		/* the directory's own */
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		k += e->d_name[0] != '.';
+	closedir(d);
+	return k;
+}
+
+/* Raises the soft descriptor limit to the hard one and returns it. */
+static long fd_limit(node_t *n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			node_log(n, 'W', "cannot raise the descriptor limit: %s", strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	return rl.rlim_cur > (rlim_t)LONG_MAX ? LONG_MAX : (long)rl.rlim_cur;
+}
+
+/* Caps the connections to the peer port below the descriptor limit, with
+ * a reserve for the control socket, the dialled links and the store
+ * (spec/sync.md, "Limits"). */
+static int start_guard(node_t *n, long limit)
+{
+	long used = open_fds(), total, per;
+
+	if (used < 0)
+		used = 32;
+	total = limit - used - SYNC_FD_RESERVE - 3 * (long)n->nlinks;
+	if (total > SYNC_CONN_MAX)
+		total = SYNC_CONN_MAX;
+	if (total < 4) {
+		node_log(n, 'W', "descriptor limit %ld leaves room for %ld peer connections; "
+		    "allowing 4 (raise ulimit -n)", limit, total);
+		total = 4;
+	}
+	per = SYNC_CONN_PER_ADDR + 2 * (long)n->nlinks;
+	if (per > total)
+		per = total;
+	if ((n->guard = guard_new(n, n->ctx, (size_t)per, (size_t)total)) == NULL)
+		return -1;
+	node_log(n, 'D', "descriptor limit %ld: at most %ld peer connections, %ld per address",
+	    limit, total, per);
+	return 0;
+}
 
 static int build_set(void *ctx, const store_head_t *h)
 {
@@ -110,8 +173,9 @@ static int start(node_t *n)
 	uint8_t *g = NULL;
 	size_t glen;
 	sigset_t set;
-	int rc, self = -1, one = 1, zero = 0;
-	int64_t ctlmax = EV_ENV_MAX + 64;
+	int rc, self = -1, zero = 0;
+	int64_t ctlmax = CTL_MSG_MAX;
+	long limit = fd_limit(n);
 
 	snprintf(path, sizeof path, "%s/config", n->dir);
 	if ((rc = cfg_load(&n->cfg, path, why, sizeof why)) != 0) {
@@ -160,6 +224,8 @@ static int start(node_t *n)
 		n->links[j].next_recon = node_now_ms() + 100 + randombytes_uniform(SYNC_RECON_MS);
 		n->links[j].tokens = 2.0 * SYNC_RATE;
 		n->links[j].tokens_at = node_now_ms();
+		n->links[j].answer_budget = SYNC_ANSWER_BURST;
+		n->links[j].answer_at = node_now_ms();
 		j++;
 	}
 	if ((rc = store_scan_heads(n->store, build_set, n)) != 0) {
@@ -186,17 +252,21 @@ static int start(node_t *n)
 		return WIEC_ERR_IO;
 	}
 	if (n->cfg.listen[0]) {
-		if ((n->router = zmq_socket(n->ctx, ZMQ_ROUTER)) == NULL || link_sockopts(n->router) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_CURVE_SECRETKEY, n->kx.sk, KEY_X_BYTES) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, "wiec", 4) != 0 ||
-		    zmq_setsockopt(n->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
-		    zmq_bind(n->router, n->cfg.listen) != 0) {
+		int enforced = 0;
+
+		if (start_guard(n, limit) != 0) {
+			node_log(n, 'E', "connection guard: %s", zmq_strerror(zmq_errno()));
+			return WIEC_ERR_IO;
+		}
+		if ((n->router = link_listen(n->ctx, n->cfg.listen, n->kx.sk, &enforced)) == NULL) {
 			node_log(n, 'E', "cannot listen on %s: %s", n->cfg.listen, zmq_strerror(zmq_errno()));
 			return WIEC_ERR_IO;
 		}
-		/* Belt and braces: our handler is bound above, in this context. */
-		if (zmq_setsockopt(n->router, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) != 0)
+		if (guard_watch(n->guard, n->router) != 0) {
+			node_log(n, 'E', "connection guard: %s", zmq_strerror(zmq_errno()));
+			return WIEC_ERR_IO;
+		}
+		if (!enforced)
 			node_log(n, 'D', "this libzmq lacks ZMQ_ZAP_ENFORCE_DOMAIN; relying on the bound handler");
 	}
 	if (ctl_endpoint(ep, sizeof ep, n->dir) != 0) {
@@ -211,6 +281,13 @@ static int start(node_t *n)
 		node_log(n, 'E', "cannot open the control socket %s: %s", ep, zmq_strerror(zmq_errno()));
 		return WIEC_ERR_IO;
 	}
+	/* From here on the network thread owns the peer sockets. */
+	if ((n->io = netio_bind(n->ctx)) == NULL ||
+	    (n->netio = netio_new(n, n->router)) == NULL) {
+		node_log(n, 'E', "cannot start the network thread: %s", zmq_strerror(zmq_errno()));
+		return WIEC_ERR_IO;
+	}
+	n->router = NULL;
 	if ((rc = link_load_peers(n)) != 0)
 		return rc;
 	hash_hex(net, n->network, HASH_BYTES);
@@ -238,13 +315,21 @@ static void on_signal(node_t *n)
 static void timers(node_t *n)
 {
 	uint64_t now = node_now_ms();
+	int rc;
+
+	/* Every head again (recon_set_put replaces): a set that misses a head
+	 * would send peers the same events over and over. */
+	if (n->set_stale && (rc = store_scan_heads(n->store, build_set, n)) != 0)
+		node_log(n, 'E', "cannot re-read heads: %s", wiec_strerror(rc));
+	else if (n->set_stale)
+		n->set_stale = 0;
 
 	/* Events that waited too long for their prev are dropped: the sync
 	 * layer fetches them again once the prev is here. */
 	if (now >= n->next_expire) {
 		size_t dropped = 0;
-		int rc = store_pending_expire(n->store, node_wall_ms(), &dropped);
 
+		rc = store_pending_expire(n->store, node_wall_ms(), &dropped);
 		n->next_expire = now + NODE_EXPIRE_MS;
 		if (rc != 0)
 			node_log(n, 'E', "cannot expire waiting events: %s", wiec_strerror(rc));
@@ -269,32 +354,22 @@ static void timers(node_t *n)
 				fetch_drop_want(l, w);
 			}
 		fetch_pump(n, l);
+		serve_tick(n, l);
 	}
+	zap_tick(n);
 }
 
 static void loop(node_t *n)
 {
-	zmq_pollitem_t *items = calloc(n->nlinks + 4, sizeof *items);
-	link_t **who = calloc(n->nlinks + 4, sizeof *who);
-
-	if (items == NULL || who == NULL) {
-		node_log(n, 'E', "out of memory");
-		goto out;
-	}
 	while (!n->stop) {
-		int k = 0;
+		zmq_pollitem_t items[4] = {
+			{ NULL, n->sigfd, ZMQ_POLLIN, 0 },
+			{ n->zap, 0, ZMQ_POLLIN, 0 },
+			{ n->ctl, 0, ZMQ_POLLIN, 0 },
+			{ n->io, 0, ZMQ_POLLIN, 0 },
+		};
 
-		items[k++] = (zmq_pollitem_t){ NULL, n->sigfd, ZMQ_POLLIN, 0 };
-		items[k++] = (zmq_pollitem_t){ n->zap, 0, ZMQ_POLLIN, 0 };
-		items[k++] = (zmq_pollitem_t){ n->ctl, 0, ZMQ_POLLIN, 0 };
-		if (n->router != NULL)
-			items[k++] = (zmq_pollitem_t){ n->router, 0, ZMQ_POLLIN, 0 };
-		for (size_t i = 0; i < n->nlinks; i++)
-			if (n->links[i].dealer != NULL) {
-				who[k] = &n->links[i];
-				items[k++] = (zmq_pollitem_t){ n->links[i].dealer, 0, ZMQ_POLLIN, 0 };
-			}
-		if (zmq_poll(items, k, 100) < 0 && zmq_errno() != EINTR) {
+		if (zmq_poll(items, 4, 100) < 0 && zmq_errno() != EINTR) {
 			node_log(n, 'E', "poll: %s", zmq_strerror(zmq_errno()));
 			break;
 		}
@@ -304,26 +379,13 @@ static void loop(node_t *n)
 			zap_serve(n);
 		if (items[2].revents & ZMQ_POLLIN)
 			ctlsrv_serve(n);
-		/* Bounded bursts per socket so no peer starves the others. */
-		for (int i = 3; i < k && !n->stop; i++) {
-			for (int b = 0; b < 64 && (items[i].revents & ZMQ_POLLIN); b++) {
-				int ev = 0;
-				size_t el = sizeof ev;
-
-				if (items[i].socket == n->router)
-					link_router_recv(n);
-				else
-					link_dealer_recv(n, who[i]);
-				if (zmq_getsockopt(items[i].socket, ZMQ_EVENTS, &ev, &el) != 0 ||
-				    !(ev & ZMQ_POLLIN))
-					break;
-			}
-		}
+		/* A bounded burst, so signals, ZAP and the CLI get their turn. */
+		for (int b = 0; b < 256 && !n->stop && (items[3].revents & ZMQ_POLLIN); b++)
+			if (link_io_recv(n) != 0)
+				break;
+		link_io_ack(n);
 		timers(n);
 	}
-out:
-	free(items);
-	free(who);
 }
 
 static void stop(node_t *n)
@@ -333,7 +395,8 @@ static void stop(node_t *n)
 	for (size_t i = 0; n->links && i < n->nlinks; i++) {
 		link_t *l = &n->links[i];
 
-		link_hangup(l);
+		link_hangup(n, l);
+		serve_forget(l);
 		recon_destroy(&l->resp[0]);
 		recon_destroy(&l->resp[1]);
 		free(l->queue);
@@ -341,14 +404,19 @@ static void stop(node_t *n)
 	free(n->links);
 	if (n->ctl != NULL && ctl_endpoint(ep, sizeof ep, n->dir) == 0)
 		unlink(ep + 6);
+	netio_destroy(&n->netio, n->io);	/* closes the peer sockets */
+	guard_destroy(&n->guard, n->router);
 	if (n->router)
 		zmq_close(n->router);
+	if (n->io)
+		zmq_close(n->io);
 	if (n->ctl)
 		zmq_close(n->ctl);
 	if (n->zap)
 		zmq_close(n->zap);
-	if (n->ctx)
-		zmq_ctx_term(n->ctx);
+	/* Signals are blocked (signalfd), so no EINTR; retry anyway. */
+	while (n->ctx && zmq_ctx_term(n->ctx) != 0 && zmq_errno() == EINTR)
+		;
 	recon_set_destroy(&n->set);
 	amap_destroy(&n->claims);
 	genesis_free(&n->gen);
@@ -372,6 +440,7 @@ int node_run(const node_opts_t *o)
 	n.sigfd = n.lockfd = -1;
 	if ((rc = start(&n)) == 0) {
 		loop(&n);
+		zap_tick(&n);
 		node_log(&n, 'I', "stopped: %llu invalid events and %llu messages dropped since start",
 		    (unsigned long long)n.invalid, (unsigned long long)n.dropped);
 	}

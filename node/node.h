@@ -15,7 +15,16 @@
 #define SYNC_INFLIGHT 2			/* Wants outstanding per link */
 #define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
 #define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
-#define SYNC_HWM 1000			/* ZMQ send/receive high-water marks */
+#define SYNC_SNDHWM 16			/* ZMQ send high-water mark, messages */
+#define SYNC_RCVHWM 0			/* none: netio drains (node/netio.c) */
+#define SYNC_IO_BYTES (32 << 20)	/* received, waiting for the loop, at most */
+#define SYNC_TCP_MAXRT_MS 20000		/* unacknowledged data drops a connection */
+#define SYNC_ANSWER_RATE (16 << 20)	/* answer bytes per second per link */
+#define SYNC_ANSWER_BURST (2 * SYNC_EVENTS_CAP)	/* ... and at most this at once */
+#define SYNC_DEFER_MAX SYNC_INFLIGHT	/* Wants waiting for the budget, per link */
+#define SYNC_CONN_MAX 1024		/* TCP connections to the peer port, at most */
+#define SYNC_CONN_PER_ADDR 8		/* ... per address, plus 2 per other founder */
+#define SYNC_FD_RESERVE 64		/* descriptors kept free (plus 3 per link) */
 #define SYNC_RATE 1000			/* messages per second a peer may send (burst 2x) */
 #define SYNC_BAD_MAX 20			/* bad messages in a minute before a ban */
 #define SYNC_BAN_MS 60000

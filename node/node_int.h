@@ -4,9 +4,11 @@
  *
  * The files, one job each:
  *   node.c    start-up, timers, the poll loop, shut-down, logging, clocks
- *   link.c    a link to one other founder: sockets, dialling, sends,
+ *   link.c    a link to one other founder: socket options, dialling, sends,
  *             receives, hang-up, the peers file, misbehaviour and rate
+ *   netio.c   the network thread: owns the peer sockets, drains them
  *   zap.c     the ZAP handler: only members' transport keys may connect
+ *   guard.c   caps TCP connections to the peer port (a thread of its own)
  *   fetch.c   fetch scheduling: queued segments, claims, Wants in flight
  *   serve.c   what we send unasked or on request: answers to Wants, Haves,
  *             fork proofs
@@ -34,6 +36,12 @@
 
 #define NODE_EXPIRE_MS 60000	/* how often waiting events are checked for expiry */
 
+/* A draft option in libzmq 4.3's header, implemented by the library: with
+ * it, a missing ZAP handler refuses CURVE clients instead of admitting them. */
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#endif
+
 /* The two connections a link may have: the one we dial (our DEALER) and the
  * one it dialled (a routing id on our ROUTER). */
 enum { VIA_DEALER = 0, VIA_ROUTER = 1 };
@@ -54,14 +62,19 @@ typedef struct want {		/* a Want in flight */
 	size_t n;
 } want_t;
 
+typedef struct deferred {	/* a Want waiting for the answer budget */
+	int via;
+	uint8_t *want;		/* the Want as received (checked by wire_decode) */
+	size_t len;
+} deferred_t;
+
 /* Everything about one other founder's node. */
 typedef struct link {
 	uint8_t key[KEY_PK_BYTES], transport[KEY_X_BYTES];
 	char name[EV_NAME_MAX + 1];
 	char endpoint[PEERS_ENDPOINT_MAX];	/* "" when we do not dial it */
-	void *dealer;				/* our connection to it */
-	uint8_t rid[256];			/* its connection to us (ROUTER) */
-	size_t rid_len;
+	int dialed;				/* we dial it (a DEALER in netio) */
+	int routed;				/* it has connected to our ROUTER */
 	int hello_sent[2];
 	uint64_t last_seen, bytes_in, bytes_out, lag, dropped, invalid;
 	uint64_t events_in, events_out;		/* envelopes received / sent */
@@ -76,8 +89,15 @@ typedef struct link {
 	size_t nin;
 	unsigned bad;
 	uint64_t bad_since, banned_until, tokens_at;
-	double tokens;
+	double tokens;				/* messages it may send us */
+	double answer_budget;			/* bytes we may answer (may go below 0) */
+	uint64_t answer_at;
+	deferred_t defer[SYNC_DEFER_MAX];	/* Wants waiting for the budget */
+	size_t ndefer;
 } link_t;
+
+typedef struct guard guard_t;
+typedef struct netio netio_t;
 
 typedef struct node {
 	const char *dir;
@@ -91,8 +111,15 @@ typedef struct node {
 	link_t *links;
 	size_t nlinks;
 	recon_set_t *set;
+	int set_stale;			/* set missed a head: re-read them all */
 	amap_t *claims;			/* author -> which link fetches it */
-	void *ctx, *zap, *router, *ctl;
+	void *ctx, *zap, *router, *ctl;	/* router: until netio owns it */
+	void *io;			/* the loop's end of the pipe to netio */
+	netio_t *netio;
+	uint64_t io_consumed;		/* bytes from netio not acknowledged */
+	guard_t *guard;			/* caps connections to router */
+	uint64_t zap_refused, zap_logged_at;	/* refusals not logged yet */
+	char zap_last[64];
 	int sigfd, lockfd;
 	uint64_t next_want_id, next_expire;
 	uint64_t invalid, dups, dropped;
@@ -127,19 +154,57 @@ int link_admit(link_t *l);
 /* Sets the options every peer socket shares (HWMs, message size,
  * heartbeats, handshake time). 0 or -1 (zmq_errno). */
 int link_sockopts(void *s);
+/* The peer socket: a CURVE server ROUTER under secret key sk, ZAP domain
+ * "wiec" (enforced where libzmq knows ZMQ_ZAP_ENFORCE_DOMAIN: *enforced
+ * says), bound on endpoint. NULL on failure (zmq_errno says why). */
+void *link_listen(void *ctx, const char *endpoint, const uint8_t sk[static KEY_X_BYTES],
+    int *enforced);
 /* Closes our connection to l and forgets its session and Wants in flight. */
-void link_hangup(link_t *l);
+void link_hangup(node_t *n, link_t *l);
 /* (Re)reads DIR/peers: dials new endpoints, hangs up removed ones.
  * 0 or the peers_load error (logged). */
 int link_load_peers(node_t *n);
-/* Drain one message from the ROUTER / from l's DEALER into sync_handle. */
-void link_router_recv(node_t *n);
-void link_dealer_recv(node_t *n, link_t *l);
+/* Handles one message from the network thread (a peer's message goes to
+ * sync_handle). 0, or -1 when none was waiting. */
+int link_io_recv(node_t *n);
+/* Tells the network thread how many bytes the loop took since the last
+ * call, which it may hand over again (SYNC_IO_BYTES). */
+void link_io_ack(node_t *n);
+
+/* ---- netio.c ---- */
+
+/* The loop's end of the pipe to the network thread, bound in ctx; NULL on
+ * failure. Close it with zmq_close after netio_destroy. */
+void *netio_bind(void *ctx);
+/* Starts the network thread, which from then on owns router (may be NULL)
+ * and every DEALER: the loop talks to it through n->io (link.c). Reads
+ * n's keys and links now, n->verbose later (logging). NULL on failure
+ * (router is then still the caller's). */
+netio_t *netio_new(const node_t *n, void *router);
+/* Stops the thread (through loop_end), which closes the peer sockets and
+ * stops the router's monitor; frees *p and sets it to NULL. NULL is fine. */
+void netio_destroy(netio_t **p, void *loop_end);
 
 /* ---- zap.c ---- */
 
 /* Answers one ZAP request waiting on n->zap. */
 void zap_serve(node_t *n);
+/* Logs the refusals not logged yet, at most once per 10 s (or now when
+ * n->stop is set). */
+void zap_tick(node_t *n);
+
+/* ---- guard.c ---- */
+
+/* A connection guard allowing per_addr connections per peer address and
+ * total in all, its monitor socket connected in ctx. Caller owns it; free
+ * with guard_destroy. NULL on failure. n is used for logging only. */
+guard_t *guard_new(const node_t *n, void *ctx, size_t per_addr, size_t total);
+/* Starts watching router (bound to a TCP endpoint) from a thread of the
+ * guard's own. 0, or -1 (zmq_errno or errno). */
+int guard_watch(guard_t *g, void *router);
+/* Stops watching router, joins the thread, frees *p and sets it to NULL.
+ * NULL is fine. Call before closing router. */
+void guard_destroy(guard_t **p, void *router);
 
 /* ---- fetch.c ---- */
 
@@ -158,8 +223,15 @@ void fetch_drop_want(link_t *l, size_t i);
 
 /* ---- serve.c ---- */
 
-/* Answers a Want with one Events message (at most SYNC_EVENTS_CAP bytes). */
+/* Answers a Want with one Events message of at most SYNC_EVENTS_CAP
+ * envelope bytes, charged to l's answer budget. While the budget is below
+ * zero the Want waits (at most SYNC_DEFER_MAX of them; more are dropped
+ * and counted) until serve_tick finds the budget refilled. */
 void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w);
+/* Refills l's answer budget and answers waiting Wants it now covers. */
+void serve_tick(node_t *n, link_t *l);
+/* Forgets l's waiting Wants. */
+void serve_forget(link_t *l);
 /* Tells l, on connection via, which heads we hold (Haves of at most
  * SYNC_HAVE_MAX heads). */
 void serve_have_to(node_t *n, link_t *l, int via, const store_head_t *heads, size_t nh);

@@ -17,10 +17,11 @@
 #include <stdint.h>
 
 #include "crypto/key.h"
+#include "proto/genesis.h"
 
 #define PEERS_MAX 64
 #define PEERS_FILE_MAX 65536	/* bytes of a peers file */
-#define PEERS_ENDPOINT_MAX 256	/* bytes of an endpoint with its NUL */
+#define PEERS_ENDPOINT_MAX (GENESIS_ENDPOINT_MAX + 1)	/* an endpoint with its NUL */
 
 typedef struct peer {
 	uint8_t key[KEY_PK_BYTES];		/* the peer's identity (a founder) */

@@ -56,8 +56,9 @@ void recon_set_destroy(recon_set_t **p);
 
 /* Inserts it, or replaces the item with the same key. The set keeps only
  * key, seq and the item hash (it does not keep val). O(log n).
- * Returns 0, WIEC_ERR_ARG (NULL), WIEC_ERR_NOMEM, or WIEC_ERR_TOO_BIG
- * (2^32 - 2 items). */
+ * Returns 0, WIEC_ERR_ARG (NULL), WIEC_ERR_NOMEM, WIEC_ERR_TOO_BIG
+ * (2^32 - 2 items) or WIEC_ERR_CRYPTO (libsodium failed; the set is
+ * unchanged). */
 int recon_set_put(recon_set_t *s, const recon_item_t *it);
 
 /* Removes the item with this key. O(log n). Returns 0, WIEC_ERR_NOTFOUND
@@ -70,7 +71,7 @@ size_t recon_set_size(const recon_set_t *s);
 /* The fingerprint (spec/recon.md, "Fingerprint") of the items whose key k
  * satisfies lo <= k < hi, where lo == NULL means the all-zero key and
  * hi == NULL means no upper bound; writes the item count to *count unless
- * count is NULL. O(log n). Returns 0 or WIEC_ERR_ARG. */
+ * count is NULL. O(log n). Returns 0, WIEC_ERR_ARG or WIEC_ERR_CRYPTO. */
 int recon_set_fingerprint(const recon_set_t *s, const uint8_t *lo,
     const uint8_t *hi, uint8_t fp[static RECON_FP_BYTES], size_t *count);
 
@@ -97,7 +98,8 @@ void recon_destroy(recon_t **p);
 
 /* Initiator only, once: the first message. On success *msg is malloc'd
  * (caller frees with free()) and *len is its size. Returns 0,
- * WIEC_ERR_ARG (responder, or called twice) or WIEC_ERR_NOMEM. */
+ * WIEC_ERR_ARG (responder, or called twice), WIEC_ERR_NOMEM or
+ * WIEC_ERR_CRYPTO. */
 int recon_start(recon_t *r, uint8_t **msg, size_t *len);
 
 /* Feeds the peer's message in[0..inlen) (untrusted). On success *out is a
@@ -107,8 +109,9 @@ int recon_start(recon_t *r, uint8_t **msg, size_t *len);
  * never knows and always sets *done to 0 — it just answers until the
  * initiator stops sending.
  * Errors: WIEC_ERR_TOO_BIG (inlen > msg_cap, or the session went over
- * RECON_MAX_ROUNDS or an internal work limit), WIEC_ERR_PROTO (malformed
- * or inconsistent message), WIEC_ERR_NOMEM, WIEC_ERR_ARG (bad call: NULL
+ * RECON_MAX_ROUNDS, its queue limit or an internal work limit),
+ * WIEC_ERR_PROTO (malformed or inconsistent message), WIEC_ERR_NOMEM,
+ * WIEC_ERR_CRYPTO (libsodium failed), WIEC_ERR_ARG (bad call: NULL
  * pointer, initiator not started, or step after done). After any error
  * but WIEC_ERR_ARG the session is dead and every later call returns the
  * same error; *out is NULL. */

@@ -97,8 +97,9 @@ static inline int bound_cmp(const bound_t *a, const bound_t *b)
 
 /* ---- the set's queries (recon_set.c) ---- */
 
-/* The fingerprint of a range of cnt items whose hashes sum to sum. */
-void recon_fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES]);
+/* The fingerprint of a range of cnt items whose hashes sum to sum.
+ * 0, or WIEC_ERR_CRYPTO if libsodium failed. */
+int recon_fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES]);
 
 /* Count and sum of the items with key < b. O(log n). */
 void recon_tree_prefix(const recon_set_t *s, const bound_t *b, uint64_t sum[4], uint64_t *cnt);

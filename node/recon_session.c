@@ -19,7 +19,13 @@
 /* Wire limits. */
 #define RECON_WIRE_LIST_MAX 256	/* short ids in one LIST */
 #define RECON_SID_BYTES 8
-#define RECON_MAX_QUEUE (1u << 22)	/* pending ranges of an initiator */
+/* Pending ranges of an initiator: RECON_QUEUE_BASE + RECON_QUEUE_PER_ITEM
+ * per item of its set. An honest exchange needs about one per item at
+ * most (spec/recon.md, section 5); a responder's records cost it bytes, but
+ * ranges cost us 72 bytes each, so this bounds what a liar can make us
+ * hold by what our own set already costs. */
+#define RECON_QUEUE_BASE 4096
+#define RECON_QUEUE_PER_ITEM 2
 #define RECON_RESERVE 40	/* room kept for a closing SKIP record */
 
 enum { M_SKIP = 0, M_FP = 1, M_LIST = 2, M_DIFF = 3, M_ITEMS = 4 };
@@ -214,6 +220,7 @@ typedef struct dent {
 struct recon {
 	const recon_set_t *set;
 	int initiator, started, done, err;
+	int crypto_failed;	/* a hash failed: the step fails with WIEC_ERR_CRYPTO */
 	size_t cap;
 	unsigned rounds;
 	uint8_t nonce[RECON_NONCE_BYTES];
@@ -235,13 +242,22 @@ struct recon {
 	int mvalid;
 };
 
-static void sid_of(const recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
+static void sid_of(recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
 {
-	uint8_t h[32], o[32];
+	uint8_t h[32], o[32] = { 0 };
 
 	limbs_to_h(hl, h);
-	crypto_generichash(o, sizeof o, h, sizeof h, r->nonce, sizeof r->nonce);
+	if (crypto_generichash(o, sizeof o, h, sizeof h, r->nonce, sizeof r->nonce) != 0)
+		r->crypto_failed = 1;
 	memcpy(sid, o, RECON_SID_BYTES);
+}
+
+static void fp_of(recon_t *r, const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
+{
+	if (recon_fp_of(sum, cnt, fp) != 0) {
+		memset(fp, 0, RECON_FP_BYTES);
+		r->crypto_failed = 1;
+	}
 }
 
 static void prefix_at(recon_t *r, const bound_t *b, uint64_t sum[4], uint64_t *cnt)
@@ -277,7 +293,7 @@ static void range_fp(recon_t *r, const bound_t *lo, const bound_t *hi,
 	uint64_t sum[4], r0;
 
 	range_stats(r, lo, hi, sum, cnt, &r0);
-	recon_fp_of(sum, *cnt, fp);
+	fp_of(r, sum, *cnt, fp);
 }
 
 /* Children of a split of c items: k from spec/recon.md. */
@@ -339,7 +355,7 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		}
 		memcpy(csum, pnext, sizeof csum);
 		u256_sub(csum, pcur);
-		recon_fp_of(csum, ri - rprev, fp);
+		fp_of(r, csum, ri - rprev, fp);
 		put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
@@ -455,7 +471,7 @@ static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
 	range_stats(r, &a->lo, &a->hi, sum, &c, &r0);
 	if (a->kind == ACT_FP && c > 0) {
 		uint8_t fp[RECON_FP_BYTES];
-		recon_fp_of(sum, c, fp);
+		fp_of(r, sum, c, fp);
 		put_rec(w, prev, &a->hi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		return push_sent(r, &a->lo, &a->hi, M_FP, 0, 0);
@@ -543,6 +559,13 @@ int recon_start(recon_t *r, uint8_t **msg, size_t *len)
 	r->qn = 1;
 	if ((rc = init_build(r, 1, msg, len)) != 0)
 		goto fail;
+	if (r->crypto_failed) {
+		free(*msg);
+		*msg = NULL;
+		*len = 0;
+		rc = WIEC_ERR_CRYPTO;
+		goto fail;
+	}
 	return 0;
 fail:
 	r->err = rc;
@@ -711,12 +734,19 @@ static int resolve_diff(recon_t *r, const sent_t *s, const bound_t *b,
 	return 0;
 }
 
-static int push_action(action_t **q, size_t *qn, size_t *qcap, const bound_t *lo,
+static size_t queue_max(const recon_t *r)
+{
+	size_t n = recon_set_size(r->set);
+
+	return RECON_QUEUE_BASE + (n > SIZE_MAX / 4 ? SIZE_MAX / 4 : n) * RECON_QUEUE_PER_ITEM;
+}
+
+static int push_action(action_t **q, size_t *qn, size_t *qcap, size_t max, const bound_t *lo,
     const bound_t *hi, int kind)
 {
 	int rc;
 
-	if (*qn >= RECON_MAX_QUEUE)
+	if (*qn >= max)
 		return WIEC_ERR_TOO_BIG;
 	if ((rc = grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
 		return rc;
@@ -763,7 +793,8 @@ static int finish_diffs(recon_t *r)
 static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int *done)
 {
 	action_t *nq = NULL;
-	size_t nqn = 0, nqcap = 0, j = 0;
+	size_t nqn = 0, nqcap = 0, j = 0, qall = queue_max(r);
+	size_t qmax = qall > r->qn ? qall - r->qn : 0;	/* room for new ranges */
 	bound_t prev, hi;
 	ritem_t *it = NULL;
 	int rc = 0;
@@ -810,7 +841,7 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 			}
 			range_fp(r, &prev, &hi, fp, &c);
 			if (sodium_memcmp(fp, q, RECON_FP_BYTES) != 0 &&
-			    (rc = push_action(&nq, &nqn, &nqcap, &prev, &hi, ACT_MISMATCH)) != 0)
+			    (rc = push_action(&nq, &nqn, &nqcap, qmax, &prev, &hi, ACT_MISMATCH)) != 0)
 				goto fail;
 			break;
 		}
@@ -853,12 +884,12 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 		const sent_t *s = &r->sent[i];
 		if (bound_cmp(&s->hi, &prev) <= 0)
 			continue;
-		if ((rc = push_action(&nq, &nqn, &nqcap,
+		if ((rc = push_action(&nq, &nqn, &nqcap, qmax,
 		    bound_cmp(&s->lo, &prev) >= 0 ? &s->lo : &prev, &s->hi,
 		    s->mode == M_FP ? ACT_FP : ACT_MISMATCH)) != 0)
 			goto fail;
 	}
-	if (nqn + r->qn > RECON_MAX_QUEUE) {
+	if (nqn > qmax) {
 		rc = WIEC_ERR_TOO_BIG;
 		goto fail;
 	}
@@ -1049,7 +1080,7 @@ static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 	/* a bounce: our fingerprint, so the initiator splits or lists */
 	w->len = mark;
 	*prev = pmark;
-	recon_fp_of(sum, c, fp);
+	fp_of(r, sum, c, fp);
 	put_rec(w, prev, hi, M_FP);
 	wb_put(w, fp, sizeof fp);
 	if (w->len + RECON_RESERVE <= r->cap)
@@ -1181,6 +1212,13 @@ int recon_step(recon_t *r, const uint8_t *in, size_t inlen, uint8_t **out,
 	rb.len = inlen;
 	rb.off = 0;
 	rc = r->initiator ? init_step(r, &rb, out, outlen, done) : resp_step(r, &rb, out, outlen);
+	if (rc == 0 && r->crypto_failed) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+		*done = 0;
+		rc = WIEC_ERR_CRYPTO;
+	}
 	if (rc != 0)
 		r->err = rc;
 	return rc;

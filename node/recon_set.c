@@ -9,18 +9,20 @@
 #include "crypto/err.h"
 #include "node/recon_int.h"
 
-void recon_fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
+int recon_fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
 {
 	uint8_t buf[40], h[32];
 
 	for (int i = 0; i < 4; i++)
 		le64_put(buf + 8 * i, sum[i]);
 	le64_put(buf + 32, cnt);
-	crypto_generichash(h, sizeof h, buf, sizeof buf, NULL, 0);
+	if (crypto_generichash(h, sizeof h, buf, sizeof buf, NULL, 0) != 0)
+		return WIEC_ERR_CRYPTO;
 	memcpy(fp, h, RECON_FP_BYTES);
+	return 0;
 }
 
-static void item_hash(const recon_item_t *it, uint8_t h[32])
+static int item_hash(const recon_item_t *it, uint8_t h[32])
 {
 	uint8_t buf[32 + 8 + 32];
 
@@ -28,7 +30,7 @@ static void item_hash(const recon_item_t *it, uint8_t h[32])
 	for (int i = 0; i < 8; i++)
 		buf[32 + i] = (uint8_t)(it->seq >> (56 - 8 * i));
 	memcpy(buf + 40, it->val, 32);
-	crypto_generichash(h, 32, buf, sizeof buf, NULL, 0);
+	return crypto_generichash(h, 32, buf, sizeof buf, NULL, 0) == 0 ? 0 : WIEC_ERR_CRYPTO;
 }
 
 static uint32_t set_rand(recon_set_t *s)
@@ -189,7 +191,8 @@ int recon_set_put(recon_set_t *s, const recon_item_t *it)
 
 	if (s == NULL || it == NULL)
 		return WIEC_ERR_ARG;
-	item_hash(it, h);
+	if (item_hash(it, h) != 0)
+		return WIEC_ERR_CRYPTO;
 	x = t_find(s, it->key);
 	if (x) {
 		s->n[x].seq = it->seq;
@@ -331,7 +334,8 @@ int recon_set_fingerprint(const recon_set_t *s, const uint8_t *lo,
 		u256_sub(sh, sl);
 		ch -= cl;
 	}
-	recon_fp_of(sh, ch, fp);
+	if (recon_fp_of(sh, ch, fp) != 0)
+		return WIEC_ERR_CRYPTO;
 	if (count)
 		*count = (size_t)ch;
 	return 0;

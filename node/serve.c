@@ -1,4 +1,4 @@
-/* serve.c: what we send peers: answers to Wants, Haves, fork proofs. */
+/* serve.c: what we send peers: answers to Wants, and Haves. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,12 +75,27 @@ static int send_events(node_t *n, link_t *l, int via, const envlist_t *e, uint64
 	return rc;
 }
 
+/* The answer budget: a byte bucket per link, so what one member can make
+ * us read, copy and queue is bounded in bytes and in time (spec/sync.md,
+ * "Limits"). It may go below zero by one answer; answers wait until it is
+ * back at zero or above. */
+static double budget(link_t *l)
+{
+	uint64_t now = node_now_ms();
+
+	l->answer_budget += (double)(now - l->answer_at) * SYNC_ANSWER_RATE / 1000.0;
+	if (l->answer_budget > SYNC_ANSWER_BURST)
+		l->answer_budget = SYNC_ANSWER_BURST;
+	l->answer_at = now;
+	return l->answer_budget;
+}
+
 /* Per range, in order: what the peer lacks of the author given the ids it
  * holds (store_scan_missing), until SYNC_EVENTS_CAP bytes; `more` if cut.
  * A range whose ids we know none of (and from > 1) is named in `unknown`:
  * the peer asks again with a locator. A damaged event stops the answer
  * and is reported: serving it would get us refused forever. */
-void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
+static void answer(node_t *n, link_t *l, int via, const Wiec__Want *w)
 {
 	envlist_t e = { .limit = SYNC_EVENTS_CAP };
 	ProtobufCBinaryData *unknown = calloc(w->n_ranges ? w->n_ranges : 1, sizeof *unknown);
@@ -116,11 +131,66 @@ void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
 			unknown[nunknown++].len = KEY_PK_BYTES;
 		}
 	}
+	l->answer_budget -= (double)e.bytes;
 	send_events(n, l, via, &e, w->id, more, unknown, nunknown);
 out:
 	free(unknown);
 	free(have);
 	envlist_free(&e);
+}
+
+void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
+{
+	deferred_t *d;
+	size_t len;
+
+	if (l->ndefer == 0 && budget(l) >= 0) {
+		answer(n, l, via, w);
+		return;
+	}
+	/* An honest peer has at most SYNC_INFLIGHT Wants outstanding. */
+	if (l->ndefer == SYNC_DEFER_MAX) {
+		l->dropped++;
+		n->dropped++;
+		return;
+	}
+	d = &l->defer[l->ndefer];
+	len = wiec__want__get_packed_size(w);
+	if ((d->want = malloc(len ? len : 1)) == NULL ||
+	    wiec__want__pack(w, d->want) != len) {
+		free(d->want);
+		d->want = NULL;
+		l->dropped++;
+		n->dropped++;
+		return;
+	}
+	d->len = len;
+	d->via = via;
+	l->ndefer++;
+}
+
+void serve_tick(node_t *n, link_t *l)
+{
+	while (l->ndefer > 0 && budget(l) >= 0) {
+		deferred_t d = l->defer[0];
+		Wiec__Want *w;
+
+		memmove(&l->defer[0], &l->defer[1], (l->ndefer - 1) * sizeof *l->defer);
+		l->ndefer--;
+		/* Our own packing of a Want wire_decode checked: it unpacks. */
+		if ((w = wiec__want__unpack(NULL, d.len, d.want)) != NULL) {
+			answer(n, l, d.via, w);
+			wiec__want__free_unpacked(w, NULL);
+		}
+		free(d.want);
+	}
+}
+
+void serve_forget(link_t *l)
+{
+	for (size_t i = 0; i < l->ndefer; i++)
+		free(l->defer[i].want);
+	l->ndefer = 0;
 }
 
 /* Tells one link, on connection via, which heads we hold (Have messages

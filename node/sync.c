@@ -72,9 +72,13 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 	for (size_t i = 0; i < b.nmoved; i++) {
 		recon_item_t it;
 
+		int hr;
+
 		sync_head_item(&it, &b.moved[i]);
-		if (recon_set_put(n->set, &it) != 0)
-			node_log(n, 'E', "cannot update the reconciliation set: out of memory");
+		if ((hr = recon_set_put(n->set, &it)) != 0) {
+			node_log(n, 'E', "cannot update the reconciliation set: %s", wiec_strerror(hr));
+			n->set_stale = 1;
+		}
 	}
 	if (push) {
 		/* Own posts: nobody has them yet, so send the events themselves. */

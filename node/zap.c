@@ -7,6 +7,41 @@
 
 #include "node/node_int.h"
 
+#define ZAP_LOG_MS 10000
+
+/* One line for the first refusal, then at most one per ZAP_LOG_MS that
+ * counts the others: a refused handshake costs its sender next to nothing,
+ * and must not cost us a log line each. */
+static void refused(node_t *n, const char *addr, const char *key)
+{
+	uint64_t now = node_now_ms();
+
+	if (n->zap_logged_at != 0 && now - n->zap_logged_at < ZAP_LOG_MS) {
+		n->zap_refused++;
+		snprintf(n->zap_last, sizeof n->zap_last, "%s", addr);
+		return;
+	}
+	zap_tick(n);
+	node_log(n, 'W', "refused a connection from %s: transport key %.16s... is not a member's",
+	    addr, key);
+	n->zap_logged_at = now;
+}
+
+void zap_tick(node_t *n)
+{
+	uint64_t now = node_now_ms();
+
+	if (n->zap_refused == 0)
+		return;
+	if (now - n->zap_logged_at < ZAP_LOG_MS && !n->stop)
+		return;
+	node_log(n, 'W', "refused %llu more connections whose transport keys are not members' "
+	    "in %llu s; the last from %s", (unsigned long long)n->zap_refused,
+	    (unsigned long long)(now - n->zap_logged_at + 999) / 1000, n->zap_last);
+	n->zap_refused = 0;
+	n->zap_logged_at = now;
+}
+
 void zap_serve(node_t *n)
 {
 	zmq_msg_t f[7];
@@ -53,15 +88,15 @@ void zap_serve(node_t *n)
 		if (nf >= 4)
 			snprintf(addr, sizeof addr, "%.*s", (int)(zmq_msg_size(&f[3]) < 60 ?
 			    zmq_msg_size(&f[3]) : 60), (const char *)zmq_msg_data(&f[3]));
-		node_log(n, 'W', "refused a connection from %s: transport key %.16s... is not a member's",
-		    addr, key);
+		refused(n, addr, key);
 	}
-	zmq_send(n->zap, "1.0", 3, ZMQ_SNDMORE);
-	zmq_send(n->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
-	zmq_send(n->zap, status, 3, ZMQ_SNDMORE);
-	zmq_send(n->zap, text, strlen(text), ZMQ_SNDMORE);
-	zmq_send(n->zap, user, strlen(user), ZMQ_SNDMORE);
-	zmq_send(n->zap, "", 0, 0);
+	if (zmq_send(n->zap, "1.0", 3, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(n->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE) < 0 ||
+	    zmq_send(n->zap, status, 3, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(n->zap, text, strlen(text), ZMQ_SNDMORE) < 0 ||
+	    zmq_send(n->zap, user, strlen(user), ZMQ_SNDMORE) < 0 ||
+	    zmq_send(n->zap, "", 0, 0) < 0)
+		node_log(n, 'E', "cannot answer a ZAP request: %s", zmq_strerror(zmq_errno()));
 out:
 	for (int i = 0; i < nf; i++)
 		zmq_msg_close(&f[i]);

@@ -17,7 +17,7 @@
 #define GENESIS_MAX 65536		/* bytes of an encoded genesis */
 #define GENESIS_FOUNDERS_MAX 64
 #define GENESIS_ENDPOINTS_MAX 8
-#define GENESIS_ENDPOINT_MAX 256
+#define GENESIS_ENDPOINT_MAX 255	/* bytes of one endpoint: everywhere (network.md) */
 
 /* A decoded genesis; owned fields are released by genesis_free(). */
 typedef struct genesis {

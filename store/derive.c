@@ -48,6 +48,7 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	case 3: *name = "tips"; return &s->tips;
 	case 4: *name = "heads"; return &s->heads;
 	case 5: *name = "excluded"; return &s->excluded;
+	case 6: *name = "tipb"; return &s->tipb;
 	}
 	return NULL;
 }
@@ -92,6 +93,7 @@ static int take_old_pending(wtx_t *w, uint8_t ***envs, size_t **lens, size_t *n)
 		return store_lmdb_err(rc);
 	if ((rc = mdb_drop(w->txn, w->s->pending, 0)) != 0 ||
 	    (rc = mdb_drop(w->txn, w->s->pendq, 0)) != 0 ||
+	    (rc = mdb_drop(w->txn, w->s->pendsrc, 0)) != 0 ||
 	    (rc = mdb_drop(w->txn, w->s->pstat, 0)) != 0)
 		return store_lmdb_err(rc);
 	return 0;

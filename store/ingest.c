@@ -96,6 +96,8 @@ void store_wtx_abort(wtx_t *w)
 	free(w->members);
 	free(w->moved);
 	free(w->work);
+	free(w->bk);
+	w->bk = NULL;
 	w->members = NULL;
 	w->moved = NULL;
 	w->work = NULL;
@@ -140,6 +142,19 @@ static int note_moved(wtx_t *w, const uint8_t *author)
 	if (grow((void **)&w->moved, &w->capmoved, w->nmoved + 1, KEY_PK_BYTES) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->moved[w->nmoved++], author, KEY_PK_BYTES);
+	return 0;
+}
+
+/* Remembers that author's tip bucket b changed in this transaction. */
+static int note_bucket(wtx_t *w, const uint8_t *author, uint8_t b)
+{
+	if (w->nbk && memcmp(w->bk[w->nbk - 1], author, KEY_PK_BYTES) == 0 &&
+	    w->bk[w->nbk - 1][KEY_PK_BYTES] == b)
+		return 0;
+	if (grow((void **)&w->bk, &w->capbk, w->nbk + 1, KEY_PK_BYTES + 1) != 0)
+		return WIEC_ERR_NOMEM;
+	memcpy(w->bk[w->nbk], author, KEY_PK_BYTES);
+	w->bk[w->nbk++][KEY_PK_BYTES] = b;
 	return 0;
 }
 
@@ -214,10 +229,13 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 		memcpy(tk + KEY_PK_BYTES, parent, HASH_BYTES);
 		k = store_mv(tk, sizeof tk);
 		rc = mdb_del(w->txn, s->tips, &k, NULL);
-		if (rc == 0)
+		if (rc == 0) {
 			h.ntips--;
-		else if (rc != MDB_NOTFOUND)
+			if ((rc = note_bucket(w, ev->author, parent[0])) != 0)
+				return rc;
+		} else if (rc != MDB_NOTFOUND) {
 			return store_lmdb_err(rc);
+		}
 	}
 	memcpy(tk, ev->author, KEY_PK_BYTES);
 	memcpy(tk + KEY_PK_BYTES, ev->id, HASH_BYTES);
@@ -226,6 +244,8 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	v = store_mv(sq, 8);
 	if ((rc = mdb_put(w->txn, s->tips, &k, &v, 0)) != 0)
 		return store_lmdb_err(rc);
+	if ((rc = note_bucket(w, ev->author, ev->id[0])) != 0)
+		return rc;
 	h.ntips++;
 	h.count++;
 	if (h.count == 1 || chain_later(ev->seq, ev->id, h.seq, h.id))
@@ -343,6 +363,16 @@ static int pend_remove(wtx_t *w, const uint8_t pk[PEND_KEY], const uint8_t *pv, 
 	rc = mdb_del(w->txn, w->s->pendq, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_lmdb_err(rc);
+	{
+		uint8_t sq[12];
+
+		memcpy(sq, pv, 4);
+		memcpy(sq + 4, qk, 8);
+		k = store_mv(sq, sizeof sq);
+		rc = mdb_del(w->txn, w->s->pendsrc, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_lmdb_err(rc);
+	}
 	k = store_mv(pk, PEND_KEY);
 	if ((rc = mdb_del(w->txn, w->s->pending, &k, NULL)) != 0)
 		return store_lmdb_err(rc);
@@ -353,48 +383,62 @@ static int pend_remove(wtx_t *w, const uint8_t pk[PEND_KEY], const uint8_t *pv, 
 	return 0;
 }
 
-/* Drops the oldest waiting event among those of scope (NULL: all, else
- * an 'a'/'s' key compared against each entry). 0, or WIEC_ERR_NOTFOUND. */
+/* Drops the oldest waiting event of a scope: 'n' all (the first in pendq),
+ * 's' one source (the first under its prefix in pendsrc), 'a' one author
+ * (the smallest pseq among its at most STORE_PENDING_AUTHOR entries). Each
+ * costs a bounded number of steps, whatever a peer sends. 0, or
+ * WIEC_ERR_NOTFOUND when the scope has nothing waiting. */
 static int pend_evict(wtx_t *w, int scope, const uint8_t *author, uint32_t src)
 {
+	uint8_t pk[PEND_KEY], pre[KEY_PK_BYTES], best = 0;
+	uint64_t min = UINT64_MAX;
+	size_t plen = 0;
+	MDB_dbi dbi = scope == 'a' ? w->s->pending : scope == 's' ? w->s->pendsrc : w->s->pendq;
 	MDB_cursor *c;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(w->txn, w->s->pendq, &c);
+	MDB_val k, v, ek, ev;
+	int rc;
 
-	if (rc != 0)
+	if (scope == 's') {
+		pre[0] = (uint8_t)(src >> 24);
+		pre[1] = (uint8_t)(src >> 16);
+		pre[2] = (uint8_t)(src >> 8);
+		pre[3] = (uint8_t)src;
+		plen = 4;
+	} else if (scope == 'a') {
+		memcpy(pre, author, KEY_PK_BYTES);
+		plen = KEY_PK_BYTES;
+	}
+	if ((rc = mdb_cursor_open(w->txn, dbi, &c)) != 0)
 		return store_lmdb_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	k = store_mv(pre, plen);
+	for (rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+	    rc == 0 && k.mv_size >= plen && memcmp(k.mv_data, pre, plen) == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		uint8_t pk[PEND_KEY];
-		MDB_val ek, ev;
-
-		if (v.mv_size != PEND_KEY) {
-			rc = MDB_CORRUPTED;
+		if (scope != 'a') {
+			if (v.mv_size != PEND_KEY)
+				break;
+			memcpy(pk, v.mv_data, PEND_KEY);
+			best = 1;
 			break;
 		}
-		memcpy(pk, v.mv_data, PEND_KEY);
-		ek = store_mv(pk, PEND_KEY);
-		if ((rc = mdb_get(w->txn, w->s->pending, &ek, &ev)) != 0)
+		/* An author's own entries: the one that arrived first. */
+		if (k.mv_size != PEND_KEY || v.mv_size <= PEND_HDR)
 			break;
-		if (ev.mv_size <= PEND_HDR) {
-			rc = MDB_CORRUPTED;
-			break;
+		if (hash_get_be64((const uint8_t *)v.mv_data + 12) < min) {
+			min = hash_get_be64((const uint8_t *)v.mv_data + 12);
+			memcpy(pk, k.mv_data, PEND_KEY);
+			best = 1;
 		}
-		if (scope == 'a' && memcmp(pk, author, KEY_PK_BYTES) != 0)
-			continue;
-		if (scope == 's') {
-			const uint8_t *p = ev.mv_data;
-			uint32_t s = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			    (uint32_t)p[2] << 8 | p[3];
-
-			if (s != src)
-				continue;
-		}
-		mdb_cursor_close(c);
-		return pend_remove(w, pk, ev.mv_data, ev.mv_size);
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? WIEC_ERR_NOTFOUND : store_lmdb_err(rc);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	if (!best)
+		return WIEC_ERR_NOTFOUND;
+	ek = store_mv(pk, PEND_KEY);
+	if ((rc = mdb_get(w->txn, w->s->pending, &ek, &ev)) != 0)
+		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+	return pend_remove(w, pk, ev.mv_data, ev.mv_size);
 }
 
 /* Keeps ev until its prev arrives, within the bounds of every scope it
@@ -453,6 +497,16 @@ static int wait_pending(wtx_t *w, const ev_t *ev)
 	v = store_mv(key, sizeof key);
 	if ((rc = mdb_put(w->txn, w->s->pendq, &k, &v, MDB_APPEND)) != 0)
 		return store_lmdb_err(rc);
+	{
+		uint8_t sq[12];
+
+		memcpy(sq, sk + 1, 4);
+		memcpy(sq + 4, qk, 8);
+		k = store_mv(sq, sizeof sq);
+		v = store_mv(key, sizeof key);
+		if ((rc = mdb_put(w->txn, w->s->pendsrc, &k, &v, 0)) != 0)
+			return store_lmdb_err(rc);
+	}
 	if ((rc = pstat_add(w, (const uint8_t *)"n", 1, 1, ev->env_len)) != 0 ||
 	    (rc = pstat_add(w, ak, sizeof ak, 1, ev->env_len)) != 0 ||
 	    (rc = pstat_add(w, sk, sizeof sk, 1, ev->env_len)) != 0)
@@ -584,44 +638,157 @@ static int ev_order(const void *a, const void *b)
 	return memcmp(x->id, y->id, HASH_BYTES);
 }
 
-/* The tips value of author, from the tips database. */
-static int tips_value(wtx_t *w, store_head_t *h)
+/* The ids of author's tips whose first byte is in [lo, hi], in order,
+ * into a malloc'd *ids (count in *n). */
+static int tips_range(wtx_t *w, const uint8_t *author, unsigned lo, unsigned hi,
+    uint8_t **ids, size_t *n)
 {
+	uint8_t key[KEY_PK_BYTES + 1];
 	MDB_cursor *c;
-	MDB_val k = store_mv(h->author, KEY_PK_BYTES), v;
-	uint8_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc = mdb_cursor_open(w->txn, w->s->tips, &c);
+	MDB_val k, v;
+	size_t cap = 0;
+	int rc;
 
-	if (rc != 0)
+	*ids = NULL;
+	*n = 0;
+	memcpy(key, author, KEY_PK_BYTES);
+	key[KEY_PK_BYTES] = (uint8_t)lo;
+	if ((rc = mdb_cursor_open(w->txn, w->s->tips, &c)) != 0)
 		return store_lmdb_err(rc);
+	k = store_mv(key, sizeof key);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && k.mv_size == TIPS_KEY && memcmp(k.mv_data, h->author, KEY_PK_BYTES) == 0;
+	    rc == 0 && k.mv_size == TIPS_KEY && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0 &&
+	    ((const uint8_t *)k.mv_data)[KEY_PK_BYTES] <= hi;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (grow((void **)&ids, &cap, n + 1, HASH_BYTES) != 0) {
+		if (grow((void **)ids, &cap, *n + 1, HASH_BYTES) != 0) {
 			rc = ENOMEM;
 			break;
 		}
-		memcpy(ids + n++ * HASH_BYTES, (uint8_t *)k.mv_data + KEY_PK_BYTES, HASH_BYTES);
+		memcpy(*ids + (*n)++ * HASH_BYTES, (uint8_t *)k.mv_data + KEY_PK_BYTES, HASH_BYTES);
 	}
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		free(ids);
+		free(*ids);
+		*ids = NULL;
 		return store_lmdb_err(rc);
 	}
-	if (n != h->ntips) {
-		free(ids);
-		return WIEC_ERR_CORRUPT;
-	}
-	chain_tips_hash(h->tips, ids, n);
-	free(ids);
 	return 0;
+}
+
+/* Writes (or, for an empty bucket, deletes) author's bucket b in tipb. */
+static int bucket_put(wtx_t *w, const uint8_t *author, unsigned b)
+{
+	uint8_t key[KEY_PK_BYTES + 1], hash[HASH_BYTES], *ids;
+	size_t n;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = tips_range(w, author, b, b, &ids, &n)) != 0)
+		return rc;
+	memcpy(key, author, KEY_PK_BYTES);
+	key[KEY_PK_BYTES] = (uint8_t)b;
+	k = store_mv(key, sizeof key);
+	if (n == 0) {
+		rc = mdb_del(w->txn, w->s->tipb, &k, NULL);
+		rc = rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	} else if ((rc = chain_tips_bucket(hash, ids, n)) == 0) {
+		v = store_mv(hash, HASH_BYTES);
+		rc = store_lmdb_err(mdb_put(w->txn, w->s->tipb, &k, &v, 0));
+	}
+	free(ids);
+	return rc;
+}
+
+/* Deletes every tipb entry of author; *had tells whether there was one. */
+static int buckets_clear(wtx_t *w, const uint8_t *author, int *had)
+{
+	MDB_cursor *c;
+	MDB_val k = store_mv(author, KEY_PK_BYTES), v;
+	int rc;
+
+	*had = 0;
+	if ((rc = mdb_cursor_open(w->txn, w->s->tipb, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
+		*had = 1;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND || rc == EINVAL ? 0 : store_lmdb_err(rc);
+}
+
+/* The tips value of author (model/chain.h): hashed whole up to
+ * CHAIN_TIPS_FLAT tips; beyond, from the bucket hashes kept in tipb, of
+ * which only the buckets in changed (sorted bucket numbers) are redone. */
+static int tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t nchanged)
+{
+	uint8_t key[KEY_PK_BYTES + 1], buckets[CHAIN_TIPS_BUCKETS * HASH_BYTES], *ids;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n;
+	int rc, had;
+
+	if (h->ntips <= CHAIN_TIPS_FLAT) {
+		if ((rc = tips_range(w, h->author, 0, 255, &ids, &n)) != 0)
+			return rc;
+		rc = n != h->ntips ? WIEC_ERR_CORRUPT : chain_tips_hash(h->tips, ids, n);
+		free(ids);
+		return rc != 0 ? rc : buckets_clear(w, h->author, &had);
+	}
+	/* First time above: every bucket; else the changed ones. */
+	memcpy(key, h->author, KEY_PK_BYTES);
+	key[KEY_PK_BYTES] = 0;
+	if ((rc = mdb_cursor_open(w->txn, w->s->tipb, &c)) != 0)
+		return store_lmdb_err(rc);
+	k = store_mv(h->author, KEY_PK_BYTES);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	had = rc == 0 && memcmp(k.mv_data, h->author, KEY_PK_BYTES) == 0;
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	for (unsigned b = 0; b < CHAIN_TIPS_BUCKETS; b++) {
+		if (had && (nchanged == 0 || memchr(changed, (int)b, nchanged) == NULL))
+			continue;
+		if ((rc = bucket_put(w, h->author, b)) != 0)
+			return rc;
+	}
+	/* The value from all 256 bucket hashes; an empty bucket hashes nothing. */
+	if ((rc = chain_tips_bucket(buckets, NULL, 0)) != 0)
+		return rc;
+	for (unsigned b = 1; b < CHAIN_TIPS_BUCKETS; b++)
+		memcpy(buckets + b * HASH_BYTES, buckets, HASH_BYTES);
+	if ((rc = mdb_cursor_open(w->txn, w->s->tipb, &c)) != 0)
+		return store_lmdb_err(rc);
+	k = store_mv(h->author, KEY_PK_BYTES);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && k.mv_size == KEY_PK_BYTES + 1 &&
+	    memcmp(k.mv_data, h->author, KEY_PK_BYTES) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != HASH_BYTES) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(buckets + ((const uint8_t *)k.mv_data)[KEY_PK_BYTES] * HASH_BYTES, v.mv_data,
+		    HASH_BYTES);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc == MDB_CORRUPTED ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+	return chain_tips_top(h->tips, buckets);
+}
+
+static int bk_order(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_PK_BYTES + 1);
 }
 
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 {
 	store_head_t *out = NULL;
-	size_t n = 0;
+	size_t n = 0, bi = 0;
 	int rc = 0;
 
 	if (moved) {
@@ -631,6 +798,8 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 	if (w->nmoved == 0)
 		return 0;
 	qsort(w->moved, w->nmoved, KEY_PK_BYTES, key_order);
+	if (w->nbk > 1)
+		qsort(w->bk, w->nbk, KEY_PK_BYTES + 1, bk_order);
 	if (moved && (out = malloc(w->nmoved * sizeof *out)) == NULL)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < w->nmoved; i++) {
@@ -638,8 +807,17 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 
 		if (i > 0 && memcmp(w->moved[i], w->moved[i - 1], KEY_PK_BYTES) == 0)
 			continue;
+		uint8_t changed[CHAIN_TIPS_BUCKETS];
+		size_t nchanged = 0;
+
+		/* This author's changed buckets: a run in the sorted list. */
+		while (bi < w->nbk && memcmp(w->bk[bi], w->moved[i], KEY_PK_BYTES) < 0)
+			bi++;
+		for (; bi < w->nbk && memcmp(w->bk[bi], w->moved[i], KEY_PK_BYTES) == 0; bi++)
+			if (nchanged == 0 || changed[nchanged - 1] != w->bk[bi][KEY_PK_BYTES])
+				changed[nchanged++] = w->bk[bi][KEY_PK_BYTES];
 		if ((rc = store_get_head(w->s, w->txn, w->moved[i], &h)) != 0 ||
-		    (rc = tips_value(w, &h)) != 0 ||
+		    (rc = tips_value(w, &h, changed, nchanged)) != 0 ||
 		    (rc = store_put_head(w->s, w->txn, &h)) != 0 ||
 		    (rc = store_derive_author(w, &h)) != 0)
 			break;
@@ -651,6 +829,7 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 		return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
 	}
 	w->nmoved = 0;
+	w->nbk = 0;
 	if (moved) {
 		*moved = out;
 		*nmoved = n;

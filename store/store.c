@@ -43,8 +43,9 @@ static const struct {
 } dbs[] = {
 	{ "events", offsetof(store_t, events) }, { "log", offsetof(store_t, log) },
 	{ "chains", offsetof(store_t, chains) }, { "kids", offsetof(store_t, kids) },
-	{ "tips", offsetof(store_t, tips) }, { "heads", offsetof(store_t, heads) },
+	{ "tips", offsetof(store_t, tips) }, { "tipb", offsetof(store_t, tipb) }, { "heads", offsetof(store_t, heads) },
 	{ "pending", offsetof(store_t, pending) }, { "pendq", offsetof(store_t, pendq) },
+	{ "pendsrc", offsetof(store_t, pendsrc) },
 	{ "pstat", offsetof(store_t, pstat) }, { "excluded", offsetof(store_t, excluded) },
 	{ "meta", offsetof(store_t, meta) },
 };

@@ -6,9 +6,11 @@
  *   chains    author || seq(8) || id      -> prev(32), or empty for a root
  *   kids      author || parent || seq || id -> empty   parent: 32 zero bytes for a root
  *   tips      author || id                -> seq(8)   held events without a held child
+ *   tipb      author || bucket(1)         -> hash(32) tip bucket hashes, above 64 tips
  *   heads     author                      -> HEAD_VAL (below)
  *   pending   author || prev || id        -> src(4) || arrived ms(8) || pseq(8) || envelope
  *   pendq     pseq(8)                     -> author || prev || id    oldest first
+ *   pendsrc   src(4) || pseq(8)           -> author || prev || id    oldest of a source
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
  *   meta      genesis, network, lseq, pseq, version, model
@@ -23,7 +25,7 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 1		/* derived state version: a change rebuilds it */
+#define STORE_MODEL 2		/* derived state version: a change rebuilds it */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -34,7 +36,8 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi events, log, chains, kids, tips, heads, pending, pendq, pstat, excluded, meta;
+	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
+	    excluded, meta;
 	int rdonly;
 	struct store_guard *guard;	/* store/guard.h */
 	int corrupt_set;		/* a checked read found damage: */
@@ -57,6 +60,8 @@ typedef struct wtx {
 	size_t nmoved, capmoved;
 	uint8_t (*work)[HASH_BYTES];		/* appended ids whose waiters to release */
 	size_t nwork, capwork;
+	uint8_t (*bk)[KEY_PK_BYTES + 1];	/* author || tip bucket changed */
+	size_t nbk, capbk;
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)

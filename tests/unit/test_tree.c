@@ -883,3 +883,122 @@ TEST(tree_model_version_rebuilds)
 	fx_free(f->ev, f->n);
 	free(f);
 }
+
+/* An author with hundreds of tips: the tips value goes by buckets, and the
+ * store's incremental buckets equal the pure function (verify recomputes
+ * it) whatever the order. */
+TEST(tree_many_tips_buckets)
+{
+	enum { N = 400 };
+	uint8_t net[HASH_BYTES], d1[HASH_BYTES], d2[HASH_BYTES];
+	fx_ev_t *evs = calloc(N, sizeof *evs);
+	sim_t sm = { .seed = 99 };
+	key_pair_t anna;
+	store_head_t h;
+	store_t *x, *y;
+	unsigned long long seed = 5;
+
+	CHECK(evs != NULL);
+	fx_network(net);
+	fx_key(&anna, 0x61);
+	/* A root, then each event under a random earlier one. */
+	for (size_t i = 0; i < N; i++) {
+		char t[32];
+		size_t p = i ? test_rand(&seed) % i : 0;
+
+		snprintf(t, sizeof t, "star %zu", i);
+		CHECK(fx_build(&evs[i], &anna, net, i ? 2 + i : 1, i ? evs[p].id : NULL, EV_IDEA,
+		    t, NULL, FX_TS) == 0);
+	}
+	CHECK(fx_store(&x, TEST_TMP, "x", FX_MAP) == 0 && store_nosync(x) == 0);
+	CHECK(fx_store(&y, TEST_TMP, "y", FX_MAP) == 0 && store_nosync(y) == 0);
+	for (size_t i = 0; i < N; i++)
+		CHECK(fx_ingest1(x, &evs[i]) > 0);
+	/* y: all at once, so nothing waits (a random order would overflow the
+	 * author's pending bound, by design). */
+	{
+		int *res = calloc(N, sizeof *res);
+
+		CHECK(res != NULL && fx_ingest(y, evs, N, res, NULL) == 0);
+		free(res);
+	}
+	(void)sm;
+	CHECK(store_head(x, anna.pk, &h) == 0);
+	CHECK(h.ntips > CHAIN_TIPS_FLAT);
+	CHECK(verify_store(x) == 0);
+	CHECK(verify_store(y) == 0);
+	CHECK(digest_of(x, d1, NULL) == 0 && digest_of(y, d2, NULL) == 0);
+	CHECK(memcmp(d1, d2, HASH_BYTES) == 0);
+	CHECK(store_reindex(y) == 0 && digest_of(y, d2, NULL) == 0);
+	CHECK(memcmp(d1, d2, HASH_BYTES) == 0);
+	store_close(&x);
+	store_close(&y);
+	fx_free(evs, N);
+	free(evs);
+}
+
+/* One source cannot hold more than its share of waiting events: its oldest
+ * makes room, other sources keep theirs. */
+TEST(tree_pending_per_source)
+{
+	enum { AUTHORS = 20, PER = 210, N = AUTHORS * PER };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t *evs = calloc(N, sizeof *evs), other;
+	uint8_t fake[HASH_BYTES];
+	store_stats_t st;
+	store_t *s;
+	ev_t *ok = calloc(N, sizeof *ok);
+	int *res = calloc(N, sizeof *res);
+
+	CHECK(evs != NULL && ok != NULL && res != NULL);
+	fx_network(net);
+	memset(fake, 0x5a, sizeof fake);	/* a prev nobody holds: everything waits */
+	for (size_t a = 0; a < AUTHORS; a++) {
+		key_pair_t k;
+
+		fx_key(&k, (uint8_t)(0x70 + a));
+		for (size_t i = 0; i < PER; i++) {
+			char t[32];
+
+			snprintf(t, sizeof t, "w %zu", i);
+			CHECK(fx_build(&evs[a * PER + i], &k, net, 2 + i, fake, EV_IDEA, t, NULL,
+			    FX_TS) == 0);
+		}
+	}
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0 && store_nosync(s) == 0);
+	for (size_t i = 0; i < N; i++)
+		CHECK(ev_check(&ok[i], evs[i].env, evs[i].len, net) == 0);
+	for (size_t off = 0; off < N; off += 1000) {
+		store_batch_t b = { .source = 7 };
+
+		CHECK(store_ingest_batch(s, ok + off, N - off < 1000 ? N - off : 1000, res + off,
+		    &b) == 0);
+		free(b.moved);
+	}
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.pending, STORE_PENDING_SOURCE);
+	/* Another source still gets room. */
+	{
+		key_pair_t k;
+		ev_t e;
+		store_batch_t b = { .source = 8 };
+		int r;
+
+		fx_key(&k, 0x69);
+		CHECK(fx_build(&other, &k, net, 2, fake, EV_IDEA, "other", NULL, FX_TS) == 0);
+		CHECK(ev_check(&e, other.env, other.len, net) == 0);
+		CHECK(store_ingest_batch(s, &e, 1, &r, &b) == 0 && r == STORE_PENDING);
+		ev_free(&e);
+		free(b.moved);
+	}
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.pending, STORE_PENDING_SOURCE + 1);
+	for (size_t i = 0; i < N; i++)
+		ev_free(&ok[i]);
+	store_close(&s);
+	fx_free(evs, N);
+	fx_free(&other, 1);
+	free(evs);
+	free(ok);
+	free(res);
+}
