@@ -7,15 +7,24 @@
  *   tool-badpeer fill DIR N AUTHORS
  *       posts N ideas by AUTHORS fresh resident keys, round robin, straight
  *       into DIR's store (no node may run on DIR): test data, fast
- *   tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT ACT...
+ *   tool-badpeer [--server-key HEX] [--wait MS] [--linger MS] DIR ENDPOINT ACT...
  *       DIR's transport.key is the client key, DIR's identity the node
  *       named in Hello; the server key is --server-key, else the transport
- *       key of the founder listed at ENDPOINT in DIR's genesis.
+ *       key of the founder listed at ENDPOINT in DIR's genesis. --wait is
+ *       how long to wait for an answer (default 5000), --linger how long
+ *       to deliver queued messages at exit (default 1000).
+ *       Last line: "sent M messages, B bytes": the single-frame messages of
+ *       at most SYNC_MSG_MAX bytes it sent, which the node counts in the
+ *       peer's bytes_in as it takes each one (a test waits for bytes_in to
+ *       grow by B to know the node has handled every one of them).
  *
  * Acts, run in order on one connection:
  *   recon     a valid reconciliation from an empty set, then a Want for what
  *             it found; prints "recon: done, D differences, E events, B bytes
- *             received" or "recon: no answer, B bytes received" (exit 3)
+ *             received" or "recon: no answer, B bytes received" (exit 3),
+ *             the latter ending "(handshake refused by the node: ZAP status
+ *             400)" as soon as the node's ZAP handler refused this key
+ *             (a socket monitor event), without waiting out --wait
  *   garbage   16 malformed messages, each of which the node must count as bad
  *             (fewer than SYNC_BAD_MAX): random bytes, truncated and empty
  *             protobuf, unknown fields, garbage Recon data, session 0, Want
@@ -68,6 +77,8 @@ static key_pair_t kp;
 static uint8_t network[HASH_BYTES];
 static unsigned long long rx_bytes;
 static int wait_ms = 5000;
+static unsigned long long tx_msgs, tx_bytes;
+static int in_multi;	/* the last frame sent had ZMQ_SNDMORE */
 static uint8_t (*learnt)[KEY_PK_BYTES];	/* authors the last recon found */
 static size_t nlearnt;
 
@@ -81,6 +92,11 @@ static void send_buf(const void *buf, size_t len, int more)
 {
 	if (zmq_send(sock, buf, len, more ? ZMQ_SNDMORE : 0) < 0)
 		die(zmq_strerror(zmq_errno()));
+	if (!more && !in_multi && len <= (size_t)SYNC_MSG_MAX) {
+		tx_msgs++;
+		tx_bytes += len;
+	}
+	in_multi = more;
 }
 
 static void send_msg(const Wiec__SyncMsg *m)
@@ -95,17 +111,58 @@ static void send_msg(const Wiec__SyncMsg *m)
 	free(buf);
 }
 
+/* The socket's handshake events: a refusal by the node's ZAP handler
+ * (status 400) is the proof that nothing will be answered, so "no answer"
+ * need not rest on the time waited. */
+static void *mon;
+static int refused_status;	/* the ZAP status of a refused handshake, or 0 */
+
+/* Reads one monitor event; 1 if it is a refused handshake. */
+static int mon_read(void)
+{
+	zmq_msg_t ev, addr;
+	uint16_t what = 0;
+	uint32_t value = 0;
+	int more;
+
+	zmq_msg_init(&ev);
+	if (zmq_msg_recv(&ev, mon, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&ev);
+		return 0;
+	}
+	if (zmq_msg_size(&ev) >= 6) {
+		memcpy(&what, zmq_msg_data(&ev), 2);
+		memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+	}
+	more = zmq_msg_more(&ev);
+	zmq_msg_close(&ev);
+	while (more) {
+		zmq_msg_init(&addr);
+		more = zmq_msg_recv(&addr, mon, 0) >= 0 && zmq_msg_more(&addr);
+		zmq_msg_close(&addr);
+	}
+	if (what == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+		refused_status = (int)value;
+		return 1;
+	}
+	return 0;
+}
+
 /* Receives one message within wait_ms; NULL on timeout. Skips frames that
  * do not decode (the node never sends any). */
 static Wiec__SyncMsg *recv_msg(void)
 {
-	zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+	zmq_pollitem_t it[2] = { { sock, 0, ZMQ_POLLIN, 0 }, { mon, 0, ZMQ_POLLIN, 0 } };
 	zmq_msg_t m;
 	Wiec__SyncMsg *s;
 
 	for (;;) {
-		if (zmq_poll(&it, 1, wait_ms) <= 0)
+		if (zmq_poll(it, mon ? 2 : 1, wait_ms) <= 0)
 			return NULL;
+		if (mon != NULL && (it[1].revents & ZMQ_POLLIN) && mon_read())
+			return NULL;
+		if (!(it[0].revents & ZMQ_POLLIN))
+			continue;
 		zmq_msg_init(&m);
 		if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&m);
@@ -165,7 +222,12 @@ static int act_recon(void)
 		out = NULL;
 		for (;;) {
 			if ((in = recv_msg()) == NULL) {
-				printf("recon: no answer, %llu bytes received\n", rx_bytes);
+				if (refused_status)
+					printf("recon: no answer, %llu bytes received (handshake "
+					    "refused by the node: ZAP status %d)\n", rx_bytes,
+					    refused_status);
+				else
+					printf("recon: no answer, %llu bytes received\n", rx_bytes);
 				recon_destroy(&r);
 				recon_set_destroy(&set);
 				return 3;
@@ -683,7 +745,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: tool-badpeer pubkey DIR\n"
 	    "       tool-badpeer fill DIR N AUTHORS\n"
-	    "       tool-badpeer [--server-key HEX] [--wait MS] DIR ENDPOINT "
+	    "       tool-badpeer [--server-key HEX] [--wait MS] [--linger MS] DIR ENDPOINT "
 	    "recon|garbage|multi|huge|ban|flood|wantflood S|conns N|sleep...\n");
 	return 2;
 }
@@ -693,7 +755,7 @@ int main(int argc, char **argv)
 	char path[4096];
 	key_x25519_t kx;
 	uint8_t server[KEY_X_BYTES];
-	int have_server = 0, a = 1, rc = 0, linger = 1000, rcvhwm = 1000, rcvbuf = -1, hbivl = 0;
+	int have_server = 0, a = 1, rc = 0, linger = 1000, rcvhwm = 1000, rcvbuf = -1, hbivl = 0, zero = 0;
 	int64_t max = -1;
 	void *ctx;
 
@@ -718,6 +780,8 @@ int main(int argc, char **argv)
 			have_server = 1;
 		} else if (strcmp(argv[a], "--wait") == 0 && a + 1 < argc) {
 			wait_ms = atoi(argv[a + 1]);
+		} else if (strcmp(argv[a], "--linger") == 0 && a + 1 < argc) {
+			linger = atoi(argv[a + 1]);
 		} else {
 			return usage();
 		}
@@ -749,6 +813,11 @@ int main(int argc, char **argv)
 	    zmq_setsockopt(sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hbivl, sizeof hbivl) != 0 ||
+	    zmq_socket_monitor(sock, "inproc://badpeer-monitor",
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0 ||
+	    (mon = zmq_socket(ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+	    zmq_connect(mon, "inproc://badpeer-monitor") != 0 ||
 	    zmq_connect(sock, argv[a + 1]) != 0)
 		die(zmq_strerror(zmq_errno()));
 	for (int i = a + 2; i < argc && rc == 0; i++) {
@@ -777,8 +846,11 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	conns_close();
-	zmq_close(sock);	/* lingers up to 1 s for queued frames */
+	zmq_socket_monitor(sock, NULL, 0);
+	zmq_close(mon);
+	zmq_close(sock);	/* lingers (--linger) for queued frames */
 	zmq_ctx_term(ctx);
+	printf("sent %llu messages, %llu bytes\n", tx_msgs, tx_bytes);
 	key_x25519_wipe(&kx);
 	key_wipe(&kp);
 	return rc;
