@@ -39,7 +39,7 @@ for i in range(n):
 with open(tdir + '/held.tmp', 'w') as f:
     f.write('%d\n' % len(conns))
 os.rename(tdir + '/held.tmp', tdir + '/held')
-for _ in range(600):
+for _ in range(6000):
     if os.path.exists(tdir + '/release'):
         break
     time.sleep(0.1)
@@ -69,9 +69,14 @@ for lim in 256 1024; do
 	echo "# [$lim] node1 holds $nf descriptors"
 	check "[$lim] node1 stays below its descriptor limit ($nf < $lim)" test "$nf" -gt 0 -a "$nf" -lt "$lim"
 	# Members still get through: badpeer with node2's keys reconciles, once
-	# the handshake timeout (5 s) has closed idle connections under the caps.
-	"$BP" --wait 30000 "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
-	check "[$lim] a member still reconciles with node1" test $? -eq 0
+	# the handshake timeout (5 s) has closed idle connections under the caps
+	# (the backlog drains a cap's worth per 5 s: about 20 s at 256, more
+	# under load; the holder never reconnects, so this is bounded). --wait
+	# only bounds that; 30 s was too short with both cores busy.
+	"$BP" --wait $((120000 * SLOW)) "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
+	bst=$?
+	sed 's/^/# /' "$T/bp"
+	check "[$lim] a member still reconciles with node1" test $bst -eq 0
 	c1=$(cpu_ticks "$pid")
 	touch "$T/release"
 	wait "$HOLD_PID"
