@@ -72,7 +72,11 @@ for lim in 256 1024; do
 	# the handshake timeout (5 s) has closed idle connections under the caps
 	# (the backlog drains a cap's worth per 5 s: about 20 s at 256, more
 	# under load; the holder never reconnects, so this is bounded). --wait
-	# only bounds that; 30 s was too short with both cores busy.
+	# only bounds that.
+	# SUSPECTED PRODUCT BUG (issue 9 item 10 report, tests2): with both
+	# cores busy (tests/tools/loadrun.sh) this check fails in about 1 run
+	# of 3 at ulimit -n 256: the member gets no answer even within 120 s,
+	# so it is not only the time the backlog takes to drain. Not fixed here.
 	"$BP" --wait $((120000 * SLOW)) "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
 	bst=$?
 	sed 's/^/# /' "$T/bp"
