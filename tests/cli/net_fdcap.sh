@@ -39,7 +39,7 @@ for i in range(n):
 with open(tdir + '/held.tmp', 'w') as f:
     f.write('%d\n' % len(conns))
 os.rename(tdir + '/held.tmp', tdir + '/held')
-for _ in range(600):
+for _ in range(6000):
     if os.path.exists(tdir + '/release'):
         break
     time.sleep(0.1)
@@ -70,12 +70,15 @@ for lim in 256 1024; do
 	check "[$lim] node1 stays below its descriptor limit ($nf < $lim)" test "$nf" -gt 0 -a "$nf" -lt "$lim"
 	# Members still get through: badpeer with node2's keys reconciles, once
 	# the handshake timeout (5 s) has closed idle connections under the caps.
-	# A new session each time: a connection the guard shut down for the
-	# total cap is not always retried by libzmq.
+	# A member's connection may itself be refused over the total cap while
+	# the guard still counts closed ones; its Hello and Recon, already
+	# taken on it, are then answered into a closed connection. A real node
+	# reconciles again each second; badpeer does once, so the member tries
+	# again (each try bounded by 10 s) until it reconciles, within 120 s.
 	member_recon() {
-		"$BP" --wait 10000 "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
+		"$BP" --wait $((10000 * SLOW)) "$N/node2" "tcp://127.0.0.1:$PORT1" recon >"$T/bp" 2>&1
 	}
-	check "[$lim] a member still reconciles with node1" wait_until $((60 * SLOW)) member_recon
+	check "[$lim] a member still reconciles with node1" wait_until $((120 * SLOW)) member_recon
 	c1=$(cpu_ticks "$pid")
 	touch "$T/release"
 	wait "$HOLD_PID"
