@@ -152,7 +152,7 @@ int store_wtx_commit(wtx_t *w)
 	return rc;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+int store_grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	void *q;
 	size_t n = *cap ? *cap : 16;
@@ -173,7 +173,7 @@ static int note_moved(wtx_t *w, const uint8_t *author)
 	/* Batches are sorted by author: the last one is the usual repeat. */
 	if (w->nmoved && memcmp(w->moved[w->nmoved - 1], author, KEY_PK_BYTES) == 0)
 		return 0;
-	if (grow((void **)&w->moved, &w->capmoved, w->nmoved + 1, KEY_PK_BYTES) != 0)
+	if (store_grow((void **)&w->moved, &w->capmoved, w->nmoved + 1, KEY_PK_BYTES) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->moved[w->nmoved++], author, KEY_PK_BYTES);
 	return 0;
@@ -185,7 +185,7 @@ static int note_bucket(wtx_t *w, const uint8_t *author, uint8_t b)
 	if (w->nbk && memcmp(w->bk[w->nbk - 1], author, KEY_PK_BYTES) == 0 &&
 	    w->bk[w->nbk - 1][KEY_PK_BYTES] == b)
 		return 0;
-	if (grow((void **)&w->bk, &w->capbk, w->nbk + 1, KEY_PK_BYTES + 1) != 0)
+	if (store_grow((void **)&w->bk, &w->capbk, w->nbk + 1, KEY_PK_BYTES + 1) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->bk[w->nbk], author, KEY_PK_BYTES);
 	w->bk[w->nbk++][KEY_PK_BYTES] = b;
@@ -408,7 +408,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	}
 	if (w->nnewtips == WTX_NEWTIPS_MAX && (rc = flush_tips(w)) != 0)
 		return rc;
-	if (grow((void **)&w->newtips, &w->capnewtips, w->nnewtips + 1, sizeof *w->newtips) != 0)
+	if (store_grow((void **)&w->newtips, &w->capnewtips, w->nnewtips + 1, sizeof *w->newtips) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->newtips[w->nnewtips].id, ev->id, HASH_BYTES);
 	w->newtips[w->nnewtips++].seq = ev->seq;
@@ -443,245 +443,11 @@ static int append(wtx_t *w, const ev_t *ev)
 	if (rc < 0)
 		return rc;
 	/* Waiters on this event are released by drain(). */
-	if (grow((void **)&w->work, &w->capwork, w->nwork + 1, PEND_PREFIX) != 0)
+	if (store_grow((void **)&w->work, &w->capwork, w->nwork + 1, PEND_PREFIX) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->work[w->nwork], ev->author, KEY_PK_BYTES);
 	memcpy(w->work[w->nwork++] + KEY_PK_BYTES, ev->id, HASH_BYTES);
 	return rc;
-}
-
-/* ---- events waiting for their prev ---- */
-
-static void pend_key(uint8_t k[PEND_KEY], const ev_t *ev)
-{
-	memcpy(k, ev->author, KEY_PK_BYTES);
-	memcpy(k + KEY_PK_BYTES, ev->prev, HASH_BYTES);
-	memcpy(k + KEY_PK_BYTES + HASH_BYTES, ev->id, HASH_BYTES);
-}
-
-/* Counters of one scope ('n' all, 'a' an author, 's' a source). */
-static int pstat_get(wtx_t *w, const uint8_t *key, size_t klen, uint64_t *n, uint64_t *bytes)
-{
-	MDB_val k = store_mv(key, klen), v;
-	int rc = mdb_get(w->txn, w->s->pstat, &k, &v);
-
-	*n = *bytes = 0;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return store_lmdb_err(rc);
-	if (v.mv_size != 16)
-		return WIEC_ERR_CORRUPT;
-	*n = hash_get_be64(v.mv_data);
-	*bytes = hash_get_be64((uint8_t *)v.mv_data + 8);
-	return 0;
-}
-
-static int pstat_add(wtx_t *w, const uint8_t *key, size_t klen, int sign, uint64_t bytes)
-{
-	uint8_t val[16];
-	uint64_t n, b;
-	MDB_val k = store_mv(key, klen), v = store_mv(val, 16);
-	int rc = pstat_get(w, key, klen, &n, &b);
-
-	if (rc != 0)
-		return rc;
-	if (sign < 0 && (n == 0 || b < bytes))
-		return WIEC_ERR_CORRUPT;
-	n = sign > 0 ? n + 1 : n - 1;
-	b = sign > 0 ? b + bytes : b - bytes;
-	if (n == 0)
-		rc = mdb_del(w->txn, w->s->pstat, &k, NULL);
-	else {
-		hash_put_be64(val, n);
-		hash_put_be64(val + 8, b);
-		rc = mdb_put(w->txn, w->s->pstat, &k, &v, 0);
-	}
-	return store_lmdb_err(rc);
-}
-
-static void scope_keys(uint8_t ak[1 + KEY_PK_BYTES], uint8_t sk[5], const uint8_t *author,
-    uint32_t src)
-{
-	ak[0] = 'a';
-	memcpy(ak + 1, author, KEY_PK_BYTES);
-	sk[0] = 's';
-	sk[1] = (uint8_t)(src >> 24);
-	sk[2] = (uint8_t)(src >> 16);
-	sk[3] = (uint8_t)(src >> 8);
-	sk[4] = (uint8_t)src;
-}
-
-/* Removes one waiting entry (key pk, value pv) and its bookkeeping. */
-static int pend_remove(wtx_t *w, const uint8_t pk[PEND_KEY], const uint8_t *pv, size_t pvlen)
-{
-	uint8_t ak[1 + KEY_PK_BYTES], sk[5], qk[8];
-	uint32_t src;
-	uint64_t bytes;
-	MDB_val k;
-	int rc;
-
-	if (pvlen <= PEND_HDR)
-		return WIEC_ERR_CORRUPT;
-	src = (uint32_t)pv[0] << 24 | (uint32_t)pv[1] << 16 | (uint32_t)pv[2] << 8 | pv[3];
-	bytes = pvlen - PEND_HDR;
-	memcpy(qk, pv + 12, 8);
-	scope_keys(ak, sk, pk, src);
-	k = store_mv(qk, 8);
-	rc = mdb_del(w->txn, w->s->pendq, &k, NULL);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc);
-	{
-		uint8_t sq[12];
-
-		memcpy(sq, pv, 4);
-		memcpy(sq + 4, qk, 8);
-		k = store_mv(sq, sizeof sq);
-		rc = mdb_del(w->txn, w->s->pendsrc, &k, NULL);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			return store_lmdb_err(rc);
-	}
-	k = store_mv(pk, PEND_KEY);
-	if ((rc = mdb_del(w->txn, w->s->pending, &k, NULL)) != 0)
-		return store_lmdb_err(rc);
-	if ((rc = pstat_add(w, (const uint8_t *)"n", 1, -1, bytes)) != 0 ||
-	    (rc = pstat_add(w, ak, sizeof ak, -1, bytes)) != 0 ||
-	    (rc = pstat_add(w, sk, sizeof sk, -1, bytes)) != 0)
-		return rc;
-	return 0;
-}
-
-/* Drops the oldest waiting event of a scope: 'n' all (the first in pendq),
- * 's' one source (the first under its prefix in pendsrc), 'a' one author
- * (the smallest pseq among its at most STORE_PENDING_AUTHOR entries). Each
- * costs a bounded number of steps, whatever a peer sends. 0, or
- * WIEC_ERR_NOTFOUND when the scope has nothing waiting. */
-static int pend_evict(wtx_t *w, int scope, const uint8_t *author, uint32_t src)
-{
-	uint8_t pk[PEND_KEY], pre[KEY_PK_BYTES], best = 0;
-	uint64_t min = UINT64_MAX;
-	size_t plen = 0;
-	MDB_dbi dbi = scope == 'a' ? w->s->pending : scope == 's' ? w->s->pendsrc : w->s->pendq;
-	MDB_cursor *c;
-	MDB_val k, v, ek, ev;
-	int rc;
-
-	if (scope == 's') {
-		pre[0] = (uint8_t)(src >> 24);
-		pre[1] = (uint8_t)(src >> 16);
-		pre[2] = (uint8_t)(src >> 8);
-		pre[3] = (uint8_t)src;
-		plen = 4;
-	} else if (scope == 'a') {
-		memcpy(pre, author, KEY_PK_BYTES);
-		plen = KEY_PK_BYTES;
-	}
-	if ((rc = mdb_cursor_open(w->txn, dbi, &c)) != 0)
-		return store_lmdb_err(rc);
-	k = store_mv(pre, plen);
-	for (rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
-	    rc == 0 && k.mv_size >= plen && memcmp(k.mv_data, pre, plen) == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (scope != 'a') {
-			if (v.mv_size != PEND_KEY)
-				break;
-			memcpy(pk, v.mv_data, PEND_KEY);
-			best = 1;
-			break;
-		}
-		/* An author's own entries: the one that arrived first. */
-		if (k.mv_size != PEND_KEY || v.mv_size <= PEND_HDR)
-			break;
-		if (hash_get_be64((const uint8_t *)v.mv_data + 12) < min) {
-			min = hash_get_be64((const uint8_t *)v.mv_data + 12);
-			memcpy(pk, k.mv_data, PEND_KEY);
-			best = 1;
-		}
-	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc);
-	if (!best)
-		return WIEC_ERR_NOTFOUND;
-	ek = store_mv(pk, PEND_KEY);
-	if ((rc = mdb_get(w->txn, w->s->pending, &ek, &ev)) != 0)
-		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
-	return pend_remove(w, pk, ev.mv_data, ev.mv_size);
-}
-
-/* Keeps ev until its prev arrives, within the bounds of every scope it
- * belongs to; the oldest waiting event of a full scope makes room. */
-static int wait_pending(wtx_t *w, const ev_t *ev)
-{
-	static const struct { int scope; uint64_t n, bytes; } lim[] = {
-		{ 'a', STORE_PENDING_AUTHOR, STORE_PENDING_AUTHOR_BYTES },
-		{ 's', STORE_PENDING_SOURCE, STORE_PENDING_SOURCE_BYTES },
-		{ 'n', STORE_PENDING_MAX, STORE_PENDING_BYTES },
-	};
-	uint8_t key[PEND_KEY], ak[1 + KEY_PK_BYTES], sk[5], qk[8], *val;
-	MDB_val k, v;
-	int rc;
-
-	pend_key(key, ev);
-	k = store_mv(key, sizeof key);
-	if ((rc = mdb_get(w->txn, w->s->pending, &k, &v)) == 0)
-		return STORE_PENDING;
-	if (rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc);
-	scope_keys(ak, sk, ev->author, w->source);
-	for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
-		const uint8_t *sc = lim[i].scope == 'a' ? ak : lim[i].scope == 's' ? sk :
-		    (const uint8_t *)"n";
-		size_t sl = lim[i].scope == 'a' ? sizeof ak : lim[i].scope == 's' ? sizeof sk : 1;
-
-		for (;;) {
-			uint64_t n, b;
-
-			if ((rc = pstat_get(w, sc, sl, &n, &b)) != 0)
-				return rc;
-			if (n < lim[i].n && b + ev->env_len <= lim[i].bytes)
-				break;
-			rc = pend_evict(w, lim[i].scope, ev->author, w->source);
-			if (rc == WIEC_ERR_NOTFOUND)
-				return WIEC_ERR_PENDING_FULL;
-			if (rc != 0)
-				return rc;
-		}
-	}
-	k = store_mv(key, sizeof key);
-	v.mv_size = PEND_HDR + ev->env_len;
-	if ((rc = mdb_put(w->txn, w->s->pending, &k, &v, MDB_RESERVE)) != 0)
-		return store_lmdb_err(rc);
-	val = v.mv_data;
-	val[0] = (uint8_t)(w->source >> 24);
-	val[1] = (uint8_t)(w->source >> 16);
-	val[2] = (uint8_t)(w->source >> 8);
-	val[3] = (uint8_t)w->source;
-	hash_put_be64(val + 4, w->now_ms);
-	hash_put_be64(val + 12, w->pseq);
-	memcpy(val + PEND_HDR, ev->env, ev->env_len);
-	hash_put_be64(qk, w->pseq++);
-	k = store_mv(qk, 8);
-	v = store_mv(key, sizeof key);
-	if ((rc = mdb_put(w->txn, w->s->pendq, &k, &v, MDB_APPEND)) != 0)
-		return store_lmdb_err(rc);
-	{
-		uint8_t sq[12];
-
-		memcpy(sq, sk + 1, 4);
-		memcpy(sq + 4, qk, 8);
-		k = store_mv(sq, sizeof sq);
-		v = store_mv(key, sizeof key);
-		if ((rc = mdb_put(w->txn, w->s->pendsrc, &k, &v, 0)) != 0)
-			return store_lmdb_err(rc);
-	}
-	if (w->head_state != 0 && memcmp(w->head.author, ev->author, KEY_PK_BYTES) == 0)
-		w->head_waits = 1;
-	if ((rc = pstat_add(w, (const uint8_t *)"n", 1, 1, ev->env_len)) != 0 ||
-	    (rc = pstat_add(w, ak, sizeof ak, 1, ev->env_len)) != 0 ||
-	    (rc = pstat_add(w, sk, sizeof sk, 1, ev->env_len)) != 0)
-		return rc;
-	return STORE_PENDING;
 }
 
 /* The chain rules for one verified event. Returns a STORE_* outcome, a
@@ -707,7 +473,7 @@ static int apply(wtx_t *w, const ev_t *ev)
 			return WIEC_ERR_CHAIN;
 	}
 	if (d == CHAIN_PENDING)
-		return wait_pending(w, ev);
+		return store_pend_wait(w, ev);
 	return append(w, ev);
 }
 
@@ -718,7 +484,7 @@ static int is_store_failure(int rc)
 }
 
 /* Whether events of author may be waiting: for the cached author, looked
- * up once (and set again by wait_pending); for any other, assumed. */
+ * up once (and set again by store_pend_wait); for any other, assumed. */
 static int may_wait(wtx_t *w, const uint8_t *author, int *may)
 {
 	MDB_cursor *c;
@@ -793,7 +559,7 @@ static int drain(wtx_t *w)
 
 				memcpy(key, k.mv_data, PEND_KEY);
 				mdb_cursor_close(c);
-				rc = pend_remove(w, key, env, len + PEND_HDR);
+				rc = store_pend_remove(w, key, env, len + PEND_HDR);
 			}
 			if (rc != 0) {
 				free(env);
@@ -840,149 +606,6 @@ static int ev_order(const void *a, const void *b)
 	return memcmp(x->id, y->id, HASH_BYTES);
 }
 
-/* The ids of author's tips whose first byte is in [lo, hi], in order,
- * into a malloc'd *ids (count in *n). */
-static int tips_range(wtx_t *w, const uint8_t *author, unsigned lo, unsigned hi,
-    uint8_t **ids, size_t *n)
-{
-	uint8_t key[KEY_PK_BYTES + 1];
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t cap = 0;
-	int rc;
-
-	*ids = NULL;
-	*n = 0;
-	memcpy(key, author, KEY_PK_BYTES);
-	key[KEY_PK_BYTES] = (uint8_t)lo;
-	if ((rc = mdb_cursor_open(w->txn, w->s->tips, &c)) != 0)
-		return store_lmdb_err(rc);
-	k = store_mv(key, sizeof key);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && k.mv_size == TIPS_KEY && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0 &&
-	    ((const uint8_t *)k.mv_data)[KEY_PK_BYTES] <= hi;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (grow((void **)ids, &cap, *n + 1, HASH_BYTES) != 0) {
-			rc = ENOMEM;
-			break;
-		}
-		memcpy(*ids + (*n)++ * HASH_BYTES, (uint8_t *)k.mv_data + KEY_PK_BYTES, HASH_BYTES);
-	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		free(*ids);
-		*ids = NULL;
-		return store_lmdb_err(rc);
-	}
-	return 0;
-}
-
-/* Writes (or, for an empty bucket, deletes) author's bucket b in tipb. */
-static int bucket_put(wtx_t *w, const uint8_t *author, unsigned b)
-{
-	uint8_t key[KEY_PK_BYTES + 1], hash[HASH_BYTES], *ids;
-	size_t n;
-	MDB_val k, v;
-	int rc;
-
-	if ((rc = tips_range(w, author, b, b, &ids, &n)) != 0)
-		return rc;
-	memcpy(key, author, KEY_PK_BYTES);
-	key[KEY_PK_BYTES] = (uint8_t)b;
-	k = store_mv(key, sizeof key);
-	if (n == 0) {
-		rc = mdb_del(w->txn, w->s->tipb, &k, NULL);
-		rc = rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
-	} else if ((rc = chain_tips_bucket(hash, ids, n)) == 0) {
-		v = store_mv(hash, HASH_BYTES);
-		rc = store_lmdb_err(mdb_put(w->txn, w->s->tipb, &k, &v, 0));
-	}
-	free(ids);
-	return rc;
-}
-
-/* Deletes every tipb entry of author; *had tells whether there was one. */
-static int buckets_clear(wtx_t *w, const uint8_t *author, int *had)
-{
-	MDB_cursor *c;
-	MDB_val k = store_mv(author, KEY_PK_BYTES), v;
-	int rc;
-
-	*had = 0;
-	if ((rc = mdb_cursor_open(w->txn, w->s->tipb, &c)) != 0)
-		return store_lmdb_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
-		*had = 1;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND || rc == EINVAL ? 0 : store_lmdb_err(rc);
-}
-
-/* The tips value of author (model/chain.h): hashed whole up to
- * CHAIN_TIPS_FLAT tips; beyond, from the bucket hashes kept in tipb, of
- * which only the buckets in changed (sorted bucket numbers) are redone. */
-static int tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t nchanged)
-{
-	uint8_t key[KEY_PK_BYTES + 1], buckets[CHAIN_TIPS_BUCKETS * HASH_BYTES], *ids;
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t n;
-	int rc, had;
-
-	if (h->ntips <= CHAIN_TIPS_FLAT) {
-		if ((rc = tips_range(w, h->author, 0, 255, &ids, &n)) != 0)
-			return rc;
-		rc = n != h->ntips ? WIEC_ERR_CORRUPT : chain_tips_hash(h->tips, ids, n);
-		free(ids);
-		return rc != 0 ? rc : buckets_clear(w, h->author, &had);
-	}
-	/* First time above: every bucket; else the changed ones. */
-	memcpy(key, h->author, KEY_PK_BYTES);
-	key[KEY_PK_BYTES] = 0;
-	if ((rc = mdb_cursor_open(w->txn, w->s->tipb, &c)) != 0)
-		return store_lmdb_err(rc);
-	k = store_mv(h->author, KEY_PK_BYTES);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	had = rc == 0 && memcmp(k.mv_data, h->author, KEY_PK_BYTES) == 0;
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc);
-	for (unsigned b = 0; b < CHAIN_TIPS_BUCKETS; b++) {
-		if (had && (nchanged == 0 || memchr(changed, (int)b, nchanged) == NULL))
-			continue;
-		if ((rc = bucket_put(w, h->author, b)) != 0)
-			return rc;
-	}
-	/* The value from all 256 bucket hashes; an empty bucket hashes nothing. */
-	if ((rc = chain_tips_bucket(buckets, NULL, 0)) != 0)
-		return rc;
-	for (unsigned b = 1; b < CHAIN_TIPS_BUCKETS; b++)
-		memcpy(buckets + b * HASH_BYTES, buckets, HASH_BYTES);
-	if ((rc = mdb_cursor_open(w->txn, w->s->tipb, &c)) != 0)
-		return store_lmdb_err(rc);
-	k = store_mv(h->author, KEY_PK_BYTES);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	    rc == 0 && k.mv_size == KEY_PK_BYTES + 1 &&
-	    memcmp(k.mv_data, h->author, KEY_PK_BYTES) == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != HASH_BYTES) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(buckets + ((const uint8_t *)k.mv_data)[KEY_PK_BYTES] * HASH_BYTES, v.mv_data,
-		    HASH_BYTES);
-	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rc == MDB_CORRUPTED ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
-	return chain_tips_top(h->tips, buckets);
-}
-
-
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 {
 	store_head_t *out = NULL;
@@ -1016,7 +639,7 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 			if (nchanged == 0 || changed[nchanged - 1] != w->bk[bi][KEY_PK_BYTES])
 				changed[nchanged++] = w->bk[bi][KEY_PK_BYTES];
 		if ((rc = store_get_head(w->s, w->txn, w->moved[i], &h)) != 0 ||
-		    (rc = tips_value(w, &h, changed, nchanged)) != 0 ||
+		    (rc = store_tips_value(w, &h, changed, nchanged)) != 0 ||
 		    (rc = store_put_head(w->s, w->txn, &h)) != 0 ||
 		    (rc = store_derive_author(w, &h)) != 0)
 			break;
@@ -1172,61 +795,5 @@ fail:
 	store_wtx_abort(&w);
 out:
 	free(env);
-	return rc;
-}
-
-int store_pending_expire(store_t *s, uint64_t now_ms, size_t *dropped)
-{
-	wtx_t w;
-	size_t n = 0;
-	int rc;
-
-	if (dropped)
-		*dropped = 0;
-	if ((rc = store_wtx_begin(&w, s)) != 0)
-		return rc;
-	for (;;) {
-		MDB_cursor *c;
-		MDB_val k, v, ek, ev;
-		uint8_t pk[PEND_KEY];
-
-		if ((rc = mdb_cursor_open(w.txn, s->pendq, &c)) != 0) {
-			rc = store_lmdb_err(rc);
-			break;
-		}
-		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-		if (rc == 0 && v.mv_size == PEND_KEY)
-			memcpy(pk, v.mv_data, PEND_KEY);
-		mdb_cursor_close(c);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0 || v.mv_size != PEND_KEY) {
-			rc = rc ? store_lmdb_err(rc) : WIEC_ERR_CORRUPT;
-			break;
-		}
-		ek = store_mv(pk, PEND_KEY);
-		if ((rc = mdb_get(w.txn, s->pending, &ek, &ev)) != 0 || ev.mv_size <= PEND_HDR) {
-			rc = rc ? store_lmdb_err(rc) : WIEC_ERR_CORRUPT;
-			break;
-		}
-		/* Oldest first: the first one young enough ends the sweep. */
-		if (hash_get_be64((uint8_t *)ev.mv_data + 4) + STORE_PENDING_TTL_MS > now_ms)
-			break;
-		if ((rc = pend_remove(&w, pk, ev.mv_data, ev.mv_size)) != 0)
-			break;
-		n++;
-	}
-	if (rc != 0) {
-		store_wtx_abort(&w);
-		return rc;
-	}
-	if (n == 0) {
-		store_wtx_abort(&w);
-		return 0;
-	}
-	if ((rc = store_wtx_commit(&w)) == 0 && dropped)
-		*dropped = n;
 	return rc;
 }

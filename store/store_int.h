@@ -122,6 +122,20 @@ int store_readd(wtx_t *w, const uint8_t *env, size_t len);
  * hooks for them; called once per transaction before commit. */
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved);
 
+/* realloc to room for need items of size bytes (doubling). 0 or
+ * WIEC_ERR_NOMEM (then *p is unchanged). */
+int store_grow(void **p, size_t *cap, size_t need, size_t size);
+
+/* Events waiting for their prev (store/pending.c). store_pend_wait keeps
+ * ev within the bounds (STORE_PENDING or a refusal); store_pend_remove
+ * drops one entry (key pk, value pv) and its bookkeeping. */
+int store_pend_wait(wtx_t *w, const ev_t *ev);
+int store_pend_remove(wtx_t *w, const uint8_t pk[PEND_KEY], const uint8_t *pv, size_t pvlen);
+
+/* The tips value of h's author into h->tips (store/tips.c); changed holds
+ * the sorted tip buckets this transaction touched. */
+int store_tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t nchanged);
+
 /* Derived state (store/derive.c). */
 int store_derive_author(wtx_t *w, const store_head_t *h);
 int store_derive_clear(wtx_t *w);
