@@ -840,3 +840,30 @@ TEST(model_store_view_basics)
 	mfx_free(&s->m);
 	free(s);
 }
+
+/* With WIEC_WRITE_SEEDS=DIR: writes one envelope of each kind of the
+ * scenario to DIR (the seeds of tests/fuzz/corpus/envelope). */
+TEST(model_write_fuzz_seeds)
+{
+	const char *dir = getenv("WIEC_WRITE_SEEDS");
+	scen_t *s;
+	int seen[64] = { 0 };
+
+	if (dir == NULL)
+		return;
+	CHECK((s = malloc(sizeof *s)) != NULL && scen_build(s) == 0);
+	for (size_t i = 0; i < s->m.n; i++) {
+		ev_t ev;
+		char path[512];
+
+		CHECK(ev_decode(&ev, s->m.ev[i].env, s->m.ev[i].len) == 0);
+		if (!seen[ev.kind]) {
+			seen[ev.kind] = 1;
+			snprintf(path, sizeof path, "%s/model-%s", dir, ev_kind_name(ev.kind));
+			CHECK(fx_write_file(path, s->m.ev[i].env, s->m.ev[i].len, 0644) == 0);
+		}
+		ev_free(&ev);
+	}
+	mfx_free(&s->m);
+	free(s);
+}
