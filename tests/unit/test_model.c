@@ -423,11 +423,11 @@ TEST(model_scenario_rules)
 	CHECK(model_idea_load(&v, &r, s->i2, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE);
 	CHECK(i.links.counted == 1);		/* the merge shows on both */
 	model_idea_free(&i);
-	CHECK(model_idea_load(&v, &r, s->i4, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE);
+	CHECK(model_idea_load(&v, &r, s->i4, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE && !i.eligible);
 	model_idea_free(&i);
 
 	/* i1 through its version's id: the original with its history. */
-	CHECK(model_idea_load(&v, &r, s->v1, &i) == 0 && i.why == MODEL_OK);
+	CHECK(model_idea_load(&v, &r, s->v1, &i) == 0 && i.why == MODEL_OK && i.eligible);
 	CHECK(memcmp(i.ev.id, s->i1, 32) == 0);
 	CHECK(i.versions.counted == 2 && memcmp(i.latest_ev->id, s->v1, 32) == 0);
 	CHECK(strcmp(i.latest->title, "Drzewa i ławki na rynku") == 0);
