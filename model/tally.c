@@ -450,33 +450,18 @@ static int mes_init(mes_t *m, const pb_t *p)
 	return 0;
 }
 
-/* Is there an unfunded project costing at most budget - spent? */
-static int mes_room(const pb_t *p, const uint32_t *win, size_t nwin, const mpq_t spent,
-    mpq_t tmp)
-{
-	unsigned char *in = calloc(p->nproj + 1, 1);
-	int room = 0;
-
-	if (in == NULL)
-		return -1;
-	for (size_t i = 0; i < nwin; i++)
-		in[win[i]] = 1;
-	mpq_sub(tmp, p->budget, spent);
-	for (size_t c = 0; c < p->nproj && !room; c++)
-		room = !in[c] && mpq_cmp(p->proj[c].cost, tmp) <= 0;
-	free(in);
-	return room;
-}
-
-/* equalshares, with add1: budget + k * n for k = 1, 2, ... while the
- * outcome still costs at most the budget and leaves room for a project. */
+/* equalshares, with add1: each voter's share + k for k = 1, 2, ... (the
+ * total budget + k * n); the outcome is the last run that costs at most the
+ * budget, stopping at the first over it. No completion when every project
+ * fits in the budget together, and none past the run that funds every
+ * project someone approves (more money cannot change it). */
 static int equal_shares(const pb_t *p, int add1, tally_result_t *out)
 {
 	mes_t m;
 	uint32_t *win = NULL;
 	size_t nwin = 0, supported = 0;
 	mpq_t each, spent, tmp;
-	int rc = WIEC_ERR_NOMEM, room;
+	int rc = WIEC_ERR_NOMEM;
 
 	mpq_init(each);
 	mpq_init(spent);
@@ -497,13 +482,12 @@ static int equal_shares(const pb_t *p, int add1, tally_result_t *out)
 	mpq_div(each, p->budget, tmp);
 	if ((rc = mes_run(&m, each, out->win, &out->nwin, spent)) != 0)
 		goto out;
+	mpq_set_ui(tmp, 0, 1);
+	for (size_t c = 0; c < p->nproj; c++)
+		mpq_add(tmp, tmp, p->proj[c].cost);
+	if (mpq_cmp(tmp, p->budget) <= 0)
+		add1 = 0;
 	while (add1 && out->nwin < supported) {
-		if ((room = mes_room(p, out->win, out->nwin, spent, tmp)) < 0) {
-			rc = WIEC_ERR_NOMEM;
-			goto out;
-		}
-		if (!room)
-			break;
 		mpq_set_ui(tmp, 1, 1);
 		mpq_add(each, each, tmp);
 		if ((rc = mes_run(&m, each, win, &nwin, spent)) != 0)
