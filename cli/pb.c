@@ -184,8 +184,8 @@ int pb_tally_main(int argc, char **argv)
 				goto out;
 	}
 	if ((rc = tally_run(p, rule, group, &res, why, sizeof why)) != 0) {
-		rc = cli_fail(rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_USAGE, cmd, "%s: %s",
-		    argv[optind], why);
+		rc = cli_fail(rc == WIEC_ERR_ARG ? EXIT_USAGE : rc == WIEC_ERR_TOO_BIG ?
+		    EXIT_INVALID : EXIT_FAIL, cmd, "%s: %s", argv[optind], why);
 		goto out;
 	}
 	print_result(p, rule, &res, json);

@@ -455,7 +455,7 @@ static int mes_init(mes_t *m, const pb_t *p)
  * budget, stopping at the first over it. No completion when every project
  * fits in the budget together, and none past the run that funds every
  * project someone approves (more money cannot change it). */
-static int equal_shares(const pb_t *p, int add1, tally_result_t *out)
+static int equal_shares(const pb_t *p, int add1, tally_result_t *out, char *why, size_t whylen)
 {
 	mes_t m;
 	uint32_t *win = NULL;
@@ -487,7 +487,13 @@ static int equal_shares(const pb_t *p, int add1, tally_result_t *out)
 		mpq_add(tmp, tmp, p->proj[c].cost);
 	if (mpq_cmp(tmp, p->budget) <= 0)
 		add1 = 0;
-	while (add1 && out->nwin < supported) {
+	for (unsigned long step = 1; add1 && out->nwin < supported; step++) {
+		if (step > TALLY_ADD1_MAX) {
+			snprintf(why, whylen, "the add1 completion needs more than %d steps",
+			    TALLY_ADD1_MAX);
+			rc = WIEC_ERR_TOO_BIG;
+			goto out;
+		}
 		mpq_set_ui(tmp, 1, 1);
 		mpq_add(each, each, tmp);
 		if ((rc = mes_run(&m, each, win, &nwin, spent)) != 0)
@@ -606,7 +612,7 @@ int tally_run(const pb_t *p, tally_rule_t rule, const uint32_t *group, tally_res
 	case TALLY_MES_ADD1:
 	case TALLY_MES_ADD1_CMP:
 		memcpy(out->score, p->approvals, p->nproj * sizeof *out->score);
-		if ((rc = equal_shares(p, rule != TALLY_MES, out)) != 0 || rule != TALLY_MES_ADD1_CMP)
+		if ((rc = equal_shares(p, rule != TALLY_MES, out, why, whylen)) != 0 || rule != TALLY_MES_ADD1_CMP)
 			break;
 		if ((g.score = calloc(p->nproj + 1, sizeof *g.score)) == NULL) {
 			rc = WIEC_ERR_NOMEM;

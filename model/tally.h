@@ -14,6 +14,11 @@
 
 #include "model/pb.h"
 
+/* The most budget raises the add1 completion tries before it gives up with
+ * WIEC_ERR_TOO_BIG (real elections need hundreds; a file with costs of
+ * 60 digits could need more than any machine can run). */
+#define TALLY_ADD1_MAX	100000
+
 typedef enum tally_rule {
 	TALLY_GREEDY = 0,	/* "greedy" */
 	TALLY_GREEDY_NO_SKIP,	/* "greedy-no-skip" */
@@ -49,8 +54,8 @@ typedef struct tally_result {
  * NULL or give per project an exclusion group (0: none); at most one
  * project of a group is funded. why (whylen bytes) gets one line on
  * failure. Returns 0, WIEC_ERR_ARG when the rule does not apply to the
- * ballots (plurality of approval ballots, Borda of non-ordinal ones), or
- * WIEC_ERR_NOMEM. */
+ * ballots (plurality of approval ballots, Borda of non-ordinal ones),
+ * WIEC_ERR_TOO_BIG (add1 past TALLY_ADD1_MAX steps) or WIEC_ERR_NOMEM. */
 int tally_run(const pb_t *p, tally_rule_t rule, const uint32_t *group, tally_result_t *out,
     char *why, size_t whylen);
 
