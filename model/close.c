@@ -629,7 +629,7 @@ struct close_member {
 	close_durable_t d;
 	close_stmt_t *st;		/* held statements, well formed, distinct ids */
 	size_t nst, cap;
-	int started;			/* a Close is held */
+	int started;			/* a statement of the process is held */
 	int has_max;
 	close_round_t max;		/* the highest round any held statement names */
 	int has_mark;
@@ -764,8 +764,7 @@ int close_member_observe(close_member_t *m, const close_stmt_t *s)
 	if (close_stmt_copy(&m->st[m->nst], s) != 0)
 		return WIEC_ERR_NOMEM;
 	m->nst++;
-	if (s->kind == CLOSE_CLOSE)
-		m->started = 1;
+	m->started = 1;		/* any statement: a close is under way */
 	if (!m->has_max || close_round_cmp(&s->round, &m->max) > 0) {
 		m->max = s->round;
 		m->has_max = 1;
