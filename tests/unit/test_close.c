@@ -23,6 +23,12 @@
 #define SIM_BALLOTS 40
 #define SIM_WHEEL 128		/* > the longest delay */
 
+/* What the schedules exercised (WIEC_SIM_STATS=1 prints it). */
+typedef struct sim_stats {
+	unsigned long long schedules, crashes, killed_uncommitted, later_round, two_closes;
+	unsigned long long max_counter, max_events, proposals_differ, rounds;
+} sim_stats_t;
+
 typedef struct sim_ev {
 	int ballot;		/* 1: a ballot; 0: a statement */
 	int author;		/* statement: its member */
@@ -78,6 +84,7 @@ typedef struct sim {
 	/* before the close: ballots a quorum held */
 	uint8_t quorum_held[SIM_BALLOTS];
 	int closed;
+	sim_stats_t *stats;
 } sim_t;
 
 typedef struct sim_env_ctx {
@@ -270,6 +277,7 @@ static void crash(sim_t *s, int i, uint64_t until)
 		return;
 	close_member_destroy(&nd->m);
 	nd->up = 0;
+	s->stats->crashes++;
 	nd->down_until = until;
 	if (s->debug)
 		fprintf(stderr, "  t=%llu n%d crashes\n", (unsigned long long)s->now, i);
@@ -340,6 +348,7 @@ static void run_node(sim_t *s, int i)
 			/* Killed before the commit: neither the statement nor the
 			 * state survives, so nothing was signed. */
 			close_stmt_free(&st);
+			s->stats->killed_uncommitted++;
 			crash(s, i, s->now + 1 + rnd(s, 60));
 			return;
 		}
@@ -389,8 +398,10 @@ static void try_close(sim_t *s, int i, int first)
 		}
 		s->closed = 1;
 	}
-	if (close_member_start(nd->m, &st) == 0)
+	if (close_member_start(nd->m, &st) == 0) {
+		s->stats->two_closes += !first;
 		post(s, i, &st);
+	}
 }
 
 static void tick(sim_t *s)
@@ -474,6 +485,25 @@ static void final_checks(sim_t *s, int mutate)
 	}
 	if (c < 0)
 		return;
+	{
+		sim_stats_t *t = s->stats;
+		int differ = 0;
+
+		t->schedules++;
+		t->later_round += s->ev[c].st.round.counter > 0;
+		t->max_events = s->nev > t->max_events ? s->nev : t->max_events;
+		for (size_t e = 0; e < s->nev; e++) {
+			const close_stmt_t *p = &s->ev[e].st;
+
+			if (s->ev[e].ballot)
+				continue;
+			if (p->round.counter > t->max_counter)
+				t->max_counter = p->round.counter;
+			t->rounds += p->kind == CLOSE_CLOSE || p->kind == CLOSE_PREPARE;
+			differ |= p->kind == CLOSE_PROPOSAL && !close_value_eq(&p->value, &s->ev[c].st.value);
+		}
+		t->proposals_differ += differ;
+	}
 	for (size_t b = 0; b < s->nballots; b++) {
 		const close_stmt_t *p = &s->ev[c].st;
 		uint8_t *id = s->ev[s->ballot[b]].id;
@@ -533,7 +563,7 @@ static void final_checks(sim_t *s, int mutate)
 /* One schedule. kind 0: random chaos, then a quorum connected for long
  * enough; kind 1: n = 4 split 2|2 from the start, no crashes: no
  * certificate until it heals, then one. */
-static int sim_case(unsigned long long seed, int kind, char *why, size_t whylen)
+static int sim_case(unsigned long long seed, int kind, sim_stats_t *st, char *why, size_t whylen)
 {
 	sim_t *s = calloc(1, sizeof *s);
 	uint64_t chaos, close_at, second_at, stable_end;
@@ -542,6 +572,7 @@ static int sim_case(unsigned long long seed, int kind, char *why, size_t whylen)
 	if (s == NULL)
 		return -1;
 	s->rng = seed | 1;
+	s->stats = st;
 	s->debug = getenv("WIEC_SIM_DEBUG") != NULL;
 	s->ev = calloc(SIM_EV, sizeof *s->ev);
 	if (s->ev == NULL)
@@ -693,14 +724,22 @@ TEST(close_sim_10000_schedules)
 	unsigned long long first = one ? strtoull(one, NULL, 10) : 1;
 	unsigned long long last = one ? first : many ? strtoull(many, NULL, 10) : 10000;
 	unsigned long long failed = 0;
+	sim_stats_t st;
 	char why[256];
 
+	memset(&st, 0, sizeof st);
 	for (unsigned long long c = first; c <= last; c++) {
-		if (sim_case(c * 0x9E3779B97F4A7C15ULL, c % 10 == 0, why, sizeof why) != 0 &&
+		if (sim_case(c * 0x9E3779B97F4A7C15ULL, c % 10 == 0, &st, why, sizeof why) != 0 &&
 		    failed++ < 5)
 			fprintf(stderr, "  schedule %llu: %s\n", c, why);
 	}
 	if (failed > 0)
 		fprintf(stderr, "  %llu of %llu schedules failed\n", failed, last - first + 1);
+	if (getenv("WIEC_SIM_STATS"))
+		fprintf(stderr, "  %llu certified; %llu in a round after the first, %llu with another "
+		    "value proposed first; rounds %llu (highest counter %llu); %llu second closes; "
+		    "%llu crashes, %llu before a commit; at most %llu events\n", st.schedules,
+		    st.later_round, st.proposals_differ, st.rounds, st.max_counter, st.two_closes,
+		    st.crashes, st.killed_uncommitted, st.max_events);
 	CHECK_EQ_U64(failed, 0);
 }
