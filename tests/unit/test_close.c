@@ -743,3 +743,423 @@ TEST(close_sim_10000_schedules)
 		    st.crashes, st.killed_uncommitted, st.max_events);
 	CHECK_EQ_U64(failed, 0);
 }
+
+/* --- hand-made statements ------------------------------------------------ */
+
+#define U_N 4
+
+typedef struct ufix {
+	uint8_t keys[U_N][KEY_PK_BYTES];
+	uint8_t process[HASH_BYTES];
+	uint64_t next;		/* ids and seqs */
+	uint8_t seal[3][HASH_BYTES];
+} ufix_t;
+
+static void ufix_init(ufix_t *f)
+{
+	memset(f, 0, sizeof *f);
+	for (int i = 0; i < U_N; i++)
+		f->keys[i][0] = (uint8_t)(0x10 * (i + 1));
+	memset(f->process, 0xab, HASH_BYTES);
+	for (int i = 0; i < 3; i++)
+		f->seal[i][0] = (uint8_t)(0x20 + i);
+}
+
+static close_round_t uround(const ufix_t *f, uint64_t c, int who)
+{
+	close_round_t r;
+
+	r.counter = c;
+	memcpy(r.proposer, f->keys[who], KEY_PK_BYTES);
+	return r;
+}
+
+static void ustmt(ufix_t *f, close_stmt_t *s, int kind, int author, close_round_t r)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	memcpy(s->author, f->keys[author], KEY_PK_BYTES);
+	memcpy(s->process, f->process, HASH_BYTES);
+	s->round = r;
+	s->seq = ++f->next;
+	s->id[0] = 0xee;
+	s->id[31] = (uint8_t)f->next;
+}
+
+static int utally(void *ctx, const uint8_t *ids, size_t n, uint8_t result[static HASH_BYTES])
+{
+	(void)ctx;
+	hash_2(result, "tally", 5, ids, n * HASH_BYTES);
+	return 0;
+}
+
+/* A promise with seal = the first k fixture ids. */
+static void upromise(ufix_t *f, close_stmt_t *s, int author, close_round_t r, size_t k)
+{
+	ustmt(f, s, CLOSE_PROMISE, author, r);
+	s->seal = malloc(3 * HASH_BYTES);
+	memcpy(s->seal, f->seal, k * HASH_BYTES);
+	s->nseal = k;
+}
+
+/* A proposal resting on pr[0..np) with the value of the union of seals. */
+static void upropose(ufix_t *f, close_stmt_t *s, int author, close_round_t r,
+    close_stmt_t *const *pr, size_t np, size_t k)
+{
+	ustmt(f, s, CLOSE_PROPOSAL, author, r);
+	s->frontier = malloc(3 * HASH_BYTES);
+	memcpy(s->frontier, f->seal, k * HASH_BYTES);
+	s->value.count = k;
+	close_frontier_root(s->value.root, s->frontier, k);
+	utally(NULL, s->frontier, k, s->value.result);
+	s->promises = malloc(np * HASH_BYTES);
+	s->npromises = np;
+	/* sorted: ids differ in the last byte only, pr in increasing order */
+	for (size_t i = 0; i < np; i++)
+		memcpy(s->promises + i * HASH_BYTES, pr[i]->id, HASH_BYTES);
+}
+
+static void ucosign(ufix_t *f, close_stmt_t *s, int author, const close_stmt_t *p)
+{
+	ustmt(f, s, CLOSE_COSIGN, author, p->round);
+	s->value = p->value;
+	memcpy(s->proposal, p->id, HASH_BYTES);
+}
+
+TEST(close_durable_roundtrip)
+{
+	close_durable_t d, e;
+	uint8_t a[CLOSE_DURABLE_BYTES], b[CLOSE_DURABLE_BYTES];
+
+	memset(&d, 0, sizeof d);
+	d.has_promised = d.has_acc = 1;
+	d.promised.counter = 7;
+	d.promised.proposer[3] = 9;
+	d.acc_round.counter = 5;
+	d.acc_value.count = 42;
+	d.acc_value.root[0] = 1;
+	d.acc_value.result[31] = 2;
+	close_durable_encode(&d, a);
+	CHECK(close_durable_decode(&e, a) == 0);
+	close_durable_encode(&e, b);
+	CHECK(memcmp(a, b, sizeof a) == 0);
+	CHECK(e.promised.counter == 7 && e.acc_value.count == 42 && e.has_prop == 0);
+	b[0] ^= 1;
+	CHECK(close_durable_decode(&e, b) == WIEC_ERR_DECODE);
+	memcpy(b, a, sizeof a);
+	b[CLOSE_DURABLE_BYTES - 1] = 1;
+	CHECK(close_durable_decode(&e, b) == WIEC_ERR_DECODE);
+	memcpy(b, a, sizeof a);
+	b[16] = 2;	/* a flag that is neither 0 nor 1 */
+	CHECK(close_durable_decode(&e, b) == WIEC_ERR_DECODE);
+}
+
+TEST(close_statements_ill_formed)
+{
+	ufix_t f;
+	close_stmt_t s;
+
+	ufix_init(&f);
+	/* Round (1, K) belongs to keys[1 mod 4] only. */
+	ustmt(&f, &s, CLOSE_PREPARE, 2, uround(&f, 1, 2));
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	ustmt(&f, &s, CLOSE_PREPARE, 1, uround(&f, 1, 1));
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == 0);
+	ustmt(&f, &s, CLOSE_PREPARE, 1, uround(&f, 0, 1));	/* counter 0 is a Close's */
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	ustmt(&f, &s, CLOSE_CLOSE, 3, uround(&f, 0, 2));	/* a Close opens its author's round */
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	s.process[0] ^= 1;
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_KIND);
+	/* A promise reporting a cosign of a round not below its own. */
+	upromise(&f, &s, 0, uround(&f, 0, 3), 1);
+	s.has_acc = 1;
+	s.acc_round = uround(&f, 0, 3);
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	s.acc_round = uround(&f, 0, 2);
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == 0);
+	/* Unsorted seal. */
+	memcpy(s.seal, f.seal[1], HASH_BYTES);
+	memcpy(s.seal + HASH_BYTES, f.seal[0], HASH_BYTES);
+	s.nseal = 2;
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	close_stmt_free(&s);
+	/* Not a member. */
+	ustmt(&f, &s, CLOSE_COSIGN, 0, uround(&f, 0, 0));
+	s.author[5] = 1;
+	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+}
+
+/* Each conflict of spec/close.md section 5, from a member's chain. */
+TEST(close_audit_names_each_conflict)
+{
+	ufix_t f;
+	close_stmt_t s[4];
+	const close_stmt_t *v[4];
+	close_stmt_t *pr[3];
+	size_t bad = 99;
+
+	ufix_init(&f);
+	for (int i = 0; i < 4; i++)
+		v[i] = &s[i];
+	/* promise order: round (1, k1) then round (0, k3). */
+	upromise(&f, &s[0], 0, uround(&f, 1, 1), 1);
+	upromise(&f, &s[1], 0, uround(&f, 0, 3), 1);
+	CHECK(close_audit(v, 2, 1, &bad) == CLOSE_C_PROMISE_ORDER && bad == 1);
+	close_stmt_free(&s[1]);
+	/* two promises for one round */
+	upromise(&f, &s[1], 0, uround(&f, 1, 1), 2);
+	CHECK(close_audit(v, 2, 1, &bad) == CLOSE_C_PROMISE_ORDER);
+	close_stmt_free(&s[0]);
+	close_stmt_free(&s[1]);
+
+	/* cosign below: promise (2, k2), then a cosign of (1, k1). */
+	upromise(&f, &s[0], 0, uround(&f, 1, 1), 1);
+	pr[0] = &s[0];
+	upropose(&f, &s[1], 1, uround(&f, 1, 1), pr, 1, 1);
+	upromise(&f, &s[2], 0, uround(&f, 2, 2), 1);
+	ucosign(&f, &s[3], 0, &s[1]);
+	{
+		const close_stmt_t *w[3] = { &s[0], &s[2], &s[3] };
+
+		CHECK(close_audit(w, 3, 1, &bad) == CLOSE_C_COSIGN_BELOW && bad == 2);
+		/* In the other order it is fine: cosign, then a higher promise
+		 * reporting that cosign. */
+		s[3].seq = s[2].seq - 1;
+		CHECK(close_audit(w, 3, 1, &bad) == CLOSE_C_PROMISE_REPORT);
+		s[2].has_acc = 1;
+		s[2].acc_round = s[3].round;
+		s[2].acc_value = s[3].value;
+		CHECK(close_audit(w, 3, 1, &bad) == CLOSE_OK);
+		/* A subset (as in a certificate) may lack earlier cosigns... */
+		CHECK(close_audit(&w[1], 1, 0, &bad) == CLOSE_OK);
+		/* ...but a full chain may not. */
+		CHECK(close_audit(&w[1], 1, 1, &bad) == CLOSE_C_PROMISE_REPORT);
+	}
+	/* two cosigns of one round with different values */
+	{
+		close_stmt_t other;
+		const close_stmt_t *w[2] = { &s[3], &other };
+
+		ucosign(&f, &other, 0, &s[1]);
+		other.value.result[0] ^= 1;
+		CHECK(close_audit(w, 2, 1, &bad) == CLOSE_C_COSIGN_TWICE && bad == 1);
+		/* a repeat of the same cosign is no conflict */
+		other.value = s[3].value;
+		CHECK(close_audit(w, 2, 1, &bad) == CLOSE_OK);
+	}
+	/* two proposals for one round with different values */
+	{
+		close_stmt_t other;
+		const close_stmt_t *w[2] = { &s[1], &other };
+
+		upropose(&f, &other, 1, uround(&f, 1, 1), pr, 1, 2);
+		CHECK(close_audit(w, 2, 1, &bad) == CLOSE_C_PROPOSE_TWICE && bad == 1);
+		close_stmt_free(&other);
+	}
+	for (int i = 0; i < 4; i++)
+		close_stmt_free(&s[i]);
+}
+
+/* A certificate checks alone; each way of breaking it is named. */
+TEST(close_cert_check_refuses_broken)
+{
+	ufix_t f;
+	close_stmt_t pr[3], p, co[3], extra;
+	close_stmt_t *prp[3];
+	const close_stmt_t *prc[3], *coc[3];
+	close_cert_t c;
+	close_env_t env = { NULL, NULL, NULL, utally };
+	close_round_t r;
+
+	ufix_init(&f);
+	r = uround(&f, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		upromise(&f, &pr[i], i, r, (size_t)i + 1);
+		prp[i] = &pr[i];
+		prc[i] = &pr[i];
+	}
+	upropose(&f, &p, 0, r, prp, 3, 3);
+	for (int i = 0; i < 3; i++) {
+		ucosign(&f, &co[i], i + 1, &p);
+		coc[i] = &co[i];
+	}
+	c = (close_cert_t){ &p, prc, 3, coc, 3 };
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == 0);
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 2, &env) == CLOSE_BAD_FORM);	/* q <= n/2 */
+	/* A result that the frontier does not give. */
+	p.value.result[0] ^= 1;
+	for (int i = 0; i < 3; i++)
+		co[i].value = p.value;
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_RESULT);
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, NULL) == 0);	/* without a tally */
+	p.value.result[0] ^= 1;
+	for (int i = 0; i < 3; i++)
+		co[i].value = p.value;
+	/* A frontier missing a sealed id: not the union. */
+	p.value.count = 2;
+	close_frontier_root(p.value.root, p.frontier, 2);
+	for (int i = 0; i < 3; i++)
+		co[i].value = p.value;
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
+	p.value.count = 3;
+	close_frontier_root(p.value.root, p.frontier, 3);
+	utally(NULL, p.frontier, 3, p.value.result);
+	for (int i = 0; i < 3; i++)
+		co[i].value = p.value;
+	/* A promise reporting a cosign: the value must be that one. */
+	pr[1].has_acc = 1;
+	pr[1].acc_round = uround(&f, 0, 3);	/* not below the round it joins */
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_FORM);
+	r = uround(&f, 1, 1);
+	for (int i = 0; i < 3; i++)
+		pr[i].round = r;
+	p.round = r;
+	memcpy(p.author, f.keys[1], KEY_PK_BYTES);
+	for (int i = 0; i < 3; i++)
+		co[i].round = r;
+	pr[1].acc_round = uround(&f, 0, 3);
+	memset(&pr[1].acc_value, 0x5a, sizeof pr[1].acc_value);
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
+	pr[1].has_acc = 0;
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == 0);
+	/* The proposer's own promise after its cosign of the round: conflict. */
+	co[0].seq = pr[1].seq - 1;	/* co[0] is by keys[1], like pr[1] */
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_CONFLICT);
+	co[0].seq = p.seq + 1;
+	/* A cosign of another round, or naming another proposal. */
+	co[2].proposal[0] ^= 1;
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_COSIGNS);
+	co[2].proposal[0] ^= 1;
+	/* A promise the proposal does not name. */
+	upromise(&f, &extra, 3, r, 1);
+	prc[2] = &extra;
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_PROMISES);
+	prc[2] = &pr[2];
+	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == 0);
+	close_stmt_free(&extra);
+	close_stmt_free(&p);
+	for (int i = 0; i < 3; i++) {
+		close_stmt_free(&pr[i]);
+		close_stmt_free(&co[i]);
+	}
+}
+
+/* Two certificates with different values need an equivocation the log
+ * proves: with n = 4, q = 3, two quorums share a member, who must have
+ * cosigned twice in one round or cosigned below a promise. */
+TEST(close_two_certificates_need_an_equivocator)
+{
+	ufix_t f;
+	close_stmt_t pr[3], p1, p2, co1[3], co2[3];
+	close_stmt_t *prp[3];
+	const close_stmt_t *prc[3], *c1[3], *c2[3], *mine[2];
+	close_cert_t a, b;
+	close_env_t env = { NULL, NULL, NULL, utally };
+	close_round_t r;
+	size_t bad;
+
+	ufix_init(&f);
+	r = uround(&f, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		upromise(&f, &pr[i], i, r, (size_t)i + 1);
+		prp[i] = &pr[i];
+		prc[i] = &pr[i];
+	}
+	/* The proposer (keys[0]) equivocates: two values for one round. */
+	upropose(&f, &p1, 0, r, prp, 3, 3);
+	upropose(&f, &p2, 0, r, prp, 3, 2);
+	for (int i = 0; i < 3; i++) {
+		ucosign(&f, &co1[i], i, &p1);		/* keys 0, 1, 2 */
+		ucosign(&f, &co2[i], i + 1, &p2);	/* keys 1, 2, 3 */
+		c1[i] = &co1[i];
+		c2[i] = &co2[i];
+	}
+	a = (close_cert_t){ &p1, prc, 3, c1, 3 };
+	b = (close_cert_t){ &p2, prc, 3, c2, 3 };
+	CHECK(close_cert_check(&a, f.process, f.keys, U_N, 3, &env) == 0);
+	/* p2's value is not the union of the seals: an honest member never
+	 * cosigns it, and the certificate does not check. */
+	CHECK(close_cert_check(&b, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
+	/* Members 1 and 2 cosigned both: each one's chain proves it. */
+	mine[0] = &co1[1];
+	mine[1] = &co2[0];
+	CHECK(close_audit(mine, 2, 1, &bad) == CLOSE_C_COSIGN_TWICE);
+	mine[0] = &p1;
+	mine[1] = &p2;
+	CHECK(close_audit(mine, 2, 1, &bad) == CLOSE_C_PROPOSE_TWICE);
+	close_stmt_free(&p1);
+	close_stmt_free(&p2);
+	for (int i = 0; i < 3; i++)
+		close_stmt_free(&pr[i]);
+}
+
+/* One machine end to end without a network: a member of n = 3 closes,
+ * the others promise, the proposal and cosigns make a certificate. */
+TEST(close_machine_three_members)
+{
+	uint8_t keys[3][KEY_PK_BYTES], proc[HASH_BYTES];
+	close_member_t *m[3] = { NULL, NULL, NULL };
+	close_params_t par = { 10 };
+	close_stmt_t pool[32], st;
+	size_t npool = 0;
+	sim_t s;
+	sim_env_ctx_t ctx[3];
+	close_env_t env[3];
+	int progress = 1;
+
+	memset(&s, 0, sizeof s);
+	memset(keys, 0, sizeof keys);
+	memset(proc, 7, sizeof proc);
+	for (int i = 0; i < 3; i++)
+		keys[i][0] = (uint8_t)(i + 1);
+	for (int i = 0; i < 3; i++) {
+		m[i] = close_member_new(proc, keys, 3, 2, keys[i], NULL, &par);
+		CHECK(m[i] != NULL);
+		ctx[i] = (sim_env_ctx_t){ &s, i };
+		env[i] = (close_env_t){ &ctx[i], env_held, env_seal, env_tally };
+	}
+	CHECK(close_member_new(proc, keys, 3, 1, keys[0], NULL, &par) == NULL);	/* q <= n/2 */
+	CHECK(close_member_start(m[1], &pool[npool]) == 0);
+	CHECK(close_member_start(m[1], &st) == WIEC_ERR_EXISTS);
+	pool[npool].seq = 1;
+	pool[npool].id[0] = 1;
+	npool++;
+	while (progress && npool < 30) {
+		progress = 0;
+		for (size_t k = 0; k < npool; k++)
+			for (int i = 0; i < 3; i++)
+				CHECK(close_member_observe(m[i], &pool[k]) == 0);
+		for (int i = 0; i < 3 && npool < 30; i++) {
+			int rc = close_member_step(m[i], &env[i], 0, &pool[npool]);
+
+			CHECK(rc >= 0);
+			if (rc == 1) {
+				pool[npool].seq = npool + 1;
+				pool[npool].id[0] = (uint8_t)(npool + 1);
+				npool++;
+				progress = 1;
+			}
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		close_round_t r;
+		close_value_t v;
+		uint8_t pid[HASH_BYTES];
+		close_cert_t c;
+
+		CHECK(close_member_certified(m[i], &r, &v, pid) == 1);
+		CHECK(r.counter == 0 && memcmp(r.proposer, keys[1], KEY_PK_BYTES) == 0);
+		CHECK(v.count == 0);	/* no ballots in this empty simulation */
+		CHECK(close_member_cert(m[i], &c) == 0);
+		CHECK(close_cert_check(&c, proc, keys, 3, 2, &env[i]) == 0);
+		close_cert_free(&c);
+	}
+	/* 1 close, 3 promises, 1 proposal, 3 cosigns. */
+	CHECK_EQ_U64(npool, 8);
+	for (size_t k = 0; k < npool; k++)
+		close_stmt_free(&pool[k]);
+	for (int i = 0; i < 3; i++)
+		close_member_destroy(&m[i]);
+	CHECK(m[0] == NULL);
+}
