@@ -146,13 +146,13 @@ static int round_ok(const close_round_t *r, const uint8_t (*members)[KEY_PK_BYTE
 }
 
 int close_stmt_check(const close_stmt_t *s, const uint8_t process[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t n)
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n)
 {
 	uint8_t root[ID];
 
 	if (s->kind < CLOSE_CLOSE || s->kind > CLOSE_COSIGN)
 		return CLOSE_BAD_KIND;
-	if (memcmp(s->process, process, ID) != 0)
+	if (memcmp(s->process, process, ID) != 0 || memcmp(s->roster, roster, ID) != 0)
 		return CLOSE_BAD_KIND;
 	if (n == 0 || member_index(members, n, s->author) < 0 || !round_ok(&s->round, members, n))
 		return CLOSE_BAD_FORM;
@@ -202,6 +202,10 @@ static void raise_promised(close_durable_t *d, const close_round_t *r)
 
 static int apply_mode(close_durable_t *d, const close_stmt_t *s, int full)
 {
+	if (d->has_roster && memcmp(d->roster, s->roster, ID) != 0)
+		return CLOSE_C_ROSTER;
+	memcpy(d->roster, s->roster, ID);
+	d->has_roster = 1;
 	switch (s->kind) {
 	case CLOSE_CLOSE:
 	case CLOSE_PREPARE:
@@ -352,6 +356,9 @@ void close_durable_encode(const close_durable_t *d, uint8_t out[static CLOSE_DUR
 	*p++ = d->has_acc;
 	*p++ = d->has_prop;
 	*p++ = d->has_prep;
+	*p++ = d->has_roster;
+	memcpy(p, d->roster, ID);
+	p += ID;
 	p = put_round(p, &d->promised);
 	p = put_round(p, &d->acc_round);
 	p = put_value(p, &d->acc_value);
@@ -363,7 +370,7 @@ void close_durable_encode(const close_durable_t *d, uint8_t out[static CLOSE_DUR
 int close_durable_decode(close_durable_t *d, const uint8_t in[static CLOSE_DURABLE_BYTES])
 {
 	const uint8_t *p = in;
-	size_t used = sizeof durable_tag + 4 + 4 * (8 + KEY_PK_BYTES) + 2 * (2 * ID + 8);
+	size_t used = sizeof durable_tag + 5 + ID + 4 * (8 + KEY_PK_BYTES) + 2 * (2 * ID + 8);
 
 	memset(d, 0, sizeof *d);
 	if (memcmp(p, durable_tag, sizeof durable_tag) != 0)
@@ -372,13 +379,16 @@ int close_durable_decode(close_durable_t *d, const uint8_t in[static CLOSE_DURAB
 		if (in[i] != 0)
 			return WIEC_ERR_DECODE;
 	p += sizeof durable_tag;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (p[i] > 1)
 			return WIEC_ERR_DECODE;
 	d->has_promised = *p++;
 	d->has_acc = *p++;
 	d->has_prop = *p++;
 	d->has_prep = *p++;
+	d->has_roster = *p++;
+	memcpy(d->roster, p, ID);
+	p += ID;
 	p = get_round(p, &d->promised);
 	p = get_round(p, &d->acc_round);
 	p = get_value(p, &d->acc_value);
@@ -424,21 +434,26 @@ static int seal_union(const close_stmt_t *const *pr, size_t np, uint8_t **out, s
 	return 0;
 }
 
-/* The last cosign the promises report with the highest round (ties, which
- * only an equivocating proposer causes: the smallest value); NULL if none. */
-static const close_stmt_t *highest_acc(const close_stmt_t *const *pr, size_t np)
+/* The promise reporting the last cosign with the highest round; NULL if
+ * none. *tie: another promise reports that round with another value (its
+ * proposer equivocated): no value is then valid. */
+static const close_stmt_t *highest_acc(const close_stmt_t *const *pr, size_t np, int *tie)
 {
 	const close_stmt_t *best = NULL;
 
+	*tie = 0;
 	for (size_t i = 0; i < np; i++) {
+		int c;
+
 		if (!pr[i]->has_acc)
 			continue;
-		if (best == NULL)
+		c = best ? close_round_cmp(&pr[i]->acc_round, &best->acc_round) : 1;
+		if (c > 0) {
 			best = pr[i];
-		else {
-			int c = close_round_cmp(&pr[i]->acc_round, &best->acc_round);
-
-			if (c > 0 || (c == 0 && value_cmp(&pr[i]->acc_value, &best->acc_value) < 0))
+			*tie = 0;
+		} else if (c == 0 && !close_value_eq(&pr[i]->acc_value, &best->acc_value)) {
+			*tie = 1;
+			if (value_cmp(&pr[i]->acc_value, &best->acc_value) < 0)
 				best = pr[i];
 		}
 	}
@@ -491,12 +506,15 @@ static int promises_ok(const close_stmt_t *p, const close_stmt_t *const *pr, siz
 static int value_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t npr,
     const close_env_t *env)
 {
-	const close_stmt_t *acc = highest_acc(pr, npr);
+	int tie;
+	const close_stmt_t *acc = highest_acc(pr, npr, &tie);
 	uint8_t *ids = NULL;
 	size_t n = 0;
 	close_value_t v;
 	int rc;
 
+	if (tie)
+		return CLOSE_BAD_VALUE;
 	if (acc != NULL) {
 		if (!close_value_eq(&acc->acc_value, &p->value))
 			return CLOSE_BAD_VALUE;
@@ -523,7 +541,8 @@ static int value_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t
 }
 
 int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q, const close_env_t *tally)
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    uint32_t q, const close_env_t *tally)
 {
 	const close_stmt_t *p = c->proposal;
 	const close_stmt_t **all = NULL, **mine = NULL;
@@ -543,7 +562,7 @@ int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BY
 	memcpy(all + 1, c->promises, c->npromises * sizeof *all);
 	memcpy(all + 1 + c->npromises, c->cosigns, c->ncosigns * sizeof *all);
 	for (size_t i = 0; i < nall; i++) {
-		rc = close_stmt_check(all[i], process, members, n);
+		rc = close_stmt_check(all[i], process, roster, members, n);
 		if (rc != 0)
 			goto done;
 	}
@@ -600,7 +619,7 @@ const char *close_reason(int kind, int code)
 	static const char *const c[] = {
 		"ok", "promise not above an earlier round", "promise misreports the last cosign",
 		"cosign below a promised round", "two cosigns of one round differ",
-		"a second proposal not above the last",
+		"a second proposal not above the last", "statements under two rosters",
 	};
 	static const char *const b[] = {
 		"ok", "ill-formed statement", "wrong kind or process",
@@ -621,6 +640,7 @@ const char *close_reason(int kind, int code)
 
 struct close_member {
 	uint8_t process[ID];
+	uint8_t roster[ID];
 	uint8_t (*members)[KEY_PK_BYTES];
 	size_t n;
 	uint32_t q;
@@ -637,10 +657,12 @@ struct close_member {
 	uint64_t mark_at;
 	int certified;
 	size_t cert;			/* index of the certified proposal */
+	uint8_t *valid;			/* ids of proposals found valid (a cache), owned */
+	size_t nvalid, capvalid;
 };
 
 close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q,
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q,
     const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
     const close_params_t *p)
 {
@@ -663,6 +685,7 @@ close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
 	}
 	memcpy(m->members, members, n * KEY_PK_BYTES);
 	memcpy(m->process, process, ID);
+	memcpy(m->roster, roster, ID);
 	memcpy(m->self, self, KEY_PK_BYTES);
 	m->n = n;
 	m->q = q;
@@ -683,6 +706,7 @@ void close_member_destroy(close_member_t **mp)
 		close_stmt_free(&m->st[i]);
 	free(m->st);
 	free(m->members);
+	free(m->valid);
 	free(m);
 	*mp = NULL;
 }
@@ -749,7 +773,7 @@ static void check_certified(close_member_t *m)
 
 int close_member_observe(close_member_t *m, const close_stmt_t *s)
 {
-	if (close_stmt_check(s, m->process, (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0 ||
+	if (close_stmt_check(s, m->process, m->roster, (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0 ||
 	    find_id(m, s->id) != NULL)
 		return 0;
 	if (m->nst == m->cap) {
@@ -781,6 +805,7 @@ int close_member_start(close_member_t *m, close_stmt_t *out)
 		return WIEC_ERR_EXISTS;
 	out->kind = CLOSE_CLOSE;
 	memcpy(out->process, m->process, ID);
+	memcpy(out->roster, m->roster, ID);
 	memcpy(out->author, m->self, KEY_PK_BYTES);
 	memcpy(out->round.proposer, m->self, KEY_PK_BYTES);
 	(void)close_durable_apply(&m->d, out);
@@ -834,6 +859,7 @@ static void stmt_head(const close_member_t *m, close_stmt_t *out, int kind, cons
 	memset(out, 0, sizeof *out);
 	out->kind = kind;
 	memcpy(out->process, m->process, ID);
+	memcpy(out->roster, m->roster, ID);
 	memcpy(out->author, m->self, KEY_PK_BYTES);
 	out->round = *r;
 }
@@ -849,6 +875,118 @@ static int emit(close_member_t *m, close_stmt_t *out)
 		return WIEC_ERR_ARG;
 	}
 	return 1;
+}
+
+/* Whether the author's statements up to s (its chain prefix, all held)
+ * obey the rules: 1, 0, or WIEC_ERR_NOMEM. A liar's promise is caught
+ * here, before it can steer a value. */
+static int chain_clean(const close_member_t *m, const close_stmt_t *s)
+{
+	const close_stmt_t **v = malloc(m->nst * sizeof *v);
+	size_t k = 0, bad;
+	int rc;
+
+	if (v == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < m->nst; i++)
+		if (memcmp(m->st[i].author, s->author, KEY_PK_BYTES) == 0 && m->st[i].seq <= s->seq)
+			v[k++] = &m->st[i];
+	rc = close_audit(v, k, 1, &bad);
+	free(v);
+	return rc < 0 ? rc : rc == CLOSE_OK;
+}
+
+static int known_valid(const close_member_t *m, const uint8_t id[static ID])
+{
+	for (size_t i = 0; i < m->nvalid; i++)
+		if (memcmp(m->valid + i * ID, id, ID) == 0)
+			return 1;
+	return 0;
+}
+
+static int remember_valid(close_member_t *m, const uint8_t id[static ID])
+{
+	if (m->nvalid == m->capvalid) {
+		size_t cap = m->capvalid ? 2 * m->capvalid : 8;
+		uint8_t *v = realloc(m->valid, cap * ID);
+
+		if (v == NULL)
+			return WIEC_ERR_NOMEM;
+		m->valid = v;
+		m->capvalid = cap;
+	}
+	memcpy(m->valid + m->nvalid++ * ID, id, ID);
+	return 0;
+}
+
+/* The held, valid proposal of round r with value v (the one a promise's
+ * reported cosign accepted), or NULL. */
+static int proposal_valid(close_member_t *m, const close_env_t *env, const close_stmt_t *p,
+    int tally, size_t depth);
+
+static const close_stmt_t *backing(close_member_t *m, const close_env_t *env,
+    const close_round_t *r, const close_value_t *v, size_t depth, int *err)
+{
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *s = &m->st[i];
+		int rc;
+
+		if (s->kind != CLOSE_PROPOSAL || !round_eq(&s->round, r) || !close_value_eq(&s->value, v))
+			continue;
+		rc = proposal_valid(m, env, s, 0, depth + 1);
+		if (rc < 0)
+			*err = rc;
+		if (rc == 1)
+			return s;
+	}
+	return NULL;
+}
+
+/* Whether proposal p is valid as far as the held statements show (1), not
+ * or not yet (0), or an error: its promises held, of its round, >= q
+ * distinct members, each promiser's chain up to its promise clean; no tie
+ * in the highest reported round; a reported value backed by a held valid
+ * proposal of that round; the value rule; with tally, the result. Validity
+ * only grows as more is held, so it is cached. */
+static int proposal_valid(close_member_t *m, const close_env_t *env, const close_stmt_t *p,
+    int tally, size_t depth)
+{
+	const close_stmt_t **pr, *acc;
+	int rc = 1, tie, err = 0;
+
+	if (!tally && known_valid(m, p->id))
+		return 1;
+	if (depth > m->nst)
+		return 0;
+	pr = malloc(p->npromises * sizeof *pr);
+	if (pr == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < p->npromises && rc == 1; i++) {
+		pr[i] = find_id(m, p->promises + i * ID);
+		if (pr[i] == NULL)
+			rc = 0;		/* not held yet */
+	}
+	if (rc == 1 && !promises_ok(p, pr, p->npromises, m->q))
+		rc = 0;
+	for (size_t i = 0; rc == 1 && i < p->npromises; i++)
+		rc = chain_clean(m, pr[i]);
+	if (rc == 1) {
+		acc = highest_acc(pr, p->npromises, &tie);
+		if (tie || (acc != NULL &&
+		    backing(m, env, &acc->acc_round, &acc->acc_value, depth, &err) == NULL))
+			rc = err ? err : 0;
+	}
+	if (rc == 1) {
+		rc = value_ok(p, pr, p->npromises, tally ? env : NULL);
+		if (rc == CLOSE_OK)
+			rc = 1;
+		else if (rc > 0)
+			rc = 0;
+	}
+	if (rc == 1 && !known_valid(m, p->id) && remember_valid(m, p->id) != 0)
+		rc = WIEC_ERR_NOMEM;
+	free(pr);
+	return rc;
 }
 
 static int try_promise(close_member_t *m, const close_env_t *env, close_stmt_t *out)
@@ -880,9 +1018,9 @@ static int try_promise(close_member_t *m, const close_env_t *env, close_stmt_t *
 static int try_propose(close_member_t *m, const close_env_t *env, close_stmt_t *out)
 {
 	const close_round_t *r = &m->d.prep_round;
-	const close_stmt_t **pr, *acc;
-	size_t np;
-	int rc;
+	const close_stmt_t **pr, *acc, *src = NULL;
+	size_t np, k = 0;
+	int rc, tie;
 
 	if (!m->d.has_prep || (m->d.has_prop && close_round_cmp(&m->d.prop_round, r) >= 0) ||
 	    (m->d.has_promised && close_round_cmp(&m->d.promised, r) > 0))
@@ -891,22 +1029,30 @@ static int try_propose(close_member_t *m, const close_env_t *env, close_stmt_t *
 	if (pr == NULL)
 		return WIEC_ERR_NOMEM;
 	np = round_promises(m, r, pr);
+	/* Only promises from clean chains: a misreported cosign is refused. */
+	for (size_t i = 0; i < np; i++) {
+		rc = chain_clean(m, pr[i]);
+		if (rc < 0)
+			goto done;
+		if (rc == 1)
+			pr[k++] = pr[i];
+	}
+	np = k;
 	rc = 0;
 	if (np < m->q)
 		goto done;
 	qsort(pr, np, sizeof *pr, by_id);
-	stmt_head(m, out, CLOSE_PROPOSAL, r);
-	acc = highest_acc(pr, np);
+	acc = highest_acc(pr, np, &tie);
+	if (tie)
+		goto done;	/* an equivocating proposer's round: no valid value */
 	if (acc != NULL) {
-		/* Propose that value again: its frontier from a held proposal. */
-		const close_stmt_t *src = NULL;
-
-		for (size_t i = 0; i < m->nst && src == NULL; i++)
-			if (m->st[i].kind == CLOSE_PROPOSAL &&
-			    close_value_eq(&m->st[i].value, &acc->acc_value))
-				src = &m->st[i];
+		/* Propose that value again: its frontier from its proposal. */
+		src = backing(m, env, &acc->acc_round, &acc->acc_value, 0, &rc);
 		if (src == NULL)
 			goto done;	/* wait until it is held */
+	}
+	stmt_head(m, out, CLOSE_PROPOSAL, r);
+	if (src != NULL) {
 		out->value = acc->acc_value;
 		rc = dup_ids(&out->frontier, src->frontier, src->value.count);
 	} else {
@@ -936,35 +1082,14 @@ done:
 /* The cosign rule for proposal p: 1 if this member may cosign it now. */
 static int cosign_ok(close_member_t *m, const close_env_t *env, const close_stmt_t *p)
 {
-	const close_stmt_t **pr;
-	int rc = 1;
-
 	if (m->d.has_promised && close_round_cmp(&p->round, &m->d.promised) < 0)
 		return 0;
 	if (m->d.has_acc && round_eq(&p->round, &m->d.acc_round))
 		return 0;	/* cosigned this round already */
-	pr = malloc(p->npromises * sizeof *pr);
-	if (pr == NULL)
-		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < p->npromises && rc == 1; i++) {
-		pr[i] = find_id(m, p->promises + i * ID);
-		if (pr[i] == NULL)
-			rc = 0;		/* not held yet */
-	}
-	if (rc == 1 && !promises_ok(p, pr, p->npromises, m->q))
-		rc = 0;
-	for (size_t i = 0; rc == 1 && i < p->value.count; i++)
+	for (size_t i = 0; i < p->value.count; i++)
 		if (!env->held(env->ctx, p->frontier + i * ID))
-			rc = 0;		/* not every counted event held yet */
-	if (rc == 1) {
-		rc = value_ok(p, pr, p->npromises, env);
-		if (rc == CLOSE_OK)
-			rc = 1;
-		else if (rc > 0)
-			rc = 0;		/* a wrong value: never cosign it */
-	}
-	free(pr);
-	return rc;
+			return 0;	/* not every counted event held yet */
+	return proposal_valid(m, env, p, 1, 0);
 }
 
 static int try_cosign(close_member_t *m, const close_env_t *env, close_stmt_t *out)

@@ -64,6 +64,7 @@ typedef struct close_stmt {
 	uint8_t author[KEY_PK_BYTES];
 	uint64_t seq;				/* the author's chain position */
 	uint8_t process[HASH_BYTES];
+	uint8_t roster[HASH_BYTES];		/* the roster state the close is under */
 	close_round_t round;			/* Close: (0, author) */
 	/* Promise: what the member holds for the process, and its last cosign. */
 	uint8_t *seal;				/* nseal sorted distinct ids, owned */
@@ -85,7 +86,8 @@ void close_stmt_free(close_stmt_t *s);
 /* Deep copy. 0 or WIEC_ERR_NOMEM (dst zeroed then). */
 int close_stmt_copy(close_stmt_t *dst, const close_stmt_t *src);
 
-/* Whether s is well formed for process with these members (sorted keys):
+/* Whether s is well formed for process under roster (the member-change
+ * head the close is under; zero: the genesis) with these members (sorted keys):
  * author a member; round owned by the author where the kind requires it
  * (Close: (0, author); Prepare and Proposal: proposer == author, and for
  * counter >= 1 proposer == members[counter mod n]); arrays sorted and
@@ -93,7 +95,7 @@ int close_stmt_copy(close_stmt_t *dst, const close_stmt_t *src);
  * or a CLOSE_BAD_* reason. An ill-formed statement is ignored by every
  * rule (it counts for nothing), it is not an equivocation. */
 int close_stmt_check(const close_stmt_t *s, const uint8_t process[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t n);
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n);
 
 /* The acceptor state a member's own statements imply, in its chain order.
  * This is what must be durable before a statement is sent: the node
@@ -101,7 +103,8 @@ int close_stmt_check(const close_stmt_t *s, const uint8_t process[static HASH_BY
  * the state can always be rebuilt by replaying the member's own
  * statements through close_durable_apply). */
 typedef struct close_durable {
-	uint8_t has_promised, has_acc, has_prop, has_prep;
+	uint8_t has_promised, has_acc, has_prop, has_prep, has_roster;
+	uint8_t roster[HASH_BYTES];	/* the roster of its first statement */
 	close_round_t promised;		/* highest round promised or cosigned */
 	close_round_t acc_round;	/* last cosign */
 	close_value_t acc_value;
@@ -125,6 +128,7 @@ enum {
 	CLOSE_C_COSIGN_BELOW = 3,	/* Cosign for a round below a round promised before */
 	CLOSE_C_COSIGN_TWICE = 4,	/* two Cosigns for one round with different values */
 	CLOSE_C_PROPOSE_TWICE = 5,	/* a Proposal not above the member's last one, unless the same */
+	CLOSE_C_ROSTER = 6,		/* statements for one process under two rosters */
 };
 
 /* Applies the member's next statement s (author == member, one process,
@@ -166,19 +170,22 @@ typedef struct close_params {
 
 typedef struct close_member close_member_t;
 
-/* A member's machine for process among members (n sorted distinct keys,
+/* A member's machine for process under roster, among members (n sorted distinct keys,
  * quorum q with n/2 < q <= n), self one of them. restored: the durable
  * state last committed (NULL: none); then feed it every held statement of
  * the process (close_member_observe) before stepping. Returns NULL on a
  * bad argument or no memory. Destroy with close_member_destroy. */
 close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q,
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q,
     const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
     const close_params_t *p);
 void close_member_destroy(close_member_t **m);
 
 /* Records one held statement (own or another member's; duplicates and
- * ill-formed ones are ignored). 0 or WIEC_ERR_NOMEM. */
+ * ill-formed ones are ignored). The node's log holds an author's event
+ * only with all its earlier ones, so statements of one author arrive in
+ * its chain order with none missing: the machine relies on it to audit a
+ * promiser's chain before trusting its promise. 0 or WIEC_ERR_NOMEM. */
 int close_member_observe(close_member_t *m, const close_stmt_t *s);
 
 /* The owner's Close: fills *out (kind, process, round (0, self)) and
@@ -223,16 +230,20 @@ enum {
 	CLOSE_BAD_RESULT = 7,		/* the recomputed result differs */
 };
 
-/* Checks a certificate alone: every statement well formed for process and
- * members (sorted, quorum q); the proposal rests on >= q promises of its
- * round from distinct members, named by it; its value is the last cosign
- * with the highest round among them if any, else the union of their seals
- * (and then, if tally is not NULL, tally(frontier) == result); >= q
- * distinct members cosign exactly that round and value; no member's given
- * statements conflict (close_audit). Returns 0, a CLOSE_BAD_* reason, or
- * WIEC_ERR_NOMEM / a tally error. */
+/* Checks a certificate alone: every statement well formed for process,
+ * roster and members (sorted, quorum q); the proposal rests on >= q
+ * promises of its round from distinct members, named by it; its value is
+ * the last cosign with the highest round among them if any (all of that
+ * round reporting one value), else the union of their seals; if tally is
+ * not NULL, tally(frontier) == result; >= q distinct members cosign
+ * exactly that round and value; no member's given statements conflict
+ * (close_audit, subset mode). Returns 0, a CLOSE_BAD_* reason, or
+ * WIEC_ERR_NOMEM / a tally error. What needs the log besides (the
+ * promisers' whole chains, the proposal a reported cosign names) is
+ * checked by every honest cosigner; spec/close.md section 7. */
 int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q, const close_env_t *tally);
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    uint32_t q, const close_env_t *tally);
 
 /* A name for a CLOSE_C_* or CLOSE_BAD_* code (kind: 'C' or 'B'). */
 const char *close_reason(int kind, int code);

@@ -53,6 +53,7 @@ typedef struct sim_node {
 	uint8_t durable[CLOSE_DURABLE_BYTES];	/* committed with each statement */
 	uint64_t seq;		/* its chain: part of the (durable) log */
 	uint64_t held[SIM_WORDS];	/* its log: durable */
+	uint64_t upto[SIM_N];	/* statements held of each author: 1..upto */
 	uint64_t down_until;
 } sim_node_t;
 
@@ -63,6 +64,7 @@ typedef struct sim {
 	uint32_t q;
 	uint8_t keys[SIM_N][KEY_PK_BYTES];
 	uint8_t process[HASH_BYTES];
+	uint8_t roster[HASH_BYTES];
 	close_params_t par;
 	sim_node_t node[SIM_N];
 	sim_ev_t *ev;
@@ -239,6 +241,13 @@ static void receive(sim_t *s, int i, size_t ev)
 
 	if (has(nd, ev))
 		return;
+	if (!s->ev[ev].ballot) {
+		/* An author's event is held only after all its earlier ones
+		 * (spec/events.md section 4); an early one waits for gossip. */
+		if (s->ev[ev].st.seq != nd->upto[s->ev[ev].author] + 1)
+			return;
+		nd->upto[s->ev[ev].author]++;
+	}
 	set_held(nd, ev);
 	nd->dirty = 1;
 	if (!s->ev[ev].ballot && close_member_observe(nd->m, &s->ev[ev].st) != 0)
@@ -310,7 +319,7 @@ static void restart(sim_t *s, int i)
 	close_durable_encode(&d, b);
 	if (memcmp(a, b, sizeof a) != 0)
 		fail(s, "durable state differs from the replay of own statements");
-	nd->m = close_member_new(s->process, (const uint8_t (*)[KEY_PK_BYTES])s->keys, s->n, s->q,
+	nd->m = close_member_new(s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys, s->n, s->q,
 	    s->keys[i], &d, &s->par);
 	if (nd->m == NULL) {
 		fail(s, "close_member_new");
@@ -531,7 +540,7 @@ static void final_checks(sim_t *s, int mutate)
 			fail(s, "certificate not assembled");
 			continue;
 		}
-		rc = close_cert_check(&cert, s->process, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
+		rc = close_cert_check(&cert, s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
 		    s->n, s->q, &env);
 		if (rc != 0)
 			fail(s, "a certificate does not check");
@@ -540,19 +549,19 @@ static void final_checks(sim_t *s, int mutate)
 			const close_stmt_t *co[SIM_N + 1];
 
 			bad.ncosigns = s->q - 1;
-			if (close_cert_check(&bad, s->process, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
+			if (close_cert_check(&bad, s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
 			    s->n, s->q, &env) != CLOSE_BAD_COSIGNS)
 				fail(s, "a certificate with q-1 cosigns checks");
 			memcpy(co, cert.cosigns, cert.ncosigns * sizeof *co);
 			co[1] = co[0];
 			bad = cert;
 			bad.cosigns = co;
-			if (close_cert_check(&bad, s->process, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
+			if (close_cert_check(&bad, s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
 			    s->n, s->q, &env) != CLOSE_BAD_COSIGNS)
 				fail(s, "a certificate with a repeated cosigner checks");
 			bad = cert;
 			bad.npromises = cert.npromises - 1;
-			if (close_cert_check(&bad, s->process, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
+			if (close_cert_check(&bad, s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
 			    s->n, s->q, &env) != CLOSE_BAD_PROMISES)
 				fail(s, "a certificate missing a promise checks");
 		}
@@ -586,8 +595,10 @@ static int sim_case(unsigned long long seed, int kind, sim_stats_t *st, char *wh
 		s->keys[i][0] = (uint8_t)i;	/* sorted: index i is key order */
 		s->keys[i][1] = (uint8_t)rnd(s, 256);
 	}
-	for (int i = 0; i < HASH_BYTES; i++)
+	for (int i = 0; i < HASH_BYTES; i++) {
 		s->process[i] = (uint8_t)rnd(s, 256);
+		s->roster[i] = (uint8_t)rnd(s, 256);
+	}
 	s->par.timeout = 4 + rnd(s, 40);
 	s->drop = rnd(s, 4) == 0 ? 0 : rnd(s, 600);
 	s->dup = rnd(s, 300);
@@ -751,6 +762,7 @@ TEST(close_sim_10000_schedules)
 typedef struct ufix {
 	uint8_t keys[U_N][KEY_PK_BYTES];
 	uint8_t process[HASH_BYTES];
+	uint8_t roster[HASH_BYTES];
 	uint64_t next;		/* ids and seqs */
 	uint8_t seal[3][HASH_BYTES];
 } ufix_t;
@@ -761,6 +773,7 @@ static void ufix_init(ufix_t *f)
 	for (int i = 0; i < U_N; i++)
 		f->keys[i][0] = (uint8_t)(0x10 * (i + 1));
 	memset(f->process, 0xab, HASH_BYTES);
+	memset(f->roster, 0x3c, HASH_BYTES);
 	for (int i = 0; i < 3; i++)
 		f->seal[i][0] = (uint8_t)(0x20 + i);
 }
@@ -780,6 +793,7 @@ static void ustmt(ufix_t *f, close_stmt_t *s, int kind, int author, close_round_
 	s->kind = kind;
 	memcpy(s->author, f->keys[author], KEY_PK_BYTES);
 	memcpy(s->process, f->process, HASH_BYTES);
+	memcpy(s->roster, f->roster, HASH_BYTES);
 	s->round = r;
 	s->seq = ++f->next;
 	s->id[0] = 0xee;
@@ -862,32 +876,32 @@ TEST(close_statements_ill_formed)
 	ufix_init(&f);
 	/* Round (1, K) belongs to keys[1 mod 4] only. */
 	ustmt(&f, &s, CLOSE_PREPARE, 2, uround(&f, 1, 2));
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_FORM);
 	ustmt(&f, &s, CLOSE_PREPARE, 1, uround(&f, 1, 1));
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == 0);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == 0);
 	ustmt(&f, &s, CLOSE_PREPARE, 1, uround(&f, 0, 1));	/* counter 0 is a Close's */
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_FORM);
 	ustmt(&f, &s, CLOSE_CLOSE, 3, uround(&f, 0, 2));	/* a Close opens its author's round */
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_FORM);
 	s.process[0] ^= 1;
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_KIND);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_KIND);
 	/* A promise reporting a cosign of a round not below its own. */
 	upromise(&f, &s, 0, uround(&f, 0, 3), 1);
 	s.has_acc = 1;
 	s.acc_round = uround(&f, 0, 3);
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_FORM);
 	s.acc_round = uround(&f, 0, 2);
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == 0);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == 0);
 	/* Unsorted seal. */
 	memcpy(s.seal, f.seal[1], HASH_BYTES);
 	memcpy(s.seal + HASH_BYTES, f.seal[0], HASH_BYTES);
 	s.nseal = 2;
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_FORM);
 	close_stmt_free(&s);
 	/* Not a member. */
 	ustmt(&f, &s, CLOSE_COSIGN, 0, uround(&f, 0, 0));
 	s.author[5] = 1;
-	CHECK(close_stmt_check(&s, f.process, f.keys, U_N) == CLOSE_BAD_FORM);
+	CHECK(close_stmt_check(&s, f.process, f.roster, f.keys, U_N) == CLOSE_BAD_FORM);
 }
 
 /* Each conflict of spec/close.md section 5, from a member's chain. */
@@ -910,6 +924,12 @@ TEST(close_audit_names_each_conflict)
 	/* two promises for one round */
 	upromise(&f, &s[1], 0, uround(&f, 1, 1), 2);
 	CHECK(close_audit(v, 2, 1, &bad) == CLOSE_C_PROMISE_ORDER);
+	close_stmt_free(&s[1]);
+	/* a higher round, but under another roster */
+	upromise(&f, &s[1], 0, uround(&f, 2, 2), 2);
+	CHECK(close_audit(v, 2, 1, &bad) == CLOSE_OK);
+	s[1].roster[0] ^= 1;
+	CHECK(close_audit(v, 2, 1, &bad) == CLOSE_C_ROSTER && bad == 1);
 	close_stmt_free(&s[0]);
 	close_stmt_free(&s[1]);
 
@@ -985,14 +1005,14 @@ TEST(close_cert_check_refuses_broken)
 		coc[i] = &co[i];
 	}
 	c = (close_cert_t){ &p, prc, 3, coc, 3 };
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == 0);
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 2, &env) == CLOSE_BAD_FORM);	/* q <= n/2 */
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == 0);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 2, &env) == CLOSE_BAD_FORM);	/* q <= n/2 */
 	/* A result that the frontier does not give. */
 	p.value.result[0] ^= 1;
 	for (int i = 0; i < 3; i++)
 		co[i].value = p.value;
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_RESULT);
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, NULL) == 0);	/* without a tally */
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_RESULT);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, NULL) == 0);	/* without a tally */
 	p.value.result[0] ^= 1;
 	for (int i = 0; i < 3; i++)
 		co[i].value = p.value;
@@ -1001,7 +1021,7 @@ TEST(close_cert_check_refuses_broken)
 	close_frontier_root(p.value.root, p.frontier, 2);
 	for (int i = 0; i < 3; i++)
 		co[i].value = p.value;
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
 	p.value.count = 3;
 	close_frontier_root(p.value.root, p.frontier, 3);
 	utally(NULL, p.frontier, 3, p.value.result);
@@ -1010,7 +1030,7 @@ TEST(close_cert_check_refuses_broken)
 	/* A promise reporting a cosign: the value must be that one. */
 	pr[1].has_acc = 1;
 	pr[1].acc_round = uround(&f, 0, 3);	/* not below the round it joins */
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_FORM);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_FORM);
 	r = uround(&f, 1, 1);
 	for (int i = 0; i < 3; i++)
 		pr[i].round = r;
@@ -1020,23 +1040,23 @@ TEST(close_cert_check_refuses_broken)
 		co[i].round = r;
 	pr[1].acc_round = uround(&f, 0, 3);
 	memset(&pr[1].acc_value, 0x5a, sizeof pr[1].acc_value);
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
 	pr[1].has_acc = 0;
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == 0);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == 0);
 	/* The proposer's own promise after its cosign of the round: conflict. */
 	co[0].seq = pr[1].seq - 1;	/* co[0] is by keys[1], like pr[1] */
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_CONFLICT);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_CONFLICT);
 	co[0].seq = p.seq + 1;
 	/* A cosign of another round, or naming another proposal. */
 	co[2].proposal[0] ^= 1;
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_COSIGNS);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_COSIGNS);
 	co[2].proposal[0] ^= 1;
 	/* A promise the proposal does not name. */
 	upromise(&f, &extra, 3, r, 1);
 	prc[2] = &extra;
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_PROMISES);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_PROMISES);
 	prc[2] = &pr[2];
-	CHECK(close_cert_check(&c, f.process, f.keys, U_N, 3, &env) == 0);
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == 0);
 	close_stmt_free(&extra);
 	close_stmt_free(&p);
 	for (int i = 0; i < 3; i++) {
@@ -1077,10 +1097,10 @@ TEST(close_two_certificates_need_an_equivocator)
 	}
 	a = (close_cert_t){ &p1, prc, 3, c1, 3 };
 	b = (close_cert_t){ &p2, prc, 3, c2, 3 };
-	CHECK(close_cert_check(&a, f.process, f.keys, U_N, 3, &env) == 0);
+	CHECK(close_cert_check(&a, f.process, f.roster, f.keys, U_N, 3, &env) == 0);
 	/* p2's value is not the union of the seals: an honest member never
 	 * cosigns it, and the certificate does not check. */
-	CHECK(close_cert_check(&b, f.process, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
+	CHECK(close_cert_check(&b, f.process, f.roster, f.keys, U_N, 3, &env) == CLOSE_BAD_VALUE);
 	/* Members 1 and 2 cosigned both: each one's chain proves it. */
 	mine[0] = &co1[1];
 	mine[1] = &co2[0];
@@ -1114,12 +1134,12 @@ TEST(close_machine_three_members)
 	for (int i = 0; i < 3; i++)
 		keys[i][0] = (uint8_t)(i + 1);
 	for (int i = 0; i < 3; i++) {
-		m[i] = close_member_new(proc, keys, 3, 2, keys[i], NULL, &par);
+		m[i] = close_member_new(proc, proc, keys, 3, 2, keys[i], NULL, &par);
 		CHECK(m[i] != NULL);
 		ctx[i] = (sim_env_ctx_t){ &s, i };
 		env[i] = (close_env_t){ &ctx[i], env_held, env_seal, env_tally };
 	}
-	CHECK(close_member_new(proc, keys, 3, 1, keys[0], NULL, &par) == NULL);	/* q <= n/2 */
+	CHECK(close_member_new(proc, proc, keys, 3, 1, keys[0], NULL, &par) == NULL);	/* q <= n/2 */
 	CHECK(close_member_start(m[1], &pool[npool]) == 0);
 	CHECK(close_member_start(m[1], &st) == WIEC_ERR_EXISTS);
 	pool[npool].seq = 1;
@@ -1152,7 +1172,7 @@ TEST(close_machine_three_members)
 		CHECK(r.counter == 0 && memcmp(r.proposer, keys[1], KEY_PK_BYTES) == 0);
 		CHECK(v.count == 0);	/* no ballots in this empty simulation */
 		CHECK(close_member_cert(m[i], &c) == 0);
-		CHECK(close_cert_check(&c, proc, keys, 3, 2, &env[i]) == 0);
+		CHECK(close_cert_check(&c, proc, proc, keys, 3, 2, &env[i]) == 0);
 		close_cert_free(&c);
 	}
 	/* 1 close, 3 promises, 1 proposal, 3 cosigns. */
