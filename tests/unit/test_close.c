@@ -27,6 +27,7 @@
 typedef struct sim_stats {
 	unsigned long long schedules, crashes, killed_uncommitted, later_round, two_closes;
 	unsigned long long max_counter, max_events, proposals_differ, rounds;
+	unsigned long long liar_schedules, liar_caught, liar_twins;
 } sim_stats_t;
 
 typedef struct sim_ev {
@@ -86,6 +87,8 @@ typedef struct sim {
 	/* before the close: ballots a quorum held */
 	uint8_t quorum_held[SIM_BALLOTS];
 	int closed;
+	int liar;		/* a member that signs anything (-1: none) */
+	uint8_t *lied;		/* per event: the liar cosigned this proposal */
 	sim_stats_t *stats;
 } sim_t;
 
@@ -334,6 +337,126 @@ static void restart(sim_t *s, int i)
 		fprintf(stderr, "  t=%llu n%d restarts\n", (unsigned long long)s->now, i);
 }
 
+static int by_stmt_id(const void *a, const void *b)
+{
+	return memcmp((*(const close_stmt_t *const *)a)->id, (*(const close_stmt_t *const *)b)->id,
+	    HASH_BYTES);
+}
+
+/* The liar's second proposal for the round of its proposal e that passes
+ * the value rule: the union over another q of the promises it holds. */
+static void valid_twin(sim_t *s, int i, size_t e)
+{
+	const close_stmt_t *pr[SIM_N], *p = &s->ev[e].st;
+	close_stmt_t t;
+	uint8_t *ids;
+	size_t np = 0, k = 0;
+
+	for (size_t x = 0; x < s->nev && np < SIM_N; x++) {
+		const close_stmt_t *c = &s->ev[x].st;
+		int dup = 0;
+
+		if (s->ev[x].ballot || c->kind != CLOSE_PROMISE || !has(&s->node[i], x) ||
+		    close_round_cmp(&c->round, &p->round) != 0)
+			continue;
+		for (size_t y = 0; y < np; y++)
+			dup |= s->ev[ev_of(s, pr[y]->id)].author == s->ev[x].author;
+		if (!dup)
+			pr[np++] = c;
+	}
+	if (np <= s->q)
+		return;		/* no other quorum of promises yet */
+	s->lied[e] |= 2;
+	/* Drop one at random, keep q. */
+	pr[rnd(s, (unsigned)np)] = pr[np - 1];
+	np = s->q;
+	qsort(pr, np, sizeof *pr, by_stmt_id);
+	memset(&t, 0, sizeof t);
+	t.kind = CLOSE_PROPOSAL;
+	memcpy(t.process, s->process, HASH_BYTES);
+	memcpy(t.roster, s->roster, HASH_BYTES);
+	memcpy(t.author, s->keys[i], KEY_PK_BYTES);
+	t.round = p->round;
+	ids = malloc(SIM_N * SIM_BALLOTS * HASH_BYTES);
+	t.promises = malloc(np * HASH_BYTES);
+	if (ids == NULL || t.promises == NULL) {
+		free(ids);
+		free(t.promises);
+		fail(s, "no memory");
+		return;
+	}
+	t.npromises = np;
+	for (size_t y = 0; y < np; y++) {
+		memcpy(t.promises + y * HASH_BYTES, pr[y]->id, HASH_BYTES);
+		memcpy(ids + k * HASH_BYTES, pr[y]->seal, pr[y]->nseal * HASH_BYTES);
+		k += pr[y]->nseal;
+	}
+	qsort(ids, k, HASH_BYTES, cmp_id);
+	t.value.count = 0;
+	for (size_t y = 0; y < k; y++)
+		if (t.value.count == 0 || memcmp(ids + (t.value.count - 1) * HASH_BYTES,
+		    ids + y * HASH_BYTES, HASH_BYTES) != 0)
+			memmove(ids + t.value.count++ * HASH_BYTES, ids + y * HASH_BYTES, HASH_BYTES);
+	t.frontier = ids;
+	close_frontier_root(t.value.root, ids, t.value.count);
+	env_tally(NULL, ids, t.value.count, t.value.result);
+	if (close_value_eq(&t.value, &p->value)) {
+		close_stmt_free(&t);
+		return;
+	}
+	s->stats->liar_twins++;
+	post(s, i, &t);
+}
+
+/* The liar: cosigns every proposal it holds, whatever its round or value;
+ * hides its last cosign in half its promises; as a proposer, proposes a
+ * second value in the same round. */
+static void lie(sim_t *s, int i, close_stmt_t *st)
+{
+	long twin = -1;
+
+	if (st->kind == CLOSE_PROMISE && rnd(s, 2))
+		st->has_acc = 0;
+	if (st->kind == CLOSE_PROPOSAL && st->value.count > 0)
+		twin = (long)s->nev;
+	if (st->kind != 0)
+		post(s, i, st);
+	if (twin >= 0 && (size_t)twin < s->nev) {
+		close_stmt_t t;
+
+		if (close_stmt_copy(&t, &s->ev[twin].st) != 0) {
+			fail(s, "no memory");
+			return;
+		}
+		t.value.count--;	/* one ballot fewer: not the union */
+		close_frontier_root(t.value.root, t.frontier, t.value.count);
+		env_tally(NULL, t.frontier, t.value.count, t.value.result);
+		post(s, i, &t);
+	}
+	for (size_t e = 0; e < s->nev; e++)
+		if (!s->ev[e].ballot && s->ev[e].author == i && s->ev[e].st.kind == CLOSE_PROPOSAL &&
+		    !(s->lied[e] & 2))
+			valid_twin(s, i, e);
+	for (size_t e = 0; e < s->nev; e++) {
+		close_stmt_t c;
+		const close_stmt_t *p = &s->ev[e].st;
+
+		if (s->ev[e].ballot || p->kind != CLOSE_PROPOSAL || (s->lied[e] & 1) ||
+		    !has(&s->node[i], e))
+			continue;
+		s->lied[e] |= 1;
+		memset(&c, 0, sizeof c);
+		c.kind = CLOSE_COSIGN;
+		memcpy(c.process, s->process, HASH_BYTES);
+		memcpy(c.roster, s->roster, HASH_BYTES);
+		memcpy(c.author, s->keys[i], KEY_PK_BYTES);
+		c.round = p->round;
+		c.value = p->value;
+		memcpy(c.proposal, p->id, HASH_BYTES);
+		post(s, i, &c);
+	}
+}
+
 static void run_node(sim_t *s, int i)
 {
 	sim_node_t *nd = &s->node[i];
@@ -351,6 +474,15 @@ static void run_node(sim_t *s, int i)
 
 		if (rc < 0)
 			fail(s, "step failed");
+		if (i == s->liar) {
+			if (rc == 1)
+				lie(s, i, &st);
+			else
+				lie(s, i, &(close_stmt_t){ .kind = 0 });
+			if (rc != 1)
+				return;
+			continue;
+		}
 		if (rc != 1)
 			return;
 		if (rnd(s, 1000) < 2) {
@@ -474,6 +606,7 @@ static void sim_free(sim_t *s)
 	for (int w = 0; w < SIM_WHEEL; w++)
 		free(s->wheel[w].m);
 	free(s->ev);
+	free(s->lied);
 }
 
 /* The final checks: agreement, quorum-held ballots counted, no honest
@@ -489,7 +622,11 @@ static void final_checks(sim_t *s, int mutate)
 		for (size_t e = 0; e < s->nev; e++)
 			if (!s->ev[e].ballot && s->ev[e].author == (int)i)
 				own[nown++] = &s->ev[e].st;
-		if (close_audit(own, nown, 1, &bad) != CLOSE_OK)
+		if (close_audit(own, nown, 1, &bad) == CLOSE_OK)
+			continue;
+		if ((int)i == s->liar)
+			s->stats->liar_caught++;
+		else
 			fail(s, "an honest member signed conflicting statements");
 	}
 	if (c < 0)
@@ -532,7 +669,7 @@ static void final_checks(sim_t *s, int mutate)
 		close_env_t env = { NULL, NULL, NULL, env_tally };
 		int rc;
 
-		if (!nd->up || !close_member_certified(nd->m, &r, &v, pid))
+		if (!nd->up || (int)i == s->liar || !close_member_certified(nd->m, &r, &v, pid))
 			continue;
 		if (!close_value_eq(&v, &s->ev[c].st.value))
 			fail(s, "a member certified another value");
@@ -584,12 +721,20 @@ static int sim_case(unsigned long long seed, int kind, sim_stats_t *st, char *wh
 	s->stats = st;
 	s->debug = getenv("WIEC_SIM_DEBUG") != NULL;
 	s->ev = calloc(SIM_EV, sizeof *s->ev);
-	if (s->ev == NULL)
+	s->lied = calloc(SIM_EV, 1);
+	s->liar = -1;
+	if (s->ev == NULL || s->lied == NULL)
 		goto out;
-	s->n = kind == 1 ? 4 : 3 + rnd(s, 5);
+	s->n = kind == 1 ? 4 : kind == 2 ? 4 + rnd(s, 4) : 3 + rnd(s, 5);
 	s->q = (uint32_t)(s->n / 2 + 1 + (s->n >= 4 && rnd(s, 3) == 0));
 	if (s->n == 4)
 		s->q = 3;
+	if (kind == 2) {
+		/* One liar: 2q - n >= 2, so two quorums share an honest member. */
+		s->q = (uint32_t)((s->n + 3) / 2);
+		s->liar = (int)rnd(s, (unsigned)s->n);
+		st->liar_schedules++;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		memset(s->keys[i], 0, KEY_PK_BYTES);
 		s->keys[i][0] = (uint8_t)i;	/* sorted: index i is key order */
@@ -647,7 +792,7 @@ static int sim_case(unsigned long long seed, int kind, sim_stats_t *st, char *wh
 			try_close(s, second, 0);
 		if (kind == 0) {
 			for (size_t i = 0; i < s->n; i++)
-				if (s->node[i].up && rnd(s, 100000) < s->crash)
+				if (s->node[i].up && (int)i != s->liar && rnd(s, 100000) < s->crash)
 					crash(s, (int)i, s->now + 1 + rnd(s, 150));
 			if (rnd(s, 150) == 0)	/* a new partition (or none) */
 				for (size_t i = 0; i < s->n; i++)
@@ -659,7 +804,7 @@ static int sim_case(unsigned long long seed, int kind, sim_stats_t *st, char *wh
 		fail(s, "a certificate formed in a 2|2 partition");
 	/* Heal: a quorum (or more) up and connected; the rest down or apart. */
 	{
-		size_t want = kind == 1 ? s->n : s->q + rnd(s, (unsigned)(s->n - s->q + 1));
+		size_t want = kind != 0 ? s->n : s->q + rnd(s, (unsigned)(s->n - s->q + 1));
 		size_t order[SIM_N];
 
 		for (size_t i = 0; i < s->n; i++)
@@ -707,6 +852,8 @@ static int sim_case(unsigned long long seed, int kind, sim_stats_t *st, char *wh
 				close_value_t v;
 				uint8_t pid[HASH_BYTES];
 
+				if ((int)order[k] == s->liar)
+					continue;
 				done &= s->node[order[k]].up &&
 				    close_member_certified(s->node[order[k]].m, &r, &v, pid);
 			}
@@ -740,7 +887,9 @@ TEST(close_sim_10000_schedules)
 
 	memset(&st, 0, sizeof st);
 	for (unsigned long long c = first; c <= last; c++) {
-		if (sim_case(c * 0x9E3779B97F4A7C15ULL, c % 10 == 0, &st, why, sizeof why) != 0 &&
+		int kind = c % 10 == 0 ? 1 : c % 10 == 5 ? 2 : 0;
+
+		if (sim_case(c * 0x9E3779B97F4A7C15ULL, kind, &st, why, sizeof why) != 0 &&
 		    failed++ < 5)
 			fprintf(stderr, "  schedule %llu: %s\n", c, why);
 	}
@@ -749,9 +898,11 @@ TEST(close_sim_10000_schedules)
 	if (getenv("WIEC_SIM_STATS"))
 		fprintf(stderr, "  %llu certified; %llu in a round after the first, %llu with another "
 		    "value proposed first; rounds %llu (highest counter %llu); %llu second closes; "
-		    "%llu crashes, %llu before a commit; at most %llu events\n", st.schedules,
+		    "%llu crashes, %llu before a commit; at most %llu events; %llu with a liar, "
+		    "caught in %llu, %llu second proposals\n", st.schedules,
 		    st.later_round, st.proposals_differ, st.rounds, st.max_counter, st.two_closes,
-		    st.crashes, st.killed_uncommitted, st.max_events);
+		    st.crashes, st.killed_uncommitted, st.max_events, st.liar_schedules,
+		    st.liar_caught, st.liar_twins);
 	CHECK_EQ_U64(failed, 0);
 }
 
