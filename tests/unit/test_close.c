@@ -911,7 +911,7 @@ TEST(close_sim_10000_schedules)
 #define U_N 4
 
 typedef struct ufix {
-	uint8_t keys[U_N][KEY_PK_BYTES];
+	uint8_t keys[U_N + 1][KEY_PK_BYTES];	/* the first U_N, or all for n = 5 */
 	uint8_t process[HASH_BYTES];
 	uint8_t roster[HASH_BYTES];
 	uint64_t next;		/* ids and seqs */
@@ -921,7 +921,7 @@ typedef struct ufix {
 static void ufix_init(ufix_t *f)
 {
 	memset(f, 0, sizeof *f);
-	for (int i = 0; i < U_N; i++)
+	for (int i = 0; i <= U_N; i++)
 		f->keys[i][0] = (uint8_t)(0x10 * (i + 1));
 	memset(f->process, 0xab, HASH_BYTES);
 	memset(f->roster, 0x3c, HASH_BYTES);
@@ -1333,4 +1333,206 @@ TEST(close_machine_three_members)
 	for (int i = 0; i < 3; i++)
 		close_member_destroy(&m[i]);
 	CHECK(m[0] == NULL);
+}
+
+/* --- one machine against hand-made statements: the defences --------------- */
+
+static int u_held(void *ctx, const uint8_t id[static HASH_BYTES])
+{
+	(void)ctx;
+	(void)id;
+	return 1;
+}
+
+static int u_seal(void *ctx, uint8_t **ids, size_t *n)
+{
+	(void)ctx;
+	*ids = NULL;
+	*n = 0;
+	return 0;
+}
+
+/* Feeds v[0..n) to m, then steps it until it stops; returns how many
+ * Cosigns it posted (its outputs observed back, freed). */
+static int cosigns_after(ufix_t *f, close_member_t *m, close_stmt_t *const *v, size_t n)
+{
+	close_env_t env = { NULL, u_held, u_seal, utally };
+	close_stmt_t out;
+	int cos = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (close_member_observe(m, v[i]) != 0)
+			return -1;
+	for (int k = 0; k < 8; k++) {
+		int rc = close_member_step(m, &env, 0, &out);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		out.seq = ++f->next;
+		out.id[0] = 0xdd;
+		out.id[31] = (uint8_t)f->next;
+		cos += out.kind == CLOSE_COSIGN;
+		if (close_member_observe(m, &out) != 0)
+			return -1;
+		close_stmt_free(&out);
+	}
+	return cos;
+}
+
+/* A liar's promise that hides its last cosign is refused: its chain up to
+ * the promise is not clean, so a proposal resting on it is not valid. */
+TEST(close_machine_refuses_a_hidden_cosign)
+{
+	for (int lie = 0; lie < 2; lie++) {
+		ufix_t f;
+		close_stmt_t st[12];
+		close_stmt_t *v[12], *pr[3];
+		close_round_t r1, r2;
+		close_params_t par = { 1000 };
+		close_member_t *m;
+		size_t n = 0;
+
+		ufix_init(&f);
+		r1 = uround(&f, 1, 1);
+		r2 = uround(&f, 2, 2);
+		for (int i = 0; i < 12; i++)
+			v[i] = &st[i];
+		ustmt(&f, &st[n++], CLOSE_PREPARE, 1, r1);
+		for (int i = 0; i < 3; i++) {
+			upromise(&f, &st[n], i, r1, (size_t)i + 1);
+			pr[i] = &st[n++];
+		}
+		upropose(&f, &st[n], 1, r1, pr, 3, 3);
+		ucosign(&f, &st[n + 1], 0, &st[n]);	/* member 0 cosigns (r1, v1) */
+		n += 2;
+		ustmt(&f, &st[n++], CLOSE_PREPARE, 2, r2);
+		upromise(&f, &st[n], 0, r2, 1);
+		if (!lie) {
+			st[n].has_acc = 1;
+			st[n].acc_round = r1;
+			st[n].acc_value = st[4].value;
+		}
+		pr[0] = &st[n++];
+		upromise(&f, &st[n], 1, r2, 1);
+		pr[1] = &st[n++];
+		upromise(&f, &st[n], 2, r2, 1);
+		pr[2] = &st[n++];
+		/* The proposal of r2: v1 again when member 0 tells the truth; a
+		 * fresh union when it hides its cosign. */
+		upropose(&f, &st[n++], 2, r2, pr, 3, lie ? 1 : 3);
+		m = close_member_new(f.process, f.roster, f.keys, U_N, 3, f.keys[3], NULL, &par);
+		CHECK(m != NULL);
+		CHECK(cosigns_after(&f, m, v, n) == (lie ? 0 : 1));
+		close_member_destroy(&m);
+		for (size_t i = 0; i < n; i++)
+			close_stmt_free(&st[i]);
+	}
+}
+
+/* An equivocating proposer's two valid values in one round, both reported
+ * by promises of a later round: no value of that round is valid then. */
+TEST(close_machine_refuses_a_tie)
+{
+	for (int tie = 0; tie < 2; tie++) {
+		ufix_t f;
+		close_stmt_t st[16];
+		close_stmt_t *v[16], *pa[3], *pb[3], *pr[3];
+		close_round_t r1, r2, r;
+		close_value_t val;
+		uint8_t pid[HASH_BYTES];
+		close_params_t par = { 1000 };
+		close_member_t *m;
+		size_t n = 0;
+
+		ufix_init(&f);
+		r1 = uround(&f, 1, 1);
+		r2 = uround(&f, 2, 2);
+		for (int i = 0; i < 16; i++)
+			v[i] = &st[i];
+		ustmt(&f, &st[n++], CLOSE_PREPARE, 1, r1);
+		/* Seals: member 0 {x}, 1 {x,y}, 2 {x,y,z}, 3 {x}. */
+		for (int i = 0; i < 4; i++)
+			upromise(&f, &st[n++], i, r1, (size_t)(i % 3) + 1);
+		pa[0] = &st[1], pa[1] = &st[2], pa[2] = &st[3];	/* union {x,y,z} */
+		pb[0] = &st[1], pb[1] = &st[2], pb[2] = &st[4];	/* union {x,y} */
+		upropose(&f, &st[n++], 1, r1, pa, 3, 3);	/* st[5] */
+		upropose(&f, &st[n++], 1, r1, pb, 3, 2);	/* st[6]: same round, another value */
+		ucosign(&f, &st[n++], 0, &st[5]);
+		if (tie)
+			ucosign(&f, &st[n++], 3, &st[6]);
+		ustmt(&f, &st[n++], CLOSE_PREPARE, 2, r2);
+		upromise(&f, &st[n], 0, r2, 1);
+		st[n].has_acc = 1;
+		st[n].acc_round = r1;
+		st[n].acc_value = st[5].value;
+		pr[0] = &st[n++];
+		upromise(&f, &st[n], 2, r2, 1);
+		pr[1] = &st[n++];
+		/* Member 3 reports its cosign of the other value (tie), or
+		 * (without it) has none to report. */
+		upromise(&f, &st[n], 3, r2, 1);
+		if (tie) {
+			st[n].has_acc = 1;
+			st[n].acc_round = r1;
+			st[n].acc_value = st[6].value;
+		}
+		pr[2] = &st[n++];
+		upropose(&f, &st[n++], 2, r2, pr, 3, 3);	/* value a again */
+		m = close_member_new(f.process, f.roster, f.keys, U_N + 1, 3, f.keys[4], NULL, &par);
+		CHECK(m != NULL);
+		CHECK(cosigns_after(&f, m, v, n) == (tie ? 0 : 1));
+		CHECK(close_member_certified(m, &r, &val, pid) == 0);
+		close_member_destroy(&m);
+		for (size_t i = 0; i < n; i++)
+			close_stmt_free(&st[i]);
+	}
+}
+
+/* A reported cosign of an invalid proposal (not the union of its
+ * promises' seals) gives no valid value: the liar's cosign is not trusted. */
+TEST(close_machine_refuses_an_unbacked_value)
+{
+	for (int bad = 0; bad < 2; bad++) {
+		ufix_t f;
+		close_stmt_t st[12];
+		close_stmt_t *v[12], *pr[3];
+		close_round_t r1, r2;
+		close_params_t par = { 1000 };
+		close_member_t *m;
+		size_t n = 0;
+
+		ufix_init(&f);
+		r1 = uround(&f, 1, 1);
+		r2 = uround(&f, 2, 2);
+		for (int i = 0; i < 12; i++)
+			v[i] = &st[i];
+		ustmt(&f, &st[n++], CLOSE_PREPARE, 1, r1);
+		for (int i = 0; i < 3; i++) {
+			upromise(&f, &st[n], i, r1, 3);
+			pr[i] = &st[n++];
+		}
+		/* The proposer of r1 (member 1) drops a ballot when bad. */
+		upropose(&f, &st[n++], 1, r1, pr, 3, bad ? 2 : 3);	/* st[4] */
+		ucosign(&f, &st[n++], 1, &st[4]);
+		ustmt(&f, &st[n++], CLOSE_PREPARE, 2, r2);
+		upromise(&f, &st[n], 1, r2, 3);
+		st[n].has_acc = 1;	/* truthful: its last cosign */
+		st[n].acc_round = r1;
+		st[n].acc_value = st[4].value;
+		pr[0] = &st[n++];
+		upromise(&f, &st[n], 0, r2, 3);
+		pr[1] = &st[n++];
+		upromise(&f, &st[n], 2, r2, 3);
+		pr[2] = &st[n++];
+		upropose(&f, &st[n++], 2, r2, pr, 3, bad ? 2 : 3);	/* adopts it */
+		m = close_member_new(f.process, f.roster, f.keys, U_N, 3, f.keys[3], NULL, &par);
+		CHECK(m != NULL);
+		/* It cosigns r2 when r1's proposal was valid; never when not. */
+		CHECK(cosigns_after(&f, m, v, n) == (bad ? 0 : 1));
+		close_member_destroy(&m);
+		for (size_t i = 0; i < n; i++)
+			close_stmt_free(&st[i]);
+	}
 }
