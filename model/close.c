@@ -662,13 +662,16 @@ struct close_member {
 };
 
 close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
-    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q,
-    const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    uint32_t q, const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
     const close_params_t *p)
 {
 	close_member_t *m;
 
 	if (n == 0 || n > CLOSE_MEMBERS_MAX || q <= n / 2 || q > n || p == NULL)
+		return NULL;
+	/* Its statements so far were under another roster: it keeps to that. */
+	if (restored != NULL && restored->has_roster && memcmp(restored->roster, roster, ID) != 0)
 		return NULL;
 	for (size_t i = 1; i < n; i++)
 		if (memcmp(members[i - 1], members[i], KEY_PK_BYTES) >= 0)
@@ -773,7 +776,8 @@ static void check_certified(close_member_t *m)
 
 int close_member_observe(close_member_t *m, const close_stmt_t *s)
 {
-	if (close_stmt_check(s, m->process, m->roster, (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0 ||
+	if (close_stmt_check(s, m->process, m->roster,
+	    (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0 ||
 	    find_id(m, s->id) != NULL)
 		return 0;
 	if (m->nst == m->cap) {

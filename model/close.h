@@ -123,8 +123,8 @@ int close_durable_decode(close_durable_t *d, const uint8_t in[static CLOSE_DURAB
  * rules forbid after its earlier ones (in its chain order). */
 enum {
 	CLOSE_OK = 0,
-	CLOSE_C_PROMISE_ORDER = 1,	/* Promise for a round not above every round promised or cosigned before */
-	CLOSE_C_PROMISE_REPORT = 2,	/* Promise whose last cosign is not the member's last Cosign before it */
+	CLOSE_C_PROMISE_ORDER = 1,	/* Promise for a round not above all promised or cosigned before */
+	CLOSE_C_PROMISE_REPORT = 2,	/* Promise not reporting exactly the member's last Cosign before it */
 	CLOSE_C_COSIGN_BELOW = 3,	/* Cosign for a round below a round promised before */
 	CLOSE_C_COSIGN_TWICE = 4,	/* two Cosigns for one round with different values */
 	CLOSE_C_PROPOSE_TWICE = 5,	/* a Proposal not above the member's last one, unless the same */
@@ -170,19 +170,21 @@ typedef struct close_params {
 
 typedef struct close_member close_member_t;
 
-/* A member's machine for process under roster, among members (n sorted distinct keys,
- * quorum q with n/2 < q <= n), self one of them. restored: the durable
- * state last committed (NULL: none); then feed it every held statement of
- * the process (close_member_observe) before stepping. Returns NULL on a
- * bad argument or no memory. Destroy with close_member_destroy. */
+/* A member's machine for process under roster, among members (n sorted
+ * distinct keys, quorum q with n/2 < q <= n), self one of them. restored:
+ * the durable state last committed (NULL: none); then feed it every held
+ * statement of the process (close_member_observe) before stepping.
+ * Returns NULL on a bad argument (restored under another roster included)
+ * or no memory. Destroy with close_member_destroy. */
 close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
-    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n, uint32_t q,
-    const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    uint32_t q, const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
     const close_params_t *p);
 void close_member_destroy(close_member_t **m);
 
-/* Records one held statement (own or another member's; duplicates and
- * ill-formed ones are ignored). The node's log holds an author's event
+/* Records one held, complete statement (own or another member's;
+ * duplicates and ill-formed ones are ignored; the node passes a Close only
+ * when its author is an owner of the process). The node's log holds an author's event
  * only with all its earlier ones, so statements of one author arrive in
  * its chain order with none missing: the machine relies on it to audit a
  * promiser's chain before trusting its promise. 0 or WIEC_ERR_NOMEM. */

@@ -322,7 +322,8 @@ static void restart(sim_t *s, int i)
 	close_durable_encode(&d, b);
 	if (memcmp(a, b, sizeof a) != 0)
 		fail(s, "durable state differs from the replay of own statements");
-	nd->m = close_member_new(s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys, s->n, s->q,
+	nd->m = close_member_new(s->process, s->roster, (const uint8_t (*)[KEY_PK_BYTES])s->keys,
+	    s->n, s->q,
 	    s->keys[i], &d, &s->par);
 	if (nd->m == NULL) {
 		fail(s, "close_member_new");
@@ -1157,7 +1158,8 @@ TEST(close_cert_check_refuses_broken)
 	}
 	c = (close_cert_t){ &p, prc, 3, coc, 3 };
 	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 3, &env) == 0);
-	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 2, &env) == CLOSE_BAD_FORM);	/* q <= n/2 */
+	/* q <= n/2 */
+	CHECK(close_cert_check(&c, f.process, f.roster, f.keys, U_N, 2, &env) == CLOSE_BAD_FORM);
 	/* A result that the frontier does not give. */
 	p.value.result[0] ^= 1;
 	for (int i = 0; i < 3; i++)
