@@ -421,7 +421,8 @@ static int seal_union(const close_stmt_t *const *pr, size_t np, uint8_t **out, s
 	if (ids == NULL)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < np; i++) {
-		memcpy(ids + k * ID, pr[i]->seal, pr[i]->nseal * ID);
+		if (pr[i]->nseal > 0)
+			memcpy(ids + k * ID, pr[i]->seal, pr[i]->nseal * ID);
 		k += pr[i]->nseal;
 	}
 	qsort(ids, total, ID, cmp_id);
@@ -559,8 +560,10 @@ int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BY
 		goto done;
 	}
 	all[0] = p;
-	memcpy(all + 1, c->promises, c->npromises * sizeof *all);
-	memcpy(all + 1 + c->npromises, c->cosigns, c->ncosigns * sizeof *all);
+	for (size_t i = 0; i < c->npromises; i++)
+		all[1 + i] = c->promises[i];
+	for (size_t i = 0; i < c->ncosigns; i++)
+		all[1 + c->npromises + i] = c->cosigns[i];
 	for (size_t i = 0; i < nall; i++) {
 		rc = close_stmt_check(all[i], process, roster, members, n);
 		if (rc != 0)

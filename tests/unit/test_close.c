@@ -389,7 +389,8 @@ static void valid_twin(sim_t *s, int i, size_t e)
 	t.npromises = np;
 	for (size_t y = 0; y < np; y++) {
 		memcpy(t.promises + y * HASH_BYTES, pr[y]->id, HASH_BYTES);
-		memcpy(ids + k * HASH_BYTES, pr[y]->seal, pr[y]->nseal * HASH_BYTES);
+		if (pr[y]->nseal > 0)
+			memcpy(ids + k * HASH_BYTES, pr[y]->seal, pr[y]->nseal * HASH_BYTES);
 		k += pr[y]->nseal;
 	}
 	qsort(ids, k, HASH_BYTES, cmp_id);
