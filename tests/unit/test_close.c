@@ -1539,3 +1539,20 @@ TEST(close_machine_refuses_an_unbacked_value)
 			close_stmt_free(&st[i]);
 	}
 }
+
+/* Known answers for spec/close.md section 1 (also computed with Python's
+ * hashlib.blake2b). */
+TEST(close_frontier_root_vectors)
+{
+	uint8_t ids[2 * HASH_BYTES], r[HASH_BYTES];
+	char hex[HASH_HEX_BYTES];
+
+	CHECK(close_frontier_root(r, NULL, 0) == 0);
+	hash_hex(hex, r, HASH_BYTES);
+	CHECK(strcmp(hex, "a4ee15118fdcc01761af8fab5b3bea299872c7b28a0d57d2ea1eab631452e68c") == 0);
+	memset(ids, 1, HASH_BYTES);
+	memset(ids + HASH_BYTES, 2, HASH_BYTES);
+	CHECK(close_frontier_root(r, ids, 2) == 0);
+	hash_hex(hex, r, HASH_BYTES);
+	CHECK(strcmp(hex, "0febdb2691a23a5df97b24172f7aeb3f9f95d2ea12433a5ba53223ee06ad1b36") == 0);
+}
