@@ -1216,3 +1216,102 @@ void close_cert_free(close_cert_t *c)
 	c->promises = NULL;
 	c->cosigns = NULL;
 }
+
+/* --- the audit of a whole log -------------------------------------------- */
+
+static int by_author_seq(const void *a, const void *b)
+{
+	const close_stmt_t *x = *(const close_stmt_t *const *)a;
+	const close_stmt_t *y = *(const close_stmt_t *const *)b;
+	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
+
+	if (c != 0)
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return memcmp(x->id, y->id, ID);
+}
+
+int close_log_audit(const close_stmt_t *const *stmts, size_t n,
+    const uint8_t process[static HASH_BYTES], const uint8_t roster[static HASH_BYTES],
+    const uint8_t (*members)[KEY_PK_BYTES], size_t nm, uint32_t q, const close_env_t *env,
+    close_report_t *out)
+{
+	const close_stmt_t **v = NULL, *co[CLOSE_MEMBERS_MAX];
+	close_params_t par = { 1 };
+	close_member_t *m = NULL;
+	size_t k = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (nm == 0)
+		return WIEC_ERR_ARG;
+	/* A machine that only observes: its "self" never posts. */
+	m = close_member_new(process, roster, members, nm, q, members[0], NULL, &par);
+	if (m == NULL)
+		return WIEC_ERR_ARG;
+	rc = WIEC_ERR_NOMEM;
+	v = malloc((n ? n : 1) * sizeof *v);
+	if (v == NULL)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if (close_stmt_check(stmts[i], process, roster, members, nm) == 0)
+			v[k++] = stmts[i];
+	qsort(v, k, sizeof *v, by_author_seq);
+	for (size_t i = 0; i < k; i++) {
+		rc = close_member_observe(m, v[i]);
+		if (rc != 0)
+			goto done;
+	}
+	/* Each member's chain, in order: the first statement that breaks a rule. */
+	for (size_t i = 0; i < k;) {
+		size_t j = i, bad = 0;
+
+		while (j < k && memcmp(v[j]->author, v[i]->author, KEY_PK_BYTES) == 0)
+			j++;
+		rc = close_audit(v + i, j - i, 1, &bad);
+		if (rc < 0)
+			goto done;
+		if (rc != CLOSE_OK && out->nbad < CLOSE_MEMBERS_MAX) {
+			memcpy(out->bad_member[out->nbad], v[i]->author, KEY_PK_BYTES);
+			memcpy(out->bad_stmt[out->nbad], v[i + bad]->id, ID);
+			out->bad_code[out->nbad++] = rc;
+		}
+		i = j;
+	}
+	/* Every certificate; the first by (round, id) is the one reported. */
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *p = &m->st[i];
+
+		if (p->kind != CLOSE_PROPOSAL || cosigners(m, p, co) < m->q)
+			continue;
+		if (!out->certified) {
+			out->certified = 1;
+			out->round = p->round;
+			out->value = p->value;
+			memcpy(out->proposal, p->id, ID);
+		} else if (!close_value_eq(&p->value, &out->value)) {
+			out->split = 1;
+		}
+		if (close_round_cmp(&p->round, &out->round) < 0 ||
+		    (round_eq(&p->round, &out->round) && memcmp(p->id, out->proposal, ID) < 0)) {
+			out->round = p->round;
+			out->value = p->value;
+			memcpy(out->proposal, p->id, ID);
+		}
+	}
+	rc = 0;
+	if (out->certified) {
+		const close_stmt_t *p = find_id(m, out->proposal);
+
+		rc = proposal_valid(m, env, p, env != NULL && env->tally != NULL, 0);
+		if (rc >= 0) {
+			out->cert_valid = rc == 1;
+			rc = 0;
+		}
+	}
+done:
+	free(v);
+	close_member_destroy(&m);
+	return rc;
+}

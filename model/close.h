@@ -247,6 +247,33 @@ int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BY
     const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
     uint32_t q, const close_env_t *tally);
 
+/* The audit of a whole log of one close (spec/close.md section 7, with
+ * the log): what `wiec result` and an offline auditor report. */
+typedef struct close_report {
+	int certified;			/* a certificate exists (proposal + q cosigns) */
+	close_round_t round;		/* the first one by (round, proposal id) */
+	close_value_t value;
+	uint8_t proposal[HASH_BYTES];
+	int cert_valid;			/* its proposal is valid by the full rules */
+	int split;			/* another certificate has another value */
+	size_t nbad;			/* members whose chain breaks a rule */
+	uint8_t bad_member[CLOSE_MEMBERS_MAX][KEY_PK_BYTES];
+	uint8_t bad_stmt[CLOSE_MEMBERS_MAX][HASH_BYTES];	/* the statement that does */
+	int bad_code[CLOSE_MEMBERS_MAX];			/* its CLOSE_C_* conflict */
+} close_report_t;
+
+/* Audits stmts (every statement of process under roster the log holds;
+ * ill-formed ones are ignored) for members (sorted, quorum q): each
+ * member's chain through the rules (full mode), every certificate, and
+ * whether the first is valid by the full rules (the promisers' chains,
+ * ties, reported values backed by valid proposals; with env->tally also
+ * the result; env->held is not used). Fills *out (caller-owned, large:
+ * allocate it). Returns 0, WIEC_ERR_ARG, WIEC_ERR_NOMEM or a tally error. */
+int close_log_audit(const close_stmt_t *const *stmts, size_t n,
+    const uint8_t process[static HASH_BYTES], const uint8_t roster[static HASH_BYTES],
+    const uint8_t (*members)[KEY_PK_BYTES], size_t nm, uint32_t q, const close_env_t *env,
+    close_report_t *out);
+
 /* A name for a CLOSE_C_* or CLOSE_BAD_* code (kind: 'C' or 'B'). */
 const char *close_reason(int kind, int code);
 

@@ -631,6 +631,34 @@ static void final_checks(sim_t *s, int mutate)
 		else
 			fail(s, "an honest member signed conflicting statements");
 	}
+	/* The auditor's view: the whole log. */
+	{
+		const close_stmt_t **all = malloc(SIM_EV * sizeof *all);
+		close_report_t *rep = malloc(sizeof *rep);
+		close_env_t env = { NULL, NULL, NULL, env_tally };
+		size_t k = 0;
+
+		if (all == NULL || rep == NULL) {
+			fail(s, "no memory");
+		} else {
+			for (size_t e = 0; e < s->nev; e++)
+				if (!s->ev[e].ballot)
+					all[k++] = &s->ev[e].st;
+			if (close_log_audit(all, k, s->process, s->roster,
+			    (const uint8_t (*)[KEY_PK_BYTES])s->keys, s->n, s->q, &env, rep) != 0)
+				fail(s, "close_log_audit failed");
+			else if (rep->split || rep->certified != (c >= 0) ||
+			    (c >= 0 && (!rep->cert_valid ||
+			    !close_value_eq(&rep->value, &s->ev[c].st.value))))
+				fail(s, "the log audit disagrees");
+			for (size_t b = 0; b < rep->nbad; b++)
+				if (s->liar < 0 || memcmp(rep->bad_member[b], s->keys[s->liar],
+				    KEY_PK_BYTES) != 0)
+					fail(s, "the log audit blames an honest member");
+		}
+		free(all);
+		free(rep);
+	}
 	if (c < 0)
 		return;
 	{
@@ -1262,6 +1290,30 @@ TEST(close_two_certificates_need_an_equivocator)
 	mine[0] = &p1;
 	mine[1] = &p2;
 	CHECK(close_audit(mine, 2, 1, &bad) == CLOSE_C_PROPOSE_TWICE);
+	/* The auditor with the whole log sees both certificates, the split,
+	 * and the three members whose chains prove it. */
+	{
+		const close_stmt_t *all[11];
+		close_report_t *rep = malloc(sizeof *rep);
+		size_t k = 0;
+
+		CHECK(rep != NULL);
+		for (int i = 0; i < 3; i++)
+			all[k++] = &pr[i];
+		all[k++] = &p1;
+		all[k++] = &p2;
+		for (int i = 0; i < 3; i++) {
+			all[k++] = &co1[i];
+			all[k++] = &co2[i];
+		}
+		CHECK(close_log_audit(all, k, f.process, f.roster, f.keys, U_N, 3, &env, rep) == 0);
+		CHECK(rep->certified && rep->split);
+		CHECK_EQ_U64(rep->nbad, 3);	/* keys 0 (two proposals), 1 and 2 (two cosigns) */
+		CHECK(memcmp(rep->bad_member[0], f.keys[0], KEY_PK_BYTES) == 0);
+		CHECK(rep->bad_code[0] == CLOSE_C_PROPOSE_TWICE);
+		CHECK(rep->bad_code[1] == CLOSE_C_COSIGN_TWICE && rep->bad_code[2] == CLOSE_C_COSIGN_TWICE);
+		free(rep);
+	}
 	close_stmt_free(&p1);
 	close_stmt_free(&p2);
 	for (int i = 0; i < 3; i++)
