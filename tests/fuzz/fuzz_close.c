@@ -5,10 +5,10 @@
  * are decoded: an accepted encoding must encode back to the same bytes.
  * The rest is a script of 8-byte statements by 4 members (kind, author,
  * round, reported cosign, value, seq step) that close_stmt_check,
- * close_audit and close_cert_check must take without crashing; a member
- * whose statements pass the full audit must replay them one by one through
- * close_durable_apply without a conflict, to a state that encodes and
- * decodes unchanged. */
+ * close_audit, close_cert_check and close_log_audit must take without
+ * crashing; a member whose statements pass the full audit must replay them
+ * one by one through close_durable_apply without a conflict, to a state
+ * that encodes and decodes unchanged. */
 #include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -160,6 +160,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (rc < 0 && rc != WIEC_ERR_NOMEM)
 			abort();
+	}
+	{
+		close_report_t *rep = malloc(sizeof *rep);
+		const close_stmt_t *all[FZ_MAX];
+
+		if (rep == NULL)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			all[i] = &st[i];
+		if (close_log_audit(all, n, proc, roster, keys, FZ_N, 3, NULL, rep) != 0 ||
+		    rep->nbad > FZ_N)
+			abort();
+		free(rep);
 	}
 	for (size_t i = 0; i < n; i++)
 		close_stmt_free(&st[i]);
