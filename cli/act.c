@@ -369,9 +369,9 @@ static int build_process(act_ctx_t *c)
 		} else {
 			ph->name = (char *)name;
 		}
-		if (!ev_text_ok(ph->name, 1, EV_NAME_MAX, 0))
+		if (!ev_text_ok(ph->name, 1, EV_LABEL_MAX, 0))
 			return cli_fail(EXIT_USAGE, c->cmd, "a phase name must be 1 to %d bytes of "
-			    "text on one line", EV_NAME_MAX);
+			    "text on one line", EV_LABEL_MAX);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->phase[j].name, ph->name) == 0)
 				return cli_fail(EXIT_USAGE, c->cmd, "phase '%s' is given twice",
@@ -391,9 +391,9 @@ static int build_process(act_ctx_t *c)
 
 		wiec__unit__init(u);
 		if (cli_parse_unit(o->units.v[i], &name, &u->budget) != 0 ||
-		    !ev_text_ok(name, 1, EV_NAME_MAX, 0))
+		    !ev_text_ok(name, 1, EV_LABEL_MAX, 0))
 			return cli_fail(EXIT_USAGE, c->cmd, "--unit must be NAME:BUDGET, a name of 1 "
-			    "to %d bytes and a budget above 0", EV_NAME_MAX);
+			    "to %d bytes and a budget above 0", EV_LABEL_MAX);
 		u->name = (char *)name;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->unit[j].name, u->name) == 0)
@@ -440,7 +440,7 @@ static int build_phase(act_ctx_t *c)
 
 	wiec__phase_change__init(ph);
 	if ((rc = parse_id(c, "PROCESS", c->o.args[0], pid)) != 0 ||
-	    (rc = need_text(c, "reason", c->o.reason, 1, EV_TEXT_MAX, 1)) != 0 ||
+	    (rc = need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = keep(c, &ph->process, pid)) != 0)
 		return rc;
 	ph->reason = (char *)c->o.reason;
@@ -486,9 +486,9 @@ static int idea_fields(act_ctx_t *c, Wiec__Idea *idea, const Wiec__Idea *base)
 		return rc;
 	if (o->body && (rc = need_text(c, "body", o->body, 0, EV_TEXT_MAX, 1)) != 0)
 		return rc;
-	if (o->category && (rc = need_text(c, "category", o->category, 1, EV_NAME_MAX, 0)) != 0)
+	if (o->category && (rc = need_text(c, "category", o->category, 1, EV_LABEL_MAX, 0)) != 0)
 		return rc;
-	if (o->unit_name && (rc = need_text(c, "unit", o->unit_name, 1, EV_NAME_MAX, 0)) != 0)
+	if (o->unit_name && (rc = need_text(c, "unit", o->unit_name, 1, EV_LABEL_MAX, 0)) != 0)
 		return rc;
 	idea->title = (char *)(o->title ? o->title : base ? base->title : "");
 	idea->text = (char *)(o->body ? o->body : base ? base->text : "");
@@ -634,7 +634,7 @@ static int build_status(act_ctx_t *c)
 	if ((v = status_parse(c->o.args[1])) < 0)
 		return cli_fail(EXIT_USAGE, c->cmd, "STATUS must be submitted, under-review, "
 		    "accepted, rejected, merged, in-progress or implemented");
-	if ((rc = need_text(c, "reason", c->o.reason, 1, EV_TEXT_MAX, 1)) != 0 ||
+	if ((rc = need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = keep(c, &st->idea, idea)) != 0 ||
 	    (rc = expect_idea(c, "idea", idea, &ev, &held)) != 0)
 		return rc;
@@ -672,7 +672,7 @@ static int build_evaluate(act_ctx_t *c)
 	if (c->o.cost && cli_parse_u64(c->o.cost, &e->cost) != 0)
 		return cli_fail(EXIT_USAGE, c->cmd, "--cost must be a whole number (0: not "
 		    "estimated)");
-	if ((rc = need_text(c, "reason", c->o.reason, 1, EV_TEXT_MAX, 1)) != 0 ||
+	if ((rc = need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = keep(c, &e->idea, idea)) != 0 ||
 	    (rc = expect_idea(c, "idea", idea, &ev, &held)) != 0)
 		return rc;
@@ -717,7 +717,7 @@ static int build_link(act_ctx_t *c)
 		return rc;
 	if (memcmp(a, b, HASH_BYTES) == 0)
 		return cli_fail(EXIT_USAGE, c->cmd, "an idea cannot be linked to itself");
-	if ((rc = need_text(c, "reason", c->o.reason, 1, EV_TEXT_MAX, 1)) != 0 ||
+	if ((rc = need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = keep(c, &l->idea, a)) != 0 || (rc = keep(c, &l->other, b)) != 0)
 		return rc;
 	if ((rc = expect_idea(c, "idea", a, &ev, &held)) != 0)
@@ -741,7 +741,7 @@ static int content_target(act_ctx_t *c, uint8_t t[static HASH_BYTES], ev_t *ev, 
 	int rc;
 
 	if ((rc = parse_id(c, "TARGET", c->o.args[0], t)) != 0 ||
-	    (rc = need_text(c, "reason", c->o.reason, 1, EV_TEXT_MAX, 1)) != 0)
+	    (rc = need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0)
 		return rc;
 	return expect(c, "target", t, EV_IDEA, EV_COMMENT, ev, held);
 }
@@ -864,9 +864,9 @@ static int build_credential(act_ctx_t *c, int revoke)
 
 		wiec__attribute__init(at);
 		if (cli_parse_attr(o->attrs.v[i], &name, &value) != 0 ||
-		    !ev_text_ok(name, 1, EV_NAME_MAX, 0) || !ev_text_ok(value, 0, EV_NAME_MAX, 0))
+		    !ev_text_ok(name, 1, EV_LABEL_MAX, 0) || !ev_text_ok(value, 0, EV_VALUE_MAX, 0))
 			return cli_fail(EXIT_USAGE, c->cmd, "--attr must be NAME=VALUE (name 1 to %d "
-			    "bytes, value at most %d, one line each)", EV_NAME_MAX, EV_NAME_MAX);
+			    "bytes, value at most %d, one line each)", EV_LABEL_MAX, EV_VALUE_MAX);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->attr[j].name, name) == 0)
 				return cli_fail(EXIT_USAGE, c->cmd, "--attr %s is given twice", name);
