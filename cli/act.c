@@ -568,7 +568,7 @@ static int build_idea_edit(act_ctx_t *c)
 		return rc;
 	if (held && memcmp(ev.author, c->self, KEY_PK_BYTES) != 0) {
 		ev_free(&ev);
-		return cli_fail(EXIT_USAGE, c->cmd, "only the idea's author can post a new "
+		return cli_fail(EXIT_FAIL, c->cmd, "only the idea's author can post a new "
 		    "version (it is not this identity's idea)");
 	}
 	if (!held) {
@@ -812,7 +812,7 @@ static int build_appeal(act_ctx_t *c)
 		ev_free(&ev);
 	}
 	if (!mine)
-		return cli_fail(EXIT_USAGE, c->cmd, "only the author of the content can appeal "
+		return cli_fail(EXIT_FAIL, c->cmd, "only the author of the content can appeal "
 		    "(sign with the author's key: --key FILE)");
 	if ((rc = keep(c, &a->target, t)) != 0)
 		return rc;

@@ -125,7 +125,7 @@ const char *act_process_kind_name(int k);
 
 /* ---- local model checks (cli/actmodel.c) ----
  * Each runs only with a store (c->s), asks the model whether the act would
- * count, refuses with one line (EXIT_USAGE) when it would not, and sets the
+ * count, refuses with one line (EXIT_FAIL: a refusal that depends on state) when it would not, and sets the
  * body's `after` where the act continues a multi-author slot. 0 when the
  * act may be posted (also offline), else the printed error's status. */
 int act_check_process(act_ctx_t *c);

@@ -86,16 +86,16 @@ static int has_role(act_ctx_t *c, const Wiec__Process *p, int role)
 static int refuse_role(act_ctx_t *c, const char *role, const char *where)
 {
 	if (model_why_not(&c->m->r, c->self) == MODEL_FORMER)
-		return cli_fail(EXIT_USAGE, c->cmd, "this identity belonged to a former member: its "
+		return cli_fail(EXIT_FAIL, c->cmd, "this identity belonged to a former member: its "
 		    "roles ended with its membership; the event would not count");
-	return cli_fail(EXIT_USAGE, c->cmd, "this identity is not %s of %s: the event would not "
+	return cli_fail(EXIT_FAIL, c->cmd, "this identity is not %s of %s: the event would not "
 	    "count", role, where);
 }
 
 static int process_ok(act_ctx_t *c, const model_process_t *p)
 {
 	if (p->why != MODEL_OK)
-		return cli_fail(EXIT_USAGE, c->cmd, "the process does not count (%s): nothing "
+		return cli_fail(EXIT_FAIL, c->cmd, "the process does not count (%s): nothing "
 		    "posted to it would", model_why_name(p->why));
 	return 0;
 }
@@ -132,7 +132,7 @@ int act_check_phase(act_ctx_t *c, const uint8_t process[static HASH_BYTES])
 		goto out;
 	}
 	if (ph->phase == p.phase) {
-		rc = cli_fail(EXIT_USAGE, c->cmd, "the process is in phase '%s' already",
+		rc = cli_fail(EXIT_FAIL, c->cmd, "the process is in phase '%s' already",
 		    p.p->phases[p.phase]->name);
 		goto out;
 	}
@@ -167,7 +167,7 @@ int act_check_idea(act_ctx_t *c, const uint8_t *process)
 		goto out;
 	}
 	if (!ok) {
-		rc = cli_fail(EXIT_USAGE, c->cmd, "this key holds no credential of the process: "
+		rc = cli_fail(EXIT_FAIL, c->cmd, "this key holds no credential of the process: "
 		    "its ideas would not count (ask a registrar)");
 		goto out;
 	}
@@ -194,7 +194,7 @@ static int idea_load(act_ctx_t *c, const uint8_t idea[static HASH_BYTES], model_
 		return view_fail(c, rc);
 	if (i->why == MODEL_NO_PROCESS) {
 		model_idea_free(i);
-		return cli_fail(EXIT_USAGE, c->cmd, "the idea's process is not held here or does "
+		return cli_fail(EXIT_FAIL, c->cmd, "the idea's process is not held here or does "
 		    "not count: the event would not count");
 	}
 	return 0;
@@ -254,7 +254,7 @@ int act_check_support(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
 	if (!i.bank && (rc = model_eligible(&c->m->v, &c->m->r, &i.proc, c->self, &ok)) != 0)
 		rc = view_fail(c, rc);
 	else if (!ok)
-		rc = cli_fail(EXIT_USAGE, c->cmd, "this key holds no credential of the idea's "
+		rc = cli_fail(EXIT_FAIL, c->cmd, "this key holds no credential of the idea's "
 		    "process: its support would not count (ask a registrar)");
 	model_idea_free(&i);
 	return rc;
@@ -293,7 +293,7 @@ int act_check_moderation(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
 	if (rc == 0)
 		rc = model_idea_process(&c->m->v, &c->m->r, root, &p, &bank);
 	if (rc == WIEC_ERR_NOTFOUND)
-		return cli_fail(EXIT_USAGE, c->cmd, "the target's idea or its process is not held "
+		return cli_fail(EXIT_FAIL, c->cmd, "the target's idea or its process is not held "
 		    "here: no moderator can be known");
 	if (rc != 0)
 		return view_fail(c, rc);
@@ -309,7 +309,7 @@ int act_check_moderation(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
 		goto out;
 	}
 	if (m.hidden == (int)mo->hide)
-		rc = cli_fail(EXIT_USAGE, c->cmd, "the target is %s already", m.hidden ? "hidden" :
+		rc = cli_fail(EXIT_FAIL, c->cmd, "the target is %s already", m.hidden ? "hidden" :
 		    "shown");
 	else
 		set_after(&mo->after, c, &m.decisions);
@@ -362,7 +362,7 @@ int act_check_approve(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
 	    e.body->phase->process.len == HASH_BYTES) {
 		rc = model_process_load(&c->m->v, &c->m->r, e.body->phase->process.data, &p);
 		if (rc == WIEC_ERR_NOTFOUND)
-			rc = cli_fail(EXIT_USAGE, c->cmd, "the phase change's process is not held "
+			rc = cli_fail(EXIT_FAIL, c->cmd, "the phase change's process is not held "
 			    "here");
 		else if (rc != 0)
 			rc = view_fail(c, rc);

@@ -41,7 +41,7 @@ bad1 "process create: owner twice" 2 $W process create -d "$N1" --kind codecisio
 bad1 "process create: bad census" 2 $W process create -d "$N1" --kind ideas --title x --census 12
 bad1 "process create: unknown option" 2 $W process create -d "$N1" --kind ideas --title x --frob
 bad1 "process create: option of another command" 2 $W process create -d "$N1" --kind ideas --title x --withdraw
-bad1 "process create: resident is not a member" 2 $W process create -d "$N1" --key "$T/anna.key" --kind ideas --title x
+bad1 "process create: resident is not a member" 1 $W process create -d "$N1" --key "$T/anna.key" --kind ideas --title x
 check "refusal names membership" grep -q "not a member organisation" "$T/err"
 status 0 "budget process with units" $W process create -d "$N1" --kind budget --title "BO 2027" \
 	--unit "Wilda:1000000" --unit "Jeżyce:2000000"
@@ -68,7 +68,7 @@ bad1 "idea add: process is not a process" 2 $W idea add -d "$N1" --title x --pro
 bad1 "idea add: bad title" 2 $W idea add -d "$N1" --title "$(printf 'a\nb')"
 
 # ---- versions ----
-bad1 "idea edit: not the author" 2 $W idea edit -d "$N1" "$I1" --title "Mine now"
+bad1 "idea edit: not the author" 1 $W idea edit -d "$N1" "$I1" --title "Mine now"
 status 0 "idea edit by the author" $W idea edit -d "$N1" --key "$T/anna.key" "$I1" --title "Park na Wildzie (v2)"
 V1=$(cat "$T/out")
 bad1 "idea edit: a version's id" 2 $W idea edit -d "$N1" --key "$T/anna.key" "$V1" --title x
@@ -87,14 +87,14 @@ $W show -d "$N1" "$S2" >"$T/s2"
 check "status names the current one in after" grep -q "\"after\": \"$S1\"" "$T/s2"
 bad1 "idea status: unknown status" 2 $W idea status -d "$N1" "$I1" done --reason x
 bad1 "idea status: no reason" 2 $W idea status -d "$N1" "$I1" accepted
-bad1 "idea status: not an owner" 2 $W idea status -d "$N1" --key "$T/bob.key" "$I1" rejected --reason x
+bad1 "idea status: not an owner" 1 $W idea status -d "$N1" --key "$T/bob.key" "$I1" rejected --reason x
 check "refusal names the role" grep -q "not an owner" "$T/err"
 bad1 "idea status: one argument" 2 $W idea status -d "$N1" "$I1" --reason x
 bad1 "idea status: bad id" 2 $W idea status -d "$N1" nothex accepted --reason x
 status 0 "idea status: under_review spelling" $W idea status -d "$N1" "$I2" under_review --reason "Sprawdzamy"
 
 # ---- evaluation (reviewer: node3) ----
-bad1 "idea evaluate: not a reviewer" 2 $W idea evaluate -d "$N1" "$I1" --feasibility feasible --reason x
+bad1 "idea evaluate: not a reviewer" 1 $W idea evaluate -d "$N1" "$I1" --feasibility feasible --reason x
 bad1 "idea evaluate: bad feasibility" 2 $W idea evaluate -d "$N1" "$I1" --feasibility maybe --reason x
 bad1 "idea evaluate: no feasibility" 2 $W idea evaluate -d "$N1" "$I1" --reason x
 copy "$N1" "$N3"
@@ -114,7 +114,7 @@ check "one supporter counts" grep -q '"supports": 1,' "$T/out"
 status 0 "idea link --merge" $W idea link -d "$N1" "$I2" "$I1" --merge --reason "To samo"
 bad1 "idea link: to itself" 2 $W idea link -d "$N1" "$I1" "$I1" --reason x
 bad1 "idea link: no reason" 2 $W idea link -d "$N1" "$I1" "$I2"
-bad1 "idea link: not an owner" 2 $W idea link -d "$N1" --key "$T/anna.key" "$I1" "$I2" --reason x
+bad1 "idea link: not an owner" 1 $W idea link -d "$N1" --key "$T/anna.key" "$I1" "$I2" --reason x
 
 # ---- comments, reports, moderation, appeals ----
 status 0 "comment by a resident" $W comment add -d "$N1" --key "$T/bob.key" --on "$I1" --body "Głupi pomysł, idioci"
@@ -124,37 +124,37 @@ bad1 "report: no reason" 2 $W report -d "$N1" "$C1"
 bad1 "report: target is a status" 2 $W report -d "$N1" "$S1" --reason x
 status 0 "hide by a moderator" $W hide -d "$N1" "$C1" --reason "Obraźliwy język"
 H1=$(cat "$T/out")
-bad1 "hide: already hidden" 2 $W hide -d "$N1" "$C1" --reason again
-bad1 "hide: not a moderator" 2 $W hide -d "$N1" --key "$T/anna.key" "$C1" --reason x
-bad1 "appeal: not the author" 2 $W appeal -d "$N1" --key "$T/anna.key" "$C1" --reason x
+bad1 "hide: already hidden" 1 $W hide -d "$N1" "$C1" --reason again
+bad1 "hide: not a moderator" 1 $W hide -d "$N1" --key "$T/anna.key" "$C1" --reason x
+bad1 "appeal: not the author" 1 $W appeal -d "$N1" --key "$T/anna.key" "$C1" --reason x
 status 0 "appeal by the author" $W appeal -d "$N1" --key "$T/bob.key" "$C1" --reason "Przepraszam"
 status 0 "restore" $W restore -d "$N1" "$C1" --reason "Po odwołaniu"
 $W show -d "$N1" "$(cat "$T/out")" >"$T/r1"
 check "restore follows the hide" grep -q "\"after\": \"$H1\"" "$T/r1"
-bad1 "restore: not hidden" 2 $W restore -d "$N1" "$C1" --reason x
+bad1 "restore: not hidden" 1 $W restore -d "$N1" "$C1" --reason x
 
 # ---- credentials and eligibility ----
 status 0 "eligible process" $W process create -d "$N1" --kind consultation --title "Tylko mieszkańcy" \
 	--registrar "$K1" --eligibility
 PE=$(cat "$T/out")
-bad1 "idea add: not eligible" 2 $W idea add -d "$N1" --key "$T/bob.key" --process "$PE" --title x
+bad1 "idea add: not eligible" 1 $W idea add -d "$N1" --key "$T/bob.key" --process "$PE" --title x
 check "refusal names the credential" grep -q "credential" "$T/err"
 status 0 "credential issue" $W credential issue -d "$N1" --process "$PE" --subject "$BOB" --attr district=Wilda --attr age=30-39
 bad1 "credential issue: no subject" 2 $W credential issue -d "$N1" --process "$PE"
 bad1 "credential issue: both scopes" 2 $W credential issue -d "$N1" --process "$PE" --census "$PE" --subject "$BOB"
 bad1 "credential issue: bad attr" 2 $W credential issue -d "$N1" --process "$PE" --subject "$BOB" --attr novalue
-bad1 "credential issue: not a registrar" 2 $W credential issue -d "$N1" --process "$P" --subject "$BOB" --key "$T/anna.key"
+bad1 "credential issue: not a registrar" 1 $W credential issue -d "$N1" --process "$P" --subject "$BOB" --key "$T/anna.key"
 bad1 "credential revoke: with attr" 2 $W credential revoke -d "$N1" --process "$PE" --subject "$BOB" --attr a=b
 status 0 "idea add: eligible now" $W idea add -d "$N1" --key "$T/bob.key" --process "$PE" --title "Mieszkaniec"
 status 0 "credential revoke" $W credential revoke -d "$N1" --process "$PE" --subject "$BOB"
-bad1 "idea add: revoked" 2 $W idea add -d "$N1" --key "$T/bob.key" --process "$PE" --title x
+bad1 "idea add: revoked" 1 $W idea add -d "$N1" --key "$T/bob.key" --process "$PE" --title x
 
 # ---- phases and co-decision ----
 status 0 "process phase by an owner" $W process phase -d "$N1" "$P" review --reason "Koniec zbierania"
-bad1 "process phase: same phase" 2 $W process phase -d "$N1" "$P" review --reason x
+bad1 "process phase: same phase" 1 $W process phase -d "$N1" "$P" review --reason x
 bad1 "process phase: unknown phase" 2 $W process phase -d "$N1" "$P" voting --reason x
 check "names the phases" grep -q "ideation, review, results" "$T/err"
-bad1 "process phase: not an owner" 2 $W process phase -d "$N1" --key "$T/anna.key" "$P" results --reason x
+bad1 "process phase: not an owner" 1 $W process phase -d "$N1" --key "$T/anna.key" "$P" results --reason x
 status 0 "process phase by index" $W process phase -d "$N1" "$P" 2 --reason "Wyniki"
 status 0 "codecision process" $W process create -d "$N1" --kind codecision --title "Metropolia" \
 	--owner "$K1" --owner "$K2"
@@ -166,7 +166,7 @@ copy "$N1" "$N2"
 status 0 "process show before approval" $W process show -d "$N2" "$PC" --json
 check "not effective without the quorum" grep -q '"phase": "ideation"' "$T/out"
 bad1 "approve: not an approvable event" 2 $W approve -d "$N2" "$I1"
-bad1 "approve: a resident" 2 $W approve -d "$N2" --key "$T/anna.key" "$PH"
+bad1 "approve: a resident" 1 $W approve -d "$N2" --key "$T/anna.key" "$PH"
 status 0 "approve by the second owner" $W approve -d "$N2" "$PH"
 status 0 "process show after approval" $W process show -d "$N2" "$PC" --json
 check "effective with the quorum" grep -q '"phase": "review", "phase_index": 1' "$T/out"
