@@ -125,9 +125,10 @@ const char *act_process_kind_name(int k);
 
 /* ---- local model checks (cli/actmodel.c) ----
  * Each runs only with a store (c->s), asks the model whether the act would
- * count, refuses with one line (EXIT_FAIL: a refusal that depends on state) when it would not, and sets the
- * body's `after` where the act continues a multi-author slot. 0 when the
- * act may be posted (also offline), else the printed error's status. */
+ * count, refuses with one line when it would not (EXIT_FAIL: a refusal
+ * that depends on state), and sets the body's `after` where the act
+ * continues a multi-author slot. 0 when the act may be posted (also
+ * offline), else the printed error's status. */
 int act_check_process(act_ctx_t *c);
 int act_check_phase(act_ctx_t *c, const uint8_t process[static HASH_BYTES]);
 int act_check_idea(act_ctx_t *c, const uint8_t *process);

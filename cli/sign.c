@@ -206,26 +206,27 @@ int submit_main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec submit [-d DIR] FILE [--json]");
+	dir = cli_dir(dflag);
+	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
+		return rc;
 	rc = afile_read(argv[optind], AFILE_PIPE_OK, EV_ENV_MAX, &buf, &len);
-	if (rc == WIEC_ERR_TOO_BIG)
-		return cli_fail(EXIT_INVALID, cmd, "%s: longer than an event (%d bytes at most): "
-		    "not a file from 'wiec sign'", argv[optind], EV_ENV_MAX);
-	if (rc != 0)
+	if (rc != 0) {
+		store_close(&s);
+		if (rc == WIEC_ERR_TOO_BIG)
+			return cli_fail(EXIT_INVALID, cmd, "%s: longer than an event (%d bytes at "
+			    "most): not a file from 'wiec sign'", argv[optind], EV_ENV_MAX);
 		return cli_fail(EXIT_FAIL, cmd, "%s: %s", argv[optind], rc == WIEC_ERR_IO ?
 		    strerror(errno) : wiec_strerror(rc));
+	}
 	/* Its id, and a first look (the store or node checks everything). */
 	if ((rc = ev_decode(&ev, (const uint8_t *)buf, len)) != 0) {
 		free(buf);
+		store_close(&s);
 		return cli_fail(EXIT_INVALID, cmd, "%s: refused: %s", argv[optind],
 		    wiec_strerror(rc));
 	}
 	memcpy(id, ev.id, HASH_BYTES);
 	ev_free(&ev);
-	dir = cli_dir(dflag);
-	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK) {
-		free(buf);
-		return rc;
-	}
 	if ((lock = ctl_direct_lock(dir, &lockfd)) == 0) {
 		rc = submit_direct(s, (const uint8_t *)buf, len, &res);
 		close(lockfd);

@@ -197,3 +197,20 @@ bad1 "idea list: --process not held" 1 $W idea list -d "$N1" --process "$(printf
 bad1 "process list: no data dir" 3 $W process list -d "$T/none"
 status 0 "help lists the model commands" $W help idea
 check "help idea show" grep -q "wiec idea show" "$T/out"
+
+# Every command of the model: an unknown option, -d without a value, and a
+# data directory that is not one; one line each, the README's status.
+Z=$(printf '%064d' 1)
+mkdir "$T/notdir"
+for c in "process create --kind ideas --title t" "process phase $Z review --reason r" \
+    "process list" "process show $Z" "idea add --title t" "idea edit $Z --title t" \
+    "idea status $Z accepted --reason r" "idea evaluate $Z --feasibility feasible --reason r" \
+    "idea support $Z" "idea link $Z $Z --reason r" "idea show $Z" "idea list" \
+    "report $Z --reason r" "hide $Z --reason r" "restore $Z --reason r" "appeal $Z --reason r" \
+    "credential issue --census $Z --subject $K1" "credential revoke --census $Z --subject $K1" \
+    "approve $Z" "submit $Z"; do
+	name=${c%% [-$Z]*}
+	bad1 "$name: unknown option" 2 $W $c --bogus
+	bad1 "$name: -d without a value" 2 $W $c -d
+	bad1 "$name: not a wiec directory" 3 $W $c -d "$T/notdir"
+done
