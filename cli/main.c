@@ -300,8 +300,8 @@ static void help_all(FILE *f)
 	fprintf(f, "usage: wiec COMMAND [OPTIONS]\n\n"
 	    "A node and CLI of the wiec deliberation network.\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\n  help CMD         options of one command\n"
+		fprintf(f, "  %-18s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n  help CMD           options of one command\n"
 	    "\nThe data directory is -d DIR, else $WIEC_DIR, else ./wiec-data.\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage, 3 data directory, 4 key file,\n"
 	    "5 invalid event or log.\n");
