@@ -90,7 +90,7 @@ typedef struct scen {
 	mfx_t m;
 	key_pair_t r1, r2, r3, biz;
 	uint8_t p1[32], p2[32];			/* consultation; co-decision */
-	uint8_t c_r1[32], c_r2[32], c_r2x[32];	/* credentials; c_r2x revokes r2 */
+	uint8_t c_r1[32], c_r2[32], c_r2x[32], c_r3x[32];	/* c_r2x revokes r2; c_r3x by no registrar */
 	uint8_t i1[32], i2[32], i3[32], i4[32], v1[32], vx[32];
 	uint8_t s1[32], s2[32], sx[32], sw[32], sb[32];
 	uint8_t e1[32], e2[32], ex[32];
@@ -145,6 +145,7 @@ static int scen_build(scen_t *s)
 	s->n_cred = m->n;
 	TRY(mfx_cred(m, &m->city, s->r1.pk, s->p1, "Jeżyce", 0, s->c_r1));
 	TRY(mfx_cred(m, &m->city, s->r2.pk, s->p1, "Wilda", 0, s->c_r2));
+	TRY(mfx_cred(m, &m->ngo, s->r3.pk, s->p1, "Wilda", 0, s->c_r3x));	/* not a registrar */
 
 	TRY(mfx_idea(m, &s->r1, "Drzewa na rynku", s->p1, NULL, NULL, s->i1));
 	TRY(mfx_idea(m, &s->r2, "Ławki", s->p1, NULL, NULL, s->i2));
@@ -403,7 +404,8 @@ TEST(model_scenario_rules)
 	CHECK(model_credential(&v, &r, &p, s->r2.pk, &c) == 0 && !c.eligible);
 	CHECK(c.all.counted == 1 && why_in(&c.all, s->c_r2) == MODEL_SUPERSEDED);
 	model_cred_free(&c);
-	CHECK(model_credential(&v, &r, &p, s->r3.pk, &c) == 0 && !c.eligible && c.all.n == 0);
+	CHECK(model_credential(&v, &r, &p, s->r3.pk, &c) == 0 && !c.eligible && c.all.n == 1);
+	CHECK(why_in(&c.all, s->c_r3x) == MODEL_NOT_AUTHORISED);
 	model_cred_free(&c);
 	model_process_free(&p);
 	/* Co-decision: the city's change counts with the NGO's approval. */
