@@ -636,3 +636,49 @@ out:
 	free(c);
 	return rc;
 }
+
+/* ---- wiec submit of a ballot signed elsewhere ---- */
+
+int act_submit_check(const char *cmd, store_t *s, const ev_t *ev)
+{
+	act_ctx_t c;
+	ballot_poll_t poll;
+	ballot_voter_t who;
+	model_cred_t cred;
+	vview_t w;
+	int rc, why;
+
+	if (ev->kind != EV_VOTE)
+		return 0;
+	memset(&c, 0, sizeof c);
+	c.cmd = cmd;
+	c.s = s;
+	if ((rc = vview_open(&c, &w)) != 0)
+		return rc;
+	rc = ballot_poll_load(&w.v, &w.r, ev->body->vote->poll.data, &poll);
+	if (rc == WIEC_ERR_NOTFOUND) {
+		/* Its poll may arrive later: the ballot counts from then on, if valid. */
+		vview_close(&w);
+		return 0;
+	}
+	if (rc != 0) {
+		vview_close(&w);
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	}
+	why = poll.why != BALLOT_OK ? BALLOT_NO_POLL : 0;
+	if (why == 0) {
+		if ((rc = ballot_voter(&w.v, &w.r, &poll, ev->author, &cred, &who)) != 0) {
+			ballot_poll_free(&poll);
+			vview_close(&w);
+			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		}
+		why = ballot_check(&poll, ev->body->vote, &who);
+		model_cred_free(&cred);
+	}
+	ballot_poll_free(&poll);
+	vview_close(&w);
+	if (why != BALLOT_OK)
+		return cli_fail(EXIT_FAIL, cmd, "ballot refused: %s (%s)", why_text(why),
+		    ballot_why_name(why));
+	return 0;
+}
