@@ -552,17 +552,18 @@ int tally_main(int argc, char **argv)
 {
 	const char *cmd = "tally";
 	act_ctx_t *c;
-	uint8_t process[HASH_BYTES], poll_id[HASH_BYTES], hash[HASH_BYTES], *bytes = NULL;
-	ballot_poll_t poll;
-	ballot_tally_t t;
+	uint8_t process[HASH_BYTES], poll_id[HASH_BYTES];
+	ballot_process_t bp;
+	ballot_tally_t ut;
+	const ballot_poll_t *poll = NULL;
+	const ballot_tally_t *t = NULL;
 	vview_t w = { 0 };
-	char why[256];
-	size_t len;
+	char why[256] = "";
 	cfg_t cfg;
 	int rc, unit = -1;
 
-	memset(&poll, 0, sizeof poll);
-	memset(&t, 0, sizeof t);
+	memset(&bp, 0, sizeof bp);
+	memset(&ut, 0, sizeof ut);
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
 	c->cmd = cmd;
@@ -583,32 +584,40 @@ int tally_main(int argc, char **argv)
 		goto out;
 	if ((rc = vview_open(c, &w)) != 0)
 		goto out;
-	if (c->o.poll == NULL && (rc = find_poll(c, &w, process, poll_id)) != 0)
+	/* Every poll of the process at once: the result hash covers them all. */
+	if ((rc = model_tally_process(&w.v, &w.r, process, NULL, 0, &bp, why, sizeof why)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
 		goto out;
-	rc = ballot_poll_load(&w.v, &w.r, poll_id, &poll);
-	if (rc != 0 || poll.why != BALLOT_OK ||
-	    memcmp(poll.p->process.data, process, HASH_BYTES) != 0) {
-		rc = cli_fail(rc == 0 || rc == WIEC_ERR_NOTFOUND ? EXIT_FAIL : cli_status(rc), cmd,
-		    "poll %s is not a counting poll of the process here%s%s", c->o.poll ?
-		    c->o.poll : "", rc == 0 && poll.why != BALLOT_OK ? ": " : "",
-		    rc == 0 && poll.why != BALLOT_OK ? why_text(poll.why) : "");
+	}
+	for (size_t i = 0; i < bp.n; i++)
+		if (c->o.poll == NULL ? bp.n == 1 :
+		    memcmp(bp.poll[i].ev.id, poll_id, HASH_BYTES) == 0) {
+			poll = &bp.poll[i];
+			t = &bp.tally[i];
+		}
+	if (poll == NULL) {
+		rc = cli_fail(EXIT_FAIL, cmd, c->o.poll != NULL ? "poll %s is not a counting poll "
+		    "of the process here" : bp.n == 0 ? "the process has no poll that counts here%s"
+		    : "the process has several polls: name one with --poll ID%s",
+		    c->o.poll != NULL ? c->o.poll : "");
 		goto out;
 	}
 	if (c->o.unit_name != NULL) {
-		for (size_t i = 0; poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET &&
-		    i < poll.proc.p->n_units; i++)
-			if (strcmp(poll.proc.p->units[i]->name, c->o.unit_name) == 0)
+		for (size_t i = 0; poll->p->kind == WIEC__POLL_KIND__POLL_BUDGET &&
+		    i < poll->proc.p->n_units; i++)
+			if (strcmp(poll->proc.p->units[i]->name, c->o.unit_name) == 0)
 				unit = (int)i;
 		if (unit < 0) {
 			rc = cli_fail(EXIT_USAGE, cmd, "'%s' is not a unit of this budget process",
 			    c->o.unit_name);
 			goto out;
 		}
-	}
-	if ((rc = ballot_tally(&w.v, &w.r, &poll, NULL, 0, unit, &t, why, sizeof why)) != 0 ||
-	    (rc = model_tally_result(&w.v, process, NULL, 0, &bytes, &len, hash)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
-		goto out;
+		if ((rc = ballot_tally(&w.v, &w.r, poll, NULL, 0, unit, &ut, why,
+		    sizeof why)) != 0) {
+			rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
+			goto out;
+		}
+		t = &ut;
 	}
 	if (c->o.json) {
 		json_t j;
@@ -616,21 +625,20 @@ int tally_main(int argc, char **argv)
 		json_init(&j, stdout);
 		json_obj(&j);
 		json_khex(&j, "process", process, HASH_BYTES);
-		json_tally(&j, &poll, &t);
-		json_khex(&j, "hash", hash, HASH_BYTES);
+		json_tally(&j, poll, t);
+		json_khex(&j, "hash", bp.hash, HASH_BYTES);
 		json_end(&j);
 	} else {
 		char hex[HASH_HEX_BYTES];
 
-		text_tally(&poll, &t);
-		hash_hex(hex, hash, HASH_BYTES);
+		text_tally(poll, t);
+		hash_hex(hex, bp.hash, HASH_BYTES);
 		printf("result hash %s\n", hex);
 	}
 	rc = EXIT_OK;
 out:
-	free(bytes);
-	ballot_tally_free(&t);
-	ballot_poll_free(&poll);
+	ballot_tally_free(&ut);
+	ballot_process_free(&bp);
 	vview_close(&w);
 	act_ctx_free(c);
 	free(c);
