@@ -38,7 +38,9 @@
 #endif
 #define BENCH_PROJECTS 40
 #define BENCH_BATCH 4096
+#ifndef BENCH_ROUNDS
 #define BENCH_ROUNDS 3
+#endif
 #define BENCH_MAP (8ULL << 30)
 
 static double now(void)
