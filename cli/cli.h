@@ -98,6 +98,23 @@ int peer_rm_main(int argc, char **argv);
 int testnet_main(int argc, char **argv);
 int node_main(int argc, char **argv);
 int peers_main(int argc, char **argv);
+int member_add_main(int argc, char **argv);
+int member_rm_main(int argc, char **argv);
+int member_rotate_main(int argc, char **argv);
+int member_approve_main(int argc, char **argv);
+int member_list_main(int argc, char **argv);
+
+/* Signs body (content set; the header is filled here) as the identity of
+ * key (a resident's key file; NULL: DIR's own identity), stores it through
+ * DIR's running node or directly, and prints the id. Prints its own error
+ * line; returns the exit status (cli/post.c). */
+int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body);
+
+/* Reads one founder record file ("wiec-founder-v1:...", spec/network.md
+ * section 2) and checks it as `genesis new` does. *out: free with
+ * wiec__founder__free_unpacked. Prints the error; returns the exit status
+ * (cli/genesis.c). */
+int cli_founder_load(const char *cmd, const char *path, Wiec__Founder **out);
 
 
 

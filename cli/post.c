@@ -350,3 +350,14 @@ int comment_add_main(int argc, char **argv)
 	body.comment = &cm;
 	return post(cmd, &o, &body);
 }
+
+int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body)
+{
+	post_opts_t o;
+
+	memset(&o, 0, sizeof o);
+	o.dir = dflag;
+	o.key = key;
+	o.json = json;
+	return post(cmd, &o, body);
+}
