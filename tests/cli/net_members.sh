@@ -90,6 +90,9 @@ check "node5 runs" node_alive "$N5"
 five="$four $N5"
 $W idea add -d "$N/node1" --title "welcome" >/dev/null
 check "node5 is dialled and syncs: all five converge" wait_converged "$DL" $five
+peer_names() { st "$1" "$T/p.json"; jget "$T/p.json" '",".join(sorted(p["name"] for p in j["peers"] if p["connected"]))'; }
+connected_to() { match "$(peer_names "$1")" ".*$2"; }
+check "node1 lists node5 among its connected peers" wait_until "$DL" connected_to "$N/node1" "Fundacja Nowa"
 check "node5 knows it is a member" wait_until "$DL" log_has "$N5" "this node is now a member"
 check "node5 prints the same roster" test "$(roster "$N5" 'j["members"]')" = "$(roster "$N/node1" 'j["members"]')"
 $W idea add -d "$N5" --title "an idea from the new member" >/dev/null
@@ -119,6 +122,7 @@ check "node3's handshake is refused by node1 (ZAP 400)" \
 	grep -q 'handshake refused by the node: ZAP status 400' "$T/bp"
 check "node1 logs node3's transport key refused" wait_until "$DL" \
 	log_has "$N/node1" "refused a connection from .*transport key $(echo "$X3" | cut -c1-16)"
+check "node1 lists node3 no more" test "$(st "$N/node1" "$T/p.json"; jget "$T/p.json" 'sorted(p["name"] for p in j["peers"])')" = "['Fundacja Nowa', 'Fundacja Wiec', 'Pomeranian Chamber of Commerce']"
 $W idea add -d "$N/node2" --title "after the removal" >/dev/null
 check "the four remaining converge" wait_converged "$DL" $rest
 check "quorum for four is 3" test "$(roster "$N/node2" 'j["quorum"]')" = 3
