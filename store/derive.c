@@ -7,6 +7,7 @@
 
 #include "crypto/err.h"
 #include "model/chain.h"
+#include "model/model.h"
 #include "store/store_int.h"
 
 int store_derive_author(wtx_t *w, const store_head_t *h)
@@ -38,6 +39,63 @@ int store_derive_author(wtx_t *w, const store_head_t *h)
 	return rc == 0 || rc == MDB_NOTFOUND || rc == MDB_KEYEXIST ? 0 : store_lmdb_err(rc);
 }
 
+#define REFS_FLUSH 65536	/* entries kept before a flush */
+
+int store_derive_event(wtx_t *w, const ev_t *ev)
+{
+	model_ref_t r[MODEL_REF_MAX];
+	size_t n;
+	int rc;
+
+	if (w->s->no_model)
+		return 0;
+	n = model_refs(ev->body, r);
+	if (n == 0)
+		return 0;
+	if (store_grow((void **)&w->refs, &w->caprefs, w->nrefs + n, REFS_KEY) != 0)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *key = w->refs[w->nrefs++];
+
+		memcpy(key, r[i].ref, HASH_BYTES);
+		key[HASH_BYTES] = r[i].tag;
+		memcpy(key + HASH_BYTES + 1, ev->id, HASH_BYTES);
+	}
+	if (w->nrefs >= REFS_FLUSH && (rc = store_derive_flush(w)) != 0)
+		return rc;
+	return 0;
+}
+
+static int refs_order(const void *a, const void *b)
+{
+	return memcmp(a, b, REFS_KEY);
+}
+
+int store_derive_flush(wtx_t *w)
+{
+	MDB_cursor *c;
+	int rc = 0;
+
+	if (w->nrefs == 0)
+		return 0;
+	qsort(w->refs, w->nrefs, REFS_KEY, refs_order);
+	if ((rc = mdb_cursor_open(w->txn, w->s->refs, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (size_t i = 0; i < w->nrefs && rc == 0; i++) {
+		MDB_val k = store_mv(w->refs[i], REFS_KEY), v = store_mv("", 0);
+
+		rc = mdb_cursor_put(c, &k, &v, 0);
+	}
+	mdb_cursor_close(c);
+	w->nrefs = 0;
+	return store_lmdb_err(rc);
+}
+
+void store_model_hooks(store_t *s, int on)
+{
+	s->no_model = !on;
+}
+
 /* The databases a rebuild recreates from the log, in dump order. */
 static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 {
@@ -49,6 +107,7 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	case 4: *name = "heads"; return &s->heads;
 	case 5: *name = "excluded"; return &s->excluded;
 	case 6: *name = "tipb"; return &s->tipb;
+	case 7: *name = "refs"; return &s->refs;
 	}
 	return NULL;
 }

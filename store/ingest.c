@@ -126,6 +126,9 @@ void store_wtx_abort(wtx_t *w)
 	free(w->work);
 	free(w->newtips);
 	free(w->bk);
+	free(w->refs);
+	w->refs = NULL;
+	w->nrefs = w->caprefs = 0;
 	w->bk = NULL;
 	w->members = NULL;
 	w->moved = NULL;
@@ -140,7 +143,7 @@ int store_wtx_commit(wtx_t *w)
 	int rc;
 
 	close_cursors(w);
-	if ((rc = wtx_flush(w)) != 0 ||
+	if ((rc = wtx_flush(w)) != 0 || (rc = store_derive_flush(w)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "lseq", w->lseq)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "pseq", w->pseq)) != 0) {
 		store_wtx_abort(w);
@@ -419,7 +422,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	if (ev->seq > h->seq)
 		h->seq = ev->seq;
 	w->head_state = 2;
-	if ((rc = note_moved(w, ev->author)) != 0)
+	if ((rc = note_moved(w, ev->author)) != 0 || (rc = store_derive_event(w, ev)) != 0)
 		return rc;
 	w->added++;
 	return sibling ? STORE_FORK : STORE_ADDED;

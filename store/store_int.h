@@ -13,8 +13,9 @@
  *   pendsrc   src(4) || pseq(8)           -> author || prev || id    oldest of a source
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
+ *   refs      ref(32) || tag(1) || id     -> empty   model index (spec/model.md s9)
  *   meta      genesis, network, lseq, pseq, version, model
- * log and events are the held set; chains, kids, tips, heads and excluded
+ * log and events are the held set; chains, kids, tips, heads, excluded and refs
  * are functions of it (store_reindex rebuilds them from log). */
 #ifndef WIEC_STORE_INT_H
 #define WIEC_STORE_INT_H
@@ -25,7 +26,7 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 2		/* derived state version: a change rebuilds it */
+#define STORE_MODEL 3		/* derived state version: a change rebuilds it (3: refs) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -34,12 +35,14 @@
 #define PEND_PREFIX (KEY_PK_BYTES + HASH_BYTES)	/* author || prev of a waiting event */
 #define EVENT_VAL (8 + KEY_PK_BYTES + 8)
 #define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
+#define REFS_KEY (HASH_BYTES + 1 + HASH_BYTES)
 
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
-	    excluded, meta;
+	    excluded, refs, meta;
 	int rdonly;
+	int no_model;			/* store_model_hooks(s, 0): benchmarks only */
 	struct store_guard *guard;	/* store/guard.h */
 	int corrupt_set;		/* a checked read found damage: */
 	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
@@ -77,6 +80,10 @@ typedef struct wtx {
 	 * cursor skip the descent when the key falls in the page it is on, and
 	 * sorted batches put each author's keys next to each other. */
 	MDB_cursor *events_cur, *chains_cur, *kids_cur;
+	/* The model's index entries of this transaction's events, put in key
+	 * order by store_derive_flush (sorted puts touch fewer pages). */
+	uint8_t (*refs)[REFS_KEY];
+	size_t nrefs, caprefs;
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)
@@ -139,6 +146,10 @@ int store_tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t n
 /* Derived state (store/derive.c). */
 int store_derive_author(wtx_t *w, const store_head_t *h);
 int store_derive_clear(wtx_t *w);
+/* The model index entries of one event being indexed (model_refs), kept in
+ * w until store_derive_flush puts them (before commit; also when many). */
+int store_derive_event(wtx_t *w, const ev_t *ev);
+int store_derive_flush(wtx_t *w);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);
