@@ -93,7 +93,7 @@ static int mctx_open(const char *cmd, const char *dflag, mctx_t *c)
 		return cli_fail(cli_status(rc), cmd, "the store's genesis: %s", wiec_strerror(rc));
 	}
 	free(g);
-	if ((c->m = members_new(c->s, c->g.body)) == NULL) {
+	if ((c->m = members_new(c->s)) == NULL) {
 		mctx_close(c);
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
 	}
@@ -452,7 +452,6 @@ int member_list_main(int argc, char **argv)
 	const char *cmd = "member list";
 	uint8_t (*signers)[KEY_PK_BYTES] = NULL;
 	const members_change_t *ch;
-	model_view_t v;
 	member_opts_t o;
 	size_t nch;
 	json_t j;
@@ -467,7 +466,6 @@ int member_list_main(int argc, char **argv)
 		mctx_close(&c);
 		return cli_fail(EXIT_FAIL, cmd, "%s", wiec_strerror(WIEC_ERR_NOMEM));
 	}
-	v = members_view(c.m);
 	ch = members_changes(c.m, &nch);
 	json_init(&j, stdout);
 	if (o.json) {
@@ -510,7 +508,7 @@ int member_list_main(int argc, char **argv)
 			continue;
 		/* Signers as counted against the current roster (for an open change,
 		 * the roster it applies to); excluded changes are not listed. */
-		if ((ns = roster_signers(&v, &c.r, ch[i].id, signers)) == WIEC_ERR_NOTFOUND)
+		if ((ns = members_signers(c.m, &c.r, ch[i].id, signers)) == WIEC_ERR_NOTFOUND)
 			continue;
 		if (ns < 0) {
 			rc = cli_fail(cli_status(ns), cmd, "%s", wiec_strerror(ns));

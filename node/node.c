@@ -207,7 +207,7 @@ static int start(node_t *n)
 	/* Links for every current member but this node, with room for the
 	 * members to come (spec/members.md section 5). */
 	if ((n->links = calloc(ROSTER_MAX, sizeof *n->links)) == NULL ||
-	    (n->members = members_new(n->store, n->gen.body)) == NULL ||
+	    (n->members = members_new(n->store)) == NULL ||
 	    (n->set = recon_set_new()) == NULL || (n->claims = amap_new()) == NULL)
 		return WIEC_ERR_NOMEM;
 	if ((rc = link_follow_roster(n)) != 0)
