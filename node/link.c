@@ -374,7 +374,8 @@ int link_follow_roster(node_t *n)
 	/* Members without a link: new ones (not this node). */
 	for (size_t i = 0; i < r.n; i++) {
 		const roster_member_t *m = &r.members[i];
-		int have = memcmp(m->key, n->kp.pk, KEY_PK_BYTES) == 0;
+		/* This node, even under a key it was rotated away from. */
+		int have = roster_member_of(&r, n->kp.pk) == m;
 
 		for (size_t j = 0; j < n->nlinks && !have; j++)
 			have = roster_member_of(&r, n->links[j].key) == m;
