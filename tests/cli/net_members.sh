@@ -70,6 +70,11 @@ has_signers() { [ "$(signers "$1" "$2")" = "$3" ]; }
 
 # ---- add a fifth member: three signatures of four ----
 $W founder -d "$N5" --endpoint "$EP5" >"$T/n5.rec"
+# node5's record under a new identity key (same transport key), for later.
+$W init -d "$T/k5" --name x --role other >/dev/null
+cp -a "$N5" "$T/id5"
+cp "$T/k5/identity.key" "$T/id5/identity.key"
+$W founder -d "$T/id5" --endpoint "$EP5" >"$T/id5.rec"
 status 0 "member add at node1" $W member add -d "$N/node1" "$T/n5.rec" --reason "joins the forum"
 ADD=$(cat "$T/out")
 check "it printed the change's id" match "$ADD" '[0-9a-f]\{64\}$'
@@ -155,6 +160,36 @@ $W idea add -d "$N/node4" --title "under the new key" >/dev/null
 check "node4 under its new key syncs with the others" wait_converged "$DL" $rest
 check "node1 was not restarted" test "$(node_pid "$N/node1")" = "$pid1"
 check "every member prints the same roster" test "$(for d in $rest; do roster "$d" 'j'; done | sort -u | wc -l)" = 1
+
+# ---- rotate node5's identity key: three of four ----
+status 0 "member rotate of node5's identity at node2" $W member rotate -d "$N/node2" "$K5" "$T/id5.rec" --reason "new identity"
+IDR=$(cat "$T/out")
+for d in "$N/node1" "$N/node4"; do
+	wait_until "$DL" holds "$d" "$IDR"
+	$W member approve -d "$d" "$IDR" >/dev/null
+done
+NEWK5=$($W id -d "$T/id5")
+newkey() { roster "$1" "[m['key'] for m in j['members'] if m['name'] == 'Fundacja Nowa'][0]"; }
+hexof() { python3 -c 'import base64,sys; print(base64.urlsafe_b64decode(sys.argv[1][2:] + "=").hex())' "$1"; }
+NEWH5=$(hexof "$NEWK5")
+OLDH5=$(hexof "$K5")
+has_newkey() { [ "$(newkey "$1")" = "$NEWH5" ]; }
+check "node1 maps node5 to its new identity" wait_until "$DL" has_newkey "$N/node1"
+check "and keeps the old one as an earlier key" test "$(roster "$N/node1" "[m['earlier_keys'] for m in j['members'] if m['name'] == 'Fundacja Nowa'][0]")" = "['$OLDH5']"
+check "node1 reconnects under the new identity" wait_until "$DL" log_has "$N/node1" \
+	"member .* (Fundacja Nowa) rotated its keys"
+check "node5 learns it must install the new identity" wait_until "$DL" log_has "$N5" \
+	"this node's identity key was rotated"
+stop_node "$N5"
+nwarn0=$(grep -c "is not a member of its network\|identity key was rotated" "$N5.log")
+cp "$T/id5/identity.key" "$N5/identity.key"
+start_node "$N5"
+$W idea add -d "$N5" --title "under the new identity" >/dev/null
+check "node5 under its new identity syncs with the others" wait_converged "$DL" $rest
+# Its restart under the new key reads the roster at start: no warning then.
+nwarn() { grep -c "is not a member of its network\|identity key was rotated" "$N5.log"; }
+check "node5 restarted as a member (no new warning)" test "$(nwarn)" = "$nwarn0"
+check "node1 holds the idea signed by the new identity" test "$($W log -d "$N/node1" --author "$NEWK5" --json | grep -c 'under the new identity')" = 1
 
 stt=0
 for d in $five; do
