@@ -333,18 +333,28 @@ static void on_have(node_t *n, link_t *l, const Wiec__Have *h)
 
 /* l is a current member's link (link_admit passes no other), reached
  * under its transport key (ZAP) or dialled at it: the Hello must name that
- * member's current identity key (the roster's, spec/members.md). */
+ * member's identity key in the roster: its current one, or one it rotated
+ * away from (spec/members.md section 5). */
 static void on_hello(node_t *n, link_t *l, int via, const Wiec__Hello *h)
 {
 	char k[KEY_TEXT_BYTES];
 
+	/* A member's node still running under an identity key it rotated away
+	 * from (it restarts with the new one) is that member: no ban. */
+	int earlier = memcmp(h->node.data, l->key, KEY_PK_BYTES) != 0 &&
+	    roster_member_of(&n->roster, h->node.data) != NULL &&
+	    roster_member_of(&n->roster, h->node.data) == roster_member_of(&n->roster, l->key);
+
 	if (memcmp(h->network.data, n->network, HASH_BYTES) != 0 ||
-	    memcmp(h->node.data, l->key, KEY_PK_BYTES) != 0 || h->version != 1) {
+	    (memcmp(h->node.data, l->key, KEY_PK_BYTES) != 0 && !earlier) || h->version != 1) {
 		node_log(n, 'W', "peer %s (%s) is on another network or version; ignoring it",
 		    node_short_key(k, l->key), l->name);
 		l->banned_until = node_now_ms() + SYNC_BAN_MS;
 		return;
 	}
+	if (earlier)
+		node_log(n, 'D', "peer %s (%s) still runs under an earlier identity key",
+		    node_short_key(k, l->key), l->name);
 	node_log(n, 'D', "hello from %s (%s)", node_short_key(k, l->key), l->name);
 	if (!l->hello_sent[via])
 		link_hello(n, l, via);

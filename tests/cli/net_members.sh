@@ -180,6 +180,13 @@ check "node1 reconnects under the new identity" wait_until "$DL" log_has "$N/nod
 	"member .* (Fundacja Nowa) rotated its keys"
 check "node5 learns it must install the new identity" wait_until "$DL" log_has "$N5" \
 	"this node's identity key was rotated"
+# node5's node still runs under its earlier identity: its Hello names that
+# key. That is the member, not an impostor: answered, not banned (a ban
+# would keep node5 out for a minute after its restart).
+"$BP" --wait $((30000 * SLOW)) --server-key "$X1" "$N5" "$EP1" recon >"$T/bp" 2>&1
+sed 's/^/# /' "$T/bp"
+check "a Hello under node5's earlier identity is answered" grep -q '^recon: done' "$T/bp"
+check "node1 did not ban node5" test "$(grep -c 'Fundacja Nowa) is on another network' "$N/node1.log")" = 0
 stop_node "$N5"
 nwarn0=$(grep -c "is not a member of its network\|identity key was rotated" "$N5.log")
 cp "$T/id5/identity.key" "$N5/identity.key"
