@@ -49,6 +49,7 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	case 4: *name = "heads"; return &s->heads;
 	case 5: *name = "excluded"; return &s->excluded;
 	case 6: *name = "tipb"; return &s->tipb;
+	case 7: *name = "search"; return &s->search;
 	}
 	return NULL;
 }

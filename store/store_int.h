@@ -13,6 +13,7 @@
  *   pendsrc   src(4) || pseq(8)           -> author || prev || id    oldest of a source
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
+ *   search    term -> lseq(6) || tf(2) || dl(2), dup-sorted          derived (store/search.c)
  *   meta      genesis, network, lseq, pseq, version, model
  * log and events are the held set; chains, kids, tips, heads and excluded
  * are functions of it (store_reindex rebuilds them from log). */
@@ -25,7 +26,7 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 2		/* derived state version: a change rebuilds it */
+#define STORE_MODEL 3		/* derived state version: a change rebuilds it (3: search) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -38,7 +39,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
-	    excluded, meta;
+	    excluded, meta, search;
 	int rdonly;
 	struct store_guard *guard;	/* store/guard.h */
 	int corrupt_set;		/* a checked read found damage: */
@@ -142,6 +143,8 @@ int store_derive_clear(wtx_t *w);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);
+/* The search index entries of an event at lseq (store/search.c). */
+int store_search_index(wtx_t *w, const ev_t *ev, uint64_t lseq);
 
 /* Rebuilds every index from the log in one write transaction (reindex,
  * and the migration of a format-2 store). */
