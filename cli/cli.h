@@ -60,12 +60,14 @@ int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 /* Loads a secret identity key; prints the error and returns the status. */
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);
 
-/* Writes s as a JSON string literal (with quotes) to f. */
-void cli_json_str(FILE *f, const char *s);
-
 /* Writes a running node's links (s from a checked ctl_status reply; NULL:
- * none) as a JSON array of objects to f (cli/status.c). */
-void cli_peers_json(FILE *f, const Wiec__CtlStatusReply *s);
+ * none) as a JSON array of objects through j (cli/status.c). When the array
+ * is the whole document, json_end writes the newline. */
+struct json;
+void cli_peers_json(struct json *j, const Wiec__CtlStatusReply *s);
+
+/* Prints an event id: 64 hex digits, or with json {"id": "..."}; a line. */
+void cli_print_id(int json, const uint8_t id[static HASH_BYTES]);
 
 /* Common option parsing: the subcommand's getopt loop handles -d/--dir and
  * -h/--help through these. */

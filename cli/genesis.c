@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/afile.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
@@ -525,30 +526,38 @@ static void show_text(const char *file, const genesis_t *g)
 static void show_json(const genesis_t *g)
 {
 	const Wiec__GenesisBody *b = g->body;
-	char text[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
+	char text[KEY_TEXT_BYTES];
+	json_t j;
 
-	hash_hex(hex, g->network, HASH_BYTES);
-	printf("{\"network\": \"%s\", \"name\": ", hex);
-	cli_json_str(stdout, b->name);
-	printf(", \"quorum\": %u, \"timestamp\": %llu, \"signatures\": %zu, \"complete\": %s, "
-	    "\"founders\": [", b->quorum, (unsigned long long)b->timestamp, g->signed_count,
-	    g->signed_count == b->n_founders ? "true" : "false");
+	json_init(&j, stdout);
+	json_obj(&j);
+	json_khex(&j, "network", g->network, HASH_BYTES);
+	json_kstr(&j, "name", b->name);
+	json_ku64(&j, "quorum", b->quorum);
+	json_ku64(&j, "timestamp", b->timestamp);
+	json_ku64(&j, "signatures", g->signed_count);
+	json_kbool(&j, "complete", g->signed_count == b->n_founders);
+	json_key(&j, "founders");
+	json_arr(&j);
 	for (size_t i = 0; i < b->n_founders; i++) {
 		const Wiec__Founder *f = b->founders[i];
 
 		key_to_text(text, f->key.data);
-		hash_hex(hex, f->transport.data, KEY_X_BYTES);
-		printf("%s{\"key\": \"%s\", \"name\": ", i ? ", " : "", text);
-		cli_json_str(stdout, f->name);
-		printf(", \"role\": \"%s\", \"transport\": \"%s\", \"endpoints\": [",
-		    cfg_role_name(f->role), hex);
-		for (size_t j = 0; j < f->n_endpoints; j++) {
-			fputs(j ? ", " : "", stdout);
-			cli_json_str(stdout, f->endpoints[j]);
-		}
-		printf("], \"signed\": %s}", g->msg->sigs[i].len ? "true" : "false");
+		json_obj(&j);
+		json_kstr(&j, "key", text);
+		json_kstr(&j, "name", f->name);
+		json_kstr(&j, "role", cfg_role_name(f->role));
+		json_khex(&j, "transport", f->transport.data, KEY_X_BYTES);
+		json_key(&j, "endpoints");
+		json_arr(&j);
+		for (size_t e = 0; e < f->n_endpoints; e++)
+			json_str(&j, f->endpoints[e]);
+		json_end(&j);
+		json_kbool(&j, "signed", g->msg->sigs[i].len != 0);
+		json_end(&j);
 	}
-	printf("]}\n");
+	json_end(&j);
+	json_end(&j);
 }
 
 int genesis_show_main(int argc, char **argv)

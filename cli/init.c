@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/err.h"
 #include "proto/genesis.h"
 
@@ -310,9 +311,15 @@ int id_main(int argc, char **argv)
 	key_wipe(&kp);
 	key_to_text(text, kp.pk);
 	hash_hex(hex, kp.pk, sizeof kp.pk);
-	if (json)
-		printf("{\"key\": \"%s\", \"hex\": \"%s\"}\n", text, hex);
-	else
+	if (json) {
+		json_t j;
+
+		json_init(&j, stdout);
+		json_obj(&j);
+		json_kstr(&j, "key", text);
+		json_kstr(&j, "hex", hex);
+		json_end(&j);
+	} else
 		printf("%s\n", text);
 	return EXIT_OK;
 }

@@ -5,20 +5,21 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/err.h"
 #include "node/config.h"
 #include "proto/kind.h"
 
 /* How the kind table (proto/kind.h) prints strings and roles here. */
-static const kind_fmt_t log_fmt = { cli_json_str, cfg_role_name };
+static const kind_fmt_t log_fmt = { json_fstr, cfg_role_name };
 
 int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size_t len,
     int json)
 {
-	static const uint8_t zero[HASH_BYTES];
-	char id[HASH_HEX_BYTES], author[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
+	char id[HASH_HEX_BYTES], author[KEY_TEXT_BYTES];
 	const kind_t *k;
 	int excluded = 0;
+	json_t j;
 	ev_t ev;
 
 	if (ev_decode(&ev, env, len) != 0)
@@ -41,20 +42,20 @@ int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size
 		ev_free(&ev);
 		return 0;
 	}
-	fprintf(f, "{\"lseq\": %llu, \"id\": \"%s\", \"author\": \"%s\", \"seq\": %llu, ",
-	    (unsigned long long)lseq, id, author, (unsigned long long)ev.seq);
-	if (memcmp(ev.prev, zero, HASH_BYTES) != 0) {
-		hash_hex(hex, ev.prev, HASH_BYTES);
-		fprintf(f, "\"prev\": \"%s\", ", hex);
-	} else {
-		fprintf(f, "\"prev\": null, ");
-	}
+	json_init(&j, f);
+	json_obj(&j);
+	json_ku64(&j, "lseq", lseq);
+	json_khex(&j, "id", ev.id, HASH_BYTES);
+	json_kstr(&j, "author", author);
+	json_ku64(&j, "seq", ev.seq);
+	json_key(&j, "prev");
+	json_hex_or_null(&j, ev.prev, HASH_BYTES);
 	if (s != NULL)
-		fprintf(f, "\"excluded\": %s, ", excluded ? "true" : "false");
-	fprintf(f, "\"timestamp\": %llu, \"kind\": \"%s\"", (unsigned long long)ev.timestamp,
-	    k->name);
-	k->json(f, ev.body, &log_fmt);
-	fprintf(f, "}\n");
+		json_kbool(&j, "excluded", excluded);
+	json_ku64(&j, "timestamp", ev.timestamp);
+	json_kstr(&j, "kind", k->name);
+	k->json(f, ev.body, &log_fmt);	/* writes `, "key": value` members */
+	json_end(&j);
 	ev_free(&ev);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/err.h"
 
 #define WIEC_VERSION "0.1.0"
@@ -201,23 +202,20 @@ int cli_load_key(const char *cmd, const char *path, key_pair_t *kp)
 	return cli_fail(EXIT_KEY, cmd, "%s: %s", path, wiec_strerror(rc));
 }
 
-void cli_json_str(FILE *f, const char *s)
+void cli_print_id(int json, const uint8_t id[static HASH_BYTES])
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
+	char hex[HASH_HEX_BYTES];
+	json_t j;
+
+	if (!json) {
+		hash_hex(hex, id, HASH_BYTES);
+		printf("%s\n", hex);
+		return;
 	}
-	fputc('"', f);
+	json_init(&j, stdout);
+	json_obj(&j);
+	json_khex(&j, "id", id, HASH_BYTES);
+	json_end(&j);
 }
 
 void cli_usage(FILE *f, const char *cmd)

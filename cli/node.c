@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
 #include "node/node.h"
@@ -200,8 +201,10 @@ int peers_main(int argc, char **argv)
 	if (ctl_status(dir, &rep, why, sizeof why) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "the node running on %s: %s", dir, why);
 	if (jsonout) {
-		cli_peers_json(stdout, rep->status);
-		putchar('\n');
+		json_t j;
+
+		json_init(&j, stdout);
+		cli_peers_json(&j, rep->status);	/* the document: ends with '\n' */
 		wiec__ctl_reply__free_unpacked(rep, NULL);
 		return EXIT_OK;
 	}

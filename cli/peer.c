@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/err.h"
 #include "node/peers.h"
 #include "proto/genesis.h"
@@ -247,11 +248,16 @@ int peer_list_main(int argc, char **argv)
 
 		key_to_text(text, p->key);
 		if (o.json) {
-			printf("{\"key\": \"%s\", \"endpoint\": ", text);
-			cli_json_str(stdout, p->endpoint);
-			printf(", \"name\": ");
-			cli_json_str(stdout, name);
-			printf(", \"role\": \"%s\", \"founder\": %s}\n", role, f >= 0 ? "true" : "false");
+			json_t j;
+
+			json_init(&j, stdout);
+			json_obj(&j);
+			json_kstr(&j, "key", text);
+			json_kstr(&j, "endpoint", p->endpoint);
+			json_kstr(&j, "name", name);
+			json_kstr(&j, "role", role);
+			json_kbool(&j, "founder", f >= 0);
+			json_end(&j);
 		} else {
 			printf("%s %s %s %s\n", text, p->endpoint, role, name);
 		}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/afile.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
@@ -239,10 +240,7 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 	if (o->key != NULL && seq != 0 && state_write(o->key, seq, id) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "
 		    "written: %s", hex, o->key, strerror(errno));
-	if (o->json)
-		printf("{\"id\": \"%s\"}\n", hex);
-	else
-		printf("%s\n", hex);
+	cli_print_id(o->json, id);
 	return EXIT_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "crypto/err.h"
 #include "node/ctl.h"
 
@@ -64,16 +65,23 @@ int status_main(int argc, char **argv)
 	hash_hex(digest, st.digest, HASH_BYTES);
 	hash_hex(net, network, HASH_BYTES);
 	if (json) {
-		printf("{\"events\": %llu, \"authors\": %llu, \"digest\": \"%s\", "
-		    "\"pending\": %llu, \"forks\": %llu, \"excluded\": %llu, \"network\": \"%s\", "
-		    "\"map_size\": %llu, \"map_used\": %llu, \"node\": \"%s\", \"peers\": ",
-		    (unsigned long long)st.events, (unsigned long long)st.authors, digest,
-		    (unsigned long long)st.pending, (unsigned long long)st.forks,
-		    (unsigned long long)st.excluded, net,
-		    (unsigned long long)st.map_size, (unsigned long long)st.map_used,
-		    peers ? "running" : "stopped");
-		cli_peers_json(stdout, peers ? peers->status : NULL);
-		printf("}\n");
+		json_t j;
+
+		json_init(&j, stdout);
+		json_obj(&j);
+		json_ku64(&j, "events", st.events);
+		json_ku64(&j, "authors", st.authors);
+		json_khex(&j, "digest", st.digest, HASH_BYTES);
+		json_ku64(&j, "pending", st.pending);
+		json_ku64(&j, "forks", st.forks);
+		json_ku64(&j, "excluded", st.excluded);
+		json_khex(&j, "network", network, HASH_BYTES);
+		json_ku64(&j, "map_size", st.map_size);
+		json_ku64(&j, "map_used", st.map_used);
+		json_kstr(&j, "node", peers ? "running" : "stopped");
+		json_key(&j, "peers");
+		cli_peers_json(&j, peers ? peers->status : NULL);
+		json_end(&j);
 	} else {
 		printf("network  %s\nevents   %llu\nauthors  %llu\npending  %llu\n"
 		    "forks    %llu\nexcluded %llu\ndigest   %s\nstore    %llu of %llu bytes used\n",
@@ -88,29 +96,32 @@ int status_main(int argc, char **argv)
 	return EXIT_OK;
 }
 
-void cli_peers_json(FILE *f, const Wiec__CtlStatusReply *s)
+void cli_peers_json(json_t *j, const Wiec__CtlStatusReply *s)
 {
 	char id[KEY_TEXT_BYTES];
 
-	fputc('[', f);
+	json_arr(j);
 	for (size_t i = 0; s != NULL && i < s->n_peers; i++) {
 		const Wiec__CtlPeer *p = s->peers[i];
 
 		key_to_text(id, p->id.data);	/* 32 bytes: ctl_status checked */
-		fprintf(f, "%s{\"id\": \"%s\", \"name\": ", i ? ", " : "", id);
-		cli_json_str(f, p->name);
-		fputs(", \"endpoint\": ", f);
-		cli_json_str(f, p->endpoint);
-		fprintf(f, ", \"dialed\": %s, \"connected\": %s, \"last_seen\": %llu, "
-		    "\"lag\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, \"events_in\": %llu, "
-		    "\"events_out\": %llu, \"dropped\": %llu, \"invalid\": %llu}",
-		    p->dialed ? "true" : "false", p->connected ? "true" : "false",
-		    (unsigned long long)p->last_seen, (unsigned long long)p->lag,
-		    (unsigned long long)p->bytes_in, (unsigned long long)p->bytes_out,
-		    (unsigned long long)p->events_in, (unsigned long long)p->events_out,
-		    (unsigned long long)p->dropped, (unsigned long long)p->invalid);
+		json_obj(j);
+		json_kstr(j, "id", id);
+		json_kstr(j, "name", p->name);
+		json_kstr(j, "endpoint", p->endpoint);
+		json_kbool(j, "dialed", p->dialed);
+		json_kbool(j, "connected", p->connected);
+		json_ku64(j, "last_seen", p->last_seen);
+		json_ku64(j, "lag", p->lag);
+		json_ku64(j, "bytes_in", p->bytes_in);
+		json_ku64(j, "bytes_out", p->bytes_out);
+		json_ku64(j, "events_in", p->events_in);
+		json_ku64(j, "events_out", p->events_out);
+		json_ku64(j, "dropped", p->dropped);
+		json_ku64(j, "invalid", p->invalid);
+		json_end(j);
 	}
-	fputc(']', f);
+	json_end(j);
 }
 
 int verify_main(int argc, char **argv)
