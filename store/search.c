@@ -1,13 +1,15 @@
 /* search.c: the full-text index (spec/search.md sections 6-7) and BM25 in
  * integers (section 4).
  *
- * Database `search` (MDB_DUPSORT | MDB_DUPFIXED):
- *   term (2..32 bytes)  -> lseq(6) || tf(2) || dl(2)   one value per document
- *   0x00 (1 byte)       -> docs(6) || length(6)        the corpus totals
- * Integers big-endian. Values of a term sort by lseq; LMDB packs them ten
- * bytes each with no per-value header, counts them in O(1) (the document
- * frequency) and hands them out a page at a time. The totals are sums,
- * so they do not depend on arrival order. */
+ * Database `search`:
+ *   term || 0x00 || doc(16)  -> tf(2) || dl(2)     one entry per term of a document
+ *   0x00 (1 byte)            -> docs(6) || length(6)    the corpus totals
+ * doc is the first 16 bytes of the event id (finding another event with the
+ * same 16 bytes takes about 2^128 hashes); integers are big-endian. Every
+ * entry is computed from one event's own bytes and the totals are sums, so
+ * the database is the same on every node holding the same events, in
+ * whatever order they arrived, and after store_reindex. A term's document
+ * frequency is the number of its entries, counted while they are read. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +23,9 @@
 #endif
 typedef unsigned __int128 u128;
 
-#define POST_VAL 10		/* lseq(6) || tf(2) || dl(2) */
-#define LSEQ_LIMIT ((uint64_t)1 << 48)
+#define DOC 16			/* bytes of an event id naming a document */
+#define POST_VAL 4		/* tf(2) || dl(2) */
+#define KEY_MAX (FOLD_TERM_MAX + 1 + DOC)
 #define U16_CAP 65535u
 #define TITLE_WEIGHT 2		/* a title word counts as two */
 
@@ -115,7 +118,7 @@ static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
 	return store_lmdb_err(mdb_put(txn, dbi, &k, &v, 0));
 }
 
-int store_search_index(wtx_t *w, const ev_t *ev, uint64_t lseq)
+int store_search_index(wtx_t *w, const ev_t *ev)
 {
 	const Wiec__Body *b = ev->body;
 	terms_t ts;
@@ -124,8 +127,7 @@ int store_search_index(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	uint64_t dl;
 	int rc = 0;
 
-	if (b == NULL || lseq >= LSEQ_LIMIT ||
-	    (b->content_case != WIEC__BODY__CONTENT_IDEA &&
+	if (b == NULL || (b->content_case != WIEC__BODY__CONTENT_IDEA &&
 	    b->content_case != WIEC__BODY__CONTENT_COMMENT))
 		return 0;
 	ts.v = ts.local;
@@ -157,19 +159,22 @@ int store_search_index(wtx_t *w, const ev_t *ev, uint64_t lseq)
 		rc = store_lmdb_err(rc);
 		goto out;
 	}
-	put48(val, lseq);
-	val[8] = (uint8_t)(dl >> 8);
-	val[9] = (uint8_t)dl;
+	val[2] = (uint8_t)(dl >> 8);
+	val[3] = (uint8_t)dl;
 	for (size_t i = 0; i < ts.n;) {
 		size_t j = i + 1, tf;
+		uint8_t key[KEY_MAX];
 		MDB_val k, v;
 
 		while (j < ts.n && term_cmp(&ts.v[i], &ts.v[j]) == 0)
 			j++;
 		tf = j - i < U16_CAP ? j - i : U16_CAP;
-		val[6] = (uint8_t)(tf >> 8);
-		val[7] = (uint8_t)tf;
-		k = store_mv(ts.v[i].t, ts.v[i].len);
+		val[0] = (uint8_t)(tf >> 8);
+		val[1] = (uint8_t)tf;
+		memcpy(key, ts.v[i].t, ts.v[i].len);
+		key[ts.v[i].len] = 0;
+		memcpy(key + ts.v[i].len + 1, ev->id, DOC);
+		k = store_mv(key, ts.v[i].len + 1 + DOC);
 		v = store_mv(val, sizeof val);
 		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
 			rc = store_lmdb_err(rc);
@@ -211,10 +216,14 @@ uint64_t search_log2_q32(uint64_t x, uint64_t y)
 }
 
 typedef struct hit {
-	uint64_t lseq, score;
+	uint8_t doc[DOC];
+	uint64_t score;
 } hit_t;
 
 struct search_res {
+	store_t *s;
+	MDB_txn *txn;		/* the snapshot the hits were ranked in */
+	MDB_cursor *events;
 	hit_t *h;
 	size_t n;		/* heap size: hits not taken yet */
 };
@@ -248,61 +257,69 @@ typedef struct acc {
 	hit_t *h;
 	size_t n, cap;
 	uint64_t docs, length;
+	uint8_t *post;		/* one term's entries: doc(16) || tf(2) || dl(2) */
+	size_t pcap;
 } acc_t;
 
-/* Scores the postings of the term the cursor is on (spec/search.md s4):
+#define ENTRY (DOC + POST_VAL)
+
+/* Scores the entries post[0..df) of one term (spec/search.md s4):
  *   idf = floor(2^32 log2((2N + 2) / (2 df + 1)))
  *   w   = floor(idf * 44 tf S / (20 tf S + 6 S + 18 dl N))
  * that is BM25 with k1 = 6/5, b = 3/4 and avgdl = S / N exactly. */
-static int score_term(MDB_cursor *c, acc_t *a)
+static int score_term(const uint8_t *post, size_t df, acc_t *a)
 {
-	MDB_val k, v;
-	size_t df;
-	uint64_t idf;
-	u128 num, s = a->length, n = a->docs;
-	int rc;
+	uint64_t idf = search_log2_q32(2 * a->docs + 2, 2 * (uint64_t)df + 1);
+	u128 s = a->length, n = a->docs, num = (u128)idf * 44 * s;
 
-	if ((rc = mdb_cursor_count(c, &df)) != 0)
-		return store_lmdb_err(rc);
-	idf = search_log2_q32(2 * a->docs + 2, 2 * (uint64_t)df + 1);
-	num = (u128)idf * 44 * s;
 	if (store_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0)
 		return WIEC_ERR_NOMEM;
-	/* A term of one document has no duplicates page: GET_MULTIPLE then
-	 * leaves v as GET_CURRENT set it. */
-	if ((rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) != 0)
-		return store_lmdb_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_GET_MULTIPLE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_MULTIPLE)) {
-		const uint8_t *p = v.mv_data;
+	for (size_t i = 0; i < df; i++, post += ENTRY) {
+		uint64_t tf = (uint64_t)post[DOC] << 8 | post[DOC + 1];
+		uint64_t dl = (uint64_t)post[DOC + 2] << 8 | post[DOC + 3];
+		u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
 
-		if (v.mv_size % POST_VAL != 0)
-			return WIEC_ERR_CORRUPT;
-		for (size_t i = 0; i < v.mv_size / POST_VAL; i++, p += POST_VAL) {
-			uint64_t tf = (uint64_t)p[6] << 8 | p[7], dl = (uint64_t)p[8] << 8 | p[9];
-			u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
-
-			if (a->n == a->cap && store_grow((void **)&a->h, &a->cap, a->n + 1,
-			    sizeof *a->h) != 0)
-				return WIEC_ERR_NOMEM;
-			a->h[a->n].lseq = get48(p);
-			a->h[a->n++].score = (uint64_t)(num * tf / den);
-		}
+		memcpy(a->h[a->n].doc, post, DOC);
+		a->h[a->n++].score = den ? (uint64_t)(num * tf / den) : 0;
 	}
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	return 0;
 }
 
-static int hit_lseq(const void *a, const void *b)
+/* Reads the entries of the term whose first key the cursor is on (k, v),
+ * leaving the cursor past them (*next: the cursor's result, MDB_NOTFOUND at
+ * the end), and scores them. */
+static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
 {
-	const hit_t *x = a, *y = b;
+	size_t tl = k->mv_size - 1 - DOC, n = 0;
+	uint8_t term[FOLD_TERM_MAX + 1];
+	int rc;
 
-	return x->lseq < y->lseq ? -1 : x->lseq > y->lseq;
+	memcpy(term, k->mv_data, tl + 1);
+	do {
+		if (v->mv_size != POST_VAL)
+			return WIEC_ERR_CORRUPT;
+		if (store_grow((void **)&a->post, &a->pcap, (n + 1) * ENTRY, 1) != 0)
+			return WIEC_ERR_NOMEM;
+		memcpy(a->post + n * ENTRY, (const uint8_t *)k->mv_data + tl + 1, DOC);
+		memcpy(a->post + n * ENTRY + DOC, v->mv_data, POST_VAL);
+		n++;
+		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	} while (rc == 0 && k->mv_size == tl + 1 + DOC && memcmp(k->mv_data, term, tl + 1) == 0);
+	*next = rc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	return score_term(a->post, n, a);
 }
 
-/* Heap order: higher score first, then lower lseq. */
+static int hit_doc(const void *a, const void *b)
+{
+	return memcmp(((const hit_t *)a)->doc, ((const hit_t *)b)->doc, DOC);
+}
+
+/* Heap order: higher score first, then the lower id. */
 static int better(const hit_t *x, const hit_t *y)
 {
-	return x->score != y->score ? x->score > y->score : x->lseq < y->lseq;
+	return x->score != y->score ? x->score > y->score : memcmp(x->doc, y->doc, DOC) < 0;
 }
 
 static void sift_down(hit_t *h, size_t n, size_t i)
@@ -344,30 +361,24 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 		return store_lmdb_err(rc);
 	for (size_t i = 0; i < q->n && rc == 0; i++) {
 		const qterm_t *t = &q->v[i];
+		uint8_t key[FOLD_TERM_MAX + 1];
+		int next;
 
-		k = store_mv(t->t, t->len);
-		if (!t->prefix) {
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET);
-			if (rc == 0)
-				rc = score_term(c, a);
-			else if (rc == MDB_NOTFOUND)
-				rc = 0;
-			else
-				rc = store_lmdb_err(rc);
-			continue;
-		}
-		/* A prefix: every term that starts with it, each scored alone. */
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		for (size_t m = 0; rc == 0 && m < SEARCH_PREFIX_TERMS &&
-		    k.mv_size >= t->len && memcmp(k.mv_data, t->t, t->len) == 0; m++) {
-			if ((rc = score_term(c, a)) != 0)
+		/* An exact term: the keys term || 0 || ...; a prefix: every term
+		 * that starts with it, each scored alone. */
+		memcpy(key, t->t, t->len);
+		key[t->len] = 0;
+		k = store_mv(key, t->len + (t->prefix ? 0 : 1));
+		next = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		for (size_t m = 0; next == 0 && m < (t->prefix ? SEARCH_PREFIX_TERMS : 1); m++) {
+			if (k.mv_size < (size_t)t->len + 1 + DOC || memcmp(k.mv_data, t->t, t->len) != 0 ||
+			    (!t->prefix && k.mv_size != (size_t)t->len + 1 + DOC))
 				break;
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+			if ((rc = read_term(c, &k, &v, a, &next)) != 0)
+				break;
 		}
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-		else if (rc > 0)
-			rc = store_lmdb_err(rc);
+		if (rc == 0 && next != 0 && next != MDB_NOTFOUND)
+			rc = store_lmdb_err(next);
 	}
 	mdb_cursor_close(c);
 	return rc;
@@ -376,9 +387,8 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)
 {
 	query_t q;
-	acc_t a = { NULL, 0, 0, 0, 0 };
+	acc_t a = { NULL, 0, 0, 0, 0, NULL, 0 };
 	search_res_t *r;
-	MDB_txn *txn;
 	int rc;
 
 	*out = NULL;
@@ -388,26 +398,23 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 		*nterms = q.n;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return WIEC_ERR_NOMEM;
-	if (q.n > 0) {
-		if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0) {
-			free(r);
-			return rc;
-		}
-		rc = search_txn(s, txn, &q, &a);
-		mdb_txn_abort(txn);
-		if (rc != 0) {
-			free(a.h);
-			free(r);
-			return rc;
-		}
+	r->s = s;
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &r->txn)) != 0 ||
+	    (rc = store_lmdb_err(mdb_cursor_open(r->txn, s->events, &r->events))) != 0 ||
+	    (q.n > 0 && (rc = search_txn(s, r->txn, &q, &a)) != 0)) {
+		free(a.post);
+		free(a.h);
+		store_search_free(&r);
+		return rc;
 	}
+	free(a.post);
 	/* A document matched by several terms: one hit, the sum of its weights. */
 	if (q.n > 1 && a.n > 1) {
 		size_t m = 0;
 
-		qsort(a.h, a.n, sizeof *a.h, hit_lseq);
+		qsort(a.h, a.n, sizeof *a.h, hit_doc);
 		for (size_t i = 0; i < a.n; i++) {
-			if (m > 0 && a.h[m - 1].lseq == a.h[i].lseq)
+			if (m > 0 && memcmp(a.h[m - 1].doc, a.h[i].doc, DOC) == 0)
 				a.h[m - 1].score += a.h[i].score;
 			else
 				a.h[m++] = a.h[i];
@@ -422,15 +429,28 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 	return 0;
 }
 
-int store_search_next(search_res_t *r, uint64_t *lseq, uint64_t *score)
+int store_search_next(search_res_t *r, uint8_t id[static HASH_BYTES], uint64_t *score)
 {
-	if (r == NULL || r->n == 0)
-		return 0;
-	*lseq = r->h[0].lseq;
-	*score = r->h[0].score;
-	r->h[0] = r->h[--r->n];
-	sift_down(r->h, r->n, 0);
-	return 1;
+	while (r != NULL && r->n > 0) {
+		hit_t h = r->h[0];
+		MDB_val k = store_mv(h.doc, DOC), v;
+		int rc;
+
+		r->h[0] = r->h[--r->n];
+		sift_down(r->h, r->n, 0);
+		/* The held event whose id starts with the document's 16 bytes. */
+		rc = mdb_cursor_get(r->events, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return store_lmdb_err(rc);
+		if (k.mv_size != HASH_BYTES || memcmp(k.mv_data, h.doc, DOC) != 0)
+			continue;
+		memcpy(id, k.mv_data, HASH_BYTES);
+		*score = h.score;
+		return 1;
+	}
+	return 0;
 }
 
 size_t store_search_left(const search_res_t *r)
@@ -442,6 +462,10 @@ void store_search_free(search_res_t **r)
 {
 	if (*r == NULL)
 		return;
+	if ((*r)->events != NULL)
+		mdb_cursor_close((*r)->events);
+	if ((*r)->txn != NULL)
+		mdb_txn_abort((*r)->txn);
 	free((*r)->h);
 	free(*r);
 	*r = NULL;
@@ -468,16 +492,21 @@ int store_search_stats(store_t *s, search_stats_t *st)
 		rc = mdb_cursor_open(txn, s->search, &c);
 	}
 	if (rc == 0) {
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
-			size_t n;
+		uint8_t last[FOLD_TERM_MAX];
+		size_t lastlen = 0;
 
-			if (k.mv_size == 1 && ((const uint8_t *)k.mv_data)[0] == 0)
-				continue;
-			if ((rc = mdb_cursor_count(c, &n)) != 0)
-				break;
-			st->terms++;
-			st->postings += n;
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			size_t tl = k.mv_size - 1 - DOC;
+
+			if (k.mv_size <= 1 + DOC || k.mv_size > KEY_MAX)
+				continue;	/* the totals */
+			if (tl != lastlen || memcmp(last, k.mv_data, tl) != 0) {
+				st->terms++;
+				memcpy(last, k.mv_data, tl);
+				lastlen = tl;
+			}
+			st->postings++;
 		}
 		mdb_cursor_close(c);
 	}

@@ -3,8 +3,8 @@
  * transaction and rebuilt by store_reindex, and its BM25 ranking in exact
  * integer arithmetic.
  *
- * The index knows documents (an idea version or a comment, by the lseq of
- * its event) and their terms only. Which documents count (an idea's latest
+ * The index knows documents (an idea version or a comment, by its event
+ * id) and their terms only. Which documents count (an idea's latest
  * version, hidden or not, the filters) is the model's, decided by the
  * caller for each hit, in ranking order. */
 #ifndef WIEC_SEARCH_H
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/hash.h"
 #include "store/store.h"
 
 #define SEARCH_QUERY_TERMS 32	/* distinct terms of a query used, at most */
@@ -30,10 +31,11 @@ typedef struct search_res search_res_t;
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out,
     size_t *nterms);
 
-/* The next hit: 1 and its document's lseq and score, or 0 when there are
- * no more. Equal scores come in increasing lseq order: callers order ties
- * by id themselves (spec/search.md section 5). */
-int store_search_next(search_res_t *r, uint64_t *lseq, uint64_t *score);
+/* The next hit: 1 and its document's event id and score, or 0 when there
+ * are no more, or a negative wiec_err_t. Best first: higher score, then
+ * lower id. The hits come from one read snapshot of the store, kept until
+ * store_search_free (which must come before store_close). */
+int store_search_next(search_res_t *r, uint8_t id[static HASH_BYTES], uint64_t *score);
 
 /* Hits not yet taken by store_search_next. */
 size_t store_search_left(const search_res_t *r);

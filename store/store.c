@@ -48,7 +48,7 @@ static const struct {
 	{ "pendsrc", offsetof(store_t, pendsrc) },
 	{ "pstat", offsetof(store_t, pstat) }, { "excluded", offsetof(store_t, excluded) },
 	{ "meta", offsetof(store_t, meta) },
-	{ "search", offsetof(store_t, search) },	/* dup-sorted: store/search.c */
+	{ "search", offsetof(store_t, search) },
 };
 
 /* Reads meta "version" and "model": 0 if absent. */
@@ -178,8 +178,7 @@ static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
 	int rc;
 
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-		if ((rc = mdb_dbi_open(txn, dbs[i].name, (create ? MDB_CREATE : 0) |
-		    (dbs[i].off == offsetof(store_t, search) ? MDB_DUPSORT | MDB_DUPFIXED : 0),
+		if ((rc = mdb_dbi_open(txn, dbs[i].name, create ? MDB_CREATE : 0,
 		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
 			return rc;
 	return 0;

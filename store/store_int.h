@@ -13,7 +13,7 @@
  *   pendsrc   src(4) || pseq(8)           -> author || prev || id    oldest of a source
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
- *   search    term -> lseq(6) || tf(2) || dl(2), dup-sorted          derived (store/search.c)
+ *   search    term || 0 || id(16)         -> tf(2) || dl(2)          derived (store/search.c)
  *   meta      genesis, network, lseq, pseq, version, model
  * log and events are the held set; chains, kids, tips, heads and excluded
  * are functions of it (store_reindex rebuilds them from log). */
@@ -143,8 +143,8 @@ int store_derive_clear(wtx_t *w);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);
-/* The search index entries of an event at lseq (store/search.c). */
-int store_search_index(wtx_t *w, const ev_t *ev, uint64_t lseq);
+/* The search index entries of an event (store/search.c). */
+int store_search_index(wtx_t *w, const ev_t *ev);
 
 /* Rebuilds every index from the log in one write transaction (reindex,
  * and the migration of a format-2 store). */
