@@ -98,6 +98,7 @@ int peer_rm_main(int argc, char **argv);
 int testnet_main(int argc, char **argv);
 int node_main(int argc, char **argv);
 int peers_main(int argc, char **argv);
+int search_main(int argc, char **argv);
 
 
 
