@@ -10,7 +10,7 @@
  * ingested through the store library in batches of 4,096, the same write
  * path `wiec import` takes, without re-verifying signatures made a moment
  * ago. WIEC names the binary (default ./wiec); BENCH_SEARCH_IDEAS scales
- * the corpus down for a quick run. */
+ * the corpus down for a quick run; BENCH_SEARCH_KEEP keeps the store. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -347,7 +347,9 @@ int main(void)
 	status = 0;
 out:
 	store_close(&s);
-	{
+	if (getenv("BENCH_SEARCH_KEEP")) {	/* for looking into a slow query */
+		fprintf(stderr, "bench-search: kept %s\n", dir);
+	} else {
 		char *argv[] = { "/bin/rm", "-rf", root, NULL };
 
 		run(argv);
