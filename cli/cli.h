@@ -66,6 +66,21 @@ int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);
 struct json;
 void cli_peers_json(struct json *j, const Wiec__CtlStatusReply *s);
 
+/* Signs body (content set; the header is filled here) as the identity of
+ * key (a resident's key file; NULL: DIR's own identity), stores it through
+ * DIR's running node or directly, keeps KEY.chain up to date, and prints
+ * the id (cli_print_id). Prints its own error line; returns the exit
+ * status (cli/post.c). */
+int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body);
+
+/* A device's chain state KEY.chain ("wiec-chain-v1 SEQ ID\n": the last
+ * event it signed; spec/events.md section 5). cli_chain_read: 0 with *seq
+ * and last (0 and zeros if there is no state yet), or -1 if the file is not
+ * a chain state or not a regular file. cli_chain_write replaces it
+ * atomically (mode 0600): 0 or -1 (errno set). */
+int cli_chain_read(const char *key, uint64_t *seq, uint8_t last[static HASH_BYTES]);
+int cli_chain_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES]);
+
 /* Prints an event id: 64 hex digits, or with json {"id": "..."}; a line. */
 void cli_print_id(int json, const uint8_t id[static HASH_BYTES]);
 
@@ -98,6 +113,27 @@ int peer_rm_main(int argc, char **argv);
 int testnet_main(int argc, char **argv);
 int node_main(int argc, char **argv);
 int peers_main(int argc, char **argv);
+/* The deliberation model (cli/act.c, cli/sign.c, cli/read.c). */
+int process_create_main(int argc, char **argv);
+int process_phase_main(int argc, char **argv);
+int process_list_main(int argc, char **argv);
+int process_show_main(int argc, char **argv);
+int idea_edit_main(int argc, char **argv);
+int idea_status_main(int argc, char **argv);
+int idea_evaluate_main(int argc, char **argv);
+int idea_support_main(int argc, char **argv);
+int idea_link_main(int argc, char **argv);
+int idea_show_main(int argc, char **argv);
+int idea_list_main(int argc, char **argv);
+int report_main(int argc, char **argv);
+int hide_main(int argc, char **argv);
+int restore_main(int argc, char **argv);
+int appeal_main(int argc, char **argv);
+int credential_issue_main(int argc, char **argv);
+int credential_revoke_main(int argc, char **argv);
+int approve_main(int argc, char **argv);
+int sign_main(int argc, char **argv);
+int submit_main(int argc, char **argv);
 int search_main(int argc, char **argv);
 
 

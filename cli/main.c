@@ -27,8 +27,77 @@ static const cli_cmd_t cmds[] = {
 	{ "announce", announce_main, "post who the author is (name, role)",
 	  "wiec announce [-d DIR] [--key FILE] [--name NAME] [--role ROLE] [--json]\n"
 	  "  Without --key: this node's identity, name and role from DIR/config." },
+	/* The deliberation model (spec/model.md): cli/act.c, sign.c, read.c. */
+	{ "process create", process_create_main, "open a process; prints its id",
+	  "wiec process create [-d DIR] --kind ideas|consultation|budget|codecision\n"
+	  "          --title T [--body B] [--owner KEY]... [--quorum N]\n"
+	  "          [--phase NAME[:START[:END]]]... [--unit NAME:BUDGET]...\n"
+	  "          [--reviewer KEY]... [--moderator KEY]... [--registrar KEY]...\n"
+	  "          [--census ID] [--eligibility] [--json]\n"
+	  "  Owners default to this node and must include it; phases default to\n"
+	  "  ideation, review, voting, results, implementation (dates YYYY-MM-DD,\n"
+	  "  YYYY-MM-DDTHH:MM UTC, or ms); budget processes need --unit." },
+	{ "process phase", process_phase_main, "move a process to another phase (owners)",
+	  "wiec process phase [-d DIR] PROCESS PHASE --reason TEXT [--json]\n"
+	  "  PHASE is a phase name or index; continues the current phase change." },
+	{ "process list", process_list_main, "list the processes and their current phases",
+	  "wiec process list [-d DIR] [--json]" },
+	{ "process show", process_show_main, "a process: roles, phases, history, ideas",
+	  "wiec process show [-d DIR] PROCESS [--json]" },
 	{ "idea add", idea_add_main, "post an idea; prints its id",
-	  "wiec idea add [-d DIR] --title TITLE [--body TEXT] [--key FILE] [--json]" },
+	  "wiec idea add [-d DIR] --title TITLE [--body TEXT] [--process P] [--category C]\n"
+	  "          [--location LAT,LON] [--cost N] [--unit U] [--key FILE] [--json]\n"
+	  "  Without --process: the open bank of ideas. --location in decimal degrees." },
+	{ "idea edit", idea_edit_main, "post a new version of one's own idea",
+	  "wiec idea edit [-d DIR] IDEA [--title T] [--body B] [--category C]\n"
+	  "          [--location LAT,LON] [--cost N] [--unit U] [--key FILE] [--json]\n"
+	  "  Fields not given keep the latest version's values." },
+	{ "idea status", idea_status_main, "official feedback on an idea (process owners)",
+	  "wiec idea status [-d DIR] IDEA STATUS --reason TEXT [--json]\n"
+	  "  STATUS: submitted, under-review, accepted, rejected, merged, in-progress,\n"
+	  "  implemented." },
+	{ "idea evaluate", idea_evaluate_main, "a reviewer's evaluation of an idea",
+	  "wiec idea evaluate [-d DIR] IDEA --feasibility feasible|with-changes|not-feasible\n"
+	  "          [--cost N] --reason TEXT [--json]" },
+	{ "idea support", idea_support_main, "support an idea (+1), or withdraw it",
+	  "wiec idea support [-d DIR] IDEA [--withdraw] [--key FILE] [--json]" },
+	{ "idea link", idea_link_main, "link two ideas, or merge one into another (owners)",
+	  "wiec idea link [-d DIR] IDEA OTHER [--merge] --reason TEXT [--json]" },
+	{ "idea show", idea_show_main, "an idea's whole history",
+	  "wiec idea show [-d DIR] IDEA [--json]\n"
+	  "  Versions, status history with reasons and who, evaluations, supports,\n"
+	  "  links, comment thread, reports, moderation and appeals." },
+	{ "idea list", idea_list_main, "list ideas with status and support",
+	  "wiec idea list [-d DIR] [--process P] [--json]\n"
+	  "  Without --process: the open bank of ideas." },
+	{ "report", report_main, "report an idea or comment to the moderators",
+	  "wiec report [-d DIR] TARGET --reason TEXT [--key FILE] [--json]" },
+	{ "hide", hide_main, "hide an idea or comment (moderators), with a reason",
+	  "wiec hide [-d DIR] TARGET --reason TEXT [--json]\n"
+	  "  Hidden content stays in the log, flagged; 'wiec restore' undoes it." },
+	{ "restore", restore_main, "show hidden content again (moderators)",
+	  "wiec restore [-d DIR] TARGET --reason TEXT [--json]" },
+	{ "appeal", appeal_main, "the author asks for hidden content back",
+	  "wiec appeal [-d DIR] TARGET --reason TEXT [--key FILE] [--json]" },
+	{ "credential issue", credential_issue_main, "make a resident's key eligible (registrars)",
+	  "wiec credential issue [-d DIR] --process P|--census ID --subject KEY\n"
+	  "          [--attr NAME=VALUE]... [--json]\n"
+	  "  No personal data: the registrar keeps who holds the key." },
+	{ "credential revoke", credential_revoke_main, "withdraw a resident's eligibility",
+	  "wiec credential revoke [-d DIR] --process P|--census ID --subject KEY [--json]" },
+	{ "approve", approve_main, "cosign a member change or co-decision phase change",
+	  "wiec approve [-d DIR] ID [--json]" },
+	{ "sign", sign_main, "sign a resident's event on a machine with no node",
+	  "wiec sign --key FILE (--network ID | --genesis FILE) -o FILE\n"
+	  "          idea|comment|support|report|appeal ...\n"
+	  "  idea --title T [--body B] [--process P] [--category C] [--location LAT,LON]\n"
+	  "       [--cost N] [--unit U] [--edit IDEA]; comment --on ID --body B;\n"
+	  "  support IDEA [--withdraw]; report TARGET --reason R; appeal TARGET --reason R.\n"
+	  "  Writes the signed envelope (its exact bytes) to FILE; keeps KEY.chain\n"
+	  "  beside the key. Hand FILE to any node with 'wiec submit'." },
+	{ "submit", submit_main, "hand an event signed elsewhere to this node; prints its id",
+	  "wiec submit [-d DIR] FILE [--json]\n"
+	  "  Relays the exact bytes; a refused event prints the rule (exit 5)." },
 	{ "comment add", comment_add_main, "comment on an idea or a comment; prints its id",
 	  "wiec comment add [-d DIR] --on ID --body TEXT [--key FILE] [--json]" },
 	{ "search", search_main, "full-text search of ideas and comments, best first",
@@ -238,8 +307,8 @@ static void help_all(FILE *f)
 	fprintf(f, "usage: wiec COMMAND [OPTIONS]\n\n"
 	    "A node and CLI of the wiec deliberation network.\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\n  help CMD         options of one command\n"
+		fprintf(f, "  %-18s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n  help CMD           options of one command\n"
 	    "\nThe data directory is -d DIR, else $WIEC_DIR, else ./wiec-data.\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage, 3 data directory, 4 key file,\n"
 	    "5 invalid event or log.\n");

@@ -81,9 +81,7 @@ static int state_path(char path[static PATH_MAX], const char *key)
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
-/* 0 with *seq (0 if no state yet), or -1 if the file is not a chain state
- * (or not a regular file: never block on a FIFO). */
-static int state_read(const char *key, uint64_t *seq)
+int cli_chain_read(const char *key, uint64_t *seq, uint8_t last[static HASH_BYTES])
 {
 	char path[PATH_MAX], *buf = NULL, *end, hex[HASH_HEX_BYTES];
 	unsigned long long q;
@@ -92,6 +90,7 @@ static int state_read(const char *key, uint64_t *seq)
 	int rc;
 
 	*seq = 0;
+	memset(last, 0, HASH_BYTES);
 	if (state_path(path, key) != 0)
 		return -1;
 	if ((rc = afile_read(path, AFILE_NOFOLLOW, 256, &buf, &len)) == WIEC_ERR_NOTFOUND)
@@ -110,6 +109,7 @@ static int state_read(const char *key, uint64_t *seq)
 			hex[HASH_HEX_BYTES - 1] = '\0';
 			if (hash_from_hex(id, sizeof id, hex) == 0) {
 				*seq = q;
+				memcpy(last, id, HASH_BYTES);
 				rc = 0;
 			}
 		}
@@ -118,8 +118,7 @@ static int state_read(const char *key, uint64_t *seq)
 	return rc;
 }
 
-/* Replaces the chain state atomically (mode 0600). */
-static int state_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES])
+int cli_chain_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES])
 {
 	char path[PATH_MAX], line[160], hex[HASH_HEX_BYTES];
 	int n;
@@ -183,13 +182,12 @@ static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec
 	return WIEC_ERR_CHAIN;
 }
 
-/* Signs and appends body as the chosen identity, then prints the id. */
-static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
+int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body)
 {
-	const char *dir = cli_dir(o->dir);
+	const char *dir = cli_dir(dflag);
 	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "";
 	int lock, lockfd;
-	uint8_t id[HASH_BYTES];
+	uint8_t id[HASH_BYTES], last[HASH_BYTES];
 	uint64_t min_seq = 0, seq = 0;
 	store_t *s = NULL;
 	key_pair_t kp;
@@ -198,17 +196,17 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 
 	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
 		return rc;
-	if (o->key == NULL && cli_path(path, dir, "identity.key") != 0) {
+	if (key == NULL && cli_path(path, dir, "identity.key") != 0) {
 		store_close(&s);
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	}
-	if (o->key != NULL && state_read(o->key, &min_seq) != 0) {
+	if (key != NULL && cli_chain_read(key, &min_seq, last) != 0) {
 		store_close(&s);
-		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", o->key);
+		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", key);
 	}
 	if (min_seq != 0)
 		min_seq++;
-	if ((rc = cli_load_key(cmd, o->key ? o->key : path, &kp)) != EXIT_OK) {
+	if ((rc = cli_load_key(cmd, key ? key : path, &kp)) != EXIT_OK) {
 		store_close(&s);
 		return rc;
 	}
@@ -218,7 +216,7 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 		close(lockfd);
 		seq = body->seq;	/* a value store_post set: not a borrowed pointer */
 	} else if (lock == 1) {
-		rc = post_via_node(dir, s, &kp, body, min_seq, o->key == NULL, id, &seq, why,
+		rc = post_via_node(dir, s, &kp, body, min_seq, key == NULL, id, &seq, why,
 		    sizeof why);
 		if (rc == WIEC_ERR_IO || rc == WIEC_ERR_PROTO) {
 			key_wipe(&kp);
@@ -237,10 +235,10 @@ static int post(const char *cmd, const post_opts_t *o, Wiec__Body *body)
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(hex, id, sizeof id);
-	if (o->key != NULL && seq != 0 && state_write(o->key, seq, id) != 0)
+	if (key != NULL && seq != 0 && cli_chain_write(key, seq, id) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "
-		    "written: %s", hex, o->key, strerror(errno));
-	cli_print_id(o->json, id);
+		    "written: %s", hex, key, strerror(errno));
+	cli_print_id(json, id);
 	return EXIT_OK;
 }
 
@@ -275,32 +273,7 @@ int announce_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "--name must be 1 to %d bytes of text", EV_NAME_MAX);
 	body.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
 	body.announce = &a;
-	return post(cmd, &o, &body);
-}
-
-int idea_add_main(int argc, char **argv)
-{
-	const char *cmd = "idea add";
-	Wiec__Body body = WIEC__BODY__INIT;
-	Wiec__Idea idea = WIEC__IDEA__INIT;
-	post_opts_t o;
-	int rc;
-
-	if ((rc = parse(cmd, argc, argv, &o, "ktbj")) != 0)
-		return rc < 0 ? EXIT_OK : rc;
-	if (o.title == NULL)
-		return cli_fail(EXIT_USAGE, cmd, "--title is required");
-	if (!ev_text_ok(o.title, 1, EV_TITLE_MAX, 0))
-		return cli_fail(EXIT_USAGE, cmd, "--title must be 1 to %d bytes of UTF-8 text "
-		    "on one line", EV_TITLE_MAX);
-	if (o.text && !ev_text_ok(o.text, 0, EV_TEXT_MAX, 1))
-		return cli_fail(EXIT_USAGE, cmd, "--body must be at most %d bytes of UTF-8 text",
-		    EV_TEXT_MAX);
-	idea.title = (char *)o.title;
-	idea.text = o.text ? (char *)o.text : (char *)"";
-	body.content_case = WIEC__BODY__CONTENT_IDEA;
-	body.idea = &idea;
-	return post(cmd, &o, &body);
+	return cli_post(cmd, o.dir, o.key, o.json, &body);
 }
 
 int comment_add_main(int argc, char **argv)
@@ -348,5 +321,5 @@ int comment_add_main(int argc, char **argv)
 	cm.text = (char *)o.text;
 	body.content_case = WIEC__BODY__CONTENT_COMMENT;
 	body.comment = &cm;
-	return post(cmd, &o, &body);
+	return cli_post(cmd, o.dir, o.key, o.json, &body);
 }

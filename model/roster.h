@@ -54,6 +54,15 @@ const roster_member_t *roster_member_of(const roster_t *r, const uint8_t key[sta
 /* Whether key was a member's identity key and is not any current member's. */
 int roster_is_former(const roster_t *r, const uint8_t key[static KEY_PK_BYTES]);
 
+/* The signers of the held member change id counted against the state r:
+ * its author and the authors of held Approve events targeting it, those
+ * that are current identity keys of r, distinct, in key order, written to
+ * out (room for ROSTER_MAX keys). A change whose `after` is r's head needs
+ * r->quorum of them to take effect. Returns their number, WIEC_ERR_NOTFOUND
+ * if id is not a held member change, or a view failure. */
+int roster_signers(const model_view_t *v, const roster_t *r, const uint8_t id[static HASH_BYTES],
+    uint8_t (*out)[KEY_PK_BYTES]);
+
 /* q(n): the quorum for n members given the genesis's n0 founders and quorum q0. */
 uint32_t roster_quorum(size_t n, size_t n0, uint32_t q0);
 

@@ -20,11 +20,35 @@
 #define EV_NAME_MAX 128		/* bytes of an announce name */
 #define EV_TITLE_MAX 256	/* bytes of an idea title */
 #define EV_TEXT_MAX 16384	/* bytes of an idea or comment text */
+/* The deliberation model's kinds (spec/events.md section 3). */
+#define EV_REASON_MAX 2048	/* bytes of a reason (status, evaluation, ...) */
+#define EV_LABEL_MAX 64		/* bytes of a category, phase, unit or attribute name */
+#define EV_VALUE_MAX 256	/* bytes of a credential attribute value */
+#define EV_KEYS_MAX 64		/* keys in a process's owners, reviewers, ... each */
+#define EV_PHASES_MAX 16	/* phases of a process */
+#define EV_UNITS_MAX 256	/* units (districts) of a budget process */
+#define EV_ATTRS_MAX 16		/* attributes of a credential */
+#define EV_ENDPOINTS_MAX 8	/* endpoints of a member record */
+#define EV_ENDPOINT_MAX 255	/* bytes of one endpoint */
+#define EV_LAT_MAX 900000000	/* |Location.lat|, degrees x 10^7 */
+#define EV_LON_MAX 1800000000	/* |Location.lon|, degrees x 10^7 */
 
 typedef enum ev_kind {
 	EV_ANNOUNCE = WIEC__BODY__CONTENT_ANNOUNCE,
 	EV_IDEA = WIEC__BODY__CONTENT_IDEA,
 	EV_COMMENT = WIEC__BODY__CONTENT_COMMENT,
+	EV_PROCESS = WIEC__BODY__CONTENT_PROCESS,
+	EV_PHASE = WIEC__BODY__CONTENT_PHASE,
+	EV_STATUS = WIEC__BODY__CONTENT_STATUS,
+	EV_EVALUATION = WIEC__BODY__CONTENT_EVALUATION,
+	EV_SUPPORT = WIEC__BODY__CONTENT_SUPPORT,
+	EV_LINK = WIEC__BODY__CONTENT_LINK,
+	EV_REPORT = WIEC__BODY__CONTENT_REPORT,
+	EV_MODERATION = WIEC__BODY__CONTENT_MODERATION,
+	EV_APPEAL = WIEC__BODY__CONTENT_APPEAL,
+	EV_CREDENTIAL = WIEC__BODY__CONTENT_CREDENTIAL,
+	EV_MEMBER = WIEC__BODY__CONTENT_MEMBER,
+	EV_APPROVE = WIEC__BODY__CONTENT_APPROVE,
 } ev_kind_t;
 
 /* A decoded event. env is borrowed from the caller and must outlive the
@@ -81,7 +105,7 @@ int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body 
 void ev_set_header(Wiec__Body *body, const uint8_t network[static HASH_BYTES],
     const uint8_t author[static KEY_PK_BYTES], uint64_t head_seq, const uint8_t *head_id);
 
-/* "announce", "idea", "comment", or "unknown" (proto/kind.h has the table). */
+/* The kind's name ("announce", "idea", ...), or "unknown" (proto/kind.h has the table). */
 const char *ev_kind_name(int kind);
 
 /* Text rule shared by every string field: valid UTF-8 of min..max bytes,

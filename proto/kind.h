@@ -35,6 +35,17 @@ const kind_t *kind_find(int content);
 /* The kind's name, or "unknown". */
 const char *kind_name(int content);
 
+/* Names of the model's enums as JSON and the CLI spell them ("budget",
+ * "under_review", "not_feasible", "rotate"); "none" outside the enum. The
+ * parsers return the value, or -1; they take ' ' and '-' for '_'. */
+const char *kind_process_name(int kind);
+const char *kind_status_name(int status);
+const char *kind_feasibility_name(int feasibility);
+const char *kind_member_op_name(int op);
+int kind_process_parse(const char *s);
+int kind_status_parse(const char *s);
+int kind_feasibility_parse(const char *s);
+
 /* b's content rules: 0, or WIEC_ERR_FIELD (also when no content is set). */
 int kind_check(const Wiec__Body *b);
 

@@ -7,6 +7,7 @@
 
 #include "crypto/err.h"
 #include "model/chain.h"
+#include "model/model.h"
 #include "store/store_int.h"
 
 int store_derive_author(wtx_t *w, const store_head_t *h)
@@ -38,6 +39,25 @@ int store_derive_author(wtx_t *w, const store_head_t *h)
 	return rc == 0 || rc == MDB_NOTFOUND || rc == MDB_KEYEXIST ? 0 : store_lmdb_err(rc);
 }
 
+int store_derive_event(wtx_t *w, const ev_t *ev)
+{
+	model_ref_t r[MODEL_REF_MAX];
+	size_t n = model_refs(ev->body, r);
+	uint8_t key[REFS_KEY];
+
+	for (size_t i = 0; i < n; i++) {
+		MDB_val k = store_mv(key, sizeof key), v = store_mv("", 0);
+		int rc;
+
+		memcpy(key, r[i].ref, HASH_BYTES);
+		key[HASH_BYTES] = r[i].tag;
+		memcpy(key + HASH_BYTES + 1, ev->id, HASH_BYTES);
+		if ((rc = mdb_put(w->txn, w->s->refs, &k, &v, 0)) != 0)
+			return store_lmdb_err(rc);
+	}
+	return store_search_index(w, ev);
+}
+
 /* The databases a rebuild recreates from the log, in dump order. */
 static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 {
@@ -49,7 +69,8 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	case 4: *name = "heads"; return &s->heads;
 	case 5: *name = "excluded"; return &s->excluded;
 	case 6: *name = "tipb"; return &s->tipb;
-	case 7: *name = "search"; return &s->search;
+	case 7: *name = "refs"; return &s->refs;
+	case 8: *name = "search"; return &s->search;
 	}
 	return NULL;
 }

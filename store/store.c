@@ -47,6 +47,7 @@ static const struct {
 	{ "pending", offsetof(store_t, pending) }, { "pendq", offsetof(store_t, pendq) },
 	{ "pendsrc", offsetof(store_t, pendsrc) },
 	{ "pstat", offsetof(store_t, pstat) }, { "excluded", offsetof(store_t, excluded) },
+	{ "refs", offsetof(store_t, refs) },
 	{ "meta", offsetof(store_t, meta) },
 	{ "search", offsetof(store_t, search) },
 };
@@ -272,7 +273,7 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
 	if ((rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 24)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
 		goto fail;
 	if ((rc = mdb_env_open(s->env, path, mflags | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {

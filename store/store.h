@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/model.h"
 #include "proto/event.h"
 
 #define STORE_MAP_DEFAULT ((size_t)1 << 30)	/* 1 GiB */
@@ -217,6 +218,18 @@ int store_reindex(store_t *s);
 typedef int (*store_kv_fn)(void *ctx, const char *db, const void *k, size_t klen,
     const void *v, size_t vlen);
 int store_dump_derived(store_t *s, store_kv_fn fn, void *ctx);
+
+/* A model_view_t (model/model.h) over one read transaction of s: every
+ * model function called through it sees one consistent snapshot. get()
+ * returns WIEC_ERR_NOTFOUND for an event not held or marked excluded
+ * (spec/events.md section 5), WIEC_ERR_CORRUPT for damaged bytes; refs()
+ * walks the `refs` index; genesis() is the store's genesis (NULL if none).
+ * On success *sv owns the transaction until store_view_end, and *v is valid
+ * until then; the store must not be closed before. Returns 0,
+ * WIEC_ERR_NOMEM, WIEC_ERR_STORE, or WIEC_ERR_CORRUPT (a damaged genesis). */
+typedef struct store_view store_view_t;
+int store_view_begin(store_t *s, store_view_t **sv, model_view_t *v);
+void store_view_end(store_view_t **sv);
 
 /* Every head, ordered by author key. */
 int store_scan_heads(store_t *s, store_head_fn fn, void *ctx);

@@ -13,9 +13,10 @@
  *   pendsrc   src(4) || pseq(8)           -> author || prev || id    oldest of a source
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
+ *   refs      ref(32) || tag(1) || id     -> empty   model index (spec/model.md s9)
  *   search    term || 0 || id(16)         -> tf(2) || dl(2)          derived (store/search.c)
  *   meta      genesis, network, lseq, pseq, version, model
- * log and events are the held set; chains, kids, tips, heads and excluded
+ * log and events are the held set; chains, kids, tips, heads, excluded, refs, search
  * are functions of it (store_reindex rebuilds them from log). */
 #ifndef WIEC_STORE_INT_H
 #define WIEC_STORE_INT_H
@@ -26,7 +27,7 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 3		/* derived state version: a change rebuilds it (3: search) */
+#define STORE_MODEL 4		/* derived state version: a change rebuilds it (3: refs, 4: search) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -35,11 +36,12 @@
 #define PEND_PREFIX (KEY_PK_BYTES + HASH_BYTES)	/* author || prev of a waiting event */
 #define EVENT_VAL (8 + KEY_PK_BYTES + 8)
 #define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
+#define REFS_KEY (HASH_BYTES + 1 + HASH_BYTES)
 
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
-	    excluded, meta, search;
+	    excluded, refs, meta, search;
 	int rdonly;
 	struct store_guard *guard;	/* store/guard.h */
 	int corrupt_set;		/* a checked read found damage: */
@@ -140,6 +142,8 @@ int store_tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t n
 /* Derived state (store/derive.c). */
 int store_derive_author(wtx_t *w, const store_head_t *h);
 int store_derive_clear(wtx_t *w);
+/* The model index entries of one event being indexed (model_refs). */
+int store_derive_event(wtx_t *w, const ev_t *ev);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);

@@ -500,7 +500,7 @@ TEST(event_unknown_fields)
 	raw_idea_event(&env, &kp, net, 1, NULL, "t", "x");
 	b_u64(&env, 3, 1);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
-	/* Body field 6, and field 19 (a kind this version does not know). */
+	/* Body field 6, and field 31 (a kind this version does not know). */
 	raw_idea(&c, "t", "x");
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
@@ -510,29 +510,29 @@ TEST(event_unknown_fields)
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
-	b_bytes(&body, 19, c.p, c.n);
+	b_bytes(&body, 31, c.p, c.n);
 	raw_seal(&env, &kp, net, &body);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
 	/* Unknown fields of other wire types (fixed64, fixed32). */
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
 	b_bytes(&body, 17, c.p, c.n);
-	b_tag(&body, 30, 1);
+	b_tag(&body, 40, 1);
 	b_raw(&body, "12345678", 8);
 	raw_seal(&env, &kp, net, &body);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
 	b_bytes(&body, 17, c.p, c.n);
-	b_tag(&body, 31, 5);
+	b_tag(&body, 41, 5);
 	b_raw(&body, "1234", 4);
 	raw_seal(&env, &kp, net, &body);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
-	/* Inside the content: idea, announce and comment field 3. */
+	/* Inside the content: idea field 9, announce and comment field 3. */
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
 	raw_idea(&c, "t", "x");
-	b_u64(&c, 3, 1);
+	b_u64(&c, 9, 1);
 	b_bytes(&body, 17, c.p, c.n);
 	raw_seal(&env, &kp, net, &body);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
@@ -1062,7 +1062,7 @@ TEST(event_kind_table_covers_content)
 		CHECK(k != NULL && k->check != NULL && k->text != NULL && k->json != NULL);
 		CHECK(strcmp(k->name, fd->name) == 0 && strcmp(kind_name((int)fd->id), fd->name) == 0);
 	}
-	CHECK(members == 3);
+	CHECK(members == 15);
 	CHECK(kind_find(WIEC__BODY__CONTENT__NOT_SET) == NULL);
 	CHECK(strcmp(kind_name(WIEC__BODY__CONTENT__NOT_SET), "unknown") == 0);
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
@@ -1091,7 +1091,8 @@ TEST(event_kind_table_covers_content)
 	kind_find(b.content_case)->json(f, &b, &fmt);
 	CHECK(fclose(f) == 0);
 	CHECK(strcmp(out, "Anna (r2)\n, \"name\": 'Anna', \"role\": \"r2\""
-	    "T\n, \"title\": 'T', \"body\": 'B'"
+	    "T\n, \"title\": 'T', \"body\": 'B', \"process\": null, \"category\": '', "
+	    "\"location\": null, \"cost\": 0, \"unit\": '', \"edit\": null"
 	    "on abababababababab: C\n"
 	    ", \"on\": \"abababababababababababababababababababababababababababababababab\", "
 	    "\"body\": 'C'") == 0);
@@ -1300,16 +1301,16 @@ static int gen_vectors(FILE *f)
 	raw_seal(&env, &g.alice, g.net, &body);
 	emit_invalid(&g, "unknown", "body with unknown field 6 (varint 1) after the idea", &env);
 
-	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 19, &c);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 31, &c);
 	raw_seal(&env, &g.alice, g.net, &body);
-	emit_invalid(&g, "unknown", "body whose content is field 19, a kind not defined", &env);
+	emit_invalid(&g, "unknown", "body whose content is field 31, a kind not defined", &env);
 
 	b_reset(&e2);
 	b_str(&e2, 1, "Bike lane");
-	b_str(&e2, 3, "extra");
+	b_str(&e2, 9, "extra");
 	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &e2);
 	raw_seal(&env, &g.alice, g.net, &body);
-	emit_invalid(&g, "unknown", "idea with unknown field 3 (a string)", &env);
+	emit_invalid(&g, "unknown", "idea with unknown field 9 (a string)", &env);
 
 	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 17, &c);
 	raw_seal(&env, &g.alice, g.net, &body);
@@ -1533,13 +1534,13 @@ static int gen_vectors(FILE *f)
 
 	b_reset(&e2);
 	b_str(&e2, 1, "Bike lane");
-	b_u64(&e2, 7, 1);
+	b_u64(&e2, 9, 1);
 	b_reset(&body);
 	raw_header(&body, g.net, g.alice.pk, 1, NULL, 0);
 	b_u64(&body, 5, 0);
 	b_bytes(&body, 17, e2.p, e2.n);
 	raw_seal(&env, &g.alice, g.net, &body);
-	emit_invalid(&g, "unknown", "timestamp 0 written and an unknown field 7 inside the idea: "
+	emit_invalid(&g, "unknown", "timestamp 0 written and an unknown field 9 inside the idea: "
 	    "unknown before noncanon", &env);
 
 	/* One byte over EV_ENV_MAX: an idea with a long text (also over

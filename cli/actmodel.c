@@ -1,0 +1,392 @@
+/* actmodel.c: what the local model says about an act before it is posted
+ * (act.h). The rules are the model's (model/): this file asks them
+ * through a view of the held events and turns "would not count" into one
+ * clear line. It also sets `after` of the multi-author slots (status,
+ * phase, moderation) to the slot's current event, as spec/model.md asks of
+ * a poster. Offline (c->s NULL) every check passes: the node that receives
+ * the event applies the same rules when it folds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/act.h"
+#include "cli/cli.h"
+#include "crypto/err.h"
+#include "model/credential.h"
+#include "model/idea.h"
+#include "model/moderation.h"
+#include "model/process.h"
+#include "model/roster.h"
+#include "model/slot.h"
+
+struct act_model {
+	store_view_t *sv;
+	model_view_t v;
+	roster_t r;
+};
+
+void act_model_close(act_ctx_t *c)
+{
+	if (c->m == NULL)
+		return;
+	roster_free(&c->m->r);
+	store_view_end(&c->m->sv);
+	free(c->m);
+	c->m = NULL;
+}
+
+/* Opens the view and the current roster on first use. */
+static int model_open(act_ctx_t *c)
+{
+	struct act_model *m;
+	int rc;
+
+	if (c->m != NULL)
+		return 0;
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return cli_fail(EXIT_FAIL, c->cmd, "out of memory");
+	if ((rc = store_view_begin(c->s, &m->sv, &m->v)) != 0) {
+		free(m);
+		return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+	}
+	if ((rc = roster_load(&m->v, &m->r)) != 0) {
+		store_view_end(&m->sv);
+		free(m);
+		return cli_fail(cli_status(rc), c->cmd, "cannot derive the members: %s",
+		    wiec_strerror(rc));
+	}
+	c->m = m;
+	return 0;
+}
+
+static int view_fail(act_ctx_t *c, int rc)
+{
+	return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+}
+
+static void set_after(ProtobufCBinaryData *after, act_ctx_t *c, const model_items_t *it)
+{
+	if (it->counted == 0)
+		return;		/* the slot's first event */
+	memcpy(c->after, it->it[it->counted - 1].ev.id, HASH_BYTES);
+	after->data = c->after;
+	after->len = HASH_BYTES;
+}
+
+static void warn(act_ctx_t *c, const char *msg)
+{
+	fprintf(stderr, "wiec: %s: note: %s\n", c->cmd, msg);
+}
+
+/* Whether this identity holds role in the process (NULL: the open bank). */
+static int has_role(act_ctx_t *c, const Wiec__Process *p, int role)
+{
+	return model_role(&c->m->r, p, role, c->self) != NULL;
+}
+
+static int refuse_role(act_ctx_t *c, const char *role, const char *where)
+{
+	if (model_why_not(&c->m->r, c->self) == MODEL_FORMER)
+		return cli_fail(EXIT_FAIL, c->cmd, "this identity belonged to a former member: its "
+		    "roles ended with its membership; the event would not count");
+	return cli_fail(EXIT_FAIL, c->cmd, "this identity is not %s of %s: the event would not "
+	    "count", role, where);
+}
+
+static int process_ok(act_ctx_t *c, const model_process_t *p)
+{
+	if (p->why != MODEL_OK)
+		return cli_fail(EXIT_FAIL, c->cmd, "the process does not count (%s): nothing "
+		    "posted to it would", model_why_name(p->why));
+	return 0;
+}
+
+int act_check_process(act_ctx_t *c)
+{
+	int rc;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if (roster_member_of(&c->m->r, c->self) == NULL)
+		return refuse_role(c, "a member organisation", "the network");
+	return 0;
+}
+
+int act_check_phase(act_ctx_t *c, const uint8_t process[static HASH_BYTES])
+{
+	Wiec__PhaseChange *ph = c->body.phase;
+	model_process_t p = { 0 };
+	int rc;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if ((rc = model_process_load(&c->m->v, &c->m->r, process, &p)) != 0)
+		return view_fail(c, rc);
+	if ((rc = process_ok(c, &p)) != 0)
+		goto out;
+	if (!has_role(c, p.p, MODEL_ROLE_OWNER)) {
+		rc = refuse_role(c, "an owner", "the process");
+		goto out;
+	}
+	if (ph->phase == p.phase) {
+		rc = cli_fail(EXIT_FAIL, c->cmd, "the process is in phase '%s' already",
+		    p.p->phases[p.phase]->name);
+		goto out;
+	}
+	set_after(&ph->after, c, &p.changes);
+	if (p.quorum > 1) {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "this change needs %u owners: the others run 'wiec "
+		    "approve' with its id", p.quorum);
+		warn(c, msg);
+	}
+out:
+	model_process_free(&p);
+	return rc;
+}
+
+int act_check_idea(act_ctx_t *c, const uint8_t *process)
+{
+	model_process_t p = { 0 };
+	int rc, ok = 1;
+
+	if (c->s == NULL || process == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if ((rc = model_process_load(&c->m->v, &c->m->r, process, &p)) != 0)
+		return view_fail(c, rc);
+	if ((rc = process_ok(c, &p)) != 0)
+		goto out;
+	if ((rc = model_eligible(&c->m->v, &c->m->r, &p, c->self, &ok)) != 0) {
+		rc = view_fail(c, rc);
+		goto out;
+	}
+	if (!ok) {
+		rc = cli_fail(EXIT_FAIL, c->cmd, "this key holds no credential of the process: "
+		    "its ideas would not count (ask a registrar)");
+		goto out;
+	}
+	if (strcmp(p.p->phases[p.phase]->name, "ideation") != 0) {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "the process is in phase '%.64s', not ideation",
+		    p.p->phases[p.phase]->name);
+		warn(c, msg);
+	}
+out:
+	model_process_free(&p);
+	return rc;
+}
+
+/* Loads idea (an original) and checks that its process counts. */
+static int idea_load(act_ctx_t *c, const uint8_t idea[static HASH_BYTES], model_idea_t *i)
+{
+	int rc;
+
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if ((rc = model_idea_load(&c->m->v, &c->m->r, idea, i)) != 0)
+		return view_fail(c, rc);
+	if (i->why == MODEL_NO_PROCESS) {
+		model_idea_free(i);
+		return cli_fail(EXIT_FAIL, c->cmd, "the idea's process is not held here or does "
+		    "not count: the event would not count");
+	}
+	return 0;
+}
+
+static const Wiec__Process *idea_proc(const model_idea_t *i)
+{
+	return i->bank ? NULL : i->proc.p;
+}
+
+static const char *idea_where(const model_idea_t *i)
+{
+	return i->bank ? "the open bank (any member)" : "the idea's process";
+}
+
+int act_check_status(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
+{
+	model_idea_t i = { 0 };
+	int rc;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = idea_load(c, idea, &i)) != 0)
+		return rc;
+	if (!has_role(c, idea_proc(&i), MODEL_ROLE_OWNER))
+		rc = refuse_role(c, "an owner", idea_where(&i));
+	else
+		set_after(&c->body.status->after, c, &i.status);
+	model_idea_free(&i);
+	return rc;
+}
+
+int act_check_evaluation(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
+{
+	model_idea_t i = { 0 };
+	int rc;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = idea_load(c, idea, &i)) != 0)
+		return rc;
+	if (!has_role(c, idea_proc(&i), MODEL_ROLE_REVIEWER))
+		rc = refuse_role(c, "a reviewer", idea_where(&i));
+	model_idea_free(&i);
+	return rc;
+}
+
+int act_check_support(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
+{
+	model_idea_t i = { 0 };
+	int rc, ok = 1;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = idea_load(c, idea, &i)) != 0)
+		return rc;
+	if (!i.bank && (rc = model_eligible(&c->m->v, &c->m->r, &i.proc, c->self, &ok)) != 0)
+		rc = view_fail(c, rc);
+	else if (!ok)
+		rc = cli_fail(EXIT_FAIL, c->cmd, "this key holds no credential of the idea's "
+		    "process: its support would not count (ask a registrar)");
+	model_idea_free(&i);
+	return rc;
+}
+
+int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
+    const uint8_t b[static HASH_BYTES])
+{
+	model_idea_t i = { 0 };
+	int rc;
+
+	(void)b;
+	if (c->s == NULL)
+		return 0;
+	if ((rc = idea_load(c, a, &i)) != 0)
+		return rc;
+	if (!has_role(c, idea_proc(&i), MODEL_ROLE_OWNER))
+		rc = refuse_role(c, "an owner", idea_where(&i));
+	model_idea_free(&i);
+	return rc;
+}
+
+int act_check_moderation(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
+{
+	Wiec__Moderation *mo = c->body.moderation;
+	model_moderation_t m = { 0 };
+	model_process_t p = { 0 };
+	uint8_t root[HASH_BYTES];
+	int rc, bank = 0;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	rc = model_root_idea(&c->m->v, target, root, NULL);
+	if (rc == 0)
+		rc = model_idea_process(&c->m->v, &c->m->r, root, &p, &bank);
+	if (rc == WIEC_ERR_NOTFOUND)
+		return cli_fail(EXIT_FAIL, c->cmd, "the target's idea or its process is not held "
+		    "here: no moderator can be known");
+	if (rc != 0)
+		return view_fail(c, rc);
+	if (!bank && (rc = process_ok(c, &p)) != 0)
+		goto out;
+	if (!has_role(c, bank ? NULL : p.p, MODEL_ROLE_MODERATOR)) {
+		rc = refuse_role(c, "a moderator", bank ? "the open bank (any member)" :
+		    "the target's process");
+		goto out;
+	}
+	if ((rc = model_moderation_load(&c->m->v, &c->m->r, target, &m)) != 0) {
+		rc = view_fail(c, rc);
+		goto out;
+	}
+	if (m.hidden == (int)mo->hide)
+		rc = cli_fail(EXIT_FAIL, c->cmd, "the target is %s already", m.hidden ? "hidden" :
+		    "shown");
+	else
+		set_after(&mo->after, c, &m.decisions);
+	model_moderation_free(&m);
+out:
+	model_process_free(&p);
+	return rc;
+}
+
+int act_check_credential(act_ctx_t *c, const uint8_t *process,
+    const uint8_t scope[static HASH_BYTES])
+{
+	model_process_t p = { 0 };
+	int rc;
+
+	(void)scope;
+	if (c->s == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if (process == NULL) {
+		/* A census is shared: the registrars are those of its processes. */
+		if (roster_member_of(&c->m->r, c->self) == NULL)
+			return refuse_role(c, "a member organisation", "the network");
+		return 0;
+	}
+	if ((rc = model_process_load(&c->m->v, &c->m->r, process, &p)) != 0)
+		return view_fail(c, rc);
+	if ((rc = process_ok(c, &p)) == 0 && !has_role(c, p.p, MODEL_ROLE_REGISTRAR))
+		rc = refuse_role(c, "a registrar", "the process");
+	model_process_free(&p);
+	return rc;
+}
+
+int act_check_approve(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
+{
+	model_process_t p = { 0 };
+	model_ev_t e = { 0 };
+	int rc;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if (roster_member_of(&c->m->r, c->self) == NULL)
+		return refuse_role(c, "a member organisation", "the network");
+	if ((rc = c->m->v.get(c->m->v.ctx, target, &e)) != 0)
+		return view_fail(c, rc);
+	if (e.body->content_case == WIEC__BODY__CONTENT_PHASE &&
+	    e.body->phase->process.len == HASH_BYTES) {
+		rc = model_process_load(&c->m->v, &c->m->r, e.body->phase->process.data, &p);
+		if (rc == WIEC_ERR_NOTFOUND)
+			rc = cli_fail(EXIT_FAIL, c->cmd, "the phase change's process is not held "
+			    "here");
+		else if (rc != 0)
+			rc = view_fail(c, rc);
+		else if ((rc = process_ok(c, &p)) == 0 && !has_role(c, p.p, MODEL_ROLE_OWNER))
+			rc = refuse_role(c, "an owner", "the process");
+		model_process_free(&p);
+	}
+	model_ev_free(&e);
+	return rc;
+}
+
+int act_latest_version(act_ctx_t *c, const uint8_t orig[static HASH_BYTES],
+    const ev_t *orig_ev, ev_t *latest)
+{
+	model_idea_t i = { 0 };
+	uint8_t id[HASH_BYTES];
+	int rc;
+
+	(void)orig_ev;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	if ((rc = model_idea_load(&c->m->v, &c->m->r, orig, &i)) != 0)
+		return view_fail(c, rc);
+	memcpy(id, i.latest_ev != NULL ? i.latest_ev->id : orig, HASH_BYTES);
+	model_idea_free(&i);
+	return act_get(c, "idea", id, latest);
+}

@@ -1,0 +1,811 @@
+/* read.c: the read commands of the deliberation model (spec/model.md):
+ * process list|show, idea list|show. Everything printed is folded by the
+ * model (model/) from the held events through one read transaction;
+ * --json is the same bytes on any two nodes holding the same events: ids
+ * and keys in lowercase hex, members in a fixed order, arrays in the
+ * model's orders, nothing local (no arrival order, path or clock). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/act.h"
+#include "cli/cli.h"
+#include "cli/json.h"
+#include "crypto/err.h"
+#include "model/credential.h"
+#include "model/idea.h"
+#include "model/moderation.h"
+#include "model/process.h"
+#include "model/roster.h"
+#include "model/slot.h"
+
+typedef struct rd {
+	const char *cmd;
+	store_t *s;
+	store_view_t *sv;
+	model_view_t v;
+	roster_t r;
+	int have_roster;
+	int json;
+	json_t j;
+} rd_t;
+
+static int rd_open(rd_t *d, const char *dflag)
+{
+	cfg_t cfg;
+	int rc;
+
+	if ((rc = cli_open_read(d->cmd, cli_dir(dflag), &cfg, &d->s)) != EXIT_OK)
+		return rc;
+	if ((rc = store_view_begin(d->s, &d->sv, &d->v)) != 0)
+		return cli_fail(cli_status(rc), d->cmd, "%s", wiec_strerror(rc));
+	if ((rc = roster_load(&d->v, &d->r)) != 0)
+		return cli_fail(cli_status(rc), d->cmd, "cannot derive the members: %s",
+		    wiec_strerror(rc));
+	d->have_roster = 1;
+	json_init(&d->j, stdout);
+	return 0;
+}
+
+static void rd_close(rd_t *d)
+{
+	if (d->have_roster)
+		roster_free(&d->r);
+	store_view_end(&d->sv);
+	store_close(&d->s);
+}
+
+/* Options: -d, --json, and for idea list --process. */
+static int rd_parse(rd_t *d, int argc, char **argv, const char **dflag, const char **process,
+    int nargs)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT,
+		{ "json", no_argument, NULL, 'j' },
+		{ "process", required_argument, NULL, 'p' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': *dflag = optarg; break;
+		case 'j': d->json = 1; break;
+		case 'p':
+			if (process == NULL)
+				return cli_fail(EXIT_USAGE, d->cmd, "option '--process' does not apply "
+				    "here (see 'wiec help %s')", d->cmd);
+			*process = optarg;
+			break;
+		case 'h': cli_usage(stdout, d->cmd); return -1;
+		default: return cli_badopt(d->cmd, c, argv);
+		}
+	}
+	if (argc - optind != nargs)
+		return cli_fail(EXIT_USAGE, d->cmd, "%s (see 'wiec help %s')", nargs ?
+		    "expected one id" : "no arguments expected besides the options", d->cmd);
+	return 0;
+}
+
+static int rd_id(rd_t *d, const char *what, const char *s, uint8_t id[static HASH_BYTES])
+{
+	if (hash_from_hex(id, HASH_BYTES, s) != 0)
+		return cli_fail(EXIT_USAGE, d->cmd, "%s must be an event id (64 hex digits), not "
+		    "'%s'", what, s);
+	return 0;
+}
+
+static int rd_err(rd_t *d, int rc)
+{
+	return cli_fail(cli_status(rc), d->cmd, "%s", wiec_strerror(rc));
+}
+
+/* ---- shared printing ---- */
+
+/* The current member name acting for key, or NULL. */
+static const char *who(const rd_t *d, const uint8_t key[static KEY_PK_BYTES])
+{
+	const roster_member_t *m = roster_member_of(&d->r, key);
+
+	return m != NULL ? m->name : NULL;
+}
+
+static void j_who(rd_t *d, const uint8_t key[static KEY_PK_BYTES])
+{
+	const char *n = who(d, key);
+
+	json_key(&d->j, "by");
+	if (n != NULL)
+		json_str(&d->j, n);
+	else if (roster_is_former(&d->r, key))
+		json_str(&d->j, "(former member)");
+	else
+		json_null(&d->j);
+}
+
+/* "id", "author", "by", "seq", "timestamp" of an event. */
+static void j_head(rd_t *d, const model_ev_t *e)
+{
+	json_khex(&d->j, "id", e->id, HASH_BYTES);
+	json_khex(&d->j, "author", e->author, KEY_PK_BYTES);
+	j_who(d, e->author);
+	json_ku64(&d->j, "seq", e->seq);
+	json_ku64(&d->j, "timestamp", e->timestamp);
+}
+
+static void j_standing(rd_t *d, int why)
+{
+	json_kbool(&d->j, "counted", why == MODEL_OK);
+	json_kstr(&d->j, "why", model_why_name(why));
+}
+
+static void j_opt_id(rd_t *d, const char *k, const ProtobufCBinaryData *b)
+{
+	json_key(&d->j, k);
+	if (b->len == HASH_BYTES)
+		json_hex(&d->j, b->data, HASH_BYTES);
+	else
+		json_null(&d->j);
+}
+
+static void j_keys(rd_t *d, const char *k, const ProtobufCBinaryData *v, size_t n)
+{
+	json_key(&d->j, k);
+	json_arr(&d->j);
+	for (size_t i = 0; i < n; i++)
+		json_hex(&d->j, v[i].data, v[i].len);
+	json_end(&d->j);
+}
+
+static void short_id(char out[17], const uint8_t *id)
+{
+	char hex[HASH_HEX_BYTES];
+
+	hash_hex(hex, id, HASH_BYTES);
+	memcpy(out, hex, 16);
+	out[16] = '\0';
+}
+
+/* "name" or the author's key, for text lines. */
+static const char *t_who(const rd_t *d, const uint8_t *key, char buf[static KEY_TEXT_BYTES])
+{
+	const char *n = who(d, key);
+
+	if (n != NULL)
+		return n;
+	key_to_text(buf, key);
+	return buf;
+}
+
+static void t_standing(int why)
+{
+	if (why != MODEL_OK)
+		printf(" [not counted: %s]", model_why_name(why));
+}
+
+static void fmt_coord(char *out, size_t len, int32_t v)
+{
+	int64_t a = v < 0 ? -(int64_t)v : v;
+
+	snprintf(out, len, "%s%" PRId64 ".%07" PRId64, v < 0 ? "-" : "", a / 10000000,
+	    a % 10000000);
+}
+
+static const char *feasibility_name(int f)
+{
+	switch (f) {
+	case WIEC__FEASIBILITY__FEASIBILITY_FEASIBLE: return "feasible";
+	case WIEC__FEASIBILITY__FEASIBILITY_WITH_CHANGES: return "with-changes";
+	case WIEC__FEASIBILITY__FEASIBILITY_NOT_FEASIBLE: return "not-feasible";
+	}
+	return "none";
+}
+
+static const char *phase_name(const Wiec__Process *p, uint32_t i)
+{
+	return i < p->n_phases ? p->phases[i]->name : "(no such phase)";
+}
+
+/* ---- process ---- */
+
+static void j_process_summary(rd_t *d, const model_process_t *p, size_t nideas)
+{
+	json_kstr(&d->j, "kind", act_process_kind_name(p->p->kind));
+	json_kstr(&d->j, "title", p->p->title);
+	json_kstr(&d->j, "phase", phase_name(p->p, p->phase));
+	json_ku64(&d->j, "phase_index", p->phase);
+	json_ku64(&d->j, "ideas", nideas);
+	j_standing(d, p->why);
+}
+
+static int count_ideas(rd_t *d, const uint8_t *process, size_t *n)
+{
+	model_ids_t ids = { 0 };
+	int rc = model_idea_list(&d->v, &d->r, process, &ids);
+
+	*n = ids.n;
+	model_ids_free(&ids);
+	return rc;
+}
+
+int process_list_main(int argc, char **argv)
+{
+	rd_t d = { .cmd = "process list" };
+	model_ids_t ids = { 0 };
+	const char *dflag = NULL;
+	int rc;
+
+	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 0)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = rd_open(&d, dflag)) != 0)
+		goto out;
+	if ((rc = model_process_list(&d.v, &d.r, 1, &ids)) != 0) {
+		rc = rd_err(&d, rc);
+		goto out;
+	}
+	if (d.json)
+		json_arr(&d.j);
+	for (size_t i = 0; i < ids.n; i++) {
+		model_process_t p = { 0 };
+		char sid[17];
+		size_t n = 0;
+
+		if ((rc = model_process_load(&d.v, &d.r, ids.id[i], &p)) != 0 ||
+		    (rc = count_ideas(&d, ids.id[i], &n)) != 0) {
+			model_process_free(&p);
+			rc = rd_err(&d, rc);
+			goto out;
+		}
+		if (d.json) {
+			json_obj(&d.j);
+			json_khex(&d.j, "id", ids.id[i], HASH_BYTES);
+			j_process_summary(&d, &p, n);
+			json_end(&d.j);
+		} else {
+			short_id(sid, ids.id[i]);
+			printf("%s %-12s %-14s %3zu ideas  %s", sid, act_process_kind_name(p.p->kind),
+			    phase_name(p.p, p.phase), n, p.p->title);
+			t_standing(p.why);
+			putchar('\n');
+		}
+		model_process_free(&p);
+	}
+	if (d.json)
+		json_end(&d.j);
+	rc = EXIT_OK;
+out:
+	model_ids_free(&ids);
+	rd_close(&d);
+	return rc;
+}
+
+static void j_process(rd_t *d, const model_process_t *p, const model_ids_t *ideas)
+{
+	const Wiec__Process *pr = p->p;
+
+	json_obj(&d->j);
+	j_head(d, &p->ev);
+	j_process_summary(d, p, ideas->n);
+	json_kstr(&d->j, "body", pr->text);
+	j_keys(d, "owners", pr->owners, pr->n_owners);
+	j_keys(d, "reviewers", pr->reviewers, pr->n_reviewers);
+	j_keys(d, "moderators", pr->moderators, pr->n_moderators);
+	j_keys(d, "registrars", pr->registrars, pr->n_registrars);
+	json_ku64(&d->j, "quorum", p->quorum);
+	json_khex(&d->j, "scope", p->scope, HASH_BYTES);
+	j_opt_id(d, "census", &pr->census);
+	json_kbool(&d->j, "eligibility", pr->eligibility);
+	json_key(&d->j, "phases");
+	json_arr(&d->j);
+	for (size_t i = 0; i < pr->n_phases; i++) {
+		json_obj(&d->j);
+		json_kstr(&d->j, "name", pr->phases[i]->name);
+		json_ku64(&d->j, "start", pr->phases[i]->start);
+		json_ku64(&d->j, "end", pr->phases[i]->end);
+		json_end(&d->j);
+	}
+	json_end(&d->j);
+	json_key(&d->j, "units");
+	json_arr(&d->j);
+	for (size_t i = 0; i < pr->n_units; i++) {
+		json_obj(&d->j);
+		json_kstr(&d->j, "name", pr->units[i]->name);
+		json_ku64(&d->j, "budget", pr->units[i]->budget);
+		json_end(&d->j);
+	}
+	json_end(&d->j);
+	json_key(&d->j, "phase_changes");
+	json_arr(&d->j);
+	for (size_t i = 0; i < p->changes.n; i++) {
+		const model_item_t *it = &p->changes.it[i];
+		const Wiec__PhaseChange *c = it->ev.body->phase;
+
+		json_obj(&d->j);
+		j_head(d, &it->ev);
+		json_ku64(&d->j, "phase_index", c->phase);
+		json_kstr(&d->j, "phase", phase_name(pr, c->phase));
+		json_kstr(&d->j, "reason", c->reason);
+		j_opt_id(d, "after", &c->after);
+		json_ku64(&d->j, "depth", it->depth);
+		j_standing(d, it->why);
+		json_end(&d->j);
+	}
+	json_end(&d->j);
+	json_key(&d->j, "idea_ids");
+	json_arr(&d->j);
+	for (size_t i = 0; i < ideas->n; i++)
+		json_hex(&d->j, ideas->id[i], HASH_BYTES);
+	json_end(&d->j);
+	json_end(&d->j);
+}
+
+static void t_keys(rd_t *d, const char *label, const ProtobufCBinaryData *v, size_t n)
+{
+	char buf[KEY_TEXT_BYTES];
+
+	printf("%-11s", label);
+	if (n == 0)
+		printf(" -");
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", v[i].len == KEY_PK_BYTES ? t_who(d, v[i].data, buf) : "?");
+	putchar('\n');
+}
+
+static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *ideas)
+{
+	const Wiec__Process *pr = p->p;
+	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], sid[17];
+
+	hash_hex(hex, p->ev.id, HASH_BYTES);
+	printf("process    %s", hex);
+	t_standing(p->why);
+	printf("\nkind       %s\ntitle      %s\nphase      %s (%u of %zu)\n",
+	    act_process_kind_name(pr->kind), pr->title, phase_name(pr, p->phase), p->phase + 1,
+	    pr->n_phases);
+	printf("by         %s\n", t_who(d, p->ev.author, buf));
+	t_keys(d, "owners", pr->owners, pr->n_owners);
+	t_keys(d, "reviewers", pr->reviewers, pr->n_reviewers);
+	t_keys(d, "moderators", pr->moderators, pr->n_moderators);
+	t_keys(d, "registrars", pr->registrars, pr->n_registrars);
+	printf("quorum     %u owner%s\n", p->quorum, p->quorum == 1 ? "" : "s");
+	if (pr->eligibility)
+		printf("eligibility credentials of scope %.16s...\n", (hash_hex(hex, p->scope,
+		    HASH_BYTES), hex));
+	for (size_t i = 0; i < pr->n_units; i++)
+		printf("unit       %s: %" PRIu64 "\n", pr->units[i]->name, pr->units[i]->budget);
+	if (*pr->text)
+		printf("\n%s\n", pr->text);
+	printf("\nphase history:\n  (start)  %s\n", phase_name(pr, 0));
+	for (size_t i = 0; i < p->changes.n; i++) {
+		const model_item_t *it = &p->changes.it[i];
+
+		short_id(sid, it->ev.id);
+		printf("  %s -> %s by %s: %s", sid, phase_name(pr, it->ev.body->phase->phase),
+		    t_who(d, it->ev.author, buf), it->ev.body->phase->reason);
+		t_standing(it->why);
+		putchar('\n');
+	}
+	printf("\n%zu idea%s\n", ideas->n, ideas->n == 1 ? "" : "s");
+	for (size_t i = 0; i < ideas->n; i++) {
+		hash_hex(hex, ideas->id[i], HASH_BYTES);
+		printf("  %s\n", hex);
+	}
+}
+
+int process_show_main(int argc, char **argv)
+{
+	rd_t d = { .cmd = "process show" };
+	model_process_t p = { 0 };
+	model_ids_t ideas = { 0 };
+	const char *dflag = NULL;
+	uint8_t id[HASH_BYTES];
+	int rc;
+
+	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 1)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = rd_id(&d, "PROCESS", argv[optind], id)) != 0)
+		return rc;
+	if ((rc = rd_open(&d, dflag)) != 0)
+		goto out;
+	rc = model_process_load(&d.v, &d.r, id, &p);
+	if (rc == WIEC_ERR_NOTFOUND) {
+		rc = cli_fail(EXIT_FAIL, d.cmd, "no process %s here", argv[optind]);
+		goto out;
+	}
+	if (rc != 0 || (rc = model_idea_list(&d.v, &d.r, id, &ideas)) != 0) {
+		rc = rd_err(&d, rc);
+		goto out;
+	}
+	if (d.json)
+		j_process(&d, &p, &ideas);
+	else
+		t_process(&d, &p, &ideas);
+	rc = EXIT_OK;
+out:
+	model_ids_free(&ideas);
+	model_process_free(&p);
+	rd_close(&d);
+	return rc;
+}
+
+/* ---- idea ---- */
+
+static void j_idea_content(rd_t *d, const Wiec__Idea *i)
+{
+	json_kstr(&d->j, "title", i->title);
+	json_kstr(&d->j, "body", i->text);
+	json_kstr(&d->j, "category", i->category);
+	json_key(&d->j, "location");
+	if (i->location != NULL) {
+		json_obj(&d->j);
+		json_ki64(&d->j, "lat", i->location->lat);
+		json_ki64(&d->j, "lon", i->location->lon);
+		json_end(&d->j);
+	} else {
+		json_null(&d->j);
+	}
+	json_ku64(&d->j, "cost", i->cost);
+	json_kstr(&d->j, "unit", i->unit);
+}
+
+static void j_idea_summary(rd_t *d, const model_idea_t *i)
+{
+	json_key(&d->j, "process");
+	if (i->bank)
+		json_null(&d->j);
+	else
+		json_hex(&d->j, i->ev.body->idea->process.data, HASH_BYTES);
+	j_idea_content(d, i->latest);
+	json_kstr(&d->j, "status", act_status_name(i->status_now));
+	json_ku64(&d->j, "supports", i->supports.counted);
+	json_kbool(&d->j, "hidden", i->mod.hidden);
+	json_ku64(&d->j, "versions", i->versions.counted);
+	j_standing(d, i->why);
+}
+
+static void j_items(rd_t *d, const char *k, const model_items_t *its,
+    void (*fields)(rd_t *d, const model_item_t *it))
+{
+	json_key(&d->j, k);
+	json_arr(&d->j);
+	for (size_t n = 0; n < its->n; n++) {
+		const model_item_t *it = &its->it[n];
+
+		json_obj(&d->j);
+		j_head(d, &it->ev);
+		fields(d, it);
+		j_standing(d, it->why);
+		json_end(&d->j);
+	}
+	json_end(&d->j);
+}
+
+static void f_version(rd_t *d, const model_item_t *it)
+{
+	j_idea_content(d, it->ev.body->idea);
+}
+
+static void f_status(rd_t *d, const model_item_t *it)
+{
+	const Wiec__Status *s = it->ev.body->status;
+
+	json_kstr(&d->j, "status", act_status_name(s->status));
+	json_kstr(&d->j, "reason", s->reason);
+	j_opt_id(d, "after", &s->after);
+	json_ku64(&d->j, "depth", it->depth);
+}
+
+static void f_eval(rd_t *d, const model_item_t *it)
+{
+	const Wiec__Evaluation *e = it->ev.body->evaluation;
+
+	json_kstr(&d->j, "feasibility", feasibility_name(e->feasibility));
+	json_ku64(&d->j, "cost", e->cost);
+	json_kstr(&d->j, "reason", e->reason);
+}
+
+static void f_support(rd_t *d, const model_item_t *it)
+{
+	json_kbool(&d->j, "withdraw", it->ev.body->support->withdraw);
+}
+
+static void f_link(rd_t *d, const model_item_t *it)
+{
+	const Wiec__Link *l = it->ev.body->link;
+
+	j_opt_id(d, "idea", &l->idea);
+	j_opt_id(d, "other", &l->other);
+	json_kbool(&d->j, "merge", l->merge);
+	json_kstr(&d->j, "reason", l->reason);
+}
+
+static void f_moderation(rd_t *d, const model_item_t *it)
+{
+	const Wiec__Moderation *m = it->ev.body->moderation;
+
+	json_kbool(&d->j, "hide", m->hide);
+	json_kstr(&d->j, "reason", m->reason);
+	j_opt_id(d, "after", &m->after);
+	json_ku64(&d->j, "depth", it->depth);
+}
+
+static void f_reason(rd_t *d, const model_item_t *it)
+{
+	const char *r = it->ev.body->content_case == WIEC__BODY__CONTENT_REPORT ?
+	    it->ev.body->report->reason : it->ev.body->appeal->reason;
+
+	json_kstr(&d->j, "reason", r);
+}
+
+static void j_moderation(rd_t *d, const model_moderation_t *m)
+{
+	j_items(d, "moderation", &m->decisions, f_moderation);
+	j_items(d, "reports", &m->reports, f_reason);
+	j_items(d, "appeals", &m->appeals, f_reason);
+}
+
+/* The thread, with each comment's own moderation history. */
+static int j_thread(rd_t *d, const model_thread_t *t)
+{
+	json_key(&d->j, "comments");
+	json_arr(&d->j);
+	for (size_t n = 0; n < t->n; n++) {
+		const model_comment_t *c = &t->c[n];
+		model_moderation_t m = { 0 };
+		int rc;
+
+		if ((rc = model_moderation_load(&d->v, &d->r, c->ev.id, &m)) != 0)
+			return rc;
+		json_obj(&d->j);
+		j_head(d, &c->ev);
+		j_opt_id(d, "on", &c->ev.body->comment->target);
+		json_ku64(&d->j, "depth", c->depth);
+		json_kbool(&d->j, "hidden", c->hidden);
+		json_kstr(&d->j, "body", c->ev.body->comment->text);
+		j_moderation(d, &m);
+		json_end(&d->j);
+		model_moderation_free(&m);
+	}
+	json_end(&d->j);
+	return 0;
+}
+
+static void t_items(rd_t *d, const char *title, const model_items_t *its,
+    void (*line)(rd_t *d, const model_item_t *it))
+{
+	char buf[KEY_TEXT_BYTES], sid[17];
+
+	if (its->n == 0)
+		return;
+	printf("\n%s:\n", title);
+	for (size_t n = 0; n < its->n; n++) {
+		const model_item_t *it = &its->it[n];
+
+		short_id(sid, it->ev.id);
+		printf("  %s %s: ", sid, t_who(d, it->ev.author, buf));
+		line(d, it);
+		t_standing(it->why);
+		putchar('\n');
+	}
+}
+
+static void l_version(rd_t *d, const model_item_t *it)
+{
+	(void)d;
+	printf("#%" PRIu64 " %s", it->ev.seq, it->ev.body->idea->title);
+}
+
+static void l_status(rd_t *d, const model_item_t *it)
+{
+	(void)d;
+	printf("%s: %s", act_status_name(it->ev.body->status->status),
+	    it->ev.body->status->reason);
+}
+
+static void l_eval(rd_t *d, const model_item_t *it)
+{
+	const Wiec__Evaluation *e = it->ev.body->evaluation;
+
+	(void)d;
+	printf("%s", feasibility_name(e->feasibility));
+	if (e->cost)
+		printf(", cost %" PRIu64, e->cost);
+	printf(": %s", e->reason);
+}
+
+static void l_support(rd_t *d, const model_item_t *it)
+{
+	(void)d;
+	printf("%s", it->ev.body->support->withdraw ? "withdrew" : "+1");
+}
+
+static void l_link(rd_t *d, const model_item_t *it)
+{
+	const Wiec__Link *l = it->ev.body->link;
+	char a[17], b[17];
+
+	(void)d;
+	short_id(a, l->idea.data);
+	short_id(b, l->other.data);
+	printf("%s %s %s: %s", a, l->merge ? "merged into" : "linked to", b, l->reason);
+}
+
+static void l_moderation(rd_t *d, const model_item_t *it)
+{
+	(void)d;
+	printf("%s: %s", it->ev.body->moderation->hide ? "hid" : "restored",
+	    it->ev.body->moderation->reason);
+}
+
+static void l_reason(rd_t *d, const model_item_t *it)
+{
+	(void)d;
+	printf("%s", it->ev.body->content_case == WIEC__BODY__CONTENT_REPORT ?
+	    it->ev.body->report->reason : it->ev.body->appeal->reason);
+}
+
+static void t_idea(rd_t *d, const model_idea_t *i, const model_thread_t *t)
+{
+	const Wiec__Idea *l = i->latest;
+	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], la[24], lo[24], sid[17];
+
+	hash_hex(hex, i->ev.id, HASH_BYTES);
+	printf("idea       %s", hex);
+	t_standing(i->why);
+	printf("\ntitle      %s\nby         %s\nprocess    ", l->title, t_who(d, i->ev.author, buf));
+	if (i->bank) {
+		printf("(open bank of ideas)\n");
+	} else {
+		hash_hex(hex, i->ev.body->idea->process.data, HASH_BYTES);
+		printf("%s\n", hex);
+	}
+	printf("status     %s\nsupports   %zu\n", act_status_name(i->status_now),
+	    i->supports.counted);
+	if (*l->category)
+		printf("category   %s\n", l->category);
+	if (l->location != NULL) {
+		fmt_coord(la, sizeof la, l->location->lat);
+		fmt_coord(lo, sizeof lo, l->location->lon);
+		printf("location   %s,%s\n", la, lo);
+	}
+	if (l->cost)
+		printf("cost       %" PRIu64 "\n", l->cost);
+	if (*l->unit)
+		printf("unit       %s\n", l->unit);
+	if (i->mod.hidden)
+		printf("hidden     yes (by a moderator; see below)\n");
+	if (*l->text)
+		printf("\n%s\n", l->text);
+	t_items(d, "versions", &i->versions, l_version);
+	t_items(d, "status history", &i->status, l_status);
+	t_items(d, "evaluations", &i->evals, l_eval);
+	t_items(d, "supports", &i->supports, l_support);
+	t_items(d, "links", &i->links, l_link);
+	t_items(d, "moderation", &i->mod.decisions, l_moderation);
+	t_items(d, "reports", &i->mod.reports, l_reason);
+	t_items(d, "appeals", &i->mod.appeals, l_reason);
+	if (t->n)
+		printf("\ncomments:\n");
+	for (size_t n = 0; n < t->n; n++) {
+		const model_comment_t *c = &t->c[n];
+
+		short_id(sid, c->ev.id);
+		printf("%*s%s %s%s: %s\n", (int)(2 * c->depth), "", sid,
+		    t_who(d, c->ev.author, buf), c->hidden ? " [hidden]" : "",
+		    c->hidden ? "(hidden by a moderator)" : c->ev.body->comment->text);
+	}
+}
+
+int idea_show_main(int argc, char **argv)
+{
+	rd_t d = { .cmd = "idea show" };
+	model_idea_t i = { 0 };
+	model_thread_t t = { 0 };
+	const char *dflag = NULL;
+	uint8_t id[HASH_BYTES];
+	int rc;
+
+	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 1)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = rd_id(&d, "IDEA", argv[optind], id)) != 0)
+		return rc;
+	if ((rc = rd_open(&d, dflag)) != 0)
+		goto out;
+	rc = model_idea_load(&d.v, &d.r, id, &i);
+	if (rc == WIEC_ERR_NOTFOUND) {
+		rc = cli_fail(EXIT_FAIL, d.cmd, "no idea %s here", argv[optind]);
+		goto out;
+	}
+	if (rc != 0 || (rc = model_thread_load(&d.v, &d.r, i.ev.id, &t)) != 0) {
+		rc = rd_err(&d, rc);
+		goto out;
+	}
+	if (d.json) {
+		json_obj(&d.j);
+		j_head(&d, &i.ev);
+		j_idea_summary(&d, &i);
+		j_items(&d, "version_history", &i.versions, f_version);
+		j_items(&d, "status_history", &i.status, f_status);
+		j_items(&d, "evaluations", &i.evals, f_eval);
+		j_items(&d, "supporters", &i.supports, f_support);
+		j_items(&d, "links", &i.links, f_link);
+		j_moderation(&d, &i.mod);
+		if ((rc = j_thread(&d, &t)) != 0) {
+			rc = rd_err(&d, rc);
+			goto out;
+		}
+		json_end(&d.j);
+	} else {
+		t_idea(&d, &i, &t);
+	}
+	rc = EXIT_OK;
+out:
+	model_thread_free(&t);
+	model_idea_free(&i);
+	rd_close(&d);
+	return rc;
+}
+
+int idea_list_main(int argc, char **argv)
+{
+	rd_t d = { .cmd = "idea list" };
+	model_ids_t ids = { 0 };
+	const char *dflag = NULL, *process = NULL;
+	uint8_t pid[HASH_BYTES];
+	int rc;
+
+	if ((rc = rd_parse(&d, argc, argv, &dflag, &process, 0)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (process != NULL && (rc = rd_id(&d, "--process", process, pid)) != 0)
+		return rc;
+	if ((rc = rd_open(&d, dflag)) != 0)
+		goto out;
+	if (process != NULL) {
+		model_process_t p = { 0 };
+
+		rc = model_process_load(&d.v, &d.r, pid, &p);
+		model_process_free(&p);
+		if (rc == WIEC_ERR_NOTFOUND) {
+			rc = cli_fail(EXIT_FAIL, d.cmd, "no process %s here", process);
+			goto out;
+		}
+	}
+	if (rc != 0 || (rc = model_idea_list(&d.v, &d.r, process ? pid : NULL, &ids)) != 0) {
+		rc = rd_err(&d, rc);
+		goto out;
+	}
+	if (d.json)
+		json_arr(&d.j);
+	for (size_t n = 0; n < ids.n; n++) {
+		model_idea_t i = { 0 };
+		char sid[17];
+
+		if ((rc = model_idea_load(&d.v, &d.r, ids.id[n], &i)) != 0) {
+			rc = rd_err(&d, rc);
+			goto out;
+		}
+		if (d.json) {
+			json_obj(&d.j);
+			j_head(&d, &i.ev);
+			j_idea_summary(&d, &i);
+			json_end(&d.j);
+		} else {
+			short_id(sid, ids.id[n]);
+			printf("%s %-12s %4zu+ %s%s", sid, act_status_name(i.status_now),
+			    i.supports.counted, i.latest->title, i.mod.hidden ? " [hidden]" : "");
+			t_standing(i.why);
+			putchar('\n');
+		}
+		model_idea_free(&i);
+	}
+	if (d.json)
+		json_end(&d.j);
+	rc = EXIT_OK;
+out:
+	model_ids_free(&ids);
+	rd_close(&d);
+	return rc;
+}
