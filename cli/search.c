@@ -1,30 +1,29 @@
 /* search.c: wiec search: full-text search of ideas and comments
  * (spec/search.md). The index (store/search.h) ranks documents; this file
- * decides, hit by hit in ranking order, which count: an idea's latest
+ * decides, hit by hit in ranking order and through the model's folds
+ * (model/idea.h, model/moderation.h), which count: an idea's latest
  * version, comments in a thread, not hidden unless asked, the filters. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/act.h"
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/parse.h"
 #include "crypto/err.h"
 #include "model/fold.h"
+#include "model/idea.h"
+#include "model/moderation.h"
+#include "model/roster.h"
+#include "proto/kind.h"
 #include "store/search.h"
 
 #define SEARCH_LIMIT_DEFAULT 20
 #define SEARCH_LIMIT_MAX 1000
 #define SEARCH_QUERY_MAX 1024		/* bytes of the joined query */
-#define SEARCH_THREAD_MAX 64		/* comment levels walked up to the idea */
 #define SNIPPET 160			/* bytes of text shown with a result */
-
-static const char *const status_names[] = {
-	"", "submitted", "under_review", "accepted", "rejected", "merged", "in_progress",
-	"implemented",
-};
-#define NSTATUS (sizeof status_names / sizeof status_names[0])
 
 typedef struct opts {
 	const char *dflag, *category;
@@ -78,81 +77,6 @@ static char *snippet(const char *s)
 	return out;
 }
 
-/* A held event, decoded: 0, WIEC_ERR_NOTFOUND, or another error. */
-static int load(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, ev_t *ev)
-{
-	size_t len;
-	int rc;
-
-	*env = NULL;
-	if ((rc = store_get(s, id, env, &len)) != 0)
-		return rc;
-	if ((rc = ev_decode(ev, *env, len)) != 0) {
-		free(*env);
-		*env = NULL;
-		return WIEC_ERR_CORRUPT;
-	}
-	return 0;
-}
-
-/* The process of the idea whose original is orig (zero: the open bank):
- * a version inherits it from its original (spec/model.md section 4). */
-static int idea_process(store_t *s, const Wiec__Idea *i, const uint8_t orig[static HASH_BYTES],
-    uint8_t process[static HASH_BYTES])
-{
-	uint8_t *env;
-	ev_t ev;
-	int rc;
-
-	memset(process, 0, HASH_BYTES);
-	if (i->edit.len == 0) {
-		if (i->process.len == HASH_BYTES)
-			memcpy(process, i->process.data, HASH_BYTES);
-		return 0;
-	}
-	if ((rc = load(s, orig, &env, &ev)) != 0)
-		return rc;
-	if (ev.body->content_case == WIEC__BODY__CONTENT_IDEA && ev.body->idea->edit.len == 0 &&
-	    ev.body->idea->process.len == HASH_BYTES)
-		memcpy(process, ev.body->idea->process.data, HASH_BYTES);
-	else if (ev.body->content_case != WIEC__BODY__CONTENT_IDEA || ev.body->idea->edit.len)
-		rc = WIEC_ERR_NOTFOUND;		/* not an original idea */
-	ev_free(&ev);
-	free(env);
-	return rc;
-}
-
-/* The idea a comment belongs to: its target's, walked up at most
- * SEARCH_THREAD_MAX levels. WIEC_ERR_NOTFOUND if the thread is not held up
- * to an idea (the comment is not shown in a thread, spec/model.md). On
- * success *root holds the idea event, decoded (free env and ev). */
-static int thread_idea(store_t *s, const Wiec__Comment *c, uint8_t **env, ev_t *root)
-{
-	uint8_t at[HASH_BYTES];
-	int rc;
-
-	if (c->target.len != HASH_BYTES)
-		return WIEC_ERR_NOTFOUND;
-	memcpy(at, c->target.data, HASH_BYTES);
-	for (int level = 0; level < SEARCH_THREAD_MAX; level++) {
-		if ((rc = load(s, at, env, root)) != 0)
-			return rc;
-		if (root->body->content_case == WIEC__BODY__CONTENT_IDEA)
-			return 0;
-		if (root->body->content_case != WIEC__BODY__CONTENT_COMMENT ||
-		    root->body->comment->target.len != HASH_BYTES) {
-			ev_free(root);
-			free(*env);
-			return WIEC_ERR_NOTFOUND;
-		}
-		memcpy(at, root->body->comment->target.data, HASH_BYTES);
-		ev_free(root);
-		free(*env);
-	}
-	*env = NULL;
-	return WIEC_ERR_NOTFOUND;
-}
-
 /* The folded form of a category, for comparing ("Zieleń" = "zielen"). */
 typedef struct fcat {
 	char b[256];
@@ -183,80 +107,84 @@ static int same_category(const char *a, const char *b)
 	return x.n > 0 && x.n == y.n && memcmp(x.b, y.b, x.n) == 0;
 }
 
-/* Judges one hit (the event id matched): 1 and fills r if it is shown, 0
- * if it is not, or a negative wiec_err_t. */
-static int judge(store_t *s, const opts_t *o, const uint8_t id[static HASH_BYTES],
+/* The view and roster hits are judged by: one read snapshot. */
+typedef struct judge_ctx {
+	store_view_t *sv;
+	model_view_t v;
+	roster_t r;
+	int have_roster;
+} judge_ctx_t;
+
+/* Judges one hit (the event id matched) by the model's folds: 1 and fills
+ * r if it is shown, 0 if it is not, or a negative wiec_err_t. */
+static int judge(judge_ctx_t *jc, const opts_t *o, const uint8_t id[static HASH_BYTES],
     uint64_t score, result_t *r)
 {
-	static const uint8_t zero[HASH_BYTES];
-	uint8_t *env = NULL, *renv = NULL;
-	ev_t ev, root;
-	const Wiec__Idea *idea;
-	int rc, have_root = 0;
+	const model_view_t *v = &jc->v;
+	model_ev_t ev;
+	model_idea_t mi;
+	model_moderation_t mod;
+	uint8_t root[HASH_BYTES];
+	const char *text;
+	int rc;
 
 	memset(r, 0, sizeof *r);
-	if ((rc = load(s, id, &env, &ev)) != 0)
-		return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
-	/* A member's event from its fork on counts nowhere (spec/events.md s5). */
-	if ((rc = store_excluded(s, id)) != 0) {
-		rc = rc == 1 || rc == WIEC_ERR_NOTFOUND ? 0 : rc;
+	memset(&ev, 0, sizeof ev);
+	memset(&mi, 0, sizeof mi);
+	memset(&mod, 0, sizeof mod);
+	/* Not held, or a member's event from its fork on (excluded): not shown. */
+	if ((rc = v->get(v->ctx, id, &ev)) != 0)
 		goto out;
-	}
 	memcpy(r->doc, id, HASH_BYTES);
 	r->score = score;
 	if (ev.body->content_case == WIEC__BODY__CONTENT_COMMENT) {
-		if ((rc = thread_idea(s, ev.body->comment, &renv, &root)) != 0) {
-			rc = rc == WIEC_ERR_NOTFOUND ? 0 : rc;
+		/* Shown in a thread held up to its idea, or not at all. */
+		if ((rc = model_root_idea(v, id, root, NULL)) != 0 ||
+		    (rc = model_moderation_load(v, &jc->r, id, &mod)) != 0 ||
+		    (rc = model_idea_load(v, &jc->r, root, &mi)) != 0)
 			goto out;
-		}
-		have_root = 1;
 		r->comment = 1;
 		memcpy(r->id, id, HASH_BYTES);
-		idea = root.body->idea;
-		memcpy(r->idea, idea->edit.len ? idea->edit.data : root.id, HASH_BYTES);
-		r->snippet = snippet(ev.body->comment->text);
+		r->hidden = mod.hidden;
+		text = ev.body->comment->text;
 	} else if (ev.body->content_case == WIEC__BODY__CONTENT_IDEA) {
-		idea = ev.body->idea;
-		memcpy(r->id, idea->edit.len ? idea->edit.data : id, HASH_BYTES);
-		memcpy(r->idea, r->id, HASH_BYTES);
-		r->title = dup_or_empty(idea->title);
-		r->snippet = snippet(idea->text);
+		if ((rc = model_idea_load(v, &jc->r, id, &mi)) != 0)
+			goto out;
+		/* Only the latest version's text counts. */
+		if (mi.latest_ev == NULL || memcmp(mi.latest_ev->id, id, HASH_BYTES) != 0)
+			goto out;
+		memcpy(r->id, mi.ev.id, HASH_BYTES);
+		r->hidden = mi.mod.hidden;
+		r->title = dup_or_empty(mi.latest->title);
+		text = mi.latest->text;
 	} else {
-		rc = 0;
 		goto out;
 	}
-	if ((rc = idea_process(s, idea, r->idea, r->process)) != 0) {
-		rc = rc == WIEC_ERR_NOTFOUND ? 0 : rc;
-		goto out;
-	}
-	r->category = dup_or_empty(idea->category);
-	r->status = 1;		/* submitted: no status event counted */
-	r->hidden = 0;
+	if (mi.why == MODEL_NO_PROCESS || mi.latest == NULL)
+		goto out;		/* not listed: its process is not held or not valid */
+	memcpy(r->idea, mi.ev.id, HASH_BYTES);
+	if (!mi.bank && mi.proc.ev.body != NULL)
+		memcpy(r->process, mi.proc.ev.id, HASH_BYTES);
+	r->category = dup_or_empty(mi.latest->category);
+	r->snippet = snippet(text);
+	r->status = mi.status_now;
 	if ((r->title == NULL && !r->comment) || r->category == NULL || r->snippet == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
 	rc = 1;
-	if (o->bank && memcmp(r->process, zero, HASH_BYTES) != 0)
-		rc = 0;
-	if (o->by_process && memcmp(r->process, o->process, HASH_BYTES) != 0)
-		rc = 0;
-	if (o->category && !same_category(o->category, r->category))
-		rc = 0;
-	if (o->status && r->status != o->status)
-		rc = 0;
-	if (r->hidden && !o->hidden)
+	if ((o->bank && !mi.bank) ||
+	    (o->by_process && (mi.bank || memcmp(r->process, o->process, HASH_BYTES) != 0)) ||
+	    (o->category && !same_category(o->category, r->category)) ||
+	    (o->status && r->status != o->status) || (r->hidden && !o->hidden))
 		rc = 0;
 out:
-	if (have_root) {
-		ev_free(&root);
-		free(renv);
-	}
-	ev_free(&ev);
-	free(env);
+	model_idea_free(&mi);
+	model_moderation_free(&mod);
+	model_ev_free(&ev);
 	if (rc != 1)
 		result_free(r);
-	return rc;
+	return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
 }
 
 /* realloc *p to room for need items of size bytes (doubling): 0 or -1. */
@@ -309,7 +237,7 @@ static void print_result(json_t *j, const result_t *r)
 		if (!r->comment)
 			json_kstr(j, "title", r->title);
 		json_kstr(j, "category", r->category);
-		json_kstr(j, "status", status_names[r->status]);
+		json_kstr(j, "status", act_status_name(r->status));
 		json_kbool(j, "hidden", r->hidden);
 		json_kstr(j, "text", r->snippet);
 		json_end(j);
@@ -321,7 +249,7 @@ static void print_result(json_t *j, const result_t *r)
 		hash_hex(idea, r->idea, HASH_BYTES);
 		printf("  comment %s on %s%s\n    ", hex, idea, r->hidden ? " [hidden]" : "");
 	} else {
-		printf("  idea    %s %s%s\n    %s\n    ", hex, status_names[r->status],
+		printf("  idea    %s %s%s\n    %s\n    ", hex, act_status_name(r->status),
 		    r->hidden ? " [hidden]" : "", r->title);
 	}
 	for (const char *p = r->snippet; *p; p++)
@@ -331,7 +259,7 @@ static void print_result(json_t *j, const result_t *r)
 
 /* Walks the hits best first, printing up to o->limit results. Hits of equal
  * score are judged together and printed in id order (spec/search.md s5). */
-static int run(store_t *s, const opts_t *o, search_res_t *res, json_t *j, size_t *shown)
+static int run(judge_ctx_t *jc, const opts_t *o, search_res_t *res, json_t *j, size_t *shown)
 {
 	result_t *run_ = NULL;
 	uint8_t (*seen)[HASH_BYTES] = NULL;
@@ -363,7 +291,7 @@ static int run(store_t *s, const opts_t *o, search_res_t *res, json_t *j, size_t
 		}
 		if (!more || *shown >= o->limit)
 			break;
-		if ((rc = judge(s, o, id, score, &r)) < 0)
+		if ((rc = judge(jc, o, id, score, &r)) < 0)
 			break;
 		if (rc == 0)
 			continue;
@@ -433,12 +361,9 @@ static int parse(opts_t *o, int argc, char **argv)
 			o->category = optarg;
 			break;
 		case 's':
-			for (o->status = 1; o->status < (int)NSTATUS; o->status++)
-				if (strcmp(optarg, status_names[o->status]) == 0)
-					break;
-			if (o->status == (int)NSTATUS)
+			if ((o->status = kind_status_parse(optarg)) <= 0)
 				return cli_fail(EXIT_USAGE, cmd, "unknown status '%s' (one of submitted, "
-				    "under_review, accepted, rejected, merged, in_progress, "
+				    "under-review, accepted, rejected, merged, in-progress, "
 				    "implemented)", optarg);
 			break;
 		case 'H': o->hidden = 1; break;
@@ -480,6 +405,7 @@ int search_main(int argc, char **argv)
 {
 	const char *cmd = "search";
 	search_res_t *res = NULL;
+	judge_ctx_t jc = { .sv = NULL };
 	store_t *s = NULL;
 	size_t nterms, shown = 0;
 	opts_t o;
@@ -501,6 +427,13 @@ int search_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "the query has no searchable word (one-letter "
 		    "words and common words such as 'na' or 'nie' are not indexed)");
 	}
+	if ((rc = store_view_begin(s, &jc.sv, &jc.v)) != 0 || (rc = roster_load(&jc.v, &jc.r)) != 0) {
+		store_view_end(&jc.sv);
+		store_search_free(&res);
+		store_close(&s);
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	}
+	jc.have_roster = 1;
 	if (o.json) {
 		json_init(&j, stdout);
 		json_obj(&j);
@@ -508,11 +441,13 @@ int search_main(int argc, char **argv)
 		json_key(&j, "results");
 		json_arr(&j);
 	}
-	rc = run(s, &o, res, o.json ? &j : NULL, &shown);
+	rc = run(&jc, &o, res, o.json ? &j : NULL, &shown);
 	if (o.json) {
 		json_end(&j);
 		json_end(&j);
 	}
+	roster_free(&jc.r);
+	store_view_end(&jc.sv);
 	store_search_free(&res);
 	store_close(&s);
 	if (rc != 0)

@@ -82,6 +82,42 @@ chmod -R a-w "$A"
 status 0 "search works read-only" $W search -d "$A" lodz --json
 chmod -R u+w "$A"
 
+# The model decides what counts: the latest version, status, hidden, process.
+$W idea edit -d "$A" "$TREES" --body "Posadźmy kasztany przy fontannie." >/dev/null
+status 0 "an edited idea: the old text no longer counts" $W search -d "$A" zrodlo --json
+check "  zrodlo finds nothing" grep -q '"results": \[\]' "$T/out"
+status 0 "  the new text counts" $W search -d "$A" kasztany --json
+check "  kasztany finds the idea, by its original id" test "$(ids "$T/out")" = "$TREES"
+check "  matched: the new version" sh -c "! grep -q '\"matched\": \"$TREES\"' '$T/out'"
+status 0 "  the title kept: lodz still finds it once" $W search -d "$A" lodz --json
+check "  once" test "$(ids "$T/out" | grep -c "$TREES")" = 1
+status 0 "official status" $W idea status -d "$A" "$BIKE" accepted --reason "W budżecie na 2027"
+status 0 "--status accepted" $W search -d "$A" sciezka --status accepted --json
+check "  the accepted idea" test "$(ids "$T/out")" = "$BIKE"
+check "  its status in the result" grep -q '"status": "accepted"' "$T/out"
+status 0 "--status under-review finds none" $W search -d "$A" sciezka --status under_review --json
+check "  none" grep -q '"results": \[\]' "$T/out"
+status 0 "a moderator hides the comment" $W hide -d "$A" "$COMMENT" --reason "off topic"
+status 0 "hidden content is not found" $W search -d "$A" lodz --json
+check "  only the idea" test "$(ids "$T/out")" = "$TREES"
+status 0 "unless --hidden" $W search -d "$A" lodz --hidden --json
+check "  the comment again, flagged" grep -q "\"id\": \"$COMMENT\", \"kind\": \"comment\".*\"hidden\": true" "$T/out"
+P=$($W process create -d "$A" --kind consultation --title "Zielona Gdynia" --json | sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p')
+MEADOW=$($W idea add -d "$A" --process "$P" --title "Łąka kwietna" --body "Zamiast trawnika łąka dla pszczół." --category "Zieleń")
+status 0 "--process P" $W search -d "$A" laka --process "$P" --json
+check "  the process's idea" test "$(ids "$T/out")" = "$MEADOW"
+check "  with its process" grep -q "\"process\": \"$P\"" "$T/out"
+status 0 "--process bank leaves it out" $W search -d "$A" laka --process bank --json
+check "  none" grep -q '"results": \[\]' "$T/out"
+status 0 "--category, folded" $W search -d "$A" laka --category zielen --json
+check "  found by category zielen" test "$(ids "$T/out")" = "$MEADOW"
+status 0 "--category that differs" $W search -d "$A" laka --category transport --json
+check "  none" grep -q '"results": \[\]' "$T/out"
+$W search -d "$A" "lodz laka sciezka" --hidden --json >"$T/before"
+$W reindex -d "$A" >/dev/null
+$W search -d "$A" "lodz laka sciezka" --hidden --json >"$T/after"
+check "the model's state, after reindex: same output" cmp -s "$T/before" "$T/after"
+
 # Bad arguments: one line, the README's exit status.
 status 2 "no query" $W search -d "$A"
 oneline "  one line"
