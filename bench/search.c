@@ -167,8 +167,9 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Signs and ingests the ideas; *text_bytes receives the bytes indexed. */
-static int build(store_t *s, size_t nideas, uint64_t *text_bytes)
+/* Signs and ingests the ideas; *text_bytes receives the bytes indexed,
+ * *ingest_s the seconds spent in store_ingest. */
+static int build(store_t *s, size_t nideas, uint64_t *text_bytes, double *ingest_s)
 {
 	uint8_t network[HASH_BYTES], (*prev)[HASH_BYTES];
 	key_pair_t *keys;
@@ -222,7 +223,10 @@ static int build(store_t *s, size_t nideas, uint64_t *text_bytes)
 		memcpy(prev[a], evs[n].id, HASH_BYTES);
 		seq[a]++;
 		if (++n == BATCH || i + 1 == nideas) {
+			double t0 = now();
+
 			rc = store_ingest(s, evs, n, res, NULL);
+			*ingest_s += now() - t0;
 			for (size_t k = 0; k < n; k++) {
 				if (rc == 0 && res[k] != STORE_ADDED)
 					rc = WIEC_ERR_CORRUPT;
@@ -279,6 +283,7 @@ int main(void)
 	size_t nideas = env_n ? strtoul(env_n, NULL, 10) : IDEAS_DEFAULT;
 	double lat[QUERIES], st[STATUS_RUNS], t0, med, p99, ceil_;
 	uint64_t text_bytes = 0;
+	double ingest_s = 0;
 	search_stats_t ss;
 	store_t *s = NULL;
 	int status = 1;
@@ -299,15 +304,17 @@ int main(void)
 		}
 	}
 	t0 = now();
-	if (store_open(&s, sdir, (size_t)16 << 30, 0) != 0 || build(s, nideas, &text_bytes) != 0 ||
+	if (store_open(&s, sdir, (size_t)16 << 30, 0) != 0 || build(s, nideas, &text_bytes, &ingest_s) != 0 ||
 	    store_search_stats(s, &ss) != 0) {
 		fprintf(stderr, "bench-search: building the store failed\n");
 		goto out;
 	}
 	store_close(&s);
-	printf("# %zu ideas by %d residents, %.1f MB of indexed text, stored and indexed in "
-	    "%.1f s; index: %llu documents, %llu terms, %llu entries\n", nideas, AUTHORS,
-	    (double)text_bytes / 1e6, now() - t0, (unsigned long long)ss.docs,
+	printf("# %zu ideas by %d residents, %.1f MB of indexed text, signed, stored and "
+	    "indexed in %.1f s (store_ingest %.1f s, %.0f us an idea, batches of %d); index: "
+	    "%llu documents, %llu terms, %llu entries\n", nideas, AUTHORS,
+	    (double)text_bytes / 1e6, now() - t0, ingest_s, ingest_s * 1e6 / (double)nideas,
+	    BATCH, (unsigned long long)ss.docs,
 	    (unsigned long long)ss.terms, (unsigned long long)ss.postings);
 	fflush(stdout);
 	/* Warm the page cache the same way for both. */

@@ -107,8 +107,6 @@ static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
 			return WIEC_ERR_CORRUPT;
 		docs += get48(v.mv_data);
 		length += get48((const uint8_t *)v.mv_data + 6);
-		if ((rc = mdb_del(txn, dbi, &k, NULL)) != 0)
-			return store_lmdb_err(rc);
 	} else if (rc != MDB_NOTFOUND) {
 		return store_lmdb_err(rc);
 	}
@@ -118,11 +116,71 @@ static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
 	return store_lmdb_err(mdb_put(txn, dbi, &k, &v, 0));
 }
 
+/* Entries gathered in a write transaction: put in key order, a cursor
+ * put of a key on the page the cursor is on skips the descent, and the
+ * pages of one term are written together. */
+typedef struct entry {
+	uint8_t klen;
+	uint8_t key[KEY_MAX];
+	uint8_t val[POST_VAL];
+} entry_t;
+
+#define FLUSH_AT ((size_t)1 << 20)	/* entries gathered before a flush (56 MB) */
+
+struct search_buf {
+	entry_t *e;
+	size_t n, cap;
+	uint64_t docs, length;	/* totals of the gathered documents */
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const entry_t *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+
+	return c != 0 ? c : (int)x->klen - (int)y->klen;
+}
+
+int store_search_flush(wtx_t *w)
+{
+	struct search_buf *b = w->search;
+	MDB_cursor *c;
+	int rc = 0;
+
+	if (b == NULL || b->docs == 0)
+		return 0;
+	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
+	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (size_t i = 0; i < b->n; i++) {
+		MDB_val k = store_mv(b->e[i].key, b->e[i].klen), v = store_mv(b->e[i].val, POST_VAL);
+
+		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
+			rc = store_lmdb_err(rc);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc == 0)
+		rc = add_totals(w->txn, w->s->search, b->docs, b->length);
+	b->n = 0;
+	b->docs = b->length = 0;
+	return rc;
+}
+
+void store_search_drop(wtx_t *w)
+{
+	if (w->search != NULL)
+		free(w->search->e);
+	free(w->search);
+	w->search = NULL;
+}
+
 int store_search_index(wtx_t *w, const ev_t *ev)
 {
 	const Wiec__Body *b = ev->body;
 	terms_t ts;
-	MDB_cursor *c = NULL;
+	struct search_buf *sb;
 	uint8_t val[POST_VAL];
 	uint64_t dl;
 	int rc = 0;
@@ -155,37 +213,39 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 		goto out;
 	dl = ts.n < U16_CAP ? ts.n : U16_CAP;
 	qsort(ts.v, ts.n, sizeof *ts.v, term_cmp);
-	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0) {
-		rc = store_lmdb_err(rc);
+	if (w->search == NULL && (w->search = calloc(1, sizeof *w->search)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
+	sb = w->search;
 	val[2] = (uint8_t)(dl >> 8);
 	val[3] = (uint8_t)dl;
 	for (size_t i = 0; i < ts.n;) {
 		size_t j = i + 1, tf;
-		uint8_t key[KEY_MAX];
-		MDB_val k, v;
+		entry_t *e;
 
 		while (j < ts.n && term_cmp(&ts.v[i], &ts.v[j]) == 0)
 			j++;
 		tf = j - i < U16_CAP ? j - i : U16_CAP;
 		val[0] = (uint8_t)(tf >> 8);
 		val[1] = (uint8_t)tf;
-		memcpy(key, ts.v[i].t, ts.v[i].len);
-		key[ts.v[i].len] = 0;
-		memcpy(key + ts.v[i].len + 1, ev->id, DOC);
-		k = store_mv(key, ts.v[i].len + 1 + DOC);
-		v = store_mv(val, sizeof val);
-		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
-			rc = store_lmdb_err(rc);
+		if (store_grow((void **)&sb->e, &sb->cap, sb->n + 1, sizeof *sb->e) != 0) {
+			rc = WIEC_ERR_NOMEM;
 			goto out;
 		}
+		e = &sb->e[sb->n++];
+		memcpy(e->key, ts.v[i].t, ts.v[i].len);
+		e->key[ts.v[i].len] = 0;
+		memcpy(e->key + ts.v[i].len + 1, ev->id, DOC);
+		e->klen = (uint8_t)(ts.v[i].len + 1 + DOC);
+		memcpy(e->val, val, POST_VAL);
 		i = j;
 	}
-	rc = add_totals(w->txn, w->s->search, 1, dl);
+	sb->docs++;
+	sb->length += dl;
+	if (sb->n >= FLUSH_AT)
+		rc = store_search_flush(w);
 out:
-	if (c != NULL)
-		mdb_cursor_close(c);
 	if (ts.v != ts.local)
 		free(ts.v);
 	return rc;

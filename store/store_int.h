@@ -80,6 +80,7 @@ typedef struct wtx {
 	 * cursor skip the descent when the key falls in the page it is on, and
 	 * sorted batches put each author's keys next to each other. */
 	MDB_cursor *events_cur, *chains_cur, *kids_cur;
+	struct search_buf *search;	/* search entries not yet put (store/search.c) */
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)
@@ -147,8 +148,12 @@ int store_derive_event(wtx_t *w, const ev_t *ev);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);
-/* The search index entries of an event (store/search.c). */
+/* The search index entries of an event (store/search.c), gathered in w
+ * and put in key order by store_search_flush (before commit, or when many
+ * are gathered); store_search_drop frees what was not put. */
 int store_search_index(wtx_t *w, const ev_t *ev);
+int store_search_flush(wtx_t *w);
+void store_search_drop(wtx_t *w);
 
 /* Rebuilds every index from the log in one write transaction (reindex,
  * and the migration of a format-2 store). */
