@@ -161,6 +161,14 @@ static const cli_cmd_t cmds[] = {
 	  "  --json prints one object per line: key, endpoint, name, role, founder." },
 	{ "peer rm", peer_rm_main, "stop dialling a node",
 	  "wiec peer rm [-d DIR] --key KEY" },
+	{ "pb tally", pb_tally_main, "the winners of a Pabulib .pb election",
+	  "wiec pb tally FILE.pb [--rule R] [--json] [--mixed-eol] [--exclusive ID,ID...]...\n"
+	  "  R defaults to the file's META rule: greedy, greedy-no-skip, greedy-threshold,\n"
+	  "  greedy-exclusive, greedy-custom, equalshares, equalshares/add1,\n"
+	  "  equalshares/add1-comparison; also approval, plurality, borda (counts).\n"
+	  "  Prints one winning project_id a line; --json {\"rule\", \"winners\"}.\n"
+	  "  --mixed-eol accepts a file mixing CRLF and LF lines (refused by default);\n"
+	  "  --exclusive gives greedy-exclusive one group of mutually exclusive projects." },
 	{ "testnet", testnet_main, "create N ready-to-run nodes of one network on this host",
 	  "wiec testnet DIR --nodes N [--base-port P]\n"
 	  "  DIR/node1..N, N from 1 to 64, listening on 127.0.0.1:P+i-1 (P 7400);\n"

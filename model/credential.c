@@ -1,4 +1,4 @@
-/* credential.c: credentials and eligibility (spec/model.md section 9). */
+/* credential.c: credentials and eligibility (spec/model.md section 10). */
 #include <string.h>
 
 #include "crypto/err.h"

@@ -1,5 +1,5 @@
 /* credential.h: eligibility of a resident's key in a process (spec/model.md
- * section 9: credentials). Only the registrar that issued a credential can
+ * section 10). Only the registrar that issued a credential can
  * link the key to a person, through its own records outside the log. */
 #ifndef WIEC_MODEL_CREDENTIAL_H
 #define WIEC_MODEL_CREDENTIAL_H

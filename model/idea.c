@@ -200,9 +200,11 @@ int model_idea_load(const model_view_t *v, const roster_t *r, const uint8_t id[s
 	}
 	if ((rc = versions(v, out)) != 0)
 		goto fail;
+	out->eligible = out->why == MODEL_OK;
 	if (out->why == MODEL_OK && !out->bank) {
 		if ((rc = model_eligible(v, r, &out->proc, out->ev.author, &ok)) != 0)
 			goto fail;
+		out->eligible = ok;
 		if (!ok)
 			out->why = MODEL_NOT_ELIGIBLE;
 		else if (!unit_ok(out))

@@ -13,6 +13,9 @@ typedef struct model_idea {
 	 * counted. */
 	int why;
 	int bank;			/* in the open bank of ideas (no process) */
+	int eligible;			/* its author may take part (always in the bank, or
+					 * where the process does not ask; 0 too when the
+					 * process is not held or not valid) */
 	model_process_t proc;		/* its process, unless bank (proc.ev.body NULL if not held) */
 	/* The original and its author's versions: counted ones in (seq, id)
 	 * order (the last is the latest), then those by another author. */

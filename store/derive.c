@@ -39,23 +39,59 @@ int store_derive_author(wtx_t *w, const store_head_t *h)
 	return rc == 0 || rc == MDB_NOTFOUND || rc == MDB_KEYEXIST ? 0 : store_lmdb_err(rc);
 }
 
+#define REFS_FLUSH 65536	/* entries kept before a flush */
+
 int store_derive_event(wtx_t *w, const ev_t *ev)
 {
 	model_ref_t r[MODEL_REF_MAX];
-	size_t n = model_refs(ev->body, r);
-	uint8_t key[REFS_KEY];
+	size_t n;
+	int rc;
 
+	if (w->s->no_model)
+		return 0;
+	n = model_refs(ev->body, r);
+	if (n > 0 && store_grow((void **)&w->refs, &w->caprefs, w->nrefs + n, REFS_KEY) != 0)
+		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		MDB_val k = store_mv(key, sizeof key), v = store_mv("", 0);
-		int rc;
+		uint8_t *key = w->refs[w->nrefs++];
 
 		memcpy(key, r[i].ref, HASH_BYTES);
 		key[HASH_BYTES] = r[i].tag;
 		memcpy(key + HASH_BYTES + 1, ev->id, HASH_BYTES);
-		if ((rc = mdb_put(w->txn, w->s->refs, &k, &v, 0)) != 0)
-			return store_lmdb_err(rc);
 	}
+	if (w->nrefs >= REFS_FLUSH && (rc = store_derive_flush(w)) != 0)
+		return rc;
 	return store_search_index(w, ev);
+}
+
+static int refs_order(const void *a, const void *b)
+{
+	return memcmp(a, b, REFS_KEY);
+}
+
+int store_derive_flush(wtx_t *w)
+{
+	MDB_cursor *c;
+	int rc = 0;
+
+	if (w->nrefs == 0)
+		return 0;
+	qsort(w->refs, w->nrefs, REFS_KEY, refs_order);
+	if ((rc = mdb_cursor_open(w->txn, w->s->refs, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (size_t i = 0; i < w->nrefs && rc == 0; i++) {
+		MDB_val k = store_mv(w->refs[i], REFS_KEY), v = store_mv("", 0);
+
+		rc = mdb_cursor_put(c, &k, &v, 0);
+	}
+	mdb_cursor_close(c);
+	w->nrefs = 0;
+	return store_lmdb_err(rc);
+}
+
+void store_model_hooks(store_t *s, int on)
+{
+	s->no_model = !on;
 }
 
 /* The databases a rebuild recreates from the log, in dump order. */

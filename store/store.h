@@ -231,6 +231,11 @@ typedef struct store_view store_view_t;
 int store_view_begin(store_t *s, store_view_t **sv, model_view_t *v);
 void store_view_end(store_view_t **sv);
 
+/* Benchmarks only (bench/model.c): on 0 makes later ingests skip the
+ * model's derived-state hooks (the refs index), to measure what they cost.
+ * Such a store lacks index entries until store_reindex. Default: on. */
+void store_model_hooks(store_t *s, int on);
+
 /* Every head, ordered by author key. */
 int store_scan_heads(store_t *s, store_head_fn fn, void *ctx);
 

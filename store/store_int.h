@@ -43,6 +43,7 @@ struct store {
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
 	    excluded, refs, meta, search;
 	int rdonly;
+	int no_model;			/* store_model_hooks(s, 0): benchmarks only */
 	struct store_guard *guard;	/* store/guard.h */
 	int corrupt_set;		/* a checked read found damage: */
 	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
@@ -80,6 +81,10 @@ typedef struct wtx {
 	 * cursor skip the descent when the key falls in the page it is on, and
 	 * sorted batches put each author's keys next to each other. */
 	MDB_cursor *events_cur, *chains_cur, *kids_cur;
+	/* The model's index entries of this transaction's events, put in key
+	 * order by store_derive_flush (sorted puts touch fewer pages). */
+	uint8_t (*refs)[REFS_KEY];
+	size_t nrefs, caprefs;
 	struct search_buf *search;	/* search entries not yet put (store/search.c) */
 } wtx_t;
 
@@ -143,8 +148,10 @@ int store_tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t n
 /* Derived state (store/derive.c). */
 int store_derive_author(wtx_t *w, const store_head_t *h);
 int store_derive_clear(wtx_t *w);
-/* The model index entries of one event being indexed (model_refs). */
+/* The model index entries of one event being indexed (model_refs), kept in
+ * w until store_derive_flush puts them (before commit; also when many). */
 int store_derive_event(wtx_t *w, const ev_t *ev);
+int store_derive_flush(wtx_t *w);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);

@@ -1407,6 +1407,74 @@ static int gen_vectors(FILE *f)
 	emit_valid(&g, "bob seq 3: idea with timestamp 2^64-1, a 10-byte varint ending 01 (valid)",
 	    &env, b3);
 
+	/* The deliberation model's kinds (spec/model.md). */
+	{
+		key_pair_t fd;
+		uint8_t m1[HASH_BYTES], m2[HASH_BYTES], x[HASH_BYTES];
+		buf_t ph = { 0 };
+
+		fx_key(&fd, FX_FOUNDER_SEED);
+		b_reset(&ph);
+		b_str(&ph, 1, "ideation");
+		b_reset(&c);
+		b_u64(&c, 1, WIEC__PROCESS_KIND__PROCESS_CONSULTATION);
+		b_str(&c, 2, "Zielony rynek");
+		b_bytes(&c, 4, fd.pk, KEY_PK_BYTES);
+		b_bytes(&c, 6, ph.p, ph.n);
+		vbody(&body, g.net, &fd, 1, NULL, FX_TS + 5000, 19, &c);
+		raw_seal(&env, &fd, g.net, &body);
+		emit_valid(&g, "founder seq 1: process (consultation, owner founder, one phase "
+		    "\"ideation\")", &env, m1);
+
+		b_reset(&c);
+		b_bytes(&c, 1, a2, HASH_BYTES);
+		b_u64(&c, 2, WIEC__IDEA_STATUS__STATUS_UNDER_REVIEW);
+		b_str(&c, 3, "Przekazane do wydziału zieleni.");
+		vbody(&body, g.net, &fd, 2, m1, FX_TS + 6000, 21, &c);
+		raw_seal(&env, &fd, g.net, &body);
+		emit_valid(&g, "founder seq 2: status under_review (2) of alice seq 2, with a reason",
+		    &env, m2);
+
+		b_reset(&c);
+		b_bytes(&c, 1, a2, HASH_BYTES);
+		vbody(&body, g.net, &g.bob, 4, b3, FX_TS + 7000, 23, &c);
+		raw_seal(&env, &g.bob, g.net, &body);
+		emit_valid(&g, "bob seq 4: support of alice seq 2", &env, x);
+
+		b_reset(&c);
+		b_bytes(&c, 1, a2, HASH_BYTES);
+		b_u64(&c, 2, WIEC__IDEA_STATUS__STATUS_UNDER_REVIEW);
+		vbody(&body, g.net, &fd, 3, m2, FX_TS + 8000, 21, &c);
+		raw_seal(&env, &fd, g.net, &body);
+		emit_invalid(&g, "field", "status without a reason", &env);
+
+		b_reset(&c);
+		b_bytes(&c, 1, a2, HASH_BYTES);
+		b_u64(&c, 2, 8);
+		b_str(&c, 3, "r");
+		vbody(&body, g.net, &fd, 3, m2, FX_TS + 8000, 21, &c);
+		raw_seal(&env, &fd, g.net, &body);
+		emit_invalid(&g, "field", "status 8 (STATUS_IMPLEMENTED is 7)", &env);
+
+		b_reset(&c);
+		b_u64(&c, 1, WIEC__PROCESS_KIND__PROCESS_IDEAS);
+		b_str(&c, 2, "Cudzy proces");
+		b_bytes(&c, 4, g.alice.pk, KEY_PK_BYTES);
+		b_bytes(&c, 6, ph.p, ph.n);
+		vbody(&body, g.net, &fd, 3, m2, FX_TS + 8000, 19, &c);
+		raw_seal(&env, &fd, g.net, &body);
+		emit_invalid(&g, "field", "process whose owners do not include its author", &env);
+
+		b_reset(&c);
+		b_bytes(&c, 1, a2, HASH_BYTES);
+		b_bytes(&c, 2, a2, HASH_BYTES);
+		b_str(&c, 4, "r");
+		vbody(&body, g.net, &fd, 3, m2, FX_TS + 8000, 24, &c);
+		raw_seal(&env, &fd, g.net, &body);
+		emit_invalid(&g, "field", "link of an idea to itself", &env);
+		b_free(&ph);
+	}
+
 	raw_idea(&c, "Bike lane", "");
 	vraw_body(&body, &g, "\x18\x81\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 12, &c);
 	raw_seal(&env, &g.alice, g.net, &body);

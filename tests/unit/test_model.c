@@ -90,7 +90,7 @@ typedef struct scen {
 	mfx_t m;
 	key_pair_t r1, r2, r3, biz;
 	uint8_t p1[32], p2[32];			/* consultation; co-decision */
-	uint8_t c_r1[32], c_r2[32], c_r2x[32];	/* credentials; c_r2x revokes r2 */
+	uint8_t c_r1[32], c_r2[32], c_r2x[32], c_r3x[32];	/* c_r2x revokes r2; c_r3x by no registrar */
 	uint8_t i1[32], i2[32], i3[32], i4[32], v1[32], vx[32];
 	uint8_t s1[32], s2[32], sx[32], sw[32], sb[32];
 	uint8_t e1[32], e2[32], ex[32];
@@ -145,6 +145,7 @@ static int scen_build(scen_t *s)
 	s->n_cred = m->n;
 	TRY(mfx_cred(m, &m->city, s->r1.pk, s->p1, "Jeżyce", 0, s->c_r1));
 	TRY(mfx_cred(m, &m->city, s->r2.pk, s->p1, "Wilda", 0, s->c_r2));
+	TRY(mfx_cred(m, &m->ngo, s->r3.pk, s->p1, "Wilda", 0, s->c_r3x));	/* not a registrar */
 
 	TRY(mfx_idea(m, &s->r1, "Drzewa na rynku", s->p1, NULL, NULL, s->i1));
 	TRY(mfx_idea(m, &s->r2, "Ławki", s->p1, NULL, NULL, s->i2));
@@ -403,7 +404,8 @@ TEST(model_scenario_rules)
 	CHECK(model_credential(&v, &r, &p, s->r2.pk, &c) == 0 && !c.eligible);
 	CHECK(c.all.counted == 1 && why_in(&c.all, s->c_r2) == MODEL_SUPERSEDED);
 	model_cred_free(&c);
-	CHECK(model_credential(&v, &r, &p, s->r3.pk, &c) == 0 && !c.eligible && c.all.n == 0);
+	CHECK(model_credential(&v, &r, &p, s->r3.pk, &c) == 0 && !c.eligible && c.all.n == 1);
+	CHECK(why_in(&c.all, s->c_r3x) == MODEL_NOT_AUTHORISED);
 	model_cred_free(&c);
 	model_process_free(&p);
 	/* Co-decision: the city's change counts with the NGO's approval. */
@@ -421,11 +423,11 @@ TEST(model_scenario_rules)
 	CHECK(model_idea_load(&v, &r, s->i2, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE);
 	CHECK(i.links.counted == 1);		/* the merge shows on both */
 	model_idea_free(&i);
-	CHECK(model_idea_load(&v, &r, s->i4, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE);
+	CHECK(model_idea_load(&v, &r, s->i4, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE && !i.eligible);
 	model_idea_free(&i);
 
 	/* i1 through its version's id: the original with its history. */
-	CHECK(model_idea_load(&v, &r, s->v1, &i) == 0 && i.why == MODEL_OK);
+	CHECK(model_idea_load(&v, &r, s->v1, &i) == 0 && i.why == MODEL_OK && i.eligible);
 	CHECK(memcmp(i.ev.id, s->i1, 32) == 0);
 	CHECK(i.versions.counted == 2 && memcmp(i.latest_ev->id, s->v1, 32) == 0);
 	CHECK(strcmp(i.latest->title, "Drzewa i ławki na rynku") == 0);
@@ -834,6 +836,84 @@ TEST(model_store_view_basics)
 	model_ids_free(&ids);
 	store_view_end(&sv);
 	CHECK(sv == NULL);
+	store_close(&st);
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* With WIEC_WRITE_SEEDS=DIR: writes one envelope of each kind of the
+ * scenario to DIR (the seeds of tests/fuzz/corpus/envelope). */
+TEST(model_write_fuzz_seeds)
+{
+	const char *dir = getenv("WIEC_WRITE_SEEDS");
+	scen_t *s;
+	int seen[64] = { 0 };
+
+	if (dir == NULL)
+		return;
+	CHECK((s = malloc(sizeof *s)) != NULL && scen_build(s) == 0);
+	for (size_t i = 0; i < s->m.n; i++) {
+		ev_t ev;
+		char path[512];
+
+		CHECK(ev_decode(&ev, s->m.ev[i].env, s->m.ev[i].len) == 0);
+		if (!seen[ev.kind]) {
+			seen[ev.kind] = 1;
+			snprintf(path, sizeof path, "%s/model-%s", dir, ev_kind_name(ev.kind));
+			CHECK(fx_write_file(path, s->m.ev[i].env, s->m.ev[i].len, 0644) == 0);
+		}
+		ev_free(&ev);
+	}
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* Real LMDB, the authorising events last: the NGO's approvals of the
+ * co-decision phase change and of the member add arrive after everything
+ * else. Until then the phase change lacks its quorum and the new member's
+ * status does not count; afterwards the state is the reference one. */
+TEST(model_lmdb_authoriser_arrives_last)
+{
+	scen_t *s = malloc(sizeof *s);
+	uint8_t k[3][32];
+	char *ref = NULL, *got = NULL;
+	size_t ia, ib;
+	memview_t mv;
+	model_view_t v;
+	store_t *st;
+	store_view_t *sv;
+	roster_t r;
+	model_process_t p;
+	model_idea_t i;
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	rkeys(s, k);
+	CHECK(hold_all(&mv, s, NULL) == 0);
+	v = memview_view(&mv);
+	CHECK(dump(&v, (const uint8_t (*)[32])k, 3, &ref) == 0);
+	memview_free(&mv);
+	ia = index_of(s, s->ph2a);
+	ib = index_of(s, s->mc1a);
+	CHECK(mfx_store(&s->m, &st, TEST_TMP, "late") == 0);
+	for (size_t j = 0; j < s->m.n; j++)
+		if (j != ia && j != ib)
+			CHECK(fx_ingest1(st, &s->m.ev[j]) > 0);
+	CHECK(store_view_begin(st, &sv, &v) == 0);
+	CHECK(roster_load(&v, &r) == 0 && r.n == 3);
+	CHECK(model_process_load(&v, &r, s->p2, &p) == 0 && p.phase == 0);
+	CHECK(why_in(&p.changes, s->ph2) == MODEL_NO_QUORUM);
+	model_process_free(&p);
+	CHECK(model_idea_load(&v, &r, s->i3, &i) == 0);
+	CHECK(why_in(&i.status, s->sb) == MODEL_NOT_AUTHORISED);
+	model_idea_free(&i);
+	roster_free(&r);
+	store_view_end(&sv);
+	CHECK(fx_ingest1(st, &s->m.ev[ib]) == STORE_PENDING);	/* its prev ph2a is missing */
+	CHECK(fx_ingest1(st, &s->m.ev[ia]) == STORE_ADDED);	/* and releases it */
+	CHECK(store_dump(st, (const uint8_t (*)[32])k, &got) == 0);
+	CHECK(strcmp(ref, got) == 0);
+	free(got);
+	free(ref);
 	store_close(&st);
 	mfx_free(&s->m);
 	free(s);
