@@ -130,7 +130,7 @@ static int end_word(word_t *w, int prefix, fold_term_cb cb, void *arg)
 	size_t len = w->len;
 	int rc = 0;
 
-	if (w->chars >= 2 && !is_stop(w->b, len)) {
+	if (w->chars >= 2 && (prefix || !is_stop(w->b, len))) {
 		if (!prefix)
 			len = fold_stem(w->b, len);
 		rc = cb(arg, w->b, len, prefix);

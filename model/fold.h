@@ -17,7 +17,8 @@
 
 /* Flags of fold_terms. */
 #define FOLD_QUERY 1u		/* a query: a word directly followed by '*'
-				 * is a prefix (folded, not stemmed) */
+				 * is a prefix (folded; not stemmed, and
+				 * kept even if it is a stop word) */
 
 /* Called once per term, in text order (repeats included): term[0..len) is
  * UTF-8, 2..FOLD_TERM_MAX bytes, not NUL-terminated, valid only during the

@@ -102,6 +102,8 @@ TEST(fold_query_prefix)
 	CHECK(strcmp(terms(&ts, "drzew* lodz", FOLD_QUERY), "drzew* lodz") == 0);
 	/* A prefix is folded but not stemmed. */
 	CHECK(strcmp(terms(&ts, "Drzewa*", FOLD_QUERY), "drzewa*") == 0);
+	/* A prefix may be a stop word: "nad*" finds "nadzieja". */
+	CHECK(strcmp(terms(&ts, "nad* na", FOLD_QUERY), "nad*") == 0);
 	/* Outside a query '*' is only a separator. */
 	CHECK(strcmp(terms(&ts, "drzewa*", 0), "drzew") == 0);
 }
