@@ -8,33 +8,61 @@
 
 #include "model/fold.h"
 
+typedef struct word_lit {
+	const char *s;
+	size_t len;
+} word_lit_t;
+#define W(s) { s, sizeof s - 1 }
+
 /* Polish words too common to help a search, folded (spec/search.md s2). */
-static const char *const stop_words[] = {
-	"aby", "ale", "bo", "by", "co", "czy", "dla", "do", "go", "ich", "jak", "jako",
-	"jest", "juz", "lub", "na", "nad", "nie", "od", "oraz", "po", "pod", "przez",
-	"przy", "sa", "sie", "ta", "tak", "te", "tego", "ten", "to", "tu", "we", "ze",
+static const word_lit_t stop_words[] = {
+	W("aby"), W("ale"), W("bo"), W("by"), W("co"), W("czy"), W("dla"), W("do"), W("go"),
+	W("ich"), W("jak"), W("jako"), W("jest"), W("juz"), W("lub"), W("na"), W("nad"),
+	W("nie"), W("od"), W("oraz"), W("po"), W("pod"), W("przez"), W("przy"), W("sa"),
+	W("sie"), W("ta"), W("tak"), W("te"), W("tego"), W("ten"), W("to"), W("tu"), W("we"),
+	W("ze"),
 };
 
 /* Endings stripped by fold_stem, longest first (spec/search.md s3). */
-static const char *const endings[] = {
-	"owego", "owemu", "owych", "owymi",
-	"iach", "iami", "owej", "owie", "owym",
-	"ach", "ami", "ego", "emu", "ich", "iem", "imi", "iom", "owa", "owe", "owi", "owy",
-	"ych", "ymi",
-	"ej", "em", "ia", "ie", "ii", "im", "iu", "om", "ow", "ym",
-	"a", "e", "i", "o", "u", "y",
+static const word_lit_t endings[] = {
+	W("owego"), W("owemu"), W("owych"), W("owymi"),
+	W("iach"), W("iami"), W("owej"), W("owie"), W("owym"),
+	W("ach"), W("ami"), W("ego"), W("emu"), W("ich"), W("iem"), W("imi"), W("iom"),
+	W("owa"), W("owe"), W("owi"), W("owy"), W("ych"), W("ymi"),
+	W("ej"), W("em"), W("ia"), W("ie"), W("ii"), W("im"), W("iu"), W("om"), W("ow"),
+	W("ym"),
+	W("a"), W("e"), W("i"), W("o"), W("u"), W("y"),
 };
 #define STEM_MIN 3	/* bytes a stem keeps, at least */
+
+/* a[0..n) == b[0..n), for the few bytes of a word (no library call). */
+static int same(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
 
 size_t fold_stem(const char *w, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if (w[i] < 'a' || w[i] > 'z')
 			return len;	/* digits or other scripts: as they are */
+	if (len < STEM_MIN + 1)
+		return len;
+	switch (w[len - 1]) {	/* the last letters of the endings */
+	case 'a': case 'e': case 'h': case 'i': case 'j': case 'm': case 'o': case 'u':
+	case 'w': case 'y':
+		break;
+	default:
+		return len;
+	}
 	for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-		size_t el = strlen(endings[i]);
+		size_t el = endings[i].len;
 
-		if (len >= STEM_MIN + el && memcmp(w + len - el, endings[i], el) == 0)
+		if (len >= STEM_MIN + el && w[len - 1] == endings[i].s[el - 1] &&
+		    same(w + len - el, endings[i].s, el))
 			return len - el;
 	}
 	return len;
@@ -45,7 +73,8 @@ static int is_stop(const char *w, size_t len)
 	if (len > 5)
 		return 0;
 	for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++)
-		if (strlen(stop_words[i]) == len && memcmp(stop_words[i], w, len) == 0)
+		if (stop_words[i].len == len && stop_words[i].s[0] == w[0] &&
+		    same(stop_words[i].s, w, len))
 			return 1;
 	return 0;
 }
@@ -194,12 +223,15 @@ int fold_terms(const char *s, size_t n, unsigned flags, fold_term_cb cb, void *a
 		/* ASCII, the bulk of any text: no library call. */
 		if (c < 0x80) {
 			i++;
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-				put_cp(&w, c);
-				continue;
-			}
-			if (c >= 'A' && c <= 'Z') {
-				put_cp(&w, c + ('a' - 'A'));
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    (c >= 'A' && c <= 'Z')) {
+				if (c <= 'Z' && c >= 'A')
+					c += 'a' - 'A';
+				w.chars++;
+				if (!w.full && w.len < FOLD_TERM_MAX)
+					w.b[w.len++] = (char)c;
+				else
+					w.full = 1;
 				continue;
 			}
 			if (w.chars > 0 &&
