@@ -80,32 +80,31 @@ static int add_group(const char *cmd, const pb_t *p, uint32_t *group, uint32_t g
 static void print_result(const pb_t *p, tally_rule_t rule, const tally_result_t *r, int json)
 {
 	int counts = rule == TALLY_APPROVAL || rule == TALLY_PLURALITY || rule == TALLY_BORDA;
+	json_t j;
 
 	if (!json) {
 		for (size_t i = 0; i < r->nwin; i++)
 			printf("%s\n", p->proj[r->win[i]].id);
 		return;
 	}
-	printf("{\"rule\": ");
-	json_fstr(stdout, tally_rule_name(rule));
-	printf(", \"winners\": [");
-	for (size_t i = 0; i < r->nwin; i++) {
-		printf(i ? ", " : "");
-		json_fstr(stdout, p->proj[r->win[i]].id);
-	}
-	printf("]");
+	json_init(&j, stdout);
+	json_obj(&j);
+	json_kstr(&j, "rule", tally_rule_name(rule));
+	json_key(&j, "winners");
+	json_arr(&j);
+	for (size_t i = 0; i < r->nwin; i++)
+		json_str(&j, p->proj[r->win[i]].id);
+	json_end(&j);
 	if (rule == TALLY_MES_ADD1_CMP)
-		printf(", \"greedy\": %s", r->used_greedy ? "true" : "false");
+		json_kbool(&j, "greedy", r->used_greedy);
 	if (counts) {
-		printf(", \"scores\": {");
-		for (size_t c = 0; c < p->nproj; c++) {
-			printf(c ? ", " : "");
-			json_fstr(stdout, p->proj[c].id);
-			printf(": %llu", (unsigned long long)r->score[c]);
-		}
-		printf("}");
+		json_key(&j, "scores");
+		json_obj(&j);
+		for (size_t c = 0; c < p->nproj; c++)
+			json_ku64(&j, p->proj[c].id, r->score[c]);
+		json_end(&j);
 	}
-	printf("}\n");
+	json_end(&j);
 }
 
 int pb_tally_main(int argc, char **argv)

@@ -149,6 +149,21 @@ status 0 "idea add: eligible now" $W idea add -d "$N1" --key "$T/bob.key" --proc
 status 0 "credential revoke" $W credential revoke -d "$N1" --process "$PE" --subject "$BOB"
 bad1 "idea add: revoked" 1 $W idea add -d "$N1" --key "$T/bob.key" --process "$PE" --title x
 
+# A census shared by processes: one credential counts in each of them.
+CENSUS=$(printf '%064d' 42)
+status 0 "process with a shared census" $W process create -d "$N1" --kind consultation --title "Spis A" \
+	--registrar "$K1" --eligibility --census "$CENSUS"
+PS1=$(cat "$T/out")
+status 0 "second process of the census" $W process create -d "$N1" --kind ideas --title "Spis B" \
+	--registrar "$K1" --eligibility --census "$CENSUS"
+PS2=$(cat "$T/out")
+bad1 "idea add: no census credential yet" 1 $W idea add -d "$N1" --key "$T/anna.key" --process "$PS2" --title x
+status 0 "credential issue --census" $W credential issue -d "$N1" --census "$CENSUS" --subject "$ANNA"
+status 0 "eligible in the first process" $W idea add -d "$N1" --key "$T/anna.key" --process "$PS1" --title "A1"
+status 0 "and in the second" $W idea add -d "$N1" --key "$T/anna.key" --process "$PS2" --title "B1"
+status 0 "process show: scope is the census" $W process show -d "$N1" "$PS2" --json
+check "scope and census" grep -q "\"scope\": \"$CENSUS\", \"census\": \"$CENSUS\", \"eligibility\": true" "$T/out"
+
 # ---- phases and co-decision ----
 status 0 "process phase by an owner" $W process phase -d "$N1" "$P" review --reason "Koniec zbierania"
 bad1 "process phase: same phase" 1 $W process phase -d "$N1" "$P" review --reason x
@@ -173,7 +188,7 @@ check "effective with the quorum" grep -q '"phase": "review", "phase_index": 1' 
 
 # ---- reads ----
 status 0 "process list" $W process list -d "$N1"
-check "lists four processes" test "$(wc -l <"$T/out")" -eq 4
+check "lists six processes" test "$(wc -l <"$T/out")" -eq 6
 status 0 "process list --json" $W process list -d "$N1" --json
 check "one JSON array" match "$(cat "$T/out")" '\[{"id": .*}\]$'
 status 0 "idea list --process" $W idea list -d "$N1" --process "$P"

@@ -428,6 +428,7 @@ typedef struct mfx_proc {
 	size_t nowners, nreviewers, nmoderators, nregistrars;
 	int eligibility;
 	uint32_t quorum;
+	const uint8_t *census;		/* NULL: the process id is the scope */
 } mfx_proc_t;
 
 static inline int mfx_process(mfx_t *m, const key_pair_t *kp, const mfx_proc_t *pp, uint8_t *id)
@@ -471,6 +472,7 @@ static inline int mfx_process(mfx_t *m, const key_pair_t *kp, const mfx_proc_t *
 	x.u.process.n_phases = 3;
 	x.u.process.quorum = pp->quorum;
 	x.u.process.eligibility = pp->eligibility;
+	x.u.process.census = mfx_bin(pp->census);
 	if (pp->kind == WIEC__PROCESS_KIND__PROCESS_BUDGET) {
 		x.u.process.units = up;
 		x.u.process.n_units = 2;

@@ -918,3 +918,70 @@ TEST(model_lmdb_authoriser_arrives_last)
 	mfx_free(&s->m);
 	free(s);
 }
+
+/* A budget process: ideas need a unit of the process; credentials of a
+ * shared census count; an explicit quorum of 2 owners outside co-decision;
+ * in the open bank any member evaluates. */
+TEST(model_budget_census_quorum)
+{
+	mfx_t *m = malloc(sizeof *m);
+	mfx_proc_t pp;
+	key_pair_t r1, r2;
+	uint8_t census[32], p[32], a[32], b[32], c[32], ph[32], bank[32], ev[32];
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	model_idea_t i;
+	model_process_t pr;
+	model_cred_t cr;
+
+	CHECK(m != NULL && mfx_init(m) == 0);
+	fx_key(&r1, 0xA1);
+	fx_key(&r2, 0xA2);
+	memset(census, 0x5c, sizeof census);
+	memset(&pp, 0, sizeof pp);
+	pp.kind = WIEC__PROCESS_KIND__PROCESS_BUDGET;
+	pp.owners[0] = m->city.pk;
+	pp.owners[1] = m->ngo.pk;
+	pp.nowners = 2;
+	pp.quorum = 2;
+	pp.registrars[0] = m->univ.pk;
+	pp.nregistrars = 1;
+	pp.eligibility = 1;
+	pp.census = census;
+	CHECK(mfx_process(m, &m->city, &pp, p) == 0);
+	CHECK(mfx_cred(m, &m->univ, r1.pk, census, "Wilda", 0, NULL) == 0);
+	CHECK(mfx_cred(m, &m->univ, r2.pk, p, "Wilda", 0, NULL) == 0);	/* wrong scope */
+	CHECK(mfx_idea(m, &r1, "Bez dzielnicy", p, NULL, NULL, a) == 0);
+	CHECK(mfx_idea(m, &r1, "Na Wildzie", p, NULL, "Wilda", b) == 0);
+	CHECK(mfx_idea(m, &r2, "Też na Wildzie", p, NULL, "Wilda", c) == 0);
+	CHECK(mfx_phase(m, &m->city, p, 1, NULL, ph) == 0);
+	CHECK(mfx_idea(m, &r2, "W banku", NULL, NULL, NULL, bank) == 0);
+	CHECK(mfx_eval(m, &m->ngo, bank, WIEC__FEASIBILITY__FEASIBILITY_FEASIBLE, ev) == 0);
+	memview_init(&mv, m->g.body, model_refs);
+	for (size_t k = 0; k < m->n; k++)
+		CHECK(mfx_hold(&mv, m, k) == 0);
+	v = memview_view(&mv);
+	CHECK(roster_load(&v, &r) == 0);
+	CHECK(model_process_load(&v, &r, p, &pr) == 0 && pr.quorum == 2);
+	CHECK(memcmp(pr.scope, census, 32) == 0);
+	CHECK(pr.phase == 0 && why_in(&pr.changes, ph) == MODEL_NO_QUORUM);
+	CHECK(model_credential(&v, &r, &pr, r1.pk, &cr) == 0 && cr.eligible);
+	CHECK(strcmp(model_cred_attr(&cr, "unit"), "Wilda") == 0);
+	model_cred_free(&cr);
+	CHECK(model_credential(&v, &r, &pr, r2.pk, &cr) == 0 && !cr.eligible && cr.all.n == 0);
+	model_cred_free(&cr);
+	model_process_free(&pr);
+	CHECK(model_idea_load(&v, &r, a, &i) == 0 && i.why == MODEL_NO_UNIT && i.eligible);
+	model_idea_free(&i);
+	CHECK(model_idea_load(&v, &r, b, &i) == 0 && i.why == MODEL_OK);
+	model_idea_free(&i);
+	CHECK(model_idea_load(&v, &r, c, &i) == 0 && i.why == MODEL_NOT_ELIGIBLE);
+	model_idea_free(&i);
+	CHECK(model_idea_load(&v, &r, bank, &i) == 0 && i.evals.counted == 1);
+	model_idea_free(&i);
+	roster_free(&r);
+	memview_free(&mv);
+	mfx_free(m);
+	free(m);
+}
