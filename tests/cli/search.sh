@@ -113,6 +113,9 @@ status 0 "--category, folded" $W search -d "$A" laka --category zielen --json
 check "  found by category zielen" test "$(ids "$T/out")" = "$MEADOW"
 status 0 "--category that differs" $W search -d "$A" laka --category transport --json
 check "  none" grep -q '"results": \[\]' "$T/out"
+$W process phase -d "$A" "$P" implementation --reason "Zakończone" >/dev/null
+status 0 "a process in its last phase is still searched" $W search -d "$A" laka --json
+check "  its idea found" test "$(ids "$T/out")" = "$MEADOW"
 $W search -d "$A" "lodz laka sciezka" --hidden --json >"$T/before"
 $W reindex -d "$A" >/dev/null
 $W search -d "$A" "lodz laka sciezka" --hidden --json >"$T/after"
