@@ -156,7 +156,8 @@ static int links(const model_view_t *v, const roster_t *r, model_idea_t *i)
 			model_process_free(&p);
 		}
 	}
-	qsort(l->it, l->n, sizeof *l->it, link_cmp);
+	if (l->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(l->it, l->n, sizeof *l->it, link_cmp);
 	for (l->counted = 0; l->counted < l->n && l->it[l->counted].why == MODEL_OK; l->counted++)
 		;
 	return 0;

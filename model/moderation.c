@@ -58,7 +58,8 @@ int model_moderation_fold(const model_view_t *v, const roster_t *r, const model_
 	for (size_t i = 0; i < out->appeals.n; i++)
 		if (memcmp(out->appeals.it[i].ev.author, author, KEY_PK_BYTES) != 0)
 			out->appeals.it[i].why = MODEL_WRONG_AUTHOR;
-	qsort(out->appeals.it, out->appeals.n, sizeof *out->appeals.it, appeal_cmp);
+	if (out->appeals.n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(out->appeals.it, out->appeals.n, sizeof *out->appeals.it, appeal_cmp);
 	while (out->appeals.counted < out->appeals.n &&
 	    out->appeals.it[out->appeals.counted].why == MODEL_OK)
 		out->appeals.counted++;

@@ -133,7 +133,8 @@ static int former_add(roster_t *r, const uint8_t *key)
 		return WIEC_ERR_NOMEM;
 	r->former = p;
 	memcpy(r->former[r->nformer++], key, KEY_PK_BYTES);
-	qsort(r->former, r->nformer, KEY_PK_BYTES, key_cmp);
+	if (r->nformer > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(r->former, r->nformer, KEY_PK_BYTES, key_cmp);
 	return 0;
 }
 

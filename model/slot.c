@@ -143,7 +143,8 @@ int model_slot_fold(model_items_t *it, model_after_fn after)
 		it->counted = 0;
 		return 0;
 	}
-	qsort(it->it, it->n, sizeof *it->it, id_cmp);
+	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(it->it, it->n, sizeof *it->it, id_cmp);
 	if ((state = calloc(it->n, 1)) == NULL || (auth = calloc(it->n, 1)) == NULL ||
 	    (stack = malloc(it->n * sizeof *stack)) == NULL)
 		goto out;
@@ -206,7 +207,8 @@ int model_slot_fold(model_items_t *it, model_after_fn after)
 			state[j] = 2;
 		}
 	}
-	qsort(it->it, it->n, sizeof *it->it, slot_cmp);
+	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(it->it, it->n, sizeof *it->it, slot_cmp);
 	count(it);
 	rc = 0;
 out:
@@ -231,12 +233,14 @@ static int latest_cmp(const void *a, const void *b)
 void model_latest_per_author(model_items_t *it)
 {
 	/* By author, then (seq, id): each author's last counted item wins. */
-	qsort(it->it, it->n, sizeof *it->it, latest_cmp);
+	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(it->it, it->n, sizeof *it->it, latest_cmp);
 	for (size_t i = 0; i + 1 < it->n; i++)
 		if (it->it[i].why == MODEL_OK && it->it[i + 1].why == MODEL_OK &&
 		    memcmp(it->it[i].ev.author, it->it[i + 1].ev.author, KEY_PK_BYTES) == 0)
 			it->it[i].why = MODEL_SUPERSEDED;
-	qsort(it->it, it->n, sizeof *it->it, latest_cmp);
+	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(it->it, it->n, sizeof *it->it, latest_cmp);
 	count(it);
 }
 
@@ -251,7 +255,8 @@ static int seq_part_cmp(const void *a, const void *b)
 
 void model_sort_seq(model_items_t *it)
 {
-	qsort(it->it, it->n, sizeof *it->it, seq_part_cmp);
+	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(it->it, it->n, sizeof *it->it, seq_part_cmp);
 	count(it);
 }
 

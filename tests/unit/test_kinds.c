@@ -92,7 +92,7 @@ TEST(kinds_process)
 	Wiec__PhasePlan ph[17], *php[17];
 	Wiec__Unit un[257], *unp[257];
 	ProtobufCBinaryData owners[66];
-	char names[257][8];
+	char names[257][16];
 	char *big;
 
 	keys_init();
@@ -362,7 +362,7 @@ TEST(kinds_credential)
 	Wiec__Body b;
 	Wiec__Credential c = WIEC__CREDENTIAL__INIT;
 	Wiec__Attribute at[17], *atp[17];
-	char names[17][8];
+	char names[17][16];
 
 	keys_init();
 	for (int i = 0; i < 17; i++) {

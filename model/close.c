@@ -1,0 +1,1317 @@
+/* close.c: the close protocol of spec/close.md (see close.h). */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "model/close.h"
+
+#define ID HASH_BYTES
+
+int close_round_cmp(const close_round_t *a, const close_round_t *b)
+{
+	if (a->counter != b->counter)
+		return a->counter < b->counter ? -1 : 1;
+	return memcmp(a->proposer, b->proposer, KEY_PK_BYTES);
+}
+
+static int round_eq(const close_round_t *a, const close_round_t *b)
+{
+	return close_round_cmp(a, b) == 0;
+}
+
+int close_value_eq(const close_value_t *a, const close_value_t *b)
+{
+	return a->count == b->count && memcmp(a->root, b->root, ID) == 0 &&
+	    memcmp(a->result, b->result, ID) == 0;
+}
+
+/* A total order on values: only to break a tie deterministically. */
+static int value_cmp(const close_value_t *a, const close_value_t *b)
+{
+	int c = memcmp(a->root, b->root, ID);
+
+	if (c != 0)
+		return c;
+	if (a->count != b->count)
+		return a->count < b->count ? -1 : 1;
+	return memcmp(a->result, b->result, ID);
+}
+
+int close_frontier_root(uint8_t root[static HASH_BYTES], const uint8_t *ids, size_t n)
+{
+	static const char tag[] = "wiec-frontier-v1";
+	crypto_generichash_state st;
+	uint8_t be[8];
+
+	hash_put_be64(be, (uint64_t)n);
+	if (crypto_generichash_init(&st, NULL, 0, HASH_BYTES) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1) != 0 ||
+	    crypto_generichash_update(&st, be, sizeof be) != 0 ||
+	    (n > 0 && crypto_generichash_update(&st, ids, n * ID) != 0) ||
+	    crypto_generichash_final(&st, root, HASH_BYTES) != 0)
+		return WIEC_ERR_CRYPTO;
+	return 0;
+}
+
+void close_stmt_free(close_stmt_t *s)
+{
+	if (s == NULL)
+		return;
+	free(s->seal);
+	free(s->frontier);
+	free(s->promises);
+	memset(s, 0, sizeof *s);
+}
+
+static int dup_ids(uint8_t **dst, const uint8_t *src, size_t n)
+{
+	*dst = NULL;
+	if (n == 0 || src == NULL)
+		return 0;
+	*dst = malloc(n * ID);
+	if (*dst == NULL)
+		return WIEC_ERR_NOMEM;
+	memcpy(*dst, src, n * ID);
+	return 0;
+}
+
+int close_stmt_copy(close_stmt_t *dst, const close_stmt_t *src)
+{
+	*dst = *src;
+	dst->seal = dst->frontier = dst->promises = NULL;
+	if (dup_ids(&dst->seal, src->seal, src->nseal) != 0 ||
+	    dup_ids(&dst->frontier, src->frontier, src->frontier ? src->value.count : 0) != 0 ||
+	    dup_ids(&dst->promises, src->promises, src->npromises) != 0) {
+		close_stmt_free(dst);
+		return WIEC_ERR_NOMEM;
+	}
+	return 0;
+}
+
+static int sorted_distinct(const uint8_t *ids, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(ids + (i - 1) * ID, ids + i * ID, ID) >= 0)
+			return 0;
+	return 1;
+}
+
+static int id_in(const uint8_t *ids, size_t n, const uint8_t id[static ID])
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(ids + mid * ID, id, ID);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The index of key among the sorted members, or -1. */
+static long member_index(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    const uint8_t key[static KEY_PK_BYTES])
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(members[mid], key, KEY_PK_BYTES);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* A round can exist: its proposer is a member, the designated one for
+ * counter >= 1. */
+static int round_ok(const close_round_t *r, const uint8_t (*members)[KEY_PK_BYTES], size_t n)
+{
+	if (member_index(members, n, r->proposer) < 0)
+		return 0;
+	return r->counter == 0 ||
+	    memcmp(members[r->counter % n], r->proposer, KEY_PK_BYTES) == 0;
+}
+
+int close_stmt_check(const close_stmt_t *s, const uint8_t process[static HASH_BYTES],
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n)
+{
+	uint8_t root[ID];
+
+	if (s->kind < CLOSE_CLOSE || s->kind > CLOSE_COSIGN)
+		return CLOSE_BAD_KIND;
+	if (memcmp(s->process, process, ID) != 0 || memcmp(s->roster, roster, ID) != 0)
+		return CLOSE_BAD_KIND;
+	if (n == 0 || member_index(members, n, s->author) < 0 || !round_ok(&s->round, members, n))
+		return CLOSE_BAD_FORM;
+	int own = memcmp(s->round.proposer, s->author, KEY_PK_BYTES) == 0;
+	switch (s->kind) {
+	case CLOSE_CLOSE:
+		if (!own || s->round.counter != 0)
+			return CLOSE_BAD_FORM;
+		break;
+	case CLOSE_PREPARE:
+		if (!own || s->round.counter == 0)
+			return CLOSE_BAD_FORM;
+		break;
+	case CLOSE_PROMISE:
+		if (!sorted_distinct(s->seal, s->nseal) || (s->nseal > 0 && s->seal == NULL))
+			return CLOSE_BAD_FORM;
+		/* Its last cosign is from a round below the one it joins. */
+		if (s->has_acc && (close_round_cmp(&s->acc_round, &s->round) >= 0 ||
+		    !round_ok(&s->acc_round, members, n)))
+			return CLOSE_BAD_FORM;
+		break;
+	case CLOSE_PROPOSAL:
+		if (!own || s->npromises == 0 || s->promises == NULL ||
+		    !sorted_distinct(s->promises, s->npromises) ||
+		    (s->value.count > 0 && s->frontier == NULL) ||
+		    !sorted_distinct(s->frontier, s->value.count))
+			return CLOSE_BAD_FORM;
+		if (close_frontier_root(root, s->frontier, s->value.count) != 0 ||
+		    memcmp(root, s->value.root, ID) != 0)
+			return CLOSE_BAD_FORM;
+		break;
+	case CLOSE_COSIGN:
+		break;
+	}
+	return 0;
+}
+
+/* --- the acceptor rules ------------------------------------------------ */
+
+static void raise_promised(close_durable_t *d, const close_round_t *r)
+{
+	if (!d->has_promised || close_round_cmp(r, &d->promised) > 0) {
+		d->promised = *r;
+		d->has_promised = 1;
+	}
+}
+
+static int apply_mode(close_durable_t *d, const close_stmt_t *s, int full)
+{
+	if (d->has_roster && memcmp(d->roster, s->roster, ID) != 0)
+		return CLOSE_C_ROSTER;
+	memcpy(d->roster, s->roster, ID);
+	d->has_roster = 1;
+	switch (s->kind) {
+	case CLOSE_CLOSE:
+	case CLOSE_PREPARE:
+		d->prep_round = s->round;
+		d->has_prep = 1;
+		return CLOSE_OK;
+	case CLOSE_PROMISE:
+		if (d->has_promised && close_round_cmp(&s->round, &d->promised) <= 0)
+			return CLOSE_C_PROMISE_ORDER;
+		if (full) {
+			if (s->has_acc != d->has_acc || (s->has_acc &&
+			    (!round_eq(&s->acc_round, &d->acc_round) ||
+			    !close_value_eq(&s->acc_value, &d->acc_value))))
+				return CLOSE_C_PROMISE_REPORT;
+		} else if (d->has_acc) {
+			/* Earlier cosigns may be missing from a subset, never
+			 * the one given before it. */
+			int c = s->has_acc ? close_round_cmp(&s->acc_round, &d->acc_round) : -1;
+
+			if (c < 0 || (c == 0 && !close_value_eq(&s->acc_value, &d->acc_value)))
+				return CLOSE_C_PROMISE_REPORT;
+		}
+		if (s->has_acc) {
+			d->acc_round = s->acc_round;
+			d->acc_value = s->acc_value;
+			d->has_acc = 1;
+		}
+		raise_promised(d, &s->round);
+		return CLOSE_OK;
+	case CLOSE_PROPOSAL:
+		if (d->has_prop) {
+			int c = close_round_cmp(&s->round, &d->prop_round);
+
+			if (c < 0 || (c == 0 && !close_value_eq(&s->value, &d->prop_value)))
+				return CLOSE_C_PROPOSE_TWICE;
+		}
+		d->prop_round = s->round;
+		d->prop_value = s->value;
+		d->has_prop = 1;
+		return CLOSE_OK;
+	case CLOSE_COSIGN:
+		if (d->has_promised && close_round_cmp(&s->round, &d->promised) < 0)
+			return CLOSE_C_COSIGN_BELOW;
+		if (d->has_acc && round_eq(&s->round, &d->acc_round) &&
+		    !close_value_eq(&s->value, &d->acc_value))
+			return CLOSE_C_COSIGN_TWICE;
+		d->acc_round = s->round;
+		d->acc_value = s->value;
+		d->has_acc = 1;
+		raise_promised(d, &s->round);
+		return CLOSE_OK;
+	}
+	return CLOSE_OK;
+}
+
+int close_durable_apply(close_durable_t *d, const close_stmt_t *s)
+{
+	close_durable_t t = *d;
+	int rc = apply_mode(&t, s, 1);
+
+	if (rc == CLOSE_OK)
+		*d = t;
+	return rc;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const close_stmt_t *x = *(const close_stmt_t *const *)a;
+	const close_stmt_t *y = *(const close_stmt_t *const *)b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return memcmp(x->id, y->id, ID);
+}
+
+int close_audit(const close_stmt_t *const *stmts, size_t n, int full, size_t *bad)
+{
+	const close_stmt_t **v;
+	close_durable_t d;
+	int rc = CLOSE_OK;
+
+	if (n == 0)
+		return CLOSE_OK;
+	v = malloc(n * sizeof *v);
+	if (v == NULL)
+		return WIEC_ERR_NOMEM;
+	memcpy(v, stmts, n * sizeof *v);
+	qsort(v, n, sizeof *v, by_seq);
+	memset(&d, 0, sizeof d);
+	for (size_t i = 0; i < n; i++) {
+		close_durable_t t = d;
+
+		rc = apply_mode(&t, v[i], full);
+		if (rc != CLOSE_OK) {
+			for (size_t j = 0; j < n; j++)
+				if (stmts[j] == v[i])
+					*bad = j;
+			break;
+		}
+		d = t;
+	}
+	free(v);
+	return rc;
+}
+
+/* --- durable encoding -------------------------------------------------- */
+
+static const char durable_tag[16] = "wiec-close-v1";
+
+static uint8_t *put_round(uint8_t *p, const close_round_t *r)
+{
+	hash_put_be64(p, r->counter);
+	memcpy(p + 8, r->proposer, KEY_PK_BYTES);
+	return p + 8 + KEY_PK_BYTES;
+}
+
+static const uint8_t *get_round(const uint8_t *p, close_round_t *r)
+{
+	r->counter = hash_get_be64(p);
+	memcpy(r->proposer, p + 8, KEY_PK_BYTES);
+	return p + 8 + KEY_PK_BYTES;
+}
+
+static uint8_t *put_value(uint8_t *p, const close_value_t *v)
+{
+	memcpy(p, v->root, ID);
+	hash_put_be64(p + ID, v->count);
+	memcpy(p + ID + 8, v->result, ID);
+	return p + 2 * ID + 8;
+}
+
+static const uint8_t *get_value(const uint8_t *p, close_value_t *v)
+{
+	memcpy(v->root, p, ID);
+	v->count = hash_get_be64(p + ID);
+	memcpy(v->result, p + ID + 8, ID);
+	return p + 2 * ID + 8;
+}
+
+void close_durable_encode(const close_durable_t *d, uint8_t out[static CLOSE_DURABLE_BYTES])
+{
+	uint8_t *p = out;
+
+	memset(out, 0, CLOSE_DURABLE_BYTES);
+	memcpy(p, durable_tag, sizeof durable_tag);
+	p += sizeof durable_tag;
+	*p++ = d->has_promised;
+	*p++ = d->has_acc;
+	*p++ = d->has_prop;
+	*p++ = d->has_prep;
+	*p++ = d->has_roster;
+	memcpy(p, d->roster, ID);
+	p += ID;
+	p = put_round(p, &d->promised);
+	p = put_round(p, &d->acc_round);
+	p = put_value(p, &d->acc_value);
+	p = put_round(p, &d->prop_round);
+	p = put_value(p, &d->prop_value);
+	(void)put_round(p, &d->prep_round);
+}
+
+int close_durable_decode(close_durable_t *d, const uint8_t in[static CLOSE_DURABLE_BYTES])
+{
+	const uint8_t *p = in;
+	size_t used = sizeof durable_tag + 5 + ID + 4 * (8 + KEY_PK_BYTES) + 2 * (2 * ID + 8);
+
+	memset(d, 0, sizeof *d);
+	if (memcmp(p, durable_tag, sizeof durable_tag) != 0)
+		return WIEC_ERR_DECODE;
+	for (size_t i = used; i < CLOSE_DURABLE_BYTES; i++)
+		if (in[i] != 0)
+			return WIEC_ERR_DECODE;
+	p += sizeof durable_tag;
+	for (int i = 0; i < 5; i++)
+		if (p[i] > 1)
+			return WIEC_ERR_DECODE;
+	d->has_promised = *p++;
+	d->has_acc = *p++;
+	d->has_prop = *p++;
+	d->has_prep = *p++;
+	d->has_roster = *p++;
+	memcpy(d->roster, p, ID);
+	p += ID;
+	p = get_round(p, &d->promised);
+	p = get_round(p, &d->acc_round);
+	p = get_value(p, &d->acc_value);
+	p = get_round(p, &d->prop_round);
+	p = get_value(p, &d->prop_value);
+	(void)get_round(p, &d->prep_round);
+	return 0;
+}
+
+/* --- values ------------------------------------------------------------- */
+
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, ID);
+}
+
+/* The union of the promises' seals, sorted and distinct: *out malloc'd. */
+static int seal_union(const close_stmt_t *const *pr, size_t np, uint8_t **out, size_t *n)
+{
+	size_t total = 0, k = 0;
+	uint8_t *ids;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < np; i++)
+		total += pr[i]->nseal;
+	if (total == 0)
+		return 0;
+	ids = malloc(total * ID);
+	if (ids == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < np; i++) {
+		if (pr[i]->nseal > 0)
+			memcpy(ids + k * ID, pr[i]->seal, pr[i]->nseal * ID);
+		k += pr[i]->nseal;
+	}
+	qsort(ids, total, ID, cmp_id);
+	k = 0;
+	for (size_t i = 0; i < total; i++)
+		if (k == 0 || memcmp(ids + (k - 1) * ID, ids + i * ID, ID) != 0)
+			memmove(ids + k++ * ID, ids + i * ID, ID);
+	*out = ids;
+	*n = k;
+	return 0;
+}
+
+/* The promise reporting the last cosign with the highest round; NULL if
+ * none. *tie: another promise reports that round with another value (its
+ * proposer equivocated): no value is then valid. */
+static const close_stmt_t *highest_acc(const close_stmt_t *const *pr, size_t np, int *tie)
+{
+	const close_stmt_t *best = NULL;
+
+	*tie = 0;
+	for (size_t i = 0; i < np; i++) {
+		int c;
+
+		if (!pr[i]->has_acc)
+			continue;
+		c = best ? close_round_cmp(&pr[i]->acc_round, &best->acc_round) : 1;
+		if (c > 0) {
+			best = pr[i];
+			*tie = 0;
+		} else if (c == 0 && !close_value_eq(&pr[i]->acc_value, &best->acc_value)) {
+			*tie = 1;
+			if (value_cmp(&pr[i]->acc_value, &best->acc_value) < 0)
+				best = pr[i];
+		}
+	}
+	return best;
+}
+
+/* The value of a fresh frontier: its root, size and result. */
+static int fresh_value(const close_env_t *env, const uint8_t *ids, size_t n, close_value_t *v)
+{
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	v->count = n;
+	rc = close_frontier_root(v->root, ids, n);
+	if (rc == 0 && env != NULL && env->tally != NULL)
+		rc = env->tally(env->ctx, ids, n, v->result);
+	return rc;
+}
+
+/* --- certificates -------------------------------------------------------- */
+
+static int distinct_authors(const close_stmt_t *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (memcmp(v[i]->author, v[j]->author, KEY_PK_BYTES) == 0)
+				return 0;
+	return 1;
+}
+
+/* Whether pr (npr statements) are exactly the Promises p names, of its
+ * round and from >= q distinct members. */
+static int promises_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t npr, uint32_t q)
+{
+	if (npr != p->npromises || npr < q || !distinct_authors(pr, npr))
+		return 0;
+	for (size_t i = 0; i < npr; i++) {
+		if (pr[i]->kind != CLOSE_PROMISE || !round_eq(&pr[i]->round, &p->round) ||
+		    !id_in(p->promises, p->npromises, pr[i]->id))
+			return 0;
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(pr[i]->id, pr[j]->id, ID) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* The value rule for proposal p resting on promises pr: CLOSE_OK,
+ * CLOSE_BAD_VALUE, CLOSE_BAD_RESULT, or an error. */
+static int value_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t npr,
+    const close_env_t *env)
+{
+	int tie;
+	const close_stmt_t *acc = highest_acc(pr, npr, &tie);
+	uint8_t *ids = NULL;
+	size_t n = 0;
+	close_value_t v;
+	int rc;
+
+	if (tie)
+		return CLOSE_BAD_VALUE;
+	if (acc != NULL) {
+		if (!close_value_eq(&acc->acc_value, &p->value))
+			return CLOSE_BAD_VALUE;
+		if (env == NULL || env->tally == NULL)
+			return CLOSE_OK;
+		memset(&v, 0, sizeof v);
+		rc = env->tally(env->ctx, p->frontier, p->value.count, v.result);
+		if (rc != 0)
+			return rc;
+		return memcmp(v.result, p->value.result, ID) == 0 ? CLOSE_OK : CLOSE_BAD_RESULT;
+	}
+	rc = seal_union(pr, npr, &ids, &n);
+	if (rc != 0)
+		return rc;
+	rc = fresh_value(env, ids, n, &v);
+	free(ids);
+	if (rc != 0)
+		return rc;
+	if (v.count != p->value.count || memcmp(v.root, p->value.root, ID) != 0)
+		return CLOSE_BAD_VALUE;
+	if (env != NULL && env->tally != NULL && memcmp(v.result, p->value.result, ID) != 0)
+		return CLOSE_BAD_RESULT;
+	return CLOSE_OK;
+}
+
+int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BYTES],
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    uint32_t q, const close_env_t *tally)
+{
+	const close_stmt_t *p = c->proposal;
+	const close_stmt_t **all = NULL, **mine = NULL;
+	size_t nall, bad;
+	int rc;
+
+	if (p == NULL || q <= n / 2 || q > n)
+		return CLOSE_BAD_FORM;
+	nall = 1 + c->npromises + c->ncosigns;
+	all = malloc(nall * sizeof *all);
+	mine = malloc(nall * sizeof *mine);
+	if (all == NULL || mine == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto done;
+	}
+	all[0] = p;
+	for (size_t i = 0; i < c->npromises; i++)
+		all[1 + i] = c->promises[i];
+	for (size_t i = 0; i < c->ncosigns; i++)
+		all[1 + c->npromises + i] = c->cosigns[i];
+	for (size_t i = 0; i < nall; i++) {
+		rc = close_stmt_check(all[i], process, roster, members, n);
+		if (rc != 0)
+			goto done;
+	}
+	rc = CLOSE_BAD_KIND;
+	if (p->kind != CLOSE_PROPOSAL)
+		goto done;
+	rc = CLOSE_BAD_PROMISES;
+	if (!promises_ok(p, c->promises, c->npromises, q))
+		goto done;
+	rc = value_ok(p, c->promises, c->npromises, tally);
+	if (rc != CLOSE_OK)
+		goto done;
+	rc = CLOSE_BAD_COSIGNS;
+	if (c->ncosigns < q || !distinct_authors(c->cosigns, c->ncosigns))
+		goto done;
+	for (size_t i = 0; i < c->ncosigns; i++) {
+		const close_stmt_t *s = c->cosigns[i];
+
+		if (s->kind != CLOSE_COSIGN || !round_eq(&s->round, &p->round) ||
+		    !close_value_eq(&s->value, &p->value) || memcmp(s->proposal, p->id, ID) != 0)
+			goto done;
+	}
+	/* Each member's given statements, in its chain order, obey the rules. */
+	for (size_t i = 0; i < nall; i++) {
+		size_t k = 0;
+		int first = 1;
+
+		for (size_t j = 0; j < nall; j++) {
+			if (memcmp(all[j]->author, all[i]->author, KEY_PK_BYTES) != 0)
+				continue;
+			if (j < i)
+				first = 0;
+			mine[k++] = all[j];
+		}
+		if (!first)
+			continue;
+		rc = close_audit(mine, k, 0, &bad);
+		if (rc < 0)
+			goto done;
+		if (rc != CLOSE_OK) {
+			rc = CLOSE_BAD_CONFLICT;
+			goto done;
+		}
+	}
+	rc = CLOSE_OK;
+done:
+	free(all);
+	free(mine);
+	return rc;
+}
+
+const char *close_reason(int kind, int code)
+{
+	static const char *const c[] = {
+		"ok", "promise not above an earlier round", "promise misreports the last cosign",
+		"cosign below a promised round", "two cosigns of one round differ",
+		"a second proposal not above the last", "statements under two rosters",
+	};
+	static const char *const b[] = {
+		"ok", "ill-formed statement", "wrong kind or process",
+		"promises missing, repeated, of another round or too few",
+		"value is not the one the promises give",
+		"fewer than a quorum of members cosign the value", "conflicting statements",
+		"recomputed result differs",
+	};
+
+	if (kind == 'C' && code >= 0 && code < (int)(sizeof c / sizeof c[0]))
+		return c[code];
+	if (kind == 'B' && code >= 0 && code < (int)(sizeof b / sizeof b[0]))
+		return b[code];
+	return "unknown";
+}
+
+/* --- the member's machine ------------------------------------------------ */
+
+struct close_member {
+	uint8_t process[ID];
+	uint8_t roster[ID];
+	uint8_t (*members)[KEY_PK_BYTES];
+	size_t n;
+	uint32_t q;
+	uint8_t self[KEY_PK_BYTES];
+	close_params_t p;
+	close_durable_t d;
+	close_stmt_t *st;		/* held statements, well formed, distinct ids */
+	size_t nst, cap;
+	int started;			/* a statement of the process is held */
+	int has_max;
+	close_round_t max;		/* the highest round any held statement names */
+	int has_mark;
+	close_round_t mark;		/* max when the timer last restarted */
+	uint64_t mark_at;
+	int certified;
+	size_t cert;			/* index of the certified proposal */
+	uint8_t *valid;			/* ids of proposals found valid (a cache), owned */
+	size_t nvalid, capvalid;
+};
+
+close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
+    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    uint32_t q, const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
+    const close_params_t *p)
+{
+	close_member_t *m;
+
+	if (n == 0 || n > CLOSE_MEMBERS_MAX || q <= n / 2 || q > n || p == NULL)
+		return NULL;
+	/* Its statements so far were under another roster: it keeps to that. */
+	if (restored != NULL && restored->has_roster && memcmp(restored->roster, roster, ID) != 0)
+		return NULL;
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(members[i - 1], members[i], KEY_PK_BYTES) >= 0)
+			return NULL;
+	if (member_index(members, n, self) < 0)
+		return NULL;
+	m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return NULL;
+	m->members = malloc(n * KEY_PK_BYTES);
+	if (m->members == NULL) {
+		free(m);
+		return NULL;
+	}
+	memcpy(m->members, members, n * KEY_PK_BYTES);
+	memcpy(m->process, process, ID);
+	memcpy(m->roster, roster, ID);
+	memcpy(m->self, self, KEY_PK_BYTES);
+	m->n = n;
+	m->q = q;
+	m->p = *p;
+	if (restored != NULL)
+		m->d = *restored;
+	return m;
+}
+
+void close_member_destroy(close_member_t **mp)
+{
+	close_member_t *m;
+
+	if (mp == NULL || *mp == NULL)
+		return;
+	m = *mp;
+	for (size_t i = 0; i < m->nst; i++)
+		close_stmt_free(&m->st[i]);
+	free(m->st);
+	free(m->members);
+	free(m->valid);
+	free(m);
+	*mp = NULL;
+}
+
+const close_durable_t *close_member_durable(const close_member_t *m)
+{
+	return &m->d;
+}
+
+static const close_stmt_t *find_id(const close_member_t *m, const uint8_t id[static ID])
+{
+	for (size_t i = 0; i < m->nst; i++)
+		if (memcmp(m->st[i].id, id, ID) == 0)
+			return &m->st[i];
+	return NULL;
+}
+
+/* The distinct members cosigning exactly proposal p's round and value,
+ * into out (m->n entries); returns how many. */
+static size_t cosigners(const close_member_t *m, const close_stmt_t *p, const close_stmt_t **out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *s = &m->st[i];
+		size_t j;
+
+		if (s->kind != CLOSE_COSIGN || !round_eq(&s->round, &p->round) ||
+		    !close_value_eq(&s->value, &p->value) || memcmp(s->proposal, p->id, ID) != 0)
+			continue;
+		for (j = 0; j < k; j++)
+			if (memcmp(out[j]->author, s->author, KEY_PK_BYTES) == 0)
+				break;
+		if (j == k && k < m->n)
+			out[k++] = s;
+	}
+	return k;
+}
+
+/* Certified: a held proposal, every promise it names, and >= q distinct
+ * members' cosigns of it. */
+static void check_certified(close_member_t *m)
+{
+	const close_stmt_t *co[CLOSE_MEMBERS_MAX];
+
+	if (m->certified)
+		return;
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *p = &m->st[i];
+		size_t j;
+
+		if (p->kind != CLOSE_PROPOSAL || cosigners(m, p, co) < m->q)
+			continue;
+		for (j = 0; j < p->npromises; j++)
+			if (find_id(m, p->promises + j * ID) == NULL)
+				break;
+		if (j == p->npromises) {
+			m->certified = 1;
+			m->cert = i;
+			return;
+		}
+	}
+}
+
+int close_member_observe(close_member_t *m, const close_stmt_t *s)
+{
+	if (close_stmt_check(s, m->process, m->roster,
+	    (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0 ||
+	    find_id(m, s->id) != NULL)
+		return 0;
+	if (m->nst == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+		close_stmt_t *st = realloc(m->st, cap * sizeof *st);
+
+		if (st == NULL)
+			return WIEC_ERR_NOMEM;
+		m->st = st;
+		m->cap = cap;
+	}
+	if (close_stmt_copy(&m->st[m->nst], s) != 0)
+		return WIEC_ERR_NOMEM;
+	m->nst++;
+	m->started = 1;		/* any statement: a close is under way */
+	if (!m->has_max || close_round_cmp(&s->round, &m->max) > 0) {
+		m->max = s->round;
+		m->has_max = 1;
+	}
+	if (s->kind != CLOSE_CLOSE && s->kind != CLOSE_PREPARE)
+		check_certified(m);
+	return 0;
+}
+
+int close_member_start(close_member_t *m, close_stmt_t *out)
+{
+	memset(out, 0, sizeof *out);
+	if (m->d.has_prep || m->d.has_promised)
+		return WIEC_ERR_EXISTS;
+	out->kind = CLOSE_CLOSE;
+	memcpy(out->process, m->process, ID);
+	memcpy(out->roster, m->roster, ID);
+	memcpy(out->author, m->self, KEY_PK_BYTES);
+	memcpy(out->round.proposer, m->self, KEY_PK_BYTES);
+	(void)close_durable_apply(&m->d, out);
+	return 0;
+}
+
+int close_member_certified(const close_member_t *m, close_round_t *round, close_value_t *value,
+    uint8_t proposal[static HASH_BYTES])
+{
+	if (!m->certified)
+		return 0;
+	*round = m->st[m->cert].round;
+	*value = m->st[m->cert].value;
+	memcpy(proposal, m->st[m->cert].id, ID);
+	return 1;
+}
+
+/* The held promises of round r from distinct members (the smallest seq of
+ * each), into out (m->n entries); returns how many. */
+static size_t round_promises(const close_member_t *m, const close_round_t *r,
+    const close_stmt_t **out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *s = &m->st[i];
+		size_t j;
+
+		if (s->kind != CLOSE_PROMISE || !round_eq(&s->round, r))
+			continue;
+		for (j = 0; j < k; j++)
+			if (memcmp(out[j]->author, s->author, KEY_PK_BYTES) == 0)
+				break;
+		if (j < k) {
+			if (s->seq < out[j]->seq)
+				out[j] = s;
+		} else if (k < m->n) {
+			out[k++] = s;
+		}
+	}
+	return k;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return memcmp((*(const close_stmt_t *const *)a)->id, (*(const close_stmt_t *const *)b)->id, ID);
+}
+
+static void stmt_head(const close_member_t *m, close_stmt_t *out, int kind, const close_round_t *r)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = kind;
+	memcpy(out->process, m->process, ID);
+	memcpy(out->roster, m->roster, ID);
+	memcpy(out->author, m->self, KEY_PK_BYTES);
+	out->round = *r;
+}
+
+/* A statement decided: record it in the durable state (it cannot conflict:
+ * every caller checked the rule first). */
+static int emit(close_member_t *m, close_stmt_t *out)
+{
+	int rc = close_durable_apply(&m->d, out);
+
+	if (rc != CLOSE_OK) {	/* a bug: never sign it */
+		close_stmt_free(out);
+		return WIEC_ERR_ARG;
+	}
+	return 1;
+}
+
+/* Whether the author's statements up to s (its chain prefix, all held)
+ * obey the rules: 1, 0, or WIEC_ERR_NOMEM. A liar's promise is caught
+ * here, before it can steer a value. */
+static int chain_clean(const close_member_t *m, const close_stmt_t *s)
+{
+	const close_stmt_t **v = malloc(m->nst * sizeof *v);
+	size_t k = 0, bad;
+	int rc;
+
+	if (v == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < m->nst; i++)
+		if (memcmp(m->st[i].author, s->author, KEY_PK_BYTES) == 0 && m->st[i].seq <= s->seq)
+			v[k++] = &m->st[i];
+	rc = close_audit(v, k, 1, &bad);
+	free(v);
+	return rc < 0 ? rc : rc == CLOSE_OK;
+}
+
+static int known_valid(const close_member_t *m, const uint8_t id[static ID])
+{
+	for (size_t i = 0; i < m->nvalid; i++)
+		if (memcmp(m->valid + i * ID, id, ID) == 0)
+			return 1;
+	return 0;
+}
+
+static int remember_valid(close_member_t *m, const uint8_t id[static ID])
+{
+	if (m->nvalid == m->capvalid) {
+		size_t cap = m->capvalid ? 2 * m->capvalid : 8;
+		uint8_t *v = realloc(m->valid, cap * ID);
+
+		if (v == NULL)
+			return WIEC_ERR_NOMEM;
+		m->valid = v;
+		m->capvalid = cap;
+	}
+	memcpy(m->valid + m->nvalid++ * ID, id, ID);
+	return 0;
+}
+
+/* The held, valid proposal of round r with value v (the one a promise's
+ * reported cosign accepted), or NULL. */
+static int proposal_valid(close_member_t *m, const close_env_t *env, const close_stmt_t *p,
+    int tally, size_t depth);
+
+static const close_stmt_t *backing(close_member_t *m, const close_env_t *env,
+    const close_round_t *r, const close_value_t *v, size_t depth, int *err)
+{
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *s = &m->st[i];
+		int rc;
+
+		if (s->kind != CLOSE_PROPOSAL || !round_eq(&s->round, r) || !close_value_eq(&s->value, v))
+			continue;
+		rc = proposal_valid(m, env, s, 0, depth + 1);
+		if (rc < 0)
+			*err = rc;
+		if (rc == 1)
+			return s;
+	}
+	return NULL;
+}
+
+/* Whether proposal p is valid as far as the held statements show (1), not
+ * or not yet (0), or an error: its promises held, of its round, >= q
+ * distinct members, each promiser's chain up to its promise clean; no tie
+ * in the highest reported round; a reported value backed by a held valid
+ * proposal of that round; the value rule; with tally, the result. Validity
+ * only grows as more is held, so it is cached. */
+static int proposal_valid(close_member_t *m, const close_env_t *env, const close_stmt_t *p,
+    int tally, size_t depth)
+{
+	const close_stmt_t **pr, *acc;
+	int rc = 1, tie, err = 0;
+
+	if (!tally && known_valid(m, p->id))
+		return 1;
+	if (depth > m->nst)
+		return 0;
+	pr = malloc(p->npromises * sizeof *pr);
+	if (pr == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < p->npromises && rc == 1; i++) {
+		pr[i] = find_id(m, p->promises + i * ID);
+		if (pr[i] == NULL)
+			rc = 0;		/* not held yet */
+	}
+	if (rc == 1 && !promises_ok(p, pr, p->npromises, m->q))
+		rc = 0;
+	for (size_t i = 0; rc == 1 && i < p->npromises; i++)
+		rc = chain_clean(m, pr[i]);
+	if (rc == 1) {
+		acc = highest_acc(pr, p->npromises, &tie);
+		if (tie || (acc != NULL &&
+		    backing(m, env, &acc->acc_round, &acc->acc_value, depth, &err) == NULL))
+			rc = err ? err : 0;
+	}
+	if (rc == 1) {
+		rc = value_ok(p, pr, p->npromises, tally ? env : NULL);
+		if (rc == CLOSE_OK)
+			rc = 1;
+		else if (rc > 0)
+			rc = 0;
+	}
+	if (rc == 1 && !known_valid(m, p->id) && remember_valid(m, p->id) != 0)
+		rc = WIEC_ERR_NOMEM;
+	free(pr);
+	return rc;
+}
+
+static int try_promise(close_member_t *m, const close_env_t *env, close_stmt_t *out)
+{
+	const close_stmt_t *best = NULL;
+	int rc;
+
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *s = &m->st[i];
+
+		if ((s->kind == CLOSE_CLOSE || s->kind == CLOSE_PREPARE) &&
+		    (best == NULL || close_round_cmp(&s->round, &best->round) > 0))
+			best = s;
+	}
+	if (best == NULL || (m->d.has_promised && close_round_cmp(&best->round, &m->d.promised) <= 0))
+		return 0;
+	stmt_head(m, out, CLOSE_PROMISE, &best->round);
+	rc = env->seal(env->ctx, &out->seal, &out->nseal);
+	if (rc != 0) {
+		close_stmt_free(out);
+		return rc;
+	}
+	out->has_acc = m->d.has_acc;
+	out->acc_round = m->d.acc_round;
+	out->acc_value = m->d.acc_value;
+	return emit(m, out);
+}
+
+static int try_propose(close_member_t *m, const close_env_t *env, close_stmt_t *out)
+{
+	const close_round_t *r = &m->d.prep_round;
+	const close_stmt_t **pr, *acc, *src = NULL;
+	size_t np, k = 0;
+	int rc, tie;
+
+	if (!m->d.has_prep || (m->d.has_prop && close_round_cmp(&m->d.prop_round, r) >= 0) ||
+	    (m->d.has_promised && close_round_cmp(&m->d.promised, r) > 0))
+		return 0;
+	pr = malloc(m->n * sizeof *pr);
+	if (pr == NULL)
+		return WIEC_ERR_NOMEM;
+	np = round_promises(m, r, pr);
+	/* Only promises from clean chains: a misreported cosign is refused. */
+	for (size_t i = 0; i < np; i++) {
+		rc = chain_clean(m, pr[i]);
+		if (rc < 0)
+			goto done;
+		if (rc == 1)
+			pr[k++] = pr[i];
+	}
+	np = k;
+	rc = 0;
+	if (np < m->q)
+		goto done;
+	qsort(pr, np, sizeof *pr, by_id);
+	acc = highest_acc(pr, np, &tie);
+	if (tie)
+		goto done;	/* an equivocating proposer's round: no valid value */
+	if (acc != NULL) {
+		/* Propose that value again: its frontier from its proposal. */
+		src = backing(m, env, &acc->acc_round, &acc->acc_value, 0, &rc);
+		if (src == NULL)
+			goto done;	/* wait until it is held */
+	}
+	stmt_head(m, out, CLOSE_PROPOSAL, r);
+	if (src != NULL) {
+		out->value = acc->acc_value;
+		rc = dup_ids(&out->frontier, src->frontier, src->value.count);
+	} else {
+		size_t nf;
+
+		rc = seal_union(pr, np, &out->frontier, &nf);
+		if (rc == 0)
+			rc = fresh_value(env, out->frontier, nf, &out->value);
+	}
+	if (rc == 0) {
+		out->npromises = np;
+		out->promises = malloc(np * ID);
+		if (out->promises == NULL)
+			rc = WIEC_ERR_NOMEM;
+		for (size_t i = 0; rc == 0 && i < np; i++)
+			memcpy(out->promises + i * ID, pr[i]->id, ID);
+	}
+	if (rc == 0)
+		rc = emit(m, out);
+	else
+		close_stmt_free(out);
+done:
+	free(pr);
+	return rc;
+}
+
+/* The cosign rule for proposal p: 1 if this member may cosign it now. */
+static int cosign_ok(close_member_t *m, const close_env_t *env, const close_stmt_t *p)
+{
+	if (m->d.has_promised && close_round_cmp(&p->round, &m->d.promised) < 0)
+		return 0;
+	if (m->d.has_acc && round_eq(&p->round, &m->d.acc_round))
+		return 0;	/* cosigned this round already */
+	for (size_t i = 0; i < p->value.count; i++)
+		if (!env->held(env->ctx, p->frontier + i * ID))
+			return 0;	/* not every counted event held yet */
+	return proposal_valid(m, env, p, 1, 0);
+}
+
+static int try_cosign(close_member_t *m, const close_env_t *env, close_stmt_t *out)
+{
+	const close_stmt_t *best = NULL;
+
+	/* The highest round first; a lower one only if that cannot be cosigned. */
+	for (;;) {
+		const close_stmt_t *next = NULL;
+		int rc;
+
+		for (size_t i = 0; i < m->nst; i++) {
+			const close_stmt_t *s = &m->st[i];
+
+			if (s->kind != CLOSE_PROPOSAL)
+				continue;
+			if (best != NULL && close_round_cmp(&s->round, &best->round) >= 0)
+				continue;
+			if (next == NULL || close_round_cmp(&s->round, &next->round) > 0 ||
+			    (round_eq(&s->round, &next->round) && memcmp(s->id, next->id, ID) < 0))
+				next = s;
+		}
+		if (next == NULL)
+			return 0;
+		rc = cosign_ok(m, env, next);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			stmt_head(m, out, CLOSE_COSIGN, &next->round);
+			out->value = next->value;
+			memcpy(out->proposal, next->id, ID);
+			return emit(m, out);
+		}
+		best = next;
+	}
+}
+
+/* Prepare the next round this member is designated for, once the current
+ * highest round has had its time. */
+static int try_timeout(close_member_t *m, uint64_t now, close_stmt_t *out)
+{
+	close_round_t r;
+	uint64_t c, k, wait;
+	long self = member_index((const uint8_t (*)[KEY_PK_BYTES])m->members, m->n, m->self);
+
+	if (!m->started || !m->has_max)
+		return 0;
+	if (!m->has_mark || !round_eq(&m->mark, &m->max)) {
+		m->mark = m->max;
+		m->has_mark = 1;
+		m->mark_at = now;
+		return 0;
+	}
+	c = m->max.counter + 1;
+	while (c % m->n != (uint64_t)self)
+		c++;
+	k = c - m->max.counter;
+	/* Later rounds wait longer, so a quorum with bounded delays ends up
+	 * giving one proposer all the time it needs. */
+	wait = m->p.timeout * k * (1 + m->max.counter / m->n);
+	if (now - m->mark_at < wait)
+		return 0;
+	r.counter = c;
+	memcpy(r.proposer, m->self, KEY_PK_BYTES);
+	stmt_head(m, out, CLOSE_PREPARE, &r);
+	return emit(m, out);
+}
+
+int close_member_step(close_member_t *m, const close_env_t *env, uint64_t now, close_stmt_t *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (m->certified)
+		return 0;
+	rc = try_promise(m, env, out);
+	if (rc == 0)
+		rc = try_propose(m, env, out);
+	if (rc == 0)
+		rc = try_cosign(m, env, out);
+	if (rc == 0)
+		rc = try_timeout(m, now, out);
+	return rc;
+}
+
+int close_member_cert(const close_member_t *m, close_cert_t *c)
+{
+	const close_stmt_t *p;
+
+	memset(c, 0, sizeof *c);
+	if (!m->certified)
+		return WIEC_ERR_NOTFOUND;
+	p = &m->st[m->cert];
+	c->proposal = p;
+	c->promises = malloc(p->npromises * sizeof *c->promises);
+	c->cosigns = malloc(m->n * sizeof *c->cosigns);
+	if (c->promises == NULL || c->cosigns == NULL) {
+		close_cert_free(c);
+		return WIEC_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < p->npromises; i++) {
+		c->promises[i] = find_id(m, p->promises + i * ID);
+		if (c->promises[i] == NULL) {
+			close_cert_free(c);
+			return WIEC_ERR_NOTFOUND;
+		}
+	}
+	c->npromises = p->npromises;
+	c->ncosigns = cosigners(m, p, c->cosigns);
+	return 0;
+}
+
+void close_cert_free(close_cert_t *c)
+{
+	free(c->promises);
+	free(c->cosigns);
+	c->promises = NULL;
+	c->cosigns = NULL;
+}
+
+/* --- the audit of a whole log -------------------------------------------- */
+
+static int by_author_seq(const void *a, const void *b)
+{
+	const close_stmt_t *x = *(const close_stmt_t *const *)a;
+	const close_stmt_t *y = *(const close_stmt_t *const *)b;
+	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
+
+	if (c != 0)
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return memcmp(x->id, y->id, ID);
+}
+
+int close_log_audit(const close_stmt_t *const *stmts, size_t n,
+    const uint8_t process[static HASH_BYTES], const uint8_t roster[static HASH_BYTES],
+    const uint8_t (*members)[KEY_PK_BYTES], size_t nm, uint32_t q, const close_env_t *env,
+    close_report_t *out)
+{
+	const close_stmt_t **v = NULL, *co[CLOSE_MEMBERS_MAX];
+	close_params_t par = { 1 };
+	close_member_t *m = NULL;
+	size_t k = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (nm == 0)
+		return WIEC_ERR_ARG;
+	/* A machine that only observes: its "self" never posts. */
+	m = close_member_new(process, roster, members, nm, q, members[0], NULL, &par);
+	if (m == NULL)
+		return WIEC_ERR_ARG;
+	rc = WIEC_ERR_NOMEM;
+	v = malloc((n ? n : 1) * sizeof *v);
+	if (v == NULL)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if (close_stmt_check(stmts[i], process, roster, members, nm) == 0)
+			v[k++] = stmts[i];
+	qsort(v, k, sizeof *v, by_author_seq);
+	for (size_t i = 0; i < k; i++) {
+		rc = close_member_observe(m, v[i]);
+		if (rc != 0)
+			goto done;
+	}
+	/* Each member's chain, in order: the first statement that breaks a rule. */
+	for (size_t i = 0; i < k;) {
+		size_t j = i, bad = 0;
+
+		while (j < k && memcmp(v[j]->author, v[i]->author, KEY_PK_BYTES) == 0)
+			j++;
+		rc = close_audit(v + i, j - i, 1, &bad);
+		if (rc < 0)
+			goto done;
+		if (rc != CLOSE_OK && out->nbad < CLOSE_MEMBERS_MAX) {
+			memcpy(out->bad_member[out->nbad], v[i]->author, KEY_PK_BYTES);
+			memcpy(out->bad_stmt[out->nbad], v[i + bad]->id, ID);
+			out->bad_code[out->nbad++] = rc;
+		}
+		i = j;
+	}
+	/* Every certificate; the first by (round, id) is the one reported. */
+	for (size_t i = 0; i < m->nst; i++) {
+		const close_stmt_t *p = &m->st[i];
+
+		if (p->kind != CLOSE_PROPOSAL || cosigners(m, p, co) < m->q)
+			continue;
+		if (!out->certified) {
+			out->certified = 1;
+			out->round = p->round;
+			out->value = p->value;
+			memcpy(out->proposal, p->id, ID);
+		} else if (!close_value_eq(&p->value, &out->value)) {
+			out->split = 1;
+		}
+		if (close_round_cmp(&p->round, &out->round) < 0 ||
+		    (round_eq(&p->round, &out->round) && memcmp(p->id, out->proposal, ID) < 0)) {
+			out->round = p->round;
+			out->value = p->value;
+			memcpy(out->proposal, p->id, ID);
+		}
+	}
+	rc = 0;
+	if (out->certified) {
+		const close_stmt_t *p = find_id(m, out->proposal);
+
+		rc = proposal_valid(m, env, p, env != NULL && env->tally != NULL, 0);
+		if (rc >= 0) {
+			out->cert_valid = rc == 1;
+			rc = 0;
+		}
+	}
+done:
+	free(v);
+	close_member_destroy(&m);
+	return rc;
+}
