@@ -519,9 +519,17 @@ TEST(ballot_poll_rules)
 			if (p.why != want[i])
 				fprintf(stderr, "poll %d: %s\n", i, ballot_why_name(p.why));
 			CHECK(p.why == want[i]);
-			if (i == 6)
+			if (i == 6) {
+				ballot_tally_t t;
+				char why[64];
+
 				CHECK(p.rule == TALLY_MES_ADD1 && p.opt[0].cost == 60000 &&
 				    p.opt[0].unit == 0);
+				/* No ballots: equal shares of nothing, no winner, no failure. */
+				CHECK(ballot_tally(&v, &r, &p, NULL, 0, -1, &t, why, sizeof why) == 0);
+				CHECK(t.counted == 0 && t.nunit == 2 && t.unit[0].nwin == 0);
+				ballot_tally_free(&t);
+			}
 			ballot_poll_free(&p);
 		}
 	}
