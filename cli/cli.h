@@ -135,6 +135,8 @@ int approve_main(int argc, char **argv);
 int sign_main(int argc, char **argv);
 int submit_main(int argc, char **argv);
 int pb_tally_main(int argc, char **argv);
+int pb_import_main(int argc, char **argv);	/* cli/pbio.c */
+int pb_export_main(int argc, char **argv);
 
 
 

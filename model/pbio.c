@@ -1,0 +1,415 @@
+/* pbio.c: a parsed .pb election as signed wiec events (model/pbio.h;
+ * spec/tally.md section 5). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "model/pbio.h"
+#include "proto/event.h"
+
+#define TEXT_CAP (EV_TEXT_MAX + 1)
+#ifndef EV_OPTIONS_MAX
+#define EV_OPTIONS_MAX 1024	/* proto/event.h once the poll schema is in */
+#endif
+
+static int fail(char *why, size_t whylen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *why, size_t whylen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int pbio_whole(const mpq_t q, uint64_t *v)
+{
+	if (mpz_cmp_ui(mpq_denref(q), 1) != 0 || mpz_sgn(mpq_numref(q)) < 0 ||
+	    mpz_sizeinbase(mpq_numref(q), 2) > 64)
+		return -1;
+	*v = 0;
+	mpz_export(v, NULL, -1, sizeof *v, 0, 0, mpq_numref(q));
+	return 0;
+}
+
+int pbio_voter_key(key_pair_t *kp, const uint8_t network[static HASH_BYTES],
+    const uint8_t file_hash[static HASH_BYTES], const char *voter_id)
+{
+	uint8_t pre[sizeof PBIO_VOTER_TAG - 1 + 2 * HASH_BYTES], seed[HASH_BYTES];
+	int rc;
+
+	memcpy(pre, PBIO_VOTER_TAG, sizeof PBIO_VOTER_TAG - 1);
+	memcpy(pre + sizeof PBIO_VOTER_TAG - 1, network, HASH_BYTES);
+	memcpy(pre + sizeof PBIO_VOTER_TAG - 1 + HASH_BYTES, file_hash, HASH_BYTES);
+	hash_2(seed, pre, sizeof pre, voter_id, strlen(voter_id));
+	rc = key_from_seed(kp, seed);
+	memset(seed, 0, sizeof seed);
+	return rc;
+}
+
+/* The longest prefix of s of at most max bytes that ends on a UTF-8
+ * character boundary, copied into out (max + 1 bytes). */
+static void utf8_cut(char *out, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* Appends "a;b\n" to t (cap TEXT_CAP); -1 when it would not fit. */
+static int text_row(char *t, size_t *used, const char *a, const char *b)
+{
+	int n = snprintf(t + *used, TEXT_CAP - *used, "%s;%s\n", a, b);
+
+	if (n < 0 || (size_t)n >= TEXT_CAP - *used)
+		return -1;
+	*used += (size_t)n;
+	return 0;
+}
+
+/* A chain of one author's events. */
+typedef struct chain {
+	const key_pair_t *kp;
+	const uint8_t *network;
+	uint64_t seq;
+	uint8_t prev[HASH_BYTES];
+	int has_prev;
+	uint64_t ts;
+} chain_t;
+
+static int out_push(pbio_out_t *o, size_t *cap, uint8_t *env, size_t len)
+{
+	if (o->n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 1024;
+		uint8_t **ne = realloc(o->env, nc * sizeof *ne);
+		size_t *nl;
+
+		if (ne == NULL)
+			return WIEC_ERR_NOMEM;
+		o->env = ne;
+		if ((nl = realloc(o->len, nc * sizeof *nl)) == NULL)
+			return WIEC_ERR_NOMEM;
+		o->len = nl;
+		*cap = nc;
+	}
+	o->env[o->n] = env;
+	o->len[o->n++] = len;
+	return 0;
+}
+
+/* Signs body as the next event of c and appends it to o; id (may be NULL)
+ * receives its id. */
+static int emit(chain_t *c, Wiec__Body *body, pbio_out_t *o, size_t *cap,
+    uint8_t id[HASH_BYTES])
+{
+	uint8_t *env = NULL, eid[HASH_BYTES];
+	size_t len;
+	int rc;
+
+	ev_set_header(body, c->network, c->kp->pk, c->seq, c->has_prev ? c->prev : NULL);
+	body->timestamp = c->ts;
+	if ((rc = ev_build(&env, &len, c->kp, body)) != 0)
+		return rc;
+	if ((rc = out_push(o, cap, env, len)) != 0) {
+		free(env);
+		return rc;
+	}
+	hash_2(eid, env, len, NULL, 0);
+	memcpy(c->prev, eid, HASH_BYTES);
+	c->has_prev = 1;
+	c->seq++;
+	if (id != NULL)
+		memcpy(id, eid, HASH_BYTES);
+	return 0;
+}
+
+static void bin(ProtobufCBinaryData *b, const uint8_t *p, size_t n)
+{
+	b->data = (uint8_t *)p;
+	b->len = n;
+}
+
+void pbio_out_free(pbio_out_t *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->env[i]);
+	free(o->env);
+	free(o->len);
+	memset(o, 0, sizeof *o);
+}
+
+/* The unit of the file: META district, else META unit, else "all". */
+static void unit_name(const pb_t *p, char out[EV_LABEL_MAX + 1])
+{
+	const char *u = pb_meta(p, "district");
+
+	if (u == NULL || *u == '\0')
+		u = pb_meta(p, "unit");
+	if (u == NULL || *u == '\0' || !ev_text_ok(u, 1, (size_t)-1, 0))
+		u = "all";
+	utf8_cut(out, u, EV_LABEL_MAX);
+}
+
+#ifdef WIEC__POLL__INIT
+static Wiec__PollKind poll_kind(pb_vote_type_t t)
+{
+	switch (t) {
+	case PB_ORDINAL: return WIEC__POLL_KIND__POLL_RANKED;
+	case PB_CUMULATIVE: case PB_SCORING: return WIEC__POLL_KIND__POLL_CUMULATIVE;
+	case PB_CHOOSE1: return WIEC__POLL_KIND__POLL_CHOOSE_ONE;
+	default: return WIEC__POLL_KIND__POLL_APPROVAL;
+	}
+}
+#endif
+
+int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
+    const uint8_t network[static HASH_BYTES], const key_pair_t *node, uint64_t head_seq,
+    const uint8_t *head_id, uint64_t now_ms, pbio_out_t *out, char *why, size_t whylen)
+{
+	char *text = NULL, unit[EV_LABEL_MAX + 1], title[EV_TITLE_MAX + 1], hex[HASH_HEX_BYTES];
+	uint8_t *ideas = NULL, poll_id[HASH_BYTES];
+	const pb_table_t *pt = &p->projects, *vt = &p->votes;
+	int name_col = pb_col(pt, "name"), vid_col = pb_col(vt, "voter_id");
+	int vote_col = pb_col(vt, "vote"), pts_col = pb_col(vt, "points");
+	size_t cap = 0, used;
+	uint64_t budget;
+	chain_t nc;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	(void)poll_id;
+	(void)vote_col;
+	(void)pts_col;
+	memset(&nc, 0, sizeof nc);
+	nc.kp = node;
+	nc.network = network;
+	nc.seq = head_seq;
+	nc.ts = now_ms;
+	if (head_id != NULL) {
+		memcpy(nc.prev, head_id, HASH_BYTES);
+		nc.has_prev = 1;
+	}
+	if (pbio_whole(p->budget, &budget) != 0 || budget == 0) {
+		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget must be a whole number "
+		    "of at least 1 (a unit's budget in wiec)", p->meta.head_line);
+		goto fail;
+	}
+	if (p->nproj > EV_OPTIONS_MAX) {
+		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %zu projects; a poll holds at "
+		    "most %d", pt->head_line, p->nproj, EV_OPTIONS_MAX);
+		goto fail;
+	}
+	if ((text = malloc(TEXT_CAP)) == NULL ||
+	    (ideas = malloc(p->nproj * HASH_BYTES + 1)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto fail;
+	}
+	unit_name(p, unit);
+
+	/* The process. */
+	{
+		Wiec__Body body = WIEC__BODY__INIT;
+		Wiec__Process pr = WIEC__PROCESS__INIT;
+		Wiec__PhasePlan ph[2] = { WIEC__PHASE_PLAN__INIT, WIEC__PHASE_PLAN__INIT };
+		Wiec__PhasePlan *php[2] = { &ph[0], &ph[1] };
+		Wiec__Unit un = WIEC__UNIT__INIT, *unp = &un;
+		ProtobufCBinaryData owner;
+		const char *d = pb_meta(p, "description"), *inst = pb_meta(p, "instance");
+		char t[EV_TITLE_MAX * 2 + 64];
+
+		snprintf(t, sizeof t, "%s%s%s%s", d && *d ? d : unit, inst && *inst ? " (" : "",
+		    inst && *inst ? inst : "", inst && *inst ? ")" : "");
+		utf8_cut(title, t, EV_TITLE_MAX);
+		if (!ev_text_ok(title, 1, EV_TITLE_MAX, 0))
+			utf8_cut(title, "Pabulib election", EV_TITLE_MAX);
+		hash_hex(hex, file_hash, HASH_BYTES);
+		used = (size_t)snprintf(text, TEXT_CAP, "%s%s\n", PBIO_MARK, hex);
+		for (size_t r = 0; r < p->meta.nrows; r++)
+			if (text_row(text, &used, p->meta.cell[2 * r], p->meta.cell[2 * r + 1]) != 0) {
+				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: META is longer "
+				    "than a process text holds (%d bytes)", p->meta.line[r],
+				    EV_TEXT_MAX);
+				goto fail;
+			}
+		if (!ev_text_ok(text, 0, EV_TEXT_MAX, 1)) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: META holds a control "
+			    "character", p->meta.head_line);
+			goto fail;
+		}
+		ph[0].name = "voting";
+		ph[1].name = "results";
+		un.name = unit;
+		un.budget = budget;
+		bin(&owner, node->pk, KEY_PK_BYTES);
+		pr.kind = WIEC__PROCESS_KIND__PROCESS_BUDGET;
+		pr.title = title;
+		pr.text = text;
+		pr.n_owners = 1;
+		pr.owners = &owner;
+		pr.n_phases = 2;
+		pr.phases = php;
+		pr.n_units = 1;
+		pr.units = &unp;
+		pr.n_registrars = 1;
+		pr.registrars = &owner;
+		pr.eligibility = 1;
+		body.content_case = WIEC__BODY__CONTENT_PROCESS;
+		body.process = &pr;
+		if ((rc = emit(&nc, &body, out, &cap, out->process)) != 0)
+			goto built;
+	}
+
+	/* The node's own credential: it authors the projects. */
+	{
+		Wiec__Body body = WIEC__BODY__INIT;
+		Wiec__Credential cr = WIEC__CREDENTIAL__INIT;
+		Wiec__Attribute at = WIEC__ATTRIBUTE__INIT, *atp = &at;
+
+		at.name = "role";
+		at.value = "proposer";
+		bin(&cr.subject, node->pk, KEY_PK_BYTES);
+		bin(&cr.scope, out->process, HASH_BYTES);
+		cr.n_attributes = 1;
+		cr.attributes = &atp;
+		body.content_case = WIEC__BODY__CONTENT_CREDENTIAL;
+		body.credential = &cr;
+		if ((rc = emit(&nc, &body, out, &cap, NULL)) != 0)
+			goto built;
+	}
+
+	/* The projects. */
+	for (size_t k = 0; k < p->nproj; k++) {
+		Wiec__Body body = WIEC__BODY__INIT;
+		Wiec__Idea id = WIEC__IDEA__INIT;
+		const char *const *row = (const char *const *)pt->cell + k * pt->ncols;
+		const char *name = name_col >= 0 && *row[name_col] ? row[name_col] : p->proj[k].id;
+		uint64_t cost;
+
+		if (pbio_whole(p->proj[k].cost, &cost) != 0) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost is not a whole "
+			    "number below 2^64 (an idea's cost in wiec)", p->proj[k].line);
+			goto fail;
+		}
+		if (!ev_text_ok(name, 1, EV_TITLE_MAX, 0) ||
+		    !ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0)) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %s is longer than %d "
+			    "bytes or holds a control character", p->proj[k].line,
+			    ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0) ? "name" : "project_id",
+			    ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0) ? EV_TITLE_MAX :
+			    EV_LABEL_MAX);
+			goto fail;
+		}
+		used = 0;
+		text[0] = '\0';
+		for (size_t c = 0; c < pt->ncols; c++) {
+			const char *h = pt->head[c];
+
+			if ((int)c == name_col || strcmp(h, "project_id") == 0 ||
+			    strcmp(h, "cost") == 0)
+				continue;
+			if (text_row(text, &used, h, row[c]) != 0) {
+				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: the project's "
+				    "columns are longer than an idea text holds", p->proj[k].line);
+				goto fail;
+			}
+		}
+		if (!ev_text_ok(text, 0, EV_TEXT_MAX, 1)) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: a column holds a "
+			    "control character", p->proj[k].line);
+			goto fail;
+		}
+		id.title = (char *)name;
+		id.text = text;
+		bin(&id.process, out->process, HASH_BYTES);
+		id.category = (char *)p->proj[k].id;
+		id.cost = cost;
+		id.unit = unit;
+		body.content_case = WIEC__BODY__CONTENT_IDEA;
+		body.idea = &id;
+		if ((rc = emit(&nc, &body, out, &cap, ideas + k * HASH_BYTES)) != 0)
+			goto built;
+	}
+
+	/* The poll would follow here (vote type, rule, threshold). */
+
+	/* The voters' credentials. */
+	for (size_t v = 0; v < p->nvoters; v++) {
+		Wiec__Body body = WIEC__BODY__INIT;
+		Wiec__Credential cr = WIEC__CREDENTIAL__INIT;
+		Wiec__Attribute at[EV_ATTRS_MAX], *atp[EV_ATTRS_MAX];
+		const char *const *row = (const char *const *)vt->cell + v * vt->ncols;
+		key_pair_t vk;
+		size_t na = 0;
+
+		if ((rc = pbio_voter_key(&vk, network, file_hash, row[vid_col])) != 0)
+			goto built;
+		for (size_t c = 0; c < EV_ATTRS_MAX; c++) {
+			wiec__attribute__init(&at[c]);
+			atp[c] = &at[c];
+		}
+		at[na].name = PBIO_UNIT_ATTR;
+		at[na++].value = unit;
+		at[na].name = PBIO_VOTER_ATTR;
+		at[na++].value = (char *)row[vid_col];
+		for (size_t c = 0; c < vt->ncols; c++) {
+			const char *h = vt->head[c];
+
+			if ((int)c == vid_col || (int)c == vote_col || (int)c == pts_col)
+				continue;
+			if (na == EV_ATTRS_MAX || !ev_text_ok(h, 1, EV_LABEL_MAX, 0) ||
+			    strcmp(h, PBIO_UNIT_ATTR) == 0 ||
+			    !ev_text_ok(row[c], 0, EV_VALUE_MAX, 0)) {
+				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: column '%.64s' "
+				    "cannot be a credential attribute (at most %d columns, names "
+				    "of at most %d bytes other than '%s', values of at most %d)",
+				    vt->line[v], h, EV_ATTRS_MAX, EV_LABEL_MAX, PBIO_UNIT_ATTR,
+				    EV_VALUE_MAX);
+				key_wipe(&vk);
+				goto fail;
+			}
+			at[na].name = (char *)h;
+			at[na++].value = (char *)row[c];
+		}
+		if (!ev_text_ok(row[vid_col], 0, EV_VALUE_MAX, 0)) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: voter_id longer than %d "
+			    "bytes", vt->line[v], EV_VALUE_MAX);
+			key_wipe(&vk);
+			goto fail;
+		}
+		bin(&cr.subject, vk.pk, KEY_PK_BYTES);
+		bin(&cr.scope, out->process, HASH_BYTES);
+		cr.n_attributes = na;
+		cr.attributes = atp;
+		body.content_case = WIEC__BODY__CONTENT_CREDENTIAL;
+		body.credential = &cr;
+		rc = emit(&nc, &body, out, &cap, NULL);
+		key_wipe(&vk);
+		if (rc != 0)
+			goto built;
+	}
+	out->node_events = out->n;
+	out->node_seq = nc.seq;
+	/* The ballots would follow here. */
+	rc = 0;
+built:
+	if (rc != 0)
+		fail(why, whylen, rc, "building the events: %s", wiec_strerror(rc));
+fail:
+	if (rc != 0)
+		pbio_out_free(out);
+	free(text);
+	free(ideas);
+	return rc;
+}
