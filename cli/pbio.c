@@ -266,9 +266,598 @@ out:
 	return rc;
 }
 
+/* ---- export ---- */
+
+#define XCOLS_MAX 64	/* columns of one exported section */
+
+/* One section being written: its columns (first seen first) and rows. */
+typedef struct xtab {
+	size_t ncols;
+	char *col[XCOLS_MAX];
+	size_t nrows, cap;
+	char **cell;		/* nrows * XCOLS_MAX, owned, NULL: empty */
+} xtab_t;
+
+static void xtab_free(xtab_t *t)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		free(t->col[i]);
+	for (size_t i = 0; i < t->nrows * XCOLS_MAX; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	memset(t, 0, sizeof *t);
+}
+
+static int xtab_row(xtab_t *t)
+{
+	if (t->nrows == t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 256;
+		char **n = realloc(t->cell, nc * XCOLS_MAX * sizeof *n);
+
+		if (n == NULL)
+			return WIEC_ERR_NOMEM;
+		t->cell = n;
+		t->cap = nc;
+	}
+	memset(t->cell + t->nrows * XCOLS_MAX, 0, XCOLS_MAX * sizeof *t->cell);
+	t->nrows++;
+	return 0;
+}
+
+/* Sets column name (n bytes) of the last row to value (vn bytes). */
+static int xtab_set(xtab_t *t, const char *name, size_t n, const char *value, size_t vn)
+{
+	size_t c;
+	char **cell;
+
+	for (c = 0; c < t->ncols; c++)
+		if (strlen(t->col[c]) == n && memcmp(t->col[c], name, n) == 0)
+			break;
+	if (c == t->ncols) {
+		if (c == XCOLS_MAX || (t->col[c] = strndup(name, n)) == NULL)
+			return c == XCOLS_MAX ? WIEC_ERR_TOO_BIG : WIEC_ERR_NOMEM;
+		t->ncols++;
+	}
+	cell = &t->cell[(t->nrows - 1) * XCOLS_MAX + c];
+	free(*cell);
+	return (*cell = strndup(value, vn)) == NULL ? WIEC_ERR_NOMEM : 0;
+}
+
+static int xtab_sets(xtab_t *t, const char *name, const char *value)
+{
+	return xtab_set(t, name, strlen(name), value, strlen(value));
+}
+
+/* Adds the "name;value" lines of text (from line `skip` on) to the last row. */
+static int xtab_lines(xtab_t *t, const char *text, int skip)
+{
+	const char *l = text;
+
+	while (*l) {
+		const char *e = strchr(l, '\n'), *semi;
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		int rc;
+
+		semi = memchr(l, ';', n);
+		if (skip > 0)
+			skip--;
+		else if (semi != NULL &&
+		    (rc = xtab_set(t, l, (size_t)(semi - l), semi + 1, n - (size_t)(semi - l) - 1)) != 0)
+			return rc;
+		l += n + (e != NULL);
+	}
+	return 0;
+}
+
+static const char *xcell(const xtab_t *t, size_t r, const char *name)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (strcmp(t->col[c], name) == 0)
+			return t->cell[r * XCOLS_MAX + c];
+	return NULL;
+}
+
+/* Project and voter ids: numbers by value, then bytewise. */
+static int natural_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && lb && strspn(a, "0123456789") == la && strspn(b, "0123456789") == lb &&
+	    la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+typedef struct sort_by {
+	const xtab_t *t;
+	size_t key;
+} sort_by_t;
+
+static int row_cmp(const void *x, const void *y, void *arg)
+{
+	const sort_by_t *sb = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	const char *ka = sb->t->cell[a * XCOLS_MAX + sb->key];
+	const char *kb = sb->t->cell[b * XCOLS_MAX + sb->key];
+
+	return natural_cmp(ka ? ka : "", kb ? kb : "");
+}
+
+static void put_cell(FILE *f, const char *v)
+{
+	if (v == NULL)
+		v = "";
+	if (strchr(v, ';') == NULL && v[0] != '"') {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* Writes the section: its name, header and rows (sorted by column key
+ * unless key is NULL). first: columns that lead, in this order. */
+static int xtab_write(FILE *f, const char *section, xtab_t *t, const char *key,
+    const char *const *first)
+{
+	size_t order[XCOLS_MAX], n = 0, *rows;
+
+	for (size_t i = 0; first[i] != NULL; i++)
+		for (size_t c = 0; c < t->ncols; c++)
+			if (strcmp(t->col[c], first[i]) == 0)
+				order[n++] = c;
+	for (size_t c = 0; c < t->ncols; c++) {
+		size_t i;
+
+		for (i = 0; first[i] != NULL && strcmp(t->col[c], first[i]) != 0; i++)
+			;
+		if (first[i] == NULL)
+			order[n++] = c;
+	}
+	if ((rows = malloc((t->nrows + 1) * sizeof *rows)) == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t r = 0; r < t->nrows; r++)
+		rows[r] = r;
+	if (key != NULL) {
+		sort_by_t sb = { t, 0 };
+
+		while (sb.key < t->ncols && strcmp(t->col[sb.key], key) != 0)
+			sb.key++;
+		if (sb.key < t->ncols && t->nrows > 1)
+			qsort_r(rows, t->nrows, sizeof *rows, row_cmp, &sb);
+	}
+	fprintf(f, "%s\n", section);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(';', f);
+		fputs(t->col[order[i]], f);
+	}
+	fputc('\n', f);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(';', f);
+			put_cell(f, t->cell[rows[r] * XCOLS_MAX + order[i]]);
+		}
+		fputc('\n', f);
+	}
+	free(rows);
+	return 0;
+}
+
+typedef struct xp {
+	const char *cmd;
+	store_t *s;
+	store_view_t *sv;
+	model_view_t v;
+	roster_t r;
+	int have_roster;
+	model_process_t proc;
+	xtab_t meta, projects, votes;
+	uint8_t (*idea)[HASH_BYTES];	/* counted ideas, beside their project_id */
+	char **pid;
+	size_t nideas;
+	int have_poll, points;
+	char vote_type[32], rule[64];
+} xp_t;
+
+#ifdef WIEC__VOTE__INIT
+static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES])
+{
+	for (size_t i = 0; i < x->nideas; i++)
+		if (memcmp(x->idea[i], id, HASH_BYTES) == 0)
+			return x->pid[i];
+	return NULL;
+}
+#endif
+
+/* PROJECTS: the counted ideas of the process's unit(s). */
+static int x_projects(xp_t *x)
+{
+	model_ids_t ids = { 0 };
+	int rc;
+
+	if ((rc = model_idea_list(&x->v, &x->r, x->proc.ev.id, &ids)) != 0)
+		return rc;
+	if ((x->idea = calloc(ids.n + 1, sizeof *x->idea)) == NULL ||
+	    (x->pid = calloc(ids.n + 1, sizeof *x->pid)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ids.n; i++) {
+		model_idea_t it;
+		const Wiec__Idea *l;
+		char cost[24], hex[HASH_HEX_BYTES];
+		const char *pid, *name;
+
+		if ((rc = model_idea_load(&x->v, &x->r, ids.id[i], &it)) != 0)
+			goto out;
+		if (it.why != MODEL_OK) {
+			model_idea_free(&it);
+			continue;
+		}
+		l = it.latest;
+		hash_hex(hex, it.ev.id, HASH_BYTES);
+		pid = *l->category ? l->category : hex;
+		snprintf(cost, sizeof cost, "%llu", (unsigned long long)l->cost);
+		if ((rc = xtab_row(&x->projects)) != 0 ||
+		    (rc = xtab_sets(&x->projects, "project_id", pid)) != 0 ||
+		    (rc = xtab_sets(&x->projects, "cost", cost)) != 0 ||
+		    (rc = xtab_lines(&x->projects, l->text, 0)) != 0) {
+			model_idea_free(&it);
+			goto out;
+		}
+		/* The full name, unless the title was edited since. */
+		name = xcell(&x->projects, x->projects.nrows - 1, "name");
+		if ((name == NULL || strncmp(name, l->title, strlen(l->title)) != 0) &&
+		    (rc = xtab_sets(&x->projects, "name", l->title)) != 0) {
+			model_idea_free(&it);
+			goto out;
+		}
+		memcpy(x->idea[x->nideas], it.ev.id, HASH_BYTES);
+		x->pid[x->nideas] = strdup(pid);
+		model_idea_free(&it);
+		if (x->pid[x->nideas++] == NULL) {
+			rc = WIEC_ERR_NOMEM;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	model_ids_free(&ids);
+	return rc;
+}
+
+#ifdef WIEC__VOTE__INIT
+/* The latest (seq, id) Vote of one voter for the process. */
+typedef struct latest_vote {
+	const uint8_t *process;
+	uint64_t seq;
+	uint8_t id[HASH_BYTES];
+	uint8_t *env;
+	size_t len;
+} latest_vote_t;
+
+static int scan_vote(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	latest_vote_t *lv = ctx;
+	ev_t ev;
+	int better;
+
+	(void)lseq;
+	if (ev_decode(&ev, env, len) != 0)
+		return 0;
+	better = ev.kind == EV_VOTE && ev.body->vote->process.len == HASH_BYTES &&
+	    memcmp(ev.body->vote->process.data, lv->process, HASH_BYTES) == 0 &&
+	    (lv->env == NULL || ev.seq > lv->seq ||
+	    (ev.seq == lv->seq && memcmp(ev.id, lv->id, HASH_BYTES) > 0));
+	if (better) {
+		uint8_t *c = malloc(len);
+
+		if (c == NULL) {
+			ev_free(&ev);
+			return WIEC_ERR_NOMEM;
+		}
+		memcpy(c, env, len);
+		free(lv->env);
+		lv->env = c;
+		lv->len = len;
+		lv->seq = ev.seq;
+		memcpy(lv->id, ev.id, HASH_BYTES);
+	}
+	ev_free(&ev);
+	return 0;
+}
+
+static const char *poll_vote_type(int kind)
+{
+	switch (kind) {
+	case WIEC__POLL_KIND__POLL_RANKED: return "ordinal";
+	case WIEC__POLL_KIND__POLL_CUMULATIVE: return "cumulative";
+	case WIEC__POLL_KIND__POLL_CHOOSE_ONE: return "choose-1";
+	default: return "approval";
+	}
+}
+#endif
+
+/* VOTES: each eligible voter's latest ballot for the process, unless
+ * withdrawn, in the voter's unit. */
+static int x_votes(xp_t *x)
+{
+	model_items_t creds = { 0 };
+	int rc;
+
+	if ((rc = model_items_load(&x->v, x->proc.scope, MREF_CREDENTIAL,
+	    WIEC__BODY__CONTENT_CREDENTIAL, &creds)) != 0)
+		return rc;
+	for (size_t i = 0; i < creds.n; i++) {
+		const Wiec__Credential *cr = creds.it[i].ev.body->credential;
+		model_cred_t c;
+		int dup = 0;
+
+		if (cr->revoke)
+			continue;
+		/* Each subject once: the first of its credentials in id order. */
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = memcmp(creds.it[k].ev.body->credential->subject.data,
+			    cr->subject.data, KEY_PK_BYTES) == 0 && !creds.it[k].ev.body->credential->revoke;
+		if (dup)
+			continue;
+		if ((rc = model_credential(&x->v, &x->r, &x->proc, cr->subject.data, &c)) != 0)
+			goto out;
+		if (!c.eligible) {
+			model_cred_free(&c);
+			continue;
+		}
+#ifdef WIEC__VOTE__INIT
+		{
+			latest_vote_t lv = { x->proc.ev.id, 0, { 0 }, NULL, 0 };
+			const char *unit = model_cred_attr(&c, PBIO_UNIT_ATTR);
+			const char *vid = model_cred_attr(&c, PBIO_VOTER_ATTR);
+			const Wiec__Credential *ac = c.ev.body->credential;
+			const Wiec__Vote *vo;
+			char hex[HASH_HEX_BYTES], *list = NULL, *pts = NULL;
+			size_t ll = 0, pl = 0;
+			FILE *lf = NULL, *pf = NULL;
+			ev_t ev;
+
+			rc = store_scan_author(x->s, cr->subject.data, 1, scan_vote, &lv);
+			if (rc != 0 || lv.env == NULL || ev_decode(&ev, lv.env, lv.len) != 0) {
+				free(lv.env);
+				model_cred_free(&c);
+				if (rc != 0)
+					goto out;
+				continue;
+			}
+			vo = ev.body->vote;
+			if (vo->withdraw || (unit != NULL && strcmp(unit, vo->unit) != 0)) {
+				ev_free(&ev);
+				free(lv.env);
+				model_cred_free(&c);
+				continue;
+			}
+			if (!x->have_poll) {
+				model_ev_t pe;
+
+				memset(&pe, 0, sizeof pe);
+				if (vo->poll.len == HASH_BYTES &&
+				    x->v.get(x->v.ctx, vo->poll.data, &pe) == 0 &&
+				    pe.body->content_case == WIEC__BODY__CONTENT_POLL) {
+					x->have_poll = 1;
+					snprintf(x->vote_type, sizeof x->vote_type, "%s",
+					    poll_vote_type(pe.body->poll->kind));
+					snprintf(x->rule, sizeof x->rule, "%s", pe.body->poll->rule);
+					x->points = pe.body->poll->kind ==
+					    WIEC__POLL_KIND__POLL_CUMULATIVE;
+				}
+				model_ev_free(&pe);
+			}
+			hash_hex(hex, cr->subject.data, KEY_PK_BYTES);
+			lf = open_memstream(&list, &ll);
+			pf = open_memstream(&pts, &pl);
+			for (size_t k = 0; lf && pf && k < vo->n_choices; k++) {
+				const char *pid = vo->choices[k]->project.len == HASH_BYTES ?
+				    project_of(x, vo->choices[k]->project.data) : NULL;
+
+				fprintf(lf, "%s%s", k ? "," : "", pid ? pid : "?");
+				fprintf(pf, "%s%llu", k ? "," : "",
+				    (unsigned long long)vo->choices[k]->points);
+			}
+			if (lf)
+				fclose(lf);
+			if (pf)
+				fclose(pf);
+			rc = list == NULL || pts == NULL ? WIEC_ERR_NOMEM : 0;
+			if (rc == 0)
+				rc = xtab_row(&x->votes);
+			if (rc == 0)
+				rc = xtab_sets(&x->votes, "voter_id", vid ? vid : hex);
+			if (rc == 0)
+				rc = xtab_sets(&x->votes, "vote", list);
+			if (rc == 0 && x->points)
+				rc = xtab_sets(&x->votes, "points", pts);
+			for (size_t k = 0; rc == 0 && k < ac->n_attributes; k++)
+				if (strcmp(ac->attributes[k]->name, PBIO_UNIT_ATTR) != 0 &&
+				    strcmp(ac->attributes[k]->name, PBIO_VOTER_ATTR) != 0)
+					rc = xtab_sets(&x->votes, ac->attributes[k]->name,
+					    ac->attributes[k]->value);
+			free(list);
+			free(pts);
+			ev_free(&ev);
+			free(lv.env);
+		}
+#endif
+		model_cred_free(&c);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	model_items_free(&creds);
+	return rc;
+}
+
+/* META: the imported META rows, if the process was imported, with the
+ * counts, budget, vote type and rule taken from the events. */
+static int x_meta(xp_t *x)
+{
+	const Wiec__Process *p = x->proc.p;
+	char num[24];
+	uint64_t budget = 0;
+	int rc, imported = strncmp(p->text, PBIO_MARK, sizeof PBIO_MARK - 1) == 0;
+
+	for (size_t i = 0; i < p->n_units; i++)
+		budget += p->units[i]->budget;
+	if ((rc = xtab_row(&x->meta)) != 0)
+		return rc;
+	if (imported) {
+		if ((rc = xtab_lines(&x->meta, p->text, 1)) != 0)
+			return rc;
+	} else {
+		if ((rc = xtab_sets(&x->meta, "description", p->title)) != 0)
+			return rc;
+	}
+	snprintf(num, sizeof num, "%zu", x->projects.nrows);
+	if ((rc = xtab_sets(&x->meta, "num_projects", num)) != 0)
+		return rc;
+	snprintf(num, sizeof num, "%zu", x->votes.nrows);
+	if ((rc = xtab_sets(&x->meta, "num_votes", num)) != 0)
+		return rc;
+	snprintf(num, sizeof num, "%llu", (unsigned long long)budget);
+	if ((rc = xtab_sets(&x->meta, "budget", num)) != 0)
+		return rc;
+	if (xcell(&x->meta, 0, "vote_type") == NULL &&
+	    (rc = xtab_sets(&x->meta, "vote_type", x->have_poll ? x->vote_type : "approval")) != 0)
+		return rc;
+	if (xcell(&x->meta, 0, "rule") == NULL && x->have_poll && x->rule[0] &&
+	    (rc = xtab_sets(&x->meta, "rule", x->rule)) != 0)
+		return rc;
+	return 0;
+}
+
+/* META is written as key;value rows. */
+static void write_meta(FILE *f, const xtab_t *m)
+{
+	fprintf(f, "META\nkey;value\n");
+	for (size_t c = 0; c < m->ncols; c++) {
+		put_cell(f, m->col[c]);
+		fputc(';', f);
+		put_cell(f, m->cell[c]);
+		fputc('\n', f);
+	}
+}
+
 int pb_export_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_fail(EXIT_FAIL, "pb export", "not yet");
+	static const struct option opts[] = {
+		CLI_DIR_OPT, { "process", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' }, { 0, 0, 0, 0 },
+	};
+	static const char *const pfirst[] = { "project_id", "cost", NULL };
+	static const char *const vfirst[] = { "voter_id", "vote", "points", NULL };
+	const char *dflag = NULL, *out = NULL, *pidtext = NULL;
+	uint8_t pid[HASH_BYTES];
+	afile_t af;
+	xp_t x;
+	cfg_t cfg;
+	FILE *f;
+	int c, rc, e, have_af = 0;
+
+	memset(&x, 0, sizeof x);
+	x.cmd = "pb export";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'p': pidtext = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': cli_usage(stdout, x.cmd); return EXIT_OK;
+		default: return cli_badopt(x.cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, x.cmd, "unexpected argument '%s'", argv[optind]);
+	if (pidtext == NULL || out == NULL)
+		return cli_fail(EXIT_USAGE, x.cmd, "--process and -o are required");
+	if (hash_from_hex(pid, HASH_BYTES, pidtext) != 0)
+		return cli_fail(EXIT_USAGE, x.cmd, "--process must be an event id (64 hex digits), "
+		    "not '%s'", pidtext);
+	if ((rc = cli_open_read(x.cmd, cli_dir(dflag), &cfg, &x.s)) != EXIT_OK)
+		return rc;
+	if ((rc = store_view_begin(x.s, &x.sv, &x.v)) != 0 ||
+	    (rc = roster_load(&x.v, &x.r)) != 0) {
+		rc = cli_fail(cli_status(rc), x.cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	x.have_roster = 1;
+	rc = model_process_load(&x.v, &x.r, pid, &x.proc);
+	if (rc == WIEC_ERR_NOTFOUND) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "process %s is not held here", pidtext);
+		goto out;
+	}
+	if (rc != 0) {
+		rc = cli_fail(cli_status(rc), x.cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	if (x.proc.why != MODEL_OK || x.proc.p->kind != WIEC__PROCESS_KIND__PROCESS_BUDGET) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "process %s is %s", pidtext, x.proc.why !=
+		    MODEL_OK ? "not counted (its author is no member)" : "not a budget process");
+		goto out;
+	}
+	if ((rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
+		rc = cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : cli_status(rc), x.cmd, "%s",
+		    rc == WIEC_ERR_TOO_BIG ? "more than 64 columns in a section" :
+		    wiec_strerror(rc));
+		goto out;
+	}
+	if ((rc = afile_open(&af, out, 0644, 0)) != 0) {
+		rc = rc == WIEC_ERR_EXISTS ? cli_fail(EXIT_FAIL, x.cmd, "%s exists; refusing to "
+		    "overwrite", out) : cli_fail(rc == WIEC_ERR_ARG ? EXIT_USAGE : EXIT_FAIL, x.cmd,
+		    "%s: %s", out, rc == WIEC_ERR_IO ? strerror(errno) : wiec_strerror(rc));
+		goto out;
+	}
+	have_af = 1;
+	if ((f = afile_stream(&af)) == NULL) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	write_meta(f, &x.meta);
+	rc = xtab_write(f, "PROJECTS", &x.projects, "project_id", pfirst);
+	if (rc == 0)
+		rc = xtab_write(f, "VOTES", &x.votes, "voter_id", vfirst);
+	if (rc != 0 || fflush(f) != 0 || ferror(f)) {
+		e = errno;
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, rc ? wiec_strerror(rc) : strerror(e));
+		goto out;
+	}
+	have_af = 0;
+	if ((rc = afile_commit(&af)) != 0) {
+		e = errno;
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, rc == WIEC_ERR_EXISTS ?
+		    "appeared meanwhile; refusing to overwrite" : rc == WIEC_ERR_IO ? strerror(e) :
+		    wiec_strerror(rc));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	if (have_af)
+		afile_abort(&af);
+	for (size_t i = 0; i < x.nideas; i++)
+		free(x.pid[i]);
+	free(x.pid);
+	free(x.idea);
+	xtab_free(&x.meta);
+	xtab_free(&x.projects);
+	xtab_free(&x.votes);
+	model_process_free(&x.proc);
+	if (x.have_roster)
+		roster_free(&x.r);
+	store_view_end(&x.sv);
+	store_close(&x.s);
+	return rc;
 }

@@ -302,13 +302,12 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			    "number below 2^64 (an idea's cost in wiec)", p->proj[k].line);
 			goto fail;
 		}
-		if (!ev_text_ok(name, 1, EV_TITLE_MAX, 0) ||
+		utf8_cut(title, name, EV_TITLE_MAX);
+		if (!ev_text_ok(title, 1, EV_TITLE_MAX, 0) ||
 		    !ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0)) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %s is longer than %d "
-			    "bytes or holds a control character", p->proj[k].line,
-			    ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0) ? "name" : "project_id",
-			    ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0) ? EV_TITLE_MAX :
-			    EV_LABEL_MAX);
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %s", p->proj[k].line,
+			    ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0) ? "name holds a control "
+			    "character" : "project_id must be 1 to 64 bytes of text on one line");
 			goto fail;
 		}
 		used = 0;
@@ -316,8 +315,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		for (size_t c = 0; c < pt->ncols; c++) {
 			const char *h = pt->head[c];
 
-			if ((int)c == name_col || strcmp(h, "project_id") == 0 ||
-			    strcmp(h, "cost") == 0)
+			if (strcmp(h, "project_id") == 0 || strcmp(h, "cost") == 0)
 				continue;
 			if (text_row(text, &used, h, row[c]) != 0) {
 				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: the project's "
@@ -330,7 +328,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			    "control character", p->proj[k].line);
 			goto fail;
 		}
-		id.title = (char *)name;
+		id.title = title;
 		id.text = text;
 		bin(&id.process, out->process, HASH_BYTES);
 		id.category = (char *)p->proj[k].id;
