@@ -466,7 +466,6 @@ typedef struct xp {
 	char vote_type[32], rule[64];
 } xp_t;
 
-#ifdef WIEC__VOTE__INIT
 static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES])
 {
 	for (size_t i = 0; i < x->nideas; i++)
@@ -474,7 +473,6 @@ static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES]
 			return x->pid[i];
 	return NULL;
 }
-#endif
 
 /* PROJECTS: the counted ideas of the process's unit(s). */
 static int x_projects(xp_t *x)
@@ -533,7 +531,6 @@ out:
 	return rc;
 }
 
-#ifdef WIEC__VOTE__INIT
 /* The latest (seq, id) Vote of one voter for the process. */
 typedef struct latest_vote {
 	const uint8_t *process;
@@ -583,7 +580,6 @@ static const char *poll_vote_type(int kind)
 	default: return "approval";
 	}
 }
-#endif
 
 /* VOTES: each eligible voter's latest ballot for the process, unless
  * withdrawn, in the voter's unit. */
@@ -614,7 +610,6 @@ static int x_votes(xp_t *x)
 			model_cred_free(&c);
 			continue;
 		}
-#ifdef WIEC__VOTE__INIT
 		{
 			latest_vote_t lv = { x->proc.ev.id, 0, { 0 }, NULL, 0 };
 			const char *unit = model_cred_attr(&c, PBIO_UNIT_ATTR);
@@ -691,7 +686,6 @@ static int x_votes(xp_t *x)
 			ev_free(&ev);
 			free(lv.env);
 		}
-#endif
 		model_cred_free(&c);
 		if (rc != 0)
 			goto out;

@@ -10,9 +10,6 @@
 #include "proto/event.h"
 
 #define TEXT_CAP (EV_TEXT_MAX + 1)
-#ifndef EV_OPTIONS_MAX
-#define EV_OPTIONS_MAX 1024	/* proto/event.h once the poll schema is in */
-#endif
 
 static int fail(char *why, size_t whylen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -162,7 +159,6 @@ static void unit_name(const pb_t *p, char out[EV_LABEL_MAX + 1])
 	utf8_cut(out, u, EV_LABEL_MAX);
 }
 
-#ifdef WIEC__POLL__INIT
 static Wiec__PollKind poll_kind(pb_vote_type_t t)
 {
 	switch (t) {
@@ -172,7 +168,6 @@ static Wiec__PollKind poll_kind(pb_vote_type_t t)
 	default: return WIEC__POLL_KIND__POLL_APPROVAL;
 	}
 }
-#endif
 
 int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
     const uint8_t network[static HASH_BYTES], const key_pair_t *node, uint64_t head_seq,
@@ -185,13 +180,14 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 	int vote_col = pb_col(vt, "vote"), pts_col = pb_col(vt, "points");
 	size_t cap = 0, used;
 	uint64_t budget;
+	Wiec__Choice *ch = NULL, **chp = NULL;
+	size_t vcap = 0;
+	pbio_out_t votes;
 	chain_t nc;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	(void)poll_id;
-	(void)vote_col;
-	(void)pts_col;
+	memset(&votes, 0, sizeof votes);
 	memset(&nc, 0, sizeof nc);
 	nc.kp = node;
 	nc.network = network;
@@ -212,7 +208,9 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		goto fail;
 	}
 	if ((text = malloc(TEXT_CAP)) == NULL ||
-	    (ideas = malloc(p->nproj * HASH_BYTES + 1)) == NULL) {
+	    (ideas = malloc(p->nproj * HASH_BYTES + 1)) == NULL ||
+	    (ch = calloc(p->nproj + 1, sizeof *ch)) == NULL ||
+	    (chp = calloc(p->nproj + 1, sizeof *chp)) == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto fail;
 	}
@@ -340,7 +338,82 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			goto built;
 	}
 
-	/* The poll would follow here (vote type, rule, threshold). */
+	/* The poll: every project an option; min, max and points as the file
+	 * says where every ballot keeps to them (Pabulib does not enforce
+	 * min_length and max_length), else none. */
+	{
+		Wiec__Body body = WIEC__BODY__INIT;
+		Wiec__Poll pl = WIEC__POLL__INIT;
+		Wiec__Fraction ms = WIEC__FRACTION__INIT;
+		ProtobufCBinaryData *opt = calloc(p->nproj + 1, sizeof *opt);
+		const char *mins = pb_meta(p, "min_length"), *maxs = pb_meta(p, "max_length");
+		const char *sums = pb_meta(p, "max_sum_points");
+		size_t shortest = (size_t)-1, longest = 0;
+		uint64_t most = 0, lmin = 0, lmax = 0, lsum = 0;
+
+		if (opt == NULL) {
+			rc = WIEC_ERR_NOMEM;
+			goto built;
+		}
+		for (size_t k = 0; k < p->nproj; k++)
+			bin(&opt[k], ideas + k * HASH_BYTES, HASH_BYTES);
+		for (size_t v = 0; v < p->nvoters; v++) {
+			size_t n = p->ballot[v + 1] - p->ballot[v];
+			uint64_t sum = 0;
+
+			shortest = n < shortest ? n : shortest;
+			longest = n > longest ? n : longest;
+			for (size_t k = p->ballot[v]; p->points != NULL && k < p->ballot[v + 1]; k++)
+				sum += p->points[k];
+			most = sum > most ? sum : most;
+		}
+		if (mins != NULL)
+			lmin = strtoull(mins, NULL, 10);
+		if (maxs != NULL)
+			lmax = strtoull(maxs, NULL, 10);
+		if (sums != NULL)
+			lsum = strtoull(sums, NULL, 10);
+		pl.kind = poll_kind(p->vote_type);
+		bin(&pl.process, out->process, HASH_BYTES);
+		pl.question = title;
+		pl.n_options = p->nproj;
+		pl.options = opt;
+		if (pl.kind != WIEC__POLL_KIND__POLL_CHOOSE_ONE) {
+			if (lmin > 0 && lmin <= shortest && lmin <= p->nproj)
+				pl.min = (uint32_t)lmin;
+			if (lmax > 0 && lmax >= longest && lmax <= p->nproj && lmax >= pl.min)
+				pl.max = (uint32_t)lmax;
+		}
+		if (pl.kind == WIEC__POLL_KIND__POLL_CUMULATIVE)
+			pl.points = lsum >= most && lsum > 0 ? lsum : most > 0 ? most : 1;
+		pl.rule = p->rule != NULL ? (char *)p->rule : "";
+		if (p->has_threshold) {
+			mpz_t num, den;
+
+			mpz_inits(num, den, NULL);
+			mpq_get_num(num, p->threshold);
+			mpq_get_den(den, p->threshold);
+			if (mpz_sizeinbase(num, 2) <= 64 && mpz_sizeinbase(den, 2) <= 64) {
+				mpz_export(&ms.num, NULL, -1, sizeof ms.num, 0, 0, num);
+				mpz_export(&ms.den, NULL, -1, sizeof ms.den, 0, 0, den);
+				pl.min_score = &ms;
+			}
+			mpz_clears(num, den, NULL);
+			if (pl.min_score == NULL) {
+				free(opt);
+				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: "
+				    "min_project_score_threshold has more than 64 bits",
+				    p->meta.head_line);
+				goto fail;
+			}
+		}
+		body.content_case = WIEC__BODY__CONTENT_POLL;
+		body.poll = &pl;
+		rc = emit(&nc, &body, out, &cap, poll_id);
+		free(opt);
+		if (rc != 0)
+			goto built;
+	}
 
 	/* The voters' credentials. */
 	for (size_t v = 0; v < p->nvoters; v++) {
@@ -392,14 +465,45 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		cr.attributes = atp;
 		body.content_case = WIEC__BODY__CONTENT_CREDENTIAL;
 		body.credential = &cr;
-		rc = emit(&nc, &body, out, &cap, NULL);
+		if ((rc = emit(&nc, &body, out, &cap, NULL)) == 0) {
+			/* The voter's ballot: the first event of its own chain. */
+			Wiec__Body vb = WIEC__BODY__INIT;
+			Wiec__Vote vo = WIEC__VOTE__INIT;
+			chain_t vc;
+			size_t n = 0;
+
+			memset(&vc, 0, sizeof vc);
+			vc.kp = &vk;
+			vc.network = network;
+			for (size_t k = p->ballot[v]; k < p->ballot[v + 1]; k++, n++) {
+				wiec__choice__init(&ch[n]);
+				bin(&ch[n].project, ideas + (size_t)p->choice[k] * HASH_BYTES,
+				    HASH_BYTES);
+				ch[n].points = p->points != NULL && p->vote_type ==
+				    PB_CUMULATIVE ? p->points[k] : p->points != NULL &&
+				    p->vote_type == PB_SCORING ? p->points[k] : 0;
+				chp[n] = &ch[n];
+			}
+			bin(&vo.process, out->process, HASH_BYTES);
+			bin(&vo.poll, poll_id, HASH_BYTES);
+			vo.unit = unit;
+			vo.n_choices = n;
+			vo.choices = chp;
+			vb.content_case = WIEC__BODY__CONTENT_VOTE;
+			vb.vote = &vo;
+			rc = emit(&vc, &vb, &votes, &vcap, NULL);
+		}
 		key_wipe(&vk);
 		if (rc != 0)
 			goto built;
 	}
 	out->node_events = out->n;
 	out->node_seq = nc.seq;
-	/* The ballots would follow here. */
+	for (size_t i = 0; i < votes.n; i++) {
+		if ((rc = out_push(out, &cap, votes.env[i], votes.len[i])) != 0)
+			goto built;
+		votes.env[i] = NULL;
+	}
 	rc = 0;
 built:
 	if (rc != 0)
@@ -407,6 +511,9 @@ built:
 fail:
 	if (rc != 0)
 		pbio_out_free(out);
+	pbio_out_free(&votes);
+	free(ch);
+	free(chp);
 	free(text);
 	free(ideas);
 	return rc;
