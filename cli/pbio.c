@@ -583,28 +583,39 @@ static const char *poll_vote_type(int kind)
 
 /* VOTES: each eligible voter's latest ballot for the process, unless
  * withdrawn, in the voter's unit. */
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_PK_BYTES);
+}
+
 static int x_votes(xp_t *x)
 {
 	model_items_t creds = { 0 };
+	uint8_t (*subj)[KEY_PK_BYTES] = NULL;
+	size_t nsubj = 0;
 	int rc;
 
 	if ((rc = model_items_load(&x->v, x->proc.scope, MREF_CREDENTIAL,
 	    WIEC__BODY__CONTENT_CREDENTIAL, &creds)) != 0)
 		return rc;
-	for (size_t i = 0; i < creds.n; i++) {
-		const Wiec__Credential *cr = creds.it[i].ev.body->credential;
+	/* The subjects, each once (model_credential folds its credentials). */
+	if ((subj = malloc((creds.n + 1) * KEY_PK_BYTES)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < creds.n; i++)
+		if (creds.it[i].ev.body->credential->subject.len == KEY_PK_BYTES)
+			memcpy(subj[nsubj++], creds.it[i].ev.body->credential->subject.data,
+			    KEY_PK_BYTES);
+	if (nsubj > 1)
+		qsort(subj, nsubj, KEY_PK_BYTES, key_cmp);
+	for (size_t i = 0; i < nsubj; i++) {
+		const uint8_t *subject = subj[i];
 		model_cred_t c;
-		int dup = 0;
 
-		if (cr->revoke)
+		if (i > 0 && memcmp(subj[i - 1], subject, KEY_PK_BYTES) == 0)
 			continue;
-		/* Each subject once: the first of its credentials in id order. */
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = memcmp(creds.it[k].ev.body->credential->subject.data,
-			    cr->subject.data, KEY_PK_BYTES) == 0 && !creds.it[k].ev.body->credential->revoke;
-		if (dup)
-			continue;
-		if ((rc = model_credential(&x->v, &x->r, &x->proc, cr->subject.data, &c)) != 0)
+		if ((rc = model_credential(&x->v, &x->r, &x->proc, subject, &c)) != 0)
 			goto out;
 		if (!c.eligible) {
 			model_cred_free(&c);
@@ -621,7 +632,7 @@ static int x_votes(xp_t *x)
 			FILE *lf = NULL, *pf = NULL;
 			ev_t ev;
 
-			rc = store_scan_author(x->s, cr->subject.data, 1, scan_vote, &lv);
+			rc = store_scan_author(x->s, subject, 1, scan_vote, &lv);
 			if (rc != 0 || lv.env == NULL || ev_decode(&ev, lv.env, lv.len) != 0) {
 				free(lv.env);
 				model_cred_free(&c);
@@ -652,7 +663,7 @@ static int x_votes(xp_t *x)
 				}
 				model_ev_free(&pe);
 			}
-			hash_hex(hex, cr->subject.data, KEY_PK_BYTES);
+			hash_hex(hex, subject, KEY_PK_BYTES);
 			lf = open_memstream(&list, &ll);
 			pf = open_memstream(&pts, &pl);
 			for (size_t k = 0; lf && pf && k < vo->n_choices; k++) {
@@ -692,6 +703,7 @@ static int x_votes(xp_t *x)
 	}
 	rc = 0;
 out:
+	free(subj);
 	model_items_free(&creds);
 	return rc;
 }
