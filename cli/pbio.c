@@ -463,6 +463,7 @@ typedef struct xp {
 	char **pid;
 	size_t nideas;
 	int have_poll, points;
+	int imported;			/* by pb import: texts hold the file's rows */
 	char vote_type[32], rule[64];
 } xp_t;
 
@@ -506,13 +507,15 @@ static int x_projects(xp_t *x)
 		if ((rc = xtab_row(&x->projects)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "project_id", pid)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "cost", cost)) != 0 ||
-		    (rc = xtab_lines(&x->projects, l->text, 0)) != 0) {
+		    (x->imported && (rc = xtab_lines(&x->projects, l->text, 0)) != 0)) {
 			model_idea_free(&it);
 			goto out;
 		}
-		/* The full name, unless the title was edited since. */
+		/* The full name (the title is cut at 256 bytes), unless the title
+		 * was edited since; none where the file had none. */
 		name = xcell(&x->projects, x->projects.nrows - 1, "name");
 		if ((name == NULL || strncmp(name, l->title, strlen(l->title)) != 0) &&
+		    (name != NULL || !x->imported || strcmp(l->title, pid) != 0) &&
 		    (rc = xtab_sets(&x->projects, "name", l->title)) != 0) {
 			model_idea_free(&it);
 			goto out;
@@ -715,13 +718,13 @@ static int x_meta(xp_t *x)
 	const Wiec__Process *p = x->proc.p;
 	char num[24];
 	uint64_t budget = 0;
-	int rc, imported = strncmp(p->text, PBIO_MARK, sizeof PBIO_MARK - 1) == 0;
+	int rc;
 
 	for (size_t i = 0; i < p->n_units; i++)
 		budget += p->units[i]->budget;
 	if ((rc = xtab_row(&x->meta)) != 0)
 		return rc;
-	if (imported) {
+	if (x->imported) {
 		if ((rc = xtab_lines(&x->meta, p->text, 1)) != 0)
 			return rc;
 	} else {
@@ -815,6 +818,7 @@ int pb_export_main(int argc, char **argv)
 		    MODEL_OK ? "not counted (its author is no member)" : "not a budget process");
 		goto out;
 	}
+	x.imported = strncmp(x.proc.p->text, PBIO_MARK, sizeof PBIO_MARK - 1) == 0;
 	if ((rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
 		rc = cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : cli_status(rc), x.cmd, "%s",
 		    rc == WIEC_ERR_TOO_BIG ? "more than 64 columns in a section" :
