@@ -1,0 +1,162 @@
+# wiec pb import / wiec pb export (spec/tally.md section 5): every file of
+# tests/pb (the six shared fixtures among them; Łódź 2022 is the benchmark's,
+# too slow here) imported into a data directory, exported again, and the two
+# files compared in the normal form of section 5 (build/tool-pbnorm); `wiec
+# pb tally` of the export equals that of the original, and so does `wiec
+# tally` on the store where that command exists. Then: the same file twice
+# into one store (idempotent), bad input (one line naming the line, exit 5),
+# a directory that is no data directory, a read-only one, export refusals,
+# and an import through a running node.
+. tests/cli/lib.sh
+. tests/cli/netlib.inc
+D=tests/pb
+NORM=${B:-build}/tool-pbnorm
+[ -x "$NORM" ] || { bad "pbio: $NORM is not built"; exit 1; }
+
+# e WANT NAME PATTERN CMD...: exit status WANT and one line on stderr
+# matching the grep -E PATTERN.
+e() {
+	want=$1 name=$2 pat=$3
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	n=$(wc -l <"$T/err")
+	if [ "$got" = "$want" ] && [ "$n" -eq 1 ] && grep -Eq "$pat" "$T/err"; then
+		ok "$name"
+	else
+		bad "$name (exit $got, wanted $want; $n lines): $(head -c 300 "$T/err" | tr '\n' '|')"
+	fi
+}
+
+# project_of DIR IDEA: the Pabulib project_id an imported idea carries.
+have_tally=0
+$W help tally >/dev/null 2>&1 && have_tally=1
+
+i=0
+for f in "$D"/*.pb; do
+	b=${f##*/}
+	case $b in Poland_Lodz_2022.pb) continue ;; esac
+	flags=
+	case $b in *Wieliczka_2023*|*Poznan_2024_9*) flags=--mixed-eol ;; esac
+	i=$((i + 1))
+	S=$T/s$i
+	$W init -d "$S" >/dev/null || { bad "pbio-init $b"; continue; }
+	if ! $W pb import $flags -d "$S" --json "$f" >"$T/imp" 2>"$T/err"; then
+		bad "pbio-import $b: $(head -c 200 "$T/err")"
+		continue
+	fi
+	P=$(json_field "$T/imp" process)
+	check "pbio-import-json $b" grep -Eq '^\{"process": "[0-9a-f]{64}"\}$' "$T/imp"
+	if ! $W pb export -d "$S" --process "$P" -o "$T/e$i.pb" 2>"$T/err"; then
+		bad "pbio-export $b: $(head -c 200 "$T/err")"
+		continue
+	fi
+	$NORM $flags "$f" >"$T/n1" && $NORM "$T/e$i.pb" >"$T/n2"
+	check "pbio-roundtrip $b" cmp -s "$T/n1" "$T/n2"
+	$W pb tally $flags "$f" >"$T/t1"
+	$W pb tally "$T/e$i.pb" >"$T/t2"
+	check "pbio-tally-agrees $b" cmp -s "$T/t1" "$T/t2"
+	if [ $have_tally = 1 ]; then
+		# wiec tally names winners by idea id; the idea's category is
+		# the project_id (model/pbio.h).
+		$W tally -d "$S" --process "$P" --json >"$T/lt" 2>"$T/err"
+		python3 - "$T/lt" "$S" "$W" >"$T/t3" <<'PY'
+import json, subprocess, sys
+j = json.load(open(sys.argv[1]))
+for w in j.get("winners", []):
+    i = json.loads(subprocess.check_output([sys.argv[3], "idea", "show", "-d", sys.argv[2], "--json", w]))
+    print(i.get("category") or i.get("latest", {}).get("category", w))
+PY
+		check "pbio-live-tally-agrees $b" cmp -s "$T/t1" "$T/t3"
+	fi
+done
+
+# Twice into one store: the same process, nothing added.
+G=$D/Poland_Gdynia_2022_Chylonia__small.pb
+S=$T/twice
+$W init -d "$S" >/dev/null
+P1=$($W pb import -d "$S" "$G")
+$W status -d "$S" --json >"$T/st1"
+P2=$($W pb import -d "$S" "$G")
+$W status -d "$S" --json >"$T/st2"
+check "pbio-twice-same-process" test -n "$P1" -a "$P1" = "$P2"
+check "pbio-twice-adds-nothing" test "$(json_field "$T/st1" events)" = "$(json_field "$T/st2" events)"
+check "pbio-events" test "$(json_field "$T/st1" events)" -eq $((1 + 1 + 12 + 1 + 1509 + 1509))
+# Another file into the same store: a second process beside the first.
+P3=$($W pb import -d "$S" "$D/Netherlands_Assen_2024.pb")
+check "pbio-second-file" test -n "$P3" -a "$P3" != "$P1"
+status 0 "pbio-second-file-export" $W pb export -d "$S" --process "$P1" -o "$T/again.pb"
+$NORM "$G" >"$T/n1" && $NORM "$T/again.pb" >"$T/n2"
+check "pbio-second-file-roundtrip" cmp -s "$T/n1" "$T/n2"
+
+# Bad input: one line naming the line, exit 5; nothing stored.
+$W status -d "$S" --json >"$T/st2"
+head -c 20000 "$G" >"$T/trunc.pb"
+e 5 pbio-truncated 'line [0-9]+: ' $W pb import -d "$S" "$T/trunc.pb"
+sed 's/^vote_type;approval/vote_type;quadratic/' "$G" >"$T/vt.pb"
+e 5 pbio-unknown-vote-type "line 12: unknown vote_type 'quadratic'" $W pb import -d "$S" "$T/vt.pb"
+sed 's/^budget;62334/budget;62334.5/' "$G" >"$T/bud.pb"
+e 5 pbio-fractional-budget "line [0-9]+: budget must be a whole number" $W pb import -d "$S" "$T/bud.pb"
+sed 's#^2022/CHY/0004;\([0-9]*\);#2022/CHY/0004;\1.5;#' "$G" >"$T/cost.pb"
+e 5 pbio-fractional-cost "line [0-9]+: cost is not a whole number" $W pb import -d "$S" "$T/cost.pb"
+{ head -n 10 "$G"; head -n 11 "$G" | tail -n 1 | tr -d '\r'; tail -n +12 "$G"; } >"$T/mixed.pb"
+e 5 pbio-mixed-eol 'line 11: .*mixes line endings \(--mixed-eol accepts that\)' \
+    $W pb import -d "$S" "$T/mixed.pb"
+$W status -d "$S" --json >"$T/st3"
+check "pbio-bad-input-stores-nothing" test "$(json_field "$T/st3" events)" = \
+    "$(json_field "$T/st2" events)"
+e 2 pbio-no-file 'no .pb file given' $W pb import -d "$S"
+e 1 pbio-missing-file 'no such file' $W pb import -d "$S" "$T/nothing.pb"
+
+# Not a data directory; a read-only one.
+mkdir "$T/plain"
+e 3 pbio-not-a-data-dir '' $W pb import -d "$T/plain" "$G"
+e 3 pbio-no-dir '' $W pb import -d "$T/absent" "$G"
+S=$T/ro
+$W init -d "$S" >/dev/null
+chmod 755 "$T"
+reader() { "$@"; }
+if [ "$(id -u)" -eq 0 ]; then
+	reader() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+	chown -R nobody "$S"
+fi
+chmod -R a-w "$S"
+reader $W pb import -d "$S" "$G" >"$T/out" 2>"$T/err"
+st=$?
+check "pbio-read-only-dir (exit $st)" test $st -ne 0 -a "$(wc -l <"$T/err")" -eq 1
+chmod -R u+w "$S"
+
+# Export: refusals; a read-only directory exports.
+S=$T/twice
+: >"$T/exists.pb"
+e 1 pbio-export-no-overwrite 'exists; refusing to overwrite' \
+    $W pb export -d "$S" --process "$P1" -o "$T/exists.pb"
+e 1 pbio-export-unknown-process 'is not held here' \
+    $W pb export -d "$S" --process "$(printf '%064d' 0)" -o "$T/x.pb"
+e 2 pbio-export-bad-id 'must be an event id' $W pb export -d "$S" --process nope -o "$T/x.pb"
+e 2 pbio-export-args 'process and -o are required' $W pb export -d "$S" --process "$P1"
+cp -a "$S" "$T/rocopy"
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$T/rocopy"
+chmod -R a-w "$T/rocopy"
+mkdir "$T/outdir" && chmod 777 "$T/outdir"
+status 0 "pbio-export-read-only-dir" reader $W pb export -d "$T/rocopy" --process "$P1" \
+    -o "$T/outdir/ro.pb"
+check "pbio-export-read-only-same" cmp -s "$T/again.pb" "$T/outdir/ro.pb"
+chmod -R u+w "$T/rocopy"
+
+# Through a running node: the node takes the events (its own as its posts).
+pick_base 1 27900 || { bad "free ports"; exit 1; }
+$W testnet "$T/net" --nodes 1 --base-port "$BASE" >/dev/null
+N1=$T/net/node1
+if start_node "$N1"; then
+	status 0 "pbio-import-via-node" $W pb import -d "$N1" "$D/Netherlands_Assen_2024.pb"
+	P=$(cat "$T/out")
+	status 0 "pbio-export-via-node" $W pb export -d "$N1" --process "$P" -o "$T/vn.pb"
+	$NORM "$D/Netherlands_Assen_2024.pb" >"$T/n1" && $NORM "$T/vn.pb" >"$T/n2"
+	check "pbio-via-node-roundtrip" cmp -s "$T/n1" "$T/n2"
+	status 0 "pbio-via-node-twice" $W pb import -d "$N1" "$D/Netherlands_Assen_2024.pb"
+	check "pbio-via-node-twice-same" test "$(cat "$T/out")" = "$P"
+	stop_node "$N1"
+else
+	bad "pbio: the node starts"
+fi
