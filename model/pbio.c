@@ -1,5 +1,6 @@
 /* pbio.c: a parsed .pb election as signed wiec events (model/pbio.h;
  * spec/tally.md section 5). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,85 @@ static Wiec__PollKind poll_kind(pb_vote_type_t t)
 	}
 }
 
+/* A share of the voters' work, for one thread. */
+typedef struct job {
+	const pb_t *p;
+	const uint8_t *network, *file_hash, *ideas, *process, *poll;
+	const char *unit;
+	key_pair_t *keys;		/* per voter */
+	int vid_col;
+	size_t from, to;		/* voters */
+	pbio_out_t *votes;		/* sign_ballots: the ballots, in voter order */
+	int rc;
+} job_t;
+
+static void *derive_keys(void *arg)
+{
+	job_t *j = arg;
+	const pb_table_t *vt = &j->p->votes;
+
+	for (size_t v = j->from; v < j->to && j->rc == 0; v++)
+		j->rc = pbio_voter_key(&j->keys[v], j->network, j->file_hash,
+		    vt->cell[v * vt->ncols + (size_t)j->vid_col]);
+	return NULL;
+}
+
+/* Each voter's ballot: the first event of its own chain. */
+static void *sign_ballots(void *arg)
+{
+	job_t *j = arg;
+	const pb_t *p = j->p;
+	Wiec__Choice *ch = calloc(p->nproj + 1, sizeof *ch);
+	Wiec__Choice **chp = calloc(p->nproj + 1, sizeof *chp);
+	size_t vcap = 0;
+
+	if (ch == NULL || chp == NULL)
+		j->rc = WIEC_ERR_NOMEM;
+	for (size_t v = j->from; v < j->to && j->rc == 0; v++) {
+		Wiec__Body vb = WIEC__BODY__INIT;
+		Wiec__Vote vo = WIEC__VOTE__INIT;
+		chain_t vc;
+		size_t n = 0;
+
+		memset(&vc, 0, sizeof vc);
+		vc.kp = &j->keys[v];
+		vc.network = j->network;
+		for (size_t k = p->ballot[v]; k < p->ballot[v + 1]; k++, n++) {
+			wiec__choice__init(&ch[n]);
+			bin(&ch[n].project, j->ideas + (size_t)p->choice[k] * HASH_BYTES,
+			    HASH_BYTES);
+			ch[n].points = p->points != NULL && (p->vote_type == PB_CUMULATIVE ||
+			    p->vote_type == PB_SCORING) ? p->points[k] : 0;
+			chp[n] = &ch[n];
+		}
+		bin(&vo.process, j->process, HASH_BYTES);
+		bin(&vo.poll, j->poll, HASH_BYTES);
+		vo.unit = (char *)j->unit;
+		vo.n_choices = n;
+		vo.choices = chp;
+		vb.content_case = WIEC__BODY__CONTENT_VOTE;
+		vb.vote = &vo;
+		j->rc = emit(&vc, &vb, j->votes, &vcap, NULL);
+	}
+	free(ch);
+	free(chp);
+	return NULL;
+}
+
+/* fn(a) on a thread and fn(b) here; the first failure of either. */
+static int run_pair(void *(*fn)(void *), job_t *a, job_t *b)
+{
+	pthread_t t;
+	int threaded = pthread_create(&t, NULL, fn, a) == 0;
+
+	if (!threaded)
+		fn(a);
+	fn(b);
+	if (threaded)
+		pthread_join(t, NULL);
+	return a->rc != 0 ? a->rc : b->rc;
+}
+
 int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
     const uint8_t network[static HASH_BYTES], const key_pair_t *node, uint64_t head_seq,
     const uint8_t *head_id, uint64_t now_ms, pbio_out_t *out, char *why, size_t whylen)
@@ -180,8 +260,10 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 	int vote_col = pb_col(vt, "vote"), pts_col = pb_col(vt, "points");
 	size_t cap = 0, used;
 	uint64_t budget;
-	Wiec__Choice *ch = NULL, **chp = NULL;
-	size_t vcap = 0;
+	key_pair_t *keys = NULL;
+	pthread_t th;
+	job_t bj;
+	int threaded = 0;
 	pbio_out_t votes;
 	chain_t nc;
 	int rc;
@@ -208,9 +290,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		goto fail;
 	}
 	if ((text = malloc(TEXT_CAP)) == NULL ||
-	    (ideas = malloc(p->nproj * HASH_BYTES + 1)) == NULL ||
-	    (ch = calloc(p->nproj + 1, sizeof *ch)) == NULL ||
-	    (chp = calloc(p->nproj + 1, sizeof *chp)) == NULL) {
+	    (ideas = malloc(p->nproj * HASH_BYTES + 1)) == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto fail;
 	}
@@ -415,17 +495,49 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			goto built;
 	}
 
-	/* The voters' credentials. */
+	/* The voters: their keys (two threads), then the node's chain of
+	 * credentials here while a thread signs the ballots. */
+	if ((keys = calloc(p->nvoters + 1, sizeof *keys)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto built;
+	}
+	{
+		job_t kj[2];
+
+		for (int t = 0; t < 2; t++) {
+			memset(&kj[t], 0, sizeof kj[t]);
+			kj[t].p = p;
+			kj[t].network = network;
+			kj[t].file_hash = file_hash;
+			kj[t].keys = keys;
+			kj[t].vid_col = vid_col;
+			kj[t].from = t == 0 ? 0 : p->nvoters / 2;
+			kj[t].to = t == 0 ? p->nvoters / 2 : p->nvoters;
+		}
+		if ((rc = run_pair(derive_keys, &kj[0], &kj[1])) != 0)
+			goto built;
+	}
+	memset(&bj, 0, sizeof bj);
+	bj.p = p;
+	bj.network = network;
+	bj.keys = keys;
+	bj.ideas = ideas;
+	bj.process = out->process;
+	bj.poll = poll_id;
+	bj.unit = unit;
+	bj.votes = &votes;
+	bj.to = p->nvoters;
+	if (pthread_create(&th, NULL, sign_ballots, &bj) == 0)
+		threaded = 1;
+	else
+		sign_ballots(&bj);
 	for (size_t v = 0; v < p->nvoters; v++) {
 		Wiec__Body body = WIEC__BODY__INIT;
 		Wiec__Credential cr = WIEC__CREDENTIAL__INIT;
 		Wiec__Attribute at[EV_ATTRS_MAX], *atp[EV_ATTRS_MAX];
 		const char *const *row = (const char *const *)vt->cell + v * vt->ncols;
-		key_pair_t vk;
 		size_t na = 0;
 
-		if ((rc = pbio_voter_key(&vk, network, file_hash, row[vid_col])) != 0)
-			goto built;
 		for (size_t c = 0; c < EV_ATTRS_MAX; c++) {
 			wiec__attribute__init(&at[c]);
 			atp[c] = &at[c];
@@ -447,7 +559,6 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 				    "of at most %d bytes other than '%s', values of at most %d)",
 				    vt->line[v], h, EV_ATTRS_MAX, EV_LABEL_MAX, PBIO_UNIT_ATTR,
 				    EV_VALUE_MAX);
-				key_wipe(&vk);
 				goto fail;
 			}
 			at[na].name = (char *)h;
@@ -456,47 +567,23 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		if (!ev_text_ok(row[vid_col], 0, EV_VALUE_MAX, 0)) {
 			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: voter_id longer than %d "
 			    "bytes", vt->line[v], EV_VALUE_MAX);
-			key_wipe(&vk);
 			goto fail;
 		}
-		bin(&cr.subject, vk.pk, KEY_PK_BYTES);
+		bin(&cr.subject, keys[v].pk, KEY_PK_BYTES);
 		bin(&cr.scope, out->process, HASH_BYTES);
 		cr.n_attributes = na;
 		cr.attributes = atp;
 		body.content_case = WIEC__BODY__CONTENT_CREDENTIAL;
 		body.credential = &cr;
-		if ((rc = emit(&nc, &body, out, &cap, NULL)) == 0) {
-			/* The voter's ballot: the first event of its own chain. */
-			Wiec__Body vb = WIEC__BODY__INIT;
-			Wiec__Vote vo = WIEC__VOTE__INIT;
-			chain_t vc;
-			size_t n = 0;
-
-			memset(&vc, 0, sizeof vc);
-			vc.kp = &vk;
-			vc.network = network;
-			for (size_t k = p->ballot[v]; k < p->ballot[v + 1]; k++, n++) {
-				wiec__choice__init(&ch[n]);
-				bin(&ch[n].project, ideas + (size_t)p->choice[k] * HASH_BYTES,
-				    HASH_BYTES);
-				ch[n].points = p->points != NULL && p->vote_type ==
-				    PB_CUMULATIVE ? p->points[k] : p->points != NULL &&
-				    p->vote_type == PB_SCORING ? p->points[k] : 0;
-				chp[n] = &ch[n];
-			}
-			bin(&vo.process, out->process, HASH_BYTES);
-			bin(&vo.poll, poll_id, HASH_BYTES);
-			vo.unit = unit;
-			vo.n_choices = n;
-			vo.choices = chp;
-			vb.content_case = WIEC__BODY__CONTENT_VOTE;
-			vb.vote = &vo;
-			rc = emit(&vc, &vb, &votes, &vcap, NULL);
-		}
-		key_wipe(&vk);
-		if (rc != 0)
+		if ((rc = emit(&nc, &body, out, &cap, NULL)) != 0)
 			goto built;
 	}
+	if (threaded) {
+		pthread_join(th, NULL);
+		threaded = 0;
+	}
+	if ((rc = bj.rc) != 0)
+		goto built;
 	out->node_events = out->n;
 	out->node_seq = nc.seq;
 	for (size_t i = 0; i < votes.n; i++) {
@@ -509,11 +596,16 @@ built:
 	if (rc != 0)
 		fail(why, whylen, rc, "building the events: %s", wiec_strerror(rc));
 fail:
+	if (threaded)
+		pthread_join(th, NULL);
+	if (keys != NULL) {
+		for (size_t v = 0; v < p->nvoters; v++)
+			key_wipe(&keys[v]);
+		free(keys);
+	}
 	if (rc != 0)
 		pbio_out_free(out);
 	pbio_out_free(&votes);
-	free(ch);
-	free(chp);
 	free(text);
 	free(ideas);
 	return rc;
