@@ -137,6 +137,9 @@ int submit_main(int argc, char **argv);
 int pb_tally_main(int argc, char **argv);
 int pb_import_main(int argc, char **argv);	/* cli/pbio.c */
 int pb_export_main(int argc, char **argv);
+int poll_open_main(int argc, char **argv);
+int vote_main(int argc, char **argv);
+int tally_main(int argc, char **argv);
 
 
 
