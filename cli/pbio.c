@@ -13,6 +13,7 @@
 #include "cli/json.h"
 #include "crypto/afile.h"
 #include "crypto/err.h"
+#include "model/ballot.h"
 #include "model/credential.h"
 #include "model/idea.h"
 #include "model/pb.h"
@@ -463,6 +464,7 @@ typedef struct xp {
 	char **pid;
 	size_t nideas;
 	int have_poll, points;
+	ballot_poll_t poll;		/* the process's poll (the first valid one) */
 	int imported;			/* by pb import: texts hold the file's rows */
 	char vote_type[32], rule[64];
 } xp_t;
@@ -534,44 +536,76 @@ out:
 	return rc;
 }
 
-/* The latest (seq, id) Vote of one voter for the process. */
-typedef struct latest_vote {
-	const uint8_t *process;
+/* One voter's ballots of a poll, as held. */
+typedef struct vote_rec {
 	uint64_t seq;
 	uint8_t id[HASH_BYTES];
 	uint8_t *env;
 	size_t len;
-} latest_vote_t;
+} vote_rec_t;
+
+typedef struct votes_of {
+	const uint8_t *poll;
+	vote_rec_t *v;
+	size_t n, cap;
+} votes_of_t;
+
+static void votes_of_free(votes_of_t *vs)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		free(vs->v[i].env);
+	free(vs->v);
+	vs->v = NULL;
+	vs->n = vs->cap = 0;
+}
 
 static int scan_vote(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 {
-	latest_vote_t *lv = ctx;
+	votes_of_t *vs = ctx;
+	vote_rec_t *r;
 	ev_t ev;
-	int better;
+	int mine;
 
 	(void)lseq;
 	if (ev_decode(&ev, env, len) != 0)
 		return 0;
-	better = ev.kind == EV_VOTE && ev.body->vote->process.len == HASH_BYTES &&
-	    memcmp(ev.body->vote->process.data, lv->process, HASH_BYTES) == 0 &&
-	    (lv->env == NULL || ev.seq > lv->seq ||
-	    (ev.seq == lv->seq && memcmp(ev.id, lv->id, HASH_BYTES) > 0));
-	if (better) {
-		uint8_t *c = malloc(len);
+	mine = ev.kind == EV_VOTE && ev.body->vote->poll.len == HASH_BYTES &&
+	    memcmp(ev.body->vote->poll.data, vs->poll, HASH_BYTES) == 0;
+	if (mine && vs->n == vs->cap) {
+		size_t nc = vs->cap ? 2 * vs->cap : 4;
+		vote_rec_t *n = realloc(vs->v, nc * sizeof *n);
 
-		if (c == NULL) {
+		if (n == NULL) {
 			ev_free(&ev);
 			return WIEC_ERR_NOMEM;
 		}
-		memcpy(c, env, len);
-		free(lv->env);
-		lv->env = c;
-		lv->len = len;
-		lv->seq = ev.seq;
-		memcpy(lv->id, ev.id, HASH_BYTES);
+		vs->v = n;
+		vs->cap = nc;
+	}
+	if (mine) {
+		r = &vs->v[vs->n];
+		if ((r->env = malloc(len)) == NULL) {
+			ev_free(&ev);
+			return WIEC_ERR_NOMEM;
+		}
+		memcpy(r->env, env, len);
+		r->len = len;
+		r->seq = ev.seq;
+		memcpy(r->id, ev.id, HASH_BYTES);
+		vs->n++;
 	}
 	ev_free(&ev);
 	return 0;
+}
+
+/* Greatest (seq, id) first. */
+static int vote_rec_cmp(const void *a, const void *b)
+{
+	const vote_rec_t *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq > y->seq ? -1 : 1;
+	return -memcmp(x->id, y->id, HASH_BYTES);
 }
 
 static const char *poll_vote_type(int kind)
@@ -584,8 +618,45 @@ static const char *poll_vote_type(int kind)
 	}
 }
 
-/* VOTES: each eligible voter's latest ballot for the process, unless
- * withdrawn, in the voter's unit. */
+/* The poll whose ballots are exported: the first valid poll of the
+ * process in id order, else its first poll. */
+static int x_poll(xp_t *x)
+{
+	model_ids_t ids = { 0 };
+	int rc;
+
+	x->poll.why = BALLOT_NO_POLL;
+	if ((rc = ballot_poll_list(&x->v, x->proc.ev.id, &ids)) != 0)
+		return rc;
+	for (size_t i = 0; i < ids.n; i++) {
+		ballot_poll_t bp;
+
+		if ((rc = ballot_poll_load(&x->v, &x->r, ids.id[i], &bp)) != 0)
+			goto out;
+		if (!x->have_poll || (x->poll.why != BALLOT_OK && bp.why == BALLOT_OK)) {
+			if (x->have_poll)
+				ballot_poll_free(&x->poll);
+			x->poll = bp;
+			x->have_poll = 1;
+		} else {
+			ballot_poll_free(&bp);
+		}
+	}
+	if (x->have_poll) {
+		snprintf(x->vote_type, sizeof x->vote_type, "%s", poll_vote_type(x->poll.p->kind));
+		snprintf(x->rule, sizeof x->rule, "%s", x->poll.why == BALLOT_OK ?
+		    tally_rule_name(x->poll.rule) : x->poll.p->rule);
+		x->points = x->poll.p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE;
+	}
+	rc = 0;
+out:
+	model_ids_free(&ids);
+	return rc;
+}
+
+/* VOTES: each eligible voter's latest valid ballot of the poll (spec/tally.md
+ * 4.2-4.3; where the poll itself does not count: its latest ballot in the
+ * voter's unit), unless that is a withdrawal. */
 static int key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, KEY_PK_BYTES);
@@ -598,6 +669,8 @@ static int x_votes(xp_t *x)
 	size_t nsubj = 0;
 	int rc;
 
+	if (!x->have_poll)
+		return 0;
 	if ((rc = model_items_load(&x->v, x->proc.scope, MREF_CREDENTIAL,
 	    WIEC__BODY__CONTENT_CREDENTIAL, &creds)) != 0)
 		return rc;
@@ -625,46 +698,46 @@ static int x_votes(xp_t *x)
 			continue;
 		}
 		{
-			latest_vote_t lv = { x->proc.ev.id, 0, { 0 }, NULL, 0 };
+			votes_of_t vs = { x->poll.ev.id, NULL, 0, 0 };
 			const char *unit = model_cred_attr(&c, PBIO_UNIT_ATTR);
 			const char *vid = model_cred_attr(&c, PBIO_VOTER_ATTR);
 			const Wiec__Credential *ac = c.ev.body->credential;
-			const Wiec__Vote *vo;
+			const Wiec__Vote *vo = NULL;
 			char hex[HASH_HEX_BYTES], *list = NULL, *pts = NULL;
-			size_t ll = 0, pl = 0;
+			size_t ll = 0, pl = 0, h;
 			FILE *lf = NULL, *pf = NULL;
+			ballot_voter_t who;
+			model_cred_t bc;
 			ev_t ev;
 
-			rc = store_scan_author(x->s, subject, 1, scan_vote, &lv);
-			if (rc != 0 || lv.env == NULL || ev_decode(&ev, lv.env, lv.len) != 0) {
-				free(lv.env);
+			memset(&ev, 0, sizeof ev);
+			rc = store_scan_author(x->s, subject, 1, scan_vote, &vs);
+			if (rc == 0 && vs.n > 1)
+				qsort(vs.v, vs.n, sizeof *vs.v, vote_rec_cmp);
+			if (rc == 0 && x->poll.why == BALLOT_OK)
+				rc = ballot_voter(&x->v, &x->r, &x->poll, subject, &bc, &who);
+			else
+				memset(&bc, 0, sizeof bc);
+			/* The latest valid ballot (spec/tally.md 4.3). */
+			for (h = 0; rc == 0 && h < vs.n; h++) {
+				if (ev_decode(&ev, vs.v[h].env, vs.v[h].len) != 0)
+					continue;
+				vo = ev.body->vote;
+				if (x->poll.why == BALLOT_OK ? ballot_check(&x->poll, vo, &who) ==
+				    BALLOT_OK : vo->withdraw || unit == NULL ||
+				    strcmp(unit, vo->unit) == 0)
+					break;
+				ev_free(&ev);
+				vo = NULL;
+			}
+			model_cred_free(&bc);
+			votes_of_free(&vs);
+			if (rc != 0 || vo == NULL || vo->withdraw) {
+				ev_free(&ev);
 				model_cred_free(&c);
 				if (rc != 0)
 					goto out;
 				continue;
-			}
-			vo = ev.body->vote;
-			if (vo->withdraw || (unit != NULL && strcmp(unit, vo->unit) != 0)) {
-				ev_free(&ev);
-				free(lv.env);
-				model_cred_free(&c);
-				continue;
-			}
-			if (!x->have_poll) {
-				model_ev_t pe;
-
-				memset(&pe, 0, sizeof pe);
-				if (vo->poll.len == HASH_BYTES &&
-				    x->v.get(x->v.ctx, vo->poll.data, &pe) == 0 &&
-				    pe.body->content_case == WIEC__BODY__CONTENT_POLL) {
-					x->have_poll = 1;
-					snprintf(x->vote_type, sizeof x->vote_type, "%s",
-					    poll_vote_type(pe.body->poll->kind));
-					snprintf(x->rule, sizeof x->rule, "%s", pe.body->poll->rule);
-					x->points = pe.body->poll->kind ==
-					    WIEC__POLL_KIND__POLL_CUMULATIVE;
-				}
-				model_ev_free(&pe);
 			}
 			hash_hex(hex, subject, KEY_PK_BYTES);
 			lf = open_memstream(&list, &ll);
@@ -698,7 +771,6 @@ static int x_votes(xp_t *x)
 			free(list);
 			free(pts);
 			ev_free(&ev);
-			free(lv.env);
 		}
 		model_cred_free(&c);
 		if (rc != 0)
@@ -819,7 +891,7 @@ int pb_export_main(int argc, char **argv)
 		goto out;
 	}
 	x.imported = strncmp(x.proc.p->text, PBIO_MARK, sizeof PBIO_MARK - 1) == 0;
-	if ((rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
+	if ((rc = x_poll(&x)) != 0 || (rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
 		rc = cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : cli_status(rc), x.cmd, "%s",
 		    rc == WIEC_ERR_TOO_BIG ? "more than 64 columns in a section" :
 		    wiec_strerror(rc));
@@ -864,6 +936,8 @@ out:
 	xtab_free(&x.meta);
 	xtab_free(&x.projects);
 	xtab_free(&x.votes);
+	if (x.have_poll)
+		ballot_poll_free(&x.poll);
 	model_process_free(&x.proc);
 	if (x.have_roster)
 		roster_free(&x.r);

@@ -8,6 +8,7 @@
 
 #include "crypto/err.h"
 #include "model/pbio.h"
+#include "model/tally.h"
 #include "proto/event.h"
 
 #define TEXT_CAP (EV_TEXT_MAX + 1)
@@ -160,14 +161,14 @@ static void unit_name(const pb_t *p, char out[EV_LABEL_MAX + 1])
 	utf8_cut(out, u, EV_LABEL_MAX);
 }
 
+/* A budget process holds budget polls (spec/tally.md 4.1): approval,
+ * choose-1 and ordinal ballots are budget ballots (the order of an ordinal
+ * ballot is kept in its choices); cumulative and scoring ballots carry
+ * points, which only a cumulative poll holds. */
 static Wiec__PollKind poll_kind(pb_vote_type_t t)
 {
-	switch (t) {
-	case PB_ORDINAL: return WIEC__POLL_KIND__POLL_RANKED;
-	case PB_CUMULATIVE: case PB_SCORING: return WIEC__POLL_KIND__POLL_CUMULATIVE;
-	case PB_CHOOSE1: return WIEC__POLL_KIND__POLL_CHOOSE_ONE;
-	default: return WIEC__POLL_KIND__POLL_APPROVAL;
-	}
+	return t == PB_CUMULATIVE || t == PB_SCORING ? WIEC__POLL_KIND__POLL_CUMULATIVE :
+	    WIEC__POLL_KIND__POLL_BUDGET;
 }
 
 /* A share of the voters' work, for one thread. */
@@ -429,6 +430,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		const char *mins = pb_meta(p, "min_length"), *maxs = pb_meta(p, "max_length");
 		const char *sums = pb_meta(p, "max_sum_points");
 		size_t shortest = (size_t)-1, longest = 0;
+		tally_rule_t rule;
 		uint64_t most = 0, lmin = 0, lmax = 0, lsum = 0;
 
 		if (opt == NULL) {
@@ -458,7 +460,9 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		pl.question = title;
 		pl.n_options = p->nproj;
 		pl.options = opt;
-		if (pl.kind != WIEC__POLL_KIND__POLL_CHOOSE_ONE) {
+		if (p->vote_type == PB_CHOOSE1 && p->nproj > 0) {
+			pl.min = pl.max = 1;
+		} else {
 			if (lmin > 0 && lmin <= shortest && lmin <= p->nproj)
 				pl.min = (uint32_t)lmin;
 			if (lmax > 0 && lmax >= longest && lmax <= p->nproj && lmax >= pl.min)
@@ -466,7 +470,12 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		}
 		if (pl.kind == WIEC__POLL_KIND__POLL_CUMULATIVE)
 			pl.points = lsum >= most && lsum > 0 ? lsum : most > 0 ? most : 1;
-		pl.rule = p->rule != NULL ? (char *)p->rule : "";
+		/* The rule, where the poll's kind allows it (spec/tally.md 4.1);
+		 * else the kind's default. META keeps it either way. */
+		pl.rule = "";
+		if (p->rule != NULL && pl.kind == WIEC__POLL_KIND__POLL_BUDGET &&
+		    tally_rule_parse(p->rule, &rule) == 0 && rule <= TALLY_MES_ADD1_CMP)
+			pl.rule = (char *)p->rule;
 		if (p->has_threshold) {
 			mpz_t num, den;
 

@@ -2,7 +2,7 @@
  * that `wiec pb import` then `wiec pb export` can be compared with the
  * original by cmp (tests/cli/pbio.sh).
  *
- *     build/tool-pbnorm [--mixed-eol] FILE.pb
+ *     build/tool-pbnorm [--mixed-eol] [--counted] FILE.pb
  *
  * Prints META rows sorted by key, then one line per project sorted by
  * project_id, then one per voter sorted by voter_id (digit strings by
@@ -10,8 +10,11 @@
  * "|column=value" sorted by column name. Decimal budget and costs are
  * (and every META value that is a decimal) written as exact rationals (GMP), so "400000.0" and "400000" agree; the
  * points column is left out unless the vote type is cumulative or scoring
- * (ordinal points are implied by the order). Exits 1 if the file does not
- * parse. */
+ * (ordinal points are implied by the order). --counted leaves out the
+ * ballots `wiec tally` does not count (spec/tally.md section 5: an
+ * approval, choose-1 or ordinal ballot whose projects cost more than the
+ * budget) and sets num_votes to the ballots left. Exits 1 if the file does
+ * not parse. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +70,7 @@ static void print_decimal(const char *s)
 /* Rows sorted by column key, cells sorted by column name; skip: a column
  * left out (NULL: none); dec: a column printed as an exact number. */
 static int dump(const char *section, const pb_table_t *t, const char *key, const char *skip,
-    const char *dec)
+    const char *dec, const unsigned char *drop, const char *num_votes)
 {
 	size_t *rows = malloc((t->nrows + 1) * sizeof *rows), *cols = malloc((t->ncols + 1) * sizeof *cols);
 	by_t b = { t, 0 };
@@ -87,6 +90,8 @@ static int dump(const char *section, const pb_table_t *t, const char *key, const
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *const *row = (const char *const *)t->cell + rows[r] * t->ncols;
 
+		if (drop != NULL && drop[rows[r]])
+			continue;
 		fputs(b.key < t->ncols ? row[b.key] : "", stdout);
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *h = t->head[cols[c]];
@@ -94,7 +99,9 @@ static int dump(const char *section, const pb_table_t *t, const char *key, const
 			if (cols[c] == b.key || (skip && strcmp(h, skip) == 0))
 				continue;
 			printf("|%s=", h);
-			if (dec && strcmp(h, dec) == 0)
+			if (num_votes && strcmp(row[b.key], "num_votes") == 0)
+				fputs(num_votes, stdout);
+			else if (dec && strcmp(h, dec) == 0)
 				print_decimal(row[cols[c]]);
 			else
 				fputs(row[cols[c]], stdout);
@@ -109,17 +116,23 @@ static int dump(const char *section, const pb_table_t *t, const char *key, const
 int main(int argc, char **argv)
 {
 	unsigned flags = 0;
-	char *buf = NULL, why[256];
+	unsigned char *drop = NULL;
+	char *buf = NULL, why[256], nv[32];
+	int counted = 0;
 	size_t len;
 	pb_t *p = NULL;
 	int rc, i = 1;
 
-	if (argc > 1 && strcmp(argv[1], "--mixed-eol") == 0) {
-		flags = PB_MIXED_EOL;
-		i++;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--mixed-eol") == 0)
+			flags = PB_MIXED_EOL;
+		else if (strcmp(argv[i], "--counted") == 0)
+			counted = 1;
+		else
+			break;
 	}
 	if (argc != i + 1) {
-		fprintf(stderr, "usage: pbnorm [--mixed-eol] FILE.pb\n");
+		fprintf(stderr, "usage: pbnorm [--mixed-eol] [--counted] FILE.pb\n");
 		return 2;
 	}
 	if (afile_read(argv[i], 0, (size_t)1 << 30, &buf, &len) != 0) {
@@ -131,11 +144,30 @@ int main(int argc, char **argv)
 		free(buf);
 		return 1;
 	}
+	nv[0] = '\0';
+	if (counted && p->vote_type != PB_CUMULATIVE && p->vote_type != PB_SCORING) {
+		size_t left = 0;
+		mpq_t sum;
+
+		if ((drop = calloc(p->nvoters + 1, 1)) == NULL)
+			return 1;
+		mpq_init(sum);
+		for (size_t v = 0; v < p->nvoters; v++) {
+			mpq_set_ui(sum, 0, 1);
+			for (size_t k = p->ballot[v]; k < p->ballot[v + 1]; k++)
+				mpq_add(sum, sum, p->proj[p->choice[k]].cost);
+			drop[v] = mpq_cmp(sum, p->budget) > 0;
+			left += !drop[v];
+		}
+		mpq_clear(sum);
+		snprintf(nv, sizeof nv, "%zu", left);
+	}
 	/* META values that are decimals (budget: "400000.0") as exact numbers. */
-	rc = dump("META", &p->meta, "key", NULL, "value");
-	rc |= dump("PROJECTS", &p->projects, "project_id", NULL, "cost");
+	rc = dump("META", &p->meta, "key", NULL, "value", NULL, nv[0] ? nv : NULL);
+	rc |= dump("PROJECTS", &p->projects, "project_id", NULL, "cost", NULL, NULL);
 	rc |= dump("VOTES", &p->votes, "voter_id", p->vote_type == PB_CUMULATIVE ||
-	    p->vote_type == PB_SCORING ? NULL : "points", NULL);
+	    p->vote_type == PB_SCORING ? NULL : "points", NULL, drop, NULL);
+	free(drop);
 	pb_free(&p);
 	free(buf);
 	return rc;
