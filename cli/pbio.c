@@ -74,7 +74,8 @@ static int find_imported(store_t *s, const uint8_t node[static KEY_PK_BYTES],
 			continue;
 		if (rc != 0)
 			goto out;
-		if (memcmp(e.author, node, KEY_PK_BYTES) == 0 &&
+		if (e.body->content_case == WIEC__BODY__CONTENT_PROCESS &&
+		    memcmp(e.author, node, KEY_PK_BYTES) == 0 &&
 		    strncmp(e.body->process->text, mark, strlen(mark)) == 0) {
 			memcpy(pid, e.id, HASH_BYTES);
 			*found = 1;
@@ -93,7 +94,8 @@ out:
  * so they are decoded (every structural rule) but their signatures are not
  * verified again. The node's events extend its chain only (a post that
  * raced this import makes it fail rather than fork the node). */
-static int ingest_direct(const char *cmd, store_t *s, const pbio_out_t *o)
+static int ingest_direct(const char *cmd, store_t *s, const pbio_out_t *o,
+    const uint8_t node[static KEY_PK_BYTES], uint64_t head_seq)
 {
 	ev_t *evs = calloc(o->n ? o->n : 1, sizeof *evs);
 	int *res = calloc(o->n ? o->n : 1, sizeof *res), rc = 0;
@@ -110,6 +112,23 @@ static int ingest_direct(const char *cmd, store_t *s, const pbio_out_t *o)
 			    wiec_strerror(rc));
 			goto out;
 		}
+	/* The node's head must still be the one the chain was built on: else
+	 * it posted meanwhile, and nothing is stored. (A post between this
+	 * check and the transaction makes the node's events refused below.) */
+	{
+		store_head_t h;
+		int hr = store_head(s, node, &h);
+
+		if (hr != 0 && hr != WIEC_ERR_NOTFOUND) {
+			rc = cli_fail(cli_status(hr), cmd, "%s", wiec_strerror(hr));
+			goto out;
+		}
+		if ((hr == 0 ? h.seq : 0) != head_seq) {
+			rc = cli_fail(EXIT_FAIL, cmd, "this node posted while the events were "
+			    "built; nothing was stored (import again)");
+			goto out;
+		}
+	}
 	memset(&b, 0, sizeof b);
 	b.flags = STORE_EXTEND_ONLY;
 	if ((rc = store_ingest_batch(s, evs, o->n, res, &b)) != 0) {
@@ -252,7 +271,8 @@ int pb_import_main(int argc, char **argv)
 		    argv[optind], why);
 		goto out;
 	}
-	rc = lock == 1 ? ingest_node(cmd, dir, &o) : ingest_direct(cmd, s, &o);
+	rc = lock == 1 ? ingest_node(cmd, dir, &o) :
+	    ingest_direct(cmd, s, &o, kp.pk, o.node_seq - o.node_events);
 	if (rc == EXIT_OK)
 		print_process(json, o.process);
 out:
