@@ -80,6 +80,24 @@ PY
 	fi
 done
 
+# A name longer than a title (Łódź 2022 line 146) comes back whole; a file
+# without a name column gets none back (Canada Dieppe 2018); a scoring file
+# with quoted cells.
+long=$(printf 'Nazwa%.0s' $(seq 1 70))
+printf 'META\nkey;value\ndescription;Test\nnum_projects;2\nnum_votes;2\nbudget;100\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;name\n1;60;%s\n2;50;"a;b"\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\n' "$long" >"$T/long.pb"
+printf 'META\nkey;value\nnum_projects;2\nnum_votes;2\nbudget;100\nvote_type;scoring\nrule;greedy\nPROJECTS\nproject_id;cost;category\n7;60;x\n8;50;y\nVOTES\nvoter_id;vote;points;age\n1;7,8;3,1;30\n2;8;2;\n' >"$T/noname.pb"
+for f in long noname; do
+	S=$T/syn-$f
+	$W init -d "$S" >/dev/null
+	P=$($W pb import -d "$S" "$T/$f.pb")
+	$W pb export -d "$S" --process "$P" -o "$T/$f-out.pb" 2>"$T/err"
+	$NORM --counted "$T/$f.pb" >"$T/n1" && $NORM "$T/$f-out.pb" >"$T/n2"
+	check "pbio-roundtrip-$f" cmp -s "$T/n1" "$T/n2"
+done
+check "pbio-long-name-kept" grep -q "^1;60;$long\$" "$T/long-out.pb"
+check "pbio-quoted-cell" grep -q '^2;50;"a;b"$' "$T/long-out.pb"
+check "pbio-no-name-column" grep -q '^project_id;cost;category$' "$T/noname-out.pb"
+
 # Twice into one store: the same process, nothing added.
 G=$D/Poland_Gdynia_2022_Chylonia__small.pb
 S=$T/twice
