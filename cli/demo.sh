@@ -1,9 +1,10 @@
 #!/bin/sh
-# make demo: a local network of four organisations (city, NGO, university,
-# business). Each runs its own node; ideas and comments are posted on
-# different nodes, a resident posts through the university and then from a
-# second device through a node that was offline, and all four logs converge
-# to the same events. Stops the nodes and cleans up at the end.
+# make demo: a consultation across four organisations, each running its own
+# node. The city opens it; residents sign ideas on their own devices and hand
+# them to different organisations' nodes; the NGO comments; the university
+# reviews; the city gives official feedback with reasons; a moderator hides an
+# abusive comment with a reason; a search in Polish without diacritics finds
+# an idea; and every node shows byte-identical state. Cleans up at the end.
 set -eu
 W=${WIEC:-./wiec}
 case $W in /*) ;; *) W=$(pwd)/$W ;; esac
@@ -21,6 +22,27 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/||g" >&2; "$@"; }
 digest() { "$W" status -d "$1" --json | sed -n 's/.*"digest": "\([0-9a-f]\{12\}\).*/\1/p'; }
 events() { "$W" status -d "$1" --json | sed -n 's/.*"events": \([0-9]*\).*/\1/p'; }
+# Waits (up to 20 s) until every node holds event $1.
+held() {
+	i=0
+	for n in 1 2 3 4; do
+		until "$W" show -d "$T/net/node$n" "$1" >/dev/null 2>&1; do
+			i=$((i + 1))
+			[ $i -ge 200 ] && { echo "event $1 did not reach node$n" >&2; exit 1; }
+			sleep 0.1
+		done
+	done
+}
+converged() {
+	i=0
+	while :; do
+		d1=$(digest "$N1") d2=$(digest "$N2") d3=$(digest "$N3") d4=$(digest "$N4")
+		[ "$d1" = "$d2" ] && [ "$d2" = "$d3" ] && [ "$d3" = "$d4" ] && break
+		i=$((i + 1))
+		[ $i -ge 300 ] && { echo "not converged after 30 s" >&2; exit 1; }
+		sleep 0.1
+	done
+}
 
 # A free block of four ports.
 PORT=7400
@@ -31,6 +53,8 @@ done
 say "Four organisations set up one network: keys, a genesis signed by all four, peers"
 run "$W" testnet "$T/net" --nodes 4 --base-port "$PORT"
 N1=$T/net/node1 N2=$T/net/node2 N3=$T/net/node3 N4=$T/net/node4
+CITY=$("$W" id -d "$N1") NGO=$("$W" id -d "$N2") UNI=$("$W" id -d "$N3") BIZ=$("$W" id -d "$N4")
+NET=$("$W" status -d "$N1" --json | sed -n 's/.*"network": "\([0-9a-f]*\)".*/\1/p')
 
 say "Each starts its node (CURVE-encrypted links; only members' keys are admitted)"
 for i in 1 2 3 4; do
@@ -45,75 +69,77 @@ until [ "$("$W" peers -d "$N1" 2>/dev/null | grep -c ' yes ')" -eq 3 ] || [ $i -
 done
 run "$W" peers -d "$N1"
 
-say "Gdynia City Hall (node1) posts an idea"
-IDEA=$(run "$W" idea add -d "$N1" --title "Protected bike lanes on Swietojanska" \
-	--body "Both directions, from the station to the sea." | tee /dev/stderr)
-say "A resident, Anna, posts through the university's node (node3) with her own key"
+say "The city (node1) opens a consultation: the university reviews, the business moderates"
+P=$(run "$W" process create -d "$N1" --kind consultation \
+	--title "Zielona Gdynia: zieleń i rowery 2027" \
+	--body "Jakie zmiany w zieleni i ruchu rowerowym chcecie zobaczyć?" \
+	--reviewer "$UNI" --moderator "$BIZ" | tee /dev/stderr)
+held "$P"
+
+say "Residents sign ideas on their own devices (no node, no data directory) ..."
 run "$W" keygen --out "$T/anna.key" >/dev/null
-run "$W" announce -d "$N3" --key "$T/anna.key" --name "Anna from Chylonia" >/dev/null
-IDEA2=$(run "$W" idea add -d "$N3" --key "$T/anna.key" --title "Zieleń na Chyloni: 200 nowych drzew" |
+run "$W" keygen --out "$T/piotr.key" >/dev/null
+run "$W" sign --key "$T/anna.key" --network "$NET" -o "$T/anna-idea.ev" idea --process "$P" \
+	--title "Ogród deszczowy przy źródle w Parku Kolibki" \
+	--body "Zbierać deszczówkę z alejek; nasadzenia wokół źródła." --category zielen \
+	--location 54.4950,18.5400 >/dev/null
+run "$W" sign --key "$T/piotr.key" --network "$NET" -o "$T/piotr-idea.ev" idea --process "$P" \
+	--title "Buspas i drzewa na Świętojańskiej" --category rowery >/dev/null
+say "... and hand the files to two different organisations' nodes, which cannot alter them"
+A=$(run "$W" submit -d "$N2" "$T/anna-idea.ev" | tee /dev/stderr)
+B=$(run "$W" submit -d "$N3" "$T/piotr-idea.ev" | tee /dev/stderr)
+held "$A"
+held "$B"
+
+say "The NGO (node2) comments; a troll posts an abusive comment through node4; Anna reports it"
+run "$W" comment add -d "$N2" --on "$A" --body "Pomożemy z wolontariuszami przy sadzeniu." >/dev/null
+run "$W" keygen --out "$T/troll.key" >/dev/null
+BAD=$(run "$W" comment add -d "$N4" --key "$T/troll.key" --on "$A" --body "Głupi pomysł, idioci." |
 	tee /dev/stderr)
+held "$BAD"
+run "$W" report -d "$N1" --key "$T/anna.key" "$BAD" --reason "Obraźliwy komentarz" >/dev/null
 
-say "The NGO (node2) and the business (node4) comment on ideas they received"
-i=0
-until "$W" show -d "$N2" "$IDEA" >/dev/null 2>&1 && "$W" show -d "$N4" "$IDEA2" >/dev/null 2>&1 ||
-	[ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-run "$W" comment add -d "$N2" --on "$IDEA" --body "We will map the dangerous crossings." >/dev/null
-run "$W" comment add -d "$N4" --on "$IDEA2" --body "Local shops will sponsor 20 trees." >/dev/null
-run "$W" comment add -d "$N1" --on "$IDEA2" --body "The greenery department will review it." >/dev/null
+say "The university (node3) reviews the idea; the city (node1) gives official feedback"
+run "$W" idea evaluate -d "$N3" "$A" --feasibility feasible --cost 180000 \
+	--reason "Teren miejski, gleba przepuszczalna; koszt wg cen z 2026 r." >/dev/null
+S=$(run "$W" idea status -d "$N1" "$A" under-review --reason "Przekazane do Wydziału Zieleni" |
+	tee /dev/stderr)
+held "$S"
+run "$W" idea status -d "$N1" "$A" accepted --reason "Wpisane do planu na 2027 r." >/dev/null
+run "$W" idea status -d "$N1" "$B" rejected \
+	--reason "Buspas wymaga zmiany organizacji ruchu; wraca do Planu Mobilności" >/dev/null
 
-say "All four logs converge: same number of events, same digest"
-i=0
-while :; do
-	d1=$(digest "$N1") d2=$(digest "$N2") d3=$(digest "$N3") d4=$(digest "$N4")
-	[ "$d1" = "$d2" ] && [ "$d2" = "$d3" ] && [ "$d3" = "$d4" ] && [ "$(events "$N1")" -eq 6 ] && break
-	i=$((i + 1))
-	[ $i -ge 150 ] && { echo "not converged after 15 s" >&2; exit 1; }
-	sleep 0.1
-done
+say "The business's moderator (node4) hides the abusive comment, with a reason"
+run "$W" hide -d "$N4" "$BAD" --reason "Narusza regulamin: obraźliwy język" >/dev/null
+
+say "Every node holds the same events ..."
+converged
 for i in 1 2 3 4; do
 	printf '  node%s  %-32s events %s  digest %s...\n' "$i" \
-		"$(sed -n 's/^name = //p' "$T/net/node$i/config")" "$(events "$T/net/node$i")" "$(digest "$T/net/node$i")"
+		"$(sed -n 's/^name = //p' "$T/net/node$i/config")" "$(events "$T/net/node$i")" \
+		"$(digest "$T/net/node$i")"
+done
+say "... and shows byte-identical state (hash of 'idea show --json' and 'process show --json')"
+for i in 1 2 3 4; do
+	printf '  node%s  idea %s  process %s\n' "$i" \
+		"$("$W" idea show -d "$T/net/node$i" "$A" --json | sha256sum | cut -c1-16)" \
+		"$("$W" process show -d "$T/net/node$i" "$P" --json | sha256sum | cut -c1-16)"
 done
 
-say "The business's copy of the whole discussion"
-run "$W" log -d "$N4"
+say "The whole history of Anna's idea, as the NGO's node (node2) shows it"
+run "$W" idea show -d "$N2" "$A"
+
+if "$W" help search >/dev/null 2>&1; then
+	say "A search without Polish diacritics finds it ('zrodlo' for 'źródle'); hidden text is left out"
+	run "$W" search -d "$N3" "ogrod zrodlo"
+	run "$W" search -d "$N3" "swietojanska"
+fi
 
 say "Any of them can re-check every signature and chain, offline"
-run "$W" verify -d "$N2"
-
-say "Anna posts from a second device through node4 while node4 is offline"
-set -- $PIDS
-kill -TERM "$4"
-wait "$4" || true
-PIDS="$1 $2 $3"
-cp "$T/anna.key" "$T/laptop.key"	# her key on another device, without its chain state
-chmod 600 "$T/laptop.key"
-run "$W" idea add -d "$N4" --key "$T/laptop.key" --title "Ławki w parku Kolibki" >/dev/null
-run "$W" idea add -d "$N2" --key "$T/anna.key" --title "Więcej koszy na śmieci" >/dev/null
-"$W" node -d "$N4" 2>>"$T/node4.log" &
-PIDS="$PIDS $!"
-printf '$ wiec node -d net/node4 &   (back online, pid %s)\n' "$!" >&2
-i=0
-while :; do
-	d1=$(digest "$N1") d2=$(digest "$N2") d3=$(digest "$N3") d4=$(digest "$N4")
-	[ "$d1" = "$d2" ] && [ "$d2" = "$d3" ] && [ "$d3" = "$d4" ] && [ "$(events "$N1")" -eq 8 ] && break
-	i=$((i + 1))
-	[ $i -ge 300 ] && { echo "not converged after 30 s" >&2; exit 1; }
-	sleep 0.1
-done
-say "Her history branched; nothing is lost and nobody is frozen (a member that forked would be)"
-run "$W" status -d "$N3" | grep -E '^(events|forks|excluded|digest)'
-
-say "Peers: connection, lag and traffic"
-run "$W" peers -d "$N3"
+run "$W" verify -d "$N4"
 
 say "Stopping the nodes"
 for p in $PIDS; do kill -TERM "$p"; done
 for p in $PIDS; do wait "$p" || true; done
 PIDS=""
-tail -n 1 "$T/node1.log"
-say "Done. 'wiec --help' lists every command; spec/network.md sets up real hosts."
+say "Done. 'wiec --help' lists every command; spec/model.md has every rule."

@@ -122,6 +122,13 @@ static const cli_cmd_t cmds[] = {
 	  "  Relays the exact bytes; a refused event prints the rule (exit 5)." },
 	{ "comment add", comment_add_main, "comment on an idea or a comment; prints its id",
 	  "wiec comment add [-d DIR] --on ID --body TEXT [--key FILE] [--json]" },
+	{ "search", search_main, "full-text search of ideas and comments, best first",
+	  "wiec search [-d DIR] QUERY... [--process ID|bank] [--category C] [--status S]\n"
+	  "            [--hidden] [--limit N] [--json]\n"
+	  "  Polish without diacritics is fine (\"lodz\" finds \"Łódź\");\n"
+	  "  inflected forms match (\"drzewa\", \"drzew\"); WORD* is a prefix. An idea\n"
+	  "  counts by its latest version. --hidden includes hidden content; N is\n"
+	  "  1 to 1000 (default 20). spec/search.md has the rules." },
 	{ "log", log_main, "list events in arrival order",
 	  "wiec log [-d DIR] [--author KEY] [--json]\n"
 	  "  --json prints one object per line: lseq, id, author, seq, prev,\n"
@@ -176,6 +183,22 @@ static const cli_cmd_t cmds[] = {
 	  "  --json prints one object per line: key, endpoint, name, role, founder." },
 	{ "peer rm", peer_rm_main, "stop dialling a node",
 	  "wiec peer rm [-d DIR] --key KEY" },
+	{ "member add", member_add_main, "propose a new member organisation; prints the change's id",
+	  "wiec member add [-d DIR] FOUNDERFILE [--reason TEXT] [--json]\n"
+	  "  FOUNDERFILE: the new member's 'wiec founder' record. Takes effect once\n"
+	  "  a quorum of the current members signed it (this node and 'member approve')." },
+	{ "member rm", member_rm_main, "propose removing a member; prints the change's id",
+	  "wiec member rm [-d DIR] KEY --reason TEXT [--json]" },
+	{ "member rotate", member_rotate_main, "propose a member's new keys or record",
+	  "wiec member rotate [-d DIR] KEY FOUNDERFILE --reason TEXT [--json]\n"
+	  "  FOUNDERFILE: the member's new record (new identity and/or transport key,\n"
+	  "  endpoints, name, role)." },
+	{ "member approve", member_approve_main, "cosign a member change (or phase change)",
+	  "wiec member approve [-d DIR] ID [--json]" },
+	{ "member list", member_list_main, "the current members and the pending changes",
+	  "wiec member list [-d DIR] [--json]\n"
+	  "  Members: key, name, role, transport key, endpoints; pending changes with\n"
+	  "  their state (open, waiting, superseded) and the members that signed them." },
 	{ "pb tally", pb_tally_main, "the winners of a Pabulib .pb election",
 	  "wiec pb tally FILE.pb [--rule R] [--json] [--mixed-eol] [--exclusive ID,ID...]...\n"
 	  "  R defaults to the file's META rule: greedy, greedy-no-skip, greedy-threshold,\n"

@@ -713,3 +713,25 @@ TEST(ballot_order_independence)
 	mfx_free(&s->m);
 	free(s);
 }
+
+/* The index rows of spec/model.md section 9 for polls and ballots. */
+TEST(ballot_refs_rows)
+{
+	uint8_t p[32], q[32];
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Poll poll = WIEC__POLL__INIT;
+	Wiec__Vote vote = WIEC__VOTE__INIT;
+	model_ref_t r[MODEL_REF_MAX];
+
+	memset(p, 0xab, 32);
+	memset(q, 0xcd, 32);
+	poll.process = mfx_bin(p);
+	b.content_case = WIEC__BODY__CONTENT_POLL;
+	b.poll = &poll;
+	CHECK(model_refs(&b, r) == 1 && r[0].tag == MREF_POLL && memcmp(r[0].ref, p, 32) == 0);
+	vote.process = mfx_bin(p);
+	vote.poll = mfx_bin(q);
+	b.content_case = WIEC__BODY__CONTENT_VOTE;
+	b.vote = &vote;
+	CHECK(model_refs(&b, r) == 1 && r[0].tag == MREF_BALLOT && memcmp(r[0].ref, p, 32) == 0);
+}
