@@ -10,6 +10,8 @@
  * election.
  *
  * Where the file's data goes (so that `wiec pb export` can write it back):
+ *   - Poll: every project an option; budget kind (cumulative for points);
+ *     the META rule where the kind allows it (spec/tally.md section 5.2).
  *   - Process: kind budget; title from META description and instance; text
  *     = PBIO_MARK + the file's BLAKE2b-256 hex, a line, then every META row
  *     as "key;value" lines; one unit (META district, else META unit, else
@@ -22,7 +24,8 @@
  *     attributes unit, voter_id, then the voter's other VOTES columns
  *     (except vote and points), in column order. The node credentials
  *     itself too, with the single attribute role=proposer (it authors the
- *     projects, which count only from an eligible author).
+ *     projects, which count only from an eligible author; it is thereby an
+ *     eligible voter too, and casts no ballot).
  *   - Ballot per voter: seq 1, timestamp 0 (the same bytes on every import
  *     into one network).
  */
