@@ -808,6 +808,79 @@ static void tally_yesno(const roster_t *r, const ballot_poll_t *poll, const bset
 	}
 }
 
+/* What one ballot needs to be judged and kept, whichever way it was read. */
+typedef struct take {
+	const ballot_poll_t *poll;
+	const roster_t *r;
+	const uint8_t *frontier;
+	size_t nf;
+	const elig_t *el;
+	size_t nel;
+	bset_t *s;
+	ballot_tally_t *out;
+} take_t;
+
+/* Judges one held event of the process's ballot index and keeps it in the
+ * set if it counts (its voter's latest is picked later). */
+static int take(take_t *st, const model_ev_t *ev)
+{
+	const ballot_poll_t *poll = st->poll;
+	const Wiec__Poll *p = poll->p;
+	const roster_member_t *m = NULL;
+	ballot_voter_t who = { 1, NULL, 0 };
+	const elig_t *e;
+	int w;
+
+	if (ev->body->content_case != WIEC__BODY__CONTENT_VOTE ||
+	    memcmp(ev->body->vote->poll.data, poll->ev.id, HASH_BYTES) != 0)
+		return 0;
+	if (!in_frontier(st->frontier, st->nf, ev->id)) {
+		st->out->not_counted[BALLOT_NOT_IN_FRONTIER]++;
+		return 0;
+	}
+	if (p->decision != WIEC__DECISION__DECISION_NONE) {
+		m = roster_member_of(st->r, ev->author);
+		who.member = m != NULL;
+	} else if (poll->proc.p->eligibility) {
+		e = elig_find(st->el, st->nel, ev->author);
+		who.eligible = e != NULL;
+		who.unit = e != NULL ? e->unit : NULL;
+	}
+	/* Latest across units: a voter who moved to another unit
+	 * counts there only (tally_unit picks the unit's ballots). */
+	w = ballot_check(poll, ev->body->vote, &who);
+	if (w != BALLOT_OK) {
+		st->out->not_counted[w]++;
+		return 0;
+	}
+	return bset_add(st->s, poll, ev, m != NULL ? m->key : ev->author,
+	    p->kind == WIEC__POLL_KIND__POLL_BUDGET && !ev->body->vote->withdraw ?
+	    unit_find(poll->proc.p, ev->body->vote->unit) : -1);
+}
+
+/* scan(): the packed body of one event, decoded. */
+static int scan_one(void *arg, const uint8_t id[static HASH_BYTES], const uint8_t *body,
+    size_t len)
+{
+	model_ev_t ev;
+	int rc;
+
+	memset(&ev, 0, sizeof ev);
+	if ((ev.body = wiec__body__unpack(NULL, len, body)) == NULL)
+		return WIEC_ERR_CORRUPT;
+	if (ev.body->author.len != KEY_PK_BYTES) {
+		model_ev_free(&ev);
+		return WIEC_ERR_CORRUPT;
+	}
+	memcpy(ev.id, id, HASH_BYTES);
+	memcpy(ev.author, ev.body->author.data, KEY_PK_BYTES);
+	ev.seq = ev.body->seq;
+	ev.timestamp = ev.body->timestamp;
+	rc = take(arg, &ev);
+	model_ev_free(&ev);
+	return rc;
+}
+
 int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *poll,
     const uint8_t *frontier, size_t nf, int unit, ballot_tally_t *out, char *why, size_t whylen)
 {
@@ -818,6 +891,7 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	elig_t *el = NULL;
 	size_t nel = 0, keep = 0;
 	bset_t s = { 0 };
+	take_t st;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -829,50 +903,34 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	out->rule = poll->rule;
 	if (need_elig && (rc = electorate(v, r, poll, frontier, nf, &el, &nel)) != 0)
 		goto out;
-	if ((rc = model_ids_collect(v, p->process.data, MREF_BALLOT, &ids)) != 0)
-		goto out;
-	for (size_t i = 0; i < ids.n; i++) {
-		const roster_member_t *m = NULL;
-		ballot_voter_t who = { 1, NULL, 0 };
-		const elig_t *e;
-		model_ev_t ev;
-		int w;
+	st.poll = poll;
+	st.r = r;
+	st.frontier = frontier;
+	st.nf = nf;
+	st.el = el;
+	st.nel = nel;
+	st.s = &s;
+	st.out = out;
+	if (v->scan != NULL) {
+		rc = v->scan(v->ctx, p->process.data, MREF_BALLOT, scan_one, &st);
+	} else {
+		if ((rc = model_ids_collect(v, p->process.data, MREF_BALLOT, &ids)) != 0)
+			goto out;
+		for (size_t i = 0; i < ids.n; i++) {
+			model_ev_t ev;
 
-		if ((rc = v->get(v->ctx, ids.id[i], &ev)) == WIEC_ERR_NOTFOUND)
-			continue;
-		if (rc != 0)
-			goto out;
-		if (ev.body->content_case != WIEC__BODY__CONTENT_VOTE ||
-		    memcmp(ev.body->vote->poll.data, poll->ev.id, HASH_BYTES) != 0) {
+			if ((rc = v->get(v->ctx, ids.id[i], &ev)) == WIEC_ERR_NOTFOUND)
+				continue;
+			if (rc != 0)
+				goto out;
+			rc = take(&st, &ev);
 			model_ev_free(&ev);
-			continue;
+			if (rc != 0)
+				goto out;
 		}
-		if (!in_frontier(frontier, nf, ev.id)) {
-			out->not_counted[BALLOT_NOT_IN_FRONTIER]++;
-			model_ev_free(&ev);
-			continue;
-		}
-		if (codec) {
-			m = roster_member_of(r, ev.author);
-			who.member = m != NULL;
-		} else if (need_elig) {
-			e = elig_find(el, nel, ev.author);
-			who.eligible = e != NULL;
-			who.unit = e != NULL ? e->unit : NULL;
-		}
-		/* Latest across units: a voter who moved to another unit
-		 * counts there only (tally_unit picks the unit's ballots). */
-		w = ballot_check(poll, ev.body->vote, &who);
-		if (w == BALLOT_OK)
-			rc = bset_add(&s, poll, &ev, m != NULL ? m->key : ev.author,
-			    p->kind == WIEC__POLL_KIND__POLL_BUDGET && !ev.body->vote->withdraw ?
-			    unit_find(poll->proc.p, ev.body->vote->unit) : -1);
-		else
-			out->not_counted[w]++;
-		model_ev_free(&ev);
-		if (rc != 0)
-			goto out;
 	}
+	if (rc != 0)
+		goto out;
 	/* Each voter's latest valid ballot counts; a withdrawal counts as none.
 	 * The counted ones stay in id order (the index's). */
 	for (size_t i = 0; i < s.n; i++) {
