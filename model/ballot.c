@@ -57,6 +57,7 @@ void ballot_poll_free(ballot_poll_t *p)
 	model_process_free(&p->proc);
 	free(p->opt);
 	free(p->sorted);
+	free(p->hidx);
 	memset(p, 0, sizeof *p);
 }
 
@@ -72,9 +73,26 @@ static int opt_cmp(const uint32_t *a, const uint32_t *b, const ballot_poll_t *p)
 	return memcmp(p->opt[*a].id, p->opt[*b].id, HASH_BYTES);
 }
 
+/* An id's slot: its first bytes are already uniform (a hash). */
+static size_t opt_slot(const uint8_t id[static HASH_BYTES], size_t mask)
+{
+	uint64_t h;
+
+	memcpy(&h, id, sizeof h);
+	return (size_t)h & mask;
+}
+
 long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
 {
 	size_t lo = 0, hi = poll->nopt;
+
+	if (poll->hidx != NULL) {
+		for (size_t h = opt_slot(id, poll->hmask); poll->hidx[h] != 0;
+		    h = (h + 1) & poll->hmask)
+			if (memcmp(poll->opt[poll->hidx[h] - 1].id, id, HASH_BYTES) == 0)
+				return (long)poll->hidx[h] - 1;
+		return -1;
+	}
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -216,6 +234,20 @@ int ballot_poll_judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
 			j--;
 		}
 		out->sorted[j] = x;
+	}
+	for (out->hmask = 1; out->hmask < 2 * out->nopt + 1; out->hmask *= 2)
+		;
+	if ((out->hidx = calloc(out->hmask, sizeof *out->hidx)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto fail;
+	}
+	out->hmask--;
+	for (size_t i = 0; i < out->nopt; i++) {
+		size_t h = opt_slot(out->opt[i].id, out->hmask);
+
+		while (out->hidx[h] != 0)
+			h = (h + 1) & out->hmask;
+		out->hidx[h] = (uint32_t)i + 1;
 	}
 	return 0;
 fail:

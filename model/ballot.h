@@ -72,6 +72,8 @@ typedef struct ballot_poll {
 	size_t nopt;
 	ballot_option_t *opt;		/* in p->options order */
 	uint32_t *sorted;		/* option indices by id */
+	uint32_t *hidx;			/* open addressing by id: option index + 1, or 0 */
+	size_t hmask;			/* its slots - 1 (a power of two, above 2 nopt) */
 } ballot_poll_t;
 
 /* Loads poll id. WIEC_ERR_NOTFOUND if it is not a held Poll; else 0 with
