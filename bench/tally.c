@@ -11,8 +11,10 @@
  *
  * Timed, best of BENCH_ROUNDS:
  *   recount   what `wiec tally` runs: a read view, the roster, the poll,
- *             ballot_tally (every ballot found through the index, decoded,
- *             validated, the latest per voter, greedy) and the result hash
+ *             ballot_tally (the process's ballots through the view's scan():
+ *             the index's log positions, sorted, one ascending log pass,
+ *             each body read in place, validated, the latest per voter,
+ *             greedy) and the result hash
  *   ceiling   one plain read pass over the same bytes: an LMDB cursor over
  *             the `log` database (every event's id and envelope, ballots
  *             being all but 42 of them), every 8th byte summed */

@@ -501,8 +501,6 @@ static int brec_later(const brec_t *a, const brec_t *b)
 typedef struct bset {
 	brec_t *rec;
 	size_t n, cap;
-	uint32_t *slot;		/* open addressing by voter: record index + 1, or 0 */
-	size_t nslot;		/* a power of two, at least twice n */
 	uint8_t *dead;		/* per record: superseded by the voter's later ballot */
 	uint32_t *ch;
 	uint64_t *pts;
@@ -511,7 +509,6 @@ typedef struct bset {
 
 static void bset_free(bset_t *s)
 {
-	free(s->slot);
 	free(s->dead);
 	free(s->rec);
 	free(s->ch);
@@ -519,61 +516,91 @@ static void bset_free(bset_t *s)
 	memset(s, 0, sizeof *s);
 }
 
-static size_t voter_hash(const uint8_t voter[static KEY_PK_BYTES], size_t mask)
+/* A voter key's first 8 bytes: a public key's bytes are already uniform. */
+static uint64_t voter_bits(const uint8_t voter[static KEY_PK_BYTES])
 {
 	uint64_t h;
 
-	memcpy(&h, voter, sizeof h);	/* a public key: its bytes are already uniform */
-	return (size_t)h & mask;
+	memcpy(&h, voter, sizeof h);
+	return h;
 }
 
-/* Record i's voter in the table: the later (seq, id) of the two stays
- * alive, the other is marked dead (superseded). Order-free: the outcome is
- * the same whatever order the ballots come in. */
-static void bset_latest(bset_t *s, size_t i)
+typedef struct vkey {
+	uint64_t h;		/* voter_bits */
+	uint32_t i;		/* record index */
+} vkey_t;
+
+/* Each voter's latest record stays alive, the others are marked dead
+ * (superseded): per voter, the later (seq, id) of any two wins, so the
+ * outcome is the same whatever order the ballots came in. The records are
+ * first partitioned by the top byte of their voter (two sequential
+ * passes), then each part gets a small table that stays in cache. */
+static int bset_pick(bset_t *s)
 {
-	size_t mask = s->nslot - 1, h = voter_hash(s->rec[i].voter, mask);
+	vkey_t *a = NULL, *b = NULL;
+	uint32_t *t = NULL;
+	size_t cnt[257] = { 0 }, start[256], max = 0, mask;
+	int rc = WIEC_ERR_NOMEM;
 
-	for (;; h = (h + 1) & mask) {
-		uint32_t j = s->slot[h];
-
-		if (j == 0) {
-			s->slot[h] = (uint32_t)i + 1;
-			return;
-		}
-		if (memcmp(s->rec[j - 1].voter, s->rec[i].voter, KEY_PK_BYTES) == 0) {
-			if (brec_later(&s->rec[i], &s->rec[j - 1]) > 0) {
-				s->dead[j - 1] = 1;
-				s->slot[h] = (uint32_t)i + 1;
-			} else {
-				s->dead[i] = 1;
-			}
-			return;
-		}
+	if (s->n == 0)
+		return 0;
+	if ((a = malloc(s->n * sizeof *a)) == NULL || (b = malloc(s->n * sizeof *b)) == NULL)
+		goto out;
+	for (size_t i = 0; i < s->n; i++) {
+		a[i].h = voter_bits(s->rec[i].voter);
+		a[i].i = (uint32_t)i;
+		cnt[(a[i].h >> 56) + 1]++;
 	}
-}
+	for (size_t k = 0; k < 256; k++) {
+		if (cnt[k + 1] > max)
+			max = cnt[k + 1];
+		cnt[k + 1] += cnt[k];
+		start[k] = cnt[k];
+	}
+	for (size_t i = 0; i < s->n; i++)
+		b[start[a[i].h >> 56]++] = a[i];
+	for (mask = 1; mask < 2 * max; mask *= 2)
+		;
+	if ((t = malloc(mask * sizeof *t)) == NULL)
+		goto out;
+	mask--;
+	for (size_t k = 0; k < 256; k++) {
+		size_t lo = cnt[k], hi = cnt[k + 1];
 
-static int bset_rehash(bset_t *s, size_t nslot)
-{
-	uint32_t *slot = calloc(nslot, sizeof *slot);
-
-	if (slot == NULL)
-		return -1;
-	for (size_t h = 0; h < s->nslot; h++) {
-		uint32_t j = s->slot[h];
-		size_t k;
-
-		if (j == 0)
+		if (lo == hi)
 			continue;
-		for (k = voter_hash(s->rec[j - 1].voter, nslot - 1); slot[k] != 0;
-		    k = (k + 1) & (nslot - 1))
-			;
-		slot[k] = j;
+		memset(t, 0, (mask + 1) * sizeof *t);
+		for (size_t j = lo; j < hi; j++) {
+			size_t h = (size_t)b[j].h & mask;
+
+			for (;; h = (h + 1) & mask) {
+				uint32_t x = t[h], ri, rj;
+
+				if (x == 0) {
+					t[h] = (uint32_t)(j - lo) + 1;
+					break;
+				}
+				ri = b[lo + x - 1].i;
+				rj = b[j].i;
+				if (b[lo + x - 1].h != b[j].h ||
+				    memcmp(s->rec[ri].voter, s->rec[rj].voter, KEY_PK_BYTES) != 0)
+					continue;
+				if (brec_later(&s->rec[rj], &s->rec[ri]) > 0) {
+					s->dead[ri] = 1;
+					t[h] = (uint32_t)(j - lo) + 1;
+				} else {
+					s->dead[rj] = 1;
+				}
+				break;
+			}
+		}
 	}
-	free(s->slot);
-	s->slot = slot;
-	s->nslot = nslot;
-	return 0;
+	rc = 0;
+out:
+	free(a);
+	free(b);
+	free(t);
+	return rc;
 }
 
 static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
@@ -594,8 +621,6 @@ static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
 		s->dead = q;
 		s->cap = cap;
 	}
-	if (2 * (s->n + 1) > s->nslot && bset_rehash(s, s->nslot ? 2 * s->nslot : 128) != 0)
-		return WIEC_ERR_NOMEM;
 	while (s->nch + v->n_choices > s->capch) {
 		size_t cap = s->capch ? 2 * s->capch : 256;
 		void *p = realloc(s->ch, cap * sizeof *s->ch), *q;
@@ -622,7 +647,6 @@ static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
 		s->ch[s->nch] = (uint32_t)ballot_option_find(poll, v->choices[i]->project.data);
 		s->pts[s->nch++] = v->choices[i]->points;
 	}
-	bset_latest(s, s->n - 1);
 	return 0;
 }
 
@@ -1172,7 +1196,10 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	if (rc != 0)
 		goto out;
 	/* Each voter's latest valid ballot counts; a withdrawal counts as none.
-	 * The counted ones stay in id order (the index's). */
+	 * The counted ones stay in the order they were read (the index's id
+	 * order, or the log's through scan(): the rules do not depend on it). */
+	if ((rc = bset_pick(&s)) != 0)
+		goto out;
 	for (size_t i = 0; i < s.n; i++) {
 		if (s.dead[i]) {
 			out->not_counted[BALLOT_SUPERSEDED]++;
