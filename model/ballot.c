@@ -874,10 +874,7 @@ typedef struct take {
 	size_t nel;
 	bset_t *s;
 	ballot_tally_t *out;
-	/* scan(): a ballot read in place (light_vote) */
-	Wiec__Choice *ch;		/* EV_OPTIONS_MAX of them */
-	Wiec__Choice **chp;
-	char unit[EV_LABEL_MAX + 1];
+	ballot_raw_t *raw;	/* scan(): room to read a ballot in place */
 } take_t;
 
 /* Judges one held event of the process's ballot index and keeps it in the
@@ -966,14 +963,8 @@ static int rd_field(const uint8_t *b, size_t n, size_t *i, uint32_t *last, uint3
 	}
 }
 
-/* Reads the Vote of a packed Body in place into vote (choices and unit in
- * st's scratch; bytes fields pointing into body), with author and seq.
- * 1: a Vote, read; 0: not a Vote; -1: not in the plain canonical form this
- * reader accepts (the caller decodes it with protobuf-c instead). A held
- * body is canonical (spec/events.md 1.2), so -1 is rare; the meaning of
- * what is accepted is the one protobuf-c gives it. */
-static int light_vote(take_t *st, const uint8_t *body, size_t n, Wiec__Vote *vote,
-    model_ev_t *ev)
+int ballot_read_vote(ballot_raw_t *st, const uint8_t *body, size_t n, Wiec__Vote *vote,
+    uint8_t author[static KEY_PK_BYTES], uint64_t *seq)
 {
 	const uint8_t *p = NULL, *vb = NULL;
 	size_t i = 0, len = 0, vn = 0;
@@ -992,18 +983,17 @@ static int light_vote(take_t *st, const uint8_t *body, size_t n, Wiec__Vote *vot
 		case 2:
 			if (p == NULL || len != KEY_PK_BYTES)
 				return -1;
-			memcpy(ev->author, p, KEY_PK_BYTES);
+			memcpy(author, p, KEY_PK_BYTES);
 			have_author = 1;
 			break;
 		case 3:
 			if (p != NULL)
 				return -1;
-			ev->seq = val;
+			*seq = val;
 			break;
 		case 5:
 			if (p != NULL)
 				return -1;
-			ev->timestamp = val;
 			break;
 		case WIEC__BODY__CONTENT_VOTE:
 			if (p == NULL)
@@ -1110,8 +1100,8 @@ static int scan_one(void *arg, const uint8_t id[static HASH_BYTES], const uint8_
 
 	memset(&ev, 0, sizeof ev);
 	memcpy(ev.id, id, HASH_BYTES);
-	if (st->ch != NULL) {
-		rc = light_vote(st, body, len, &vote, &ev);
+	if (st->raw != NULL) {
+		rc = ballot_read_vote(st->raw, body, len, &vote, ev.author, &ev.seq);
 		if (rc == 0)
 			return 0;	/* not a ballot: as take() would judge it */
 		if (rc == 1) {
@@ -1166,17 +1156,9 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	st.s = &s;
 	st.out = out;
 	if (v->scan != NULL) {
-		st.ch = malloc(EV_OPTIONS_MAX * sizeof *st.ch);
-		st.chp = malloc(EV_OPTIONS_MAX * sizeof *st.chp);
-		if (st.ch == NULL || st.chp == NULL) {
-			free(st.ch);	/* protobuf-c alone, then */
-			free(st.chp);
-			st.ch = NULL;
-			st.chp = NULL;
-		}
+		st.raw = malloc(sizeof *st.raw);	/* NULL: protobuf-c alone */
 		rc = v->scan(v->ctx, p->process.data, MREF_BALLOT, scan_one, &st);
-		free(st.ch);
-		free(st.chp);
+		free(st.raw);
 	} else {
 		if ((rc = model_ids_collect(v, p->process.data, MREF_BALLOT, &ids)) != 0)
 			goto out;
