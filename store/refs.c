@@ -272,6 +272,19 @@ static const Wiec__GenesisBody *view_genesis(void *ctx)
 	return sv->have_genesis ? sv->g.body : NULL;
 }
 
+/* Whether the store's derived state is of this program's model version. */
+static int model_current(store_view_t *sv)
+{
+	const uint8_t *p;
+	MDB_val m;
+
+	if (store_meta_get(sv->s, sv->txn, "model", &m) != 0 || m.mv_size != 4)
+		return 0;
+	p = m.mv_data;
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) ==
+	    STORE_MODEL;
+}
+
 int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
 {
 	store_view_t *sv;
@@ -300,7 +313,9 @@ int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
 	v->get = view_get;
 	v->refs = view_refs;
 	v->genesis = view_genesis;
-	v->scan = view_scan;
+	/* refs values name log positions since model 5; a store of an older
+	 * model opened read-only (not rebuilt) is read the generic way. */
+	v->scan = model_current(sv) ? view_scan : NULL;
 	*out = sv;
 	return 0;
 fail:
