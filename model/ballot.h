@@ -72,6 +72,8 @@ typedef struct ballot_poll {
 	size_t nopt;
 	ballot_option_t *opt;		/* in p->options order */
 	uint32_t *sorted;		/* option indices by id */
+	uint32_t *hidx;			/* open addressing by id: option index + 1, or 0 */
+	size_t hmask;			/* its slots - 1 (a power of two, above 2 nopt) */
 } ballot_poll_t;
 
 /* Loads poll id. WIEC_ERR_NOTFOUND if it is not a held Poll; else 0 with
@@ -98,6 +100,24 @@ long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_
  * approval, "plurality" for choose-one, "greedy" for budget, "points" for
  * cumulative, "borda" for ranked; yes-no has its own count). */
 tally_rule_t ballot_default_rule(int kind);
+
+/* Room to read one held ballot in place (about 66 KB: allocate it). */
+typedef struct ballot_raw {
+	Wiec__Choice ch[EV_OPTIONS_MAX];
+	Wiec__Choice *chp[EV_OPTIONS_MAX];
+	char unit[EV_LABEL_MAX + 1];
+} ballot_raw_t;
+
+/* Reads the Vote of a packed Body (body, n bytes) in place, without
+ * allocating: vote's bytes fields point into body, its choices and unit
+ * into raw (valid while both are); author and seq from the header. Returns
+ * 1 for a Vote, 0 for a body of another kind, -1 for anything outside the
+ * plain canonical form (spec/events.md 1.2: fields in order, each once,
+ * known, ids of 32 bytes, no NUL in the unit): decode that one with
+ * protobuf-c instead. What it accepts means what protobuf-c makes of it
+ * (fuzz_ballot checks that). Every read stays within body[0..n). */
+int ballot_read_vote(ballot_raw_t *raw, const uint8_t *body, size_t n, Wiec__Vote *vote,
+    uint8_t author[static KEY_PK_BYTES], uint64_t *seq);
 
 /* The standing of a voter in a poll, as the tally needs it. */
 typedef struct ballot_voter {

@@ -71,17 +71,29 @@ void model_ev_free(model_ev_t *e);
  * stops the walk and is returned by refs(). */
 typedef int (*model_ref_cb)(void *arg, const uint8_t id[static HASH_BYTES]);
 
+/* Called by scan() once per event, with its packed Body as held (len
+ * bytes, not re-hashed: validated and canonical when it was held); id and
+ * body stay valid until the view ends. A nonzero return stops the walk and
+ * is returned by scan(). */
+typedef int (*model_body_cb)(void *arg, const uint8_t id[static HASH_BYTES],
+    const uint8_t *body, size_t len);
+
 /* What the model reads. get() returns 0 and fills *out for a held event
  * that is not excluded (spec/events.md section 5), WIEC_ERR_NOTFOUND
  * otherwise, or another negative wiec_err_t when the view failed (passed
  * through unchanged by every model function). refs() walks the entries of
- * (ref, tag). genesis() gives the decoded genesis body (owned by the view). */
+ * (ref, tag). genesis() gives the decoded genesis body (owned by the view).
+ * scan() (optional, NULL: the model walks refs() and get()s each) visits
+ * the same events as refs() then get() would, held and not excluded, in no
+ * set order, each once: the fast path of a recount (spec/tally.md 4.4). */
 typedef struct model_view {
 	void *ctx;
 	int (*get)(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *out);
 	int (*refs)(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
 	    model_ref_cb cb, void *arg);
 	const Wiec__GenesisBody *(*genesis)(void *ctx);
+	int (*scan)(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
+	    model_body_cb cb, void *arg);
 } model_view_t;
 
 #endif

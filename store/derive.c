@@ -41,7 +41,7 @@ int store_derive_author(wtx_t *w, const store_head_t *h)
 
 #define REFS_FLUSH 65536	/* entries kept before a flush */
 
-int store_derive_event(wtx_t *w, const ev_t *ev)
+int store_derive_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 {
 	model_ref_t r[MODEL_REF_MAX];
 	size_t n;
@@ -50,7 +50,7 @@ int store_derive_event(wtx_t *w, const ev_t *ev)
 	if (w->s->no_model)
 		return 0;
 	n = model_refs(ev->body, r);
-	if (n > 0 && store_grow((void **)&w->refs, &w->caprefs, w->nrefs + n, REFS_KEY) != 0)
+	if (n > 0 && store_grow((void **)&w->refs, &w->caprefs, w->nrefs + n, REFS_ENT) != 0)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *key = w->refs[w->nrefs++];
@@ -58,6 +58,7 @@ int store_derive_event(wtx_t *w, const ev_t *ev)
 		memcpy(key, r[i].ref, HASH_BYTES);
 		key[HASH_BYTES] = r[i].tag;
 		memcpy(key + HASH_BYTES + 1, ev->id, HASH_BYTES);
+		hash_put_be64(key + REFS_KEY, lseq);
 	}
 	if (w->nrefs >= REFS_FLUSH && (rc = store_derive_flush(w)) != 0)
 		return rc;
@@ -76,11 +77,11 @@ int store_derive_flush(wtx_t *w)
 
 	if (w->nrefs == 0)
 		return 0;
-	qsort(w->refs, w->nrefs, REFS_KEY, refs_order);
+	qsort(w->refs, w->nrefs, REFS_ENT, refs_order);
 	if ((rc = mdb_cursor_open(w->txn, w->s->refs, &c)) != 0)
 		return store_lmdb_err(rc);
 	for (size_t i = 0; i < w->nrefs && rc == 0; i++) {
-		MDB_val k = store_mv(w->refs[i], REFS_KEY), v = store_mv("", 0);
+		MDB_val k = store_mv(w->refs[i], REFS_KEY), v = store_mv(w->refs[i] + REFS_KEY, 8);
 
 		rc = mdb_cursor_put(c, &k, &v, 0);
 	}

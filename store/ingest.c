@@ -424,7 +424,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	if (ev->seq > h->seq)
 		h->seq = ev->seq;
 	w->head_state = 2;
-	if ((rc = note_moved(w, ev->author)) != 0 || (rc = store_derive_event(w, ev)) != 0)
+	if ((rc = note_moved(w, ev->author)) != 0 || (rc = store_derive_event(w, ev, lseq)) != 0)
 		return rc;
 	w->added++;
 	return sibling ? STORE_FORK : STORE_ADDED;

@@ -13,7 +13,7 @@
  *   pendsrc   src(4) || pseq(8)           -> author || prev || id    oldest of a source
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
- *   refs      ref(32) || tag(1) || id     -> empty   model index (spec/model.md s9)
+ *   refs      ref(32) || tag(1) || id     -> lseq(8) model index (spec/model.md s9)
  *   search    term || 0 || id(16)         -> tf(2) || dl(2)          derived (store/search.c)
  *   meta      genesis, network, lseq, pseq, version, model
  * log and events are the held set; chains, kids, tips, heads, excluded, refs, search
@@ -27,7 +27,8 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 4		/* derived state version: a change rebuilds it (3: refs, 4: search) */
+#define STORE_MODEL 5		/* derived state version: a change rebuilds it (3: refs, 4: search,
+				 * 5: refs values hold the event's lseq) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -37,6 +38,7 @@
 #define EVENT_VAL (8 + KEY_PK_BYTES + 8)
 #define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
 #define REFS_KEY (HASH_BYTES + 1 + HASH_BYTES)
+#define REFS_ENT (REFS_KEY + 8)	/* a gathered entry: key || u64be(lseq) */
 
 struct store {
 	MDB_env *env;
@@ -81,9 +83,10 @@ typedef struct wtx {
 	 * cursor skip the descent when the key falls in the page it is on, and
 	 * sorted batches put each author's keys next to each other. */
 	MDB_cursor *events_cur, *chains_cur, *kids_cur;
-	/* The model's index entries of this transaction's events, put in key
-	 * order by store_derive_flush (sorted puts touch fewer pages). */
-	uint8_t (*refs)[REFS_KEY];
+	/* The model's index entries of this transaction's events (key, then
+	 * the lseq value), put in key order by store_derive_flush (sorted puts
+	 * touch fewer pages). */
+	uint8_t (*refs)[REFS_ENT];
 	size_t nrefs, caprefs;
 	struct search_buf *search;	/* search entries not yet put (store/search.c) */
 } wtx_t;
@@ -148,9 +151,10 @@ int store_tips_value(wtx_t *w, store_head_t *h, const uint8_t *changed, size_t n
 /* Derived state (store/derive.c). */
 int store_derive_author(wtx_t *w, const store_head_t *h);
 int store_derive_clear(wtx_t *w);
-/* The model index entries of one event being indexed (model_refs), kept in
- * w until store_derive_flush puts them (before commit; also when many). */
-int store_derive_event(wtx_t *w, const ev_t *ev);
+/* The model index entries of one event being indexed at lseq (model_refs),
+ * kept in w until store_derive_flush puts them (before commit; also when
+ * many). */
+int store_derive_event(wtx_t *w, const ev_t *ev, uint64_t lseq);
 int store_derive_flush(wtx_t *w);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */

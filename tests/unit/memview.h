@@ -200,7 +200,7 @@ static inline const Wiec__GenesisBody *memview_genesis(void *ctx)
 /* A view of mv, valid while mv is. */
 static inline model_view_t memview_view(memview_t *mv)
 {
-	model_view_t v = { mv, memview_get, memview_refs, memview_genesis };
+	model_view_t v = { mv, memview_get, memview_refs, memview_genesis, NULL };
 
 	return v;
 }

@@ -743,3 +743,246 @@ TEST(ballot_refs_rows)
 	b.vote = &vote;
 	CHECK(model_refs(&b, r) == 1 && r[0].tag == MREF_BALLOT && memcmp(r[0].ref, p, 32) == 0);
 }
+
+/* A scan() over a memview: every held, non-excluded event with an entry
+ * (ref, tag), its packed body as held, in reverse arrival order (the fast
+ * path may see ballots in any order). */
+static int memview_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
+    model_body_cb cb, void *arg)
+{
+	memview_t *mv = ctx;
+
+	for (size_t i = mv->nent; i-- > 0; ) {
+		memview_ev_t *e;
+		int rc;
+
+		if (mv->ent[i].tag != tag || memcmp(mv->ent[i].ref, ref, HASH_BYTES) != 0)
+			continue;
+		if ((e = memview_find(mv, mv->ent[i].id)) == NULL || e->excluded)
+			continue;
+		if ((rc = cb(arg, e->id, e->body, e->len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A vote by kp that forks its chain: a sibling of its latest event. */
+static int fork_vote(bscen_t *s, const key_pair_t *kp, const uint8_t *poll, const uint8_t *ids,
+    size_t n)
+{
+	mfx_chain_t *c = NULL;
+	uint8_t head[32], prev[32];
+	uint64_t seq;
+	const uint8_t *ch[3] = { NULL, NULL, NULL };
+	int rc;
+
+	for (size_t i = 0; i < s->m.nch; i++)
+		if (memcmp(s->m.ch[i].pk, kp->pk, 32) == 0)
+			c = &s->m.ch[i];
+	if (c == NULL || c->seq < 2)
+		return 0;
+	/* Post, then post again from the same parent. */
+	seq = c->seq;
+	memcpy(head, c->head, 32);
+	for (size_t i = 0; i < n; i++)
+		ch[i] = ids + 32 * i;
+	if ((rc = post_vote(&s->m, kp, s->proc, poll, "Jeżyce", ch, n, NULL, 0, 0, prev)) != 0)
+		return rc;
+	c->seq = seq;
+	memcpy(c->head, head, 32);
+	return post_vote(&s->m, kp, s->proc, poll, "Jeżyce", ch, n > 1 ? n - 1 : n, NULL, 0, 0,
+	    NULL);
+}
+
+/* The fast path (scan: packed bodies in any order) and the generic one
+ * (refs, then get each) give the same result bytes and hash on random
+ * ballot sets: invalid ballots, withdrawals, changed votes, forks, and
+ * excluded events. */
+TEST(ballot_scan_matches_generic)
+{
+	uint64_t rnd = 0x2545f4914f6cdd1dull;
+
+	for (int round = 0; round < 12; round++) {
+		bscen_t *s = malloc(sizeof *s);
+		memview_t mv;
+		model_view_t v;
+		uint8_t h0[32], h1[32], *b0 = NULL, *b1 = NULL, es[32], eq[32];
+		size_t l0, l1;
+		Wiec__Poll q;
+		ProtobufCBinaryData opt[4];
+
+		CHECK(s != NULL && scen_build(s) == 0);
+		/* An equal-shares and a greedy poll beside the scenario's. */
+		wiec__poll__init(&q);
+		opt[0] = mfx_bin(s->a);
+		opt[1] = mfx_bin(s->b);
+		opt[2] = mfx_bin(s->c);
+		opt[3] = mfx_bin(s->d);
+		q.process = mfx_bin(s->proc);
+		q.kind = WIEC__POLL_KIND__POLL_BUDGET;
+		q.options = opt;
+		q.n_options = 4;
+		q.rule = (char *)"equalshares/add1";
+		CHECK(post_poll(&s->m, &s->m.city, &q, es) == 0);
+		q.rule = (char *)"greedy";
+		q.max = 2;
+		CHECK(post_poll(&s->m, &s->m.city, &q, eq) == 0);
+		for (int k = 0; k < 120; k++) {
+			const uint8_t *pool[5] = { s->a, s->b, s->c, s->d, s->x };
+			uint8_t ids[3 * 32];
+			const uint8_t *ch[3];
+			size_t n, what;
+			const key_pair_t *kp;
+			const uint8_t *poll;
+
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			kp = &s->res[rnd % NRES];
+			poll = (rnd >> 8) % 3 == 0 ? s->poll : (rnd >> 8) % 3 == 1 ? es : eq;
+			n = (size_t)((rnd >> 16) % 4);
+			what = (rnd >> 24) % 10;
+			{
+				size_t m = n;
+
+				n = 0;
+				for (size_t i = 0; i < m; i++) {
+					/* Mostly Jeżyce projects; sometimes Wilda's or another process's. */
+					size_t pick = (rnd >> (32 + 4 * i)) % (what == 0 ? 5 : 3), j;
+
+					for (j = 0; j < n && ch[j] != pool[pick]; j++)
+						;
+					if (j < n)
+						continue;	/* distinct projects: a content rule */
+					ch[n] = pool[pick];
+					memcpy(ids + 32 * n++, pool[pick], 32);
+				}
+			}
+			if (s->m.n + 2 >= MFX_EVENTS)
+				break;
+			if (what == 1)
+				CHECK(post_vote(&s->m, kp, s->proc, poll, NULL, NULL, 0, NULL, 0, 1,
+				    NULL) == 0);
+			else if (what == 2)
+				CHECK(fork_vote(s, kp, poll, ids, n) == 0);
+			else
+				CHECK(post_vote(&s->m, kp, s->proc, poll, what == 3 ? "Wilda" :
+				    "Jeżyce", ch, n, NULL, 0, 0, NULL) == 0);
+		}
+		CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+		/* Some ballots excluded (as a member's fork would be). */
+		for (size_t i = 0; i < mv.n; i += 7 + (size_t)round)
+			mv.ev[i].excluded = mv.ev[i].excluded || i > 60;
+		v = memview_view(&mv);
+		CHECK(model_tally_result(&v, s->proc, NULL, 0, &b0, &l0, h0) == 0);
+		v.scan = memview_scan;
+		CHECK(model_tally_result(&v, s->proc, NULL, 0, &b1, &l1, h1) == 0);
+		CHECK(l0 == l1 && memcmp(b0, b1, l0) == 0 && memcmp(h0, h1, 32) == 0);
+		CHECK(b0[3] == 3);		/* three polls */
+		free(b0);
+		free(b1);
+		b0 = b1 = NULL;
+		/* And over a frontier: the seal without every third id. */
+		{
+			uint8_t *seal = NULL;
+			size_t nseal, nf = 0;
+
+			v.scan = NULL;
+			CHECK(model_tally_seal(&v, s->proc, &seal, &nseal) == 0);
+			for (size_t i = 0; i < nseal; i++)
+				if (i % 3 != 1)
+					memmove(seal + 32 * nf++, seal + 32 * i, 32);
+			CHECK(model_tally_result(&v, s->proc, seal, nf, &b0, &l0, h0) == 0);
+			v.scan = memview_scan;
+			CHECK(model_tally_result(&v, s->proc, seal, nf, &b1, &l1, h1) == 0);
+			CHECK(l0 == l1 && memcmp(b0, b1, l0) == 0 && memcmp(h0, h1, 32) == 0);
+			free(seal);
+			free(b0);
+			free(b1);
+		}
+		memview_free(&mv);
+		mfx_free(&s->m);
+		free(s);
+	}
+}
+
+/* Real LMDB, events arriving shuffled: the store view's scan() (the
+ * index's log positions, one log pass, bodies read in place) and the
+ * generic path through the same view give the memory view's result, with
+ * changed votes, withdrawals, a resident's fork and a member's fork (its
+ * events from the fork on are excluded and must not count either way). */
+TEST(ballot_store_scan_matches_generic)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	mfx_chain_t *c = NULL;
+	uint8_t h0[32], h[32], h1[32], *b0 = NULL, *b = NULL, *b1 = NULL, head[32];
+	size_t l0, l, l1, ord[MFX_EVENTS];
+	uint64_t seq, rnd = 77;
+	store_t *st = NULL;
+	store_view_t *sv = NULL;
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(post_vote(&s->m, &s->res[1], s->proc, s->poll, NULL, NULL, 0, NULL, 0, 1, NULL) == 0);
+	CHECK(fork_vote(s, &s->res[2], s->poll, s->c, 1) == 0);
+	/* The ngo forks: two co-decision ballots at one seq. */
+	for (size_t i = 0; i < s->m.nch; i++)
+		if (memcmp(s->m.ch[i].pk, s->m.ngo.pk, 32) == 0)
+			c = &s->m.ch[i];
+	CHECK(c != NULL);
+	seq = c->seq;
+	memcpy(head, c->head, 32);
+	CHECK(post_vote(&s->m, &s->m.ngo, s->codec, s->coyes, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_NO, 0, NULL) == 0);
+	c->seq = seq;
+	memcpy(c->head, head, 32);
+	CHECK(post_vote(&s->m, &s->m.ngo, s->codec, s->coyes, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_ABSTAIN, 0, NULL) == 0);
+
+	for (int proc = 0; proc < 2; proc++) {
+		const uint8_t *p = proc == 0 ? s->proc : s->codec;
+
+		CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+		v = memview_view(&mv);
+		CHECK(model_tally_result(&v, p, NULL, 0, &b0, &l0, h0) == 0);
+		memview_free(&mv);
+		for (size_t i = 0; i < s->m.n; i++)
+			ord[i] = i;
+		for (size_t i = s->m.n - 1; i > 0; i--) {
+			size_t j, t;
+
+			rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+			j = (size_t)((rnd >> 33) % (i + 1));
+			t = ord[i];
+			ord[i] = ord[j];
+			ord[j] = t;
+		}
+		CHECK(mfx_store(&s->m, &st, TEST_TMP, proc == 0 ? "b0" : "b1") == 0);
+		for (size_t i = 0; i < s->m.n; i++) {
+			int r = fx_ingest1(st, &s->m.ev[ord[i]]);
+
+			CHECK(r == STORE_ADDED || r == STORE_PENDING || r == STORE_FORK);
+		}
+		CHECK(store_view_begin(st, &sv, &v) == 0);
+		CHECK(v.scan != NULL);
+		CHECK(model_tally_result(&v, p, NULL, 0, &b, &l, h) == 0);
+		v.scan = NULL;
+		CHECK(model_tally_result(&v, p, NULL, 0, &b1, &l1, h1) == 0);
+		if (l != l1 || memcmp(b, b1, l) != 0)
+			fprintf(stderr, "process %d: scan and generic differ\n", proc);
+		CHECK(l == l1 && memcmp(b, b1, l) == 0 && memcmp(h, h1, 32) == 0);
+		/* The memory view marks no exclusion: it agrees where no member forked. */
+		if (proc == 0)
+			CHECK(l == l0 && memcmp(b, b0, l) == 0 && memcmp(h, h0, 32) == 0);
+		else
+			CHECK(memcmp(h, h0, 32) != 0);
+		free(b);
+		free(b1);
+		store_view_end(&sv);
+		store_close(&st);
+		free(b0);
+	}
+	mfx_free(&s->m);
+	free(s);
+}
