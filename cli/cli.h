@@ -113,6 +113,17 @@ int peer_rm_main(int argc, char **argv);
 int testnet_main(int argc, char **argv);
 int node_main(int argc, char **argv);
 int peers_main(int argc, char **argv);
+int member_add_main(int argc, char **argv);
+int member_rm_main(int argc, char **argv);
+int member_rotate_main(int argc, char **argv);
+int member_approve_main(int argc, char **argv);
+int member_list_main(int argc, char **argv);
+
+/* Reads one founder record file ("wiec-founder-v1:...", spec/network.md
+ * section 2) and checks it as `genesis new` does. *out: free with
+ * wiec__founder__free_unpacked. Prints the error; returns the exit status
+ * (cli/genesis.c). */
+int cli_founder_load(const char *cmd, const char *path, Wiec__Founder **out);
 /* The deliberation model (cli/act.c, cli/sign.c, cli/read.c). */
 int process_create_main(int argc, char **argv);
 int process_phase_main(int argc, char **argv);

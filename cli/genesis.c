@@ -292,6 +292,12 @@ static int read_founders(const char *cmd, char **files, size_t n, Wiec__Founder 
 	return EXIT_OK;
 }
 
+int cli_founder_load(const char *cmd, const char *path, Wiec__Founder **out)
+{
+	*out = NULL;
+	return read_founders(cmd, (char **)&path, 1, out);
+}
+
 int genesis_new_main(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -154,6 +154,22 @@ static const cli_cmd_t cmds[] = {
 	  "  --json prints one object per line: key, endpoint, name, role, founder." },
 	{ "peer rm", peer_rm_main, "stop dialling a node",
 	  "wiec peer rm [-d DIR] --key KEY" },
+	{ "member add", member_add_main, "propose a new member organisation; prints the change's id",
+	  "wiec member add [-d DIR] FOUNDERFILE [--reason TEXT] [--json]\n"
+	  "  FOUNDERFILE: the new member's 'wiec founder' record. Takes effect once\n"
+	  "  a quorum of the current members signed it (this node and 'member approve')." },
+	{ "member rm", member_rm_main, "propose removing a member; prints the change's id",
+	  "wiec member rm [-d DIR] KEY --reason TEXT [--json]" },
+	{ "member rotate", member_rotate_main, "propose a member's new keys or record",
+	  "wiec member rotate [-d DIR] KEY FOUNDERFILE --reason TEXT [--json]\n"
+	  "  FOUNDERFILE: the member's new record (new identity and/or transport key,\n"
+	  "  endpoints, name, role)." },
+	{ "member approve", member_approve_main, "cosign a member change (or phase change)",
+	  "wiec member approve [-d DIR] ID [--json]" },
+	{ "member list", member_list_main, "the current members and the pending changes",
+	  "wiec member list [-d DIR] [--json]\n"
+	  "  Members: key, name, role, transport key, endpoints; pending changes with\n"
+	  "  their state (open, waiting, superseded) and the members that signed them." },
 	{ "pb tally", pb_tally_main, "the winners of a Pabulib .pb election",
 	  "wiec pb tally FILE.pb [--rule R] [--json] [--mixed-eol] [--exclusive ID,ID...]...\n"
 	  "  R defaults to the file's META rule: greedy, greedy-no-skip, greedy-threshold,\n"

@@ -86,9 +86,11 @@ static int preflight(const char *cmd, const char *dir)
 	key_to_text(text, kp.pk);
 	key_wipe(&kp);
 	genesis_free(&gen);
+	/* Not a founder: a member added by a member change, or one about to
+	 * be; the node logs which (spec/members.md section 5). */
 	if (self < 0)
-		return cli_fail(EXIT_DATA, cmd, "this node's identity %s is not a founder of the "
-		    "network installed in %s/store", text, dir);
+		fprintf(stderr, "wiec: %s: %s is not a founder: it takes part if a member "
+		    "change added it\n", cmd, text);
 	(void)cli_path(path, dir, "transport.key");	/* fits: cli_open checked longer */
 	if ((rc = key_x25519_load(&kx, path)) != 0)
 		return cli_fail(EXIT_KEY, cmd, "%s: %s", path, rc == WIEC_ERR_IO ? strerror(errno) :

@@ -55,9 +55,13 @@ static void answer_status(node_t *n, zmq_msg_t *rid)
 		send_error(n, rid, WIEC_ERR_NOMEM, wiec_strerror(WIEC_ERR_NOMEM));
 		goto out;
 	}
-	for (size_t i = 0; i < np; i++) {
-		link_t *l = &n->links[i];
+	/* Current members only: a removed member's link stays, refused. */
+	for (size_t i = 0, k = 0; k < n->nlinks && i < np; k++) {
+		link_t *l = &n->links[k];
 		Wiec__CtlPeer *p = &ps[i];
+
+		if (l->gone)
+			continue;
 
 		wiec__ctl_peer__init(p);
 		p->id.data = l->key;
@@ -74,9 +78,9 @@ static void answer_status(node_t *n, zmq_msg_t *rid)
 		p->events_out = l->events_out;
 		p->dropped = l->dropped;
 		p->invalid = l->invalid;
-		pp[i] = p;
+		pp[i++] = p;
+		st.n_peers = i;
 	}
-	st.n_peers = np;
 	st.peers = pp;
 	rep.version = CTL_VERSION;
 	rep.reply_case = WIEC__CTL_REPLY__REPLY_STATUS;

@@ -1,8 +1,10 @@
-/* link.c: the links to the other founders' nodes, on the loop's side:
+/* link.c: the links to the other members' nodes, on the loop's side:
  * socket options, dialling, sends and receives (through the network
  * thread, node/netio.c, which owns the sockets), hang-up, the peers file,
- * and the per-link accounting of misbehaviour and rate. */
+ * following the roster, and the per-link accounting of misbehaviour and
+ * rate. */
 #include <errno.h>
+#include <sodium.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,8 @@ int link_send(node_t *n, link_t *l, int via, const Wiec__SyncMsg *m)
 /* The connection to use for a message we start: ours if we dial, else theirs. */
 int link_via(const link_t *l)
 {
+	if (l->gone)
+		return -1;
 	if (l->dialed)
 		return VIA_DEALER;
 	return l->routed ? VIA_ROUTER : -1;
@@ -99,7 +103,7 @@ int link_admit(link_t *l)
 {
 	uint64_t now = node_now_ms();
 
-	if (now < l->banned_until)
+	if (l->gone || now < l->banned_until)
 		return 0;
 	l->tokens += (double)(now - l->tokens_at) * SYNC_RATE / 1000.0;
 	if (l->tokens > 2.0 * SYNC_RATE)
@@ -203,7 +207,11 @@ void link_hangup(node_t *n, link_t *l)
 		fetch_drop_want(l, 0);
 }
 
-/* (Re)reads DIR/peers: dial new endpoints, hang up removed ones. */
+/* (Re)reads DIR/peers and dials accordingly (spec/members.md section 5):
+ * a member named in the file (by any of its identity keys) at the file's
+ * endpoint; a member that joined by a member change and is not named
+ * there, at the first endpoint of its record; nobody else. Hangs up links
+ * whose endpoint went away, and re-dials those whose endpoint changed. */
 int link_load_peers(node_t *n)
 {
 	char path[PATH_MAX], why[256], k[KEY_TEXT_BYTES];
@@ -218,11 +226,17 @@ int link_load_peers(node_t *n)
 	for (size_t i = 0; i < n->nlinks; i++) {
 		link_t *l = &n->links[i];
 		const char *ep = "";
+		int listed = 0;
 
-		for (size_t j = 0; j < p.n; j++)
-			if (memcmp(p.peer[j].key, l->key, KEY_PK_BYTES) == 0)
+		for (size_t j = 0; j < p.n && !l->gone; j++)
+			if (roster_member_of(&n->roster, p.peer[j].key) ==
+			    roster_member_of(&n->roster, l->key)) {
 				ep = p.peer[j].endpoint;
-		if (strcmp(ep, l->endpoint) == 0)
+				listed = 1;
+			}
+		if (!listed && !l->gone && !l->founder)
+			ep = l->record;
+		if (strcmp(ep, l->endpoint) == 0 && (l->dialed || !*ep))
 			continue;
 		link_hangup(n, l);
 		snprintf(l->endpoint, sizeof l->endpoint, "%s", ep);
@@ -232,14 +246,170 @@ int link_load_peers(node_t *n)
 		}
 	}
 	for (size_t j = 0; j < p.n; j++) {
-		int known = memcmp(p.peer[j].key, n->kp.pk, KEY_PK_BYTES) == 0;
+		const roster_member_t *m = roster_member_of(&n->roster, p.peer[j].key);
 
-		for (size_t i = 0; i < n->nlinks; i++)
-			known |= memcmp(p.peer[j].key, n->links[i].key, KEY_PK_BYTES) == 0;
-		if (!known)
+		if (m == NULL)
 			node_log(n, 'W', "peers: %s is not a member of this network; not dialed",
 			    node_short_key(k, p.peer[j].key));
 	}
+	return 0;
+}
+
+/* ---- following the roster ---- */
+
+/* Tells the network thread link l's keys (a new slot when l is the next). */
+static int io_peer(node_t *n, link_t *l)
+{
+	uint8_t kt[KEY_PK_BYTES + KEY_X_BYTES];
+
+	memcpy(kt, l->key, KEY_PK_BYTES);
+	memcpy(kt + KEY_PK_BYTES, l->transport, KEY_X_BYTES);
+	return io_cmd(n, l, 'P', kt, sizeof kt);
+}
+
+/* Closes every connection of l, both ways: a removed member's, or one
+ * made under keys a rotation replaced. */
+static void kick(node_t *n, link_t *l)
+{
+	if (n->io != NULL && io_cmd(n, l, 'K', NULL, 0) != 0)
+		node_log(n, 'E', "cannot close a link: %s", zmq_strerror(zmq_errno()));
+	l->dialed = 0;
+	l->routed = 0;
+	l->hello_sent[VIA_DEALER] = l->hello_sent[VIA_ROUTER] = 0;
+	l->endpoint[0] = '\0';
+	recon_destroy(&l->init);
+	recon_destroy(&l->resp[0]);
+	recon_destroy(&l->resp[1]);
+	while (l->nin > 0)
+		fetch_drop_want(l, 0);
+	for (size_t i = 0; i < l->qn; i++)
+		fetch_unclaim(n, l, l->queue[i].author);
+	l->qn = 0;
+	serve_forget(l);
+}
+
+static int is_founder(const node_t *n, const roster_member_t *m)
+{
+	if (genesis_founder(&n->gen, m->key) >= 0)
+		return 1;
+	for (size_t i = 0; i < m->nold; i++)
+		if (genesis_founder(&n->gen, m->old_keys[i]) >= 0)
+			return 1;
+	return 0;
+}
+
+/* Copies member m's record into l; 1 if a key changed. */
+static int link_set(const node_t *n, link_t *l, const roster_member_t *m)
+{
+	int changed = memcmp(l->key, m->key, KEY_PK_BYTES) != 0 ||
+	    memcmp(l->transport, m->transport, KEY_X_BYTES) != 0;
+
+	memcpy(l->key, m->key, KEY_PK_BYTES);
+	memcpy(l->transport, m->transport, KEY_X_BYTES);
+	snprintf(l->name, sizeof l->name, "%s", m->name);
+	snprintf(l->record, sizeof l->record, "%s", m->nendpoints ? m->endpoints[0] : "");
+	l->founder = is_founder(n, m);
+	return changed;
+}
+
+static void link_fresh(link_t *l)
+{
+	uint64_t now = node_now_ms();
+
+	l->next_recon = now + 100 + randombytes_uniform(SYNC_RECON_MS);
+	l->tokens = 2.0 * SYNC_RATE;
+	l->tokens_at = now;
+	l->answer_budget = SYNC_ANSWER_BURST;
+	l->answer_at = now;
+	l->bad = 0;
+	l->banned_until = 0;
+}
+
+int link_follow_roster(node_t *n)
+{
+	char k[KEY_TEXT_BYTES];
+	roster_t r;
+	const roster_member_t *self;
+	int rc, was = n->member, started = n->io != NULL;
+
+	if ((rc = members_roster(n->members, &r)) != 0) {
+		node_log(n, 'E', "cannot read the member changes: %s", wiec_strerror(rc));
+		return rc;
+	}
+	if (started && r.changes == n->roster.changes &&
+	    memcmp(r.head, n->roster.head, HASH_BYTES) == 0) {
+		roster_free(&r);
+		return 0;
+	}
+	/* The links we have: still members, rotated, or gone. */
+	for (size_t i = 0; i < n->nlinks; i++) {
+		link_t *l = &n->links[i];
+		const roster_member_t *m = roster_member_of(&r, l->key);
+
+		if (m == NULL) {
+			if (!l->gone)
+				node_log(n, 'I', "member %s (%s) was removed: closing its links, "
+				    "refusing it from now on", node_short_key(k, l->key), l->name);
+			if (!l->gone)
+				kick(n, l);
+			l->gone = 1;
+			continue;
+		}
+		if (l->gone) {
+			node_log(n, 'I', "member %s (%s) is a member again", node_short_key(k, m->key),
+			    m->name);
+			l->gone = 0;
+			link_fresh(l);
+			link_set(n, l, m);
+			io_peer(n, l);
+			continue;
+		}
+		if (link_set(n, l, m)) {
+			node_log(n, 'I', "member %s (%s) rotated its keys: reconnecting under the new ones",
+			    node_short_key(k, l->key), l->name);
+			io_peer(n, l);
+			kick(n, l);
+		}
+	}
+	/* Members without a link: new ones (not this node). */
+	for (size_t i = 0; i < r.n; i++) {
+		const roster_member_t *m = &r.members[i];
+		/* This node, even under a key it was rotated away from. */
+		int have = roster_member_of(&r, n->kp.pk) == m;
+
+		for (size_t j = 0; j < n->nlinks && !have; j++)
+			have = roster_member_of(&r, n->links[j].key) == m;
+		if (have)
+			continue;
+		if (n->nlinks == ROSTER_MAX) {
+			node_log(n, 'E', "more than %d links over this node's life: restart it "
+			    "to admit %s", ROSTER_MAX, node_short_key(k, m->key));
+			continue;
+		}
+		memset(&n->links[n->nlinks], 0, sizeof n->links[n->nlinks]);
+		link_set(n, &n->links[n->nlinks], m);
+		link_fresh(&n->links[n->nlinks]);
+		n->nlinks++;
+		if (started) {
+			node_log(n, 'I', "member %s (%s) was added: admitting it",
+			    node_short_key(k, m->key), m->name);
+			io_peer(n, &n->links[n->nlinks - 1]);
+		}
+	}
+	self = roster_member_of(&r, n->kp.pk);
+	n->member = self != NULL && memcmp(self->key, n->kp.pk, KEY_PK_BYTES) == 0;
+	if (self != NULL && !n->member)
+		node_log(n, 'W', "this node's identity key was rotated to %s: install the new "
+		    "identity.key and restart", node_short_key(k, self->key));
+	else if (!n->member && (was || !started))
+		node_log(n, 'W', "this node's identity is not a member of its network%s: the "
+		    "members refuse it", started ? " any more" : " (yet)");
+	else if (n->member && !was && started)
+		node_log(n, 'I', "this node is now a member");
+	roster_free(&n->roster);
+	n->roster = r;
+	if (started)
+		link_load_peers(n);
 	return 0;
 }
 

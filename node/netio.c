@@ -18,6 +18,9 @@
  *   loop -> netio: header = op, via, link (u16 LE), op one of
  *     'S' send payload to the link on via        'D' dial payload (endpoint)
  *     'H' hang up the link's DEALER               'A' payload: u64 bytes consumed
+ *     'P' payload: identity key || transport key of the link (the next
+ *         index adds one: the roster grew, spec/members.md)
+ *     'K' close the link's DEALER and its connection to our ROUTER
  *     'Q' stop (no payload)
  *   netio -> loop: header = kind, via, link (u16 LE), kind one of
  *     'M' a message from the link (first from a new ROUTER connection: 'N')
@@ -25,6 +28,7 @@
  *     'C' payload: u32 LE per link, messages dropped since the last 'C' */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,9 @@ typedef struct npeer {
 	void *dealer;
 	uint8_t rid[256];
 	size_t rid_len;
+	int fd;				/* its connection to our ROUTER, or -1 */
+	struct sockaddr_storage addr;	/* ... and that connection's peer address */
+	socklen_t addrlen;
 	uint32_t dropped;		/* since the last 'C' */
 } npeer_t;
 
@@ -51,7 +58,7 @@ struct netio {
 	pthread_t th;
 	int running, quit;
 	uint8_t pk[KEY_X_BYTES], sk[KEY_X_BYTES];
-	npeer_t *p;
+	npeer_t *p;			/* room for ROSTER_MAX */
 	size_t np;
 	uint64_t inflight;		/* bytes forwarded, not yet acknowledged */
 	uint64_t stats_at;
@@ -111,6 +118,26 @@ static void send_to_peer(netio_t *io, npeer_t *p, int via, zmq_msg_t *body)
 		dropped(io, p);
 }
 
+/* Ends p's connections. The one to our ROUTER is shut down (libzmq then
+ * closes it), but only if its descriptor still holds the connection the
+ * peer's last message came on: a number libzmq closed and reused for
+ * another connection is left alone (node/guard.c has the same care). */
+static void kick(netio_t *io, npeer_t *p)
+{
+	struct sockaddr_storage now;
+	socklen_t len = sizeof now;
+
+	(void)io;
+	if (p->dealer != NULL)
+		zmq_close(p->dealer);
+	p->dealer = NULL;
+	if (p->fd >= 0 && getpeername(p->fd, (struct sockaddr *)&now, &len) == 0 &&
+	    len == p->addrlen && memcmp(&now, &p->addr, len) == 0)
+		shutdown(p->fd, SHUT_RDWR);
+	p->fd = -1;
+	p->rid_len = 0;
+}
+
 /* One command from the loop. */
 static void command(netio_t *io)
 {
@@ -143,6 +170,18 @@ static void command(netio_t *io)
 		if (io->p[link].dealer != NULL)
 			zmq_close(io->p[link].dealer);
 		io->p[link].dealer = NULL;
+	} else if (link <= io->np && link < ROSTER_MAX && hd[0] == 'P' &&
+	    zmq_msg_size(&body) == KEY_PK_BYTES + KEY_X_BYTES) {
+		if (link == io->np) {
+			memset(&io->p[link], 0, sizeof io->p[link]);
+			io->p[link].fd = -1;
+			io->np++;
+		}
+		memcpy(io->p[link].key, zmq_msg_data(&body), KEY_PK_BYTES);
+		memcpy(io->p[link].transport, (uint8_t *)zmq_msg_data(&body) + KEY_PK_BYTES,
+		    KEY_X_BYTES);
+	} else if (link < io->np && hd[0] == 'K') {
+		kick(io, &io->p[link]);
 	} else if (link < io->np && hd[0] == 'D') {
 		char ep[PEERS_ENDPOINT_MAX];
 		size_t len = zmq_msg_size(&body);
@@ -239,6 +278,11 @@ static int router_one(netio_t *io)
 	if (p->rid_len != zmq_msg_size(&rid) || memcmp(p->rid, zmq_msg_data(&rid), p->rid_len) != 0) {
 		memcpy(p->rid, zmq_msg_data(&rid), zmq_msg_size(&rid));
 		p->rid_len = zmq_msg_size(&rid);
+		/* Where it came from, to close it if the member goes. */
+		p->fd = zmq_msg_get(&body, ZMQ_SRCFD);
+		p->addrlen = sizeof p->addr;
+		if (p->fd >= 0 && getpeername(p->fd, (struct sockaddr *)&p->addr, &p->addrlen) != 0)
+			p->fd = -1;
 		if (kind == 'M')
 			kind = 'N';
 	}
@@ -297,8 +341,8 @@ static void stats(netio_t *io)
 static void *run(void *arg)
 {
 	netio_t *io = arg;
-	zmq_pollitem_t *it = calloc(io->np + 2, sizeof *it);
-	npeer_t **who = calloc(io->np + 2, sizeof *who);
+	zmq_pollitem_t *it = calloc(ROSTER_MAX + 2, sizeof *it);
+	npeer_t **who = calloc(ROSTER_MAX + 2, sizeof *who);
 
 	if (it == NULL || who == NULL) {
 		node_log(io->n, 'E', "network thread: out of memory");
@@ -368,9 +412,10 @@ netio_t *netio_new(const node_t *n, void *router)
 	io->np = n->nlinks;
 	memcpy(io->pk, n->kx.pk, KEY_X_BYTES);
 	memcpy(io->sk, n->kx.sk, KEY_X_BYTES);
-	if ((io->p = calloc(io->np ? io->np : 1, sizeof *io->p)) == NULL)
+	if ((io->p = calloc(ROSTER_MAX, sizeof *io->p)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < io->np; i++) {
+		io->p[i].fd = -1;
 		memcpy(io->p[i].key, n->links[i].key, KEY_PK_BYTES);
 		memcpy(io->p[i].transport, n->links[i].transport, KEY_X_BYTES);
 	}

@@ -173,7 +173,7 @@ static int start(node_t *n)
 	uint8_t *g = NULL;
 	size_t glen;
 	sigset_t set;
-	int rc, self = -1, zero = 0;
+	int rc, zero = 0;
 	int64_t ctlmax = CTL_MSG_MAX;
 	long limit = fd_limit(n);
 
@@ -204,30 +204,14 @@ static int start(node_t *n)
 	}
 	free(g);
 	memcpy(n->network, n->gen.network, HASH_BYTES);
-	self = genesis_founder(&n->gen, n->kp.pk);
-	if (self < 0) {
-		node_log(n, 'E', "this node's identity is not a founder of its network");
-		return WIEC_ERR_ARG;
-	}
-	n->nlinks = n->gen.body->n_founders - 1;
-	if ((n->links = calloc(n->nlinks ? n->nlinks : 1, sizeof *n->links)) == NULL ||
+	/* Links for every current member but this node, with room for the
+	 * members to come (spec/members.md section 5). */
+	if ((n->links = calloc(ROSTER_MAX, sizeof *n->links)) == NULL ||
+	    (n->members = members_new(n->store)) == NULL ||
 	    (n->set = recon_set_new()) == NULL || (n->claims = amap_new()) == NULL)
 		return WIEC_ERR_NOMEM;
-	for (size_t i = 0, j = 0; i < n->gen.body->n_founders; i++) {
-		const Wiec__Founder *f = n->gen.body->founders[i];
-
-		if ((int)i == self)
-			continue;
-		memcpy(n->links[j].key, f->key.data, KEY_PK_BYTES);
-		memcpy(n->links[j].transport, f->transport.data, KEY_X_BYTES);
-		snprintf(n->links[j].name, sizeof n->links[j].name, "%s", f->name);
-		n->links[j].next_recon = node_now_ms() + 100 + randombytes_uniform(SYNC_RECON_MS);
-		n->links[j].tokens = 2.0 * SYNC_RATE;
-		n->links[j].tokens_at = node_now_ms();
-		n->links[j].answer_budget = SYNC_ANSWER_BURST;
-		n->links[j].answer_at = node_now_ms();
-		j++;
-	}
+	if ((rc = link_follow_roster(n)) != 0)
+		return rc;
 	if ((rc = store_scan_heads(n->store, build_set, n)) != 0) {
 		node_log(n, 'E', "cannot read heads: %s", wiec_strerror(rc));
 		return rc;
@@ -293,7 +277,7 @@ static int start(node_t *n)
 	hash_hex(net, n->network, HASH_BYTES);
 	node_log(n, 'I', "node %s (%s) of network %.16s: %zu authors, listening on %s, %zu members",
 	    node_short_key(k, n->kp.pk), n->cfg.name, net, recon_set_size(n->set),
-	    n->cfg.listen[0] ? n->cfg.listen : "(nothing: set listen in config)", n->nlinks + 1);
+	    n->cfg.listen[0] ? n->cfg.listen : "(nothing: set listen in config)", n->roster.n);
 	return 0;
 }
 
@@ -317,6 +301,11 @@ static void timers(node_t *n)
 	uint64_t now = node_now_ms();
 	int rc;
 
+	/* Here, not in the ingest: following the roster may close links. */
+	if (n->roster_dirty) {
+		n->roster_dirty = 0;
+		(void)link_follow_roster(n);
+	}
 	/* Every head again (recon_set_put replaces): a set that misses a head
 	 * would send peers the same events over and over. */
 	if (n->set_stale && (rc = store_scan_heads(n->store, build_set, n)) != 0)
@@ -419,6 +408,8 @@ static void stop(node_t *n)
 		;
 	recon_set_destroy(&n->set);
 	amap_destroy(&n->claims);
+	roster_free(&n->roster);
+	members_destroy(&n->members);
 	genesis_free(&n->gen);
 	store_close(&n->store);
 	if (n->sigfd >= 0)

@@ -27,6 +27,7 @@
 #include "crypto/key.h"
 #include "node/amap.h"
 #include "node/config.h"
+#include "node/members.h"
 #include "node/node.h"
 #include "node/peers.h"
 #include "node/recon.h"
@@ -73,6 +74,9 @@ typedef struct link {
 	uint8_t key[KEY_PK_BYTES], transport[KEY_X_BYTES];
 	char name[EV_NAME_MAX + 1];
 	char endpoint[PEERS_ENDPOINT_MAX];	/* "" when we do not dial it */
+	char record[PEERS_ENDPOINT_MAX];	/* the member's first published endpoint */
+	int gone;				/* no longer a member: refused, not dialled */
+	int founder;				/* a founder (any of its keys in the genesis) */
 	int dialed;				/* we dial it (a DEALER in netio) */
 	int routed;				/* it has connected to our ROUTER */
 	int hello_sent[2];
@@ -108,8 +112,12 @@ typedef struct node {
 	store_t *store;
 	uint8_t network[HASH_BYTES];
 	genesis_t gen;
-	link_t *links;
+	link_t *links;			/* room for ROSTER_MAX; a slot is never reused */
 	size_t nlinks;
+	members_t *members;		/* the held member changes */
+	roster_t roster;		/* the current members (spec/members.md) */
+	int member;			/* this node's identity is a current member's */
+	int roster_dirty;		/* a batch may have changed the roster */
 	recon_set_t *set;
 	int set_stale;			/* set missed a head: re-read them all */
 	amap_t *claims;			/* author -> which link fetches it */
@@ -164,6 +172,13 @@ void link_hangup(node_t *n, link_t *l);
 /* (Re)reads DIR/peers: dials new endpoints, hangs up removed ones.
  * 0 or the peers_load error (logged). */
 int link_load_peers(node_t *n);
+/* Recomputes the roster and makes the links follow it (spec/members.md
+ * section 5): a new member gets a link (and is dialled, see
+ * link_load_peers), a removed one is hung up, kicked and refused from then
+ * on, a rotated one is kicked and comes back under its new keys. Called at
+ * start (before the network thread exists) and after every batch that may
+ * have changed the roster. 0, or a store error (logged). */
+int link_follow_roster(node_t *n);
 /* Handles one message from the network thread (a peer's message goes to
  * sync_handle). 0, or -1 when none was waiting. */
 int link_io_recv(node_t *n);

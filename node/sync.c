@@ -29,7 +29,8 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 	int *rc = calloc(cnt ? cnt : 1, sizeof *rc), *r2 = calloc(cnt ? cnt : 1, sizeof *r2);
 	size_t *map = calloc(cnt ? cnt : 1, sizeof *map), m = 0;
 	store_batch_t b = { .flags = flags };
-	int err = 0, invalid = 0;
+	int err = 0, invalid = 0, roster = 0;
+	size_t direct = 0;
 
 	if (!evs || !ok || !rc || !r2 || !map) {
 		err = WIEC_ERR_NOMEM;
@@ -61,6 +62,10 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 	for (size_t j = 0; j < m; j++) {
 		if (res)
 			res[map[j]] = r2[j];
+		if (ok[j].body->content_case == WIEC__BODY__CONTENT_MEMBER ||
+		    ok[j].body->content_case == WIEC__BODY__CONTENT_APPROVE || r2[j] == STORE_FORK)
+			roster = 1;
+		direct += r2[j] == STORE_ADDED || r2[j] == STORE_FORK;
 		if (r2[j] == STORE_DUP)
 			n->dups++;
 		/* Only an event that can never link is the sender's fault: one of
@@ -68,6 +73,11 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 		else if (r2[j] < 0 && r2[j] != WIEC_ERR_PENDING_FULL && !(flags & STORE_EXTEND_ONLY))
 			invalid++;
 	}
+	/* The roster may have changed: a member change or an approval came, a
+	 * waiting event was released (it may be one), or a fork may exclude
+	 * a member's approvals. */
+	if (roster || b.added > direct)
+		n->roster_dirty = 1;	/* followed by the loop: links may go */
 	/* The heads that moved: update the set, tell the others. */
 	for (size_t i = 0; i < b.nmoved; i++) {
 		recon_item_t it;
@@ -321,17 +331,30 @@ static void on_have(node_t *n, link_t *l, const Wiec__Have *h)
 	fetch_pump(n, l);
 }
 
+/* l is a current member's link (link_admit passes no other), reached
+ * under its transport key (ZAP) or dialled at it: the Hello must name that
+ * member's identity key in the roster: its current one, or one it rotated
+ * away from (spec/members.md section 5). */
 static void on_hello(node_t *n, link_t *l, int via, const Wiec__Hello *h)
 {
 	char k[KEY_TEXT_BYTES];
 
+	/* A member's node still running under an identity key it rotated away
+	 * from (it restarts with the new one) is that member: no ban. */
+	int earlier = memcmp(h->node.data, l->key, KEY_PK_BYTES) != 0 &&
+	    roster_member_of(&n->roster, h->node.data) != NULL &&
+	    roster_member_of(&n->roster, h->node.data) == roster_member_of(&n->roster, l->key);
+
 	if (memcmp(h->network.data, n->network, HASH_BYTES) != 0 ||
-	    memcmp(h->node.data, l->key, KEY_PK_BYTES) != 0 || h->version != 1) {
+	    (memcmp(h->node.data, l->key, KEY_PK_BYTES) != 0 && !earlier) || h->version != 1) {
 		node_log(n, 'W', "peer %s (%s) is on another network or version; ignoring it",
 		    node_short_key(k, l->key), l->name);
 		l->banned_until = node_now_ms() + SYNC_BAN_MS;
 		return;
 	}
+	if (earlier)
+		node_log(n, 'D', "peer %s (%s) still runs under an earlier identity key",
+		    node_short_key(k, l->key), l->name);
 	node_log(n, 'D', "hello from %s (%s)", node_short_key(k, l->key), l->name);
 	if (!l->hello_sent[via])
 		link_hello(n, l, via);

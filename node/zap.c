@@ -1,5 +1,6 @@
-/* zap.c: the ZAP handler (RFC 27): only members' transport keys may
- * connect, and without an answer from here nobody does (fail closed). */
+/* zap.c: the ZAP handler (RFC 27): only current members' transport keys
+ * may connect (the links follow the roster, link_follow_roster), and
+ * without an answer from here nobody does (fail closed). */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,7 +74,7 @@ void zap_serve(node_t *n)
 	if (nf == 7 && node_frame_is(&f[0], "1.0") && node_frame_is(&f[2], "wiec") &&
 	    node_frame_is(&f[5], "CURVE") && zmq_msg_size(&f[6]) == KEY_X_BYTES) {
 		for (size_t i = 0; i < n->nlinks; i++)
-			if (sodium_memcmp(n->links[i].transport, zmq_msg_data(&f[6]), KEY_X_BYTES) == 0)
+			if (!n->links[i].gone && sodium_memcmp(n->links[i].transport, zmq_msg_data(&f[6]), KEY_X_BYTES) == 0)
 				who = &n->links[i];
 	}
 	if (who != NULL) {
