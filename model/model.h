@@ -39,6 +39,8 @@ enum {
 	MREF_SUBJECT = 'k',	/* subject key: credentials naming it */
 	MREF_MEMBER = 'm',	/* zero ref: every member change */
 	MREF_APPROVE = 'a',	/* target: approvals */
+	MREF_POLL = 'O',	/* process: polls */
+	MREF_BALLOT = 'B',	/* process: ballots (votes) */
 };
 
 #define MODEL_REF_MAX 2		/* entries one event contributes, at most */

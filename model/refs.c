@@ -52,6 +52,10 @@ size_t model_refs(const Wiec__Body *b, model_ref_t out[static MODEL_REF_MAX])
 		return put(out, n, NULL, MREF_MEMBER);
 	case WIEC__BODY__CONTENT_APPROVE:
 		return put(out, n, &b->approve->target, MREF_APPROVE);
+	case WIEC__BODY__CONTENT_POLL:
+		return put(out, n, &b->poll->process, MREF_POLL);
+	case WIEC__BODY__CONTENT_VOTE:
+		return put(out, n, &b->vote->process, MREF_BALLOT);
 	default:
 		return 0;
 	}

@@ -10,7 +10,7 @@
 static const char *const rule_names[TALLY_RULES] = {
 	"greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive", "greedy-custom",
 	"equalshares", "equalshares/add1", "equalshares/add1-comparison",
-	"approval", "plurality", "borda",
+	"approval", "plurality", "borda", "points",
 };
 
 int tally_rule_parse(const char *name, tally_rule_t *rule)
@@ -565,6 +565,8 @@ static int counts(const pb_t *p, tally_rule_t rule, tally_result_t *out, char *w
 
 			if (rule == TALLY_APPROVAL)
 				out->score[c]++;
+			else if (rule == TALLY_POINTS)
+				out->score[c] += p->points != NULL ? p->points[i] : 1;
 			else if (rule == TALLY_PLURALITY)
 				out->score[c] += k == 0;
 			else

@@ -31,6 +31,8 @@ typedef enum tally_rule {
 	TALLY_APPROVAL,		/* "approval": most ballots naming the project */
 	TALLY_PLURALITY,	/* "plurality": most first choices */
 	TALLY_BORDA,		/* "borda": ordinal ballots, m-1-k points for the k-th choice */
+	TALLY_POINTS,		/* "points": the sum of points (cumulative ballots; 1 per
+				 * choice otherwise) */
 	TALLY_RULES
 } tally_rule_t;
 

@@ -30,6 +30,8 @@
 #define EV_ATTRS_MAX 16		/* attributes of a credential */
 #define EV_ENDPOINTS_MAX 8	/* endpoints of a member record */
 #define EV_ENDPOINT_MAX 255	/* bytes of one endpoint */
+#define EV_OPTIONS_MAX 1024	/* options of a poll, choices of a ballot */
+#define EV_EXCLUSIONS_MAX 64	/* exclusion groups of a greedy-exclusive poll */
 #define EV_LAT_MAX 900000000	/* |Location.lat|, degrees x 10^7 */
 #define EV_LON_MAX 1800000000	/* |Location.lon|, degrees x 10^7 */
 
@@ -49,6 +51,8 @@ typedef enum ev_kind {
 	EV_CREDENTIAL = WIEC__BODY__CONTENT_CREDENTIAL,
 	EV_MEMBER = WIEC__BODY__CONTENT_MEMBER,
 	EV_APPROVE = WIEC__BODY__CONTENT_APPROVE,
+	EV_VOTE = WIEC__BODY__CONTENT_VOTE,
+	EV_POLL = WIEC__BODY__CONTENT_POLL,
 } ev_kind_t;
 
 /* A decoded event. env is borrowed from the caller and must outlive the

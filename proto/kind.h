@@ -46,6 +46,16 @@ int kind_process_parse(const char *s);
 int kind_status_parse(const char *s);
 int kind_feasibility_parse(const char *s);
 
+/* The vote kinds' enums: "approval", "choose-one", "yes-no", "budget",
+ * "cumulative", "ranked"; "simple", "qualified", "double"; "yes", "no",
+ * "abstain". The parsers take ' ' and '_' for '-'. */
+const char *kind_poll_name(int kind);
+const char *kind_decision_name(int decision);
+const char *kind_answer_name(int answer);
+int kind_poll_parse(const char *s);
+int kind_decision_parse(const char *s);
+int kind_answer_parse(const char *s);
+
 /* b's content rules: 0, or WIEC_ERR_FIELD (also when no content is set). */
 int kind_check(const Wiec__Body *b);
 

@@ -500,7 +500,7 @@ TEST(event_unknown_fields)
 	raw_idea_event(&env, &kp, net, 1, NULL, "t", "x");
 	b_u64(&env, 3, 1);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
-	/* Body field 6, and field 31 (a kind this version does not know). */
+	/* Body field 6, and field 63 (a kind this version does not know). */
 	raw_idea(&c, "t", "x");
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
@@ -510,7 +510,7 @@ TEST(event_unknown_fields)
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
 	b_reset(&body);
 	raw_header(&body, net, kp.pk, 1, NULL, FX_TS);
-	b_bytes(&body, 31, c.p, c.n);
+	b_bytes(&body, 63, c.p, c.n);
 	raw_seal(&env, &kp, net, &body);
 	CHECK(check_env(env.p, env.n, net) == WIEC_ERR_UNKNOWN);
 	/* Unknown fields of other wire types (fixed64, fixed32). */
@@ -1062,7 +1062,7 @@ TEST(event_kind_table_covers_content)
 		CHECK(k != NULL && k->check != NULL && k->text != NULL && k->json != NULL);
 		CHECK(strcmp(k->name, fd->name) == 0 && strcmp(kind_name((int)fd->id), fd->name) == 0);
 	}
-	CHECK(members == 15);
+	CHECK(members == 17);
 	CHECK(kind_find(WIEC__BODY__CONTENT__NOT_SET) == NULL);
 	CHECK(strcmp(kind_name(WIEC__BODY__CONTENT__NOT_SET), "unknown") == 0);
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
@@ -1301,9 +1301,9 @@ static int gen_vectors(FILE *f)
 	raw_seal(&env, &g.alice, g.net, &body);
 	emit_invalid(&g, "unknown", "body with unknown field 6 (varint 1) after the idea", &env);
 
-	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 31, &c);
+	vbody(&body, g.net, &g.alice, 1, NULL, FX_TS, 63, &c);
 	raw_seal(&env, &g.alice, g.net, &body);
-	emit_invalid(&g, "unknown", "body whose content is field 31, a kind not defined", &env);
+	emit_invalid(&g, "unknown", "body whose content is field 63, a kind not defined", &env);
 
 	b_reset(&e2);
 	b_str(&e2, 1, "Bike lane");

@@ -510,3 +510,180 @@ TEST(kinds_printers_run)
 	CHECK(strcmp(out, "idea 0202020202020202 rejected\nremove 0303030303030303\n") == 0);
 	free(out);
 }
+
+TEST(kinds_poll)
+{
+	Wiec__Body b;
+	Wiec__Poll p = WIEC__POLL__INIT;
+	Wiec__Fraction half = WIEC__FRACTION__INIT, bad = WIEC__FRACTION__INIT;
+	Wiec__Exclusion x = WIEC__EXCLUSION__INIT, *xp = &x;
+	Wiec__Weight w[2] = { WIEC__WEIGHT__INIT, WIEC__WEIGHT__INIT }, *wp[2] = { &w[0], &w[1] };
+	ProtobufCBinaryData opt[4], grp[2];
+
+	keys_init();
+	for (int i = 0; i < 4; i++)
+		opt[i] = bin(K[10 + i], 32);
+	half.num = 1;
+	half.den = 2;
+	bad.num = 3;
+	bad.den = 2;
+	body_init(&b, WIEC__BODY__CONTENT_POLL, &p);
+	p.process = bin(K[1], 32);
+	p.kind = WIEC__POLL_KIND__POLL_APPROVAL;
+	p.options = opt;
+	p.n_options = 4;
+	CHECK(kind_check(&b) == 0);
+	p.max = 4;
+	p.min = 1;
+	CHECK(kind_check(&b) == 0);
+	p.max = 5;				/* more than the options */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.max = 1;
+	p.min = 2;				/* min > max */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.min = 0;
+	p.max = 0;
+	opt[1] = bin(K[10], 32);		/* duplicate option */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	opt[1] = bin(K[11], 31);
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	opt[1] = bin(K[11], 32);
+	p.n_options = 0;			/* no options */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.n_options = 4;
+	p.points = 10;				/* points: cumulative only */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.kind = WIEC__POLL_KIND__POLL_CUMULATIVE;
+	CHECK(kind_check(&b) == 0);
+	p.points = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.kind = WIEC__POLL_KIND__POLL_CHOOSE_ONE;
+	CHECK(kind_check(&b) == 0);
+	p.max = 1;				/* choose-one: no min/max */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.max = 0;
+	p.kind = 7;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	/* budget with threshold and exclusions */
+	p.kind = WIEC__POLL_KIND__POLL_BUDGET;
+	p.rule = (char *)"greedy-exclusive";
+	p.min_score = &bad;			/* a score, not a share: 3/2 is fine */
+	grp[0] = opt[0];
+	grp[1] = opt[2];
+	x.projects = grp;
+	x.n_projects = 2;
+	p.exclusive = &xp;
+	p.n_exclusive = 1;
+	CHECK(kind_check(&b) == 0);
+	grp[1] = bin(K[20], 32);		/* not an option */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	grp[1] = opt[2];
+	x.n_projects = 1;			/* a group of one */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	x.n_projects = 2;
+	bad.den = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	bad.den = 2;
+	p.quorum = &half;			/* quorum: yes-no only */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.quorum = NULL;
+	/* yes-no */
+	p.n_exclusive = 0;
+	p.min_score = NULL;
+	p.rule = (char *)"";
+	p.kind = WIEC__POLL_KIND__POLL_YESNO;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* options and no question */
+	p.n_options = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* no question */
+	p.question = (char *)"Close the street to cars?";
+	CHECK(kind_check(&b) == 0);
+	p.quorum = &half;
+	p.threshold = &half;
+	CHECK(kind_check(&b) == 0);
+	p.threshold = &bad;			/* a share above 1 */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.threshold = &half;
+	/* co-decision */
+	p.decision = WIEC__DECISION__DECISION_SIMPLE;
+	CHECK(kind_check(&b) == 0);
+	p.decision = WIEC__DECISION__DECISION_QUALIFIED;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* needs majority */
+	p.majority = &half;
+	CHECK(kind_check(&b) == 0);
+	p.decision = WIEC__DECISION__DECISION_DOUBLE;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* needs weights */
+	p.weight_majority = &half;
+	w[0].member = bin(K[2], 32);
+	w[0].weight = 100;
+	w[1].member = bin(K[3], 32);
+	w[1].weight = 50;
+	p.weights = wp;
+	p.n_weights = 2;
+	CHECK(kind_check(&b) == 0);
+	w[1].weight = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	w[1].weight = 50;
+	w[1].member = bin(K[2], 32);		/* duplicate member */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	w[1].member = bin(K[3], 32);
+	p.decision = 4;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.decision = WIEC__DECISION__DECISION_QUALIFIED;	/* weights only for double */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+}
+
+TEST(kinds_vote)
+{
+	Wiec__Body b;
+	Wiec__Vote v = WIEC__VOTE__INIT;
+	Wiec__Choice c[2] = { WIEC__CHOICE__INIT, WIEC__CHOICE__INIT }, *cp[2] = { &c[0], &c[1] };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	keys_init();
+	body_init(&b, WIEC__BODY__CONTENT_VOTE, &v);
+	v.process = bin(K[1], 32);
+	v.poll = bin(K[2], 32);
+	CHECK(kind_check(&b) == 0);		/* an empty ballot: the poll judges it */
+	c[0].project = bin(K[10], 32);
+	c[1].project = bin(K[11], 32);
+	c[1].points = 3;
+	v.choices = cp;
+	v.n_choices = 2;
+	v.unit = (char *)"Jeżyce";
+	CHECK(kind_check(&b) == 0);
+	c[1].project = bin(K[10], 32);		/* a project twice */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	c[1].project = bin(K[11], 30);
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	c[1].project = bin(K[11], 32);
+	v.answer = WIEC__ANSWER__ANSWER_YES;	/* choices and an answer */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	v.n_choices = 0;
+	CHECK(kind_check(&b) == 0);
+	v.answer = 4;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	v.answer = 0;
+	v.withdraw = 1;				/* a withdrawal names nothing */
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	v.unit = (char *)"";
+	CHECK(kind_check(&b) == 0);
+	v.poll = bin(NULL, 0);
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	v.poll = bin(K[2], 32);
+	v.process = bin(K[1], 16);
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	v.process = bin(K[1], 32);
+	CHECK((f = open_memstream(&out, &len)) != NULL);
+	kind_find(b.content_case)->text(f, &b, NULL);
+	CHECK(fclose(f) == 0);
+	CHECK(strcmp(out, "poll 0303030303030303 withdrawn\n") == 0);
+	free(out);
+	CHECK(kind_poll_parse("yes no") == WIEC__POLL_KIND__POLL_YESNO);
+	CHECK(kind_poll_parse("choose_one") == WIEC__POLL_KIND__POLL_CHOOSE_ONE);
+	CHECK(kind_decision_parse("double") == WIEC__DECISION__DECISION_DOUBLE);
+	CHECK(kind_answer_parse("abstain") == WIEC__ANSWER__ANSWER_ABSTAIN);
+	CHECK(strcmp(kind_name(WIEC__BODY__CONTENT_VOTE), "vote") == 0);
+	CHECK(strcmp(kind_name(WIEC__BODY__CONTENT_POLL), "poll") == 0);
+}

@@ -1,0 +1,715 @@
+/* test_ballot.c: polls, ballot validity, the latest ballot and the live
+ * tally of every ballot kind (model/ballot.c, spec/tally.md section 4),
+ * and that arrival order and the holding node never change a result. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/ballot.h"
+#include "model/roster.h"
+#include "tests/unit/modelfx.h"
+#include "tests/unit/test.h"
+
+#define NRES 8
+#define TRY(x) do { int rc_ = (x); if (rc_ != 0) return rc_; } while (0)
+
+typedef struct bscen {
+	mfx_t m;
+	key_pair_t res[NRES];
+	uint8_t proc[32], cons[32], codec[32];
+	uint8_t a[32], b[32], c[32], d[32];		/* budget projects */
+	uint8_t x[32], y[32], z[32];			/* consultation options */
+	uint8_t poll[32], approval[32], choose[32], ranked[32], cumul[32], yesno[32];
+	uint8_t coyes[32];
+	uint8_t r5vote[32];
+} bscen_t;
+
+static int post_idea(mfx_t *m, const key_pair_t *kp, const uint8_t *process, const char *unit,
+    uint64_t cost, const char *title, uint8_t *id)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Idea i = WIEC__IDEA__INIT;
+
+	i.title = (char *)title;
+	i.process = mfx_bin(process);
+	i.unit = (char *)(unit ? unit : "");
+	i.cost = cost;
+	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	b.idea = &i;
+	return mfx_post(m, kp, &b, id);
+}
+
+static int post_poll(mfx_t *m, const key_pair_t *kp, Wiec__Poll *p, uint8_t *id)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+
+	b.content_case = WIEC__BODY__CONTENT_POLL;
+	b.poll = p;
+	return mfx_post(m, kp, &b, id);
+}
+
+/* A ballot naming n projects (points may be NULL), or an answer. */
+static int post_vote(mfx_t *m, const key_pair_t *kp, const uint8_t *process, const uint8_t *poll,
+    const char *unit, const uint8_t *const *ids, size_t n, const uint64_t *points, int answer,
+    int withdraw, uint8_t *id)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Vote v = WIEC__VOTE__INIT;
+	Wiec__Choice c[8], *cp[8];
+
+	for (size_t i = 0; i < n; i++) {
+		wiec__choice__init(&c[i]);
+		c[i].project = mfx_bin(ids[i]);
+		c[i].points = points ? points[i] : 0;
+		cp[i] = &c[i];
+	}
+	v.process = mfx_bin(process);
+	v.poll = mfx_bin(poll);
+	v.unit = (char *)(unit ? unit : "");
+	v.choices = cp;
+	v.n_choices = n;
+	v.answer = answer;
+	v.withdraw = withdraw;
+	b.content_case = WIEC__BODY__CONTENT_VOTE;
+	b.vote = &v;
+	return mfx_post(m, kp, &b, id);
+}
+
+#define V(...) ((const uint8_t *const[]){ __VA_ARGS__ })
+
+/* A budget process (units Jeżyce and Wilda, 100,000 each, eligibility by
+ * credential), a consultation with the other kinds, and a co-decision. */
+static int scen_build(bscen_t *s)
+{
+	mfx_t *m = &s->m;
+	mfx_proc_t pp = { 0 };
+	Wiec__Poll p;
+	ProtobufCBinaryData opt[4];
+	Wiec__Fraction half = WIEC__FRACTION__INIT, third = WIEC__FRACTION__INIT;
+	Wiec__Fraction twothirds = WIEC__FRACTION__INIT;
+	Wiec__Weight w[3], *wp[3];
+	const key_pair_t *R = s->res;
+
+	memset(s, 0, sizeof *s);
+	TRY(mfx_init(m));
+	for (int i = 0; i < NRES; i++)
+		fx_key(&s->res[i], (uint8_t)(0x31 + i));
+	pp.kind = WIEC__PROCESS_KIND__PROCESS_BUDGET;
+	pp.owners[0] = m->city.pk;
+	pp.nowners = 1;
+	pp.registrars[0] = m->city.pk;
+	pp.nregistrars = 1;
+	pp.eligibility = 1;
+	TRY(mfx_process(m, &m->city, &pp, s->proc));
+	/* r0..r3 in Jeżyce, r4 in Wilda, r5 without a unit, r6 revoked, r7 none */
+	for (int i = 0; i < 7; i++)
+		TRY(mfx_cred(m, &m->city, R[i].pk, s->proc, i < 4 ? "Jeżyce" : i == 4 ? "Wilda" :
+		    NULL, 0, NULL));
+	TRY(mfx_cred(m, &m->city, R[6].pk, s->proc, NULL, 1, NULL));
+	TRY(post_idea(m, &R[0], s->proc, "Jeżyce", 60000, "Park", s->a));
+	TRY(post_idea(m, &R[1], s->proc, "Jeżyce", 50000, "Ławki", s->b));
+	TRY(post_idea(m, &R[2], s->proc, "Jeżyce", 30000, "Drzewa", s->c));
+	TRY(post_idea(m, &R[4], s->proc, "Wilda", 70000, "Boisko", s->d));
+	wiec__poll__init(&p);
+	opt[0] = mfx_bin(s->a);
+	opt[1] = mfx_bin(s->b);
+	opt[2] = mfx_bin(s->c);
+	opt[3] = mfx_bin(s->d);
+	p.process = mfx_bin(s->proc);
+	p.kind = WIEC__POLL_KIND__POLL_BUDGET;
+	p.options = opt;
+	p.n_options = 4;
+	p.rule = (char *)"greedy";
+	TRY(post_poll(m, &m->city, &p, s->poll));
+	/* Ballots. r0: a, then a+b (over budget: ignored, a stays). r1: a, c.
+	 * r2: b, c. r3: b, then a (supersedes). r4: d in Wilda. r5: c (no unit
+	 * attribute: any unit). r6 (revoked) and r7 (none): not eligible. */
+	TRY(post_vote(m, &R[0], s->proc, s->poll, "Jeżyce", V(s->a), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[0], s->proc, s->poll, "Jeżyce", V(s->a, s->b), 2, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[1], s->proc, s->poll, "Jeżyce", V(s->a, s->c), 2, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[2], s->proc, s->poll, "Jeżyce", V(s->b, s->c), 2, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[3], s->proc, s->poll, "Jeżyce", V(s->b), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[3], s->proc, s->poll, "Jeżyce", V(s->a), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[4], s->proc, s->poll, "Wilda", V(s->d), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[5], s->proc, s->poll, "Jeżyce", V(s->c), 1, NULL, 0, 0, s->r5vote));
+	TRY(post_vote(m, &R[6], s->proc, s->poll, "Jeżyce", V(s->b), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[7], s->proc, s->poll, "Jeżyce", V(s->b), 1, NULL, 0, 0, NULL));
+
+	/* A consultation (no eligibility) with options x, y, z. */
+	memset(&pp, 0, sizeof pp);
+	pp.kind = WIEC__PROCESS_KIND__PROCESS_CONSULTATION;
+	pp.owners[0] = m->ngo.pk;
+	pp.nowners = 1;
+	TRY(mfx_process(m, &m->ngo, &pp, s->cons));
+	TRY(post_idea(m, &R[0], s->cons, NULL, 0, "X", s->x));
+	TRY(post_idea(m, &R[0], s->cons, NULL, 0, "Y", s->y));
+	TRY(post_idea(m, &R[0], s->cons, NULL, 0, "Z", s->z));
+	opt[0] = mfx_bin(s->x);
+	opt[1] = mfx_bin(s->y);
+	opt[2] = mfx_bin(s->z);
+	wiec__poll__init(&p);
+	p.process = mfx_bin(s->cons);
+	p.options = opt;
+	p.n_options = 3;
+	p.kind = WIEC__POLL_KIND__POLL_APPROVAL;
+	p.min = 1;
+	p.max = 2;
+	TRY(post_poll(m, &m->ngo, &p, s->approval));
+	p.min = p.max = 0;
+	p.kind = WIEC__POLL_KIND__POLL_CHOOSE_ONE;
+	TRY(post_poll(m, &m->ngo, &p, s->choose));
+	p.kind = WIEC__POLL_KIND__POLL_RANKED;
+	TRY(post_poll(m, &m->ngo, &p, s->ranked));
+	p.kind = WIEC__POLL_KIND__POLL_CUMULATIVE;
+	p.points = 5;
+	TRY(post_poll(m, &m->ngo, &p, s->cumul));
+	wiec__poll__init(&p);
+	p.process = mfx_bin(s->cons);
+	p.kind = WIEC__POLL_KIND__POLL_YESNO;
+	p.question = (char *)"Zamknąć ulicę?";
+	half.num = 1;
+	half.den = 2;
+	p.threshold = &half;
+	TRY(post_poll(m, &m->ngo, &p, s->yesno));
+	/* approval: x {0,1,2}, y {0,1,2}, z {3}: x and y tie at 3 */
+	TRY(post_vote(m, &R[0], s->cons, s->approval, NULL, V(s->x, s->y), 2, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[1], s->cons, s->approval, NULL, V(s->x, s->y), 2, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[2], s->cons, s->approval, NULL, V(s->y, s->x), 2, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[3], s->cons, s->approval, NULL, V(s->z), 1, NULL, 0, 0, NULL));
+	/* choose-one: y, y, z; plus a withdrawn x */
+	TRY(post_vote(m, &R[0], s->cons, s->choose, NULL, V(s->y), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[1], s->cons, s->choose, NULL, V(s->y), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[2], s->cons, s->choose, NULL, V(s->z), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[3], s->cons, s->choose, NULL, V(s->x), 1, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[3], s->cons, s->choose, NULL, NULL, 0, NULL, 0, 1, NULL));
+	/* ranked (Borda, m = 3: 2, 1, 0): x>y>z, z>y>x, y>z  => x 2, y 1+1+2 = 4, z 0+2+1 = 3 */
+	TRY(post_vote(m, &R[0], s->cons, s->ranked, NULL, V(s->x, s->y, s->z), 3, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[1], s->cons, s->ranked, NULL, V(s->z, s->y, s->x), 3, NULL, 0, 0, NULL));
+	TRY(post_vote(m, &R[2], s->cons, s->ranked, NULL, V(s->y, s->z), 2, NULL, 0, 0, NULL));
+	/* cumulative (5 points): x 3 + y 2; z 5; x 1 + z 4 => x 4, y 2, z 9; one over 5: ignored */
+	TRY(post_vote(m, &R[0], s->cons, s->cumul, NULL, V(s->x, s->y), 2,
+	    (const uint64_t[]){ 3, 2 }, 0, 0, NULL));
+	TRY(post_vote(m, &R[1], s->cons, s->cumul, NULL, V(s->z), 1, (const uint64_t[]){ 5 }, 0, 0,
+	    NULL));
+	TRY(post_vote(m, &R[2], s->cons, s->cumul, NULL, V(s->x, s->z), 2,
+	    (const uint64_t[]){ 1, 4 }, 0, 0, NULL));
+	TRY(post_vote(m, &R[3], s->cons, s->cumul, NULL, V(s->x, s->z), 2,
+	    (const uint64_t[]){ 3, 4 }, 0, 0, NULL));
+	/* yes/no: yes, yes, no, abstain: 2 > 1/2 x 3 */
+	TRY(post_vote(m, &R[0], s->cons, s->yesno, NULL, NULL, 0, NULL, WIEC__ANSWER__ANSWER_YES, 0,
+	    NULL));
+	TRY(post_vote(m, &R[1], s->cons, s->yesno, NULL, NULL, 0, NULL, WIEC__ANSWER__ANSWER_YES, 0,
+	    NULL));
+	TRY(post_vote(m, &R[2], s->cons, s->yesno, NULL, NULL, 0, NULL, WIEC__ANSWER__ANSWER_NO, 0,
+	    NULL));
+	TRY(post_vote(m, &R[3], s->cons, s->yesno, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_ABSTAIN, 0, NULL));
+
+	/* Co-decision: the three members; double majority: 2/3 of members and
+	 * half the weight. city 600, ngo 100, univ 300. city and ngo vote yes
+	 * (2 of 3 members, 700 of 1000), univ no; a resident's yes is ignored. */
+	memset(&pp, 0, sizeof pp);
+	pp.kind = WIEC__PROCESS_KIND__PROCESS_CODECISION;
+	pp.owners[0] = m->city.pk;
+	pp.owners[1] = m->ngo.pk;
+	pp.owners[2] = m->univ.pk;
+	pp.nowners = 3;
+	TRY(mfx_process(m, &m->city, &pp, s->codec));
+	wiec__poll__init(&p);
+	p.process = mfx_bin(s->codec);
+	p.kind = WIEC__POLL_KIND__POLL_YESNO;
+	p.question = (char *)"Wspólny budżet?";
+	p.decision = WIEC__DECISION__DECISION_DOUBLE;
+	twothirds.num = 2;
+	twothirds.den = 3;
+	third.num = 1;
+	third.den = 2;
+	p.majority = &twothirds;
+	p.weight_majority = &third;
+	for (int i = 0; i < 3; i++) {
+		wiec__weight__init(&w[i]);
+		wp[i] = &w[i];
+	}
+	w[0].member = mfx_bin(m->city.pk);
+	w[0].weight = 600;
+	w[1].member = mfx_bin(m->ngo.pk);
+	w[1].weight = 100;
+	w[2].member = mfx_bin(m->univ.pk);
+	w[2].weight = 300;
+	p.weights = wp;
+	p.n_weights = 3;
+	TRY(post_poll(m, &m->city, &p, s->coyes));
+	TRY(post_vote(m, &m->city, s->codec, s->coyes, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_YES, 0, NULL));
+	TRY(post_vote(m, &m->ngo, s->codec, s->coyes, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_YES, 0, NULL));
+	TRY(post_vote(m, &m->univ, s->codec, s->coyes, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_NO, 0, NULL));
+	TRY(post_vote(m, &R[0], s->codec, s->coyes, NULL, NULL, 0, NULL,
+	    WIEC__ANSWER__ANSWER_YES, 0, NULL));
+	return 0;
+}
+
+static int hold(memview_t *mv, const bscen_t *s, const size_t *order, size_t n)
+{
+	memview_init(mv, s->m.g.body, model_refs);
+	for (size_t i = 0; i < n; i++)
+		TRY(mfx_hold(mv, &s->m, order ? order[i] : i));
+	return 0;
+}
+
+static const ballot_unit_tally_t *unit_named(const ballot_tally_t *t, const ballot_poll_t *p,
+    const char *name)
+{
+	for (size_t u = 0; u < t->nunit; u++)
+		if (t->unit[u].unit >= 0 &&
+		    strcmp(p->proc.p->units[t->unit[u].unit]->name, name) == 0)
+			return &t->unit[u];
+	return NULL;
+}
+
+static uint64_t score_of(const ballot_unit_tally_t *u, const ballot_poll_t *p, const uint8_t *id)
+{
+	for (size_t k = 0; k < u->nopt; k++)
+		if (memcmp(p->opt[u->opt[k]].id, id, 32) == 0)
+			return u->score[k];
+	return UINT64_MAX;
+}
+
+static int is_win(const ballot_unit_tally_t *u, const ballot_poll_t *p, size_t k,
+    const uint8_t *id)
+{
+	return k < u->nwin && memcmp(p->opt[u->opt[u->win[k]]].id, id, 32) == 0;
+}
+
+/* Loads poll id and tallies it (all units). */
+static int tally(const model_view_t *v, const roster_t *r, const uint8_t *id, ballot_poll_t *p,
+    ballot_tally_t *t)
+{
+	char why[128];
+
+	TRY(ballot_poll_load(v, r, id, p));
+	if (p->why != BALLOT_OK)
+		return -1;
+	return ballot_tally(v, r, p, NULL, 0, -1, t, why, sizeof why);
+}
+
+TEST(ballot_budget_tally)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	ballot_poll_t p;
+	ballot_tally_t t;
+	const ballot_unit_tally_t *j, *w;
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(roster_load(&v, &r) == 0);
+	CHECK(tally(&v, &r, s->poll, &p, &t) == 0);
+	CHECK(t.nunit == 2);
+	j = unit_named(&t, &p, "Jeżyce");
+	w = unit_named(&t, &p, "Wilda");
+	CHECK(j != NULL && w != NULL);
+	/* a: r0, r1, r3 = 3; b: r2 = 1; c: r1, r2, r5 = 3. Greedy, 100,000:
+	 * a and c tie at 3: c is cheaper, then a; b does not fit. */
+	CHECK(score_of(j, &p, s->a) == 3 && score_of(j, &p, s->b) == 1 &&
+	    score_of(j, &p, s->c) == 3);
+	CHECK(j->nwin == 2 && is_win(j, &p, 0, s->c) && is_win(j, &p, 1, s->a));
+	CHECK(j->ballots == 5 && j->budget == 100000);
+	CHECK(w->nwin == 1 && is_win(w, &p, 0, s->d) && w->ballots == 1);
+	CHECK(t.counted == 6);
+	CHECK(t.not_counted[BALLOT_OVER_BUDGET] == 1 && t.not_counted[BALLOT_SUPERSEDED] == 1 &&
+	    t.not_counted[BALLOT_NOT_ELIGIBLE] == 2);
+	ballot_tally_free(&t);
+	/* One unit alone gives the same. */
+	{
+		char why[64];
+
+		CHECK(ballot_tally(&v, &r, &p, NULL, 0, 1, &t, why, sizeof why) == 0);
+		CHECK(t.nunit == 1 && t.unit[0].unit == 1 && t.unit[0].nwin == 1);
+		ballot_tally_free(&t);
+	}
+	ballot_poll_free(&p);
+	roster_free(&r);
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* Every validity rule, each with its named reason. */
+TEST(ballot_validity_rules)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	ballot_poll_t p, ap, cp, yp;
+	Wiec__Vote vt = WIEC__VOTE__INIT;
+	Wiec__Choice c[3] = { WIEC__CHOICE__INIT, WIEC__CHOICE__INIT, WIEC__CHOICE__INIT };
+	Wiec__Choice *cpp[3] = { &c[0], &c[1], &c[2] };
+	ballot_voter_t ok = { 1, NULL, 0 }, no = { 0, NULL, 0 }, wilda = { 1, "Wilda", 0 };
+	ballot_voter_t member = { 0, NULL, 1 };
+	uint8_t other[32];
+	model_cred_t cred;
+	ballot_voter_t who;
+
+	memset(other, 0x77, 32);
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(roster_load(&v, &r) == 0);
+	CHECK(ballot_poll_load(&v, &r, s->poll, &p) == 0 && p.why == BALLOT_OK);
+	CHECK(ballot_poll_load(&v, &r, s->approval, &ap) == 0 && ap.why == BALLOT_OK);
+	CHECK(ballot_poll_load(&v, &r, s->cumul, &cp) == 0 && cp.why == BALLOT_OK);
+	CHECK(ballot_poll_load(&v, &r, s->coyes, &yp) == 0 && yp.why == BALLOT_OK);
+	CHECK(p.rule == TALLY_GREEDY && cp.rule == TALLY_POINTS && ap.rule == TALLY_APPROVAL);
+
+	vt.process = mfx_bin(s->proc);
+	vt.poll = mfx_bin(s->poll);
+	vt.unit = (char *)"Jeżyce";
+	vt.choices = cpp;
+	c[0].project = mfx_bin(s->a);
+	c[1].project = mfx_bin(s->c);
+	vt.n_choices = 2;
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_OK);
+	vt.process = mfx_bin(s->cons);
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_NO_POLL);
+	vt.process = mfx_bin(s->proc);
+	CHECK(ballot_check(&p, &vt, &no) == BALLOT_NOT_ELIGIBLE);
+	CHECK(ballot_check(&p, &vt, &wilda) == BALLOT_BAD_UNIT);	/* a Wilda resident */
+	vt.unit = (char *)"Stare Miasto";
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_BAD_UNIT);		/* no such unit */
+	vt.unit = (char *)"";
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_BAD_UNIT);
+	vt.unit = (char *)"Jeżyce";
+	c[1].project = mfx_bin(other);
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_UNKNOWN_PROJECT);
+	c[1].project = mfx_bin(s->d);
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_OTHER_UNIT);
+	c[1].project = mfx_bin(s->a);
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_DUPLICATE);
+	c[1].project = mfx_bin(s->b);
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_OVER_BUDGET);	/* 110,000 */
+	c[1].project = mfx_bin(s->c);
+	c[1].points = 1;
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_BAD_POINTS);
+	c[1].points = 0;
+	vt.answer = WIEC__ANSWER__ANSWER_YES;
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_BAD_ANSWER);
+	vt.answer = 0;
+	vt.n_choices = 0;
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_OK);		/* empty: min is 0 */
+	vt.withdraw = 1;
+	vt.unit = (char *)"";
+	CHECK(ballot_check(&p, &vt, &ok) == BALLOT_OK);
+	CHECK(ballot_check(&p, &vt, &no) == BALLOT_NOT_ELIGIBLE);
+	vt.withdraw = 0;
+
+	/* approval, min 1 max 2 */
+	vt.process = mfx_bin(s->cons);
+	vt.poll = mfx_bin(s->approval);
+	CHECK(ballot_check(&ap, &vt, &ok) == BALLOT_TOO_FEW);
+	c[0].project = mfx_bin(s->x);
+	c[1].project = mfx_bin(s->y);
+	c[2].project = mfx_bin(s->z);
+	vt.n_choices = 3;
+	CHECK(ballot_check(&ap, &vt, &ok) == BALLOT_TOO_MANY);
+	vt.n_choices = 2;
+	CHECK(ballot_check(&ap, &vt, &ok) == BALLOT_OK);
+	vt.unit = (char *)"Wilda";		/* units: budget polls only */
+	CHECK(ballot_check(&ap, &vt, &ok) == BALLOT_BAD_UNIT);
+	vt.unit = (char *)"";
+	/* cumulative, 5 points */
+	vt.poll = mfx_bin(s->cumul);
+	c[0].points = 3;
+	c[1].points = 2;
+	CHECK(ballot_check(&cp, &vt, &ok) == BALLOT_OK);
+	c[1].points = 3;
+	CHECK(ballot_check(&cp, &vt, &ok) == BALLOT_BAD_POINTS);	/* 6 > 5 */
+	c[1].points = 0;
+	CHECK(ballot_check(&cp, &vt, &ok) == BALLOT_BAD_POINTS);	/* a choice of 0 */
+	c[0].points = UINT64_MAX;
+	c[1].points = 2;
+	CHECK(ballot_check(&cp, &vt, &ok) == BALLOT_BAD_POINTS);	/* no overflow */
+	/* co-decision: members only; an answer needed */
+	vt.process = mfx_bin(s->codec);
+	vt.poll = mfx_bin(s->coyes);
+	vt.n_choices = 0;
+	CHECK(ballot_check(&yp, &vt, &ok) == BALLOT_NOT_MEMBER);
+	CHECK(ballot_check(&yp, &vt, &member) == BALLOT_BAD_ANSWER);
+	vt.answer = WIEC__ANSWER__ANSWER_NO;
+	CHECK(ballot_check(&yp, &vt, &member) == BALLOT_OK);
+
+	/* A voter's standing from the held credentials. */
+	CHECK(ballot_voter(&v, &r, &p, s->res[4].pk, &cred, &who) == 0);
+	CHECK(who.eligible && who.unit != NULL && strcmp(who.unit, "Wilda") == 0);
+	model_cred_free(&cred);
+	CHECK(ballot_voter(&v, &r, &p, s->res[6].pk, &cred, &who) == 0 && !who.eligible);
+	model_cred_free(&cred);
+	CHECK(ballot_voter(&v, &r, &p, s->res[5].pk, &cred, &who) == 0 && who.eligible &&
+	    who.unit == NULL);
+	model_cred_free(&cred);
+	CHECK(strcmp(ballot_why_name(BALLOT_OVER_BUDGET), "over_budget") == 0);
+	CHECK(strcmp(ballot_why_name(BALLOT_NOT_IN_FRONTIER), "not_in_frontier") == 0);
+
+	ballot_poll_free(&p);
+	ballot_poll_free(&ap);
+	ballot_poll_free(&cp);
+	ballot_poll_free(&yp);
+	roster_free(&r);
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* Polls that do not count, each with its reason. */
+TEST(ballot_poll_rules)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	ballot_poll_t p;
+	Wiec__Poll q;
+	ProtobufCBinaryData opt[2];
+	uint8_t id[7][32], missing[32];
+	size_t n0;
+
+	memset(missing, 0x66, 32);
+	CHECK(s != NULL && scen_build(s) == 0);
+	n0 = s->m.n;
+	wiec__poll__init(&q);
+	q.process = mfx_bin(s->proc);
+	q.kind = WIEC__POLL_KIND__POLL_BUDGET;
+	opt[0] = mfx_bin(s->a);
+	opt[1] = mfx_bin(s->b);
+	q.options = opt;
+	q.n_options = 2;
+	CHECK(post_poll(&s->m, &s->m.ngo, &q, id[0]) == 0);	/* not an owner */
+	q.rule = (char *)"borda";
+	CHECK(post_poll(&s->m, &s->m.city, &q, id[1]) == 0);	/* not for budget */
+	q.rule = (char *)"equalshares/add1";
+	opt[1] = mfx_bin(s->x);
+	CHECK(post_poll(&s->m, &s->m.city, &q, id[2]) == 0);	/* another process's idea */
+	q.kind = WIEC__POLL_KIND__POLL_APPROVAL;
+	q.rule = (char *)"";
+	opt[1] = mfx_bin(s->b);
+	CHECK(post_poll(&s->m, &s->m.city, &q, id[3]) == 0);	/* approval in a budget process */
+	q.process = mfx_bin(missing);
+	CHECK(post_poll(&s->m, &s->m.city, &q, id[4]) == 0);	/* no such process */
+	q.process = mfx_bin(s->proc);
+	q.kind = WIEC__POLL_KIND__POLL_BUDGET;
+	q.rule = (char *)"no-such-rule";
+	CHECK(post_poll(&s->m, &s->m.city, &q, id[5]) == 0);
+	q.rule = (char *)"equalshares/add1";
+	CHECK(post_poll(&s->m, &s->m.city, &q, id[6]) == 0);	/* valid */
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(roster_load(&v, &r) == 0);
+	{
+		static const int want[7] = { BALLOT_NOT_OWNER, BALLOT_BAD_RULE, BALLOT_BAD_OPTION,
+		    BALLOT_WRONG_KIND, BALLOT_NO_PROCESS, BALLOT_BAD_RULE, BALLOT_OK };
+
+		for (int i = 0; i < 7; i++) {
+			CHECK(ballot_poll_load(&v, &r, id[i], &p) == 0);
+			if (p.why != want[i])
+				fprintf(stderr, "poll %d: %s\n", i, ballot_why_name(p.why));
+			CHECK(p.why == want[i]);
+			if (i == 6)
+				CHECK(p.rule == TALLY_MES_ADD1 && p.opt[0].cost == 60000 &&
+				    p.opt[0].unit == 0);
+			ballot_poll_free(&p);
+		}
+	}
+	CHECK(ballot_poll_load(&v, &r, s->a, &p) == WIEC_ERR_NOTFOUND);	/* an idea */
+	(void)n0;
+	roster_free(&r);
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+}
+
+TEST(ballot_kinds_tally)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	ballot_poll_t p;
+	ballot_tally_t t;
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(roster_load(&v, &r) == 0);
+	/* approval: x and y tie at 3: both reported, in option order */
+	CHECK(tally(&v, &r, s->approval, &p, &t) == 0);
+	CHECK(t.nunit == 1 && t.unit[0].unit == -1);
+	CHECK(score_of(&t.unit[0], &p, s->x) == 3 && score_of(&t.unit[0], &p, s->y) == 3 &&
+	    score_of(&t.unit[0], &p, s->z) == 1);
+	CHECK(t.unit[0].nwin == 2 && is_win(&t.unit[0], &p, 0, s->x) &&
+	    is_win(&t.unit[0], &p, 1, s->y));
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	/* choose-one, plurality: y 2, z 1; r3 withdrew x */
+	CHECK(tally(&v, &r, s->choose, &p, &t) == 0);
+	CHECK(score_of(&t.unit[0], &p, s->y) == 2 && score_of(&t.unit[0], &p, s->x) == 0);
+	CHECK(t.unit[0].nwin == 1 && is_win(&t.unit[0], &p, 0, s->y));
+	CHECK(t.not_counted[BALLOT_WITHDRAWN] == 1 && t.not_counted[BALLOT_SUPERSEDED] == 1 &&
+	    t.counted == 3);
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	/* ranked, Borda */
+	CHECK(tally(&v, &r, s->ranked, &p, &t) == 0);
+	CHECK(score_of(&t.unit[0], &p, s->x) == 2 && score_of(&t.unit[0], &p, s->y) == 4 &&
+	    score_of(&t.unit[0], &p, s->z) == 3);
+	CHECK(t.unit[0].nwin == 1 && is_win(&t.unit[0], &p, 0, s->y));
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	/* cumulative, points */
+	CHECK(tally(&v, &r, s->cumul, &p, &t) == 0);
+	CHECK(score_of(&t.unit[0], &p, s->x) == 4 && score_of(&t.unit[0], &p, s->y) == 2 &&
+	    score_of(&t.unit[0], &p, s->z) == 9);
+	CHECK(t.not_counted[BALLOT_BAD_POINTS] == 1);
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	/* yes/no: 2 yes, 1 no, 1 abstain; threshold 1/2 of yes + no */
+	CHECK(tally(&v, &r, s->yesno, &p, &t) == 0);
+	CHECK(t.yes == 2 && t.no == 1 && t.abstain == 1 && t.passed == 1);
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	/* co-decision, double majority: 2 of 3 members, 700 of 1000 */
+	CHECK(tally(&v, &r, s->coyes, &p, &t) == 0);
+	CHECK(t.yes == 2 && t.no == 1 && t.electorate == 3 && t.yes_weight == 700 &&
+	    t.total_weight == 1000 && t.passed == 1);
+	CHECK(t.not_counted[BALLOT_NOT_MEMBER] == 1);
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	roster_free(&r);
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* Double majority: the weights can block what the members carry. */
+TEST(ballot_codecision_double_majority)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	ballot_poll_t p;
+	ballot_tally_t t;
+	uint8_t poll[32];
+	Wiec__Poll q;
+	Wiec__Fraction half = { PROTOBUF_C_MESSAGE_INIT(&wiec__fraction__descriptor), 1, 2 };
+	Wiec__Fraction two3 = { PROTOBUF_C_MESSAGE_INIT(&wiec__fraction__descriptor), 2, 3 };
+	Wiec__Weight w[3], *wp[3];
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	wiec__poll__init(&q);
+	q.process = mfx_bin(s->codec);
+	q.kind = WIEC__POLL_KIND__POLL_YESNO;
+	q.question = (char *)"Q";
+	q.decision = WIEC__DECISION__DECISION_DOUBLE;
+	q.majority = &two3;
+	q.weight_majority = &half;
+	for (int i = 0; i < 3; i++) {
+		wiec__weight__init(&w[i]);
+		wp[i] = &w[i];
+	}
+	/* ngo + univ say yes: 2 of 3 members but 400 of 1000 weight */
+	w[0].member = mfx_bin(s->m.city.pk);
+	w[0].weight = 600;
+	w[1].member = mfx_bin(s->m.ngo.pk);
+	w[1].weight = 100;
+	w[2].member = mfx_bin(s->m.univ.pk);
+	w[2].weight = 300;
+	q.weights = wp;
+	q.n_weights = 3;
+	CHECK(post_poll(&s->m, &s->m.ngo, &q, poll) == 0);
+	CHECK(post_vote(&s->m, &s->m.ngo, s->codec, poll, NULL, NULL, 0, NULL, 1, 0, NULL) == 0);
+	CHECK(post_vote(&s->m, &s->m.univ, s->codec, poll, NULL, NULL, 0, NULL, 1, 0, NULL) == 0);
+	CHECK(post_vote(&s->m, &s->m.city, s->codec, poll, NULL, NULL, 0, NULL, 2, 0, NULL) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(roster_load(&v, &r) == 0);
+	CHECK(tally(&v, &r, poll, &p, &t) == 0);
+	CHECK(t.yes == 2 && t.yes_weight == 400 && t.total_weight == 1000 && t.passed == 0);
+	ballot_tally_free(&t);
+	ballot_poll_free(&p);
+	roster_free(&r);
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* The result bytes and hash do not depend on arrival order, and a
+ * frontier counts exactly its ballots. */
+TEST(ballot_order_independence)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	uint8_t h0[32], h[32], *bytes0 = NULL, *bytes = NULL, *seal = NULL;
+	size_t len0, len, nseal, order[MFX_EVENTS];
+	uint64_t rnd = 0x9e3779b97f4a7c15ull;
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(model_tally_result(&v, s->proc, NULL, 0, &bytes0, &len0, h0) == 0);
+	CHECK(len0 > 4 && bytes0[3] == 1);		/* one poll */
+	/* The seal as frontier gives the same result. */
+	CHECK(model_tally_seal(&v, s->proc, &seal, &nseal) == 0);
+	CHECK(nseal == 10 + 8);				/* 10 ballots, 8 credentials */
+	CHECK(model_tally_result(&v, s->proc, seal, nseal, &bytes, &len, h) == 0);
+	CHECK(len == len0 && memcmp(h, h0, 32) == 0);
+	free(bytes);
+	/* Without one ballot (r5's c), the result differs. */
+	{
+		uint8_t *f = malloc(nseal * 32);
+		size_t nf = 0;
+
+		CHECK(f != NULL);
+		for (size_t i = 0; i < nseal; i++)
+			if (memcmp(seal + 32 * i, s->r5vote, 32) != 0)
+				memcpy(f + 32 * nf++, seal + 32 * i, 32);
+		CHECK(nf == nseal - 1);
+		CHECK(model_tally_result(&v, s->proc, f, nf, &bytes, &len, h) == 0);
+		CHECK(memcmp(h, h0, 32) != 0);
+		free(bytes);
+		free(f);
+	}
+	memview_free(&mv);
+	/* Random arrival orders. */
+	for (int round = 0; round < 20; round++) {
+		for (size_t i = 0; i < s->m.n; i++)
+			order[i] = i;
+		for (size_t i = s->m.n - 1; i > 0; i--) {
+			size_t j;
+
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			j = (size_t)(rnd % (i + 1));
+			len = order[i];
+			order[i] = order[j];
+			order[j] = len;
+		}
+		CHECK(hold(&mv, s, order, s->m.n) == 0);
+		v = memview_view(&mv);
+		CHECK(model_tally_result(&v, s->proc, NULL, 0, &bytes, &len, h) == 0);
+		CHECK(len == len0 && memcmp(bytes, bytes0, len) == 0 && memcmp(h, h0, 32) == 0);
+		free(bytes);
+		memview_free(&mv);
+	}
+	free(seal);
+	free(bytes0);
+	mfx_free(&s->m);
+	free(s);
+}
