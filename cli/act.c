@@ -55,6 +55,20 @@ static const struct option act_longopts[] = {
 	{ "out", required_argument, NULL, 'o' },
 	{ "network", required_argument, NULL, 256 + O_NETWORK },
 	{ "genesis", required_argument, NULL, 256 + O_GENESIS },
+	{ "poll", required_argument, NULL, 256 + O_POLL },
+	{ "option", required_argument, NULL, 256 + O_OPTION },
+	{ "min", required_argument, NULL, 256 + O_MIN },
+	{ "max", required_argument, NULL, 256 + O_MAX },
+	{ "points", required_argument, NULL, 256 + O_POINTS },
+	{ "rule", required_argument, NULL, 256 + O_RULE },
+	{ "question", required_argument, NULL, 256 + O_QUESTION },
+	{ "min-score", required_argument, NULL, 256 + O_MIN_SCORE },
+	{ "exclusive", required_argument, NULL, 256 + O_EXCLUSIVE },
+	{ "threshold", required_argument, NULL, 256 + O_THRESHOLD },
+	{ "decision", required_argument, NULL, 256 + O_DECISION },
+	{ "majority", required_argument, NULL, 256 + O_MAJORITY },
+	{ "weight-majority", required_argument, NULL, 256 + O_WEIGHT_MAJORITY },
+	{ "weight", required_argument, NULL, 256 + O_WEIGHT },
 	{ 0, 0, 0, 0 },
 };
 
@@ -133,6 +147,24 @@ int act_parse(const char *cmd, int argc, char **argv, uint64_t allowed, act_opts
 		case O_PHASE: rc = add_list(cmd, &o->phases, optarg, ACT_PHASES_MAX, "phase"); break;
 		case O_UNIT: rc = add_list(cmd, &o->units, optarg, ACT_UNITS_MAX, "unit"); break;
 		case O_ATTR: rc = add_list(cmd, &o->attrs, optarg, ACT_ATTRS_MAX, "attr"); break;
+		case O_POLL: o->poll = optarg; break;
+		case O_MIN: o->min = optarg; break;
+		case O_MAX: o->max = optarg; break;
+		case O_POINTS: o->points = optarg; break;
+		case O_RULE: o->rule = optarg; break;
+		case O_QUESTION: o->question = optarg; break;
+		case O_MIN_SCORE: o->min_score = optarg; break;
+		case O_THRESHOLD: o->threshold = optarg; break;
+		case O_DECISION: o->decision = optarg; break;
+		case O_MAJORITY: o->majority = optarg; break;
+		case O_WEIGHT_MAJORITY: o->weight_majority = optarg; break;
+		case O_OPTION:
+			rc = add_list(cmd, &o->options, optarg, ACT_CHOICES_MAX, "option");
+			break;
+		case O_EXCLUSIVE:
+			rc = add_list(cmd, &o->exclusive, optarg, ACT_CHOICES_MAX, "exclusive");
+			break;
+		case O_WEIGHT: rc = add_list(cmd, &o->weights, optarg, ACT_ROLE_MAX, "weight"); break;
 		}
 		if (rc != 0)
 			return rc;
@@ -157,7 +189,7 @@ static int need_text(act_ctx_t *c, const char *opt, const char *v, size_t min, s
 	return 0;
 }
 
-static int parse_id(act_ctx_t *c, const char *what, const char *v, uint8_t id[static HASH_BYTES])
+int act_parse_id(act_ctx_t *c, const char *what, const char *v, uint8_t id[static HASH_BYTES])
 {
 	if (hash_from_hex(id, HASH_BYTES, v) != 0)
 		return cli_fail(EXIT_USAGE, c->cmd, "%s must be an event id (64 hex digits), not '%s'",
@@ -165,7 +197,7 @@ static int parse_id(act_ctx_t *c, const char *what, const char *v, uint8_t id[st
 	return 0;
 }
 
-static int parse_key(act_ctx_t *c, const char *what, const char *v, uint8_t pk[static KEY_PK_BYTES])
+int act_parse_key(act_ctx_t *c, const char *what, const char *v, uint8_t pk[static KEY_PK_BYTES])
 {
 	if (key_from_text(pk, v) != 0)
 		return cli_fail(EXIT_USAGE, c->cmd, "%s must be a key (wk... or 64 hex digits), not "
@@ -180,7 +212,7 @@ static void bin(ProtobufCBinaryData *b, uint8_t *p, size_t n)
 }
 
 /* Copies a 32-byte value into the context's arena and points b at it. */
-static int keep(act_ctx_t *c, ProtobufCBinaryData *b, const uint8_t v[static HASH_BYTES])
+int act_keep(act_ctx_t *c, ProtobufCBinaryData *b, const uint8_t v[static HASH_BYTES])
 {
 	if (c->nkept >= ACT_KEPT_MAX)
 		return cli_fail(EXIT_USAGE, c->cmd, "too many keys and ids in one event");
@@ -188,6 +220,10 @@ static int keep(act_ctx_t *c, ProtobufCBinaryData *b, const uint8_t v[static HAS
 	bin(b, c->kept[c->nkept++], HASH_BYTES);
 	return 0;
 }
+
+#define parse_id act_parse_id
+#define parse_key act_parse_key
+#define keep act_keep
 
 /* ---- looking at held events ---- */
 
@@ -937,6 +973,11 @@ static int build_comment(act_ctx_t *c)
 /* ---- the table ---- */
 
 #define COMMON (ACT_OPT(O_DIR) | ACT_OPT(O_JSON))
+#define POLL_OPTS (ACT_OPT(O_PROCESS) | ACT_OPT(O_KIND) | ACT_OPT(O_OPTION) | ACT_OPT(O_MIN) | \
+    ACT_OPT(O_MAX) | ACT_OPT(O_POINTS) | ACT_OPT(O_RULE) | ACT_OPT(O_QUESTION) | \
+    ACT_OPT(O_MIN_SCORE) | ACT_OPT(O_EXCLUSIVE) | ACT_OPT(O_QUORUM) | ACT_OPT(O_THRESHOLD) | \
+    ACT_OPT(O_DECISION) | ACT_OPT(O_MAJORITY) | ACT_OPT(O_WEIGHT_MAJORITY) | ACT_OPT(O_WEIGHT))
+#define VOTE_OPTS (ACT_OPT(O_PROCESS) | ACT_OPT(O_POLL) | ACT_OPT(O_UNIT) | ACT_OPT(O_WITHDRAW))
 #define IDEA_OPTS (ACT_OPT(O_TITLE) | ACT_OPT(O_BODY) | ACT_OPT(O_CATEGORY) | \
     ACT_OPT(O_LOCATION) | ACT_OPT(O_COST) | ACT_OPT(O_UNIT))
 
@@ -965,6 +1006,8 @@ static const act_t acts[] = {
 	{ "credential revoke", 0, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_PROCESS) |
 	  ACT_OPT(O_CENSUS) | ACT_OPT(O_SUBJECT), build_revoke, "" },
 	{ "approve", 1, COMMON | ACT_OPT(O_KEY), build_approve, "ID" },
+	{ "poll open", 0, COMMON | ACT_OPT(O_KEY) | POLL_OPTS, act_build_poll, "" },
+	{ "vote", -1, COMMON | ACT_OPT(O_KEY) | VOTE_OPTS, act_build_vote, "CHOICE..." },
 };
 
 /* What `wiec sign` can build: the acts of a resident. */
@@ -974,6 +1017,7 @@ static const act_t sign_acts[] = {
 	{ "support", 1, ACT_OPT(O_WITHDRAW), build_support, "IDEA" },
 	{ "report", 1, ACT_OPT(O_REASON), build_report, "TARGET" },
 	{ "appeal", 1, ACT_OPT(O_REASON), build_appeal, "TARGET" },
+	{ "vote", -1, VOTE_OPTS, act_build_vote, "CHOICE..." },
 };
 
 static int build_sign_idea(act_ctx_t *c)
@@ -994,7 +1038,7 @@ const act_t *act_find(const char *name, int sign)
 
 int act_build(act_ctx_t *c, const act_t *a)
 {
-	if (c->o.nargs != a->nargs)
+	if (a->nargs >= 0 && c->o.nargs != a->nargs)
 		return cli_fail(EXIT_USAGE, c->cmd, "%s (see 'wiec help %s')", a->nargs == 0 ?
 		    "no arguments expected besides the options" : a->nargs == 1 ?
 		    "expected one argument" : "expected two arguments", c->cmd);
@@ -1080,3 +1124,5 @@ int credential_revoke_main(int argc, char **argv)
 	return act_main("credential revoke", argc, argv);
 }
 int approve_main(int argc, char **argv) { return act_main("approve", argc, argv); }
+int poll_open_main(int argc, char **argv) { return act_main("poll open", argc, argv); }
+int vote_main(int argc, char **argv) { return act_main("vote", argc, argv); }

@@ -19,7 +19,8 @@
 #define ACT_PHASES_MAX 16
 #define ACT_UNITS_MAX 256
 #define ACT_ATTRS_MAX 16
-#define ACT_KEPT_MAX (4 * ACT_ROLE_MAX + 8)
+#define ACT_CHOICES_MAX ACT_UNITS_MAX	/* options of a poll, choices of a ballot, here */
+#define ACT_KEPT_MAX (4 * ACT_ROLE_MAX + 8 + 3 * ACT_CHOICES_MAX)
 
 /* Option ids; ACT_OPT(id) is its bit in an act's allowed set. */
 enum {
@@ -27,6 +28,9 @@ enum {
 	O_REVIEWER, O_MODERATOR, O_REGISTRAR, O_CENSUS, O_ELIGIBILITY, O_PROCESS,
 	O_CATEGORY, O_LOCATION, O_COST, O_REASON, O_FEASIBILITY, O_WITHDRAW, O_MERGE,
 	O_SUBJECT, O_ATTR, O_ON, O_EDIT, O_JSON, O_OUT, O_NETWORK, O_GENESIS,
+	/* polls and ballots (cli/vote.c) */
+	O_POLL, O_OPTION, O_MIN, O_MAX, O_POINTS, O_RULE, O_QUESTION, O_MIN_SCORE, O_EXCLUSIVE,
+	O_THRESHOLD, O_DECISION, O_MAJORITY, O_WEIGHT_MAJORITY, O_WEIGHT,
 };
 #define ACT_OPT(id) (1ull << (id))
 
@@ -40,9 +44,12 @@ typedef struct act_opts {
 	const char *dir, *key, *title, *body, *kind, *quorum, *census, *process, *category,
 	    *location, *cost, *reason, *feasibility, *subject, *on, *edit, *out, *network,
 	    *genesis, *unit_name;
+	const char *poll, *min, *max, *points, *rule, *question, *min_score, *threshold,
+	    *decision, *majority, *weight_majority;
 	int json, eligibility, withdraw, merge;
 	uint64_t given;		/* ACT_OPT bits of the options given */
 	act_list_t owners, reviewers, moderators, registrars, phases, units, attrs;
+	act_list_t options, exclusive, weights;
 	char **args;		/* positional arguments */
 	int nargs;
 } act_opts_t;
@@ -72,7 +79,16 @@ typedef struct act_ctx {
 		Wiec__Credential credential;
 		Wiec__Approve approve;
 		Wiec__Comment comment;
+		Wiec__Poll poll;
+		Wiec__Vote vote;
 	} u;
+	/* polls and ballots */
+	ProtobufCBinaryData opts[ACT_CHOICES_MAX], excl_ids[ACT_CHOICES_MAX];
+	Wiec__Exclusion excl[ACT_CHOICES_MAX], *excl_ptrs[ACT_CHOICES_MAX];
+	Wiec__Choice choice[ACT_CHOICES_MAX], *choice_ptrs[ACT_CHOICES_MAX];
+	Wiec__Weight weight[ACT_ROLE_MAX], *weight_ptrs[ACT_ROLE_MAX];
+	Wiec__Fraction frac[5];
+	char unit_buf[EV_LABEL_MAX + 1];
 	Wiec__Location loc;
 	ProtobufCBinaryData bins[4][ACT_ROLE_MAX];
 	Wiec__PhasePlan phase[ACT_PHASES_MAX], *phase_ptrs[ACT_PHASES_MAX];
@@ -87,7 +103,7 @@ typedef struct act_ctx {
 
 typedef struct act {
 	const char *name;
-	int nargs;		/* positional arguments */
+	int nargs;		/* positional arguments; -1: any number */
 	uint64_t allowed;	/* ACT_OPT bits */
 	int (*build)(act_ctx_t *c);
 	const char *args;	/* their names, for messages */
@@ -118,6 +134,18 @@ void act_ctx_free(act_ctx_t *c);
 
 /* The held, decoded event id (caller ev_frees), or a printed error. */
 int act_get(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES], ev_t *ev);
+
+/* Shared with cli/vote.c: an event id or a key from text into id, and a
+ * 32-byte value copied into the context for the body to point at. 0 or a
+ * printed error's status. */
+int act_parse_id(act_ctx_t *c, const char *what, const char *v, uint8_t id[static HASH_BYTES]);
+int act_parse_key(act_ctx_t *c, const char *what, const char *v,
+    uint8_t pk[static KEY_PK_BYTES]);
+int act_keep(act_ctx_t *c, ProtobufCBinaryData *b, const uint8_t v[static HASH_BYTES]);
+
+/* ---- polls and ballots (cli/vote.c) ---- */
+int act_build_poll(act_ctx_t *c);
+int act_build_vote(act_ctx_t *c);
 
 /* Names for printing. */
 const char *act_status_name(int s);

@@ -87,12 +87,34 @@ static const cli_cmd_t cmds[] = {
 	  "wiec credential revoke [-d DIR] --process P|--census ID --subject KEY [--json]" },
 	{ "approve", approve_main, "cosign a member change or co-decision phase change",
 	  "wiec approve [-d DIR] ID [--json]" },
+	{ "poll open", poll_open_main, "open a vote on a process (owners); prints its id",
+	  "wiec poll open [-d DIR] --process P --kind K [--option IDEA]... [--min N] [--max N]\n"
+	  "          [--points N] [--rule R] [--question Q] [--min-score N/D]\n"
+	  "          [--exclusive IDEA,IDEA...]... [--quorum N/D] [--threshold N/D]\n"
+	  "          [--decision simple|qualified|double] [--majority N/D]\n"
+	  "          [--weight-majority N/D] [--weight KEY:N]... [--json]\n"
+	  "  K: approval, choose-one, yes-no, budget, cumulative, ranked. R: a rule of\n"
+	  "  spec/tally.md (budget: greedy, greedy-no-skip, greedy-threshold,\n"
+	  "  greedy-exclusive, greedy-custom, equalshares, equalshares/add1,\n"
+	  "  equalshares/add1-comparison). Refused when the poll would not count." },
+	{ "vote", vote_main, "cast (or change, or --withdraw) one's ballot; prints its id",
+	  "wiec vote [-d DIR] --process P [--poll ID] [--unit U] [--key FILE] [--json]\n"
+	  "          (CHOICE... | yes | no | abstain | --withdraw)\n"
+	  "  CHOICE: an idea id, IDEA:POINTS for cumulative polls, best first for\n"
+	  "  ranked ones. The latest valid ballot counts. Refused with the reason\n"
+	  "  (too_many, over_budget, not_eligible, ...) when it would not count." },
+	{ "tally", tally_main, "the live tally of a process's poll, from the held events",
+	  "wiec tally [-d DIR] --process P [--poll ID] [--unit U] [--json]\n"
+	  "  Recomputed from the log every time; the same on every node holding the same\n"
+	  "  events. --json: budget polls have \"winners\" and per-unit \"scores\", others\n"
+	  "  \"result\"; \"hash\" is the result hash a close certificate signs." },
 	{ "sign", sign_main, "sign a resident's event on a machine with no node",
 	  "wiec sign --key FILE (--network ID | --genesis FILE) -o FILE\n"
-	  "          idea|comment|support|report|appeal ...\n"
+	  "          idea|comment|support|report|appeal|vote ...\n"
 	  "  idea --title T [--body B] [--process P] [--category C] [--location LAT,LON]\n"
 	  "       [--cost N] [--unit U] [--edit IDEA]; comment --on ID --body B;\n"
-	  "  support IDEA [--withdraw]; report TARGET --reason R; appeal TARGET --reason R.\n"
+	  "  support IDEA [--withdraw]; report TARGET --reason R; appeal TARGET --reason R;\n"
+	  "  vote --process P --poll ID [--unit U] (CHOICE... | yes | no | abstain | --withdraw).\n"
 	  "  Writes the signed envelope (its exact bytes) to FILE; keeps KEY.chain\n"
 	  "  beside the key. Hand FILE to any node with 'wiec submit'." },
 	{ "submit", submit_main, "hand an event signed elsewhere to this node; prints its id",

@@ -32,7 +32,7 @@
     ACT_OPT(O_JSON))
 #define SIGN_ALL (SIGN_BASE | ACT_OPT(O_TITLE) | ACT_OPT(O_BODY) | ACT_OPT(O_CATEGORY) | \
     ACT_OPT(O_LOCATION) | ACT_OPT(O_COST) | ACT_OPT(O_UNIT) | ACT_OPT(O_PROCESS) | \
-    ACT_OPT(O_EDIT) | ACT_OPT(O_ON) | ACT_OPT(O_WITHDRAW) | ACT_OPT(O_REASON))
+    ACT_OPT(O_EDIT) | ACT_OPT(O_ON) | ACT_OPT(O_WITHDRAW) | ACT_OPT(O_REASON) | ACT_OPT(O_POLL))
 
 /* The network id from --network or --genesis; refuses a member's key (a
  * member signs through its node: a root beside its chain would be an
@@ -93,8 +93,8 @@ int sign_main(int argc, char **argv)
 		goto out;
 	}
 	if (c->o.nargs < 1 || (a = act_find(c->o.args[0], 1)) == NULL) {
-		rc = cli_fail(EXIT_USAGE, cmd, "what to sign: idea, comment, support, report or "
-		    "appeal (see 'wiec help sign')");
+		rc = cli_fail(EXIT_USAGE, cmd, "what to sign: idea, comment, support, report, "
+		    "appeal or vote (see 'wiec help sign')");
 		goto out;
 	}
 	for (int id = 0; id < 64; id++)

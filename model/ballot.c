@@ -251,6 +251,9 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		return BALLOT_OK;
 	if (yesno != (v->answer != WIEC__ANSWER__ANSWER_NONE) || (yesno && v->n_choices != 0))
 		return BALLOT_BAD_ANSWER;
+	for (size_t i = 0; i < v->n_choices; i++)
+		if (ballot_option_find(poll, v->choices[i]->project.data) < 0)
+			return BALLOT_UNKNOWN_PROJECT;
 	if (p->kind == WIEC__POLL_KIND__POLL_BUDGET) {
 		if ((unit = unit_find(poll->proc.p, v->unit)) < 0 ||
 		    (who->unit != NULL && strcmp(who->unit, v->unit) != 0))
@@ -258,14 +261,10 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 	} else if (v->unit[0] != '\0') {
 		return BALLOT_BAD_UNIT;
 	}
-	for (size_t i = 0; i < v->n_choices; i++) {
-		long o = ballot_option_find(poll, v->choices[i]->project.data);
-
-		if (o < 0)
-			return BALLOT_UNKNOWN_PROJECT;
-		if (unit >= 0 && poll->opt[o].unit != unit)
+	for (size_t i = 0; i < v->n_choices; i++)
+		if (unit >= 0 && poll->opt[ballot_option_find(poll,
+		    v->choices[i]->project.data)].unit != unit)
 			return BALLOT_OTHER_UNIT;
-	}
 	for (size_t i = 0; i < v->n_choices; i++)
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(v->choices[i]->project.data, v->choices[j]->project.data,

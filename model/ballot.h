@@ -107,8 +107,10 @@ typedef struct ballot_voter {
 } ballot_voter_t;
 
 /* The validity of ballot v by a voter of standing who in poll (which must be
- * valid): BALLOT_OK or the first rule broken, in the order of enum
- * ballot_why. Pure: needs nothing else. */
+ * valid): BALLOT_OK or the first rule broken, in this order: no_poll,
+ * not_member / not_eligible, (a withdrawal is then valid), bad_answer,
+ * unknown_project, bad_unit, other_unit, duplicate, bad_points, too_few,
+ * too_many, over_budget. Pure: needs nothing else. */
 int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who);
 
 /* The standing of key in poll's process (credentials of its scope; the
