@@ -149,6 +149,8 @@ int pb_tally_main(int argc, char **argv);
 int poll_open_main(int argc, char **argv);
 int vote_main(int argc, char **argv);
 int tally_main(int argc, char **argv);
+int close_main(int argc, char **argv);
+int result_main(int argc, char **argv);
 
 
 

