@@ -17,6 +17,8 @@ status 0 "testnet of 4 on ports $BASE.." $W testnet "$T/net" --nodes 4 --base-po
 N=$T/net
 key_of() { $W id -d "$1"; }
 K1=$(key_of "$N/node1")
+K3=$(key_of "$N/node3")
+cp -a "$N/node4" "$T/pristine"	# the genesis only: an auditor's empty store
 
 up=0
 for i in 1 2 3; do start_node "$N/node$i" && up=$((up + 1)); done
@@ -28,7 +30,7 @@ three="$N/node1 $N/node2 $N/node3"
 jtrue() { test "$(jget "$1" "$2")" = True; }
 # mkvote TAG NVOTERS: a process with a poll and NVOTERS ballots; sets P, PA, PB.
 mkvote() {
-	$W process create -d "$N/node1" --kind budget --title "BO $1" --phase ideation --unit "Centrum:100" \
+	$W process create -d "$N/node1" --owner "$K1" --owner "$K3" --kind budget --title "BO $1" --phase ideation --unit "Centrum:100" \
 		--registrar "$K1" --eligibility --phase voting >"$T/p" 2>"$T/err" || return 1
 	P=$(cat "$T/p")
 	$W credential issue -d "$N/node1" --process "$P" --subject "$K1" --attr unit=Centrum \
@@ -92,3 +94,59 @@ check "node4 holds the same certificate" has_cert "$N/node4" 4
 check "node4's certificate is the same" cmp "$T/res.1" "$T/res.4"
 has_cert "$N/node1" 1b
 check "node1's certificate did not change after later ballots" cmp "$T/res.1" "$T/res.1b"
+
+# ---- a 2|2 partition: each half's peers file names only its own half ----
+all4="$N/node1 $N/node2 $N/node3 $N/node4"
+check "process 2 with 6 ballots" mkvote b 6
+check "all four converge on process 2" wait_converged "$DL" $all4
+for i in 1 2 3 4; do stop_node "$N/node$i"; cp "$N/node$i/peers" "$T/peers$i"; done
+# peers DIR LINE-OF-PEER: a peers file naming one node only.
+line_of() { grep "$(key_of "$N/node$1")" "$T/peers$2"; }
+line_of 2 1 >"$N/node1/peers"; line_of 1 2 >"$N/node2/peers"
+line_of 4 3 >"$N/node3/peers"; line_of 3 4 >"$N/node4/peers"
+for i in 1 2 3 4; do start_node "$N/node$i"; done
+PS=$(echo "$P" | cut -c1-16)
+status 0 "node1 closes in its half" $W close -d "$N/node1" --process "$P"
+status 0 "node3 (the other owner) closes in its half" $W close -d "$N/node3" --process "$P"
+posted() { grep -q "close $PS: posted $2" "$N/node$1.log"; }
+# Each half had its chance: both members promised, and a later round was
+# prepared after the first one stalled (a timeout fired).
+for i in 1 2 3 4; do
+	check "node$i promised a round while split" wait_until "$DL" posted $i Promise
+done
+check "half 1-2 prepared a later round" wait_until "$DL" sh -c \
+	"grep -q 'close $PS: posted Prepare' '$N/node1.log' '$N/node2.log'"
+check "half 3-4 prepared a later round" wait_until "$DL" sh -c \
+	"grep -q 'close $PS: posted Prepare' '$N/node3.log' '$N/node4.log'"
+
+# SIGKILL node2 between its statements (it has promised; no proposal can
+# have a quorum while split), restart it still split: it goes on from its
+# own statements in the log.
+n2=$(grep -c "close $PS: posted" "$N/node2.log")
+kill9_node "$N/node2"
+start_node "$N/node2"
+more2() { test "$(grep -c "close $PS: posted" "$N/node2.log")" -gt "$n2"; }
+check "node2 signs again after the SIGKILL (still split)" wait_until "$DL" more2
+for i in 1 2 3 4; do
+	status 1 "no certificate on node$i while split" $W result -d "$N/node$i" --process "$P"
+done
+
+for i in 1 2 3 4; do stop_node "$N/node$i"; cp "$T/peers$i" "$N/node$i/peers"; start_node "$N/node$i"; done
+for i in 1 2 3 4; do
+	check "node$i holds a certificate after the heal" wait_until "$DL" has_cert "$N/node$i" p$i
+done
+check "exactly one certificate: the same on all four (2)" cmp "$T/res.p1" "$T/res.p2"
+check "exactly one certificate: the same on all four (3)" cmp "$T/res.p1" "$T/res.p3"
+check "exactly one certificate: the same on all four (4)" cmp "$T/res.p1" "$T/res.p4"
+check "no second value, no conflicting member, valid by the full rules" jtrue "$T/res.p1" \
+	'j["valid"] is True and len(j["signatures"]) >= 3'
+check "every ballot held by all before the close is counted" jtrue "$T/res.p1" \
+	'"'"$(cat "$T/b.v6")"'" in j["frontier"] and "'"$(cat "$T/b.v1")"'" in j["frontier"]'
+# The audit over an export, in a store that never ran a node.
+check "all four converge after the heal" wait_converged "$DL" $all4
+status 0 "export node2" $W export -d "$N/node2" -o "$T/n2.export"
+status 0 "import into an auditor's store" $W import -d "$T/pristine" "$T/n2.export"
+status 0 "the auditor's result" $W result -d "$T/pristine" --process "$P" --json
+cp "$T/out" "$T/res.audit"
+check "auditor: same certificate, every member's chain clean (close_log_audit)" \
+	cmp "$T/res.audit" "$T/res.p1"
