@@ -109,6 +109,30 @@ static int cli_close_cert(store_t *s, const uint8_t process[static HASH_BYTES], 
 	return 0;
 }
 
+int cli_close_frontier(store_t *s, const uint8_t process[static HASH_BYTES], uint8_t **ids,
+    size_t *n)
+{
+	ccert_t k;
+	int rc = cli_close_cert(s, process, &k);
+
+	*ids = NULL;
+	*n = 0;
+	if (rc == 0 && k.rep->certified && k.check == 0) {
+		const close_stmt_t *p = k.cert.proposal;
+
+		*n = p->value.count;
+		if ((*ids = malloc(*n ? *n * HASH_BYTES : 1)) == NULL)
+			rc = WIEC_ERR_NOMEM;
+		else {
+			if (*n)
+				memcpy(*ids, p->frontier, *n * HASH_BYTES);
+			rc = 1;
+		}
+	}
+	ccert_end(&k);
+	return rc;
+}
+
 int close_main(int argc, char **argv)
 {
 	const char *cmd = "close";

@@ -557,9 +557,10 @@ int tally_main(int argc, char **argv)
 	ballot_tally_t t;
 	vview_t w = { 0 };
 	char why[256];
-	size_t len;
+	size_t len, nfrontier = 0;
+	uint8_t *frontier = NULL;
 	cfg_t cfg;
-	int rc, unit = -1;
+	int rc, unit = -1, certified = 0;
 
 	memset(&poll, 0, sizeof poll);
 	memset(&t, 0, sizeof t);
@@ -581,6 +582,11 @@ int tally_main(int argc, char **argv)
 		goto out;
 	if ((rc = cli_open_read(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
 		goto out;
+	/* A certified result never changes: the tally of its frontier only. */
+	if ((certified = cli_close_frontier(c->s, process, &frontier, &nfrontier)) < 0) {
+		rc = cli_fail(cli_status(certified), cmd, "%s", wiec_strerror(certified));
+		goto out;
+	}
 	if ((rc = vview_open(c, &w)) != 0)
 		goto out;
 	if (c->o.poll == NULL && (rc = find_poll(c, &w, process, poll_id)) != 0)
@@ -605,8 +611,9 @@ int tally_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = ballot_tally(&w.v, &w.r, &poll, NULL, 0, unit, &t, why, sizeof why)) != 0 ||
-	    (rc = model_tally_result(&w.v, process, NULL, 0, &bytes, &len, hash)) != 0) {
+	if ((rc = ballot_tally(&w.v, &w.r, &poll, frontier, nfrontier, unit, &t, why,
+	    sizeof why)) != 0 ||
+	    (rc = model_tally_result(&w.v, process, frontier, nfrontier, &bytes, &len, hash)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
 		goto out;
 	}
@@ -618,6 +625,7 @@ int tally_main(int argc, char **argv)
 		json_khex(&j, "process", process, HASH_BYTES);
 		json_tally(&j, &poll, &t);
 		json_khex(&j, "hash", hash, HASH_BYTES);
+		json_kbool(&j, "certified", certified == 1);
 		json_end(&j);
 	} else {
 		char hex[HASH_HEX_BYTES];
@@ -625,10 +633,13 @@ int tally_main(int argc, char **argv)
 		text_tally(&poll, &t);
 		hash_hex(hex, hash, HASH_BYTES);
 		printf("result hash %s\n", hex);
+		if (certified == 1)
+			printf("certified: the close's counted events only (see 'wiec result')\n");
 	}
 	rc = EXIT_OK;
 out:
 	free(bytes);
+	free(frontier);
 	ballot_tally_free(&t);
 	ballot_poll_free(&poll);
 	vview_close(&w);

@@ -94,6 +94,11 @@ check "node4 holds the same certificate" has_cert "$N/node4" 4
 check "node4's certificate is the same" cmp "$T/res.1" "$T/res.4"
 has_cert "$N/node1" 1b
 check "node1's certificate did not change after later ballots" cmp "$T/res.1" "$T/res.1b"
+status 0 "tally after the close" $W tally -d "$N/node2" --process "$P" --json
+cp "$T/out" "$T/tally.json"
+RH=$(jget "$T/res.1" 'j["result_hash"]')
+check "tally shows the certified result (its hash, winners), not the later ballots" jtrue \
+	"$T/tally.json" 'j["certified"] is True and j["hash"] == "'"$RH"'" and j["winners"] == ["'"$PA"'"]'
 
 # ---- a 2|2 partition: each half's peers file names only its own half ----
 all4="$N/node1 $N/node2 $N/node3 $N/node4"
