@@ -5,7 +5,7 @@ B       ?= build
 CC      ?= cc
 OPT     ?= -O2 -g
 SAN     ?=
-PKGS    := libsodium libzmq libprotobuf-c lmdb gmp
+PKGS    := libsodium libzmq libprotobuf-c lmdb gmp icu-uc
 WFLAGS  := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -I. -I$(B) -MMD -MP
@@ -43,7 +43,7 @@ help:
 	@echo "make fuzz     libFuzzer targets (clang), 60 s each"
 
 DEBS := build-essential pkg-config libsodium-dev liblmdb-dev libzmq3-dev \
-        libprotobuf-c-dev protobuf-c-compiler python3 iproute2 libgmp-dev
+        libprotobuf-c-dev protobuf-c-compiler libicu-dev python3 iproute2 libgmp-dev
 deps:
 	@sh .ci/deps.sh $(DEBS)
 

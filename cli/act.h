@@ -146,6 +146,10 @@ int act_keep(act_ctx_t *c, ProtobufCBinaryData *b, const uint8_t v[static HASH_B
 /* ---- polls and ballots (cli/vote.c) ---- */
 int act_build_poll(act_ctx_t *c);
 int act_build_vote(act_ctx_t *c);
+/* `wiec submit`: a ballot the local model says would not count is refused
+ * with its reason (EXIT_FAIL, printed); 0 for other kinds, for a valid
+ * ballot, and for a ballot whose poll is not held yet. */
+int act_submit_check(const char *cmd, store_t *s, const ev_t *ev);
 
 /* Names for printing. */
 const char *act_status_name(int s);

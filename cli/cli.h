@@ -145,6 +145,7 @@ int credential_revoke_main(int argc, char **argv);
 int approve_main(int argc, char **argv);
 int sign_main(int argc, char **argv);
 int submit_main(int argc, char **argv);
+int search_main(int argc, char **argv);
 int pb_tally_main(int argc, char **argv);
 int poll_open_main(int argc, char **argv);
 int vote_main(int argc, char **argv);

@@ -132,6 +132,13 @@ static const cli_cmd_t cmds[] = {
 	  "  Relays the exact bytes; a refused event prints the rule (exit 5)." },
 	{ "comment add", comment_add_main, "comment on an idea or a comment; prints its id",
 	  "wiec comment add [-d DIR] --on ID --body TEXT [--key FILE] [--json]" },
+	{ "search", search_main, "full-text search of ideas and comments, best first",
+	  "wiec search [-d DIR] QUERY... [--process ID|bank] [--category C] [--status S]\n"
+	  "            [--hidden] [--limit N] [--json]\n"
+	  "  Polish without diacritics is fine (\"lodz\" finds \"Łódź\");\n"
+	  "  inflected forms match (\"drzewa\", \"drzew\"); WORD* is a prefix. An idea\n"
+	  "  counts by its latest version. --hidden includes hidden content; N is\n"
+	  "  1 to 1000 (default 20). spec/search.md has the rules." },
 	{ "log", log_main, "list events in arrival order",
 	  "wiec log [-d DIR] [--author KEY] [--json]\n"
 	  "  --json prints one object per line: lseq, id, author, seq, prev,\n"

@@ -226,7 +226,13 @@ int submit_main(int argc, char **argv)
 		    wiec_strerror(rc));
 	}
 	memcpy(id, ev.id, HASH_BYTES);
+	rc = act_submit_check(cmd, s, &ev);
 	ev_free(&ev);
+	if (rc != 0) {
+		free(buf);
+		store_close(&s);
+		return rc;
+	}
 	if ((lock = ctl_direct_lock(dir, &lockfd)) == 0) {
 		rc = submit_direct(s, (const uint8_t *)buf, len, &res);
 		close(lockfd);

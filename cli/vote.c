@@ -552,18 +552,20 @@ int tally_main(int argc, char **argv)
 {
 	const char *cmd = "tally";
 	act_ctx_t *c;
-	uint8_t process[HASH_BYTES], poll_id[HASH_BYTES], hash[HASH_BYTES], *bytes = NULL;
-	ballot_poll_t poll;
-	ballot_tally_t t;
+	uint8_t process[HASH_BYTES], poll_id[HASH_BYTES];
+	ballot_process_t bp;
+	ballot_tally_t ut;
+	const ballot_poll_t *poll = NULL;
+	const ballot_tally_t *t = NULL;
 	vview_t w = { 0 };
-	char why[256];
-	size_t len, nfrontier = 0;
+	char why[256] = "";
+	size_t nfrontier = 0;
 	uint8_t *frontier = NULL;
 	cfg_t cfg;
 	int rc, unit = -1, certified = 0;
 
-	memset(&poll, 0, sizeof poll);
-	memset(&t, 0, sizeof t);
+	memset(&bp, 0, sizeof bp);
+	memset(&ut, 0, sizeof ut);
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
 	c->cmd = cmd;
@@ -589,33 +591,41 @@ int tally_main(int argc, char **argv)
 	}
 	if ((rc = vview_open(c, &w)) != 0)
 		goto out;
-	if (c->o.poll == NULL && (rc = find_poll(c, &w, process, poll_id)) != 0)
+	/* Every poll of the process at once: the result hash covers them all. */
+	if ((rc = model_tally_process(&w.v, &w.r, process, frontier, nfrontier, &bp, why,
+	    sizeof why)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
 		goto out;
-	rc = ballot_poll_load(&w.v, &w.r, poll_id, &poll);
-	if (rc != 0 || poll.why != BALLOT_OK ||
-	    memcmp(poll.p->process.data, process, HASH_BYTES) != 0) {
-		rc = cli_fail(rc == 0 || rc == WIEC_ERR_NOTFOUND ? EXIT_FAIL : cli_status(rc), cmd,
-		    "poll %s is not a counting poll of the process here%s%s", c->o.poll ?
-		    c->o.poll : "", rc == 0 && poll.why != BALLOT_OK ? ": " : "",
-		    rc == 0 && poll.why != BALLOT_OK ? why_text(poll.why) : "");
+	}
+	for (size_t i = 0; i < bp.n; i++)
+		if (c->o.poll == NULL ? bp.n == 1 :
+		    memcmp(bp.poll[i].ev.id, poll_id, HASH_BYTES) == 0) {
+			poll = &bp.poll[i];
+			t = &bp.tally[i];
+		}
+	if (poll == NULL) {
+		rc = cli_fail(EXIT_FAIL, cmd, c->o.poll != NULL ? "poll %s is not a counting poll "
+		    "of the process here" : bp.n == 0 ? "the process has no poll that counts here%s"
+		    : "the process has several polls: name one with --poll ID%s",
+		    c->o.poll != NULL ? c->o.poll : "");
 		goto out;
 	}
 	if (c->o.unit_name != NULL) {
-		for (size_t i = 0; poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET &&
-		    i < poll.proc.p->n_units; i++)
-			if (strcmp(poll.proc.p->units[i]->name, c->o.unit_name) == 0)
+		for (size_t i = 0; poll->p->kind == WIEC__POLL_KIND__POLL_BUDGET &&
+		    i < poll->proc.p->n_units; i++)
+			if (strcmp(poll->proc.p->units[i]->name, c->o.unit_name) == 0)
 				unit = (int)i;
 		if (unit < 0) {
 			rc = cli_fail(EXIT_USAGE, cmd, "'%s' is not a unit of this budget process",
 			    c->o.unit_name);
 			goto out;
 		}
-	}
-	if ((rc = ballot_tally(&w.v, &w.r, &poll, frontier, nfrontier, unit, &t, why,
-	    sizeof why)) != 0 ||
-	    (rc = model_tally_result(&w.v, process, frontier, nfrontier, &bytes, &len, hash)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
-		goto out;
+		if ((rc = ballot_tally(&w.v, &w.r, poll, frontier, nfrontier, unit, &ut, why,
+		    sizeof why)) != 0) {
+			rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
+			goto out;
+		}
+		t = &ut;
 	}
 	if (c->o.json) {
 		json_t j;
@@ -623,27 +633,72 @@ int tally_main(int argc, char **argv)
 		json_init(&j, stdout);
 		json_obj(&j);
 		json_khex(&j, "process", process, HASH_BYTES);
-		json_tally(&j, &poll, &t);
-		json_khex(&j, "hash", hash, HASH_BYTES);
+		json_tally(&j, poll, t);
+		json_khex(&j, "hash", bp.hash, HASH_BYTES);
 		json_kbool(&j, "certified", certified == 1);
 		json_end(&j);
 	} else {
 		char hex[HASH_HEX_BYTES];
 
-		text_tally(&poll, &t);
-		hash_hex(hex, hash, HASH_BYTES);
+		text_tally(poll, t);
+		hash_hex(hex, bp.hash, HASH_BYTES);
 		printf("result hash %s\n", hex);
 		if (certified == 1)
 			printf("certified: the close's counted events only (see 'wiec result')\n");
 	}
 	rc = EXIT_OK;
 out:
-	free(bytes);
 	free(frontier);
-	ballot_tally_free(&t);
-	ballot_poll_free(&poll);
+	ballot_tally_free(&ut);
+	ballot_process_free(&bp);
 	vview_close(&w);
 	act_ctx_free(c);
 	free(c);
 	return rc;
+}
+
+/* ---- wiec submit of a ballot signed elsewhere ---- */
+
+int act_submit_check(const char *cmd, store_t *s, const ev_t *ev)
+{
+	act_ctx_t c;
+	ballot_poll_t poll;
+	ballot_voter_t who;
+	model_cred_t cred;
+	vview_t w;
+	int rc, why;
+
+	if (ev->kind != EV_VOTE)
+		return 0;
+	memset(&c, 0, sizeof c);
+	c.cmd = cmd;
+	c.s = s;
+	if ((rc = vview_open(&c, &w)) != 0)
+		return rc;
+	rc = ballot_poll_load(&w.v, &w.r, ev->body->vote->poll.data, &poll);
+	if (rc == WIEC_ERR_NOTFOUND) {
+		/* Its poll may arrive later: the ballot counts from then on, if valid. */
+		vview_close(&w);
+		return 0;
+	}
+	if (rc != 0) {
+		vview_close(&w);
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	}
+	why = poll.why != BALLOT_OK ? BALLOT_NO_POLL : 0;
+	if (why == 0) {
+		if ((rc = ballot_voter(&w.v, &w.r, &poll, ev->author, &cred, &who)) != 0) {
+			ballot_poll_free(&poll);
+			vview_close(&w);
+			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		}
+		why = ballot_check(&poll, ev->body->vote, &who);
+		model_cred_free(&cred);
+	}
+	ballot_poll_free(&poll);
+	vview_close(&w);
+	if (why != BALLOT_OK)
+		return cli_fail(EXIT_FAIL, cmd, "ballot refused: %s (%s)", why_text(why),
+		    ballot_why_name(why));
+	return 0;
 }

@@ -458,22 +458,20 @@ typedef struct brec {
 	size_t off, n;
 } brec_t;
 
-/* Voter ascending, then (seq, id) descending: each voter's latest first. */
-static int brec_cmp(const void *a, const void *b)
+/* (seq, id) order: > 0 when a is the later ballot. */
+static int brec_later(const brec_t *a, const brec_t *b)
 {
-	const brec_t *x = a, *y = b;
-	int c;
-
-	if ((c = memcmp(x->voter, y->voter, KEY_PK_BYTES)) != 0)
-		return c;
-	if (x->seq != y->seq)
-		return x->seq > y->seq ? -1 : 1;
-	return -memcmp(x->id, y->id, HASH_BYTES);
+	if (a->seq != b->seq)
+		return a->seq > b->seq ? 1 : -1;
+	return memcmp(a->id, b->id, HASH_BYTES);
 }
 
 typedef struct bset {
 	brec_t *rec;
 	size_t n, cap;
+	uint32_t *slot;		/* open addressing by voter: record index + 1, or 0 */
+	size_t nslot;		/* a power of two, at least twice n */
+	uint8_t *dead;		/* per record: superseded by the voter's later ballot */
 	uint32_t *ch;
 	uint64_t *pts;
 	size_t nch, capch;
@@ -481,10 +479,69 @@ typedef struct bset {
 
 static void bset_free(bset_t *s)
 {
+	free(s->slot);
+	free(s->dead);
 	free(s->rec);
 	free(s->ch);
 	free(s->pts);
 	memset(s, 0, sizeof *s);
+}
+
+static size_t voter_hash(const uint8_t voter[static KEY_PK_BYTES], size_t mask)
+{
+	uint64_t h;
+
+	memcpy(&h, voter, sizeof h);	/* a public key: its bytes are already uniform */
+	return (size_t)h & mask;
+}
+
+/* Record i's voter in the table: the later (seq, id) of the two stays
+ * alive, the other is marked dead (superseded). Order-free: the outcome is
+ * the same whatever order the ballots come in. */
+static void bset_latest(bset_t *s, size_t i)
+{
+	size_t mask = s->nslot - 1, h = voter_hash(s->rec[i].voter, mask);
+
+	for (;; h = (h + 1) & mask) {
+		uint32_t j = s->slot[h];
+
+		if (j == 0) {
+			s->slot[h] = (uint32_t)i + 1;
+			return;
+		}
+		if (memcmp(s->rec[j - 1].voter, s->rec[i].voter, KEY_PK_BYTES) == 0) {
+			if (brec_later(&s->rec[i], &s->rec[j - 1]) > 0) {
+				s->dead[j - 1] = 1;
+				s->slot[h] = (uint32_t)i + 1;
+			} else {
+				s->dead[i] = 1;
+			}
+			return;
+		}
+	}
+}
+
+static int bset_rehash(bset_t *s, size_t nslot)
+{
+	uint32_t *slot = calloc(nslot, sizeof *slot);
+
+	if (slot == NULL)
+		return -1;
+	for (size_t h = 0; h < s->nslot; h++) {
+		uint32_t j = s->slot[h];
+		size_t k;
+
+		if (j == 0)
+			continue;
+		for (k = voter_hash(s->rec[j - 1].voter, nslot - 1); slot[k] != 0;
+		    k = (k + 1) & (nslot - 1))
+			;
+		slot[k] = j;
+	}
+	free(s->slot);
+	s->slot = slot;
+	s->nslot = nslot;
+	return 0;
 }
 
 static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
@@ -495,13 +552,18 @@ static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 64;
-		void *p = realloc(s->rec, cap * sizeof *s->rec);
+		void *p = realloc(s->rec, cap * sizeof *s->rec), *q;
 
 		if (p == NULL)
 			return WIEC_ERR_NOMEM;
 		s->rec = p;
+		if ((q = realloc(s->dead, cap)) == NULL)
+			return WIEC_ERR_NOMEM;
+		s->dead = q;
 		s->cap = cap;
 	}
+	if (2 * (s->n + 1) > s->nslot && bset_rehash(s, s->nslot ? 2 * s->nslot : 128) != 0)
+		return WIEC_ERR_NOMEM;
 	while (s->nch + v->n_choices > s->capch) {
 		size_t cap = s->capch ? 2 * s->capch : 256;
 		void *p = realloc(s->ch, cap * sizeof *s->ch), *q;
@@ -522,11 +584,13 @@ static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
 	r->answer = v->answer;
 	r->unit = unit;
 	r->off = s->nch;
+	s->dead[s->n - 1] = 0;
 	r->n = v->n_choices;
 	for (size_t i = 0; i < v->n_choices; i++) {
 		s->ch[s->nch] = (uint32_t)ballot_option_find(poll, v->choices[i]->project.data);
 		s->pts[s->nch++] = v->choices[i]->points;
 	}
+	bset_latest(s, s->n - 1);
 	return 0;
 }
 
@@ -809,10 +873,10 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 		if (rc != 0)
 			goto out;
 	}
-	/* Each voter's latest valid ballot counts; a withdrawal counts as none. */
-	qsort(s.rec, s.n, sizeof *s.rec, brec_cmp);
+	/* Each voter's latest valid ballot counts; a withdrawal counts as none.
+	 * The counted ones stay in id order (the index's). */
 	for (size_t i = 0; i < s.n; i++) {
-		if (i > 0 && memcmp(s.rec[i].voter, s.rec[i - 1].voter, KEY_PK_BYTES) == 0) {
+		if (s.dead[i]) {
 			out->not_counted[BALLOT_SUPERSEDED]++;
 			continue;
 		}
@@ -939,63 +1003,97 @@ static void put_tally(buf_t *b, const ballot_poll_t *poll, const ballot_tally_t 
 
 #define RESULT_DOMAIN "wiec-result-v1"
 
+void ballot_process_free(ballot_process_t *bp)
+{
+	for (size_t i = 0; i < bp->n; i++) {
+		ballot_tally_free(&bp->tally[i]);
+		ballot_poll_free(&bp->poll[i]);
+	}
+	free(bp->tally);
+	free(bp->poll);
+	free(bp->bytes);
+	memset(bp, 0, sizeof *bp);
+}
+
+int model_tally_process(const model_view_t *v, const roster_t *r,
+    const uint8_t process[static HASH_BYTES], const uint8_t *frontier, size_t n,
+    ballot_process_t *out, char *why, size_t whylen)
+{
+	model_ids_t ids = { 0 };
+	buf_t b = { 0 };
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (whylen > 0)
+		why[0] = '\0';
+	if ((rc = ballot_poll_list(v, process, &ids)) != 0)
+		goto out;
+	if ((out->poll = calloc(ids.n + 1, sizeof *out->poll)) == NULL ||
+	    (out->tally = calloc(ids.n + 1, sizeof *out->tally)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	put32(&b, 0);		/* the number of polls, set below */
+	for (size_t i = 0; i < ids.n; i++) {
+		ballot_poll_t *poll = &out->poll[out->n];
+
+		rc = ballot_poll_load(v, r, ids.id[i], poll);
+		if (rc == WIEC_ERR_NOTFOUND)
+			continue;
+		if (rc != 0)
+			goto out;
+		if (poll->why != BALLOT_OK ||
+		    memcmp(poll->p->process.data, process, HASH_BYTES) != 0) {
+			ballot_poll_free(poll);
+			continue;
+		}
+		rc = ballot_tally(v, r, poll, frontier, n, -1, &out->tally[out->n], why, whylen);
+		out->n++;
+		if (rc != 0)
+			goto out;
+		put_tally(&b, poll, &out->tally[out->n - 1]);
+	}
+	if (b.err) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	b.p[0] = (uint8_t)(out->n >> 24);
+	b.p[1] = (uint8_t)(out->n >> 16);
+	b.p[2] = (uint8_t)(out->n >> 8);
+	b.p[3] = (uint8_t)out->n;
+	hash_2(out->hash, RESULT_DOMAIN, strlen(RESULT_DOMAIN), b.p, b.n);
+	out->bytes = b.p;
+	out->len = b.n;
+	b.p = NULL;
+	rc = 0;
+out:
+	free(b.p);
+	model_ids_free(&ids);
+	if (rc != 0)
+		ballot_process_free(out);
+	return rc;
+}
+
 int model_tally_result(const model_view_t *v, const uint8_t process[static HASH_BYTES],
     const uint8_t *frontier, size_t n, uint8_t **out, size_t *len,
     uint8_t hash[static HASH_BYTES])
 {
+	ballot_process_t bp;
 	roster_t r;
-	model_ids_t ids = { 0 };
-	buf_t b = { 0 };
-	size_t npolls = 0;
-	char why[256];
+	char why[128];
 	int rc;
 
 	*out = NULL;
 	*len = 0;
 	if ((rc = roster_load(v, &r)) != 0)
 		return rc;
-	if ((rc = ballot_poll_list(v, process, &ids)) != 0)
-		goto out;
-	put32(&b, 0);		/* the number of polls, set below */
-	for (size_t i = 0; i < ids.n; i++) {
-		ballot_poll_t poll;
-		ballot_tally_t t;
-
-		rc = ballot_poll_load(v, &r, ids.id[i], &poll);
-		if (rc == WIEC_ERR_NOTFOUND)
-			continue;
-		if (rc != 0)
-			goto out;
-		if (poll.why != BALLOT_OK || memcmp(poll.p->process.data, process, HASH_BYTES) != 0) {
-			ballot_poll_free(&poll);
-			continue;
-		}
-		rc = ballot_tally(v, &r, &poll, frontier, n, -1, &t, why, sizeof why);
-		if (rc == 0) {
-			put_tally(&b, &poll, &t);
-			npolls++;
-		}
-		ballot_tally_free(&t);
-		ballot_poll_free(&poll);
-		if (rc != 0)
-			goto out;
+	if ((rc = model_tally_process(v, &r, process, frontier, n, &bp, why, sizeof why)) == 0) {
+		memcpy(hash, bp.hash, HASH_BYTES);
+		*out = bp.bytes;
+		*len = bp.len;
+		bp.bytes = NULL;
+		ballot_process_free(&bp);
 	}
-	if (b.err) {
-		rc = WIEC_ERR_NOMEM;
-		goto out;
-	}
-	b.p[0] = (uint8_t)(npolls >> 24);
-	b.p[1] = (uint8_t)(npolls >> 16);
-	b.p[2] = (uint8_t)(npolls >> 8);
-	b.p[3] = (uint8_t)npolls;
-	hash_2(hash, RESULT_DOMAIN, strlen(RESULT_DOMAIN), b.p, b.n);
-	*out = b.p;
-	*len = b.n;
-	b.p = NULL;
-	rc = 0;
-out:
-	free(b.p);
-	model_ids_free(&ids);
 	roster_free(&r);
 	return rc;
 }

@@ -160,11 +160,30 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
     const uint8_t *frontier, size_t n, int unit, ballot_tally_t *out, char *why, size_t whylen);
 void ballot_tally_free(ballot_tally_t *t);
 
+/* Every valid poll of a process, each tallied (all units), and the result
+ * bytes and hash of 4.6: one pass over the ballots for all of it. */
+typedef struct ballot_process {
+	size_t n;
+	ballot_poll_t *poll;	/* the valid polls, in id order */
+	ballot_tally_t *tally;	/* tally[i] of poll[i] */
+	uint8_t *bytes;		/* the result bytes */
+	size_t len;
+	uint8_t hash[HASH_BYTES];
+} ballot_process_t;
+
+/* Fills *out (free with ballot_process_free, safe on a zeroed one; freed
+ * on failure). frontier as for ballot_tally. Returns 0, WIEC_ERR_NOMEM,
+ * WIEC_ERR_TOO_BIG (add1; why says which) or a view failure. */
+int model_tally_process(const model_view_t *v, const roster_t *r,
+    const uint8_t process[static HASH_BYTES], const uint8_t *frontier, size_t n,
+    ballot_process_t *out, char *why, size_t whylen);
+void ballot_process_free(ballot_process_t *bp);
+
 /* The canonical bytes of a process's result (spec/tally.md 4.6): every
  * valid poll of process in id order, each tallied over frontier (NULL:
  * every held ballot). *out is malloc'd (caller frees); hash receives
  * BLAKE2b-256 over "wiec-result-v1" || bytes, the value a close
- * certificate signs. Returns 0, WIEC_ERR_NOTFOUND (process not held),
+ * certificate signs (no polls: the bytes of zero polls). Returns 0,
  * WIEC_ERR_NOMEM, WIEC_ERR_TOO_BIG or a view failure. */
 int model_tally_result(const model_view_t *v, const uint8_t process[static HASH_BYTES],
     const uint8_t *frontier, size_t n, uint8_t **out, size_t *len,

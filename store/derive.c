@@ -61,7 +61,7 @@ int store_derive_event(wtx_t *w, const ev_t *ev)
 	}
 	if (w->nrefs >= REFS_FLUSH && (rc = store_derive_flush(w)) != 0)
 		return rc;
-	return 0;
+	return store_search_index(w, ev);
 }
 
 static int refs_order(const void *a, const void *b)
@@ -106,6 +106,7 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	case 5: *name = "excluded"; return &s->excluded;
 	case 6: *name = "tipb"; return &s->tipb;
 	case 7: *name = "refs"; return &s->refs;
+	case 8: *name = "search"; return &s->search;
 	}
 	return NULL;
 }

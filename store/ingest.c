@@ -129,6 +129,7 @@ void store_wtx_abort(wtx_t *w)
 	free(w->refs);
 	w->refs = NULL;
 	w->nrefs = w->caprefs = 0;
+	store_search_drop(w);
 	w->bk = NULL;
 	w->members = NULL;
 	w->moved = NULL;
@@ -144,6 +145,7 @@ int store_wtx_commit(wtx_t *w)
 
 	close_cursors(w);
 	if ((rc = wtx_flush(w)) != 0 || (rc = store_derive_flush(w)) != 0 ||
+	    (rc = store_search_flush(w)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "lseq", w->lseq)) != 0 ||
 	    (rc = store_meta_put_u64(w->s, w->txn, "pseq", w->pseq)) != 0) {
 		store_wtx_abort(w);

@@ -49,6 +49,7 @@ static const struct {
 	{ "pstat", offsetof(store_t, pstat) }, { "excluded", offsetof(store_t, excluded) },
 	{ "refs", offsetof(store_t, refs) },
 	{ "meta", offsetof(store_t, meta) },
+	{ "search", offsetof(store_t, search) },
 };
 
 /* Reads meta "version" and "model": 0 if absent. */

@@ -14,8 +14,9 @@
  *   pstat     'a' author | 's' src(4) | 'n'  -> count(8) || bytes(8)
  *   excluded  author || seq(8) || id      -> reason(1)               derived
  *   refs      ref(32) || tag(1) || id     -> empty   model index (spec/model.md s9)
+ *   search    term || 0 || id(16)         -> tf(2) || dl(2)          derived (store/search.c)
  *   meta      genesis, network, lseq, pseq, version, model
- * log and events are the held set; chains, kids, tips, heads, excluded and refs
+ * log and events are the held set; chains, kids, tips, heads, excluded, refs, search
  * are functions of it (store_reindex rebuilds them from log). */
 #ifndef WIEC_STORE_INT_H
 #define WIEC_STORE_INT_H
@@ -26,7 +27,7 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 3		/* derived state version: a change rebuilds it (3: refs) */
+#define STORE_MODEL 4		/* derived state version: a change rebuilds it (3: refs, 4: search) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -40,7 +41,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
-	    excluded, refs, meta;
+	    excluded, refs, meta, search;
 	int rdonly;
 	int no_model;			/* store_model_hooks(s, 0): benchmarks only */
 	struct store_guard *guard;	/* store/guard.h */
@@ -84,6 +85,7 @@ typedef struct wtx {
 	 * order by store_derive_flush (sorted puts touch fewer pages). */
 	uint8_t (*refs)[REFS_KEY];
 	size_t nrefs, caprefs;
+	struct search_buf *search;	/* search entries not yet put (store/search.c) */
 } wtx_t;
 
 static inline MDB_val store_mv(const void *p, size_t n)
@@ -153,6 +155,12 @@ int store_derive_flush(wtx_t *w);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);
+/* The search index entries of an event (store/search.c), gathered in w
+ * and put in key order by store_search_flush (before commit, or when many
+ * are gathered); store_search_drop frees what was not put. */
+int store_search_index(wtx_t *w, const ev_t *ev);
+int store_search_flush(wtx_t *w);
+void store_search_drop(wtx_t *w);
 
 /* Rebuilds every index from the log in one write transaction (reindex,
  * and the migration of a format-2 store). */

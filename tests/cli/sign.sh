@@ -93,7 +93,12 @@ check "its content is the resident's" grep -q '"title": "Ławka przy szkole"' "$
 bad1 "submit: another network" 5 $W submit -d "$D" "$P/othernet.ev"
 check "names the rule" grep -q "refused: event of another network" "$T/err"
 cp "$P/support.ev" "$T/tampered.ev"
-printf '\001' | dd of="$T/tampered.ev" bs=1 seek=$(($(wc -c <"$T/tampered.ev") - 1)) conv=notrunc 2>/dev/null
+# Flip the low bit of the last byte (writing a fixed byte would change
+# nothing when the signature already ends in it: one run in 256).
+n=$(($(wc -c <"$T/tampered.ev") - 1))
+b=$(od -An -tu1 -j "$n" -N1 "$T/tampered.ev" | tr -d ' ')
+printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$T/tampered.ev" bs=1 seek="$n" conv=notrunc 2>/dev/null
+check "the tampered file differs" sh -c '! cmp -s "$1" "$2"' - "$P/support.ev" "$T/tampered.ev"
 bad1 "submit: a tampered file" 5 $W submit -d "$D" "$T/tampered.ev"
 check "names the signature" grep -q "refused: bad signature" "$T/err"
 : >"$T/empty.ev"

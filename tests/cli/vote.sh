@@ -85,17 +85,17 @@ status 0 "dora signs an over-budget ballot offline" $W sign --key "$T/dora.key2"
 bad1 "sign vote without --poll is refused" 2 $W sign --key "$T/dora.key2" --network "$NET" vote \
 	--process "$P" "$PD" -o "$T/x.ev"
 status 0 "submit dora's ballot" $W submit -d "$N1" "$T/dora.ev"
-status 0 "submit dora's second ballot (held, never counted)" $W submit -d "$N1" "$T/dora2.ev"
+bad1 "submit refuses dora's over-budget ballot" 1 $W submit -d "$N1" "$T/dora2.ev"
+check "submit names the reason" grep -q "over_budget" "$T/err"
 
 # ---- the tally ----
 # Jeżyce (100,000): Park anna, bob = 2; Ławki cyryl = 1; Drzewa anna, filip, cyryl = 3.
 # Greedy: Drzewa (30,000), Park (60,000); Ławki does not fit. Wilda (80,000):
-# Boisko 1 (70,000), then Plac 0 (20,000) does not fit. dora's second
-# ballot is over budget: her first counts.
+# Boisko 1 (70,000), then Plac 0 (20,000) does not fit.
 status 0 "tally --json" $W tally -d "$N1" --process "$P" --json
 cp "$T/out" "$T/tally1"
 check "winners" grep -q "\"winners\": \[\"$PC\", \"$PA\", \"$PD\"\]" "$T/tally1"
-check "not counted, with reasons" grep -q '"not_counted": {"over_budget": 1, "superseded": 1}' "$T/tally1"
+check "not counted, with reasons" grep -q '"not_counted": {"superseded": 1}' "$T/tally1"
 check "five ballots" grep -q '"ballots": 5' "$T/tally1"
 check "per-project score" grep -q "{\"project\": \"$PC\", \"title\": \"Drzewa\", \"cost\": 30000, \"score\": 3}" "$T/tally1"
 status 0 "tally --unit Wilda" $W tally -d "$N1" --process "$P" --unit Wilda --json

@@ -519,9 +519,17 @@ TEST(ballot_poll_rules)
 			if (p.why != want[i])
 				fprintf(stderr, "poll %d: %s\n", i, ballot_why_name(p.why));
 			CHECK(p.why == want[i]);
-			if (i == 6)
+			if (i == 6) {
+				ballot_tally_t t;
+				char why[64];
+
 				CHECK(p.rule == TALLY_MES_ADD1 && p.opt[0].cost == 60000 &&
 				    p.opt[0].unit == 0);
+				/* No ballots: equal shares of nothing, no winner, no failure. */
+				CHECK(ballot_tally(&v, &r, &p, NULL, 0, -1, &t, why, sizeof why) == 0);
+				CHECK(t.counted == 0 && t.nunit == 2 && t.unit[0].nwin == 0);
+				ballot_tally_free(&t);
+			}
 			ballot_poll_free(&p);
 		}
 	}
@@ -712,4 +720,26 @@ TEST(ballot_order_independence)
 	free(bytes0);
 	mfx_free(&s->m);
 	free(s);
+}
+
+/* The index rows of spec/model.md section 9 for polls and ballots. */
+TEST(ballot_refs_rows)
+{
+	uint8_t p[32], q[32];
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Poll poll = WIEC__POLL__INIT;
+	Wiec__Vote vote = WIEC__VOTE__INIT;
+	model_ref_t r[MODEL_REF_MAX];
+
+	memset(p, 0xab, 32);
+	memset(q, 0xcd, 32);
+	poll.process = mfx_bin(p);
+	b.content_case = WIEC__BODY__CONTENT_POLL;
+	b.poll = &poll;
+	CHECK(model_refs(&b, r) == 1 && r[0].tag == MREF_POLL && memcmp(r[0].ref, p, 32) == 0);
+	vote.process = mfx_bin(p);
+	vote.poll = mfx_bin(q);
+	b.content_case = WIEC__BODY__CONTENT_VOTE;
+	b.vote = &vote;
+	CHECK(model_refs(&b, r) == 1 && r[0].tag == MREF_BALLOT && memcmp(r[0].ref, p, 32) == 0);
 }

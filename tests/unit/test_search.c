@@ -1,0 +1,283 @@
+/* test_search.c: the full-text index (store/search.h): Polish queries
+ * without diacritics, stemming, BM25 order in integers, totals that do not
+ * depend on arrival order, and reindex rebuilding the index byte for byte. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "store/search.h"
+#include "tests/unit/fixtures.h"
+#include "tests/unit/test.h"
+
+/* One idea (title, text) or, with target, a comment (text) by kp. */
+static int build(fx_ev_t *out, const key_pair_t *kp, uint64_t seq, const uint8_t *prev,
+    const char *title, const char *text, const uint8_t *target)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Idea idea = WIEC__IDEA__INIT;
+	Wiec__Comment c = WIEC__COMMENT__INIT;
+	uint8_t network[HASH_BYTES];
+	int rc;
+
+	fx_network(network);
+	ev_set_header(&b, network, kp->pk, seq - 1, prev);
+	b.timestamp = FX_TS + seq;
+	if (target == NULL) {
+		idea.title = (char *)title;
+		idea.text = (char *)text;
+		b.content_case = WIEC__BODY__CONTENT_IDEA;
+		b.idea = &idea;
+	} else {
+		c.target.data = (uint8_t *)target;
+		c.target.len = HASH_BYTES;
+		c.text = (char *)text;
+		b.content_case = WIEC__BODY__CONTENT_COMMENT;
+		b.comment = &c;
+	}
+	memset(out, 0, sizeof *out);
+	if ((rc = ev_build(&out->env, &out->len, kp, &b)) != 0)
+		return rc;
+	hash_2(out->id, out->env, out->len, NULL, 0);
+	return 0;
+}
+
+#define NDOCS 6
+static const char *const docs[NDOCS][2] = {
+	{ "Drzewa na placu", "Posadźmy drzewa na placu przed ratuszem w Łodzi." },
+	{ "Ścieżka rowerowa", "Nowa ścieżka rowerowa wzdłuż rzeki, bez drzew wyciętych." },
+	{ "Źródło w parku", "Odnowić źródło w parku miejskim; woda ze źródła jest czysta." },
+	{ "Łódź: ławki", "Więcej ławek w centrum Łodzi, przy drzewach i fontannie." },
+	{ "Zieleń", "Zieleń, zieleń, zieleń: drzewo przy każdej ulicy." },
+	{ NULL, "Popieram, ale drzewa muszą być duże." },	/* a comment on doc 0 */
+};
+
+static int make_docs(fx_ev_t *evs)
+{
+	key_pair_t kp;
+	int rc;
+
+	fx_key(&kp, 0x51);
+	for (size_t i = 0; i < NDOCS; i++)
+		if ((rc = build(&evs[i], &kp, i + 1, i ? evs[i - 1].id : NULL, docs[i][0],
+		    docs[i][1], docs[i][0] ? NULL : evs[0].id)) != 0)
+			return rc;
+	return 0;
+}
+
+/* The events (as indexes into evs) a query finds, best first: "2 0 5". */
+static int found(store_t *s, const fx_ev_t *evs, size_t n, const char *q, char *out,
+    size_t outlen)
+{
+	search_res_t *r;
+	uint8_t id[HASH_BYTES];
+	uint64_t score;
+	size_t used = 0;
+	int rc;
+
+	out[0] = '\0';
+	if ((rc = store_search(s, q, strlen(q), &r, NULL)) != 0)
+		return rc;
+	while ((rc = store_search_next(r, id, &score)) == 1) {
+		size_t i = 0;
+
+		while (i < n && memcmp(evs[i].id, id, HASH_BYTES) != 0)
+			i++;
+		used += (size_t)snprintf(out + used, outlen - used, "%s%zu", used ? " " : "", i);
+		if (used >= outlen)
+			break;
+	}
+	store_search_free(&r);
+	return rc < 0 ? rc : 0;
+}
+
+#define FOUND(q, want) do { \
+	char got_[128]; \
+	CHECK(found(s, evs, NDOCS, (q), got_, sizeof got_) == 0); \
+	if (strcmp(got_, (want)) != 0) { \
+		fprintf(stderr, "  %s:%d: search \"%s\" found \"%s\", expected \"%s\"\n", \
+		    __FILE__, __LINE__, (q), got_, (want)); \
+		t_->failed = 1; \
+		goto out; \
+	} \
+} while (0)
+
+TEST(search_polish_queries)
+{
+	fx_ev_t evs[NDOCS];
+	int res[NDOCS];
+	store_t *s = NULL;
+	size_t nterms;
+	search_res_t *r = NULL;
+
+	CHECK(make_docs(evs) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, evs, NDOCS, res, NULL) == 0);
+	for (size_t i = 0; i < NDOCS; i++)
+		CHECK_EQ_U64(res[i], STORE_ADDED);
+	/* Without diacritics, any case; ł by the explicit rule. */
+	FOUND("lodz", "3 0");
+	FOUND("LODZI", "3 0");
+	FOUND("zrodlo", "2");
+	FOUND("źródła", "2");
+	FOUND("sciezka", "1");
+	/* Stemming: "drzewa" finds "drzew", "drzewach", "drzewo"; the title
+	 * counts twice, so the idea titled "Drzewa" ranks first. */
+	FOUND("drzewa", "0 5 4 3 1");
+	FOUND("drzew", "0 5 4 3 1");
+	/* A prefix. */
+	FOUND("zielen", "4");
+	FOUND("ziel*", "4");
+	FOUND("rower*", "1");
+	/* Several words: documents matching both come first (the rarer word
+	 * weighs more: "lodz" is in two documents, "drzew" in five). */
+	FOUND("drzewa lodz", "3 0 5 4 1");
+	FOUND("nic takiego", "");
+	/* Words of one letter and stop words are not searchable. */
+	CHECK(store_search(s, "w na i", 6, &r, &nterms) == 0);
+	CHECK_EQ_U64(nterms, 0);
+	CHECK_EQ_U64(store_search_left(r), 0);
+out:
+	store_search_free(&r);
+	store_close(&s);
+	fx_free(evs, NDOCS);
+}
+
+/* Totals are sums, so another arrival order ranks alike; reindex rebuilds
+ * every key and value of the index. */
+typedef struct dump {
+	unsigned char h[crypto_generichash_BYTES], sh[crypto_generichash_BYTES];
+	crypto_generichash_state st, sst;	/* every derived database; search alone */
+	size_t search;
+} dump_t;
+
+static int dump_kv(void *ctx, const char *db, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	dump_t *d = ctx;
+	uint8_t n[8];
+
+	if (strcmp(db, "search") == 0) {
+		d->search++;
+		hash_put_be64(n, klen);
+		crypto_generichash_update(&d->sst, n, 8);
+		crypto_generichash_update(&d->sst, k, klen);
+		hash_put_be64(n, vlen);
+		crypto_generichash_update(&d->sst, n, 8);
+		crypto_generichash_update(&d->sst, v, vlen);
+	}
+	hash_put_be64(n, klen);
+	crypto_generichash_update(&d->st, (const uint8_t *)db, strlen(db) + 1);
+	crypto_generichash_update(&d->st, n, 8);
+	crypto_generichash_update(&d->st, k, klen);
+	hash_put_be64(n, vlen);
+	crypto_generichash_update(&d->st, n, 8);
+	crypto_generichash_update(&d->st, v, vlen);
+	return 0;
+}
+
+static int dump(store_t *s, dump_t *d)
+{
+	int rc;
+
+	d->search = 0;
+	crypto_generichash_init(&d->st, NULL, 0, sizeof d->h);
+	crypto_generichash_init(&d->sst, NULL, 0, sizeof d->sh);
+	if ((rc = store_dump_derived(s, dump_kv, d)) != 0)
+		return rc;
+	crypto_generichash_final(&d->sst, d->sh, sizeof d->sh);
+	return crypto_generichash_final(&d->st, d->h, sizeof d->h);
+}
+
+TEST(search_reindex_identical)
+{
+	fx_ev_t evs[NDOCS];
+	int res[NDOCS];
+	store_t *s = NULL;
+	dump_t a, b;
+	search_stats_t st;
+
+	CHECK(make_docs(evs) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	/* Three transactions, so the totals are added up across commits. */
+	CHECK(fx_ingest(s, evs, 2, res, NULL) == 0);
+	CHECK(fx_ingest(s, evs + 2, 3, res, NULL) == 0);
+	CHECK(fx_ingest(s, evs + 5, 1, res, NULL) == 0);
+	CHECK(dump(s, &a) == 0);
+	CHECK(a.search > 20);
+	CHECK(store_search_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.docs, NDOCS);
+	CHECK(st.terms > 20 && st.postings >= st.terms && st.bytes > 0);
+	CHECK(store_reindex(s) == 0);
+	CHECK(dump(s, &b) == 0);
+	CHECK_EQ_U64(b.search, a.search);
+	CHECK(memcmp(a.h, b.h, sizeof a.h) == 0);
+	store_close(&s);
+	fx_free(evs, NDOCS);
+}
+
+/* Two authors, two stores, opposite arrival orders: the same index, key
+ * for key, and the same ranking. */
+TEST(search_independent_of_arrival_order)
+{
+	fx_ev_t evs[NDOCS], more[2];
+	int res[NDOCS];
+	store_t *s1 = NULL, *s2 = NULL;
+	search_res_t *r1 = NULL, *r2 = NULL;
+	uint8_t id1[HASH_BYTES], id2[HASH_BYTES];
+	uint64_t sc1, sc2;
+	dump_t a, b;
+	key_pair_t kp;
+	size_t n = 0;
+
+	CHECK(make_docs(evs) == 0);
+	fx_key(&kp, 0x52);
+	CHECK(build(&more[0], &kp, 1, NULL, "Park w Łodzi", "Drzewa i ławki w parku.", NULL) == 0);
+	CHECK(build(&more[1], &kp, 2, more[0].id, NULL, "Zgoda, drzewa!", evs[0].id) == 0);
+	CHECK(fx_store(&s1, TEST_TMP, "a", FX_MAP) == 0);
+	CHECK(fx_store(&s2, TEST_TMP, "b", FX_MAP) == 0);
+	CHECK(fx_ingest(s1, evs, NDOCS, res, NULL) == 0);
+	CHECK(fx_ingest(s1, more, 2, res, NULL) == 0);
+	CHECK(fx_ingest1(s2, &more[0]) == STORE_ADDED);
+	CHECK(fx_ingest1(s2, &more[1]) == STORE_ADDED);
+	for (size_t i = NDOCS; i-- > 0;)	/* all but the first wait for their prev */
+		CHECK(fx_ingest1(s2, &evs[i]) > 0);
+	CHECK(dump(s1, &a) == 0);
+	CHECK(dump(s2, &b) == 0);
+	CHECK(a.search > 20);
+	CHECK_EQ_U64(a.search, b.search);
+	CHECK(memcmp(a.sh, b.sh, sizeof a.sh) == 0);
+	CHECK(store_search(s1, "drzewa lodz park", 16, &r1, NULL) == 0);
+	CHECK(store_search(s2, "drzewa lodz park", 16, &r2, NULL) == 0);
+	while (store_search_next(r1, id1, &sc1) == 1) {
+		CHECK(store_search_next(r2, id2, &sc2) == 1);
+		CHECK(memcmp(id1, id2, HASH_BYTES) == 0);
+		CHECK_EQ_U64(sc1, sc2);
+		CHECK(sc1 > 0);
+		n++;
+	}
+	CHECK(store_search_next(r2, id2, &sc2) == 0);
+	CHECK_EQ_U64(n, 8);
+	store_search_free(&r1);
+	store_search_free(&r2);
+	store_close(&s1);
+	store_close(&s2);
+	fx_free(evs, NDOCS);
+	fx_free(more, 2);
+}
+
+TEST(search_log2_fixed_point)
+{
+	CHECK_EQ_U64(search_log2_q32(2, 1), (uint64_t)1 << 32);
+	CHECK_EQ_U64(search_log2_q32(1024, 1), (uint64_t)10 << 32);
+	CHECK_EQ_U64(search_log2_q32(7, 7), 0);
+	CHECK_EQ_U64(search_log2_q32(1, 7), 0);
+	/* floor(2^32 log2 3) = 6807362105; the bit-by-bit squaring truncates,
+	 * so it may fall one unit short, never more, never above. */
+	CHECK(search_log2_q32(3, 1) <= 6807362105ULL && search_log2_q32(3, 1) >= 6807362104ULL);
+	CHECK(search_log2_q32(10, 3) <= 7460210421ULL && search_log2_q32(10, 3) >= 7460210420ULL);
+	/* Monotonic in x. */
+	for (uint64_t x = 2; x < 2000; x++)
+		CHECK(search_log2_q32(x + 1, 1) > search_log2_q32(x, 1));
+}
