@@ -284,7 +284,9 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			    n->kp.pk, &d, &params);
 			memcpy(pr->roster, w->r.head, HASH_BYTES);
 			if (pr->m == NULL) {
-				/* Not a member, or its statements are under another roster. */
+				/* Not a member, or its statements are under another
+				 * roster: it keeps to that one and takes no part here. */
+				pr->done = 1;
 				pview_end(w);
 				break;
 			}
