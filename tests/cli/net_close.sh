@@ -82,6 +82,8 @@ check "same certificate on nodes 1-3" cmp "$T/res.1" "$T/res.2"
 check "same certificate on nodes 1-3 (3)" cmp "$T/res.1" "$T/res.3"
 check "the last ballot held by the quorum before the close is in the frontier" jtrue "$T/res.1" \
 	'"'"$LAST"'" in j["frontier"]'
+status 1 "close again after the certificate is refused" $W close -d "$N/node1" --process "$P"
+oneline "close again: one line"
 status 0 "result (text)" $W result -d "$N/node2" --process "$P"
 check "text names the signers" grep -q "signed by" "$T/out"
 
