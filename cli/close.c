@@ -1,5 +1,5 @@
 /* close.c: `wiec close` (an owner starts closing a vote) and `wiec result`
- * (the certificate, checked): spec/close.md, spec/tally.md section 5. */
+ * (the certificate, checked): spec/close.md, spec/tally.md section 6. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -77,8 +77,8 @@ P=$(run "$W" process create -d "$N1" --kind consultation \
 held "$P"
 
 say "Residents sign ideas on their own devices (no node, no data directory) ..."
-run "$W" keygen --out "$T/anna.key" >/dev/null
-run "$W" keygen --out "$T/piotr.key" >/dev/null
+KEY_anna=$(run "$W" keygen --out "$T/anna.key")
+KEY_piotr=$(run "$W" keygen --out "$T/piotr.key")
 run "$W" sign --key "$T/anna.key" --network "$NET" -o "$T/anna-idea.ev" idea --process "$P" \
 	--title "Ogród deszczowy przy źródle w Parku Kolibki" \
 	--body "Zbierać deszczówkę z alejek; nasadzenia wokół źródła." --category zielen \
@@ -137,6 +137,69 @@ fi
 
 say "Any of them can re-check every signature and chain, offline"
 run "$W" verify -d "$N4"
+
+if "$W" help close >/dev/null 2>&1 && "$W" help "pb export" >/dev/null 2>&1; then
+say "Participatory budget 2027 for Chylonia: the city opens it, the NGO registers voters"
+BP=$(run "$W" process create -d "$N1" --kind budget --title "Budżet obywatelski Chylonii 2027" \
+	--unit "Chylonia:300000" --registrar "$NGO" --eligibility | tee /dev/stderr)
+held "$BP"
+KEY_ola=$(run "$W" keygen --out "$T/ola.key")
+KEY_jan=$(run "$W" keygen --out "$T/jan.key")
+KEY_ewa=$(run "$W" keygen --out "$T/ewa.key")
+for r in anna piotr ola jan ewa; do
+	eval "K=\$KEY_$r"
+	C=$(run "$W" credential issue -d "$N2" --process "$BP" --subject "$K" --attr unit=Chylonia)
+done
+held "$C"
+say "Residents propose projects with costs"
+P1=$(run "$W" idea add -d "$N1" --key "$T/anna.key" --process "$BP" --unit Chylonia --cost 120000 \
+	--title "Ogród deszczowy przy źródle" | tee /dev/stderr)
+P2=$(run "$W" idea add -d "$N2" --key "$T/piotr.key" --process "$BP" --unit Chylonia --cost 150000 \
+	--title "Stojaki rowerowe przy szkołach" | tee /dev/stderr)
+P3=$(run "$W" idea add -d "$N3" --key "$T/ola.key" --process "$BP" --unit Chylonia --cost 90000 \
+	--title "Ławki i cień na skwerze" | tee /dev/stderr)
+P4=$(run "$W" idea add -d "$N1" --key "$T/jan.key" --process "$BP" --unit Chylonia --cost 200000 \
+	--title "Remont boiska przy Kartuskiej" | tee /dev/stderr)
+for x in "$P1" "$P2" "$P3" "$P4"; do held "$x"; done
+POLL=$(run "$W" poll open -d "$N1" --process "$BP" --kind budget --rule greedy \
+	--option "$P1" --option "$P2" --option "$P3" --option "$P4" | tee /dev/stderr)
+held "$POLL"
+
+say "They vote through different nodes; two sign their ballots offline"
+V1=$(run "$W" vote -d "$N1" --process "$BP" --key "$T/anna.key" "$P1" "$P3")
+V2=$(run "$W" vote -d "$N2" --process "$BP" --key "$T/piotr.key" "$P2" "$P3")
+V3=$(run "$W" vote -d "$N3" --process "$BP" --key "$T/jan.key" "$P4")
+run "$W" sign --key "$T/ola.key" --network "$NET" -o "$T/ola-vote.ev" vote --process "$BP" \
+	--poll "$POLL" "$P1" "$P3" >/dev/null
+run "$W" sign --key "$T/ewa.key" --network "$NET" -o "$T/ewa-vote.ev" vote --process "$BP" \
+	--poll "$POLL" "$P1" "$P2" >/dev/null
+V4=$(run "$W" submit -d "$N4" "$T/ola-vote.ev")
+V5=$(run "$W" submit -d "$N3" "$T/ewa-vote.ev")
+for x in "$V1" "$V2" "$V3" "$V4" "$V5"; do held "$x"; done
+run "$W" tally -d "$N2" --process "$BP"
+
+say "The business's node (node4) goes down; the city closes the vote anyway"
+set -- $PIDS
+kill -TERM "$4"
+wait "$4" || true
+PIDS="$1 $2 $3"
+run "$W" close -d "$N1" --process "$BP" >/dev/null
+i=0
+until "$W" result -d "$N1" --process "$BP" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -ge 600 ] && { echo "no certificate after 60 s" >&2; exit 1; }
+	sleep 0.1
+done
+say "Three of four members cosigned the result: the certificate"
+run "$W" result -d "$N1" --process "$BP"
+
+say "The same election exported to Pabulib's .pb format and counted by 'wiec pb tally'"
+run "$W" pb export -d "$N2" --process "$BP" -o "$T/chylonia.pb"
+printf '  certified winners: %s\n' "$("$W" result -d "$N1" --process "$BP" --json |
+	sed -n 's/.*"winners": \[\([^]]*\)\].*/\1/p')"
+printf '  pb tally winners:  %s\n' "$("$W" pb tally "$T/chylonia.pb" --json |
+	sed -n 's/.*"winners": \[\([^]]*\)\].*/\1/p')"
+fi
 
 say "Stopping the nodes"
 for p in $PIDS; do kill -TERM "$p"; done

@@ -217,6 +217,19 @@ static const cli_cmd_t cmds[] = {
 	  "  Prints one winning project_id a line; --json {\"rule\", \"winners\"}.\n"
 	  "  --mixed-eol accepts a file mixing CRLF and LF lines (refused by default);\n"
 	  "  --exclusive gives greedy-exclusive one group of mutually exclusive projects." },
+	{ "pb import", pb_import_main, "a Pabulib .pb election as a budget process with synthetic voters",
+	  "wiec pb import [-d DIR] FILE.pb [--json] [--mixed-eol]\n"
+	  "  Posts, as this node: a budget process (one unit, the file's budget), its\n"
+	  "  projects as ideas, a poll with the file's vote type and rule, and one\n"
+	  "  credential per voter; and each voter's signed ballot. Voter keys are\n"
+	  "  SYNTHETIC, derived from public data (anyone can recompute them): for\n"
+	  "  audits and benchmarks only. Prints the process id; --json {\"process\"}.\n"
+	  "  The same file again prints the same process and adds nothing." },
+	{ "pb export", pb_export_main, "write a budget process back as a Pabulib .pb file",
+	  "wiec pb export [-d DIR] --process P -o FILE\n"
+	  "  META, PROJECTS and VOTES (the ballots that count) from the held events;\n"
+	  "  FILE is written atomically and never overwritten. Normalisation:\n"
+	  "  spec/tally.md section 5." },
 	{ "testnet", testnet_main, "create N ready-to-run nodes of one network on this host",
 	  "wiec testnet DIR --nodes N [--base-port P]\n"
 	  "  DIR/node1..N, N from 1 to 64, listening on 127.0.0.1:P+i-1 (P 7400);\n"

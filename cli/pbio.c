@@ -1,0 +1,967 @@
+/* pbio.c: wiec pb import and wiec pb export, a Pabulib .pb election into a
+ * data directory as signed events and back (model/pbio.h; spec/tally.md
+ * section 5). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/json.h"
+#include "crypto/afile.h"
+#include "crypto/err.h"
+#include "model/ballot.h"
+#include "model/credential.h"
+#include "model/idea.h"
+#include "model/pb.h"
+#include "model/pbio.h"
+#include "model/roster.h"
+#include "node/ctl.h"
+
+#define PB_FILE_MAX	(1024UL * 1024 * 1024)	/* the largest .pb file read */
+
+/* Reads and parses a .pb file; prints the error and returns the status. */
+static int load_pb(const char *cmd, const char *path, unsigned flags, char **buf, size_t *len,
+    pb_t **p)
+{
+	char why[256];
+	int rc;
+
+	*p = NULL;
+	if ((rc = afile_read(path, 0, PB_FILE_MAX, buf, len)) != 0)
+		return cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : EXIT_FAIL, cmd, "%s: %s",
+		    path, rc == WIEC_ERR_IO ? strerror(errno) : rc == WIEC_ERR_NOTREG ?
+		    "not a regular file" : rc == WIEC_ERR_NOTFOUND ? "no such file" :
+		    wiec_strerror(rc));
+	if ((rc = pb_parse(p, *buf, *len, flags, why, sizeof why)) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return cli_fail(rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_INVALID, cmd, "%s: %s%s",
+		    path, why, strstr(why, "mixes line endings") != NULL ?
+		    " (--mixed-eol accepts that)" : "");
+	}
+	return EXIT_OK;
+}
+
+/* ---- import ---- */
+
+/* The process this node imported from the file with hash fh, if any. */
+static int find_imported(store_t *s, const uint8_t node[static KEY_PK_BYTES],
+    const uint8_t fh[static HASH_BYTES], uint8_t pid[static HASH_BYTES], int *found)
+{
+	char mark[sizeof PBIO_MARK + HASH_HEX_BYTES];
+	store_view_t *sv = NULL;
+	model_view_t v;
+	model_ids_t ids = { 0 };
+	uint8_t zero[HASH_BYTES] = { 0 };
+	int rc;
+
+	*found = 0;
+	memcpy(mark, PBIO_MARK, sizeof PBIO_MARK - 1);
+	hash_hex(mark + sizeof PBIO_MARK - 1, fh, HASH_BYTES);
+	if ((rc = store_view_begin(s, &sv, &v)) != 0)
+		return rc;
+	if ((rc = model_ids_collect(&v, zero, MREF_PROCESS, &ids)) != 0)
+		goto out;
+	for (size_t i = 0; i < ids.n && !*found; i++) {
+		model_ev_t e;
+
+		memset(&e, 0, sizeof e);
+		if ((rc = v.get(v.ctx, ids.id[i], &e)) == WIEC_ERR_NOTFOUND)
+			continue;
+		if (rc != 0)
+			goto out;
+		if (e.body->content_case == WIEC__BODY__CONTENT_PROCESS &&
+		    memcmp(e.author, node, KEY_PK_BYTES) == 0 &&
+		    strncmp(e.body->process->text, mark, strlen(mark)) == 0) {
+			memcpy(pid, e.id, HASH_BYTES);
+			*found = 1;
+		}
+		model_ev_free(&e);
+	}
+	rc = 0;
+out:
+	model_ids_free(&ids);
+	store_view_end(&sv);
+	return rc;
+}
+
+/* Stores o's envelopes directly, in one write transaction: the election is
+ * held whole or not at all. The envelopes were signed here a moment ago,
+ * so they are decoded (every structural rule) but their signatures are not
+ * verified again. The node's events extend its chain only (a post that
+ * raced this import makes it fail rather than fork the node). */
+static int ingest_direct(const char *cmd, store_t *s, const pbio_out_t *o,
+    const uint8_t node[static KEY_PK_BYTES], uint64_t head_seq)
+{
+	ev_t *evs = calloc(o->n ? o->n : 1, sizeof *evs);
+	int *res = calloc(o->n ? o->n : 1, sizeof *res), rc = 0;
+	store_batch_t b;
+	size_t i, ndec = 0;
+
+	if (evs == NULL || res == NULL) {
+		rc = cli_fail(EXIT_FAIL, cmd, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < o->n; i++, ndec++)
+		if ((rc = ev_decode(&evs[i], o->env[i], o->len[i])) != 0) {
+			rc = cli_fail(EXIT_FAIL, cmd, "event %zu does not decode: %s (a bug)", i,
+			    wiec_strerror(rc));
+			goto out;
+		}
+	/* The node's head must still be the one the chain was built on: else
+	 * it posted meanwhile, and nothing is stored. (A post between this
+	 * check and the transaction makes the node's events refused below.) */
+	{
+		store_head_t h;
+		int hr = store_head(s, node, &h);
+
+		if (hr != 0 && hr != WIEC_ERR_NOTFOUND) {
+			rc = cli_fail(cli_status(hr), cmd, "%s", wiec_strerror(hr));
+			goto out;
+		}
+		if ((hr == 0 ? h.seq : 0) != head_seq) {
+			rc = cli_fail(EXIT_FAIL, cmd, "this node posted while the events were "
+			    "built; nothing was stored (import again)");
+			goto out;
+		}
+	}
+	memset(&b, 0, sizeof b);
+	b.flags = STORE_EXTEND_ONLY;
+	if ((rc = store_ingest_batch(s, evs, o->n, res, &b)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "storing the events: %s; nothing was stored",
+		    wiec_strerror(rc));
+		goto out;
+	}
+	free(b.moved);
+	for (i = 0; i < o->n; i++)
+		if (res[i] < 0)
+			break;
+	if (i < o->n)
+		rc = cli_fail(EXIT_FAIL, cmd, "event %zu was refused: %s (did this node post "
+		    "meanwhile? import again)", i, wiec_strerror(res[i]));
+out:
+	for (i = 0; i < ndec; i++)
+		ev_free(&evs[i]);
+	free(evs);
+	free(res);
+	return rc;
+}
+
+/* Hands o's envelopes to the node running on dir: its own events as its
+ * posts (extend-only), the ballots as imported events, CTL_MAX_ENVS at a
+ * time. */
+static int ingest_node(const char *cmd, const char *dir, const pbio_out_t *o)
+{
+	int res[CTL_MAX_ENVS], rc;
+	char why[256] = "";
+
+	for (size_t i = 0; i < o->n;) {
+		size_t end = i < o->node_events ? o->node_events : o->n, m = end - i;
+
+		if (m > CTL_MAX_ENVS)
+			m = CTL_MAX_ENVS;
+		rc = ctl_submit(dir, i < o->node_events, (const uint8_t *const *)o->env + i,
+		    o->len + i, m, res, why, sizeof why);
+		if (rc != 0)
+			return cli_fail(EXIT_FAIL, cmd, "the node running on %s did not take the "
+			    "events: %s; %zu of %zu were stored", dir, *why ? why : "no answer", i,
+			    o->n);
+		for (size_t k = 0; k < m; k++)
+			if (res[k] < 0)
+				return cli_fail(EXIT_FAIL, cmd, "event %zu was refused by the node: "
+				    "%s; %zu of %zu were stored", i + k, wiec_strerror(res[k]), i,
+				    o->n);
+		i += m;
+	}
+	return EXIT_OK;
+}
+
+static void print_process(int json, const uint8_t pid[static HASH_BYTES])
+{
+	char hex[HASH_HEX_BYTES];
+	json_t j;
+
+	if (!json) {
+		hash_hex(hex, pid, HASH_BYTES);
+		printf("%s\n", hex);
+		return;
+	}
+	json_init(&j, stdout);
+	json_obj(&j);
+	json_khex(&j, "process", pid, HASH_BYTES);
+	json_end(&j);
+}
+
+int pb_import_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT, { "json", no_argument, NULL, 'j' },
+		{ "mixed-eol", no_argument, NULL, 'm' }, { 0, 0, 0, 0 },
+	};
+	const char *cmd = "pb import", *dflag = NULL, *dir;
+	char *buf = NULL, path[PATH_MAX], why[512];
+	uint8_t network[HASH_BYTES], fh[HASH_BYTES], pid[HASH_BYTES];
+	unsigned flags = 0;
+	pbio_out_t o;
+	store_head_t h;
+	store_t *s = NULL;
+	key_pair_t kp;
+	size_t len = 0;
+	pb_t *p = NULL;
+	cfg_t cfg;
+	int c, json = 0, rc, lock = -1, lockfd = -1, found, have_key = 0;
+
+	memset(&o, 0, sizeof o);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'j': json = 1; break;
+		case 'm': flags |= PB_MIXED_EOL; break;
+		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
+		default: return cli_badopt(cmd, c, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_fail(EXIT_USAGE, cmd, argc == optind ? "no .pb file given" :
+		    "unexpected argument '%s'", argv[optind + 1]);
+	dir = cli_dir(dflag);
+	if ((rc = load_pb(cmd, argv[optind], flags, &buf, &len, &p)) != EXIT_OK)
+		return rc;
+	hash_2(fh, buf, len, NULL, 0);
+	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
+		goto out;
+	if (cli_path(path, dir, "identity.key") != 0) {
+		rc = cli_fail(EXIT_USAGE, cmd, "data directory path too long");
+		goto out;
+	}
+	if ((rc = cli_load_key(cmd, path, &kp)) != EXIT_OK)
+		goto out;
+	have_key = 1;
+	if ((rc = store_network(s, network)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	if ((lock = ctl_direct_lock(dir, &lockfd)) < 0) {
+		rc = cli_fail(EXIT_DATA, cmd, "%s/node.lock: cannot open", dir);
+		goto out;
+	}
+	/* Twice into one store: the first import stands (idempotent). */
+	if ((rc = find_imported(s, kp.pk, fh, pid, &found)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	if (found) {
+		print_process(json, pid);
+		rc = EXIT_OK;
+		goto out;
+	}
+	rc = store_head(s, kp.pk, &h);
+	if (rc != 0 && rc != WIEC_ERR_NOTFOUND) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	if ((rc = pbio_build(p, fh, network, &kp, rc == 0 ? h.seq : 0, rc == 0 ? h.id : NULL,
+	    cli_now_ms(), &o, why, sizeof why)) != 0) {
+		rc = cli_fail(rc == WIEC_ERR_FIELD ? EXIT_INVALID : EXIT_FAIL, cmd, "%s: %s",
+		    argv[optind], why);
+		goto out;
+	}
+	rc = lock == 1 ? ingest_node(cmd, dir, &o) :
+	    ingest_direct(cmd, s, &o, kp.pk, o.node_seq - o.node_events);
+	if (rc == EXIT_OK)
+		print_process(json, o.process);
+out:
+	if (have_key)
+		key_wipe(&kp);
+	if (lockfd >= 0)
+		close(lockfd);
+	pbio_out_free(&o);
+	store_close(&s);
+	pb_free(&p);
+	free(buf);
+	return rc;
+}
+
+/* ---- export ---- */
+
+#define XCOLS_MAX 64	/* columns of one exported section */
+
+/* One section being written: its columns (first seen first) and rows. */
+typedef struct xtab {
+	size_t ncols;
+	char *col[XCOLS_MAX];
+	size_t nrows, cap;
+	char **cell;		/* nrows * XCOLS_MAX, owned, NULL: empty */
+} xtab_t;
+
+static void xtab_free(xtab_t *t)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		free(t->col[i]);
+	for (size_t i = 0; i < t->nrows * XCOLS_MAX; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	memset(t, 0, sizeof *t);
+}
+
+static int xtab_row(xtab_t *t)
+{
+	if (t->nrows == t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 256;
+		char **n = realloc(t->cell, nc * XCOLS_MAX * sizeof *n);
+
+		if (n == NULL)
+			return WIEC_ERR_NOMEM;
+		t->cell = n;
+		t->cap = nc;
+	}
+	memset(t->cell + t->nrows * XCOLS_MAX, 0, XCOLS_MAX * sizeof *t->cell);
+	t->nrows++;
+	return 0;
+}
+
+/* Sets column name (n bytes) of the last row to value (vn bytes). */
+static int xtab_set(xtab_t *t, const char *name, size_t n, const char *value, size_t vn)
+{
+	size_t c;
+	char **cell;
+
+	for (c = 0; c < t->ncols; c++)
+		if (strlen(t->col[c]) == n && memcmp(t->col[c], name, n) == 0)
+			break;
+	if (c == t->ncols) {
+		if (c == XCOLS_MAX || (t->col[c] = strndup(name, n)) == NULL)
+			return c == XCOLS_MAX ? WIEC_ERR_TOO_BIG : WIEC_ERR_NOMEM;
+		t->ncols++;
+	}
+	cell = &t->cell[(t->nrows - 1) * XCOLS_MAX + c];
+	free(*cell);
+	return (*cell = strndup(value, vn)) == NULL ? WIEC_ERR_NOMEM : 0;
+}
+
+static int xtab_sets(xtab_t *t, const char *name, const char *value)
+{
+	return xtab_set(t, name, strlen(name), value, strlen(value));
+}
+
+/* Adds the "name;value" lines of text (from line `skip` on) to the last row. */
+static int xtab_lines(xtab_t *t, const char *text, int skip)
+{
+	const char *l = text;
+
+	while (*l) {
+		const char *e = strchr(l, '\n'), *semi;
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		int rc;
+
+		semi = memchr(l, ';', n);
+		if (skip > 0)
+			skip--;
+		else if (semi != NULL &&
+		    (rc = xtab_set(t, l, (size_t)(semi - l), semi + 1, n - (size_t)(semi - l) - 1)) != 0)
+			return rc;
+		l += n + (e != NULL);
+	}
+	return 0;
+}
+
+static const char *xcell(const xtab_t *t, size_t r, const char *name)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (strcmp(t->col[c], name) == 0)
+			return t->cell[r * XCOLS_MAX + c];
+	return NULL;
+}
+
+/* Project and voter ids: numbers by value, then bytewise. */
+static int natural_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && lb && strspn(a, "0123456789") == la && strspn(b, "0123456789") == lb &&
+	    la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+typedef struct sort_by {
+	const xtab_t *t;
+	size_t key;
+} sort_by_t;
+
+static int row_cmp(const void *x, const void *y, void *arg)
+{
+	const sort_by_t *sb = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	const char *ka = sb->t->cell[a * XCOLS_MAX + sb->key];
+	const char *kb = sb->t->cell[b * XCOLS_MAX + sb->key];
+
+	return natural_cmp(ka ? ka : "", kb ? kb : "");
+}
+
+static void put_cell(FILE *f, const char *v)
+{
+	if (v == NULL)
+		v = "";
+	if (strchr(v, ';') == NULL && v[0] != '"') {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* Writes the section: its name, header and rows (sorted by column key
+ * unless key is NULL). first: columns that lead, in this order. */
+static int xtab_write(FILE *f, const char *section, xtab_t *t, const char *key,
+    const char *const *first)
+{
+	size_t order[XCOLS_MAX], n = 0, *rows;
+
+	for (size_t i = 0; first[i] != NULL; i++)
+		for (size_t c = 0; c < t->ncols; c++)
+			if (strcmp(t->col[c], first[i]) == 0)
+				order[n++] = c;
+	for (size_t c = 0; c < t->ncols; c++) {
+		size_t i;
+
+		for (i = 0; first[i] != NULL && strcmp(t->col[c], first[i]) != 0; i++)
+			;
+		if (first[i] == NULL)
+			order[n++] = c;
+	}
+	if ((rows = malloc((t->nrows + 1) * sizeof *rows)) == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t r = 0; r < t->nrows; r++)
+		rows[r] = r;
+	if (key != NULL) {
+		sort_by_t sb = { t, 0 };
+
+		while (sb.key < t->ncols && strcmp(t->col[sb.key], key) != 0)
+			sb.key++;
+		if (sb.key < t->ncols && t->nrows > 1)
+			qsort_r(rows, t->nrows, sizeof *rows, row_cmp, &sb);
+	}
+	fprintf(f, "%s\n", section);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(';', f);
+		fputs(t->col[order[i]], f);
+	}
+	fputc('\n', f);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(';', f);
+			put_cell(f, t->cell[rows[r] * XCOLS_MAX + order[i]]);
+		}
+		fputc('\n', f);
+	}
+	free(rows);
+	return 0;
+}
+
+typedef struct xp {
+	const char *cmd;
+	store_t *s;
+	store_view_t *sv;
+	model_view_t v;
+	roster_t r;
+	int have_roster;
+	model_process_t proc;
+	xtab_t meta, projects, votes;
+	uint8_t (*idea)[HASH_BYTES];	/* counted ideas, beside their project_id */
+	char **pid;
+	size_t nideas;
+	int have_poll, points;
+	ballot_poll_t poll;		/* the process's poll (the first valid one) */
+	int imported;			/* by pb import: texts hold the file's rows */
+	char vote_type[32], rule[64];
+} xp_t;
+
+static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES])
+{
+	for (size_t i = 0; i < x->nideas; i++)
+		if (memcmp(x->idea[i], id, HASH_BYTES) == 0)
+			return x->pid[i];
+	return NULL;
+}
+
+/* PROJECTS: the counted ideas of the process's unit(s). */
+static int x_projects(xp_t *x)
+{
+	model_ids_t ids = { 0 };
+	int rc;
+
+	if ((rc = model_idea_list(&x->v, &x->r, x->proc.ev.id, &ids)) != 0)
+		return rc;
+	if ((x->idea = calloc(ids.n + 1, sizeof *x->idea)) == NULL ||
+	    (x->pid = calloc(ids.n + 1, sizeof *x->pid)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ids.n; i++) {
+		model_idea_t it;
+		const Wiec__Idea *l;
+		char cost[24], hex[HASH_HEX_BYTES];
+		const char *pid, *name;
+
+		if ((rc = model_idea_load(&x->v, &x->r, ids.id[i], &it)) != 0)
+			goto out;
+		if (it.why != MODEL_OK) {
+			model_idea_free(&it);
+			continue;
+		}
+		l = it.latest;
+		hash_hex(hex, it.ev.id, HASH_BYTES);
+		pid = *l->category ? l->category : hex;
+		snprintf(cost, sizeof cost, "%llu", (unsigned long long)l->cost);
+		if ((rc = xtab_row(&x->projects)) != 0 ||
+		    (rc = xtab_sets(&x->projects, "project_id", pid)) != 0 ||
+		    (rc = xtab_sets(&x->projects, "cost", cost)) != 0 ||
+		    (x->imported && (rc = xtab_lines(&x->projects, l->text, 0)) != 0)) {
+			model_idea_free(&it);
+			goto out;
+		}
+		/* The full name (the title is cut at 256 bytes), unless the title
+		 * was edited since; none where the file had none. */
+		name = xcell(&x->projects, x->projects.nrows - 1, "name");
+		if ((name == NULL || strncmp(name, l->title, strlen(l->title)) != 0) &&
+		    (name != NULL || !x->imported || strcmp(l->title, pid) != 0) &&
+		    (rc = xtab_sets(&x->projects, "name", l->title)) != 0) {
+			model_idea_free(&it);
+			goto out;
+		}
+		memcpy(x->idea[x->nideas], it.ev.id, HASH_BYTES);
+		x->pid[x->nideas] = strdup(pid);
+		model_idea_free(&it);
+		if (x->pid[x->nideas++] == NULL) {
+			rc = WIEC_ERR_NOMEM;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	model_ids_free(&ids);
+	return rc;
+}
+
+/* One voter's ballots of a poll, as held. */
+typedef struct vote_rec {
+	uint64_t seq;
+	uint8_t id[HASH_BYTES];
+	uint8_t *env;
+	size_t len;
+} vote_rec_t;
+
+typedef struct votes_of {
+	const uint8_t *poll;
+	vote_rec_t *v;
+	size_t n, cap;
+} votes_of_t;
+
+static void votes_of_free(votes_of_t *vs)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		free(vs->v[i].env);
+	free(vs->v);
+	vs->v = NULL;
+	vs->n = vs->cap = 0;
+}
+
+static int scan_vote(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	votes_of_t *vs = ctx;
+	vote_rec_t *r;
+	ev_t ev;
+	int mine;
+
+	(void)lseq;
+	if (ev_decode(&ev, env, len) != 0)
+		return 0;
+	mine = ev.kind == EV_VOTE && ev.body->vote->poll.len == HASH_BYTES &&
+	    memcmp(ev.body->vote->poll.data, vs->poll, HASH_BYTES) == 0;
+	if (mine && vs->n == vs->cap) {
+		size_t nc = vs->cap ? 2 * vs->cap : 4;
+		vote_rec_t *n = realloc(vs->v, nc * sizeof *n);
+
+		if (n == NULL) {
+			ev_free(&ev);
+			return WIEC_ERR_NOMEM;
+		}
+		vs->v = n;
+		vs->cap = nc;
+	}
+	if (mine) {
+		r = &vs->v[vs->n];
+		if ((r->env = malloc(len)) == NULL) {
+			ev_free(&ev);
+			return WIEC_ERR_NOMEM;
+		}
+		memcpy(r->env, env, len);
+		r->len = len;
+		r->seq = ev.seq;
+		memcpy(r->id, ev.id, HASH_BYTES);
+		vs->n++;
+	}
+	ev_free(&ev);
+	return 0;
+}
+
+/* Greatest (seq, id) first. */
+static int vote_rec_cmp(const void *a, const void *b)
+{
+	const vote_rec_t *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq > y->seq ? -1 : 1;
+	return -memcmp(x->id, y->id, HASH_BYTES);
+}
+
+static const char *poll_vote_type(int kind)
+{
+	switch (kind) {
+	case WIEC__POLL_KIND__POLL_RANKED: return "ordinal";
+	case WIEC__POLL_KIND__POLL_CUMULATIVE: return "cumulative";
+	case WIEC__POLL_KIND__POLL_CHOOSE_ONE: return "choose-1";
+	default: return "approval";
+	}
+}
+
+/* The poll whose ballots are exported: the first valid poll of the
+ * process in id order, else its first poll. */
+static int x_poll(xp_t *x)
+{
+	model_ids_t ids = { 0 };
+	int rc;
+
+	x->poll.why = BALLOT_NO_POLL;
+	if ((rc = ballot_poll_list(&x->v, x->proc.ev.id, &ids)) != 0)
+		return rc;
+	for (size_t i = 0; i < ids.n; i++) {
+		ballot_poll_t bp;
+
+		if ((rc = ballot_poll_load(&x->v, &x->r, ids.id[i], &bp)) != 0)
+			goto out;
+		if (!x->have_poll || (x->poll.why != BALLOT_OK && bp.why == BALLOT_OK)) {
+			if (x->have_poll)
+				ballot_poll_free(&x->poll);
+			x->poll = bp;
+			x->have_poll = 1;
+		} else {
+			ballot_poll_free(&bp);
+		}
+	}
+	if (x->have_poll) {
+		snprintf(x->vote_type, sizeof x->vote_type, "%s", poll_vote_type(x->poll.p->kind));
+		snprintf(x->rule, sizeof x->rule, "%s", x->poll.why == BALLOT_OK ?
+		    tally_rule_name(x->poll.rule) : x->poll.p->rule);
+		x->points = x->poll.p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE;
+	}
+	rc = 0;
+out:
+	model_ids_free(&ids);
+	return rc;
+}
+
+/* VOTES: each eligible voter's latest valid ballot of the poll (spec/tally.md
+ * 4.2-4.3; where the poll itself does not count: its latest ballot in the
+ * voter's unit), unless that is a withdrawal. */
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_PK_BYTES);
+}
+
+static int x_votes(xp_t *x)
+{
+	model_items_t creds = { 0 };
+	uint8_t (*subj)[KEY_PK_BYTES] = NULL;
+	size_t nsubj = 0;
+	int rc;
+
+	if (!x->have_poll)
+		return 0;
+	if ((rc = model_items_load(&x->v, x->proc.scope, MREF_CREDENTIAL,
+	    WIEC__BODY__CONTENT_CREDENTIAL, &creds)) != 0)
+		return rc;
+	/* The subjects, each once (model_credential folds its credentials). */
+	if ((subj = malloc((creds.n + 1) * KEY_PK_BYTES)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < creds.n; i++)
+		if (creds.it[i].ev.body->credential->subject.len == KEY_PK_BYTES)
+			memcpy(subj[nsubj++], creds.it[i].ev.body->credential->subject.data,
+			    KEY_PK_BYTES);
+	if (nsubj > 1)
+		qsort(subj, nsubj, KEY_PK_BYTES, key_cmp);
+	for (size_t i = 0; i < nsubj; i++) {
+		const uint8_t *subject = subj[i];
+		model_cred_t c;
+
+		if (i > 0 && memcmp(subj[i - 1], subject, KEY_PK_BYTES) == 0)
+			continue;
+		if ((rc = model_credential(&x->v, &x->r, &x->proc, subject, &c)) != 0)
+			goto out;
+		if (!c.eligible) {
+			model_cred_free(&c);
+			continue;
+		}
+		{
+			votes_of_t vs = { x->poll.ev.id, NULL, 0, 0 };
+			const char *unit = model_cred_attr(&c, PBIO_UNIT_ATTR);
+			const char *vid = model_cred_attr(&c, PBIO_VOTER_ATTR);
+			const Wiec__Credential *ac = c.ev.body->credential;
+			const Wiec__Vote *vo = NULL;
+			char hex[HASH_HEX_BYTES], *list = NULL, *pts = NULL;
+			size_t ll = 0, pl = 0, h;
+			FILE *lf = NULL, *pf = NULL;
+			ballot_voter_t who;
+			model_cred_t bc;
+			ev_t ev;
+
+			memset(&ev, 0, sizeof ev);
+			rc = store_scan_author(x->s, subject, 1, scan_vote, &vs);
+			if (rc == 0 && vs.n > 1)
+				qsort(vs.v, vs.n, sizeof *vs.v, vote_rec_cmp);
+			if (rc == 0 && x->poll.why == BALLOT_OK)
+				rc = ballot_voter(&x->v, &x->r, &x->poll, subject, &bc, &who);
+			else
+				memset(&bc, 0, sizeof bc);
+			/* The latest valid ballot (spec/tally.md 4.3). */
+			for (h = 0; rc == 0 && h < vs.n; h++) {
+				if (ev_decode(&ev, vs.v[h].env, vs.v[h].len) != 0)
+					continue;
+				vo = ev.body->vote;
+				if (x->poll.why == BALLOT_OK ? ballot_check(&x->poll, vo, &who) ==
+				    BALLOT_OK : vo->withdraw || unit == NULL ||
+				    strcmp(unit, vo->unit) == 0)
+					break;
+				ev_free(&ev);
+				vo = NULL;
+			}
+			model_cred_free(&bc);
+			votes_of_free(&vs);
+			if (rc != 0 || vo == NULL || vo->withdraw) {
+				ev_free(&ev);
+				model_cred_free(&c);
+				if (rc != 0)
+					goto out;
+				continue;
+			}
+			hash_hex(hex, subject, KEY_PK_BYTES);
+			lf = open_memstream(&list, &ll);
+			pf = open_memstream(&pts, &pl);
+			for (size_t k = 0; lf && pf && k < vo->n_choices; k++) {
+				const char *pid = vo->choices[k]->project.len == HASH_BYTES ?
+				    project_of(x, vo->choices[k]->project.data) : NULL;
+
+				fprintf(lf, "%s%s", k ? "," : "", pid ? pid : "?");
+				fprintf(pf, "%s%llu", k ? "," : "",
+				    (unsigned long long)vo->choices[k]->points);
+			}
+			if (lf)
+				fclose(lf);
+			if (pf)
+				fclose(pf);
+			rc = list == NULL || pts == NULL ? WIEC_ERR_NOMEM : 0;
+			if (rc == 0)
+				rc = xtab_row(&x->votes);
+			if (rc == 0)
+				rc = xtab_sets(&x->votes, "voter_id", vid ? vid : hex);
+			if (rc == 0)
+				rc = xtab_sets(&x->votes, "vote", list);
+			if (rc == 0 && x->points)
+				rc = xtab_sets(&x->votes, "points", pts);
+			for (size_t k = 0; rc == 0 && k < ac->n_attributes; k++)
+				if (strcmp(ac->attributes[k]->name, PBIO_UNIT_ATTR) != 0 &&
+				    strcmp(ac->attributes[k]->name, PBIO_VOTER_ATTR) != 0)
+					rc = xtab_sets(&x->votes, ac->attributes[k]->name,
+					    ac->attributes[k]->value);
+			free(list);
+			free(pts);
+			ev_free(&ev);
+		}
+		model_cred_free(&c);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(subj);
+	model_items_free(&creds);
+	return rc;
+}
+
+/* META: the imported META rows, if the process was imported, with the
+ * counts, budget, vote type and rule taken from the events. */
+static int x_meta(xp_t *x)
+{
+	const Wiec__Process *p = x->proc.p;
+	char num[24];
+	uint64_t budget = 0;
+	int rc;
+
+	for (size_t i = 0; i < p->n_units; i++)
+		budget += p->units[i]->budget;
+	if ((rc = xtab_row(&x->meta)) != 0)
+		return rc;
+	if (x->imported) {
+		if ((rc = xtab_lines(&x->meta, p->text, 1)) != 0)
+			return rc;
+	} else {
+		if ((rc = xtab_sets(&x->meta, "description", p->title)) != 0)
+			return rc;
+	}
+	snprintf(num, sizeof num, "%zu", x->projects.nrows);
+	if ((rc = xtab_sets(&x->meta, "num_projects", num)) != 0)
+		return rc;
+	snprintf(num, sizeof num, "%zu", x->votes.nrows);
+	if ((rc = xtab_sets(&x->meta, "num_votes", num)) != 0)
+		return rc;
+	snprintf(num, sizeof num, "%llu", (unsigned long long)budget);
+	if ((rc = xtab_sets(&x->meta, "budget", num)) != 0)
+		return rc;
+	if (xcell(&x->meta, 0, "vote_type") == NULL &&
+	    (rc = xtab_sets(&x->meta, "vote_type", x->have_poll ? x->vote_type : "approval")) != 0)
+		return rc;
+	if (xcell(&x->meta, 0, "rule") == NULL && x->have_poll && x->rule[0] &&
+	    (rc = xtab_sets(&x->meta, "rule", x->rule)) != 0)
+		return rc;
+	return 0;
+}
+
+/* META is written as key;value rows. */
+static void write_meta(FILE *f, const xtab_t *m)
+{
+	fprintf(f, "META\nkey;value\n");
+	for (size_t c = 0; c < m->ncols; c++) {
+		put_cell(f, m->col[c]);
+		fputc(';', f);
+		put_cell(f, m->cell[c]);
+		fputc('\n', f);
+	}
+}
+
+int pb_export_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_DIR_OPT, { "process", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' }, { 0, 0, 0, 0 },
+	};
+	static const char *const pfirst[] = { "project_id", "cost", NULL };
+	static const char *const vfirst[] = { "voter_id", "vote", "points", NULL };
+	const char *dflag = NULL, *out = NULL, *pidtext = NULL;
+	uint8_t pid[HASH_BYTES];
+	afile_t af;
+	xp_t x;
+	cfg_t cfg;
+	FILE *f;
+	int c, rc, e, have_af = 0;
+
+	memset(&x, 0, sizeof x);
+	x.cmd = "pb export";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dflag = optarg; break;
+		case 'p': pidtext = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': cli_usage(stdout, x.cmd); return EXIT_OK;
+		default: return cli_badopt(x.cmd, c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, x.cmd, "unexpected argument '%s'", argv[optind]);
+	if (pidtext == NULL || out == NULL)
+		return cli_fail(EXIT_USAGE, x.cmd, "--process and -o are required");
+	if (hash_from_hex(pid, HASH_BYTES, pidtext) != 0)
+		return cli_fail(EXIT_USAGE, x.cmd, "--process must be an event id (64 hex digits), "
+		    "not '%s'", pidtext);
+	if ((rc = cli_open_read(x.cmd, cli_dir(dflag), &cfg, &x.s)) != EXIT_OK)
+		return rc;
+	if ((rc = store_view_begin(x.s, &x.sv, &x.v)) != 0 ||
+	    (rc = roster_load(&x.v, &x.r)) != 0) {
+		rc = cli_fail(cli_status(rc), x.cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	x.have_roster = 1;
+	rc = model_process_load(&x.v, &x.r, pid, &x.proc);
+	if (rc == WIEC_ERR_NOTFOUND) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "process %s is not held here", pidtext);
+		goto out;
+	}
+	if (rc != 0) {
+		rc = cli_fail(cli_status(rc), x.cmd, "%s", wiec_strerror(rc));
+		goto out;
+	}
+	if (x.proc.why != MODEL_OK || x.proc.p->kind != WIEC__PROCESS_KIND__PROCESS_BUDGET) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "process %s is %s", pidtext, x.proc.why !=
+		    MODEL_OK ? "not counted (its author is no member)" : "not a budget process");
+		goto out;
+	}
+	x.imported = strncmp(x.proc.p->text, PBIO_MARK, sizeof PBIO_MARK - 1) == 0;
+	if ((rc = x_poll(&x)) != 0 || (rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
+		rc = cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : cli_status(rc), x.cmd, "%s",
+		    rc == WIEC_ERR_TOO_BIG ? "more than 64 columns in a section" :
+		    wiec_strerror(rc));
+		goto out;
+	}
+	if ((rc = afile_open(&af, out, 0644, 0)) != 0) {
+		rc = rc == WIEC_ERR_EXISTS ? cli_fail(EXIT_FAIL, x.cmd, "%s exists; refusing to "
+		    "overwrite", out) : cli_fail(rc == WIEC_ERR_ARG ? EXIT_USAGE : EXIT_FAIL, x.cmd,
+		    "%s: %s", out, rc == WIEC_ERR_IO ? strerror(errno) : wiec_strerror(rc));
+		goto out;
+	}
+	have_af = 1;
+	if ((f = afile_stream(&af)) == NULL) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	write_meta(f, &x.meta);
+	rc = xtab_write(f, "PROJECTS", &x.projects, "project_id", pfirst);
+	if (rc == 0)
+		rc = xtab_write(f, "VOTES", &x.votes, "voter_id", vfirst);
+	if (rc != 0 || fflush(f) != 0 || ferror(f)) {
+		e = errno;
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, rc ? wiec_strerror(rc) : strerror(e));
+		goto out;
+	}
+	have_af = 0;
+	if ((rc = afile_commit(&af)) != 0) {
+		e = errno;
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, rc == WIEC_ERR_EXISTS ?
+		    "appeared meanwhile; refusing to overwrite" : rc == WIEC_ERR_IO ? strerror(e) :
+		    wiec_strerror(rc));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	if (have_af)
+		afile_abort(&af);
+	for (size_t i = 0; i < x.nideas; i++)
+		free(x.pid[i]);
+	free(x.pid);
+	free(x.idea);
+	xtab_free(&x.meta);
+	xtab_free(&x.projects);
+	xtab_free(&x.votes);
+	if (x.have_poll)
+		ballot_poll_free(&x.poll);
+	model_process_free(&x.proc);
+	if (x.have_roster)
+		roster_free(&x.r);
+	store_view_end(&x.sv);
+	store_close(&x.s);
+	return rc;
+}

@@ -1,0 +1,189 @@
+# wiec pb import / wiec pb export (spec/tally.md section 5): every file of
+# tests/pb (the six shared fixtures among them; Łódź 2022 is the benchmark's,
+# too slow here) imported into a data directory, exported again, and the two
+# files compared in the normal form of section 5 (build/tool-pbnorm, less
+# the ballots wiec does not count); `wiec pb tally` of the export equals
+# that of the original where every ballot counts, and `wiec tally` on the
+# store for approval files. Then: the same file twice
+# into one store (idempotent), bad input (one line naming the line, exit 5),
+# a directory that is no data directory, a read-only one, export refusals,
+# and an import through a running node.
+. tests/cli/lib.sh
+. tests/cli/netlib.inc
+D=tests/pb
+NORM=${B:-build}/tool-pbnorm
+[ -x "$NORM" ] || { bad "pbio: $NORM is not built"; exit 1; }
+
+# e WANT NAME PATTERN CMD...: exit status WANT and one line on stderr
+# matching the grep -E PATTERN.
+e() {
+	want=$1 name=$2 pat=$3
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	n=$(wc -l <"$T/err")
+	if [ "$got" = "$want" ] && [ "$n" -eq 1 ] && grep -Eq "$pat" "$T/err"; then
+		ok "$name"
+	else
+		bad "$name (exit $got, wanted $want; $n lines): $(head -c 300 "$T/err" | tr '\n' '|')"
+	fi
+}
+
+have_tally=0
+$W help tally >/dev/null 2>&1 && have_tally=1
+
+i=0
+for f in "$D"/*.pb; do
+	b=${f##*/}
+	case $b in Poland_Lodz_2022.pb) continue ;; esac
+	flags=
+	case $b in *Wieliczka_2023*|*Poznan_2024_9*) flags=--mixed-eol ;; esac
+	i=$((i + 1))
+	S=$T/s$i
+	$W init -d "$S" >/dev/null || { bad "pbio-init $b"; continue; }
+	if ! $W pb import $flags -d "$S" --json "$f" >"$T/imp" 2>"$T/err"; then
+		bad "pbio-import $b: $(head -c 200 "$T/err")"
+		continue
+	fi
+	P=$(json_field "$T/imp" process)
+	check "pbio-import-json $b" grep -Eq '^\{"process": "[0-9a-f]{64}"\}$' "$T/imp"
+	if ! $W pb export -d "$S" --process "$P" -o "$T/e$i.pb" 2>"$T/err"; then
+		bad "pbio-export $b: $(head -c 200 "$T/err")"
+		continue
+	fi
+	# The round trip, up to the normal form; the ballots wiec does not
+	# count (over the budget) are not exported.
+	$NORM $flags --counted "$f" >"$T/n1" && $NORM "$T/e$i.pb" >"$T/n2"
+	check "pbio-roundtrip $b" cmp -s "$T/n1" "$T/n2"
+	$NORM $flags "$f" >"$T/n0"
+	$W pb tally "$T/e$i.pb" >"$T/t2"
+	if cmp -s "$T/n0" "$T/n1"; then
+		# Every ballot counts: the same winners from both files.
+		$W pb tally $flags "$f" >"$T/t1"
+		check "pbio-tally-agrees $b" cmp -s "$T/t1" "$T/t2"
+	fi
+	# wiec tally on the store against pb tally of the export: its winners
+	# are idea ids, each idea's category the project_id (model/pbio.h). It
+	# counts budget ballots as approvals (spec/tally.md section 5), so
+	# approval and choose-1 files compare.
+	if [ $have_tally = 1 ] && grep -Eq '^vote_type;(approval|choose-1)' "$f"; then
+		$W tally -d "$S" --process "$P" --json >"$T/lt" 2>"$T/err"
+		$W idea list -d "$S" --process "$P" --json >"$T/il"
+		python3 - "$T/lt" "$T/il" >"$T/t3" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+cat = {i["id"]: i["category"] for i in json.load(open(sys.argv[2]))}
+for w in t["winners"]:
+    print(cat[w])
+PY
+		check "pbio-live-tally-agrees $b" cmp -s "$T/t2" "$T/t3"
+	fi
+done
+
+# A name longer than a title (Łódź 2022 line 146) comes back whole; a file
+# without a name column gets none back (Canada Dieppe 2018); a scoring file
+# with quoted cells.
+long=$(printf 'Nazwa%.0s' $(seq 1 70))
+printf 'META\nkey;value\ndescription;Test\nnum_projects;2\nnum_votes;2\nbudget;100\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;name\n1;60;%s\n2;50;"a;b"\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\n' "$long" >"$T/long.pb"
+printf 'META\nkey;value\nnum_projects;2\nnum_votes;2\nbudget;100\nvote_type;scoring\nrule;greedy\nPROJECTS\nproject_id;cost;category\n7;60;x\n8;50;y\nVOTES\nvoter_id;vote;points;age\n1;7,8;3,1;30\n2;8;2;\n' >"$T/noname.pb"
+for f in long noname; do
+	S=$T/syn-$f
+	$W init -d "$S" >/dev/null
+	P=$($W pb import -d "$S" "$T/$f.pb")
+	$W pb export -d "$S" --process "$P" -o "$T/$f-out.pb" 2>"$T/err"
+	$NORM --counted "$T/$f.pb" >"$T/n1" && $NORM "$T/$f-out.pb" >"$T/n2"
+	check "pbio-roundtrip-$f" cmp -s "$T/n1" "$T/n2"
+done
+check "pbio-long-name-kept" grep -q "^1;60;$long\$" "$T/long-out.pb"
+check "pbio-quoted-cell" grep -q '^2;50;"a;b"$' "$T/long-out.pb"
+check "pbio-no-name-column" grep -q '^project_id;cost;category$' "$T/noname-out.pb"
+
+# Twice into one store: the same process, nothing added.
+G=$D/Poland_Gdynia_2022_Chylonia__small.pb
+S=$T/twice
+$W init -d "$S" >/dev/null
+P1=$($W pb import -d "$S" "$G")
+$W status -d "$S" --json >"$T/st1"
+P2=$($W pb import -d "$S" "$G")
+$W status -d "$S" --json >"$T/st2"
+check "pbio-twice-same-process" test -n "$P1" -a "$P1" = "$P2"
+check "pbio-twice-adds-nothing" test "$(json_field "$T/st1" events)" = "$(json_field "$T/st2" events)"
+check "pbio-events" test "$(json_field "$T/st1" events)" -eq $((1 + 1 + 12 + 1 + 1509 + 1509))
+# Another file into the same store: a second process beside the first.
+P3=$($W pb import -d "$S" "$D/Netherlands_Assen_2024.pb")
+check "pbio-second-file" test -n "$P3" -a "$P3" != "$P1"
+status 0 "pbio-second-file-export" $W pb export -d "$S" --process "$P1" -o "$T/again.pb"
+$NORM --counted "$G" >"$T/n1" && $NORM "$T/again.pb" >"$T/n2"
+check "pbio-second-file-roundtrip" cmp -s "$T/n1" "$T/n2"
+
+# Bad input: one line naming the line, exit 5; nothing stored.
+$W status -d "$S" --json >"$T/st2"
+head -c 20000 "$G" >"$T/trunc.pb"
+e 5 pbio-truncated 'line [0-9]+: ' $W pb import -d "$S" "$T/trunc.pb"
+sed 's/^vote_type;approval/vote_type;quadratic/' "$G" >"$T/vt.pb"
+e 5 pbio-unknown-vote-type "line 12: unknown vote_type 'quadratic'" $W pb import -d "$S" "$T/vt.pb"
+sed 's/^budget;62334/budget;62334.5/' "$G" >"$T/bud.pb"
+e 5 pbio-fractional-budget "line [0-9]+: budget must be a whole number" $W pb import -d "$S" "$T/bud.pb"
+sed 's#^2022/CHY/0004;\([0-9]*\);#2022/CHY/0004;\1.5;#' "$G" >"$T/cost.pb"
+e 5 pbio-fractional-cost "line [0-9]+: cost is not a whole number" $W pb import -d "$S" "$T/cost.pb"
+{ head -n 10 "$G"; head -n 11 "$G" | tail -n 1 | tr -d '\r'; tail -n +12 "$G"; } >"$T/mixed.pb"
+e 5 pbio-mixed-eol 'line 11: .*mixes line endings \(--mixed-eol accepts that\)' \
+    $W pb import -d "$S" "$T/mixed.pb"
+$W status -d "$S" --json >"$T/st3"
+check "pbio-bad-input-stores-nothing" test "$(json_field "$T/st3" events)" = \
+    "$(json_field "$T/st2" events)"
+e 2 pbio-no-file 'no .pb file given' $W pb import -d "$S"
+e 1 pbio-missing-file 'no such file' $W pb import -d "$S" "$T/nothing.pb"
+
+# Not a data directory; a read-only one.
+mkdir "$T/plain"
+e 3 pbio-not-a-data-dir '' $W pb import -d "$T/plain" "$G"
+e 3 pbio-no-dir '' $W pb import -d "$T/absent" "$G"
+S=$T/ro
+$W init -d "$S" >/dev/null
+chmod 755 "$T"
+reader() { "$@"; }
+if [ "$(id -u)" -eq 0 ]; then
+	reader() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+	chown -R nobody "$S"
+fi
+chmod -R a-w "$S"
+reader $W pb import -d "$S" "$G" >"$T/out" 2>"$T/err"
+st=$?
+check "pbio-read-only-dir (exit $st)" test $st -ne 0 -a "$(wc -l <"$T/err")" -eq 1
+chmod -R u+w "$S"
+
+# Export: refusals; a read-only directory exports.
+S=$T/twice
+: >"$T/exists.pb"
+e 1 pbio-export-no-overwrite 'exists; refusing to overwrite' \
+    $W pb export -d "$S" --process "$P1" -o "$T/exists.pb"
+e 1 pbio-export-unknown-process 'is not held here' \
+    $W pb export -d "$S" --process "$(printf '%064d' 0)" -o "$T/x.pb"
+e 2 pbio-export-bad-id 'must be an event id' $W pb export -d "$S" --process nope -o "$T/x.pb"
+e 2 pbio-export-args 'process and -o are required' $W pb export -d "$S" --process "$P1"
+cp -a "$S" "$T/rocopy"
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$T/rocopy"
+chmod -R a-w "$T/rocopy"
+mkdir "$T/outdir" && chmod 777 "$T/outdir"
+status 0 "pbio-export-read-only-dir" reader $W pb export -d "$T/rocopy" --process "$P1" \
+    -o "$T/outdir/ro.pb"
+check "pbio-export-read-only-same" cmp -s "$T/again.pb" "$T/outdir/ro.pb"
+chmod -R u+w "$T/rocopy"
+
+# Through a running node: the node takes the events (its own as its posts).
+pick_base 1 27900 || { bad "free ports"; exit 1; }
+$W testnet "$T/net" --nodes 1 --base-port "$BASE" >/dev/null
+N1=$T/net/node1
+if start_node "$N1"; then
+	status 0 "pbio-import-via-node" $W pb import -d "$N1" "$D/Netherlands_Assen_2024.pb"
+	P=$(cat "$T/out")
+	status 0 "pbio-export-via-node" $W pb export -d "$N1" --process "$P" -o "$T/vn.pb"
+	$NORM --counted "$D/Netherlands_Assen_2024.pb" >"$T/n1" && $NORM "$T/vn.pb" >"$T/n2"
+	check "pbio-via-node-roundtrip" cmp -s "$T/n1" "$T/n2"
+	status 0 "pbio-via-node-twice" $W pb import -d "$N1" "$D/Netherlands_Assen_2024.pb"
+	check "pbio-via-node-twice-same" test "$(cat "$T/out")" = "$P"
+	stop_node "$N1"
+else
+	bad "pbio: the node starts"
+fi
