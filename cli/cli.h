@@ -152,6 +152,13 @@ int pb_export_main(int argc, char **argv);
 int poll_open_main(int argc, char **argv);
 int vote_main(int argc, char **argv);
 int tally_main(int argc, char **argv);
+int close_main(int argc, char **argv);
+int result_main(int argc, char **argv);
+/* The counted events of process's checked certificate (cli/close.c): 1 with
+ * *ids (malloc'd, *n sorted ids), 0 when there is none, or a wiec_err_t.
+ * Opens its own view of s: call it with no other view of s open. */
+int cli_close_frontier(store_t *s, const uint8_t process[static HASH_BYTES], uint8_t **ids,
+    size_t *n);
 
 
 

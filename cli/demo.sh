@@ -169,9 +169,9 @@ say "They vote through different nodes; two sign their ballots offline"
 V1=$(run "$W" vote -d "$N1" --process "$BP" --key "$T/anna.key" "$P1" "$P3")
 V2=$(run "$W" vote -d "$N2" --process "$BP" --key "$T/piotr.key" "$P2" "$P3")
 V3=$(run "$W" vote -d "$N3" --process "$BP" --key "$T/jan.key" "$P4")
-run "$W" sign --key "$T/ola.key" --network "$NET" -o "$T/ola-vote.ev" vote --process "$BP" \
+run "$W" sign --key "$T/ola.key" --network "$NET" -o "$T/ola-vote.ev" vote --process "$BP" --unit Chylonia \
 	--poll "$POLL" "$P1" "$P3" >/dev/null
-run "$W" sign --key "$T/ewa.key" --network "$NET" -o "$T/ewa-vote.ev" vote --process "$BP" \
+run "$W" sign --key "$T/ewa.key" --network "$NET" -o "$T/ewa-vote.ev" vote --process "$BP" --unit Chylonia \
 	--poll "$POLL" "$P1" "$P2" >/dev/null
 V4=$(run "$W" submit -d "$N4" "$T/ola-vote.ev")
 V5=$(run "$W" submit -d "$N3" "$T/ewa-vote.ev")

@@ -108,6 +108,16 @@ static const cli_cmd_t cmds[] = {
 	  "  Recomputed from the log every time; the same on every node holding the same\n"
 	  "  events. --json: budget polls have \"winners\" and per-unit \"scores\", others\n"
 	  "  \"result\"; \"hash\" is the result hash a close certificate signs." },
+	{ "close", close_main, "start closing a vote (owners); members cosign the result",
+	  "wiec close [-d DIR] --process P [--key FILE] [--json]\n"
+	  "  Posts a Close with every counted event this node holds; the members' nodes\n"
+	  "  then agree on the counted set and cosign the result (spec/close.md).\n"
+	  "  Refused (status 1) unless the signer owns the process and is a member." },
+	{ "result", result_main, "the certified result of a closed vote, checked",
+	  "wiec result [-d DIR] --process P [--json]\n"
+	  "  The certificate: the counted events (frontier), the result (--json:\n"
+	  "  \"winners\" for budget processes, else \"result\"), and one signature per\n"
+	  "  cosigning member. Status 1: no certificate yet; 5: it does not check." },
 	{ "sign", sign_main, "sign a resident's event on a machine with no node",
 	  "wiec sign --key FILE (--network ID | --genesis FILE) -o FILE\n"
 	  "          idea|comment|support|report|appeal|vote ...\n"

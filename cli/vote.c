@@ -559,8 +559,10 @@ int tally_main(int argc, char **argv)
 	const ballot_tally_t *t = NULL;
 	vview_t w = { 0 };
 	char why[256] = "";
+	size_t nfrontier = 0;
+	uint8_t *frontier = NULL;
 	cfg_t cfg;
-	int rc, unit = -1;
+	int rc, unit = -1, certified = 0;
 
 	memset(&bp, 0, sizeof bp);
 	memset(&ut, 0, sizeof ut);
@@ -582,10 +584,16 @@ int tally_main(int argc, char **argv)
 		goto out;
 	if ((rc = cli_open_read(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
 		goto out;
+	/* A certified result never changes: the tally of its frontier only. */
+	if ((certified = cli_close_frontier(c->s, process, &frontier, &nfrontier)) < 0) {
+		rc = cli_fail(cli_status(certified), cmd, "%s", wiec_strerror(certified));
+		goto out;
+	}
 	if ((rc = vview_open(c, &w)) != 0)
 		goto out;
 	/* Every poll of the process at once: the result hash covers them all. */
-	if ((rc = model_tally_process(&w.v, &w.r, process, NULL, 0, &bp, why, sizeof why)) != 0) {
+	if ((rc = model_tally_process(&w.v, &w.r, process, frontier, nfrontier, &bp, why,
+	    sizeof why)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
 		goto out;
 	}
@@ -612,7 +620,7 @@ int tally_main(int argc, char **argv)
 			    c->o.unit_name);
 			goto out;
 		}
-		if ((rc = ballot_tally(&w.v, &w.r, poll, NULL, 0, unit, &ut, why,
+		if ((rc = ballot_tally(&w.v, &w.r, poll, frontier, nfrontier, unit, &ut, why,
 		    sizeof why)) != 0) {
 			rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
 			goto out;
@@ -627,6 +635,7 @@ int tally_main(int argc, char **argv)
 		json_khex(&j, "process", process, HASH_BYTES);
 		json_tally(&j, poll, t);
 		json_khex(&j, "hash", bp.hash, HASH_BYTES);
+		json_kbool(&j, "certified", certified == 1);
 		json_end(&j);
 	} else {
 		char hex[HASH_HEX_BYTES];
@@ -634,9 +643,12 @@ int tally_main(int argc, char **argv)
 		text_tally(poll, t);
 		hash_hex(hex, bp.hash, HASH_BYTES);
 		printf("result hash %s\n", hex);
+		if (certified == 1)
+			printf("certified: the close's counted events only (see 'wiec result')\n");
 	}
 	rc = EXIT_OK;
 out:
+	free(frontier);
 	ballot_tally_free(&ut);
 	ballot_process_free(&bp);
 	vview_close(&w);

@@ -41,6 +41,7 @@ enum {
 	MREF_APPROVE = 'a',	/* target: approvals */
 	MREF_POLL = 'O',	/* process: polls */
 	MREF_BALLOT = 'B',	/* process: ballots (votes) */
+	MREF_CLOSE = 'Z',	/* process: close statements (Close .. Cosign) */
 };
 
 #define MODEL_REF_MAX 2		/* entries one event contributes, at most */

@@ -56,6 +56,16 @@ size_t model_refs(const Wiec__Body *b, model_ref_t out[static MODEL_REF_MAX])
 		return put(out, n, &b->poll->process, MREF_POLL);
 	case WIEC__BODY__CONTENT_VOTE:
 		return put(out, n, &b->vote->process, MREF_BALLOT);
+	case WIEC__BODY__CONTENT_CLOSE:
+		return put(out, n, &b->close->process, MREF_CLOSE);
+	case WIEC__BODY__CONTENT_PREPARE:
+		return put(out, n, &b->prepare->process, MREF_CLOSE);
+	case WIEC__BODY__CONTENT_PROMISE:
+		return put(out, n, &b->promise->process, MREF_CLOSE);
+	case WIEC__BODY__CONTENT_PROPOSAL:
+		return put(out, n, &b->proposal->process, MREF_CLOSE);
+	case WIEC__BODY__CONTENT_COSIGN:
+		return put(out, n, &b->cosign->process, MREF_CLOSE);
 	default:
 		return 0;
 	}

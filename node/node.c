@@ -345,6 +345,7 @@ static void timers(node_t *n)
 		fetch_pump(n, l);
 		serve_tick(n, l);
 	}
+	nclose_tick(n);
 	zap_tick(n);
 }
 
@@ -406,6 +407,7 @@ static void stop(node_t *n)
 	/* Signals are blocked (signalfd), so no EINTR; retry anyway. */
 	while (n->ctx && zmq_ctx_term(n->ctx) != 0 && zmq_errno() == EINTR)
 		;
+	nclose_free(n);
 	recon_set_destroy(&n->set);
 	amap_destroy(&n->claims);
 	roster_free(&n->roster);

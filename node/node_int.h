@@ -15,6 +15,7 @@
  *   sync.c    the sync message handlers (Hello, Recon, Want, Events, Have)
  *             and the ingest of received or submitted events
  *   ctlsrv.c  the control socket server (node/ctl.h is its client)
+ *   close.c   this member's part in closing votes (spec/close.md)
  * A new message kind gets a handler file of its own and one case in
  * sync_handle. */
 #ifndef WIEC_NODE_INT_H
@@ -102,6 +103,7 @@ typedef struct link {
 
 typedef struct guard guard_t;
 typedef struct netio netio_t;
+typedef struct nclose nclose_t;
 
 typedef struct node {
 	const char *dir;
@@ -131,6 +133,7 @@ typedef struct node {
 	int sigfd, lockfd;
 	uint64_t next_want_id, next_expire;
 	uint64_t invalid, dups, dropped;
+	nclose_t *close;		/* the closes this member takes part in (close.c) */
 } node_t;
 
 /* ---- node.c ---- */
@@ -267,6 +270,15 @@ void sync_head_item(recon_item_t *it, const store_head_t *h);
  * or a wiec_err_t of the batch as a whole. */
 int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens, size_t cnt,
     unsigned flags, int *res, int push);
+
+/* ---- close.c ---- */
+
+/* A batch held a close statement of process (NULL or rescan: events were
+ * released from waiting; look at every process again). */
+void nclose_note(node_t *n, const uint8_t *process, int rescan);
+/* Feeds the machines and posts their statements (from timers). */
+void nclose_tick(node_t *n);
+void nclose_free(node_t *n);
 
 /* ---- ctlsrv.c ---- */
 

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "crypto/err.h"
+#include "model/closeev.h"
 #include "node/node_int.h"
 
 /* ---- ingesting events ---- */
@@ -66,6 +67,8 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 		    ok[j].body->content_case == WIEC__BODY__CONTENT_APPROVE || r2[j] == STORE_FORK)
 			roster = 1;
 		direct += r2[j] == STORE_ADDED || r2[j] == STORE_FORK;
+		if (r2[j] == STORE_ADDED && closeev_kind(ok[j].body->content_case))
+			nclose_note(n, closeev_process(ok[j].body)->data, 0);
 		if (r2[j] == STORE_DUP)
 			n->dups++;
 		/* Only an event that can never link is the sender's fault: one of
@@ -76,6 +79,8 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 	/* The roster may have changed: a member change or an approval came, a
 	 * waiting event was released (it may be one), or a fork may exclude
 	 * a member's approvals. */
+	if (b.added > direct)
+		nclose_note(n, NULL, 1);
 	if (roster || b.added > direct)
 		n->roster_dirty = 1;	/* followed by the loop: links may go */
 	/* The heads that moved: update the set, tell the others. */

@@ -1,0 +1,71 @@
+/* closeev.h: close statements as log events (spec/close.md sections 2-3)
+ * and the close over a model view: what the node (node/close.c) and the
+ * CLI (cli/close.c) share. Pure like the rest of the model: reads through
+ * a model_view_t.
+ *
+ * Ownership: a closeev_log_t owns its statements (closeev_log_free); a
+ * body built by closeev_to_body borrows from the statement and the
+ * closeev_msg_t, which must outlive it. */
+#ifndef WIEC_CLOSEEV_H
+#define WIEC_CLOSEEV_H
+
+#include "model/close.h"
+#include "model/model.h"
+#include "model/roster.h"
+
+/* 1 if content is one of the close kinds (Body.content 32..36). */
+int closeev_kind(int content);
+
+/* The process a close statement body names (NULL for other kinds). */
+const ProtobufCBinaryData *closeev_process(const Wiec__Body *b);
+
+/* Decodes held event e (a close kind) into *out (arrays owned: release
+ * with close_stmt_free). 0, WIEC_ERR_DECODE (not a close kind) or
+ * WIEC_ERR_NOMEM. */
+int closeev_from_ev(const model_ev_t *e, close_stmt_t *out);
+
+/* Storage for the messages of one body. */
+typedef struct closeev_msg {
+	Wiec__Close close;
+	Wiec__Prepare prepare;
+	Wiec__Promise promise;
+	Wiec__Accepted acc;
+	Wiec__Proposal proposal;
+	Wiec__Cosign cosign;
+	Wiec__CloseValue v1, v2;
+} closeev_msg_t;
+
+/* Fills the content of *b (header left to the caller) from s. 0, or
+ * WIEC_ERR_TOO_BIG when a list exceeds EV_CLOSE_IDS_MAX ids. */
+int closeev_to_body(const close_stmt_t *s, Wiec__Body *b, closeev_msg_t *m);
+
+/* Every held statement of process (any roster; ill-formed ones included:
+ * the model's rules ignore them), sorted by (author, seq, id). A Close by
+ * a key that is not an owner of the process is left out (spec/close.md
+ * section 2). */
+typedef struct closeev_log {
+	close_stmt_t *st;
+	size_t n;
+} closeev_log_t;
+int closeev_load(const model_view_t *v, const roster_t *r, const uint8_t process[static HASH_BYTES],
+    closeev_log_t *out);
+void closeev_log_free(closeev_log_t *l);
+
+/* The identity keys of r's members, sorted (r->members is sorted by key). */
+void closeev_members(const roster_t *r, uint8_t (*out)[KEY_PK_BYTES]);
+
+/* 1 if key is an owner of process (a held, valid process), 0 if not,
+ * or a negative wiec_err_t. */
+int closeev_is_owner(const model_view_t *v, const roster_t *r,
+    const uint8_t process[static HASH_BYTES], const uint8_t key[static KEY_PK_BYTES]);
+
+/* The machine's environment over a view: held (a held, non-excluded
+ * event), seal (model_tally_seal), tally (the hash of model_tally_result
+ * over the frontier). ctx must outlive env. */
+typedef struct closeev_ctx {
+	const model_view_t *v;
+	uint8_t process[HASH_BYTES];
+} closeev_ctx_t;
+void closeev_env(close_env_t *env, closeev_ctx_t *ctx);
+
+#endif
