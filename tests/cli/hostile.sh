@@ -42,3 +42,13 @@ for n in 18446744073709551616 -1 99999999999999999999999 0x10 ""; do
 	h "search --limit '$n'" $W search -d "$A" x --limit "$n"
 	h "poll --max '$n'" $W poll open -d "$A" --process "$P" --kind budget --option "$I" --max "$n"
 done
+# Closing a process that holds no ballot and no credential: the sealed set
+# is empty (qsort of a NULL array was undefined behaviour, UBSan aborted).
+P0=$($W process create -d "$A" --kind budget --title empty --unit "U:10")
+"$W" close -d "$A" --process "$P0" >"$T/out" 2>"$T/err"
+got=$?
+if grep -q "runtime error\|Sanitizer" "$T/err"; then
+	bad "close of an empty process: $(head -c 300 "$T/err" | tr '\n' '|')"
+else
+	ok "close of an empty process (exit $got)"
+fi
