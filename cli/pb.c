@@ -9,47 +9,27 @@
 
 #include "cli/cli.h"
 #include "cli/json.h"
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "model/pb.h"
 #include "model/tally.h"
 
 #define PB_FILE_MAX	(1024UL * 1024 * 1024)	/* the largest .pb file read */
 
-/* Reads path whole. Prints the error and returns an exit status. */
+/* Reads path whole (afile_read: a FIFO, device or directory is refused at
+ * once, never waited on). Prints the error and returns an exit status. */
 static int read_file(const char *cmd, const char *path, char **buf, size_t *len)
 {
-	struct stat st;
-	FILE *f;
-	char *b;
-	size_t n;
+	int rc;
 
 	*buf = NULL;
-	if ((f = fopen(path, "rb")) == NULL)
-		return cli_fail(EXIT_FAIL, cmd, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return cli_fail(EXIT_FAIL, cmd, "%s: not a regular file", path);
-	}
-	if ((unsigned long long)st.st_size > PB_FILE_MAX) {
-		fclose(f);
+	if ((rc = afile_read(path, 0, PB_FILE_MAX, buf, len)) == 0)
+		return EXIT_OK;
+	if (rc == WIEC_ERR_TOO_BIG)
 		return cli_fail(EXIT_INVALID, cmd, "%s: larger than %lu bytes", path, PB_FILE_MAX);
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
-		fclose(f);
-		return cli_fail(EXIT_FAIL, cmd, "out of memory");
-	}
-	n = fread(b, 1, (size_t)st.st_size + 1, f);
-	if (ferror(f) || n > (size_t)st.st_size) {
-		const char *e = ferror(f) ? strerror(errno) : "the file grew while being read";
-
-		free(b);
-		fclose(f);
-		return cli_fail(EXIT_FAIL, cmd, "%s: %s", path, e);
-	}
-	fclose(f);
-	*buf = b;
-	*len = n;
-	return EXIT_OK;
+	return cli_fail(EXIT_FAIL, cmd, "%s: %s", path, rc == WIEC_ERR_IO ? strerror(errno) :
+	    rc == WIEC_ERR_NOTREG ? "not a regular file" : rc == WIEC_ERR_NOTFOUND ?
+	    strerror(ENOENT) : wiec_strerror(rc));
 }
 
 /* --exclusive A,B,C: one exclusion group of projects (greedy-exclusive). */

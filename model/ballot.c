@@ -1423,7 +1423,8 @@ int model_tally_seal(const model_view_t *v, const uint8_t process[static HASH_BY
 	if ((rc = model_ids_collect(v, process, MREF_BALLOT, &ids)) != 0 ||
 	    (rc = model_ids_collect(v, proc.scope, MREF_CREDENTIAL, &ids)) != 0)
 		goto out;
-	qsort(ids.id, ids.n, HASH_BYTES, id_cmp);
+	if (ids.n > 0)	/* nothing held: ids.id is NULL, which qsort may not take */
+		qsort(ids.id, ids.n, HASH_BYTES, id_cmp);
 	for (size_t i = 0; i < ids.n; i++)
 		if (*n == 0 || memcmp(ids.id[i], ids.id[*n - 1], HASH_BYTES) != 0)
 			memmove(ids.id[(*n)++], ids.id[i], HASH_BYTES);

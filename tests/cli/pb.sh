@@ -71,3 +71,8 @@ status 0 pb-empty-election $W pb tally --rule equalshares/add1 "$T/norule.pb"
 e 2 pb-unknown-rule "unknown rule 'frobnicate'" $W pb tally --rule frobnicate "$G"
 e 2 pb-no-file 'no .pb file given' $W pb tally
 e 1 pb-missing-file 'No such file' $W pb tally "$T/nothing.pb"
+# A FIFO nobody writes is refused at once, not waited on (timeout only
+# guards the run: 124 would be the hang).
+mkfifo "$T/fifo.pb"
+e 1 pb-fifo 'not a regular file' timeout 20 $W pb tally "$T/fifo.pb"
+e 1 pb-directory 'not a regular file' $W pb tally "$T"
