@@ -441,7 +441,8 @@ static int electorate(const model_view_t *v, const roster_t *r, const ballot_pol
 		n++;
 		model_ev_free(&e);
 	}
-	qsort(rec, n, sizeof *rec, cred_cmp);
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(rec, n, sizeof *rec, cred_cmp);
 	for (size_t i = 0; i < n; ) {
 		size_t j = i;
 		int found = 0;

@@ -293,7 +293,8 @@ int close_audit(const close_stmt_t *const *stmts, size_t n, int full, size_t *ba
 	if (v == NULL)
 		return WIEC_ERR_NOMEM;
 	memcpy(v, stmts, n * sizeof *v);
-	qsort(v, n, sizeof *v, by_seq);
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(v, n, sizeof *v, by_seq);
 	memset(&d, 0, sizeof d);
 	for (size_t i = 0; i < n; i++) {
 		close_durable_t t = d;
@@ -425,7 +426,8 @@ static int seal_union(const close_stmt_t *const *pr, size_t np, uint8_t **out, s
 			memcpy(ids + k * ID, pr[i]->seal, pr[i]->nseal * ID);
 		k += pr[i]->nseal;
 	}
-	qsort(ids, total, ID, cmp_id);
+	if (total > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(ids, total, ID, cmp_id);
 	k = 0;
 	for (size_t i = 0; i < total; i++)
 		if (k == 0 || memcmp(ids + (k - 1) * ID, ids + i * ID, ID) != 0)
@@ -1257,7 +1259,8 @@ int close_log_audit(const close_stmt_t *const *stmts, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (close_stmt_check(stmts[i], process, roster, members, nm) == 0)
 			v[k++] = stmts[i];
-	qsort(v, k, sizeof *v, by_author_seq);
+	if (k > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(v, k, sizeof *v, by_author_seq);
 	for (size_t i = 0; i < k; i++) {
 		rc = close_member_observe(m, v[i]);
 		if (rc != 0)

@@ -145,7 +145,8 @@ static int excluded_ids(store_view_t *sv, uint8_t **out, size_t *n)
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc == MDB_CORRUPTED ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
-	qsort(*out, *n, HASH_BYTES, id_cmp);
+	if (*n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(*out, *n, HASH_BYTES, id_cmp);
 	return 0;
 }
 

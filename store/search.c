@@ -212,7 +212,8 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	if (ts.n == 0)
 		goto out;
 	dl = ts.n < U16_CAP ? ts.n : U16_CAP;
-	qsort(ts.v, ts.n, sizeof *ts.v, term_cmp);
+	if (ts.n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(ts.v, ts.n, sizeof *ts.v, term_cmp);
 	if (w->search == NULL && (w->search = calloc(1, sizeof *w->search)) == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
@@ -472,7 +473,8 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 	if (q.n > 1 && a.n > 1) {
 		size_t m = 0;
 
-		qsort(a.h, a.n, sizeof *a.h, hit_doc);
+		if (a.n > 1)	/* qsort(NULL, 0, ...) is undefined */
+			qsort(a.h, a.n, sizeof *a.h, hit_doc);
 		for (size_t i = 0; i < a.n; i++) {
 			if (m > 0 && memcmp(a.h[m - 1].doc, a.h[i].doc, DOC) == 0)
 				a.h[m - 1].score += a.h[i].score;
