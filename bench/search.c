@@ -22,12 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchutil.h"
 #include "crypto/err.h"
 #include "proto/event.h"
 #include "store/search.h"
 #include "store/store.h"
-
-extern char **environ;
 
 #define IDEAS_DEFAULT 100000
 #define AUTHORS 1000
@@ -64,19 +63,10 @@ static const char *const glue[] = { "i", "w", "na", "przy", "dla", "oraz", "że"
 	"się", "jest", "do", "z" };
 #define NGLUE (sizeof glue / sizeof glue[0])
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A word index skewed towards the start of the list. */
 static size_t zipf(uint64_t *rng)
 {
-	double u = (double)(splitmix(rng) >> 11) / 9007199254740992.0;
+	double u = (double)(bench_splitmix(rng) >> 11) / 9007199254740992.0;
 
 	return (size_t)(NWORDS * u * u * u) % NWORDS;
 }
@@ -90,7 +80,7 @@ static const char *const syll[] = { "ka", "ro", "wie", "dzi", "szcz", "ła", "ś
 
 static size_t tail_word(char *out, uint64_t *rng)
 {
-	double u = (double)(splitmix(rng) >> 11) / 9007199254740992.0;
+	double u = (double)(bench_splitmix(rng) >> 11) / 9007199254740992.0;
 	uint64_t r = (uint64_t)(50000 * u * u);
 	size_t n = 0;
 
@@ -114,57 +104,19 @@ static size_t text(char *out, size_t len, uint64_t *rng)
 	char tw[64];
 
 	while (n < len) {
-		const char *w = (k++ % 3 == 2) ? glue[splitmix(rng) % NGLUE] :
-		    splitmix(rng) % 2 ? words[zipf(rng)] : (tail_word(tw, rng), tw);
+		const char *w = (k++ % 3 == 2) ? glue[bench_splitmix(rng) % NGLUE] :
+		    bench_splitmix(rng) % 2 ? words[zipf(rng)] : (tail_word(tw, rng), tw);
 		size_t wl = strlen(w);
 
 		memcpy(out + n, w, wl);
 		n += wl;
-		if (splitmix(rng) % 9 == 0) {
+		if (bench_splitmix(rng) % 9 == 0) {
 			out[n++] = '.';
 		}
 		out[n++] = ' ';
 	}
 	out[n - 1] = '\0';
 	return n - 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Runs argv with stdout and stderr to /dev/null; seconds taken, or -1. */
-static double run(char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	double t0 = now(), t;
-	pid_t pid;
-	int st;
-
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return -1;
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	t = now() - t0;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t : -1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Signs and ingests the ideas; *text_bytes receives the bytes indexed,
@@ -223,10 +175,10 @@ static int build(store_t *s, size_t nideas, uint64_t *text_bytes, double *ingest
 		memcpy(prev[a], evs[n].id, HASH_BYTES);
 		seq[a]++;
 		if (++n == BATCH || i + 1 == nideas) {
-			double t0 = now();
+			double t0 = bench_now();
 
 			rc = store_ingest(s, evs, n, res, NULL);
-			*ingest_s += now() - t0;
+			*ingest_s += bench_now() - t0;
 			for (size_t k = 0; k < n; k++) {
 				if (rc == 0 && res[k] != STORE_ADDED)
 					rc = WIEC_ERR_CORRUPT;
@@ -261,14 +213,14 @@ static void query(char *q, size_t cap, size_t i)
 	    "zielen", "lawki", "plac zabaw", "przystanek tramwaj", "bezpieczenstwo",
 	    "krakow" };
 	uint64_t rng = 1000 + i;
-	size_t n = 0, k = 1 + splitmix(&rng) % 3;
+	size_t n = 0, k = 1 + bench_splitmix(&rng) % 3;
 
 	if (i % 5 == 0) {
 		snprintf(q, cap, "%s", plain[(i / 5) % (sizeof plain / sizeof plain[0])]);
 		return;
 	}
 	for (size_t w = 0; w < k && n + 40 < cap; w++) {
-		const char *word = words[splitmix(&rng) % NWORDS];
+		const char *word = words[bench_splitmix(&rng) % NWORDS];
 
 		n += (size_t)snprintf(q + n, cap - n, "%s%s%s", w ? " " : "", word,
 		    i % 7 == 3 && w == 0 ? "*" : "");
@@ -298,12 +250,12 @@ int main(void)
 		char *argv[] = { (char *)wiec, "init", "-d", dir, "--name", "Bench", "--role",
 		    "city", "--map-size", "16G", NULL };
 
-		if (run(argv) < 0) {
+		if (bench_run(argv) < 0) {
 			fprintf(stderr, "bench-search: %s init failed (make wiec first)\n", wiec);
 			goto out;
 		}
 	}
-	t0 = now();
+	t0 = bench_now();
 	if (store_open(&s, sdir, (size_t)16 << 30, 0) != 0 || build(s, nideas, &text_bytes, &ingest_s) != 0 ||
 	    store_search_stats(s, &ss) != 0) {
 		fprintf(stderr, "bench-search: building the store failed\n");
@@ -313,7 +265,7 @@ int main(void)
 	printf("# %zu ideas by %d residents, %.1f MB of indexed text, signed, stored and "
 	    "indexed in %.1f s (store_ingest %.1f s, %.0f us an idea, batches of %d); index: "
 	    "%llu documents, %llu terms, %llu entries\n", nideas, AUTHORS,
-	    (double)text_bytes / 1e6, now() - t0, ingest_s, ingest_s * 1e6 / (double)nideas,
+	    (double)text_bytes / 1e6, bench_now() - t0, ingest_s, ingest_s * 1e6 / (double)nideas,
 	    BATCH, (unsigned long long)ss.docs,
 	    (unsigned long long)ss.terms, (unsigned long long)ss.postings);
 	fflush(stdout);
@@ -321,12 +273,12 @@ int main(void)
 	for (int i = 0; i < 3; i++) {
 		char *argv[] = { (char *)wiec, "status", "-d", dir, NULL };
 
-		run(argv);
+		bench_run(argv);
 	}
 	for (int i = 0; i < STATUS_RUNS; i++) {
 		char *argv[] = { (char *)wiec, "status", "-d", dir, "--json", NULL };
 
-		if ((st[i] = run(argv)) < 0) {
+		if ((st[i] = bench_run(argv)) < 0) {
 			fprintf(stderr, "bench-search: wiec status failed\n");
 			goto out;
 		}
@@ -335,13 +287,13 @@ int main(void)
 		char *argv[] = { (char *)wiec, "search", "-d", dir, q, "--json", NULL };
 
 		query(q, sizeof q, (size_t)i);
-		if ((lat[i] = run(argv)) < 0) {
+		if ((lat[i] = bench_run(argv)) < 0) {
 			fprintf(stderr, "bench-search: wiec search '%s' failed\n", q);
 			goto out;
 		}
 	}
-	qsort(st, STATUS_RUNS, sizeof st[0], cmp_double);
-	qsort(lat, QUERIES, sizeof lat[0], cmp_double);
+	qsort(st, STATUS_RUNS, sizeof st[0], bench_cmp_double);
+	qsort(lat, QUERIES, sizeof lat[0], bench_cmp_double);
 	ceil_ = st[STATUS_RUNS / 2];
 	med = (lat[QUERIES / 2 - 1] + lat[QUERIES / 2]) / 2;
 	p99 = lat[QUERIES * 99 / 100 - 1];
@@ -359,7 +311,7 @@ out:
 	} else {
 		char *argv[] = { "/bin/rm", "-rf", root, NULL };
 
-		run(argv);
+		bench_run(argv);
 	}
 	return status;
 }

@@ -20,11 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchutil.h"
 #include "crypto/err.h"
 #include "proto/event.h"
 #include "store/store.h"
-
-extern char **environ;
 
 #define EVENTS_DEFAULT 1000000
 #define AUTHORS 1000
@@ -45,59 +44,12 @@ typedef struct gen {
 	double ingest_s;
 } gen_t;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* Runs argv with stdout and stderr to /dev/null; seconds taken, or -1. */
-static double run(char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	double t0 = now(), t;
-	pid_t pid;
-	int st;
-
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return -1;
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	t = now() - t0;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t : -1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int flush(gen_t *g)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	int rc = g->n ? store_ingest(g->s, g->evs, g->n, g->res, NULL) : 0;
 
-	g->ingest_s += now() - t0;
+	g->ingest_s += bench_now() - t0;
 	for (size_t k = 0; k < g->n; k++) {
 		if (rc == 0 && g->res[k] != STORE_ADDED)
 			rc = WIEC_ERR_CORRUPT;
@@ -132,7 +84,7 @@ static int add(gen_t *g, size_t a, Wiec__Body *b, uint8_t *id)
 /* An idea index skewed towards 0: many small threads, a few long ones. */
 static size_t pick(uint64_t *rng, size_t nideas)
 {
-	uint64_t r = splitmix(rng);
+	uint64_t r = bench_splitmix(rng);
 
 	return (size_t)((r % nideas) * ((r >> 40) % nideas) / nideas);
 }
@@ -180,7 +132,7 @@ static int build(gen_t *g, size_t nevents, uint8_t (*ideas)[HASH_BYTES], size_t 
 		Wiec__Support sup = WIEC__SUPPORT__INIT;
 		Wiec__Comment com = WIEC__COMMENT__INIT;
 		Wiec__Status stat = WIEC__STATUS__INIT;
-		size_t target = pick(&rng, nideas), a = (size_t)(splitmix(&rng) % AUTHORS);
+		size_t target = pick(&rng, nideas), a = (size_t)(bench_splitmix(&rng) % AUTHORS);
 
 		if (k % 100 == 0 && k / 100 < nideas) {
 			stat.idea.len = HASH_BYTES;
@@ -190,7 +142,7 @@ static int build(gen_t *g, size_t nevents, uint8_t (*ideas)[HASH_BYTES], size_t 
 			be.content_case = WIEC__BODY__CONTENT_STATUS;
 			be.status = &stat;
 			a = AUTHORS;
-		} else if (splitmix(&rng) % 5 < 3) {
+		} else if (bench_splitmix(&rng) % 5 < 3) {
 			sup.idea.len = HASH_BYTES;
 			sup.idea.data = ideas[target];
 			be.content_case = WIEC__BODY__CONTENT_SUPPORT;
@@ -233,7 +185,7 @@ int main(void)
 		char *argv[] = { (char *)wiec, "init", "-d", dir, "--name", "Bench", "--role",
 		    "city", "--map-size", "16G", NULL };
 
-		if (run(argv) < 0) {
+		if (bench_run(argv) < 0) {
 			fprintf(stderr, "bench-show: %s init failed (make wiec first)\n", wiec);
 			goto out;
 		}
@@ -246,7 +198,7 @@ int main(void)
 		if (key_from_seed(&g->keys[a], sd) != 0)
 			goto out;
 	}
-	t0 = now();
+	t0 = bench_now();
 	if (key_load(&g->keys[AUTHORS], kpath) != 0 ||
 	    store_open(&g->s, sdir, (size_t)16 << 30, 0) != 0 || store_network(g->s, g->network) != 0 ||
 	    build(g, nevents, ideas, nideas) != 0) {
@@ -256,17 +208,17 @@ int main(void)
 	store_close(&g->s);
 	printf("# %zu events (%zu ideas, supports, comments, statuses) by %d residents and one "
 	    "member, signed and stored in %.1f s (store_ingest %.1f s)\n", nevents, nideas,
-	    AUTHORS, now() - t0, g->ingest_s);
+	    AUTHORS, bench_now() - t0, g->ingest_s);
 	fflush(stdout);
 	for (int i = 0; i < 3; i++) {
 		char *argv[] = { (char *)wiec, "status", "-d", dir, NULL };
 
-		run(argv);
+		bench_run(argv);
 	}
 	for (int i = 0; i < STATUS_RUNS; i++) {
 		char *argv[] = { (char *)wiec, "status", "-d", dir, "--json", NULL };
 
-		if ((st[i] = run(argv)) < 0) {
+		if ((st[i] = bench_run(argv)) < 0) {
 			fprintf(stderr, "bench-show: wiec status failed\n");
 			goto out;
 		}
@@ -274,17 +226,17 @@ int main(void)
 	for (int i = 0; i < SHOWS; i++) {
 		/* Half the most discussed ideas (long threads), half drawn at random. */
 		uint64_t rng = 99 + (uint64_t)i;
-		size_t k = i % 2 ? (size_t)(splitmix(&rng) % nideas) : (size_t)i / 2 % nideas;
+		size_t k = i % 2 ? (size_t)(bench_splitmix(&rng) % nideas) : (size_t)i / 2 % nideas;
 		char *argv[] = { (char *)wiec, "idea", "show", "-d", dir, hex, "--json", NULL };
 
 		hash_hex(hex, ideas[k], HASH_BYTES);
-		if ((lat[i] = run(argv)) < 0) {
+		if ((lat[i] = bench_run(argv)) < 0) {
 			fprintf(stderr, "bench-show: wiec idea show %s failed\n", hex);
 			goto out;
 		}
 	}
-	qsort(st, STATUS_RUNS, sizeof st[0], cmp_double);
-	qsort(lat, SHOWS, sizeof lat[0], cmp_double);
+	qsort(st, STATUS_RUNS, sizeof st[0], bench_cmp_double);
+	qsort(lat, SHOWS, sizeof lat[0], bench_cmp_double);
 	ceil_ = st[STATUS_RUNS / 2];
 	med = (lat[SHOWS / 2 - 1] + lat[SHOWS / 2]) / 2;
 	p99 = lat[SHOWS - 1];
@@ -301,7 +253,7 @@ out:
 	{
 		char *argv[] = { "/bin/rm", "-rf", root, NULL };
 
-		run(argv);
+		bench_run(argv);
 	}
 	return status;
 }
