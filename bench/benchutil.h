@@ -8,7 +8,11 @@
 #include <spawn.h>
 #include <stdint.h>
 #include <sys/wait.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "proto/genesis.h"
 
 extern char **environ;
 
@@ -61,6 +65,40 @@ static inline int bench_cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* A one-founder genesis for a benchmark's store: city gets the founder key
+ * (seed 32 x 0xf0), *genesis the signed genesis (malloc'd; the caller frees
+ * it), network its network id. Returns 0 or a wiec_err_t. */
+static inline int bench_genesis(key_pair_t *city, uint8_t **genesis, size_t *len,
+    uint8_t network[static HASH_BYTES])
+{
+	uint8_t seed[32], transport[KEY_X_BYTES], *draft = NULL;
+	Wiec__Founder f = WIEC__FOUNDER__INIT;
+	const Wiec__Founder *fp = &f;
+	size_t dlen;
+	genesis_t g;
+	int rc;
+
+	memset(seed, 0xf0, sizeof seed);
+	memset(transport, 0x42, sizeof transport);
+	if ((rc = key_from_seed(city, seed)) != 0)
+		return rc;
+	f.key.data = city->pk;
+	f.key.len = KEY_PK_BYTES;
+	f.name = "Urząd Miasta";
+	f.role = WIEC__ROLE__ROLE_CITY;
+	f.transport.data = transport;
+	f.transport.len = KEY_X_BYTES;
+	if ((rc = genesis_new(&draft, &dlen, "bench", 1795996800000ULL, &fp, 1, 0)) != 0 ||
+	    (rc = genesis_sign(genesis, len, draft, dlen, city)) != 0 ||
+	    (rc = genesis_decode(&g, *genesis, *len, 1)) != 0)
+		goto out;
+	memcpy(network, g.network, HASH_BYTES);
+	genesis_free(&g);
+out:
+	free(draft);
+	return rc;
 }
 
 #endif

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bench/corpus.h"
+#include "bench/benchutil.h"
 #include "crypto/err.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -80,32 +81,7 @@ static int post(corpus_t *c, chain_t *a, Wiec__Body *b, uint8_t id[static HASH_B
 
 static int make_genesis(corpus_t *c, chain_t *city)
 {
-	uint8_t seed[32], transport[KEY_X_BYTES], *draft = NULL;
-	Wiec__Founder f = WIEC__FOUNDER__INIT;
-	const Wiec__Founder *fp = &f;
-	size_t dlen;
-	genesis_t g;
-	int rc;
-
-	memset(seed, 0xf0, sizeof seed);
-	memset(transport, 0x42, sizeof transport);
-	if ((rc = key_from_seed(&city->kp, seed)) != 0)
-		return rc;
-	f.key.data = city->kp.pk;
-	f.key.len = KEY_PK_BYTES;
-	f.name = "Urząd Miasta";
-	f.role = WIEC__ROLE__ROLE_CITY;
-	f.transport.data = transport;
-	f.transport.len = KEY_X_BYTES;
-	if ((rc = genesis_new(&draft, &dlen, "bench", 1795996800000ULL, &fp, 1, 0)) != 0 ||
-	    (rc = genesis_sign(&c->genesis, &c->genesis_len, draft, dlen, &city->kp)) != 0 ||
-	    (rc = genesis_decode(&g, c->genesis, c->genesis_len, 1)) != 0)
-		goto out;
-	memcpy(c->network, g.network, HASH_BYTES);
-	genesis_free(&g);
-out:
-	free(draft);
-	return rc;
+	return bench_genesis(&city->kp, &c->genesis, &c->genesis_len, c->network);
 }
 
 static int generate(corpus_t *c)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchutil.h"
 #include "crypto/err.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -77,32 +78,7 @@ typedef struct bench {
 
 static int make_genesis(bench_t *b)
 {
-	uint8_t seed[32], transport[KEY_X_BYTES], *draft = NULL;
-	Wiec__Founder f = WIEC__FOUNDER__INIT;
-	const Wiec__Founder *fp = &f;
-	size_t dlen;
-	genesis_t g;
-	int rc;
-
-	memset(seed, 0xf0, sizeof seed);
-	memset(transport, 0x42, sizeof transport);
-	if ((rc = key_from_seed(&b->city, seed)) != 0)
-		return rc;
-	f.key.data = b->city.pk;
-	f.key.len = KEY_PK_BYTES;
-	f.name = "Urząd Miasta";
-	f.role = WIEC__ROLE__ROLE_CITY;
-	f.transport.data = transport;
-	f.transport.len = KEY_X_BYTES;
-	if ((rc = genesis_new(&draft, &dlen, "bench", 1795996800000ULL, &fp, 1, 0)) != 0 ||
-	    (rc = genesis_sign(&b->genesis, &b->genesis_len, draft, dlen, &b->city)) != 0 ||
-	    (rc = genesis_decode(&g, b->genesis, b->genesis_len, 1)) != 0)
-		goto out;
-	memcpy(b->network, g.network, HASH_BYTES);
-	genesis_free(&g);
-out:
-	free(draft);
-	return rc;
+	return bench_genesis(&b->city, &b->genesis, &b->genesis_len, b->network);
 }
 
 /* Signs body as kp's event after (seq, head), decodes it into ev. */
