@@ -24,11 +24,13 @@ typedef struct ccert {
 	const close_stmt_t **ptr;
 	close_report_t *rep;
 	close_cert_t cert;
+	closeev_ctx_t ctx;
 	int check;		/* close_cert_check's answer */
 } ccert_t;
 
 static void ccert_end(ccert_t *k)
 {
+	closeev_ctx_free(&k->ctx);
 	free(k->cert.promises);
 	free(k->cert.cosigns);
 	free(k->ptr);
@@ -46,7 +48,6 @@ static void ccert_end(ccert_t *k)
 
 static int cli_close_cert(store_t *s, const uint8_t process[static HASH_BYTES], ccert_t *k)
 {
-	closeev_ctx_t ctx;
 	close_env_t env;
 	const close_stmt_t *p = NULL;
 	int rc;
@@ -65,9 +66,9 @@ static int cli_close_cert(store_t *s, const uint8_t process[static HASH_BYTES], 
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < k->log.n; i++)
 		k->ptr[i] = &k->log.st[i];
-	memcpy(ctx.process, process, HASH_BYTES);
-	ctx.v = &k->v;
-	closeev_env(&env, &ctx);
+	memcpy(k->ctx.process, process, HASH_BYTES);
+	k->ctx.v = &k->v;
+	closeev_env(&env, &k->ctx);
 	if ((rc = close_log_audit(k->ptr, k->log.n, process, k->r.head,
 	    (const uint8_t (*)[KEY_PK_BYTES])k->members, k->r.n, k->r.quorum, &env, k->rep)) != 0)
 		return rc;
@@ -188,11 +189,6 @@ int close_main(int argc, char **argv)
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 		goto out;
 	}
-	if (nseal > EV_CLOSE_IDS_MAX) {
-		rc = cli_fail(EXIT_FAIL, cmd, "%zu counted events: a close holds at most %d today "
-		    "(spec/close.md section 3)", nseal, EV_CLOSE_IDS_MAX);
-		goto out;
-	}
 	st.kind = CLOSE_CLOSE;
 	memcpy(st.process, process, HASH_BYTES);
 	memcpy(st.roster, k.r.head, HASH_BYTES);
@@ -202,7 +198,7 @@ int close_main(int argc, char **argv)
 	ccert_end(&k);
 	store_close(&c->s);	/* cli_post opens the store itself */
 	wiec__body__init(&c->body);
-	if ((rc = closeev_to_body(&st, &c->body, &msg)) != 0) {
+	if ((rc = closeev_to_body(&st, NULL, &c->body, &msg)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 		goto out;
 	}

@@ -779,11 +779,16 @@ static void check_certified(close_member_t *m)
 	}
 }
 
+void close_member_set_params(close_member_t *m, const close_params_t *p)
+{
+	m->p = *p;
+}
+
 int close_member_observe(close_member_t *m, const close_stmt_t *s)
 {
-	if (close_stmt_check(s, m->process, m->roster,
-	    (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0 ||
-	    find_id(m, s->id) != NULL)
+	/* Held already first: the check hashes a whole frontier. */
+	if (find_id(m, s->id) != NULL || close_stmt_check(s, m->process, m->roster,
+	    (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0)
 		return 0;
 	if (m->nst == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 16;

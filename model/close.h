@@ -181,6 +181,9 @@ close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
     uint32_t q, const uint8_t self[static KEY_PK_BYTES], const close_durable_t *restored,
     const close_params_t *p);
 void close_member_destroy(close_member_t **m);
+/* Changes the liveness parameters (the node scales the wait with the size
+ * of the process's lists). */
+void close_member_set_params(close_member_t *m, const close_params_t *p);
 
 /* Records one held, complete statement (own or another member's;
  * duplicates and ill-formed ones are ignored; the node passes a Close only

@@ -5,7 +5,9 @@
 #include "crypto/err.h"
 #include "model/ballot.h"
 #include "model/closeev.h"
+#include "model/closelist.h"
 #include "model/process.h"
+#include "model/slot.h"
 #include "proto/event.h"
 
 int closeev_kind(int content)
@@ -53,7 +55,18 @@ static int get_list(uint8_t **dst, size_t *n, const ProtobufCBinaryData *d)
 	return 0;
 }
 
-int closeev_from_ev(const model_ev_t *e, close_stmt_t *out)
+/* A list given inline or by parts (spec/close.md s3). */
+static int get_any(const model_view_t *v, const uint8_t *process, uint8_t **dst, size_t *n,
+    const ProtobufCBinaryData *inl, const ProtobufCBinaryData *parts)
+{
+	if (parts->len == 0)
+		return get_list(dst, n, inl);
+	if (v == NULL)
+		return WIEC_ERR_NOTFOUND;
+	return closelist_resolve(v, process, parts->data, parts->len / HASH_BYTES, dst, n);
+}
+
+int closeev_from_ev(const model_view_t *v, const model_ev_t *e, close_stmt_t *out)
 {
 	const Wiec__Body *b = e->body;
 	size_t nf = 0;
@@ -92,7 +105,7 @@ int closeev_from_ev(const model_ev_t *e, close_stmt_t *out)
 			cp32(out->acc_round.proposer, &p->accepted->proposer);
 			get_value(&out->acc_value, p->accepted->value);
 		}
-		rc = get_list(&out->seal, &out->nseal, &p->seal);
+		rc = get_any(v, out->process, &out->seal, &out->nseal, &p->seal, &p->seal_parts);
 		break;
 	}
 	case WIEC__BODY__CONTENT_PROPOSAL: {
@@ -104,8 +117,11 @@ int closeev_from_ev(const model_ev_t *e, close_stmt_t *out)
 		out->round.counter = p->counter;
 		memcpy(out->round.proposer, e->author, KEY_PK_BYTES);
 		get_value(&out->value, p->value);
-		if ((rc = get_list(&out->frontier, &nf, &p->frontier)) == 0)
-			rc = get_list(&out->promises, &out->npromises, &p->promises);
+		if ((rc = get_any(v, out->process, &out->frontier, &nf, &p->frontier,
+		    &p->frontier_parts)) == 0 &&
+		    (rc = get_list(&out->promises, &out->npromises, &p->promises)) == 0 &&
+		    nf != out->value.count)
+			rc = WIEC_ERR_DECODE;	/* by parts: the size is known only now */
 		break;
 	}
 	case WIEC__BODY__CONTENT_COSIGN: {
@@ -142,17 +158,31 @@ static void put_value(Wiec__CloseValue *w, const close_value_t *v)
 	bin(&w->result, v->result, HASH_BYTES);
 }
 
-int closeev_to_body(const close_stmt_t *s, Wiec__Body *b, closeev_msg_t *m)
+/* d = the list inline, or the top hashes of l when it is too long. */
+static int put_list(ProtobufCBinaryData *inl, ProtobufCBinaryData *parts, const uint8_t *ids,
+    size_t n, const closelist_t *l)
 {
-	if (s->nseal > EV_CLOSE_IDS_MAX || (s->kind == CLOSE_PROPOSAL &&
-	    s->value.count > EV_CLOSE_IDS_MAX))
+	if (n <= EV_CLOSE_IDS_MAX) {
+		bin(inl, ids, n * HASH_BYTES);
+		return 0;
+	}
+	if (l == NULL || l->top == NULL)
 		return WIEC_ERR_TOO_BIG;
+	bin(parts, l->top, l->ntop * HASH_BYTES);
+	return 0;
+}
+
+int closeev_to_body(const close_stmt_t *s, const closelist_t *l, Wiec__Body *b,
+    closeev_msg_t *m)
+{
 	switch (s->kind) {
 	case CLOSE_CLOSE:
 		wiec__close__init(&m->close);
 		bin(&m->close.process, s->process, HASH_BYTES);
 		bin(&m->close.roster, s->roster, HASH_BYTES);
-		bin(&m->close.seal, s->seal, s->nseal * HASH_BYTES);
+		/* Informational, read by no rule: longer seals enter by Promises. */
+		if (s->nseal <= EV_CLOSE_IDS_MAX)
+			bin(&m->close.seal, s->seal, s->nseal * HASH_BYTES);
 		b->content_case = WIEC__BODY__CONTENT_CLOSE;
 		b->close = &m->close;
 		return 0;
@@ -170,7 +200,8 @@ int closeev_to_body(const close_stmt_t *s, Wiec__Body *b, closeev_msg_t *m)
 		bin(&m->promise.roster, s->roster, HASH_BYTES);
 		m->promise.counter = s->round.counter;
 		bin(&m->promise.proposer, s->round.proposer, KEY_PK_BYTES);
-		bin(&m->promise.seal, s->seal, s->nseal * HASH_BYTES);
+		if (put_list(&m->promise.seal, &m->promise.seal_parts, s->seal, s->nseal, l) != 0)
+			return WIEC_ERR_TOO_BIG;
 		if (s->has_acc) {
 			wiec__accepted__init(&m->acc);
 			m->acc.counter = s->acc_round.counter;
@@ -189,7 +220,9 @@ int closeev_to_body(const close_stmt_t *s, Wiec__Body *b, closeev_msg_t *m)
 		m->proposal.counter = s->round.counter;
 		put_value(&m->v2, &s->value);
 		m->proposal.value = &m->v2;
-		bin(&m->proposal.frontier, s->frontier, s->value.count * HASH_BYTES);
+		if (put_list(&m->proposal.frontier, &m->proposal.frontier_parts, s->frontier,
+		    s->value.count, l) != 0)
+			return WIEC_ERR_TOO_BIG;
 		bin(&m->proposal.promises, s->promises, s->npromises * HASH_BYTES);
 		b->content_case = WIEC__BODY__CONTENT_PROPOSAL;
 		b->proposal = &m->proposal;
@@ -243,55 +276,137 @@ int closeev_is_owner(const model_view_t *v, const roster_t *r,
 	return own;
 }
 
-int closeev_load(const model_view_t *v, const roster_t *r, const uint8_t process[static HASH_BYTES],
-    closeev_log_t *out)
+/* An author whose statement at seq is incomplete (a part not held yet):
+ * that one and its later ones wait, so every author's statements stay a
+ * prefix of its chain (spec/close.md s3). */
+typedef struct blocked {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t seq;
+} blocked_t;
+
+static int is_blocked(const blocked_t *b, size_t nb, const close_stmt_t *s)
+{
+	for (size_t i = 0; i < nb; i++)
+		if (memcmp(b[i].author, s->author, KEY_PK_BYTES) == 0 && s->seq >= b[i].seq)
+			return 1;
+	return 0;
+}
+
+static int known(const closeev_log_t *l, const model_ids_t *skip, const uint8_t *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (memcmp(l->st[i].id, id, HASH_BYTES) == 0)
+			return 1;
+	for (size_t i = 0; i < skip->n; i++)
+		if (memcmp(skip->id[i], id, HASH_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
+int closeev_load_more(const model_view_t *v, const roster_t *r,
+    const uint8_t process[static HASH_BYTES], closeev_log_t *log, model_ids_t *skip,
+    size_t *added)
 {
 	model_ids_t ids = { 0 };
+	blocked_t *blk = NULL;
+	close_stmt_t *st = NULL;
+	size_t nblk = 0, n = 0, k;
 	int rc;
 
-	memset(out, 0, sizeof *out);
+	*added = 0;
 	if ((rc = model_ids_collect(v, process, MREF_CLOSE, &ids)) != 0)
 		goto out;
-	if (ids.n > 0 && (out->st = calloc(ids.n, sizeof *out->st)) == NULL) {
+	if (ids.n > 0 && ((st = calloc(ids.n, sizeof *st)) == NULL ||
+	    (blk = calloc(ids.n, sizeof *blk)) == NULL)) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < ids.n; i++) {
 		model_ev_t e;
 
+		if (known(log, skip, ids.id[i]))
+			continue;
 		memset(&e, 0, sizeof e);
 		rc = v->get(v->ctx, ids.id[i], &e);
 		if (rc == WIEC_ERR_NOTFOUND)
 			continue;	/* excluded */
 		if (rc != 0)
 			goto out;
-		rc = closeev_kind(e.body->content_case) ? closeev_from_ev(&e, &out->st[out->n]) :
+		rc = closeev_kind(e.body->content_case) ? closeev_from_ev(v, &e, &st[n]) :
 		    WIEC_ERR_DECODE;
+		if (rc == WIEC_ERR_NOTFOUND) {
+			memcpy(blk[nblk].author, e.author, KEY_PK_BYTES);
+			blk[nblk++].seq = e.seq;
+		}
 		model_ev_free(&e);
-		if (rc == WIEC_ERR_DECODE)
-			continue;
+		if (rc == WIEC_ERR_NOTFOUND)
+			continue;	/* incomplete: asked again next time */
+		if (rc == WIEC_ERR_DECODE) {
+			if ((rc = model_ids_push(skip, ids.id[i])) != 0)
+				goto out;
+			continue;	/* ill-formed for good: its parts never change */
+		}
 		if (rc != 0)
 			goto out;
-		if (out->st[out->n].kind == CLOSE_CLOSE) {
-			int own = closeev_is_owner(v, r, process, out->st[out->n].author);
+		if (st[n].kind == CLOSE_CLOSE) {
+			int own = closeev_is_owner(v, r, process, st[n].author);
 
-			if (own < 0) {
-				rc = own;
-				close_stmt_free(&out->st[out->n]);
-				goto out;
-			}
-			if (!own) {
-				close_stmt_free(&out->st[out->n]);
+			if (own < 0 || !own) {
+				close_stmt_free(&st[n]);
+				if (own < 0) {
+					rc = own;
+					goto out;
+				}
+				if ((rc = model_ids_push(skip, ids.id[i])) != 0)
+					goto out;
 				continue;
 			}
 		}
-		out->n++;
+		n++;
 	}
-	if (out->n > 1)
-		qsort(out->st, out->n, sizeof *out->st, by_author_seq);
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (is_blocked(blk, nblk, &st[i]))
+			close_stmt_free(&st[i]);
+		else
+			st[k++] = st[i];
+	}
+	n = k;
+	if (n > 0) {
+		close_stmt_t *all = realloc(log->st, (log->n + n) * sizeof *all);
+
+		if (all == NULL) {
+			rc = WIEC_ERR_NOMEM;
+			goto out;
+		}
+		log->st = all;
+		memcpy(all + log->n, st, n * sizeof *st);
+		log->n += n;
+		*added = n;
+		n = 0;
+		if (log->n > 1)
+			qsort(log->st, log->n, sizeof *log->st, by_author_seq);
+	}
 	rc = 0;
 out:
+	for (size_t i = 0; i < n; i++)
+		close_stmt_free(&st[i]);
+	free(st);
+	free(blk);
 	model_ids_free(&ids);
+	return rc;
+}
+
+int closeev_load(const model_view_t *v, const roster_t *r, const uint8_t process[static HASH_BYTES],
+    closeev_log_t *out)
+{
+	model_ids_t skip = { 0 };
+	size_t added;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = closeev_load_more(v, r, process, out, &skip, &added);
+	model_ids_free(&skip);
 	if (rc != 0)
 		closeev_log_free(out);
 	return rc;
@@ -312,23 +427,46 @@ void closeev_members(const roster_t *r, uint8_t (*out)[KEY_PK_BYTES])
 		memcpy(out[i], r->members[i].key, KEY_PK_BYTES);
 }
 
+/* The seal, computed once per context: held() answers from it. */
+static int ctx_seal(closeev_ctx_t *c)
+{
+	if (c->sealed)
+		return 0;
+	c->sealed = 1;
+	c->rc = model_tally_seal(c->v, c->process, &c->seal, &c->nseal);
+	return c->rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, HASH_BYTES);
+}
+
 static int env_held(void *ctx, const uint8_t id[static HASH_BYTES])
 {
 	closeev_ctx_t *c = ctx;
-	model_ev_t e;
 
-	memset(&e, 0, sizeof e);
-	if (c->v->get(c->v->ctx, id, &e) != 0)
+	if (ctx_seal(c) != 0 || c->nseal == 0)
 		return 0;
-	model_ev_free(&e);
-	return 1;
+	return bsearch(id, c->seal, c->nseal, HASH_BYTES, cmp_id) != NULL;
 }
 
 static int env_seal(void *ctx, uint8_t **ids, size_t *n)
 {
 	closeev_ctx_t *c = ctx;
+	int rc = ctx_seal(c);
 
-	return model_tally_seal(c->v, c->process, ids, n);
+	*ids = NULL;
+	*n = 0;
+	if (rc != 0)
+		return rc;
+	if (c->nseal == 0)
+		return 0;
+	if ((*ids = malloc(c->nseal * HASH_BYTES)) == NULL)
+		return WIEC_ERR_NOMEM;
+	memcpy(*ids, c->seal, c->nseal * HASH_BYTES);
+	*n = c->nseal;
+	return 0;
 }
 
 static int env_tally(void *ctx, const uint8_t *ids, size_t n, uint8_t result[static HASH_BYTES])
@@ -343,8 +481,20 @@ static int env_tally(void *ctx, const uint8_t *ids, size_t n, uint8_t result[sta
 	return rc;
 }
 
+void closeev_ctx_free(closeev_ctx_t *ctx)
+{
+	free(ctx->seal);
+	ctx->seal = NULL;
+	ctx->nseal = 0;
+	ctx->sealed = 0;
+}
+
 void closeev_env(close_env_t *env, closeev_ctx_t *ctx)
 {
+	ctx->seal = NULL;
+	ctx->nseal = 0;
+	ctx->sealed = 0;
+	ctx->rc = 0;
 	env->ctx = ctx;
 	env->held = env_held;
 	env->seal = env_seal;

@@ -42,6 +42,7 @@ enum {
 	MREF_POLL = 'O',	/* process: polls */
 	MREF_BALLOT = 'B',	/* process: ballots (votes) */
 	MREF_CLOSE = 'Z',	/* process: close statements (Close .. Cosign) */
+	MREF_PART = 'Y',	/* part hash (closelist_part_hash): IdParts with it */
 };
 
 #define MODEL_REF_MAX 2		/* entries one event contributes, at most */

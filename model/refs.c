@@ -2,6 +2,7 @@
  * its own bytes only. */
 #include <string.h>
 
+#include "model/closelist.h"
 #include "model/model.h"
 
 static size_t put(model_ref_t *out, size_t n, const ProtobufCBinaryData *ref, uint8_t tag)
@@ -66,6 +67,11 @@ size_t model_refs(const Wiec__Body *b, model_ref_t out[static MODEL_REF_MAX])
 		return put(out, n, &b->proposal->process, MREF_CLOSE);
 	case WIEC__BODY__CONTENT_COSIGN:
 		return put(out, n, &b->cosign->process, MREF_CLOSE);
+	case WIEC__BODY__CONTENT_IDPART:
+		closelist_part_hash(out[n].ref, b->idpart->process.data, b->idpart->level,
+		    b->idpart->items.data, b->idpart->items.len / HASH_BYTES);
+		out[n].tag = MREF_PART;
+		return n + 1;
 	default:
 		return 0;
 	}

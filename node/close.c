@@ -21,13 +21,24 @@
 #define NCLOSE_TICK_MS 200	/* how often machines are asked (timeouts, late ballots) */
 #define NCLOSE_TIMEOUT_MS 1500	/* close_params_t.timeout: the base wait of a round */
 #define NCLOSE_STEPS 16		/* statements posted per process per tick, at most */
+#define NCLOSE_PART_BATCH 32	/* IdParts committed and pushed together (~2 MiB) */
+#define NCLOSE_IDS_PER_MS 500	/* the base wait grows 1 ms per this many listed ids */
 
 typedef struct nclose_proc {
 	uint8_t process[HASH_BYTES];
 	uint8_t roster[HASH_BYTES];
 	close_member_t *m;
+	closeev_log_t log;	/* statements decoded so far (they never change) */
+	model_ids_t skip;	/* ids that are no statement the machine takes */
 	int done;		/* certified here, or this node cannot take part */
 } nclose_proc_t;
+
+static void proc_forget(nclose_proc_t *p)
+{
+	close_member_destroy(&p->m);
+	closeev_log_free(&p->log);
+	model_ids_free(&p->skip);
+}
 
 struct nclose {
 	nclose_proc_t *p;
@@ -104,7 +115,7 @@ void nclose_free(node_t *n)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		close_member_destroy(&c->p[i].m);
+		proc_forget(&c->p[i]);
 	free(c->p);
 	free(c->pending);
 	free(c);
@@ -137,42 +148,129 @@ static int scan(nclose_t *c, const model_view_t *v)
 	return rc;
 }
 
+/* Signs body above *h as this node's identity into *env; *h moves on. */
+static int sign_next(node_t *n, Wiec__Body *body, store_head_t *h, uint8_t **env, size_t *len,
+    uint8_t id[static HASH_BYTES])
+{
+	ev_t ev;
+	int rc;
+
+	body->timestamp = node_wall_ms();
+	ev_set_header(body, n->network, n->kp.pk, h->seq, h->count ? h->id : NULL);
+	if ((rc = ev_build(env, len, &n->kp, body)) != 0)
+		return rc;
+	if ((rc = ev_decode(&ev, *env, *len)) != 0) {
+		free(*env);
+		*env = NULL;
+		return rc;
+	}
+	memcpy(id, ev.id, HASH_BYTES);
+	h->seq = ev.seq;
+	memcpy(h->id, ev.id, HASH_BYTES);
+	h->count++;
+	ev_free(&ev);
+	return 0;
+}
+
+/* Commits (extend-only) and pushes cnt own events. */
+static int commit(node_t *n, uint8_t **envs, const size_t *lens, size_t cnt)
+{
+	int res[NCLOSE_PART_BATCH + 1];
+	int rc = sync_ingest(n, NULL, envs, lens, cnt, STORE_EXTEND_ONLY, res, 1);
+
+	for (size_t i = 0; rc == 0 && i < cnt; i++)
+		if (res[i] != STORE_ADDED)
+			rc = res[i] < 0 ? res[i] : WIEC_ERR_CHAIN;
+	return rc;
+}
+
+/* The parts of a long seal or frontier that no held IdPart gives yet are
+ * signed and committed first, NCLOSE_PART_BATCH at a time (each batch one
+ * push of at most ~2 MiB); a crash between them leaves held parts that
+ * nothing names yet, never a statement without its parts. */
+static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
+{
+	uint8_t *envs[NCLOSE_PART_BATCH];
+	size_t lens[NCLOSE_PART_BATCH], k = 0;
+	store_view_t *sv = NULL;
+	model_view_t v;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < l->nparts; i++) {
+		const closelist_part_t *p = &l->parts[i];
+		Wiec__Body body = WIEC__BODY__INIT;
+		Wiec__IdPart part = WIEC__ID_PART__INIT;
+		uint8_t id[HASH_BYTES];
+		int held;
+
+		if ((rc = store_view_begin(n->store, &sv, &v)) != 0)
+			break;
+		held = closelist_held(&v, p->hash);
+		store_view_end(&sv);
+		if (held != 0) {
+			rc = held < 0 ? held : 0;
+			continue;
+		}
+		part.process.data = (uint8_t *)l->process;
+		part.process.len = HASH_BYTES;
+		part.level = p->level;
+		part.items.data = (uint8_t *)closelist_items(l, p);
+		part.items.len = p->n * HASH_BYTES;
+		body.content_case = WIEC__BODY__CONTENT_IDPART;
+		body.idpart = &part;
+		if ((rc = sign_next(n, &body, h, &envs[k], &lens[k], id)) != 0)
+			break;
+		if (++k == NCLOSE_PART_BATCH) {
+			rc = commit(n, envs, lens, k);
+			while (k > 0)
+				free(envs[--k]);
+		}
+	}
+	if (rc == 0 && k > 0)
+		rc = commit(n, envs, lens, k);
+	while (k > 0)
+		free(envs[--k]);
+	return rc;
+}
+
 /* Signs s as this node's identity, commits it (extend-only: a concurrent
  * post of the CLI under the same identity makes it fail, and the machine
- * is rebuilt) and pushes it. Fills s's author, id and seq. */
+ * is rebuilt) and pushes it, after the parts of a long list. Fills s's
+ * author, id and seq. */
 static int post(node_t *n, close_stmt_t *s)
 {
 	Wiec__Body body = WIEC__BODY__INIT;
 	closeev_msg_t msg;
+	closelist_t l;
 	store_head_t h;
 	uint8_t *env = NULL;
 	size_t len;
-	ev_t ev;
-	int res = 0, rc;
+	int rc;
 
+	memset(&l, 0, sizeof l);
 	memcpy(s->author, n->kp.pk, KEY_PK_BYTES);
-	if ((rc = closeev_to_body(s, &body, &msg)) != 0)
-		return rc;
 	rc = store_head(n->store, n->kp.pk, &h);
-	if (rc == WIEC_ERR_NOTFOUND)
-		memset(&h, 0, sizeof h);
-	else if (rc != 0)
+	if (rc == WIEC_ERR_NOTFOUND) {
+		memset(&h, 0, sizeof h);	/* this member's first event */
+		rc = 0;
+	} else if (rc != 0) {
 		return rc;
+	}
 	if (h.fork)
 		return WIEC_ERR_FORKED;
-	body.timestamp = node_wall_ms();
-	ev_set_header(&body, n->network, n->kp.pk, h.seq, h.count ? h.id : NULL);
-	if ((rc = ev_build(&env, &len, &n->kp, &body)) != 0)
-		return rc;
-	if ((rc = ev_decode(&ev, env, len)) == 0) {
-		memcpy(s->id, ev.id, HASH_BYTES);
-		s->seq = ev.seq;
-		ev_free(&ev);
-		rc = sync_ingest(n, NULL, &env, &len, 1, STORE_EXTEND_ONLY, &res, 1);
-		if (rc == 0 && res != STORE_ADDED)
-			rc = res < 0 ? res : WIEC_ERR_CHAIN;
+	if (s->kind == CLOSE_PROMISE && s->nseal > EV_CLOSE_IDS_MAX)
+		rc = closelist_build(s->process, s->seal, s->nseal, EV_CLOSE_IDS_MAX, &l);
+	else if (s->kind == CLOSE_PROPOSAL && s->value.count > EV_CLOSE_IDS_MAX)
+		rc = closelist_build(s->process, s->frontier, s->value.count, EV_CLOSE_IDS_MAX, &l);
+	if (rc == 0 && l.top != NULL)
+		rc = post_parts(n, &l, &h);
+	if (rc == 0 && (rc = closeev_to_body(s, l.top ? &l : NULL, &body, &msg)) == 0 &&
+	    (rc = sign_next(n, &body, &h, &env, &len, s->id)) == 0) {
+		s->seq = h.seq;
+		rc = commit(n, &env, &len, 1);
 	}
 	free(env);
+	closelist_free(&l);
 	return rc;
 }
 
@@ -183,30 +281,30 @@ static const char *kind_word(int k)
 	return k >= 1 && k <= 5 ? w[k] : w[0];
 }
 
-/* One view of the store with the roster and the process's statements. */
+/* One view of the store with the roster; the process's statements are
+ * kept decoded in the nclose_proc_t between ticks (a seal or frontier by
+ * parts can be megabytes: each is resolved once). */
 typedef struct pview {
 	store_view_t *sv;
 	model_view_t v;
 	roster_t r;
 	int rloaded;
-	closeev_log_t log;
 	uint8_t members[ROSTER_MAX][KEY_PK_BYTES];
 } pview_t;
 
 static void pview_end(pview_t *w)
 {
-	closeev_log_free(&w->log);
 	if (w->rloaded)
 		roster_free(&w->r);
 	w->rloaded = 0;
 	store_view_end(&w->sv);
 }
 
-static int pview_begin(node_t *n, pview_t *w, const uint8_t process[static HASH_BYTES])
+static int pview_begin(node_t *n, pview_t *w, nclose_proc_t *pr)
 {
+	size_t added;
 	int rc;
 
-	memset(&w->log, 0, sizeof w->log);
 	w->rloaded = 0;
 	if ((rc = store_view_begin(n->store, &w->sv, &w->v)) != 0)
 		return rc;
@@ -216,22 +314,23 @@ static int pview_begin(node_t *n, pview_t *w, const uint8_t process[static HASH_
 	}
 	w->rloaded = 1;
 	closeev_members(&w->r, w->members);
-	if ((rc = closeev_load(&w->v, &w->r, process, &w->log)) != 0)
+	if (memcmp(pr->roster, w->r.head, HASH_BYTES) != 0)
+		proc_forget(pr);	/* a member change: start over under the new roster */
+	if ((rc = closeev_load_more(&w->v, &w->r, pr->process, &pr->log, &pr->skip, &added)) != 0)
 		pview_end(w);
 	return rc;
 }
 
 /* The durable state the log gives: the replay of own statements. */
-static int own_durable(node_t *n, const pview_t *w, const uint8_t process[static HASH_BYTES],
-    close_durable_t *d)
+static int own_durable(node_t *n, const pview_t *w, const nclose_proc_t *pr, close_durable_t *d)
 {
 	memset(d, 0, sizeof *d);
-	for (size_t i = 0; i < w->log.n; i++) {
-		const close_stmt_t *s = &w->log.st[i];
+	for (size_t i = 0; i < pr->log.n; i++) {
+		const close_stmt_t *s = &pr->log.st[i];
 		int rc;
 
 		if (memcmp(s->author, n->kp.pk, KEY_PK_BYTES) != 0 ||
-		    close_stmt_check(s, process, w->r.head,
+		    close_stmt_check(s, pr->process, w->r.head,
 		    (const uint8_t (*)[KEY_PK_BYTES])w->members, w->r.n) != 0)
 			continue;
 		if ((rc = close_durable_apply(d, s)) != CLOSE_OK)
@@ -240,9 +339,24 @@ static int own_durable(node_t *n, const pview_t *w, const uint8_t process[static
 	return 0;
 }
 
+/* The base wait of a round grows with the process: a member with a seal
+ * of millions of ids takes seconds to seal, union and recount, and a round
+ * must have the time to finish (liveness only; spec/close.md s10). */
+static uint64_t timeout_for(const nclose_proc_t *pr)
+{
+	size_t most = 0;
+
+	for (size_t i = 0; i < pr->log.n; i++) {
+		size_t k = pr->log.st[i].kind == CLOSE_PROPOSAL ? pr->log.st[i].value.count :
+		    pr->log.st[i].nseal;
+
+		most = k > most ? k : most;
+	}
+	return NCLOSE_TIMEOUT_MS + most / NCLOSE_IDS_PER_MS;
+}
+
 static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 {
-	const close_params_t params = { .timeout = NCLOSE_TIMEOUT_MS };
 	char hex[HASH_HEX_BYTES];
 	pview_t *w = calloc(1, sizeof *w);
 	close_durable_t d;
@@ -252,18 +366,17 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 		return;
 	hash_hex(hex, pr->process, HASH_BYTES);
 	for (int step = 0; step < NCLOSE_STEPS; step++) {
+		close_params_t params = { .timeout = NCLOSE_TIMEOUT_MS };
 		closeev_ctx_t ctx;
 		close_env_t env;
 		close_stmt_t out;
 
-		if ((rc = pview_begin(n, w, pr->process)) != 0) {
+		if ((rc = pview_begin(n, w, pr)) != 0) {
 			node_log(n, 'E', "close %.16s: cannot read the log: %s", hex,
 			    wiec_strerror(rc));
 			break;
 		}
-		if (pr->m != NULL && memcmp(pr->roster, w->r.head, HASH_BYTES) != 0)
-			close_member_destroy(&pr->m);
-		if ((rc = own_durable(n, w, pr->process, &d)) != 0) {
+		if ((rc = own_durable(n, w, pr, &d)) != 0) {
 			node_log(n, 'E', "close %.16s: this member's own statements conflict (%s): "
 			    "it takes no further part", hex, close_reason('C', rc));
 			pr->done = 1;
@@ -278,6 +391,9 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			if (memcmp(a, b, sizeof a) != 0)
 				close_member_destroy(&pr->m);
 		}
+		params.timeout = timeout_for(pr);
+		if (pr->m != NULL)
+			close_member_set_params(pr->m, &params);
 		if (pr->m == NULL) {
 			pr->m = close_member_new(pr->process, w->r.head,
 			    (const uint8_t (*)[KEY_PK_BYTES])w->members, w->r.n, w->r.quorum,
@@ -291,8 +407,10 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 				break;
 			}
 		}
-		for (size_t i = 0; i < w->log.n; i++)
-			if ((rc = close_member_observe(pr->m, &w->log.st[i])) != 0)
+		/* Every statement, in (author, seq) order: the machine skips
+		 * those it holds before anything costly. */
+		for (size_t i = 0; i < pr->log.n; i++)
+			if ((rc = close_member_observe(pr->m, &pr->log.st[i])) != 0)
 				break;
 		if (close_member_certified(pr->m, &out.round, &out.value, out.proposal)) {
 			char ph[HASH_HEX_BYTES];
@@ -301,7 +419,7 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			node_log(n, 'I', "close %.16s: certified: %" PRIu64 " counted events, "
 			    "proposal %.16s", hex, out.value.count, ph);
 			pr->done = 1;
-			close_member_destroy(&pr->m);
+			proc_forget(pr);
 			pview_end(w);
 			break;
 		}
@@ -309,6 +427,7 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 		ctx.v = &w->v;
 		closeev_env(&env, &ctx);
 		rc = close_member_step(pr->m, &env, now, &out);
+		closeev_ctx_free(&ctx);
 		pview_end(w);	/* one transaction per thread: end the view before the commit */
 		if (rc <= 0) {
 			if (rc < 0)

@@ -31,7 +31,9 @@
 #define EV_ENDPOINTS_MAX 8	/* endpoints of a member record */
 #define EV_ENDPOINT_MAX 255	/* bytes of one endpoint */
 #define EV_OPTIONS_MAX 1024	/* options of a poll, choices of a ballot */
-#define EV_CLOSE_IDS_MAX 1900	/* ids in one close list (seal, frontier): 60,800 bytes */
+#define EV_CLOSE_IDS_MAX 1900	/* ids in one close list (seal, frontier): 60,800 bytes;
+				 * also items of an IdPart and part hashes a list names */
+#define EV_IDPART_LEVEL_MAX 3	/* IdPart.level: up to 1,900^4 ids (spec/close.md s3) */
 #define EV_EXCLUSIONS_MAX 64	/* exclusion groups of a greedy-exclusive poll */
 #define EV_LAT_MAX 900000000	/* |Location.lat|, degrees x 10^7 */
 #define EV_LON_MAX 1800000000	/* |Location.lon|, degrees x 10^7 */

@@ -901,6 +901,24 @@ static int idlist_ok(const ProtobufCBinaryData *d, size_t min, size_t max)
 	return 1;
 }
 
+/* Part hashes a list names: 0..EV_CLOSE_IDS_MAX of 32 bytes, any order
+ * (distinctness follows from the resolved list's; spec/close.md s3). */
+static int parts_ok(const ProtobufCBinaryData *d)
+{
+	return d->len % HASH_BYTES == 0 && d->len / HASH_BYTES <= EV_CLOSE_IDS_MAX;
+}
+
+static int idpart_check(const Wiec__Body *b)
+{
+	const Wiec__IdPart *p = b->idpart;
+
+	if (!id_ok(&p->process) || p->level > EV_IDPART_LEVEL_MAX || p->items.len == 0 ||
+	    !parts_ok(&p->items))
+		return WIEC_ERR_FIELD;
+	/* Level 0 holds event ids, sorted and distinct; above, hashes in list order. */
+	return p->level > 0 || idlist_ok(&p->items, 1, EV_CLOSE_IDS_MAX) ? 0 : WIEC_ERR_FIELD;
+}
+
 static int cvalue_ok(const Wiec__CloseValue *v)
 {
 	return v != NULL && id_ok(&v->root) && id_ok(&v->result);
@@ -927,7 +945,8 @@ static int promise_check(const Wiec__Body *b)
 	const Wiec__Accepted *a = p->accepted;
 
 	if (!id_ok(&p->process) || !id_ok(&p->roster) || p->proposer.len != KEY_PK_BYTES ||
-	    !idlist_ok(&p->seal, 0, EV_CLOSE_IDS_MAX))
+	    !idlist_ok(&p->seal, 0, EV_CLOSE_IDS_MAX) || !parts_ok(&p->seal_parts) ||
+	    (p->seal.len > 0 && p->seal_parts.len > 0))
 		return WIEC_ERR_FIELD;
 	/* The last cosign names a round below the promise's own. */
 	if (a != NULL && (a->proposer.len != KEY_PK_BYTES || !cvalue_ok(a->value) ||
@@ -941,10 +960,14 @@ static int proposal_check(const Wiec__Body *b)
 {
 	const Wiec__Proposal *p = b->proposal;
 
-	return id_ok(&p->process) && id_ok(&p->roster) && cvalue_ok(p->value) &&
-	    idlist_ok(&p->frontier, 0, EV_CLOSE_IDS_MAX) &&
-	    p->value->count == p->frontier.len / HASH_BYTES &&
-	    idlist_ok(&p->promises, 1, 256) ? 0 : WIEC_ERR_FIELD;
+	if (!id_ok(&p->process) || !id_ok(&p->roster) || !cvalue_ok(p->value) ||
+	    !idlist_ok(&p->promises, 1, 256) || !idlist_ok(&p->frontier, 0, EV_CLOSE_IDS_MAX) ||
+	    !parts_ok(&p->frontier_parts))
+		return WIEC_ERR_FIELD;
+	/* By parts, the frontier's size is checked when they are resolved. */
+	if (p->frontier_parts.len > 0)
+		return p->frontier.len == 0 && p->value->count > 0 ? 0 : WIEC_ERR_FIELD;
+	return p->value->count == p->frontier.len / HASH_BYTES ? 0 : WIEC_ERR_FIELD;
 }
 
 static int cosign_check(const Wiec__Body *b)
@@ -1016,9 +1039,16 @@ static void promise_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 	char hex[HASH_HEX_BYTES];
 
 	(void)fmt;
-	fprintf(f, "promises round %" PRIu64 " of process %s, seal of %zu%s\n",
-	    b->promise->counter, short_id(hex, &b->promise->process),
-	    b->promise->seal.len / HASH_BYTES, b->promise->accepted ? ", reports a cosign" : "");
+	if (b->promise->seal_parts.len > 0)
+		fprintf(f, "promises round %" PRIu64 " of process %s, seal in %zu parts%s\n",
+		    b->promise->counter, short_id(hex, &b->promise->process),
+		    b->promise->seal_parts.len / HASH_BYTES,
+		    b->promise->accepted ? ", reports a cosign" : "");
+	else
+		fprintf(f, "promises round %" PRIu64 " of process %s, seal of %zu%s\n",
+		    b->promise->counter, short_id(hex, &b->promise->process),
+		    b->promise->seal.len / HASH_BYTES,
+		    b->promise->accepted ? ", reports a cosign" : "");
 }
 
 static void promise_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
@@ -1031,6 +1061,7 @@ static void promise_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 	fprintf(f, ", \"counter\": %" PRIu64, p->counter);
 	json_id(f, "proposer", &p->proposer);
 	idlist_json(f, "seal", &p->seal);
+	idlist_json(f, "seal_parts", &p->seal_parts);
 	if (p->accepted == NULL) {
 		fprintf(f, ", \"accepted\": null");
 		return;
@@ -1060,7 +1091,26 @@ static void proposal_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 	fprintf(f, ", \"counter\": %" PRIu64, p->counter);
 	cvalue_json(f, "value", p->value);
 	idlist_json(f, "frontier", &p->frontier);
+	idlist_json(f, "frontier_parts", &p->frontier_parts);
 	idlist_json(f, "promises", &p->promises);
+}
+
+static void idpart_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
+{
+	char hex[HASH_HEX_BYTES];
+
+	(void)fmt;
+	fprintf(f, "part of a close list of process %s: level %" PRIu32 ", %zu items\n",
+	    short_id(hex, &b->idpart->process), b->idpart->level,
+	    b->idpart->items.len / HASH_BYTES);
+}
+
+static void idpart_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
+{
+	(void)fmt;
+	json_id(f, "process", &b->idpart->process);
+	fprintf(f, ", \"level\": %" PRIu32, b->idpart->level);
+	idlist_json(f, "items", &b->idpart->items);
 }
 
 static void cosign_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
@@ -1111,6 +1161,7 @@ static const kind_t kinds[] = {
 	{ WIEC__BODY__CONTENT_PROMISE, "promise", promise_check, promise_text, promise_json },
 	{ WIEC__BODY__CONTENT_PROPOSAL, "proposal", proposal_check, proposal_text, proposal_json },
 	{ WIEC__BODY__CONTENT_COSIGN, "cosign", cosign_check, cosign_text, cosign_json },
+	{ WIEC__BODY__CONTENT_IDPART, "idpart", idpart_check, idpart_text, idpart_json },
 };
 
 const kind_t *kind_find(int content)

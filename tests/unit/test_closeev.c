@@ -5,10 +5,13 @@
 #include "model/closeev.h"
 #include "proto/event.h"
 #include "proto/kind.h"
+#include "tests/unit/memview.h"
 #include "tests/unit/test.h"
 
-/* Signs s as kp, decodes the event and turns it back into *back. */
-static int round_trip(const key_pair_t *kp, const close_stmt_t *s, close_stmt_t *back)
+/* Signs s as kp (long lists named by l's parts, resolved through v),
+ * decodes the event and turns it back into *back. */
+static int round_trip_v(const key_pair_t *kp, const close_stmt_t *s, const closelist_t *l,
+    const model_view_t *v, close_stmt_t *back)
 {
 	static const uint8_t net[HASH_BYTES] = { 7 };
 	Wiec__Body b = WIEC__BODY__INIT;
@@ -19,7 +22,7 @@ static int round_trip(const key_pair_t *kp, const close_stmt_t *s, close_stmt_t 
 	model_ev_t me;
 	int rc;
 
-	if ((rc = closeev_to_body(s, &b, &m)) != 0)
+	if ((rc = closeev_to_body(s, l, &b, &m)) != 0)
 		return rc;
 	ev_set_header(&b, net, kp->pk, 4, NULL);
 	if ((rc = ev_build(&env, &len, kp, &b)) != 0)
@@ -33,10 +36,15 @@ static int round_trip(const key_pair_t *kp, const close_stmt_t *s, close_stmt_t 
 	memcpy(me.author, ev.author, KEY_PK_BYTES);
 	me.seq = ev.seq;
 	me.body = ev.body;
-	rc = closeev_kind(ev.body->content_case) ? closeev_from_ev(&me, back) : -1;
+	rc = closeev_kind(ev.body->content_case) ? closeev_from_ev(v, &me, back) : -1;
 	ev_free(&ev);
 	free(env);
 	return rc;
+}
+
+static int round_trip(const key_pair_t *kp, const close_stmt_t *s, close_stmt_t *back)
+{
+	return round_trip_v(kp, s, NULL, NULL, back);
 }
 
 static int same(const close_stmt_t *a, const close_stmt_t *b)
@@ -128,7 +136,12 @@ TEST(closeev_content_rules)
 	}
 	s.seal = &big[0][0];
 	s.nseal = EV_CLOSE_IDS_MAX + 1;
-	CHECK(round_trip(&kp, &s, &back) == WIEC_ERR_TOO_BIG);	/* over the list limit */
+	/* A Close's seal is informational: a longer one is left out. */
+	CHECK(round_trip(&kp, &s, &back) == 0 && back.nseal == 0);
+	close_stmt_free(&back);
+	s.kind = CLOSE_PROMISE;		/* a Promise's needs its parts */
+	CHECK(round_trip(&kp, &s, &back) == WIEC_ERR_TOO_BIG);
+	s.kind = CLOSE_CLOSE;
 	s.nseal = EV_CLOSE_IDS_MAX;
 	CHECK(round_trip(&kp, &s, &back) == 0);			/* the limit fits an envelope */
 	close_stmt_free(&back);
@@ -144,4 +157,323 @@ TEST(closeev_content_rules)
 	s.acc_round.counter = 3;
 	CHECK(round_trip(&kp, &s, &back) == WIEC_ERR_FIELD);
 	key_wipe(&kp);
+}
+
+/* n sorted, distinct pseudo-random ids (uniform bytes, as event ids are). */
+static uint8_t *random_ids(size_t n, uint64_t seed)
+{
+	uint8_t *ids = malloc(n * HASH_BYTES), be[8];
+
+	if (ids == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		hash_put_be64(be, seed * 1000003u + i);
+		hash_2(ids + i * HASH_BYTES, be, sizeof be, NULL, 0);
+	}
+	qsort(ids, n, HASH_BYTES, memview_id_cmp);
+	return ids;
+}
+
+/* Holds every part of l in mv, as IdPart events of author. */
+static int hold_parts(memview_t *mv, const closelist_t *l, const uint8_t *author, size_t skip)
+{
+	for (size_t i = 0; i < l->nparts; i++) {
+		Wiec__Body b = WIEC__BODY__INIT;
+		Wiec__IdPart p = WIEC__ID_PART__INIT;
+		int rc;
+
+		if (i == skip)
+			continue;
+		b.author.data = (uint8_t *)author;
+		b.author.len = KEY_PK_BYTES;
+		b.seq = i + 1;
+		b.content_case = WIEC__BODY__CONTENT_IDPART;
+		b.idpart = &p;
+		p.process.data = (uint8_t *)l->process;
+		p.process.len = HASH_BYTES;
+		p.level = l->parts[i].level;
+		p.items.data = (uint8_t *)closelist_items(l, &l->parts[i]);
+		p.items.len = l->parts[i].n * HASH_BYTES;
+		if ((rc = kind_check(&b)) != 0 || (rc = memview_add(mv, &b, NULL)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+TEST(closelist_parts_resolve_at_every_level)
+{
+	static const size_t maxes[] = { 8, 40, EV_CLOSE_IDS_MAX };
+	uint8_t process[HASH_BYTES], author[KEY_PK_BYTES], *ids = random_ids(20000, 1), *back;
+	size_t n;
+
+	memset(process, 0xaa, sizeof process);
+	memset(author, 0x11, sizeof author);
+	CHECK(ids != NULL);
+	for (size_t t = 0; t < sizeof maxes / sizeof maxes[0]; t++) {
+		size_t total = maxes[t] == 8 ? 3000 : 20000;
+		closelist_t l;
+		memview_t mv;
+		model_view_t v;
+		uint32_t top = 0;
+
+		CHECK(closelist_build(process, ids, total, maxes[t], &l) == 0);
+		CHECK(l.ntop >= 1 && l.ntop <= maxes[t]);
+		for (size_t i = 0; i < l.nparts; i++) {
+			CHECK(l.parts[i].n >= 1 && l.parts[i].n <= maxes[t]);
+			top = l.parts[i].level > top ? l.parts[i].level : top;
+		}
+		/* 3,000 ids in parts of at most 8: three levels (375, 47, 6 parts). */
+		CHECK(maxes[t] != 8 || top == 2);
+		CHECK(maxes[t] != EV_CLOSE_IDS_MAX || top == 0);
+		memview_init(&mv, NULL, model_refs);
+		v = memview_view(&mv);
+		/* One part missing: the list is incomplete, not wrong. */
+		CHECK(hold_parts(&mv, &l, author, l.nparts / 2) == 0);
+		CHECK(closelist_resolve(&v, process, l.top, l.ntop, &back, &n) == WIEC_ERR_NOTFOUND);
+		CHECK(hold_parts(&mv, &l, author, SIZE_MAX) == 0);
+		CHECK(closelist_resolve(&v, process, l.top, l.ntop, &back, &n) == 0);
+		CHECK(n == total && memcmp(back, ids, n * HASH_BYTES) == 0);
+		free(back);
+		/* Named for another process: nothing is held. */
+		process[0] ^= 1;
+		CHECK(closelist_resolve(&v, process, l.top, l.ntop, &back, &n) == WIEC_ERR_NOTFOUND);
+		process[0] ^= 1;
+		if (l.ntop >= 2) {
+			/* The top hashes out of order: not ascending, ill-formed. */
+			uint8_t *sw = malloc(l.ntop * HASH_BYTES);
+
+			CHECK(sw != NULL);
+			memcpy(sw, l.top, l.ntop * HASH_BYTES);
+			memcpy(sw, l.top + HASH_BYTES, HASH_BYTES);
+			memcpy(sw + HASH_BYTES, l.top, HASH_BYTES);
+			CHECK(closelist_resolve(&v, process, sw, l.ntop, &back, &n) == WIEC_ERR_DECODE);
+			/* The same part twice: not distinct. */
+			memcpy(sw + HASH_BYTES, l.top, HASH_BYTES);
+			CHECK(closelist_resolve(&v, process, sw, l.ntop, &back, &n) == WIEC_ERR_DECODE);
+			free(sw);
+		}
+		if (top >= 1) {
+			/* A level-0 part named beside a level-1 one: mixed levels. */
+			uint8_t mix[2 * HASH_BYTES];
+
+			memcpy(mix, l.parts[0].hash, HASH_BYTES);
+			memcpy(mix + HASH_BYTES, l.top, HASH_BYTES);
+			CHECK(closelist_resolve(&v, process, mix, 2, &back, &n) == WIEC_ERR_DECODE);
+		}
+		memview_free(&mv);
+		closelist_free(&l);
+	}
+	/* More levels than an IdPart may have (parts of 2: 1,500, 750 ... ). */
+	{
+		closelist_t l;
+
+		CHECK(closelist_build(process, ids, 3000, 2, &l) == WIEC_ERR_TOO_BIG);
+	}
+	free(ids);
+}
+
+TEST(closelist_near_sets_share_their_parts)
+{
+	uint8_t process[HASH_BYTES], *a = random_ids(100000, 2), *b;
+	closelist_t la, lb;
+	size_t fresh = 0, n0 = 0;
+
+	memset(process, 0xaa, sizeof process);
+	CHECK(a != NULL && (b = malloc(100000 * HASH_BYTES)) != NULL);
+	/* b: a without its 50,000th id (one ballot fewer held). */
+	memcpy(b, a, 49999 * HASH_BYTES);
+	memcpy(b + 49999 * HASH_BYTES, a + 50000 * HASH_BYTES, 50000 * HASH_BYTES);
+	CHECK(closelist_build(process, a, 100000, EV_CLOSE_IDS_MAX, &la) == 0);
+	CHECK(closelist_build(process, b, 99999, EV_CLOSE_IDS_MAX, &lb) == 0);
+	for (size_t i = 0; i < lb.nparts; i++) {
+		int found = 0;
+
+		n0 += lb.parts[i].level == 0;
+		for (size_t j = 0; !found && j < la.nparts; j++)
+			found = memcmp(lb.parts[i].hash, la.parts[j].hash, HASH_BYTES) == 0;
+		fresh += !found;
+	}
+	/* About 100 parts of ~1,000 ids: the one that lost an id differs (a
+	 * forced cut at 1,900 may move one more). */
+	CHECK(n0 >= 50 && n0 <= 200);
+	CHECK(fresh >= 1 && fresh <= 3);
+	closelist_free(&la);
+	closelist_free(&lb);
+	free(a);
+	free(b);
+}
+
+TEST(closeev_long_lists_by_parts)
+{
+	uint8_t process[HASH_BYTES], *ids = random_ids(5000, 3), prom[HASH_BYTES];
+	key_pair_t kp;
+	closelist_t l;
+	memview_t mv;
+	model_view_t v;
+	close_stmt_t s, back;
+
+	CHECK(ids != NULL && key_generate(&kp) == 0);
+	memset(process, 0xaa, sizeof process);
+	memset(prom, 9, sizeof prom);
+	CHECK(closelist_build(process, ids, 5000, EV_CLOSE_IDS_MAX, &l) == 0);
+	memview_init(&mv, NULL, model_refs);
+	v = memview_view(&mv);
+	for (int kind = CLOSE_PROMISE; kind <= CLOSE_PROPOSAL; kind++) {
+		memset(&s, 0, sizeof s);
+		s.kind = kind;
+		memcpy(s.process, process, HASH_BYTES);
+		memcpy(s.round.proposer, kp.pk, KEY_PK_BYTES);
+		s.round.counter = 2;
+		if (kind == CLOSE_PROMISE) {
+			s.seal = ids;
+			s.nseal = 5000;
+		} else {
+			s.frontier = ids;
+			s.value.count = 5000;
+			CHECK(close_frontier_root(s.value.root, ids, 5000) == 0);
+			s.promises = prom;
+			s.npromises = 1;
+		}
+		/* Parts not held yet: incomplete. */
+		CHECK(round_trip_v(&kp, &s, &l, NULL, &back) == WIEC_ERR_NOTFOUND);
+		if (kind == CLOSE_PROMISE) {
+			CHECK(round_trip_v(&kp, &s, &l, &v, &back) == WIEC_ERR_NOTFOUND);
+			CHECK(hold_parts(&mv, &l, kp.pk, SIZE_MAX) == 0);
+		}
+		CHECK(round_trip_v(&kp, &s, &l, &v, &back) == 0);
+		CHECK(same(&s, &back));
+		close_stmt_free(&back);
+		if (kind == CLOSE_PROPOSAL) {
+			/* A frontier by parts whose size is not the value's count. */
+			s.value.count = 4999;
+			CHECK(round_trip_v(&kp, &s, &l, &v, &back) == WIEC_ERR_DECODE);
+		}
+	}
+	memview_free(&mv);
+	closelist_free(&l);
+	key_wipe(&kp);
+	free(ids);
+}
+
+/* A member's statement waiting for a part holds back its later ones, so
+ * what the machine sees of a member is always a prefix of its chain. */
+TEST(closeev_load_waits_for_parts_in_chain_order)
+{
+	uint8_t process[HASH_BYTES], *ids = random_ids(4000, 4), zero[HASH_BYTES] = { 0 };
+	key_pair_t kp;
+	closelist_t l;
+	closeev_msg_t m;
+	closeev_log_t log;
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	close_stmt_t s;
+
+	CHECK(ids != NULL && key_generate(&kp) == 0);
+	memset(&r, 0, sizeof r);
+	memset(process, 0xaa, sizeof process);
+	CHECK(closelist_build(process, ids, 4000, EV_CLOSE_IDS_MAX, &l) == 0);
+	memview_init(&mv, NULL, model_refs);
+	v = memview_view(&mv);
+	for (int kind = CLOSE_PROMISE; kind <= CLOSE_COSIGN; kind += 2) {
+		Wiec__Body b = WIEC__BODY__INIT;
+
+		memset(&s, 0, sizeof s);
+		s.kind = kind;
+		memcpy(s.process, process, HASH_BYTES);
+		memcpy(s.roster, zero, HASH_BYTES);
+		memcpy(s.round.proposer, kp.pk, KEY_PK_BYTES);
+		s.round.counter = 1;
+		s.seal = ids;
+		s.nseal = kind == CLOSE_PROMISE ? 4000 : 0;
+		CHECK(closeev_to_body(&s, &l, &b, &m) == 0);
+		b.author.data = kp.pk;
+		b.author.len = KEY_PK_BYTES;
+		b.seq = kind == CLOSE_PROMISE ? 10 : 11;
+		CHECK(kind_check(&b) == 0 && memview_add(&mv, &b, NULL) == 0);
+	}
+	CHECK(closeev_load(&v, &r, process, &log) == 0);
+	CHECK(log.n == 0);	/* the Promise waits, and the Cosign after it */
+	closeev_log_free(&log);
+	CHECK(hold_parts(&mv, &l, kp.pk, SIZE_MAX) == 0);
+	CHECK(closeev_load(&v, &r, process, &log) == 0);
+	CHECK(log.n == 2 && log.st[0].kind == CLOSE_PROMISE && log.st[0].nseal == 4000 &&
+	    log.st[1].kind == CLOSE_COSIGN);
+	closeev_log_free(&log);
+	memview_free(&mv);
+	closelist_free(&l);
+	key_wipe(&kp);
+	free(ids);
+}
+
+/* IdPart and the parts fields: what spec/close.md sections 2-3 allow. */
+TEST(closeev_part_content_rules)
+{
+	uint8_t items[3][HASH_BYTES], proc[HASH_BYTES];
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__IdPart p = WIEC__ID_PART__INIT;
+	Wiec__Promise pr = WIEC__PROMISE__INIT;
+	Wiec__Proposal po = WIEC__PROPOSAL__INIT;
+	Wiec__CloseValue cv = WIEC__CLOSE_VALUE__INIT;
+
+	memset(proc, 0xaa, sizeof proc);
+	for (int i = 0; i < 3; i++)
+		memset(items[i], 3 - i, HASH_BYTES);	/* descending */
+	b.content_case = WIEC__BODY__CONTENT_IDPART;
+	b.idpart = &p;
+	p.process.data = proc;
+	p.process.len = HASH_BYTES;
+	p.items.data = &items[0][0];
+	p.items.len = 3 * HASH_BYTES;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* level 0: ids must ascend */
+	p.level = 1;
+	CHECK(kind_check(&b) == 0);			/* above: hashes in list order */
+	p.level = EV_IDPART_LEVEL_MAX + 1;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.level = 1;
+	p.items.len = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* empty */
+	p.items.len = 33;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* not whole hashes */
+	p.items.len = 3 * HASH_BYTES;
+	p.process.len = 31;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+
+	b.content_case = WIEC__BODY__CONTENT_PROMISE;
+	b.promise = &pr;
+	pr.process.data = pr.roster.data = proc;
+	pr.process.len = pr.roster.len = HASH_BYTES;
+	pr.proposer.data = proc;
+	pr.proposer.len = KEY_PK_BYTES;
+	pr.counter = 1;
+	pr.seal_parts.data = &items[0][0];
+	pr.seal_parts.len = 3 * HASH_BYTES;
+	CHECK(kind_check(&b) == 0);
+	pr.seal.data = &items[2][0];
+	pr.seal.len = HASH_BYTES;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* both inline and parts */
+	pr.seal.len = 0;
+	pr.seal_parts.len = 40;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+
+	b.content_case = WIEC__BODY__CONTENT_PROPOSAL;
+	b.proposal = &po;
+	po.process.data = po.roster.data = proc;
+	po.process.len = po.roster.len = HASH_BYTES;
+	po.counter = 1;
+	cv.root.data = cv.result.data = proc;
+	cv.root.len = cv.result.len = HASH_BYTES;
+	cv.count = 5000;
+	po.value = &cv;
+	po.promises.data = &items[2][0];
+	po.promises.len = HASH_BYTES;
+	po.frontier_parts.data = &items[0][0];
+	po.frontier_parts.len = 3 * HASH_BYTES;
+	CHECK(kind_check(&b) == 0);	/* the size is checked when resolved */
+	cv.count = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* parts of nothing */
+	cv.count = 5000;
+	po.frontier.data = &items[2][0];
+	po.frontier.len = HASH_BYTES;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* both */
 }

@@ -1062,7 +1062,7 @@ TEST(event_kind_table_covers_content)
 		CHECK(k != NULL && k->check != NULL && k->text != NULL && k->json != NULL);
 		CHECK(strcmp(k->name, fd->name) == 0 && strcmp(kind_name((int)fd->id), fd->name) == 0);
 	}
-	CHECK(members == 22);
+	CHECK(members == 23);
 	CHECK(kind_find(WIEC__BODY__CONTENT__NOT_SET) == NULL);
 	CHECK(strcmp(kind_name(WIEC__BODY__CONTENT__NOT_SET), "unknown") == 0);
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
