@@ -296,6 +296,27 @@ int act_expect_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH
 	return 0;
 }
 
+int act_need(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES], int k1,
+    int k2)
+{
+	ev_t ev;
+	int held, rc = act_expect(c, what, id, k1, k2, &ev, &held);
+
+	if (held)
+		ev_free(&ev);
+	return rc;
+}
+
+int act_need_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES])
+{
+	ev_t ev;
+	int held, rc = act_expect_idea(c, what, id, &ev, &held);
+
+	if (held)
+		ev_free(&ev);
+	return rc;
+}
+
 /* ---- the table ---- */
 
 #define COMMON (ACT_OPT(O_DIR) | ACT_OPT(O_JSON))

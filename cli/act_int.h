@@ -22,6 +22,11 @@ int act_expect(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTE
 int act_expect_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
     ev_t *ev, int *held);
 
+/* act_expect and act_expect_idea for a target only checked, not used. */
+int act_need(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES], int k1,
+    int k2);
+int act_need_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES]);
+
 /* The builders of the table's rows: each fills c->body from c->o. */
 int act_build_idea(act_ctx_t *c);		/* actidea.c */
 int act_build_idea_edit(act_ctx_t *c);

@@ -169,8 +169,7 @@ int act_build_status(act_ctx_t *c)
 {
 	Wiec__Status *st = &c->u.status;
 	uint8_t idea[HASH_BYTES];
-	int rc, held, v;
-	ev_t ev;
+	int rc, v;
 
 	wiec__status__init(st);
 	if ((rc = act_parse_id(c, "IDEA", c->o.args[0], idea)) != 0)
@@ -180,10 +179,8 @@ int act_build_status(act_ctx_t *c)
 		    "accepted, rejected, merged, in-progress or implemented");
 	if ((rc = act_need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = act_keep(c, &st->idea, idea)) != 0 ||
-	    (rc = act_expect_idea(c, "idea", idea, &ev, &held)) != 0)
+	    (rc = act_need_idea(c, "idea", idea)) != 0)
 		return rc;
-	if (held)
-		ev_free(&ev);
 	st->status = (Wiec__IdeaStatus)v;
 	st->reason = (char *)c->o.reason;
 	c->body.content_case = WIEC__BODY__CONTENT_STATUS;
@@ -196,8 +193,7 @@ int act_build_evaluate(act_ctx_t *c)
 	Wiec__Evaluation *e = &c->u.eval;
 	uint8_t idea[HASH_BYTES];
 	const char *f = c->o.feasibility;
-	int rc, held;
-	ev_t ev;
+	int rc;
 
 	wiec__evaluation__init(e);
 	if ((rc = act_parse_id(c, "IDEA", c->o.args[0], idea)) != 0)
@@ -218,10 +214,8 @@ int act_build_evaluate(act_ctx_t *c)
 		    "estimated)");
 	if ((rc = act_need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = act_keep(c, &e->idea, idea)) != 0 ||
-	    (rc = act_expect_idea(c, "idea", idea, &ev, &held)) != 0)
+	    (rc = act_need_idea(c, "idea", idea)) != 0)
 		return rc;
-	if (held)
-		ev_free(&ev);
 	e->reason = (char *)c->o.reason;
 	c->body.content_case = WIEC__BODY__CONTENT_EVALUATION;
 	c->body.evaluation = e;
@@ -232,16 +226,13 @@ int act_build_support(act_ctx_t *c)
 {
 	Wiec__Support *sp = &c->u.support;
 	uint8_t idea[HASH_BYTES];
-	int rc, held;
-	ev_t ev;
+	int rc;
 
 	wiec__support__init(sp);
 	if ((rc = act_parse_id(c, "IDEA", c->o.args[0], idea)) != 0 ||
 	    (rc = act_keep(c, &sp->idea, idea)) != 0 ||
-	    (rc = act_expect_idea(c, "idea", idea, &ev, &held)) != 0)
+	    (rc = act_need_idea(c, "idea", idea)) != 0)
 		return rc;
-	if (held)
-		ev_free(&ev);
 	sp->withdraw = c->o.withdraw;
 	c->body.content_case = WIEC__BODY__CONTENT_SUPPORT;
 	c->body.support = sp;
@@ -252,8 +243,7 @@ int act_build_link(act_ctx_t *c)
 {
 	Wiec__Link *l = &c->u.link;
 	uint8_t a[HASH_BYTES], b[HASH_BYTES];
-	int rc, held;
-	ev_t ev;
+	int rc;
 
 	wiec__link__init(l);
 	if ((rc = act_parse_id(c, "IDEA", c->o.args[0], a)) != 0 ||
@@ -264,14 +254,8 @@ int act_build_link(act_ctx_t *c)
 	if ((rc = act_need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0 ||
 	    (rc = act_keep(c, &l->idea, a)) != 0 || (rc = act_keep(c, &l->other, b)) != 0)
 		return rc;
-	if ((rc = act_expect_idea(c, "idea", a, &ev, &held)) != 0)
+	if ((rc = act_need_idea(c, "idea", a)) != 0 || (rc = act_need_idea(c, "idea", b)) != 0)
 		return rc;
-	if (held)
-		ev_free(&ev);
-	if ((rc = act_expect_idea(c, "idea", b, &ev, &held)) != 0)
-		return rc;
-	if (held)
-		ev_free(&ev);
 	l->merge = c->o.merge;
 	l->reason = (char *)c->o.reason;
 	c->body.content_case = WIEC__BODY__CONTENT_LINK;
@@ -283,18 +267,15 @@ int act_build_comment(act_ctx_t *c)
 {
 	Wiec__Comment *cm = &c->u.comment;
 	uint8_t t[HASH_BYTES];
-	int rc, held;
-	ev_t ev;
+	int rc;
 
 	wiec__comment__init(cm);
 	if (c->o.on == NULL)
 		return cli_fail(EXIT_USAGE, c->cmd, "--on ID is required");
 	if ((rc = act_parse_id(c, "--on", c->o.on, t)) != 0 ||
 	    (rc = act_need_text(c, "body", c->o.body, 1, EV_TEXT_MAX, 1)) != 0 ||
-	    (rc = act_expect(c, "target", t, EV_IDEA, EV_COMMENT, &ev, &held)) != 0)
+	    (rc = act_need(c, "target", t, EV_IDEA, EV_COMMENT)) != 0)
 		return rc;
-	if (held)
-		ev_free(&ev);
 	if ((rc = act_keep(c, &cm->target, t)) != 0)
 		return rc;
 	cm->text = (char *)c->o.body;

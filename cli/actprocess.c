@@ -294,15 +294,12 @@ int act_build_approve(act_ctx_t *c)
 {
 	Wiec__Approve *a = &c->u.approve;
 	uint8_t t[HASH_BYTES];
-	int rc, held;
-	ev_t ev;
+	int rc;
 
 	wiec__approve__init(a);
 	if ((rc = act_parse_id(c, "ID", c->o.args[0], t)) != 0 ||
-	    (rc = act_expect(c, "event", t, ACT_K_MEMBER, ACT_K_PHASE, &ev, &held)) != 0)
+	    (rc = act_need(c, "event", t, ACT_K_MEMBER, ACT_K_PHASE)) != 0)
 		return rc;
-	if (held)
-		ev_free(&ev);
 	if ((rc = act_keep(c, &a->target, t)) != 0)
 		return rc;
 	c->body.content_case = WIEC__BODY__CONTENT_APPROVE;
