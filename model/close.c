@@ -83,15 +83,13 @@ static int sorted_distinct(const uint8_t *ids, size_t n)
 	return 1;
 }
 
-/* The index of key among the sorted members, or -1. */
-static long member_index(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
-    const uint8_t key[static KEY_PK_BYTES])
+long close_find(const uint8_t *v, size_t n, const uint8_t x[static HASH_BYTES])
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(members[mid], key, KEY_PK_BYTES);
+		int c = memcmp(v + mid * ID, x, ID);
 
 		if (c == 0)
 			return (long)mid;
@@ -107,7 +105,7 @@ static long member_index(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
  * counter >= 1. */
 static int round_ok(const close_round_t *r, const uint8_t (*members)[KEY_PK_BYTES], size_t n)
 {
-	if (member_index(members, n, r->proposer) < 0)
+	if (close_find(members[0], n, r->proposer) < 0)
 		return 0;
 	return r->counter == 0 ||
 	    memcmp(members[r->counter % n], r->proposer, KEY_PK_BYTES) == 0;
@@ -122,7 +120,7 @@ int close_stmt_check(const close_stmt_t *s, const uint8_t process[static HASH_BY
 		return CLOSE_BAD_KIND;
 	if (memcmp(s->process, process, ID) != 0 || memcmp(s->roster, roster, ID) != 0)
 		return CLOSE_BAD_KIND;
-	if (n == 0 || member_index(members, n, s->author) < 0 || !round_ok(&s->round, members, n))
+	if (n == 0 || close_find(members[0], n, s->author) < 0 || !round_ok(&s->round, members, n))
 		return CLOSE_BAD_FORM;
 	int own = memcmp(s->round.proposer, s->author, KEY_PK_BYTES) == 0;
 	switch (s->kind) {
@@ -407,7 +405,7 @@ close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
 	for (size_t i = 1; i < n; i++)
 		if (memcmp(members[i - 1], members[i], KEY_PK_BYTES) >= 0)
 			return NULL;
-	if (member_index(members, n, self) < 0)
+	if (close_find(members[0], n, self) < 0)
 		return NULL;
 	m = calloc(1, sizeof *m);
 	if (m == NULL)
@@ -872,7 +870,7 @@ static int try_timeout(close_member_t *m, uint64_t now, close_stmt_t *out)
 {
 	close_round_t r;
 	uint64_t c, k, wait;
-	long self = member_index((const uint8_t (*)[KEY_PK_BYTES])m->members, m->n, m->self);
+	long self = close_find(m->members[0], m->n, m->self);
 
 	if (!m->started || !m->has_max)
 		return 0;

@@ -6,6 +6,12 @@
 
 #include "model/close.h"
 
+_Static_assert(KEY_PK_BYTES == HASH_BYTES, "keys and ids are searched alike");
+
+/* The index of x among n sorted, distinct 32-byte strings v (event ids or
+ * member keys), or -1. */
+long close_find(const uint8_t *v, size_t n, const uint8_t x[static HASH_BYTES]);
+
 static inline int close_round_eq(const close_round_t *a, const close_round_t *b)
 {
 	return close_round_cmp(a, b) == 0;

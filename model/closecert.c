@@ -22,24 +22,6 @@ static int value_cmp(const close_value_t *a, const close_value_t *b)
 	return memcmp(a->result, b->result, ID);
 }
 
-static int id_in(const uint8_t *ids, size_t n, const uint8_t id[static ID])
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(ids + mid * ID, id, ID);
-
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 /* --- values ------------------------------------------------------------- */
 
 static int cmp_id(const void *a, const void *b)
@@ -137,7 +119,7 @@ int close_promises_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size
 		return 0;
 	for (size_t i = 0; i < npr; i++) {
 		if (pr[i]->kind != CLOSE_PROMISE || !close_round_eq(&pr[i]->round, &p->round) ||
-		    !id_in(p->promises, p->npromises, pr[i]->id))
+		    close_find(p->promises, p->npromises, pr[i]->id) < 0)
 			return 0;
 		for (size_t j = 0; j < i; j++)
 			if (memcmp(pr[i]->id, pr[j]->id, ID) == 0)
