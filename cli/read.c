@@ -99,6 +99,21 @@ static int rd_id(rd_t *d, const char *what, const char *s, uint8_t id[static HAS
 	return 0;
 }
 
+/* The opening of a show command: options, its one id (what names it) and
+ * the view. 0; -1 after --help; or a printed error's status. rd_close d
+ * in every case (it is safe on a partly opened d). */
+static int rd_show_open(rd_t *d, int argc, char **argv, const char *what,
+    uint8_t id[static HASH_BYTES])
+{
+	const char *dflag = NULL;
+	int rc;
+
+	if ((rc = rd_parse(d, argc, argv, &dflag, NULL, 1)) != 0 ||
+	    (rc = rd_id(d, what, argv[optind], id)) != 0)
+		return rc;
+	return rd_open(d, dflag);
+}
+
 static int rd_err(rd_t *d, int rc)
 {
 	return cli_fail(cli_status(rc), d->cmd, "%s", wiec_strerror(rc));
@@ -401,16 +416,13 @@ int process_show_main(int argc, char **argv)
 	rd_t d = { .cmd = "process show" };
 	model_process_t p = { 0 };
 	model_ids_t ideas = { 0 };
-	const char *dflag = NULL;
 	uint8_t id[HASH_BYTES];
 	int rc;
 
-	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 1)) != 0)
-		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = rd_id(&d, "PROCESS", argv[optind], id)) != 0)
-		return rc;
-	if ((rc = rd_open(&d, dflag)) != 0)
+	if ((rc = rd_show_open(&d, argc, argv, "PROCESS", id)) != 0) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto out;
+	}
 	rc = model_process_load(&d.v, &d.r, id, &p);
 	if (rc == WIEC_ERR_NOTFOUND) {
 		rc = cli_fail(EXIT_FAIL, d.cmd, "no process %s here", argv[optind]);
@@ -751,16 +763,13 @@ int idea_show_main(int argc, char **argv)
 	rd_t d = { .cmd = "idea show" };
 	model_idea_t i = { 0 };
 	model_thread_t t = { 0 };
-	const char *dflag = NULL;
 	uint8_t id[HASH_BYTES];
 	int rc;
 
-	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 1)) != 0)
-		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = rd_id(&d, "IDEA", argv[optind], id)) != 0)
-		return rc;
-	if ((rc = rd_open(&d, dflag)) != 0)
+	if ((rc = rd_show_open(&d, argc, argv, "IDEA", id)) != 0) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto out;
+	}
 	rc = model_idea_load(&d.v, &d.r, id, &i);
 	if (rc == WIEC_ERR_NOTFOUND) {
 		rc = cli_fail(EXIT_FAIL, d.cmd, "no idea %s here", argv[optind]);
