@@ -92,6 +92,14 @@ static int refuse_role(act_ctx_t *c, const char *role, const char *where)
 	    "count", role, where);
 }
 
+/* Acts any member organisation may post: this identity must be one. */
+static int need_member(act_ctx_t *c)
+{
+	if (roster_member_of(&c->m->r, c->self) == NULL)
+		return refuse_role(c, "a member organisation", "the network");
+	return 0;
+}
+
 static int process_ok(act_ctx_t *c, const model_process_t *p)
 {
 	if (p->why != MODEL_OK)
@@ -108,9 +116,7 @@ int act_check_process(act_ctx_t *c)
 		return 0;
 	if ((rc = model_open(c)) != 0)
 		return rc;
-	if (roster_member_of(&c->m->r, c->self) == NULL)
-		return refuse_role(c, "a member organisation", "the network");
-	return 0;
+	return need_member(c);
 }
 
 int act_check_phase(act_ctx_t *c, const uint8_t process[static HASH_BYTES])
@@ -210,6 +216,23 @@ static const char *idea_where(const model_idea_t *i)
 	return i->bank ? "the open bank (any member)" : "the idea's process";
 }
 
+/* Loads idea (idea_load) and refuses unless this identity holds role
+ * (named who) in its process, or for the open bank is a member. On 0 the
+ * caller frees *i. */
+static int idea_role(act_ctx_t *c, const uint8_t idea[static HASH_BYTES], int role,
+    const char *who, model_idea_t *i)
+{
+	int rc;
+
+	if ((rc = idea_load(c, idea, i)) != 0)
+		return rc;
+	if (!has_role(c, idea_proc(i), role)) {
+		rc = refuse_role(c, who, idea_where(i));
+		model_idea_free(i);
+	}
+	return rc;
+}
+
 int act_check_status(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
 {
 	model_idea_t i = { 0 };
@@ -217,14 +240,11 @@ int act_check_status(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
 
 	if (c->s == NULL)
 		return 0;
-	if ((rc = idea_load(c, idea, &i)) != 0)
+	if ((rc = idea_role(c, idea, MODEL_ROLE_OWNER, "an owner", &i)) != 0)
 		return rc;
-	if (!has_role(c, idea_proc(&i), MODEL_ROLE_OWNER))
-		rc = refuse_role(c, "an owner", idea_where(&i));
-	else
-		set_after(&c->body.status->after, c, &i.status);
+	set_after(&c->body.status->after, c, &i.status);
 	model_idea_free(&i);
-	return rc;
+	return 0;
 }
 
 int act_check_evaluation(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
@@ -234,11 +254,8 @@ int act_check_evaluation(act_ctx_t *c, const uint8_t idea[static HASH_BYTES])
 
 	if (c->s == NULL)
 		return 0;
-	if ((rc = idea_load(c, idea, &i)) != 0)
-		return rc;
-	if (!has_role(c, idea_proc(&i), MODEL_ROLE_REVIEWER))
-		rc = refuse_role(c, "a reviewer", idea_where(&i));
-	model_idea_free(&i);
+	if ((rc = idea_role(c, idea, MODEL_ROLE_REVIEWER, "a reviewer", &i)) == 0)
+		model_idea_free(&i);
 	return rc;
 }
 
@@ -269,11 +286,8 @@ int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
 	(void)b;
 	if (c->s == NULL)
 		return 0;
-	if ((rc = idea_load(c, a, &i)) != 0)
-		return rc;
-	if (!has_role(c, idea_proc(&i), MODEL_ROLE_OWNER))
-		rc = refuse_role(c, "an owner", idea_where(&i));
-	model_idea_free(&i);
+	if ((rc = idea_role(c, a, MODEL_ROLE_OWNER, "an owner", &i)) == 0)
+		model_idea_free(&i);
 	return rc;
 }
 
@@ -332,9 +346,7 @@ int act_check_credential(act_ctx_t *c, const uint8_t *process,
 		return rc;
 	if (process == NULL) {
 		/* A census is shared: the registrars are those of its processes. */
-		if (roster_member_of(&c->m->r, c->self) == NULL)
-			return refuse_role(c, "a member organisation", "the network");
-		return 0;
+		return need_member(c);
 	}
 	if ((rc = model_process_load(&c->m->v, &c->m->r, process, &p)) != 0)
 		return view_fail(c, rc);
@@ -354,8 +366,8 @@ int act_check_approve(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
 		return 0;
 	if ((rc = model_open(c)) != 0)
 		return rc;
-	if (roster_member_of(&c->m->r, c->self) == NULL)
-		return refuse_role(c, "a member organisation", "the network");
+	if ((rc = need_member(c)) != 0)
+		return rc;
 	if ((rc = c->m->v.get(c->m->v.ctx, target, &e)) != 0)
 		return view_fail(c, rc);
 	if (e.body->content_case == WIEC__BODY__CONTENT_PHASE &&

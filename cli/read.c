@@ -6,6 +6,7 @@
  * model's orders, nothing local (no arrival order, path or clock). */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,21 @@ static int rd_id(rd_t *d, const char *what, const char *s, uint8_t id[static HAS
 		return cli_fail(EXIT_USAGE, d->cmd, "%s must be an event id (64 hex digits), not "
 		    "'%s'", what, s);
 	return 0;
+}
+
+/* The opening of a show command: options, its one id (what names it) and
+ * the view. 0; -1 after --help; or a printed error's status. rd_close d
+ * in every case (it is safe on a partly opened d). */
+static int rd_show_open(rd_t *d, int argc, char **argv, const char *what,
+    uint8_t id[static HASH_BYTES])
+{
+	const char *dflag = NULL;
+	int rc;
+
+	if ((rc = rd_parse(d, argc, argv, &dflag, NULL, 1)) != 0 ||
+	    (rc = rd_id(d, what, argv[optind], id)) != 0)
+		return rc;
+	return rd_open(d, dflag);
 }
 
 static int rd_err(rd_t *d, int rc)
@@ -400,16 +416,13 @@ int process_show_main(int argc, char **argv)
 	rd_t d = { .cmd = "process show" };
 	model_process_t p = { 0 };
 	model_ids_t ideas = { 0 };
-	const char *dflag = NULL;
 	uint8_t id[HASH_BYTES];
 	int rc;
 
-	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 1)) != 0)
-		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = rd_id(&d, "PROCESS", argv[optind], id)) != 0)
-		return rc;
-	if ((rc = rd_open(&d, dflag)) != 0)
+	if ((rc = rd_show_open(&d, argc, argv, "PROCESS", id)) != 0) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto out;
+	}
 	rc = model_process_load(&d.v, &d.r, id, &p);
 	if (rc == WIEC_ERR_NOTFOUND) {
 		rc = cli_fail(EXIT_FAIL, d.cmd, "no process %s here", argv[optind]);
@@ -540,39 +553,6 @@ static void f_reason(rd_t *d, const model_item_t *it)
 	json_kstr(&d->j, "reason", r);
 }
 
-static void j_moderation(rd_t *d, const model_moderation_t *m)
-{
-	j_items(d, "moderation", &m->decisions, f_moderation);
-	j_items(d, "reports", &m->reports, f_reason);
-	j_items(d, "appeals", &m->appeals, f_reason);
-}
-
-/* The thread, with each comment's own moderation history. */
-static int j_thread(rd_t *d, const model_thread_t *t)
-{
-	json_key(&d->j, "comments");
-	json_arr(&d->j);
-	for (size_t n = 0; n < t->n; n++) {
-		const model_comment_t *c = &t->c[n];
-		model_moderation_t m = { 0 };
-		int rc;
-
-		if ((rc = model_moderation_load(&d->v, &d->r, c->ev.id, &m)) != 0)
-			return rc;
-		json_obj(&d->j);
-		j_head(d, &c->ev);
-		j_opt_id(d, "on", &c->ev.body->comment->target);
-		json_ku64(&d->j, "depth", c->depth);
-		json_kbool(&d->j, "hidden", c->hidden);
-		json_kstr(&d->j, "body", c->ev.body->comment->text);
-		j_moderation(d, &m);
-		json_end(&d->j);
-		model_moderation_free(&m);
-	}
-	json_end(&d->j);
-	return 0;
-}
-
 static void t_items(rd_t *d, const char *title, const model_items_t *its,
     void (*line)(rd_t *d, const model_item_t *it))
 {
@@ -647,10 +627,11 @@ static void l_reason(rd_t *d, const model_item_t *it)
 	    it->ev.body->report->reason : it->ev.body->appeal->reason);
 }
 
-static void t_idea(rd_t *d, const model_idea_t *i, const model_thread_t *t)
+/* The idea's own fields, as text. */
+static void t_idea(rd_t *d, const model_idea_t *i)
 {
 	const Wiec__Idea *l = i->latest;
-	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], la[24], lo[24], sid[17];
+	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], la[24], lo[24];
 
 	hash_hex(hex, i->ev.id, HASH_BYTES);
 	printf("idea       %s", hex);
@@ -679,24 +660,102 @@ static void t_idea(rd_t *d, const model_idea_t *i, const model_thread_t *t)
 		printf("hidden     yes (by a moderator; see below)\n");
 	if (*l->text)
 		printf("\n%s\n", l->text);
-	t_items(d, "versions", &i->versions, l_version);
-	t_items(d, "status history", &i->status, l_status);
-	t_items(d, "evaluations", &i->evals, l_eval);
-	t_items(d, "supports", &i->supports, l_support);
-	t_items(d, "links", &i->links, l_link);
-	t_items(d, "moderation", &i->mod.decisions, l_moderation);
-	t_items(d, "reports", &i->mod.reports, l_reason);
-	t_items(d, "appeals", &i->mod.appeals, l_reason);
-	if (t->n)
-		printf("\ncomments:\n");
-	for (size_t n = 0; n < t->n; n++) {
-		const model_comment_t *c = &t->c[n];
+}
 
-		short_id(sid, c->ev.id);
-		printf("%*s%s %s%s: %s\n", (int)(2 * c->depth), "", sid,
-		    t_who(d, c->ev.author, buf), c->hidden ? " [hidden]" : "",
-		    c->hidden ? "(hidden by a moderator)" : c->ev.body->comment->text);
+/* ---- an idea's histories and thread: one walker, two emitters ---- */
+
+/* A history of an idea (or of a comment's moderation): where its items are
+ * in the record, and how each emitter prints one item. */
+typedef struct rd_section {
+	const char *key;	/* JSON member */
+	const char *title;	/* text heading */
+	size_t off;		/* of the model_items_t in the record */
+	void (*fields)(rd_t *d, const model_item_t *it);	/* JSON */
+	void (*line)(rd_t *d, const model_item_t *it);		/* text */
+} rd_section_t;
+
+static const rd_section_t idea_sections[] = {
+	{ "version_history", "versions", offsetof(model_idea_t, versions), f_version, l_version },
+	{ "status_history", "status history", offsetof(model_idea_t, status), f_status,
+	  l_status },
+	{ "evaluations", "evaluations", offsetof(model_idea_t, evals), f_eval, l_eval },
+	{ "supporters", "supports", offsetof(model_idea_t, supports), f_support, l_support },
+	{ "links", "links", offsetof(model_idea_t, links), f_link, l_link },
+};
+
+static const rd_section_t mod_sections[] = {
+	{ "moderation", "moderation", offsetof(model_moderation_t, decisions), f_moderation,
+	  l_moderation },
+	{ "reports", "reports", offsetof(model_moderation_t, reports), f_reason, l_reason },
+	{ "appeals", "appeals", offsetof(model_moderation_t, appeals), f_reason, l_reason },
+};
+
+static void walk_sections(rd_t *d, const void *rec, const rd_section_t *s, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const model_items_t *its = (const model_items_t *)((const char *)rec + s[k].off);
+
+		if (d->json)
+			j_items(d, s[k].key, its, s[k].fields);
+		else
+			t_items(d, s[k].title, its, s[k].line);
 	}
+}
+
+/* A comment with its own moderation history. */
+static int j_comment(rd_t *d, const model_comment_t *c)
+{
+	model_moderation_t m = { 0 };
+	int rc;
+
+	if ((rc = model_moderation_load(&d->v, &d->r, c->ev.id, &m)) != 0)
+		return rc;
+	json_obj(&d->j);
+	j_head(d, &c->ev);
+	j_opt_id(d, "on", &c->ev.body->comment->target);
+	json_ku64(&d->j, "depth", c->depth);
+	json_kbool(&d->j, "hidden", c->hidden);
+	json_kstr(&d->j, "body", c->ev.body->comment->text);
+	walk_sections(d, &m, mod_sections, sizeof mod_sections / sizeof mod_sections[0]);
+	json_end(&d->j);
+	model_moderation_free(&m);
+	return 0;
+}
+
+/* A comment on one line, indented by its depth. */
+static void t_comment(rd_t *d, const model_comment_t *c)
+{
+	char buf[KEY_TEXT_BYTES], sid[17];
+
+	short_id(sid, c->ev.id);
+	printf("%*s%s %s%s: %s\n", (int)(2 * c->depth), "", sid,
+	    t_who(d, c->ev.author, buf), c->hidden ? " [hidden]" : "",
+	    c->hidden ? "(hidden by a moderator)" : c->ev.body->comment->text);
+}
+
+/* The idea's histories, its moderation, then the thread. 0 or a model
+ * error (JSON only: loading a comment's moderation). */
+static int walk_idea(rd_t *d, const model_idea_t *i, const model_thread_t *t)
+{
+	int rc;
+
+	walk_sections(d, i, idea_sections, sizeof idea_sections / sizeof idea_sections[0]);
+	walk_sections(d, &i->mod, mod_sections, sizeof mod_sections / sizeof mod_sections[0]);
+	if (d->json) {
+		json_key(&d->j, "comments");
+		json_arr(&d->j);
+	} else if (t->n) {
+		printf("\ncomments:\n");
+	}
+	for (size_t n = 0; n < t->n; n++) {
+		if (!d->json)
+			t_comment(d, &t->c[n]);
+		else if ((rc = j_comment(d, &t->c[n])) != 0)
+			return rc;
+	}
+	if (d->json)
+		json_end(&d->j);
+	return 0;
 }
 
 int idea_show_main(int argc, char **argv)
@@ -704,16 +763,13 @@ int idea_show_main(int argc, char **argv)
 	rd_t d = { .cmd = "idea show" };
 	model_idea_t i = { 0 };
 	model_thread_t t = { 0 };
-	const char *dflag = NULL;
 	uint8_t id[HASH_BYTES];
 	int rc;
 
-	if ((rc = rd_parse(&d, argc, argv, &dflag, NULL, 1)) != 0)
-		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = rd_id(&d, "IDEA", argv[optind], id)) != 0)
-		return rc;
-	if ((rc = rd_open(&d, dflag)) != 0)
+	if ((rc = rd_show_open(&d, argc, argv, "IDEA", id)) != 0) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto out;
+	}
 	rc = model_idea_load(&d.v, &d.r, id, &i);
 	if (rc == WIEC_ERR_NOTFOUND) {
 		rc = cli_fail(EXIT_FAIL, d.cmd, "no idea %s here", argv[optind]);
@@ -727,20 +783,15 @@ int idea_show_main(int argc, char **argv)
 		json_obj(&d.j);
 		j_head(&d, &i.ev);
 		j_idea_summary(&d, &i);
-		j_items(&d, "version_history", &i.versions, f_version);
-		j_items(&d, "status_history", &i.status, f_status);
-		j_items(&d, "evaluations", &i.evals, f_eval);
-		j_items(&d, "supporters", &i.supports, f_support);
-		j_items(&d, "links", &i.links, f_link);
-		j_moderation(&d, &i.mod);
-		if ((rc = j_thread(&d, &t)) != 0) {
-			rc = rd_err(&d, rc);
-			goto out;
-		}
-		json_end(&d.j);
 	} else {
-		t_idea(&d, &i, &t);
+		t_idea(&d, &i);
 	}
+	if ((rc = walk_idea(&d, &i, &t)) != 0) {
+		rc = rd_err(&d, rc);
+		goto out;
+	}
+	if (d.json)
+		json_end(&d.j);
 	rc = EXIT_OK;
 out:
 	model_thread_free(&t);

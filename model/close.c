@@ -1,10 +1,13 @@
-/* close.c: the close protocol of spec/close.md (see close.h). */
+/* close.c: the close protocol of spec/close.md (see close.h): statements,
+ * the acceptor rules, the durable state and the member's machine. The
+ * value rule, the certificate check and the log audit are in closecert.c. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/err.h"
 #include "model/close.h"
+#include "model/close_int.h"
 
 #define ID HASH_BYTES
 
@@ -15,27 +18,10 @@ int close_round_cmp(const close_round_t *a, const close_round_t *b)
 	return memcmp(a->proposer, b->proposer, KEY_PK_BYTES);
 }
 
-static int round_eq(const close_round_t *a, const close_round_t *b)
-{
-	return close_round_cmp(a, b) == 0;
-}
-
 int close_value_eq(const close_value_t *a, const close_value_t *b)
 {
 	return a->count == b->count && memcmp(a->root, b->root, ID) == 0 &&
 	    memcmp(a->result, b->result, ID) == 0;
-}
-
-/* A total order on values: only to break a tie deterministically. */
-static int value_cmp(const close_value_t *a, const close_value_t *b)
-{
-	int c = memcmp(a->root, b->root, ID);
-
-	if (c != 0)
-		return c;
-	if (a->count != b->count)
-		return a->count < b->count ? -1 : 1;
-	return memcmp(a->result, b->result, ID);
 }
 
 int close_frontier_root(uint8_t root[static HASH_BYTES], const uint8_t *ids, size_t n)
@@ -97,33 +83,13 @@ static int sorted_distinct(const uint8_t *ids, size_t n)
 	return 1;
 }
 
-static int id_in(const uint8_t *ids, size_t n, const uint8_t id[static ID])
+long close_find(const uint8_t *v, size_t n, const uint8_t x[static HASH_BYTES])
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(ids + mid * ID, id, ID);
-
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-/* The index of key among the sorted members, or -1. */
-static long member_index(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
-    const uint8_t key[static KEY_PK_BYTES])
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(members[mid], key, KEY_PK_BYTES);
+		int c = memcmp(v + mid * ID, x, ID);
 
 		if (c == 0)
 			return (long)mid;
@@ -139,7 +105,7 @@ static long member_index(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
  * counter >= 1. */
 static int round_ok(const close_round_t *r, const uint8_t (*members)[KEY_PK_BYTES], size_t n)
 {
-	if (member_index(members, n, r->proposer) < 0)
+	if (close_find(members[0], n, r->proposer) < 0)
 		return 0;
 	return r->counter == 0 ||
 	    memcmp(members[r->counter % n], r->proposer, KEY_PK_BYTES) == 0;
@@ -154,7 +120,7 @@ int close_stmt_check(const close_stmt_t *s, const uint8_t process[static HASH_BY
 		return CLOSE_BAD_KIND;
 	if (memcmp(s->process, process, ID) != 0 || memcmp(s->roster, roster, ID) != 0)
 		return CLOSE_BAD_KIND;
-	if (n == 0 || member_index(members, n, s->author) < 0 || !round_ok(&s->round, members, n))
+	if (n == 0 || close_find(members[0], n, s->author) < 0 || !round_ok(&s->round, members, n))
 		return CLOSE_BAD_FORM;
 	int own = memcmp(s->round.proposer, s->author, KEY_PK_BYTES) == 0;
 	switch (s->kind) {
@@ -217,7 +183,7 @@ static int apply_mode(close_durable_t *d, const close_stmt_t *s, int full)
 			return CLOSE_C_PROMISE_ORDER;
 		if (full) {
 			if (s->has_acc != d->has_acc || (s->has_acc &&
-			    (!round_eq(&s->acc_round, &d->acc_round) ||
+			    (!close_round_eq(&s->acc_round, &d->acc_round) ||
 			    !close_value_eq(&s->acc_value, &d->acc_value))))
 				return CLOSE_C_PROMISE_REPORT;
 		} else if (d->has_acc) {
@@ -249,7 +215,7 @@ static int apply_mode(close_durable_t *d, const close_stmt_t *s, int full)
 	case CLOSE_COSIGN:
 		if (d->has_promised && close_round_cmp(&s->round, &d->promised) < 0)
 			return CLOSE_C_COSIGN_BELOW;
-		if (d->has_acc && round_eq(&s->round, &d->acc_round) &&
+		if (d->has_acc && close_round_eq(&s->round, &d->acc_round) &&
 		    !close_value_eq(&s->value, &d->acc_value))
 			return CLOSE_C_COSIGN_TWICE;
 		d->acc_round = s->round;
@@ -399,248 +365,6 @@ int close_durable_decode(close_durable_t *d, const uint8_t in[static CLOSE_DURAB
 	return 0;
 }
 
-/* --- values ------------------------------------------------------------- */
-
-static int cmp_id(const void *a, const void *b)
-{
-	return memcmp(a, b, ID);
-}
-
-/* The union of the promises' seals, sorted and distinct: *out malloc'd. */
-static int seal_union(const close_stmt_t *const *pr, size_t np, uint8_t **out, size_t *n)
-{
-	size_t total = 0, k = 0;
-	uint8_t *ids;
-
-	*out = NULL;
-	*n = 0;
-	for (size_t i = 0; i < np; i++)
-		total += pr[i]->nseal;
-	if (total == 0)
-		return 0;
-	ids = malloc(total * ID);
-	if (ids == NULL)
-		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < np; i++) {
-		if (pr[i]->nseal > 0)
-			memcpy(ids + k * ID, pr[i]->seal, pr[i]->nseal * ID);
-		k += pr[i]->nseal;
-	}
-	if (total > 1)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(ids, total, ID, cmp_id);
-	k = 0;
-	for (size_t i = 0; i < total; i++)
-		if (k == 0 || memcmp(ids + (k - 1) * ID, ids + i * ID, ID) != 0)
-			memmove(ids + k++ * ID, ids + i * ID, ID);
-	*out = ids;
-	*n = k;
-	return 0;
-}
-
-/* The promise reporting the last cosign with the highest round; NULL if
- * none. *tie: another promise reports that round with another value (its
- * proposer equivocated): no value is then valid. */
-static const close_stmt_t *highest_acc(const close_stmt_t *const *pr, size_t np, int *tie)
-{
-	const close_stmt_t *best = NULL;
-
-	*tie = 0;
-	for (size_t i = 0; i < np; i++) {
-		int c;
-
-		if (!pr[i]->has_acc)
-			continue;
-		c = best ? close_round_cmp(&pr[i]->acc_round, &best->acc_round) : 1;
-		if (c > 0) {
-			best = pr[i];
-			*tie = 0;
-		} else if (c == 0 && !close_value_eq(&pr[i]->acc_value, &best->acc_value)) {
-			*tie = 1;
-			if (value_cmp(&pr[i]->acc_value, &best->acc_value) < 0)
-				best = pr[i];
-		}
-	}
-	return best;
-}
-
-/* The value of a fresh frontier: its root, size and result. */
-static int fresh_value(const close_env_t *env, const uint8_t *ids, size_t n, close_value_t *v)
-{
-	int rc;
-
-	memset(v, 0, sizeof *v);
-	v->count = n;
-	rc = close_frontier_root(v->root, ids, n);
-	if (rc == 0 && env != NULL && env->tally != NULL)
-		rc = env->tally(env->ctx, ids, n, v->result);
-	return rc;
-}
-
-/* --- certificates -------------------------------------------------------- */
-
-static int distinct_authors(const close_stmt_t *const *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (memcmp(v[i]->author, v[j]->author, KEY_PK_BYTES) == 0)
-				return 0;
-	return 1;
-}
-
-/* Whether pr (npr statements) are exactly the Promises p names, of its
- * round and from >= q distinct members. */
-static int promises_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t npr, uint32_t q)
-{
-	if (npr != p->npromises || npr < q || !distinct_authors(pr, npr))
-		return 0;
-	for (size_t i = 0; i < npr; i++) {
-		if (pr[i]->kind != CLOSE_PROMISE || !round_eq(&pr[i]->round, &p->round) ||
-		    !id_in(p->promises, p->npromises, pr[i]->id))
-			return 0;
-		for (size_t j = 0; j < i; j++)
-			if (memcmp(pr[i]->id, pr[j]->id, ID) == 0)
-				return 0;
-	}
-	return 1;
-}
-
-/* The value rule for proposal p resting on promises pr: CLOSE_OK,
- * CLOSE_BAD_VALUE, CLOSE_BAD_RESULT, or an error. */
-static int value_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t npr,
-    const close_env_t *env)
-{
-	int tie;
-	const close_stmt_t *acc = highest_acc(pr, npr, &tie);
-	uint8_t *ids = NULL;
-	size_t n = 0;
-	close_value_t v;
-	int rc;
-
-	if (tie)
-		return CLOSE_BAD_VALUE;
-	if (acc != NULL) {
-		if (!close_value_eq(&acc->acc_value, &p->value))
-			return CLOSE_BAD_VALUE;
-		if (env == NULL || env->tally == NULL)
-			return CLOSE_OK;
-		memset(&v, 0, sizeof v);
-		rc = env->tally(env->ctx, p->frontier, p->value.count, v.result);
-		if (rc != 0)
-			return rc;
-		return memcmp(v.result, p->value.result, ID) == 0 ? CLOSE_OK : CLOSE_BAD_RESULT;
-	}
-	rc = seal_union(pr, npr, &ids, &n);
-	if (rc != 0)
-		return rc;
-	rc = fresh_value(env, ids, n, &v);
-	free(ids);
-	if (rc != 0)
-		return rc;
-	if (v.count != p->value.count || memcmp(v.root, p->value.root, ID) != 0)
-		return CLOSE_BAD_VALUE;
-	if (env != NULL && env->tally != NULL && memcmp(v.result, p->value.result, ID) != 0)
-		return CLOSE_BAD_RESULT;
-	return CLOSE_OK;
-}
-
-int close_cert_check(const close_cert_t *c, const uint8_t process[static HASH_BYTES],
-    const uint8_t roster[static HASH_BYTES], const uint8_t (*members)[KEY_PK_BYTES], size_t n,
-    uint32_t q, const close_env_t *tally)
-{
-	const close_stmt_t *p = c->proposal;
-	const close_stmt_t **all = NULL, **mine = NULL;
-	size_t nall, bad;
-	int rc;
-
-	if (p == NULL || q <= n / 2 || q > n)
-		return CLOSE_BAD_FORM;
-	nall = 1 + c->npromises + c->ncosigns;
-	all = malloc(nall * sizeof *all);
-	mine = malloc(nall * sizeof *mine);
-	if (all == NULL || mine == NULL) {
-		rc = WIEC_ERR_NOMEM;
-		goto done;
-	}
-	all[0] = p;
-	for (size_t i = 0; i < c->npromises; i++)
-		all[1 + i] = c->promises[i];
-	for (size_t i = 0; i < c->ncosigns; i++)
-		all[1 + c->npromises + i] = c->cosigns[i];
-	for (size_t i = 0; i < nall; i++) {
-		rc = close_stmt_check(all[i], process, roster, members, n);
-		if (rc != 0)
-			goto done;
-	}
-	rc = CLOSE_BAD_KIND;
-	if (p->kind != CLOSE_PROPOSAL)
-		goto done;
-	rc = CLOSE_BAD_PROMISES;
-	if (!promises_ok(p, c->promises, c->npromises, q))
-		goto done;
-	rc = value_ok(p, c->promises, c->npromises, tally);
-	if (rc != CLOSE_OK)
-		goto done;
-	rc = CLOSE_BAD_COSIGNS;
-	if (c->ncosigns < q || !distinct_authors(c->cosigns, c->ncosigns))
-		goto done;
-	for (size_t i = 0; i < c->ncosigns; i++) {
-		const close_stmt_t *s = c->cosigns[i];
-
-		if (s->kind != CLOSE_COSIGN || !round_eq(&s->round, &p->round) ||
-		    !close_value_eq(&s->value, &p->value) || memcmp(s->proposal, p->id, ID) != 0)
-			goto done;
-	}
-	/* Each member's given statements, in its chain order, obey the rules. */
-	for (size_t i = 0; i < nall; i++) {
-		size_t k = 0;
-		int first = 1;
-
-		for (size_t j = 0; j < nall; j++) {
-			if (memcmp(all[j]->author, all[i]->author, KEY_PK_BYTES) != 0)
-				continue;
-			if (j < i)
-				first = 0;
-			mine[k++] = all[j];
-		}
-		if (!first)
-			continue;
-		rc = close_audit(mine, k, 0, &bad);
-		if (rc < 0)
-			goto done;
-		if (rc != CLOSE_OK) {
-			rc = CLOSE_BAD_CONFLICT;
-			goto done;
-		}
-	}
-	rc = CLOSE_OK;
-done:
-	free(all);
-	free(mine);
-	return rc;
-}
-
-const char *close_reason(int kind, int code)
-{
-	static const char *const c[] = {
-		"ok", "promise not above an earlier round", "promise misreports the last cosign",
-		"cosign below a promised round", "two cosigns of one round differ",
-		"a second proposal not above the last", "statements under two rosters",
-	};
-	static const char *const b[] = {
-		"ok", "ill-formed statement", "wrong kind or process",
-		"promises missing, repeated, of another round or too few",
-		"value is not the one the promises give",
-		"fewer than a quorum of members cosign the value", "conflicting statements",
-		"recomputed result differs",
-	};
-
-	if (kind == 'C' && code >= 0 && code < (int)(sizeof c / sizeof c[0]))
-		return c[code];
-	if (kind == 'B' && code >= 0 && code < (int)(sizeof b / sizeof b[0]))
-		return b[code];
-	return "unknown";
-}
-
 /* --- the member's machine ------------------------------------------------ */
 
 struct close_member {
@@ -681,7 +405,7 @@ close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
 	for (size_t i = 1; i < n; i++)
 		if (memcmp(members[i - 1], members[i], KEY_PK_BYTES) >= 0)
 			return NULL;
-	if (member_index(members, n, self) < 0)
+	if (close_find(members[0], n, self) < 0)
 		return NULL;
 	m = calloc(1, sizeof *m);
 	if (m == NULL)
@@ -724,7 +448,13 @@ const close_durable_t *close_member_durable(const close_member_t *m)
 	return &m->d;
 }
 
-static const close_stmt_t *find_id(const close_member_t *m, const uint8_t id[static ID])
+const close_stmt_t *close_member_stmts(const close_member_t *m, size_t *n)
+{
+	*n = m->nst;
+	return m->st;
+}
+
+const close_stmt_t *close_member_find(const close_member_t *m, const uint8_t id[static ID])
 {
 	for (size_t i = 0; i < m->nst; i++)
 		if (memcmp(m->st[i].id, id, ID) == 0)
@@ -732,9 +462,8 @@ static const close_stmt_t *find_id(const close_member_t *m, const uint8_t id[sta
 	return NULL;
 }
 
-/* The distinct members cosigning exactly proposal p's round and value,
- * into out (m->n entries); returns how many. */
-static size_t cosigners(const close_member_t *m, const close_stmt_t *p, const close_stmt_t **out)
+size_t close_member_cosigners(const close_member_t *m, const close_stmt_t *p,
+    const close_stmt_t **out)
 {
 	size_t k = 0;
 
@@ -742,7 +471,7 @@ static size_t cosigners(const close_member_t *m, const close_stmt_t *p, const cl
 		const close_stmt_t *s = &m->st[i];
 		size_t j;
 
-		if (s->kind != CLOSE_COSIGN || !round_eq(&s->round, &p->round) ||
+		if (s->kind != CLOSE_COSIGN || !close_round_eq(&s->round, &p->round) ||
 		    !close_value_eq(&s->value, &p->value) || memcmp(s->proposal, p->id, ID) != 0)
 			continue;
 		for (j = 0; j < k; j++)
@@ -766,10 +495,10 @@ static void check_certified(close_member_t *m)
 		const close_stmt_t *p = &m->st[i];
 		size_t j;
 
-		if (p->kind != CLOSE_PROPOSAL || cosigners(m, p, co) < m->q)
+		if (p->kind != CLOSE_PROPOSAL || close_member_cosigners(m, p, co) < m->q)
 			continue;
 		for (j = 0; j < p->npromises; j++)
-			if (find_id(m, p->promises + j * ID) == NULL)
+			if (close_member_find(m, p->promises + j * ID) == NULL)
 				break;
 		if (j == p->npromises) {
 			m->certified = 1;
@@ -787,7 +516,7 @@ void close_member_set_params(close_member_t *m, const close_params_t *p)
 int close_member_observe(close_member_t *m, const close_stmt_t *s)
 {
 	/* Held already first: the check hashes a whole frontier. */
-	if (find_id(m, s->id) != NULL || close_stmt_check(s, m->process, m->roster,
+	if (close_member_find(m, s->id) != NULL || close_stmt_check(s, m->process, m->roster,
 	    (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0)
 		return 0;
 	if (m->nst == m->cap) {
@@ -848,7 +577,7 @@ static size_t round_promises(const close_member_t *m, const close_round_t *r,
 		const close_stmt_t *s = &m->st[i];
 		size_t j;
 
-		if (s->kind != CLOSE_PROMISE || !round_eq(&s->round, r))
+		if (s->kind != CLOSE_PROMISE || !close_round_eq(&s->round, r))
 			continue;
 		for (j = 0; j < k; j++)
 			if (memcmp(out[j]->author, s->author, KEY_PK_BYTES) == 0)
@@ -935,9 +664,6 @@ static int remember_valid(close_member_t *m, const uint8_t id[static ID])
 
 /* The held, valid proposal of round r with value v (the one a promise's
  * reported cosign accepted), or NULL. */
-static int proposal_valid(close_member_t *m, const close_env_t *env, const close_stmt_t *p,
-    int tally, size_t depth);
-
 static const close_stmt_t *backing(close_member_t *m, const close_env_t *env,
     const close_round_t *r, const close_value_t *v, size_t depth, int *err)
 {
@@ -945,9 +671,10 @@ static const close_stmt_t *backing(close_member_t *m, const close_env_t *env,
 		const close_stmt_t *s = &m->st[i];
 		int rc;
 
-		if (s->kind != CLOSE_PROPOSAL || !round_eq(&s->round, r) || !close_value_eq(&s->value, v))
+		if (s->kind != CLOSE_PROPOSAL || !close_round_eq(&s->round, r) ||
+		    !close_value_eq(&s->value, v))
 			continue;
-		rc = proposal_valid(m, env, s, 0, depth + 1);
+		rc = close_member_proposal_valid(m, env, s, 0, depth + 1);
 		if (rc < 0)
 			*err = rc;
 		if (rc == 1)
@@ -962,8 +689,8 @@ static const close_stmt_t *backing(close_member_t *m, const close_env_t *env,
  * in the highest reported round; a reported value backed by a held valid
  * proposal of that round; the value rule; with tally, the result. Validity
  * only grows as more is held, so it is cached. */
-static int proposal_valid(close_member_t *m, const close_env_t *env, const close_stmt_t *p,
-    int tally, size_t depth)
+int close_member_proposal_valid(close_member_t *m, const close_env_t *env,
+    const close_stmt_t *p, int tally, size_t depth)
 {
 	const close_stmt_t **pr, *acc;
 	int rc = 1, tie, err = 0;
@@ -976,22 +703,22 @@ static int proposal_valid(close_member_t *m, const close_env_t *env, const close
 	if (pr == NULL)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < p->npromises && rc == 1; i++) {
-		pr[i] = find_id(m, p->promises + i * ID);
+		pr[i] = close_member_find(m, p->promises + i * ID);
 		if (pr[i] == NULL)
 			rc = 0;		/* not held yet */
 	}
-	if (rc == 1 && !promises_ok(p, pr, p->npromises, m->q))
+	if (rc == 1 && !close_promises_ok(p, pr, p->npromises, m->q))
 		rc = 0;
 	for (size_t i = 0; rc == 1 && i < p->npromises; i++)
 		rc = chain_clean(m, pr[i]);
 	if (rc == 1) {
-		acc = highest_acc(pr, p->npromises, &tie);
+		acc = close_highest_acc(pr, p->npromises, &tie);
 		if (tie || (acc != NULL &&
 		    backing(m, env, &acc->acc_round, &acc->acc_value, depth, &err) == NULL))
 			rc = err ? err : 0;
 	}
 	if (rc == 1) {
-		rc = value_ok(p, pr, p->npromises, tally ? env : NULL);
+		rc = close_value_ok(p, pr, p->npromises, tally ? env : NULL);
 		if (rc == CLOSE_OK)
 			rc = 1;
 		else if (rc > 0)
@@ -1056,7 +783,7 @@ static int try_propose(close_member_t *m, const close_env_t *env, close_stmt_t *
 	if (np < m->q)
 		goto done;
 	qsort(pr, np, sizeof *pr, by_id);
-	acc = highest_acc(pr, np, &tie);
+	acc = close_highest_acc(pr, np, &tie);
 	if (tie)
 		goto done;	/* an equivocating proposer's round: no valid value */
 	if (acc != NULL) {
@@ -1072,9 +799,9 @@ static int try_propose(close_member_t *m, const close_env_t *env, close_stmt_t *
 	} else {
 		size_t nf;
 
-		rc = seal_union(pr, np, &out->frontier, &nf);
+		rc = close_seal_union(pr, np, &out->frontier, &nf);
 		if (rc == 0)
-			rc = fresh_value(env, out->frontier, nf, &out->value);
+			rc = close_fresh_value(env, out->frontier, nf, &out->value);
 	}
 	if (rc == 0) {
 		out->npromises = np;
@@ -1098,12 +825,12 @@ static int cosign_ok(close_member_t *m, const close_env_t *env, const close_stmt
 {
 	if (m->d.has_promised && close_round_cmp(&p->round, &m->d.promised) < 0)
 		return 0;
-	if (m->d.has_acc && round_eq(&p->round, &m->d.acc_round))
+	if (m->d.has_acc && close_round_eq(&p->round, &m->d.acc_round))
 		return 0;	/* cosigned this round already */
 	for (size_t i = 0; i < p->value.count; i++)
 		if (!env->held(env->ctx, p->frontier + i * ID))
 			return 0;	/* not every counted event held yet */
-	return proposal_valid(m, env, p, 1, 0);
+	return close_member_proposal_valid(m, env, p, 1, 0);
 }
 
 static int try_cosign(close_member_t *m, const close_env_t *env, close_stmt_t *out)
@@ -1123,7 +850,8 @@ static int try_cosign(close_member_t *m, const close_env_t *env, close_stmt_t *o
 			if (best != NULL && close_round_cmp(&s->round, &best->round) >= 0)
 				continue;
 			if (next == NULL || close_round_cmp(&s->round, &next->round) > 0 ||
-			    (round_eq(&s->round, &next->round) && memcmp(s->id, next->id, ID) < 0))
+			    (close_round_eq(&s->round, &next->round) &&
+			    memcmp(s->id, next->id, ID) < 0))
 				next = s;
 		}
 		if (next == NULL)
@@ -1147,11 +875,11 @@ static int try_timeout(close_member_t *m, uint64_t now, close_stmt_t *out)
 {
 	close_round_t r;
 	uint64_t c, k, wait;
-	long self = member_index((const uint8_t (*)[KEY_PK_BYTES])m->members, m->n, m->self);
+	long self = close_find(m->members[0], m->n, m->self);
 
 	if (!m->started || !m->has_max)
 		return 0;
-	if (!m->has_mark || !round_eq(&m->mark, &m->max)) {
+	if (!m->has_mark || !close_round_eq(&m->mark, &m->max)) {
 		m->mark = m->max;
 		m->has_mark = 1;
 		m->mark_at = now;
@@ -1205,14 +933,14 @@ int close_member_cert(const close_member_t *m, close_cert_t *c)
 		return WIEC_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < p->npromises; i++) {
-		c->promises[i] = find_id(m, p->promises + i * ID);
+		c->promises[i] = close_member_find(m, p->promises + i * ID);
 		if (c->promises[i] == NULL) {
 			close_cert_free(c);
 			return WIEC_ERR_NOTFOUND;
 		}
 	}
 	c->npromises = p->npromises;
-	c->ncosigns = cosigners(m, p, c->cosigns);
+	c->ncosigns = close_member_cosigners(m, p, c->cosigns);
 	return 0;
 }
 
@@ -1222,104 +950,4 @@ void close_cert_free(close_cert_t *c)
 	free(c->cosigns);
 	c->promises = NULL;
 	c->cosigns = NULL;
-}
-
-/* --- the audit of a whole log -------------------------------------------- */
-
-static int by_author_seq(const void *a, const void *b)
-{
-	const close_stmt_t *x = *(const close_stmt_t *const *)a;
-	const close_stmt_t *y = *(const close_stmt_t *const *)b;
-	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
-
-	if (c != 0)
-		return c;
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return memcmp(x->id, y->id, ID);
-}
-
-int close_log_audit(const close_stmt_t *const *stmts, size_t n,
-    const uint8_t process[static HASH_BYTES], const uint8_t roster[static HASH_BYTES],
-    const uint8_t (*members)[KEY_PK_BYTES], size_t nm, uint32_t q, const close_env_t *env,
-    close_report_t *out)
-{
-	const close_stmt_t **v = NULL, *co[CLOSE_MEMBERS_MAX];
-	close_params_t par = { 1 };
-	close_member_t *m = NULL;
-	size_t k = 0;
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if (nm == 0)
-		return WIEC_ERR_ARG;
-	/* A machine that only observes: its "self" never posts. */
-	m = close_member_new(process, roster, members, nm, q, members[0], NULL, &par);
-	if (m == NULL)
-		return WIEC_ERR_ARG;
-	rc = WIEC_ERR_NOMEM;
-	v = malloc((n ? n : 1) * sizeof *v);
-	if (v == NULL)
-		goto done;
-	for (size_t i = 0; i < n; i++)
-		if (close_stmt_check(stmts[i], process, roster, members, nm) == 0)
-			v[k++] = stmts[i];
-	if (k > 1)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(v, k, sizeof *v, by_author_seq);
-	for (size_t i = 0; i < k; i++) {
-		rc = close_member_observe(m, v[i]);
-		if (rc != 0)
-			goto done;
-	}
-	/* Each member's chain, in order: the first statement that breaks a rule. */
-	for (size_t i = 0; i < k;) {
-		size_t j = i, bad = 0;
-
-		while (j < k && memcmp(v[j]->author, v[i]->author, KEY_PK_BYTES) == 0)
-			j++;
-		rc = close_audit(v + i, j - i, 1, &bad);
-		if (rc < 0)
-			goto done;
-		if (rc != CLOSE_OK && out->nbad < CLOSE_MEMBERS_MAX) {
-			memcpy(out->bad_member[out->nbad], v[i]->author, KEY_PK_BYTES);
-			memcpy(out->bad_stmt[out->nbad], v[i + bad]->id, ID);
-			out->bad_code[out->nbad++] = rc;
-		}
-		i = j;
-	}
-	/* Every certificate; the first by (round, id) is the one reported. */
-	for (size_t i = 0; i < m->nst; i++) {
-		const close_stmt_t *p = &m->st[i];
-
-		if (p->kind != CLOSE_PROPOSAL || cosigners(m, p, co) < m->q)
-			continue;
-		if (!out->certified) {
-			out->certified = 1;
-			out->round = p->round;
-			out->value = p->value;
-			memcpy(out->proposal, p->id, ID);
-		} else if (!close_value_eq(&p->value, &out->value)) {
-			out->split = 1;
-		}
-		if (close_round_cmp(&p->round, &out->round) < 0 ||
-		    (round_eq(&p->round, &out->round) && memcmp(p->id, out->proposal, ID) < 0)) {
-			out->round = p->round;
-			out->value = p->value;
-			memcpy(out->proposal, p->id, ID);
-		}
-	}
-	rc = 0;
-	if (out->certified) {
-		const close_stmt_t *p = find_id(m, out->proposal);
-
-		rc = proposal_valid(m, env, p, env != NULL && env->tally != NULL, 0);
-		if (rc >= 0) {
-			out->cert_valid = rc == 1;
-			rc = 0;
-		}
-	}
-done:
-	free(v);
-	close_member_destroy(&m);
-	return rc;
 }

@@ -88,32 +88,21 @@ static inline memview_ev_t *memview_find(memview_t *mv, const uint8_t id[static 
 	return NULL;
 }
 
-/* Holds the event of body b (author 32 bytes); id_out (may be NULL) gets
- * its id. Adding a held body again changes nothing. 0 or WIEC_ERR_NOMEM,
- * WIEC_ERR_ARG for a body without a 32-byte author. */
-static inline int memview_add(memview_t *mv, const Wiec__Body *b, uint8_t *id_out)
+/* Holds event e (id, author, seq and timestamp set; e->body, its packed
+ * body b, owned: taken or freed here) with b's index entries; lseq is its
+ * arrival. Holding a held id again changes nothing. 0 or WIEC_ERR_NOMEM.
+ * The one way in for memview_add and for fixtures that know real ids
+ * (modelfx.h's mfx_hold). */
+static inline int memview_put(memview_t *mv, memview_ev_t *e, const Wiec__Body *b)
 {
 	model_ref_t r[MODEL_REF_MAX];
-	memview_ev_t e = { 0 };
 	size_t k;
 
-	if (b->author.len != KEY_PK_BYTES)
-		return WIEC_ERR_ARG;
-	e.len = wiec__body__get_packed_size(b);
-	if ((e.body = malloc(e.len ? e.len : 1)) == NULL)
-		return WIEC_ERR_NOMEM;
-	wiec__body__pack(b, e.body);
-	hash_2(e.id, e.body, e.len, NULL, 0);
-	if (id_out != NULL)
-		memcpy(id_out, e.id, HASH_BYTES);
-	if (memview_find(mv, e.id) != NULL) {
-		free(e.body);
+	if (memview_find(mv, e->id) != NULL) {
+		free(e->body);
 		return 0;
 	}
-	memcpy(e.author, b->author.data, KEY_PK_BYTES);
-	e.seq = b->seq;
-	e.timestamp = b->timestamp;
-	e.lseq = mv->n + 1;
+	e->lseq = mv->n + 1;
 	k = mv->refs_of(b, r);
 	if (mv->n == mv->cap) {
 		size_t cap = mv->cap ? 2 * mv->cap : 16;
@@ -138,14 +127,44 @@ static inline int memview_add(memview_t *mv, const Wiec__Body *b, uint8_t *id_ou
 	for (size_t i = 0; i < k; i++) {
 		memcpy(mv->ent[mv->nent].ref, r[i].ref, HASH_BYTES);
 		mv->ent[mv->nent].tag = r[i].tag;
-		memcpy(mv->ent[mv->nent].id, e.id, HASH_BYTES);
+		memcpy(mv->ent[mv->nent].id, e->id, HASH_BYTES);
 		mv->nent++;
 	}
-	mv->ev[mv->n++] = e;
+	mv->ev[mv->n++] = *e;
 	return 0;
 nomem:
-	free(e.body);
+	free(e->body);
 	return WIEC_ERR_NOMEM;
+}
+
+/* e->body and e->len: b packed (malloc'd). 0 or WIEC_ERR_NOMEM. */
+static inline int memview_pack(memview_ev_t *e, const Wiec__Body *b)
+{
+	e->len = wiec__body__get_packed_size(b);
+	if ((e->body = malloc(e->len ? e->len : 1)) == NULL)
+		return WIEC_ERR_NOMEM;
+	wiec__body__pack(b, e->body);
+	return 0;
+}
+
+/* Holds the event of body b (author 32 bytes); id_out (may be NULL) gets
+ * its id. Adding a held body again changes nothing. 0 or WIEC_ERR_NOMEM,
+ * WIEC_ERR_ARG for a body without a 32-byte author. */
+static inline int memview_add(memview_t *mv, const Wiec__Body *b, uint8_t *id_out)
+{
+	memview_ev_t e = { 0 };
+
+	if (b->author.len != KEY_PK_BYTES)
+		return WIEC_ERR_ARG;
+	if (memview_pack(&e, b) != 0)
+		return WIEC_ERR_NOMEM;
+	hash_2(e.id, e.body, e.len, NULL, 0);
+	if (id_out != NULL)
+		memcpy(id_out, e.id, HASH_BYTES);
+	memcpy(e.author, b->author.data, KEY_PK_BYTES);
+	e.seq = b->seq;
+	e.timestamp = b->timestamp;
+	return memview_put(mv, &e, b);
 }
 
 static inline int memview_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *out)

@@ -14,6 +14,9 @@
 #define MFX_AUTHORS 16
 #define MFX_EVENTS 512
 
+/* In a fixture builder: return the first nonzero result. */
+#define TRY(x) do { int rc_ = (x); if (rc_ != 0) return rc_; } while (0)
+
 typedef struct mfx_chain {
 	uint8_t pk[KEY_PK_BYTES];
 	uint64_t seq;
@@ -125,64 +128,33 @@ static inline int mfx_post(mfx_t *m, const key_pair_t *kp, Wiec__Body *b, uint8_
  * model_refs)), under its real id. */
 static inline int mfx_hold(memview_t *mv, const mfx_t *m, size_t i)
 {
-	Wiec__Body *b;
-	ev_t ev;
 	memview_ev_t e = { 0 };
-	model_ref_t r[MODEL_REF_MAX];
-	size_t k;
+	ev_t ev;
 	int rc;
 
 	if ((rc = ev_decode(&ev, m->ev[i].env, m->ev[i].len)) != 0)
 		return rc;
-	if (memview_find(mv, ev.id) != NULL) {
-		ev_free(&ev);
-		return 0;
+	if ((rc = memview_pack(&e, ev.body)) == 0) {
+		memcpy(e.id, ev.id, HASH_BYTES);
+		memcpy(e.author, ev.author, KEY_PK_BYTES);
+		e.seq = ev.seq;
+		e.timestamp = ev.timestamp;
+		rc = memview_put(mv, &e, ev.body);
 	}
-	b = ev.body;
-	e.len = wiec__body__get_packed_size(b);
-	if ((e.body = malloc(e.len)) == NULL) {
-		ev_free(&ev);
-		return WIEC_ERR_NOMEM;
-	}
-	wiec__body__pack(b, e.body);
-	memcpy(e.id, ev.id, HASH_BYTES);
-	memcpy(e.author, ev.author, KEY_PK_BYTES);
-	e.seq = ev.seq;
-	e.timestamp = ev.timestamp;
-	e.lseq = mv->n + 1;
-	k = model_refs(b, r);
 	ev_free(&ev);
-	if (mv->n == mv->cap) {
-		size_t cap = mv->cap ? 2 * mv->cap : 64;
-		void *p = realloc(mv->ev, cap * sizeof *mv->ev);
+	return rc;
+}
 
-		if (p == NULL)
-			goto nomem;
-		mv->ev = p;
-		mv->cap = cap;
-	}
-	if (mv->nent + k > mv->capent) {
-		size_t cap = mv->capent ? 2 * mv->capent : 64;
-		void *p;
+/* A fresh view mv (memview_free it, also on failure) holding m's events
+ * order[0..n) (order NULL: the first n in posting order). 0 or an error. */
+static inline int mfx_hold_all(memview_t *mv, const mfx_t *m, const size_t *order, size_t n)
+{
+	int rc = 0;
 
-		while (cap < mv->nent + k)
-			cap *= 2;
-		if ((p = realloc(mv->ent, cap * sizeof *mv->ent)) == NULL)
-			goto nomem;
-		mv->ent = p;
-		mv->capent = cap;
-	}
-	for (size_t j = 0; j < k; j++) {
-		memcpy(mv->ent[mv->nent].ref, r[j].ref, HASH_BYTES);
-		mv->ent[mv->nent].tag = r[j].tag;
-		memcpy(mv->ent[mv->nent].id, e.id, HASH_BYTES);
-		mv->nent++;
-	}
-	mv->ev[mv->n++] = e;
-	return 0;
-nomem:
-	free(e.body);
-	return WIEC_ERR_NOMEM;
+	memview_init(mv, m->g.body, model_refs);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = mfx_hold(mv, m, order ? order[i] : i);
+	return rc;
 }
 
 /* A store in dir/name with m's genesis. */

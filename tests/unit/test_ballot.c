@@ -12,7 +12,6 @@
 #include "tests/unit/test.h"
 
 #define NRES 8
-#define TRY(x) do { int rc_ = (x); if (rc_ != 0) return rc_; } while (0)
 
 typedef struct bscen {
 	mfx_t m;
@@ -253,10 +252,7 @@ static int scen_build(bscen_t *s)
 
 static int hold(memview_t *mv, const bscen_t *s, const size_t *order, size_t n)
 {
-	memview_init(mv, s->m.g.body, model_refs);
-	for (size_t i = 0; i < n; i++)
-		TRY(mfx_hold(mv, &s->m, order ? order[i] : i));
-	return 0;
+	return mfx_hold_all(mv, &s->m, order, n);
 }
 
 static const ballot_unit_tally_t *unit_named(const ballot_tally_t *t, const ballot_poll_t *p,

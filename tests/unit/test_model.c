@@ -103,8 +103,6 @@ typedef struct scen {
 	size_t n_process, n_cred, n_approve_ph2, n_mc1a;	/* where some events are in m.ev */
 } scen_t;
 
-#define TRY(x) do { int rc_ = (x); if (rc_ != 0) return rc_; } while (0)
-
 static int scen_build(scen_t *s)
 {
 	mfx_t *m = &s->m;
@@ -641,9 +639,7 @@ TEST(model_thread_depth_bound)
 	memcpy(prev, idea, 32);
 	for (int k = 0; k < MODEL_THREAD_DEPTH + 2; k++)
 		CHECK(mfx_comment(m, &r1, prev, "re", prev) == 0);
-	memview_init(&mv, m->g.body, model_refs);
-	for (size_t k = 0; k < m->n; k++)
-		CHECK(mfx_hold(&mv, m, k) == 0);
+	CHECK(mfx_hold_all(&mv, m, NULL, m->n) == 0);
 	v = memview_view(&mv);
 	CHECK(roster_load(&v, &r) == 0);
 	CHECK(model_thread_load(&v, &r, idea, &t) == 0 && t.n == MODEL_THREAD_DEPTH);
@@ -693,9 +689,7 @@ TEST(model_memory_order_independent)
 		for (size_t i = 0; i < s->m.n; i++)
 			ord[i] = i;
 		shuffle(ord, s->m.n, &seed);
-		memview_init(&mv, s->m.g.body, model_refs);
-		for (size_t i = 0; i < s->m.n; i++)
-			CHECK(mfx_hold(&mv, &s->m, ord[i]) == 0);
+		CHECK(mfx_hold_all(&mv, &s->m, ord, s->m.n) == 0);
 		v = memview_view(&mv);
 		CHECK(dump(&v, (const uint8_t (*)[32])k, 3, &got) == 0);
 		CHECK(strcmp(ref, got) == 0);
@@ -958,9 +952,7 @@ TEST(model_budget_census_quorum)
 	CHECK(mfx_phase(m, &m->city, p, 1, NULL, ph) == 0);
 	CHECK(mfx_idea(m, &r2, "W banku", NULL, NULL, NULL, bank) == 0);
 	CHECK(mfx_eval(m, &m->ngo, bank, WIEC__FEASIBILITY__FEASIBILITY_FEASIBLE, ev) == 0);
-	memview_init(&mv, m->g.body, model_refs);
-	for (size_t k = 0; k < m->n; k++)
-		CHECK(mfx_hold(&mv, m, k) == 0);
+	CHECK(mfx_hold_all(&mv, m, NULL, m->n) == 0);
 	v = memview_view(&mv);
 	CHECK(roster_load(&v, &r) == 0);
 	CHECK(model_process_load(&v, &r, p, &pr) == 0 && pr.quorum == 2);

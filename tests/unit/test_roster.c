@@ -60,19 +60,31 @@ static void rt_free(rt_t *t)
 	memview_free(&t->mv);
 }
 
+/* Holds body b (content set) as the next event of author byte a; id (may
+ * be NULL) gets its id. */
+static int rt_post(rt_t *t, uint8_t a, Wiec__Body *b, uint8_t *id)
+{
+	uint8_t author[KEY_PK_BYTES];
+
+	kb(author, a);
+	b->author.data = author;
+	b->author.len = KEY_PK_BYTES;
+	b->seq = ++t->seq;
+	return memview_add(&t->mv, b, id);
+}
+
 /* Posts a member change by author byte a. For add and rotate, the record
  * has identity key byte nk and transport byte nt; remove and rotate name
  * the member by key byte k; after NULL: the genesis. */
 static int rt_change(rt_t *t, uint8_t a, int op, uint8_t nk, uint8_t nt, uint8_t k,
     const uint8_t *after, uint8_t id[static HASH_BYTES])
 {
-	uint8_t author[KEY_PK_BYTES], key[KEY_PK_BYTES], nkey[KEY_PK_BYTES], ntr[KEY_X_BYTES];
+	uint8_t key[KEY_PK_BYTES], nkey[KEY_PK_BYTES], ntr[KEY_X_BYTES];
 	char *ep[1] = { (char *)"tcp://127.0.0.1:7000" };
 	Wiec__MemberChange mc = WIEC__MEMBER_CHANGE__INIT;
 	Wiec__Founder f = WIEC__FOUNDER__INIT;
 	Wiec__Body b = WIEC__BODY__INIT;
 
-	kb(author, a);
 	kb(key, k);
 	kb(nkey, nk);
 	kb(ntr, nt);
@@ -97,29 +109,21 @@ static int rt_change(rt_t *t, uint8_t a, int op, uint8_t nk, uint8_t nt, uint8_t
 		mc.after.len = HASH_BYTES;
 	}
 	mc.reason = (char *)"test";
-	b.author.data = author;
-	b.author.len = KEY_PK_BYTES;
-	b.seq = ++t->seq;
 	b.content_case = WIEC__BODY__CONTENT_MEMBER;
 	b.member = &mc;
-	return memview_add(&t->mv, &b, id);
+	return rt_post(t, a, &b, id);
 }
 
 static int rt_approve(rt_t *t, uint8_t a, const uint8_t target[static HASH_BYTES])
 {
-	uint8_t author[KEY_PK_BYTES];
 	Wiec__Approve ap = WIEC__APPROVE__INIT;
 	Wiec__Body b = WIEC__BODY__INIT;
 
-	kb(author, a);
 	ap.target.data = (uint8_t *)target;
 	ap.target.len = HASH_BYTES;
-	b.author.data = author;
-	b.author.len = KEY_PK_BYTES;
-	b.seq = ++t->seq;
 	b.content_case = WIEC__BODY__CONTENT_APPROVE;
 	b.approve = &ap;
-	return memview_add(&t->mv, &b, NULL);
+	return rt_post(t, a, &b, NULL);
 }
 
 static int is_member(const roster_t *r, uint8_t b)
