@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +51,9 @@
 #define BENCH_PER_AUTHOR 200
 #endif
 #define BENCH_EVENTS (BENCH_AUTHORS * BENCH_PER_AUTHOR)
+#ifndef BENCH_BATCH
 #define BENCH_BATCH 4096
+#endif
 #define BENCH_WINDOW (2 * BENCH_AUTHORS)	/* shuffle span: two rounds */
 #define BENCH_MAP STORE_MAP_DEFAULT
 #define BENCH_SAMPLE (BENCH_EVENTS / 4)	/* verifies per ceiling taken around an ingest */
@@ -82,6 +85,23 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process's CPU time (user + system, every thread) and the bytes it
+ * wrote to disk, as getrusage counts them. */
+typedef struct usage {
+	double cpu, mb;
+} usage_t;
+
+static usage_t usage_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return (usage_t){ 0, 0 };
+	return (usage_t){ (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	    (double)ru.ru_oublock * 512 / 1e6 };
 }
 
 /* CPU time of the calling thread (user + system). */
@@ -343,6 +363,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 	store_t *s = NULL;
 	store_stats_t st;
 	double t0, t1, tc, c0, check = 0, store_cpu = 0, rate = -1;
+	usage_t u0, u1;
 	size_t added, total = 0;
 	int err;
 
@@ -351,6 +372,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
 	    (err = store_set_genesis(s, c->genesis, c->genesis_len, c->network, 0)) != 0)
 		goto fail;
+	u0 = usage_now();
 	t0 = now();
 	for (size_t i = 0; i < BENCH_EVENTS; i += BENCH_BATCH) {
 		size_t n = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
@@ -378,6 +400,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		total += added;
 	}
 	t1 = now();
+	u1 = usage_now();
 	if ((err = store_stats(s, &st)) != 0)
 		goto fail;
 	if (st.events != BENCH_EVENTS || total != BENCH_EVENTS || st.pending != 0 ||
@@ -389,8 +412,9 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
 	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s "
-	    "(%.2f s CPU); store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0,
-	    check, t1 - t0 - check, store_cpu, (double)st.map_used / 1e6);
+	    "(%.2f s CPU); process CPU %.2f s, %.0f MB written; store map used %.0f MB\n",
+	    threads, threads == 1 ? "" : "s", t1 - t0, check, t1 - t0 - check, store_cpu,
+	    u1.cpu - u0.cpu, u1.mb - u0.mb, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: ingest (%d threads): %s\n", threads, wiec_strerror(err));
@@ -429,11 +453,13 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 	store_t *s = NULL;
 	store_stats_t st;
 	double t0, t1, rate = -1;
+	usage_t u0, u1;
 	int err;
 
 	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
 	    (err = store_set_genesis(s, c->genesis, c->genesis_len, c->network, 0)) != 0)
 		goto fail;
+	u0 = usage_now();
 	if ((p = store_pipeline_new(s, c->network, threads, piped_done, &r)) == NULL) {
 		err = WIEC_ERR_NOMEM;
 		goto fail;
@@ -448,6 +474,7 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 	}
 	store_pipeline_destroy(&p);
 	t1 = now();
+	u1 = usage_now();
 	if ((err = r.err) != 0 || (err = store_stats(s, &st)) != 0)
 		goto fail;
 	if (st.events != BENCH_EVENTS || r.added != BENCH_EVENTS || st.pending != 0 ||
@@ -458,8 +485,9 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
-	printf("# ingest pipelined, %d verification thread%s: %.2f s; store map used %.0f MB\n",
-	    threads, threads == 1 ? "" : "s", t1 - t0, (double)st.map_used / 1e6);
+	printf("# ingest pipelined, %d verification thread%s: %.2f s; process CPU %.2f s, "
+	    "%.0f MB written; store map used %.0f MB\n", threads, threads == 1 ? "" : "s",
+	    t1 - t0, u1.cpu - u0.cpu, u1.mb - u0.mb, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: pipelined ingest (%d threads): %s\n", threads,
@@ -527,6 +555,18 @@ int main(void)
 	    "before their predecessor; generated in %.1f s\n", BENCH_EVENTS, BENCH_AUTHORS,
 	    bytes / BENCH_EVENTS, c.early, now() - t0);
 
+	/* BENCH_INGEST_ONLY=1|2: one ingest only (1 thread, or pipelined on
+	 * 2), no ceilings: for profilers (bench/RESULTS.md, the callgrind
+	 * recipe). */
+	if (getenv("BENCH_INGEST_ONLY") != NULL) {
+		int t = atoi(getenv("BENCH_INGEST_ONLY")) == 2 ? 2 : 1;
+
+		snprintf(dir, sizeof dir, "%s/store1", root);
+		one = t == 1 ? ingest(&c, dir, 1) : ingest_piped(&c, dir, 2);
+		rm_store(dir);
+		status = one > 0 ? 0 : 1;
+		goto out;
+	}
 	verify = verify_ceiling(&c, BENCH_EVENTS, 1);
 	verify2 = verify_ceiling(&c, BENCH_EVENTS, 2);
 	snprintf(dir, sizeof dir, "%s/lmdb", root);
