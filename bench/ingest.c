@@ -454,6 +454,7 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 	store_stats_t st;
 	double t0, t1, rate = -1;
 	usage_t u0, u1;
+	store_pipeline_stats_t ps;
 	int err;
 
 	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
@@ -472,7 +473,7 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 		    n, NULL)) != 0)
 			break;
 	}
-	store_pipeline_destroy(&p);
+	store_pipeline_close(&p, &ps);
 	t1 = now();
 	u1 = usage_now();
 	if ((err = r.err) != 0 || (err = store_stats(s, &st)) != 0)
@@ -485,9 +486,10 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
-	printf("# ingest pipelined, %d verification thread%s: %.2f s; process CPU %.2f s, "
-	    "%.0f MB written; store map used %.0f MB\n", threads, threads == 1 ? "" : "s",
-	    t1 - t0, u1.cpu - u0.cpu, u1.mb - u0.mb, (double)st.map_used / 1e6);
+	printf("# ingest pipelined, %d verification thread%s: %.2f s; process CPU %.2f s "
+	    "(committer %.2f s, %zu commits), %.0f MB written; store map used %.0f MB\n",
+	    threads, threads == 1 ? "" : "s", t1 - t0, u1.cpu - u0.cpu, ps.commit_cpu,
+	    ps.commits, u1.mb - u0.mb, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: pipelined ingest (%d threads): %s\n", threads,

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/err.h"
 #include "proto/event.h"
@@ -48,8 +49,11 @@ struct store_pipeline {
 	pthread_cond_t cv;
 	pthread_t tid;
 	int running;		/* the committer thread runs (else push commits inline) */
-	int stop, paused;
+	int stop, paused, flushing;
 	size_t queued;		/* slots in SLOT_QUEUED */
+	size_t queued_events;	/* their valid events */
+	size_t commits;		/* write transactions begun, for store_pipeline_stats */
+	double commit_cpu;	/* the committer thread's CPU seconds */
 	slot_t *head, *tail;
 };
 
@@ -205,8 +209,14 @@ static void commit_group(store_pipeline_t *p, slot_t **g, size_t k)
 	free(res);
 }
 
-/* The committer thread: takes every queued batch (up to the merge bound)
- * and commits them together, until stopped with nothing queued. */
+/* A full group is waited for: push blocks at STORE_PIPELINE_QUEUE. */
+_Static_assert(STORE_PIPELINE_QUEUE >= STORE_PIPELINE_MERGE, "push would wait for a "
+    "committer that waits for more batches");
+
+/* The committer thread: once a group is full (STORE_PIPELINE_MERGE batches
+ * or STORE_PIPELINE_MERGE_EVENTS events), or the caller flushes, takes the
+ * queued batches up to that bound and commits them together; until
+ * stopped with nothing queued. */
 static void *committer(void *arg)
 {
 	store_pipeline_t *p = arg;
@@ -217,7 +227,10 @@ static void *committer(void *arg)
 		size_t k = 0, events = 0;
 		slot_t *b;
 
-		while (!p->stop && (p->queued == 0 || p->paused))
+		/* A full group, or whatever waits once the caller flushes. */
+		while (!p->stop && (p->queued == 0 || p->paused ||
+		    (!p->flushing && p->queued < STORE_PIPELINE_MERGE &&
+		    p->queued_events < STORE_PIPELINE_MERGE_EVENTS)))
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->queued == 0)
 			break;	/* stopped, nothing left */
@@ -231,13 +244,21 @@ static void *committer(void *arg)
 			g[k++] = b;
 		}
 		p->queued -= k;
+		p->queued_events -= events;
 		pthread_cond_broadcast(&p->cv);	/* room in the queue */
 		pthread_mutex_unlock(&p->mu);
 		commit_group(p, g, k);
 		pthread_mutex_lock(&p->mu);
+		p->commits++;
 		for (size_t i = 0; i < k; i++)
 			g[i]->state = SLOT_DONE;
 		pthread_cond_broadcast(&p->cv);
+	}
+	{
+		struct timespec ts;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+			p->commit_cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -270,9 +291,11 @@ static int report_done(store_pipeline_t *p, int all)
 	pthread_mutex_lock(&p->mu);
 	if (all) {
 		p->paused = 0;
+		p->flushing = 1;
 		pthread_cond_broadcast(&p->cv);
 		while (p->tail != NULL && p->tail->state != SLOT_DONE)
 			pthread_cond_wait(&p->cv, &p->mu);
+		p->flushing = 0;
 	}
 	done = p->head;
 	while (p->head != NULL && p->head->state == SLOT_DONE)
@@ -339,8 +362,10 @@ int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const s
 	else
 		p->head = b;
 	p->tail = b;
-	if (b->state == SLOT_QUEUED)
+	if (b->state == SLOT_QUEUED) {
 		p->queued++;
+		p->queued_events += b->m;
+	}
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return report_done(p, 0);
@@ -361,8 +386,15 @@ void store_pipeline_pause(store_pipeline_t *p, int on)
 
 void store_pipeline_destroy(store_pipeline_t **pp)
 {
+	store_pipeline_close(pp, NULL);
+}
+
+void store_pipeline_close(store_pipeline_t **pp, store_pipeline_stats_t *st)
+{
 	store_pipeline_t *p;
 
+	if (st != NULL)
+		memset(st, 0, sizeof *st);
 	if (pp == NULL || *pp == NULL)
 		return;
 	p = *pp;
@@ -373,6 +405,10 @@ void store_pipeline_destroy(store_pipeline_t **pp)
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->tid, NULL);
+	}
+	if (st != NULL) {
+		st->commits = p->commits;
+		st->commit_cpu = p->commit_cpu;
 	}
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);

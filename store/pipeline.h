@@ -14,14 +14,17 @@
  *     rc2 = store_pipeline_flush(p);  (commits and reports the rest)
  *     store_pipeline_destroy(&p);
  *
- * Group commit: the batches verified while a commit runs wait for it (at
- * most STORE_PIPELINE_QUEUE; push then waits), and the committer takes
- * every waiting batch (at most STORE_PIPELINE_MERGE batches and
- * STORE_PIPELINE_MERGE_EVENTS events) into one write transaction, as one
- * batch of all their valid events. A transaction rewrites the index pages
- * its events touch, wherever they fall (store_int.h), so when commits are
- * the bottleneck fewer, larger ones cost much less per event; when
- * verification is, each batch commits alone as soon as it is verified.
+ * Group commit: verified batches wait for the committer (at most
+ * STORE_PIPELINE_QUEUE; push then waits), which takes them as a group of
+ * STORE_PIPELINE_MERGE batches or STORE_PIPELINE_MERGE_EVENTS events,
+ * whichever comes first (or whatever waits when the caller flushes), into
+ * one write transaction, as one batch of all their valid events. A
+ * transaction rewrites every index page its events touch, and the events,
+ * refs and search indexes spread a batch over most of their pages, so four
+ * batches of 4,096 in one transaction cost far less than four
+ * transactions: a third of the bytes written and of the committer's CPU
+ * per event (bench/RESULTS.md). The price is latency: a batch is reported
+ * up to a group later than alone.
  *
  * Every pushed batch is reported exactly once, in push order, through
  * done() on the caller's thread, from inside push or flush, and only after
@@ -98,8 +101,18 @@ int store_pipeline_flush(store_pipeline_t *p);
  * next commit takes every batch pushed meanwhile. Flush ends it. */
 void store_pipeline_pause(store_pipeline_t *p, int on);
 
-/* Flushes (reporting the last batch), then frees the pipeline; sets *p to
- * NULL. Accepts NULL and *p == NULL. */
+/* Flushes (reporting the last batches), then frees the pipeline; sets *p
+ * to NULL. Accepts NULL and *p == NULL. */
 void store_pipeline_destroy(store_pipeline_t **p);
+
+/* What the committer did over the pipeline's life (for benchmarks). */
+typedef struct store_pipeline_stats {
+	size_t commits;		/* write transactions (a failed merge retried: 1) */
+	double commit_cpu;	/* CPU seconds of the committer thread (0: none ran) */
+} store_pipeline_stats_t;
+
+/* store_pipeline_destroy, filling *st (may be NULL) once the committer
+ * thread has ended. */
+void store_pipeline_close(store_pipeline_t **p, store_pipeline_stats_t *st);
 
 #endif
