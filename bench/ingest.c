@@ -356,7 +356,7 @@ out:
 
 /* Ingest the whole corpus into a fresh store; -1 if anything is refused or
  * the store does not end up with every event. */
-static double ingest(const corpus_t *c, const char *dir, int threads)
+static double ingest(const corpus_t *c, const char *dir, int threads, double *cpu)
 {
 	ev_t *evs = calloc(BENCH_BATCH, sizeof *evs);
 	int *rc = calloc(BENCH_BATCH, sizeof *rc), *res = calloc(BENCH_BATCH, sizeof *res);
@@ -414,6 +414,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
+	*cpu = u1.cpu - u0.cpu;
 	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s "
 	    "(%.2f s CPU); process CPU %.2f s, %.0f MB written; store map used %.0f MB\n",
 	    threads, threads == 1 ? "" : "s", t1 - t0, check, t1 - t0 - check, store_cpu,
@@ -449,7 +450,7 @@ static void piped_done(void *ctx, const store_pipeline_batch_t *b)
 }
 
 /* The same ingest through the pipeline (store/pipeline.h). */
-static double ingest_piped(const corpus_t *c, const char *dir, int threads)
+static double ingest_piped(const corpus_t *c, const char *dir, int threads, double *cpu)
 {
 	store_pipeline_t *p = NULL;
 	piped_t r = { 0, 0 };
@@ -489,6 +490,7 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
+	*cpu = u1.cpu - u0.cpu;
 	printf("# ingest pipelined, %d verification thread%s: %.2f s; process CPU %.2f s "
 	    "(committer %.2f s, %zu commits), %.0f MB written; store map used %.0f MB\n",
 	    threads, threads == 1 ? "" : "s", t1 - t0, u1.cpu - u0.cpu, ps.commit_cpu,
@@ -540,7 +542,8 @@ int main(void)
 	char root[] = "/tmp/wiec-bench-XXXXXX", dir[64];
 	corpus_t c;
 	double t0, verify, verify2, lmdb, one = -1, two = -1, piped1 = -1, ceiling, ceiling2;
-	double before, after;
+	double before, after, vcpu, cpu1 = 0, cpu2 = 0, cpu3 = 0;
+	usage_t u0;
 	size_t bytes = 0;
 	int status = 1;
 
@@ -568,12 +571,15 @@ int main(void)
 		int t = atoi(getenv("BENCH_INGEST_ONLY"));
 
 		snprintf(dir, sizeof dir, "%s/store1", root);
-		one = t == 2 ? ingest_piped(&c, dir, 2) : ingest(&c, dir, t == 0 ? 0 : 1);
+		one = t == 2 ? ingest_piped(&c, dir, 2, &cpu1) :
+		    ingest(&c, dir, t == 0 ? 0 : 1, &cpu1);
 		rm_store(dir);
 		status = one > 0 ? 0 : 1;
 		goto out;
 	}
+	u0 = usage_now();
 	verify = verify_ceiling(&c, BENCH_EVENTS, 1);
+	vcpu = usage_now().cpu - u0.cpu;
 	verify2 = verify_ceiling(&c, BENCH_EVENTS, 2);
 	snprintf(dir, sizeof dir, "%s/lmdb", root);
 	lmdb = lmdb_ceiling(&c, dir);
@@ -593,21 +599,21 @@ int main(void)
 	 * against the append ceiling if that is lower. */
 	snprintf(dir, sizeof dir, "%s/store1", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
-	one = ingest(&c, dir, 1);
+	one = ingest(&c, dir, 1, &cpu1);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	rm_store(dir);
 	ceiling = (before + after) / 2;
 	printf("# verify 1 core around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store2", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 2);
-	two = ingest_piped(&c, dir, 2);
+	two = ingest_piped(&c, dir, 2, &cpu2);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 2);
 	rm_store(dir);
 	ceiling2 = (before + after) / 2;
 	printf("# verify 2 cores around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store3", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
-	piped1 = ingest_piped(&c, dir, 1);
+	piped1 = ingest_piped(&c, dir, 1, &cpu3);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	rm_store(dir);
 	if (one <= 0 || two <= 0 || piped1 <= 0 || before <= 0 || after <= 0)
@@ -619,6 +625,12 @@ int main(void)
 		ceiling = lmdb;
 	if (lmdb < ceiling2)
 		ceiling2 = lmdb;
+	/* CPU seconds hardly depend on the machine's other load, wall time
+	 * does: on an idle machine a ratio cannot exceed raw verification's
+	 * CPU over the ingest's. */
+	printf("# CPU: raw verification of every event %.2f s; ingest 1 thread %.2f s (%.2f of "
+	    "it), pipelined on 2 threads %.2f s (%.2f), on 1 thread %.2f s (%.2f)\n", vcpu,
+	    cpu1, vcpu / cpu1, cpu2, vcpu / cpu2, cpu3, vcpu / cpu3);
 	printf("bench ingest-1thread: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", one,
 	    ceiling, ceiling == lmdb ? "appends" : "verifies", one / ceiling);
 	printf("bench ingest-2threads: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", two,
