@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +51,9 @@
 #define BENCH_PER_AUTHOR 200
 #endif
 #define BENCH_EVENTS (BENCH_AUTHORS * BENCH_PER_AUTHOR)
+#ifndef BENCH_BATCH
 #define BENCH_BATCH 4096
+#endif
 #define BENCH_WINDOW (2 * BENCH_AUTHORS)	/* shuffle span: two rounds */
 #define BENCH_MAP STORE_MAP_DEFAULT
 #define BENCH_SAMPLE (BENCH_EVENTS / 4)	/* verifies per ceiling taken around an ingest */
@@ -82,6 +85,23 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process's CPU time (user + system, every thread) and the bytes it
+ * wrote to disk, as getrusage counts them. */
+typedef struct usage {
+	double cpu, mb;
+} usage_t;
+
+static usage_t usage_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return (usage_t){ 0, 0 };
+	return (usage_t){ (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	    (double)ru.ru_oublock * 512 / 1e6 };
 }
 
 /* CPU time of the calling thread (user + system). */
@@ -336,13 +356,14 @@ out:
 
 /* Ingest the whole corpus into a fresh store; -1 if anything is refused or
  * the store does not end up with every event. */
-static double ingest(const corpus_t *c, const char *dir, int threads)
+static double ingest(const corpus_t *c, const char *dir, int threads, double *cpu)
 {
 	ev_t *evs = calloc(BENCH_BATCH, sizeof *evs);
 	int *rc = calloc(BENCH_BATCH, sizeof *rc), *res = calloc(BENCH_BATCH, sizeof *res);
 	store_t *s = NULL;
 	store_stats_t st;
 	double t0, t1, tc, c0, check = 0, store_cpu = 0, rate = -1;
+	usage_t u0, u1;
 	size_t added, total = 0;
 	int err;
 
@@ -351,13 +372,17 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
 	    (err = store_set_genesis(s, c->genesis, c->genesis_len, c->network, 0)) != 0)
 		goto fail;
+	u0 = usage_now();
 	t0 = now();
 	for (size_t i = 0; i < BENCH_EVENTS; i += BENCH_BATCH) {
 		size_t n = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
 
 		tc = now();
-		if ((err = ev_check_batch(evs, rc, (const uint8_t *const *)c->envs + i, c->lens + i,
-		    n, c->network, threads)) != 0)
+		if (threads == 0) {	/* store only (BENCH_INGEST_ONLY=0): decoded, not verified */
+			for (size_t j = 0; j < n; j++)
+				rc[j] = ev_decode(&evs[j], c->envs[i + j], c->lens[i + j]);
+		} else if ((err = ev_check_batch(evs, rc, (const uint8_t *const *)c->envs + i,
+		    c->lens + i, n, c->network, threads)) != 0)
 			goto fail;
 		check += now() - tc;
 		for (size_t j = 0; j < n; j++)
@@ -378,6 +403,7 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		total += added;
 	}
 	t1 = now();
+	u1 = usage_now();
 	if ((err = store_stats(s, &st)) != 0)
 		goto fail;
 	if (st.events != BENCH_EVENTS || total != BENCH_EVENTS || st.pending != 0 ||
@@ -388,9 +414,11 @@ static double ingest(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
+	*cpu = u1.cpu - u0.cpu;
 	printf("# ingest %d thread%s: %.2f s = ev_check_batch %.2f s + store_ingest %.2f s "
-	    "(%.2f s CPU); store map used %.0f MB\n", threads, threads == 1 ? "" : "s", t1 - t0,
-	    check, t1 - t0 - check, store_cpu, (double)st.map_used / 1e6);
+	    "(%.2f s CPU); process CPU %.2f s, %.0f MB written; store map used %.0f MB\n",
+	    threads, threads == 1 ? "" : "s", t1 - t0, check, t1 - t0 - check, store_cpu,
+	    u1.cpu - u0.cpu, u1.mb - u0.mb, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: ingest (%d threads): %s\n", threads, wiec_strerror(err));
@@ -422,18 +450,21 @@ static void piped_done(void *ctx, const store_pipeline_batch_t *b)
 }
 
 /* The same ingest through the pipeline (store/pipeline.h). */
-static double ingest_piped(const corpus_t *c, const char *dir, int threads)
+static double ingest_piped(const corpus_t *c, const char *dir, int threads, double *cpu)
 {
 	store_pipeline_t *p = NULL;
 	piped_t r = { 0, 0 };
 	store_t *s = NULL;
 	store_stats_t st;
 	double t0, t1, rate = -1;
+	usage_t u0, u1;
+	store_pipeline_stats_t ps;
 	int err;
 
 	if ((err = store_open(&s, dir, BENCH_MAP, 1)) != 0 ||
 	    (err = store_set_genesis(s, c->genesis, c->genesis_len, c->network, 0)) != 0)
 		goto fail;
+	u0 = usage_now();
 	if ((p = store_pipeline_new(s, c->network, threads, piped_done, &r)) == NULL) {
 		err = WIEC_ERR_NOMEM;
 		goto fail;
@@ -446,8 +477,9 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 		    n, NULL)) != 0)
 			break;
 	}
-	store_pipeline_destroy(&p);
+	store_pipeline_close(&p, &ps);
 	t1 = now();
+	u1 = usage_now();
 	if ((err = r.err) != 0 || (err = store_stats(s, &st)) != 0)
 		goto fail;
 	if (st.events != BENCH_EVENTS || r.added != BENCH_EVENTS || st.pending != 0 ||
@@ -458,8 +490,11 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads)
 		goto out;
 	}
 	rate = BENCH_EVENTS / (t1 - t0);
-	printf("# ingest pipelined, %d verification thread%s: %.2f s; store map used %.0f MB\n",
-	    threads, threads == 1 ? "" : "s", t1 - t0, (double)st.map_used / 1e6);
+	*cpu = u1.cpu - u0.cpu;
+	printf("# ingest pipelined, %d verification thread%s: %.2f s; process CPU %.2f s "
+	    "(committer %.2f s, %zu commits), %.0f MB written; store map used %.0f MB\n",
+	    threads, threads == 1 ? "" : "s", t1 - t0, u1.cpu - u0.cpu, ps.commit_cpu,
+	    ps.commits, u1.mb - u0.mb, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: pipelined ingest (%d threads): %s\n", threads,
@@ -507,7 +542,8 @@ int main(void)
 	char root[] = "/tmp/wiec-bench-XXXXXX", dir[64];
 	corpus_t c;
 	double t0, verify, verify2, lmdb, one = -1, two = -1, piped1 = -1, ceiling, ceiling2;
-	double before, after;
+	double before, after, vcpu, cpu1 = 0, cpu2 = 0, cpu3 = 0;
+	usage_t u0;
 	size_t bytes = 0;
 	int status = 1;
 
@@ -527,7 +563,23 @@ int main(void)
 	    "before their predecessor; generated in %.1f s\n", BENCH_EVENTS, BENCH_AUTHORS,
 	    bytes / BENCH_EVENTS, c.early, now() - t0);
 
+	/* BENCH_INGEST_ONLY=1|2: one ingest only (1 thread, or pipelined on
+	 * 2), no ceilings: for profilers (bench/RESULTS.md, the callgrind
+	 * recipe); 0: the store's part alone, the events decoded but not
+	 * verified (never a figure: for callgrind over store_ingest_batch). */
+	if (getenv("BENCH_INGEST_ONLY") != NULL) {
+		int t = atoi(getenv("BENCH_INGEST_ONLY"));
+
+		snprintf(dir, sizeof dir, "%s/store1", root);
+		one = t == 2 ? ingest_piped(&c, dir, 2, &cpu1) :
+		    ingest(&c, dir, t == 0 ? 0 : 1, &cpu1);
+		rm_store(dir);
+		status = one > 0 ? 0 : 1;
+		goto out;
+	}
+	u0 = usage_now();
 	verify = verify_ceiling(&c, BENCH_EVENTS, 1);
+	vcpu = usage_now().cpu - u0.cpu;
 	verify2 = verify_ceiling(&c, BENCH_EVENTS, 2);
 	snprintf(dir, sizeof dir, "%s/lmdb", root);
 	lmdb = lmdb_ceiling(&c, dir);
@@ -547,21 +599,21 @@ int main(void)
 	 * against the append ceiling if that is lower. */
 	snprintf(dir, sizeof dir, "%s/store1", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
-	one = ingest(&c, dir, 1);
+	one = ingest(&c, dir, 1, &cpu1);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	rm_store(dir);
 	ceiling = (before + after) / 2;
 	printf("# verify 1 core around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store2", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 2);
-	two = ingest_piped(&c, dir, 2);
+	two = ingest_piped(&c, dir, 2, &cpu2);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 2);
 	rm_store(dir);
 	ceiling2 = (before + after) / 2;
 	printf("# verify 2 cores around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store3", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
-	piped1 = ingest_piped(&c, dir, 1);
+	piped1 = ingest_piped(&c, dir, 1, &cpu3);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	rm_store(dir);
 	if (one <= 0 || two <= 0 || piped1 <= 0 || before <= 0 || after <= 0)
@@ -573,6 +625,12 @@ int main(void)
 		ceiling = lmdb;
 	if (lmdb < ceiling2)
 		ceiling2 = lmdb;
+	/* CPU seconds hardly depend on the machine's other load, wall time
+	 * does: on an idle machine a ratio cannot exceed raw verification's
+	 * CPU over the ingest's. */
+	printf("# CPU: raw verification of every event %.2f s; ingest 1 thread %.2f s (%.2f of "
+	    "it), pipelined on 2 threads %.2f s (%.2f), on 1 thread %.2f s (%.2f)\n", vcpu,
+	    cpu1, vcpu / cpu1, cpu2, vcpu / cpu2, cpu3, vcpu / cpu3);
 	printf("bench ingest-1thread: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", one,
 	    ceiling, ceiling == lmdb ? "appends" : "verifies", one / ceiling);
 	printf("bench ingest-2threads: %.0f events/s (ceiling %.0f %s/s, ratio %.2f)\n", two,

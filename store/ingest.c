@@ -608,7 +608,11 @@ static int ev_order(const void *a, const void *b)
 		return c;
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
-	return memcmp(x->id, y->id, HASH_BYTES);
+	if ((c = memcmp(x->id, y->id, HASH_BYTES)) != 0)
+		return c;
+	/* Copies of one event: the first in evs is applied first (it is the
+	 * one added, the others duplicates), as in separate batches. */
+	return x < y ? -1 : x > y;
 }
 
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)

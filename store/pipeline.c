@@ -1,9 +1,11 @@
-/* pipeline.c: verification of batch k+1 beside the commit of batch k
- * (store/pipeline.h). */
+/* pipeline.c: verification of the next batches beside the commit of the
+ * ones before, with the batches that queued up while a commit ran taken
+ * into one write transaction (store/pipeline.h). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/err.h"
 #include "proto/event.h"
@@ -13,7 +15,11 @@
  * together when the committer takes a core from one of them. */
 #define PIPE_CHUNK 64
 
+typedef enum { SLOT_QUEUED, SLOT_COMMITTING, SLOT_DONE } slot_state_t;
+
 typedef struct slot {
+	struct slot *next;	/* in push order */
+	slot_state_t state;	/* under the pipeline's mutex */
 	const uint8_t **envs;
 	size_t *lens, n;
 	ev_t *evs;		/* evs[i] filled when check[i] == 0, until committed */
@@ -25,7 +31,7 @@ typedef struct slot {
 	int err;
 	void *tag;
 	/* verification */
-	atomic_size_t next;
+	atomic_size_t next_chunk;
 	const uint8_t *network;
 	int verr;
 } slot_t;
@@ -36,10 +42,19 @@ struct store_pipeline {
 	int threads;
 	store_pipeline_done_fn done;
 	void *ctx;
-	slot_t *inflight;	/* being committed by tid, or NULL */
+	/* The committer thread and what it shares with the caller's thread:
+	 * the list of pushed batches not yet reported, their states, and the
+	 * flags below, all under mu; cv is broadcast on every change. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	pthread_t tid;
-	int threaded;		/* tid runs (else inflight was committed inline) */
-	void *args[2];		/* commit()'s: this pipeline, inflight */
+	int running;		/* the committer thread runs (else push commits inline) */
+	int stop, paused, flushing;
+	size_t queued;		/* slots in SLOT_QUEUED */
+	size_t queued_events;	/* their valid events */
+	size_t commits;		/* write transactions begun, for store_pipeline_stats */
+	double commit_cpu;	/* the committer thread's CPU seconds */
+	slot_t *head, *tail;
 };
 
 static void slot_free(slot_t *b)
@@ -92,7 +107,7 @@ static void *verify_chunks(void *arg)
 	slot_t *b = arg;
 
 	for (;;) {
-		size_t i = atomic_fetch_add(&b->next, PIPE_CHUNK), cnt;
+		size_t i = atomic_fetch_add(&b->next_chunk, PIPE_CHUNK), cnt;
 		int rc;
 
 		if (i >= b->n)
@@ -116,7 +131,7 @@ static void verify(store_pipeline_t *p, slot_t *b)
 	pthread_t tids[STORE_PIPELINE_THREADS_MAX];
 	int started = 0;
 
-	atomic_init(&b->next, 0);
+	atomic_init(&b->next_chunk, 0);
 	b->network = p->network;
 	for (int t = 1; t < p->threads && (size_t)t * PIPE_CHUNK < b->n; t++) {
 		if (pthread_create(&tids[started], NULL, verify_chunks, b) != 0)
@@ -136,31 +151,125 @@ static void verify(store_pipeline_t *p, slot_t *b)
 		b->err = b->verr;
 }
 
-/* The committer: one write transaction for the batch's valid events. */
-static void *commit(void *arg)
+/* One batch in its own write transaction. */
+static void commit_one(store_pipeline_t *p, slot_t *b)
 {
-	void **a = arg;
-	store_pipeline_t *p = a[0];
-	slot_t *b = a[1];
-
 	if (b->err == 0 && b->m > 0)
 		b->err = store_ingest(p->s, b->ok, b->m, b->okres, &b->added);
+}
+
+/* The batches g[0..k) in one write transaction, as one batch of all their
+ * valid events (store_ingest applies a batch in author and seq order, so
+ * this is the outcome of pushing them as one). What the commit added is
+ * reported with the last of them. If that transaction fails, each batch is
+ * committed again alone, so a failure stays the failing batch's own (a
+ * batch that fills the map fails, the others are held). */
+static void commit_group(store_pipeline_t *p, slot_t **g, size_t k)
+{
+	ev_t *all = NULL;
+	int *res = NULL;
+	size_t total = 0, at = 0, added = 0;
+	int err = WIEC_ERR_NOMEM;
+
+	for (size_t i = 0; i < k; i++)
+		if (g[i]->err == 0)
+			total += g[i]->m;
+	if (k == 1 || total == 0) {
+		for (size_t i = 0; i < k; i++)
+			commit_one(p, g[i]);
+		return;
+	}
+	if ((all = malloc(total * sizeof *all)) != NULL &&
+	    (res = malloc(total * sizeof *res)) != NULL) {
+		for (size_t i = 0; i < k; i++)
+			if (g[i]->err == 0) {
+				memcpy(all + at, g[i]->ok, g[i]->m * sizeof *all);
+				at += g[i]->m;
+			}
+		err = store_ingest(p->s, all, total, res, &added);
+	}
+	if (err == 0) {
+		at = 0;
+		for (size_t i = 0; i < k; i++)
+			if (g[i]->err == 0) {
+				memcpy(g[i]->okres, res + at, g[i]->m * sizeof *res);
+				at += g[i]->m;
+				g[i]->added = 0;
+			}
+		for (size_t i = k; i-- > 0;)
+			if (g[i]->err == 0) {
+				g[i]->added = added;
+				break;
+			}
+	} else {
+		for (size_t i = 0; i < k; i++)
+			commit_one(p, g[i]);
+	}
+	free(all);
+	free(res);
+}
+
+/* A full group is waited for: push blocks at STORE_PIPELINE_QUEUE. */
+_Static_assert(STORE_PIPELINE_QUEUE >= STORE_PIPELINE_MERGE, "push would wait for a "
+    "committer that waits for more batches");
+
+/* The committer thread: once a group is full (STORE_PIPELINE_MERGE batches
+ * or STORE_PIPELINE_MERGE_EVENTS events), or the caller flushes, takes the
+ * queued batches up to that bound and commits them together; until
+ * stopped with nothing queued. */
+static void *committer(void *arg)
+{
+	store_pipeline_t *p = arg;
+	slot_t *g[STORE_PIPELINE_MERGE];
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		size_t k = 0, events = 0;
+		slot_t *b;
+
+		/* A full group, or whatever waits once the caller flushes. */
+		while (!p->stop && (p->queued == 0 || p->paused ||
+		    (!p->flushing && p->queued < STORE_PIPELINE_MERGE &&
+		    p->queued_events < STORE_PIPELINE_MERGE_EVENTS)))
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->queued == 0)
+			break;	/* stopped, nothing left */
+		for (b = p->head; b != NULL && b->state != SLOT_QUEUED; b = b->next)
+			;
+		for (; b != NULL && k < STORE_PIPELINE_MERGE; b = b->next) {
+			if (k > 0 && events + b->m > STORE_PIPELINE_MERGE_EVENTS)
+				break;
+			events += b->m;
+			b->state = SLOT_COMMITTING;
+			g[k++] = b;
+		}
+		p->queued -= k;
+		p->queued_events -= events;
+		pthread_cond_broadcast(&p->cv);	/* room in the queue */
+		pthread_mutex_unlock(&p->mu);
+		commit_group(p, g, k);
+		pthread_mutex_lock(&p->mu);
+		p->commits++;
+		for (size_t i = 0; i < k; i++)
+			g[i]->state = SLOT_DONE;
+		pthread_cond_broadcast(&p->cv);
+	}
+	{
+		struct timespec ts;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+			p->commit_cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	}
+	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Waits for the batch in flight, reports it and frees it; its err. */
-static int finish(store_pipeline_t *p)
+/* Reports one committed batch and frees it; its err. */
+static int report(store_pipeline_t *p, slot_t *b)
 {
-	slot_t *b = p->inflight;
 	store_pipeline_batch_t out;
 	int err;
 
-	if (b == NULL)
-		return 0;
-	if (p->threaded)
-		pthread_join(p->tid, NULL);
-	p->inflight = NULL;
-	p->threaded = 0;
 	for (size_t j = 0; j < b->m; j++)
 		b->res[b->map[j]] = b->err == 0 ? b->okres[j] : b->err;
 	out = (store_pipeline_batch_t){ (const uint8_t *const *)b->envs, b->lens, b->n,
@@ -168,6 +277,39 @@ static int finish(store_pipeline_t *p)
 	p->done(p->ctx, &out);
 	err = b->err;
 	slot_free(b);
+	return err;
+}
+
+/* Reports the committed batches at the front of the list, in order; with
+ * all, first waits until every pushed batch is committed. Returns the
+ * first err among them. Called on the caller's thread only. */
+static int report_done(store_pipeline_t *p, int all)
+{
+	slot_t *done, *end;
+	int err = 0, e;
+
+	pthread_mutex_lock(&p->mu);
+	if (all) {
+		p->paused = 0;
+		p->flushing = 1;
+		pthread_cond_broadcast(&p->cv);
+		while (p->tail != NULL && p->tail->state != SLOT_DONE)
+			pthread_cond_wait(&p->cv, &p->mu);
+		p->flushing = 0;
+	}
+	done = p->head;
+	while (p->head != NULL && p->head->state == SLOT_DONE)
+		p->head = p->head->next;
+	if (p->head == NULL)
+		p->tail = NULL;
+	end = p->head;
+	pthread_mutex_unlock(&p->mu);
+	/* The detached run ends where the list now starts. */
+	for (slot_t *b = done, *next; b != end; b = next) {
+		next = b->next;
+		if ((e = report(p, b)) != 0 && err == 0)
+			err = e;
+	}
 	return err;
 }
 
@@ -183,6 +325,17 @@ store_pipeline_t *store_pipeline_new(store_t *s, const uint8_t network[static HA
 	p->threads = threads < 1 ? 1 : threads > STORE_PIPELINE_THREADS_MAX ? STORE_PIPELINE_THREADS_MAX : threads;
 	p->done = done;
 	p->ctx = ctx;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return NULL;
+	}
+	/* No thread: push commits each batch itself, still correct. */
+	p->running = pthread_create(&p->tid, NULL, committer, p) == 0;
 	return p;
 }
 
@@ -190,32 +343,75 @@ int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const s
     size_t n, void *tag)
 {
 	slot_t *b = slot_new(envs, lens, n, tag);
-	int err;
 
 	if (b == NULL)
 		return WIEC_ERR_NOMEM;
-	verify(p, b);			/* beside the commit of the batch before */
-	err = finish(p);		/* that batch, committed: report it */
-	p->inflight = b;
-	p->args[0] = p;
-	p->args[1] = b;
-	if (pthread_create(&p->tid, NULL, commit, p->args) == 0)
-		p->threaded = 1;
+	verify(p, b);			/* beside the commit of the batches before */
+	if (!p->running) {
+		commit_one(p, b);
+		b->state = SLOT_DONE;
+	} else {
+		b->state = SLOT_QUEUED;
+	}
+	pthread_mutex_lock(&p->mu);
+	/* At most STORE_PIPELINE_QUEUE verified batches wait for the committer. */
+	while (p->running && p->queued >= STORE_PIPELINE_QUEUE && !p->paused)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->tail != NULL)
+		p->tail->next = b;
 	else
-		commit(p->args);	/* no thread: commit here, report at the next call */
-	return err;
+		p->head = b;
+	p->tail = b;
+	if (b->state == SLOT_QUEUED) {
+		p->queued++;
+		p->queued_events += b->m;
+	}
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return report_done(p, 0);
 }
 
 int store_pipeline_flush(store_pipeline_t *p)
 {
-	return p == NULL ? 0 : finish(p);
+	return p == NULL ? 0 : report_done(p, 1);
+}
+
+void store_pipeline_pause(store_pipeline_t *p, int on)
+{
+	pthread_mutex_lock(&p->mu);
+	p->paused = on != 0;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
 }
 
 void store_pipeline_destroy(store_pipeline_t **pp)
 {
+	store_pipeline_close(pp, NULL);
+}
+
+void store_pipeline_close(store_pipeline_t **pp, store_pipeline_stats_t *st)
+{
+	store_pipeline_t *p;
+
+	if (st != NULL)
+		memset(st, 0, sizeof *st);
 	if (pp == NULL || *pp == NULL)
 		return;
-	finish(*pp);
-	free(*pp);
+	p = *pp;
+	report_done(p, 1);
+	if (p->running) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->tid, NULL);
+	}
+	if (st != NULL) {
+		st->commits = p->commits;
+		st->commit_cpu = p->commit_cpu;
+	}
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
 	*pp = NULL;
 }

@@ -48,52 +48,114 @@ static uint64_t get48(const uint8_t *p)
 
 /* ---- indexing ---- */
 
+/* A document's distinct terms and how often each occurs (a title word
+ * counts TITLE_WEIGHT times), found through an open-addressing table:
+ * counting needs no order (store_search_flush sorts the entries). */
 typedef struct term {
 	uint8_t len;
+	uint32_t tf;
 	char t[FOLD_TERM_MAX];
 } term_t;
 
+#define TERMS_LOCAL 128
+
 typedef struct terms {
-	term_t *v;
+	term_t *v;		/* distinct terms, first seen first */
 	size_t n, cap;
+	uint32_t *slot;		/* 1 + index in v, or 0; 2 cap slots */
+	uint64_t total;		/* occurrences, weighted */
 	unsigned weight;
 	int nomem;
-	term_t local[128];
+	term_t local[TERMS_LOCAL];
+	uint32_t local_slot[2 * TERMS_LOCAL];
 } terms_t;
+
+static uint32_t term_hash(const char *t, size_t len)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)t[i]) * 16777619u;
+	return h;
+}
+
+/* Doubles v and the table; 0 or -1 (out of memory, nothing changed). */
+static int terms_grow(terms_t *ts)
+{
+	size_t cap = ts->cap * 2, mask = 2 * cap - 1;
+	term_t *v = malloc(cap * sizeof *v);
+	uint32_t *slot = calloc(2 * cap, sizeof *slot);
+
+	if (v == NULL || slot == NULL || cap > UINT32_MAX / 2) {
+		free(v);
+		free(slot);
+		return -1;
+	}
+	memcpy(v, ts->v, ts->n * sizeof *v);
+	for (size_t i = 0; i < ts->n; i++) {
+		size_t j = term_hash(v[i].t, v[i].len) & mask;
+
+		while (slot[j] != 0)
+			j = (j + 1) & mask;
+		slot[j] = (uint32_t)i + 1;
+	}
+	if (ts->v != ts->local) {
+		free(ts->v);
+		free(ts->slot);
+	}
+	ts->v = v;
+	ts->slot = slot;
+	ts->cap = cap;
+	return 0;
+}
+
+static void terms_init(terms_t *ts)
+{
+	ts->v = ts->local;
+	ts->slot = ts->local_slot;
+	ts->n = 0;
+	ts->cap = TERMS_LOCAL;
+	ts->total = 0;
+	ts->nomem = 0;
+	memset(ts->local_slot, 0, sizeof ts->local_slot);
+}
+
+static void terms_free(terms_t *ts)
+{
+	if (ts->v != ts->local) {
+		free(ts->v);
+		free(ts->slot);
+	}
+}
 
 static int add_term(void *arg, const char *t, size_t len, int prefix)
 {
 	terms_t *ts = arg;
+	size_t mask = 2 * ts->cap - 1, j = term_hash(t, len) & mask;
 
 	(void)prefix;
-	for (unsigned i = 0; i < ts->weight; i++) {
-		if (ts->n == ts->cap) {
-			size_t cap = ts->cap * 2;
-			term_t *v = ts->v == ts->local ? malloc(cap * sizeof *v) :
-			    realloc(ts->v, cap * sizeof *v);
+	for (; ts->slot[j] != 0; j = (j + 1) & mask) {
+		term_t *x = &ts->v[ts->slot[j] - 1];
 
-			if (v == NULL) {
-				ts->nomem = 1;
-				return 1;
-			}
-			if (ts->v == ts->local)
-				memcpy(v, ts->local, sizeof ts->local);
-			ts->v = v;
-			ts->cap = cap;
+		if (x->len == len && memcmp(x->t, t, len) == 0) {
+			x->tf += ts->weight;
+			ts->total += ts->weight;
+			return 0;
 		}
-		ts->v[ts->n].len = (uint8_t)len;
-		memcpy(ts->v[ts->n++].t, t, len);
 	}
+	if (ts->n == ts->cap) {
+		if (terms_grow(ts) != 0) {
+			ts->nomem = 1;
+			return 1;
+		}
+		return add_term(arg, t, len, prefix);	/* into the larger table */
+	}
+	ts->v[ts->n].len = (uint8_t)len;
+	ts->v[ts->n].tf = ts->weight;
+	memcpy(ts->v[ts->n].t, t, len);
+	ts->slot[j] = (uint32_t)++ts->n;
+	ts->total += ts->weight;
 	return 0;
-}
-
-/* LMDB's default key order. */
-static int term_cmp(const void *a, const void *b)
-{
-	const term_t *x = a, *y = b;
-	int c = memcmp(x->t, y->t, x->len < y->len ? x->len : y->len);
-
-	return c != 0 ? c : (int)x->len - (int)y->len;
 }
 
 static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
@@ -133,27 +195,88 @@ struct search_buf {
 	uint64_t docs, length;	/* totals of the gathered documents */
 };
 
-static int entry_cmp(const void *a, const void *b)
+/* LMDB's default key order. */
+static int entry_cmp(const entry_t *x, const entry_t *y)
 {
-	const entry_t *x = a, *y = b;
 	int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
 
 	return c != 0 ? c : (int)x->klen - (int)y->klen;
 }
 
+/* An entry's place in the put order: its key's first 16 bytes as two
+ * big-endian integers (every key has more: term, 0, doc), so most
+ * comparisons are two integer compares. */
+typedef struct ord {
+	uint64_t a, b;
+	uint32_t i;
+} ord_t;
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t x = 0;
+
+	for (int i = 0; i < 8; i++)
+		x = x << 8 | p[i];
+	return x;
+}
+
+static int ord_le(const ord_t *x, const ord_t *y, const entry_t *e)
+{
+	if (x->a != y->a)
+		return x->a < y->a;
+	if (x->b != y->b)
+		return x->b < y->b;
+	return entry_cmp(&e[x->i], &e[y->i]) <= 0;
+}
+
+/* Sorts o[0..n) by key (bottom-up merge sort, tmp of n: n log n in every
+ * case, whatever terms a batch's authors chose). Returns the sorted array
+ * (o or tmp). */
+static ord_t *ord_sort(ord_t *o, ord_t *tmp, size_t n, const entry_t *e)
+{
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = ord_le(&o[i], &o[j], e) ? o[i++] : o[j++];
+			while (i < mid)
+				tmp[k++] = o[i++];
+			while (j < hi)
+				tmp[k++] = o[j++];
+		}
+		{
+			ord_t *t = o;
+
+			o = tmp;
+			tmp = t;
+		}
+	}
+	return o;
+}
+
 int store_search_flush(wtx_t *w)
 {
 	struct search_buf *b = w->search;
+	ord_t *o, *sorted;
 	MDB_cursor *c;
 	int rc = 0;
 
 	if (b == NULL || b->docs == 0)
 		return 0;
-	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
-	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0)
+	if (b->n > UINT32_MAX || (o = malloc(2 * b->n * sizeof *o)) == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		o[i] = (ord_t){ be64(b->e[i].key), be64(b->e[i].key + 8), (uint32_t)i };
+	sorted = ord_sort(o, o + b->n, b->n, b->e);
+	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0) {
+		free(o);
 		return store_lmdb_err(rc);
+	}
 	for (size_t i = 0; i < b->n; i++) {
-		MDB_val k = store_mv(b->e[i].key, b->e[i].klen), v = store_mv(b->e[i].val, POST_VAL);
+		const entry_t *e = &b->e[sorted[i].i];
+		MDB_val k = store_mv(e->key, e->klen), v = store_mv(e->val, POST_VAL);
 
 		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
 			rc = store_lmdb_err(rc);
@@ -161,6 +284,7 @@ int store_search_flush(wtx_t *w)
 		}
 	}
 	mdb_cursor_close(c);
+	free(o);
 	if (rc == 0)
 		rc = add_totals(w->txn, w->s->search, b->docs, b->length);
 	b->n = 0;
@@ -188,10 +312,7 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	if (b == NULL || (b->content_case != WIEC__BODY__CONTENT_IDEA &&
 	    b->content_case != WIEC__BODY__CONTENT_COMMENT))
 		return 0;
-	ts.v = ts.local;
-	ts.n = 0;
-	ts.cap = sizeof ts.local / sizeof ts.local[0];
-	ts.nomem = 0;
+	terms_init(&ts);
 	if (b->content_case == WIEC__BODY__CONTENT_IDEA) {
 		const Wiec__Idea *i = b->idea;
 
@@ -211,44 +332,36 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	}
 	if (ts.n == 0)
 		goto out;
-	dl = ts.n < U16_CAP ? ts.n : U16_CAP;
-	if (ts.n > 1)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(ts.v, ts.n, sizeof *ts.v, term_cmp);
+	dl = ts.total < U16_CAP ? ts.total : U16_CAP;
 	if (w->search == NULL && (w->search = calloc(1, sizeof *w->search)) == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
 	sb = w->search;
+	if (store_grow((void **)&sb->e, &sb->cap, sb->n + ts.n, sizeof *sb->e) != 0) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
 	val[2] = (uint8_t)(dl >> 8);
 	val[3] = (uint8_t)dl;
-	for (size_t i = 0; i < ts.n;) {
-		size_t j = i + 1, tf;
-		entry_t *e;
+	for (size_t i = 0; i < ts.n; i++) {
+		size_t tf = ts.v[i].tf < U16_CAP ? ts.v[i].tf : U16_CAP;
+		entry_t *e = &sb->e[sb->n++];
 
-		while (j < ts.n && term_cmp(&ts.v[i], &ts.v[j]) == 0)
-			j++;
-		tf = j - i < U16_CAP ? j - i : U16_CAP;
 		val[0] = (uint8_t)(tf >> 8);
 		val[1] = (uint8_t)tf;
-		if (store_grow((void **)&sb->e, &sb->cap, sb->n + 1, sizeof *sb->e) != 0) {
-			rc = WIEC_ERR_NOMEM;
-			goto out;
-		}
-		e = &sb->e[sb->n++];
 		memcpy(e->key, ts.v[i].t, ts.v[i].len);
 		e->key[ts.v[i].len] = 0;
 		memcpy(e->key + ts.v[i].len + 1, ev->id, DOC);
 		e->klen = (uint8_t)(ts.v[i].len + 1 + DOC);
 		memcpy(e->val, val, POST_VAL);
-		i = j;
 	}
 	sb->docs++;
 	sb->length += dl;
 	if (sb->n >= FLUSH_AT)
 		rc = store_search_flush(w);
 out:
-	if (ts.v != ts.local)
-		free(ts.v);
+	terms_free(&ts);
 	return rc;
 }
 

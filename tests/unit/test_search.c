@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "model/fold.h"
 #include "store/search.h"
 #include "tests/unit/fixtures.h"
 #include "tests/unit/test.h"
@@ -280,4 +281,111 @@ TEST(search_log2_fixed_point)
 	/* Monotonic in x. */
 	for (uint64_t x = 2; x < 2000; x++)
 		CHECK(search_log2_q32(x + 1, 1) > search_log2_q32(x, 1));
+}
+
+/* The postings of one long idea against counting done here, term by term
+ * (fold_terms, then an O(n^2) count): more distinct terms than the
+ * indexer's first table holds, words repeated a different number of times,
+ * and title words counting twice. */
+typedef struct occ {
+	char t[FOLD_TERM_MAX];
+	uint8_t len;
+	unsigned tf;
+} occ_t;
+
+typedef struct occs {
+	occ_t v[600];
+	size_t n;
+	unsigned weight, total;
+} occs_t;
+
+static int count_occ(void *arg, const char *t, size_t len, int prefix)
+{
+	occs_t *o = arg;
+	size_t i;
+
+	(void)prefix;
+	o->total += o->weight;
+	for (i = 0; i < o->n; i++)
+		if (o->v[i].len == len && memcmp(o->v[i].t, t, len) == 0)
+			break;
+	if (i == o->n) {
+		if (o->n == sizeof o->v / sizeof o->v[0])
+			return 1;
+		memcpy(o->v[i].t, t, len);
+		o->v[i].len = (uint8_t)len;
+		o->v[i].tf = 0;
+		o->n++;
+	}
+	o->v[i].tf += o->weight;
+	return 0;
+}
+
+typedef struct postcheck {
+	const occs_t *o;
+	const uint8_t *id;
+	size_t seen, bad;
+} postcheck_t;
+
+static int check_posting(void *ctx, const char *db, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	postcheck_t *pc = ctx;
+	const uint8_t *key = k, *val = v;
+	size_t tl;
+
+	if (strcmp(db, "search") != 0 || klen <= 1 + 16)
+		return 0;
+	tl = klen - 1 - 16;
+	if (memcmp(key + tl + 1, pc->id, 16) != 0)
+		return 0;
+	pc->seen++;
+	for (size_t i = 0; i < pc->o->n; i++)
+		if (pc->o->v[i].len == tl && memcmp(pc->o->v[i].t, key, tl) == 0) {
+			if (vlen != 4 || (unsigned)(val[0] << 8 | val[1]) != pc->o->v[i].tf ||
+			    (unsigned)(val[2] << 8 | val[3]) != pc->o->total)
+				pc->bad++;
+			return 0;
+		}
+	pc->bad++;	/* a term the document does not have */
+	return 0;
+}
+
+TEST(search_long_document_postings)
+{
+	static const char syl[][4] = { "ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo",
+	    "mu", "na", "pe", "ri", "so", "tu", "wa", "ze", "bo", "ku", "me" };
+	char *text = malloc(20000), title[] = "Tytuł: plac plac rynek";
+	occs_t *o = calloc(1, sizeof *o);
+	fx_ev_t ev;
+	key_pair_t kp;
+	store_t *s = NULL;
+	postcheck_t pc;
+	size_t n = 0;
+	int res;
+
+	CHECK(text != NULL && o != NULL);
+	/* 400 distinct three-syllable words, word w repeated 1 + w % 5 times. */
+	for (size_t w = 0; w < 400; w++)
+		for (size_t r = 0; r <= w % 5; r++)
+			n += (size_t)snprintf(text + n, 20000 - n, "%s%s%s%s ", syl[w % 20],
+			    syl[(w / 20) % 20], syl[(w * 7 + 3) % 20], r == 4 ? "x" : "");
+	fx_key(&kp, 0x77);
+	CHECK(build(&ev, &kp, 1, NULL, title, text, NULL) == 0);
+	o->weight = 2;
+	fold_terms(title, strlen(title), 0, count_occ, o);
+	o->weight = 1;
+	CHECK(fold_terms(text, n, 0, count_occ, o) == 0);
+	CHECK(o->n > 256);	/* past the indexer's first table */
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK(fx_ingest(s, &ev, 1, &res, NULL) == 0);
+	CHECK(res == STORE_ADDED);
+	pc = (postcheck_t){ o, ev.id, 0, 0 };
+	CHECK(store_dump_derived(s, check_posting, &pc) == 0);
+	CHECK_EQ_U64(pc.seen, o->n);
+	CHECK_EQ_U64(pc.bad, 0);
+	store_close(&s);
+	fx_free(&ev, 1);
+	free(o);
+	free(text);
 }
