@@ -22,7 +22,7 @@
 #define NCLOSE_TIMEOUT_MS 1500	/* close_params_t.timeout: the base wait of a round */
 #define NCLOSE_STEPS 16		/* statements posted per process per tick, at most */
 #define NCLOSE_PART_BATCH 32	/* IdParts committed and pushed together (~2 MiB) */
-#define NCLOSE_IDS_PER_MS 500	/* the base wait grows 1 ms per this many listed ids */
+#define NCLOSE_IDS_PER_MS 100	/* the base wait grows 1 ms per this many counted ids */
 
 typedef struct nclose_proc {
 	uint8_t process[HASH_BYTES];
@@ -30,6 +30,8 @@ typedef struct nclose_proc {
 	close_member_t *m;
 	closeev_log_t log;	/* statements decoded so far (they never change) */
 	model_ids_t skip;	/* ids that are no statement the machine takes */
+	size_t ballots;		/* ballot index entries when first seen (timeout) */
+	int counted;
 	int done;		/* certified here, or this node cannot take part */
 } nclose_proc_t;
 
@@ -339,13 +341,29 @@ static int own_durable(node_t *n, const pview_t *w, const nclose_proc_t *pr, clo
 	return 0;
 }
 
+static int count_cb(void *arg, const uint8_t id[static HASH_BYTES])
+{
+	(void)id;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 /* The base wait of a round grows with the process: a member with a seal
- * of millions of ids takes seconds to seal, union and recount, and a round
- * must have the time to finish (liveness only; spec/close.md s10). */
-static uint64_t timeout_for(const nclose_proc_t *pr)
+ * of millions of ids takes seconds to seal, unite and recount, and a round
+ * must have the time to finish before the next proposer preempts it
+ * (liveness only; spec/close.md s10). The size: the longest list held, or
+ * twice the ballots (with their credentials) when the process is first
+ * seen, before any list is. */
+static uint64_t timeout_for(nclose_proc_t *pr, const model_view_t *v)
 {
 	size_t most = 0;
 
+	if (!pr->counted) {
+		pr->ballots = 0;
+		if (v->refs(v->ctx, pr->process, MREF_BALLOT, count_cb, &pr->ballots) == 0)
+			pr->counted = 1;
+	}
+	most = 2 * pr->ballots;
 	for (size_t i = 0; i < pr->log.n; i++) {
 		size_t k = pr->log.st[i].kind == CLOSE_PROPOSAL ? pr->log.st[i].value.count :
 		    pr->log.st[i].nseal;
@@ -391,7 +409,7 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			if (memcmp(a, b, sizeof a) != 0)
 				close_member_destroy(&pr->m);
 		}
-		params.timeout = timeout_for(pr);
+		params.timeout = timeout_for(pr, &w->v);
 		if (pr->m != NULL)
 			close_member_set_params(pr->m, &params);
 		if (pr->m == NULL) {
