@@ -50,6 +50,10 @@ bad1 "poll open: bad fraction" 2 $W poll open -d "$N1" --process "$P" --kind bud
 status 0 "poll open (budget, greedy)" $W poll open -d "$N1" --process "$P" --kind budget \
 	--option "$PA" --option "$PB" --option "$PC" --option "$PD" --option "$PE" --rule greedy --max 2
 POLL=$(cat "$T/out")
+# No ballot yet: no project is funded, though every one fits its unit
+# (spec/tally.md 2.2: a project no ballot scores is never funded).
+status 0 "tally with no ballots" $W tally -d "$N1" --process "$P" --json
+check "no ballots, no winners" grep -q '"ballots": 0, "not_counted": {}, "winners": \[\]' "$T/out"
 
 # ---- votes through the node ----
 status 0 "anna votes Park + Drzewa" $W vote -d "$N1" --process "$P" --key "$T/anna.key2" "$PA" "$PC"
