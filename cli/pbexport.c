@@ -361,9 +361,10 @@ static int vote_rec_cmp(const void *a, const void *b)
 	return -memcmp(x->id, y->id, HASH_BYTES);
 }
 
-static const char *poll_vote_type(int kind)
+/* A budget poll's ballots by its `ballot`; other kinds by their kind. */
+static const char *poll_vote_type(const Wiec__Poll *p)
 {
-	switch (kind) {
+	switch (p->kind == WIEC__POLL_KIND__POLL_BUDGET ? p->ballot : p->kind) {
 	case WIEC__POLL_KIND__POLL_RANKED: return "ordinal";
 	case WIEC__POLL_KIND__POLL_CUMULATIVE: return "cumulative";
 	case WIEC__POLL_KIND__POLL_CHOOSE_ONE: return "choose-1";
@@ -396,10 +397,11 @@ static int x_poll(xp_t *x)
 		}
 	}
 	if (x->have_poll) {
-		snprintf(x->vote_type, sizeof x->vote_type, "%s", poll_vote_type(x->poll.p->kind));
+		snprintf(x->vote_type, sizeof x->vote_type, "%s", poll_vote_type(x->poll.p));
 		snprintf(x->rule, sizeof x->rule, "%s", x->poll.why == BALLOT_OK ?
 		    tally_rule_name(x->poll.rule) : x->poll.p->rule);
-		x->points = x->poll.p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE;
+		x->points = x->poll.p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
+		    x->poll.p->ballot == WIEC__POLL_KIND__POLL_CUMULATIVE;
 	}
 	rc = 0;
 out:
