@@ -119,3 +119,15 @@ check "identical on another node" cmp -s "$T/out" "$T/tally2"
 status 0 "reindex" $W reindex -d "$N1"
 status 0 "tally after reindex" $W tally -d "$N1" --process "$P" --json
 check "reindex reproduces the tally" cmp -s "$T/out" "$T/tally2"
+
+# ---- after the close: refused at submission (spec/tally.md 4.7) ----
+status 0 "dora signs a new ballot offline before the close" $W sign --key "$T/dora.key2" \
+	--network "$NET" vote --process "$P" --poll "$POLL" --unit Wilda "$PE" -o "$T/dora3.ev"
+$W tally -d "$N1" --process "$P" --json >"$T/tally-before-close"
+status 0 "the owner starts closing" $W close -d "$N1" --process "$P"
+bad1 "vote after the close" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" "$PC"
+check "vote names the close" grep -q "ballot refused: .*(closed)" "$T/err"
+bad1 "submit after the close" 1 $W submit -d "$N1" "$T/dora3.ev"
+check "submit names the close" grep -q "ballot refused: .*(closed)" "$T/err"
+status 0 "tally after the refusals" $W tally -d "$N1" --process "$P" --json
+check "no ballot was added" cmp -s "$T/out" "$T/tally-before-close"
