@@ -397,25 +397,28 @@ int act_build_vote(act_ctx_t *c)
 			    why_text(poll.why));
 			goto out;
 		}
-		/* A budget ballot without --unit: the unit of its projects. */
-		if (poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET && v->unit[0] == '\0' &&
-		    !v->withdraw && v->n_choices > 0) {
-			long k = ballot_option_find(&poll, v->choices[0]->project.data);
-
-			if (k >= 0 && poll.opt[k].unit >= 0) {
-				snprintf(c->unit_buf, sizeof c->unit_buf, "%s",
-				    poll.proc.p->units[poll.opt[k].unit]->name);
-				v->unit = c->unit_buf;
-			}
-		}
-		if ((rc = act_keep(c, &v->poll, poll_id)) != 0)
-			goto out;
-		c->body.content_case = WIEC__BODY__CONTENT_VOTE;
-		c->body.vote = v;
 		if ((rc = ballot_voter(&w.v, &w.r, &poll, c->self, &cred, &who)) != 0) {
 			rc = cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
 			goto out;
 		}
+		/* A budget ballot without --unit: the voter's unit (its credential's
+		 * attribute), else the unit of its first project. */
+		if (poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET && v->unit[0] == '\0' &&
+		    !v->withdraw && v->n_choices > 0) {
+			long k = ballot_option_find(&poll, v->choices[0]->project.data);
+
+			if (who.unit != NULL || (k >= 0 && poll.opt[k].unit >= 0)) {
+				snprintf(c->unit_buf, sizeof c->unit_buf, "%s", who.unit != NULL ?
+				    who.unit : poll.proc.p->units[poll.opt[k].unit]->name);
+				v->unit = c->unit_buf;
+			}
+		}
+		if ((rc = act_keep(c, &v->poll, poll_id)) != 0) {
+			model_cred_free(&cred);
+			goto out;
+		}
+		c->body.content_case = WIEC__BODY__CONTENT_VOTE;
+		c->body.vote = v;
 		why = kind_check(&c->body) != 0 ? BALLOT_DUPLICATE : ballot_check(&poll, v, &who);
 		model_cred_free(&cred);
 		if (why != BALLOT_OK) {
