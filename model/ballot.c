@@ -1,5 +1,6 @@
 /* ballot.c: polls, ballots and the live tally (spec/tally.md section 4). */
 #include <gmp.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -727,8 +728,10 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 	for (size_t k = 0; k < ut->nopt; k++) {
 		const ballot_option_t *o = &poll->opt[ut->opt[k]];
 
-		/* Ids as hex: strcmp on them is the bytewise id order. */
-		hash_hex(pb->arena + k * HASH_HEX_BYTES, o->id, HASH_BYTES);
+		/* The rules' last tie-break is by these names: the option's
+		 * place in the poll, so a full tie goes to the option listed
+		 * first (spec/tally.md 4.4). */
+		snprintf(pb->arena + k * HASH_HEX_BYTES, HASH_HEX_BYTES, "%010" PRIu32, ut->opt[k]);
 		pb->proj[k].id = pb->arena + k * HASH_HEX_BYTES;
 		mpq_init(pb->proj[k].cost);
 		mpq_set_ui(pb->proj[k].cost, o->cost, 1);

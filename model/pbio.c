@@ -471,8 +471,21 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			rc = WIEC_ERR_NOMEM;
 			goto built;
 		}
+		/* In project_id order: the live tally ends a full tie at the
+		 * option listed first, as the rules end it at the smaller
+		 * project_id (spec/tally.md 4.4 and 2.2). */
 		for (size_t k = 0; k < p->nproj; k++)
 			bin(&opt[k], ideas + k * HASH_BYTES, HASH_BYTES);
+		for (size_t k = 1; k < p->nproj; k++) {
+			ProtobufCBinaryData x = opt[k];
+			const char *id = p->proj[(size_t)(x.data - ideas) / HASH_BYTES].id;
+			size_t j = k;
+
+			for (; j > 0 && strcmp(p->proj[(size_t)(opt[j - 1].data - ideas) /
+			    HASH_BYTES].id, id) > 0; j--)
+				opt[j] = opt[j - 1];
+			opt[j] = x;
+		}
 		for (size_t v = 0; v < p->nvoters; v++) {
 			size_t n = p->ballot[v + 1] - p->ballot[v];
 			uint64_t sum = 0;

@@ -19,8 +19,8 @@
 typedef struct pscen {
 	mfx_t m;
 	key_pair_t res[3];
-	uint8_t proc[32], a[32], b[32], c[32];
-	uint8_t limited[32], open[32], ranked[32], cumul[32];
+	uint8_t proc[32], a[32], b[32], c[32], d[32];
+	uint8_t limited[32], open[32], ranked[32], cumul[32], dc[32], cd[32];
 } pscen_t;
 
 static int idea(mfx_t *m, const key_pair_t *kp, const uint8_t *process, uint64_t cost,
@@ -107,6 +107,7 @@ static int build(pscen_t *s)
 	TRY(idea(m, &m->city, s->proc, 60000, "a", s->a));
 	TRY(idea(m, &m->city, s->proc, 50000, "b", s->b));
 	TRY(idea(m, &m->city, s->proc, 30000, "c", s->c));
+	TRY(idea(m, &m->city, s->proc, 30000, "d", s->d));
 	poll_init(&p, opt, s, 0, 0, 0);
 	TRY(post_poll(m, &p, s->limited));
 	poll_init(&p, opt, s, 0, 1, 0);
@@ -129,6 +130,18 @@ static int build(pscen_t *s)
 	TRY(vote(m, &R[0], s, s->cumul, V(s->a, s->b), 2, (const uint64_t[]){ 1, 1 }));
 	TRY(vote(m, &R[1], s, s->cumul, V(s->c), 1, (const uint64_t[]){ 5 }));
 	TRY(vote(m, &R[2], s, s->cumul, V(s->a), 1, (const uint64_t[]){ 1 }));
+	/* A full tie (score, cost, approvals) between c and d, in two polls
+	 * that list them in opposite orders. */
+	poll_init(&p, opt, s, 0, 0, 0);
+	opt[0] = mfx_bin(s->d);
+	opt[1] = mfx_bin(s->c);
+	p.n_options = 2;
+	TRY(post_poll(m, &p, s->dc));
+	opt[0] = mfx_bin(s->c);
+	opt[1] = mfx_bin(s->d);
+	TRY(post_poll(m, &p, s->cd));
+	TRY(vote(m, &R[0], s, s->dc, V(s->c, s->d), 2, NULL));
+	TRY(vote(m, &R[0], s, s->cd, V(s->c, s->d), 2, NULL));
 	return 0;
 }
 
@@ -150,7 +163,8 @@ static int winners(const model_view_t *v, const roster_t *r, const pscen_t *s,
 	for (size_t k = 0; rc == 0 && k < t->unit[0].nwin; k++) {
 		const uint8_t *w = p.opt[t->unit[0].opt[t->unit[0].win[k]]].id;
 
-		strcat(out, memcmp(w, s->a, 32) == 0 ? "a" : memcmp(w, s->b, 32) == 0 ? "b" : "c");
+		strcat(out, memcmp(w, s->a, 32) == 0 ? "a" : memcmp(w, s->b, 32) == 0 ? "b" :
+		    memcmp(w, s->c, 32) == 0 ? "c" : "d");
 	}
 	ballot_poll_free(&p);
 	return rc;
@@ -187,6 +201,12 @@ TEST(pbpoll_ballot_kinds_and_cost_limit)
 	ballot_tally_free(&t);
 	/* Cumulative: c (5), a (2); b (1) does not fit. By approvals: a, c. */
 	CHECK(winners(&v, &r, s, s->cumul, got, &t) == 0 && strcmp(got, "ca") == 0);
+	ballot_tally_free(&t);
+	/* A full tie goes to the option listed first, whatever the ids
+	 * (spec/tally.md 4.4; pb import lists a file's projects by project_id). */
+	CHECK(winners(&v, &r, s, s->dc, got, &t) == 0 && strcmp(got, "dc") == 0);
+	ballot_tally_free(&t);
+	CHECK(winners(&v, &r, s, s->cd, got, &t) == 0 && strcmp(got, "cd") == 0);
 	ballot_tally_free(&t);
 	roster_free(&r);
 	memview_free(&mv);
