@@ -147,8 +147,8 @@ int sign_main(int argc, char **argv);
 int submit_main(int argc, char **argv);
 int search_main(int argc, char **argv);
 int pb_tally_main(int argc, char **argv);
-int pb_import_main(int argc, char **argv);	/* cli/pbio.c */
-int pb_export_main(int argc, char **argv);
+int pb_import_main(int argc, char **argv);	/* cli/pbimport.c */
+int pb_export_main(int argc, char **argv);	/* cli/pbexport.c */
 int poll_open_main(int argc, char **argv);
 int vote_main(int argc, char **argv);
 int tally_main(int argc, char **argv);

@@ -124,7 +124,9 @@ static const cli_cmd_t cmds[] = {
 	  "  idea --title T [--body B] [--process P] [--category C] [--location LAT,LON]\n"
 	  "       [--cost N] [--unit U] [--edit IDEA]; comment --on ID --body B;\n"
 	  "  support IDEA [--withdraw]; report TARGET --reason R; appeal TARGET --reason R;\n"
-	  "  vote --process P --poll ID [--unit U] (CHOICE... | yes | no | abstain | --withdraw).\n"
+	  "  vote --process P --poll ID [--unit U] (CHOICE... | yes | no | abstain | --withdraw);\n"
+	  "  vote -d DIR (a copy of the log): --poll and --unit (the credential's) found,\n"
+	  "  the ballot refused with its reason before anything is signed.\n"
 	  "  Writes the signed envelope (its exact bytes) to FILE; keeps KEY.chain\n"
 	  "  beside the key. Hand FILE to any node with 'wiec submit'." },
 	{ "submit", submit_main, "hand an event signed elsewhere to this node; prints its id",

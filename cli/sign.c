@@ -32,7 +32,8 @@
     ACT_OPT(O_JSON))
 #define SIGN_ALL (SIGN_BASE | ACT_OPT(O_TITLE) | ACT_OPT(O_BODY) | ACT_OPT(O_CATEGORY) | \
     ACT_OPT(O_LOCATION) | ACT_OPT(O_COST) | ACT_OPT(O_UNIT) | ACT_OPT(O_PROCESS) | \
-    ACT_OPT(O_EDIT) | ACT_OPT(O_ON) | ACT_OPT(O_WITHDRAW) | ACT_OPT(O_REASON) | ACT_OPT(O_POLL))
+    ACT_OPT(O_EDIT) | ACT_OPT(O_ON) | ACT_OPT(O_WITHDRAW) | ACT_OPT(O_REASON) | ACT_OPT(O_POLL) | \
+    ACT_OPT(O_DIR))
 
 /* The network id from --network or --genesis; refuses a member's key (a
  * member signs through its node: a root beside its chain would be an
@@ -97,8 +98,10 @@ int sign_main(int argc, char **argv)
 		    "appeal or vote (see 'wiec help sign')");
 		goto out;
 	}
+	/* -d DIR: a vote checked against a copy of the log the device holds. */
 	for (int id = 0; id < 64; id++)
-		if ((c->o.given & ACT_OPT(id)) && !((a->allowed | SIGN_BASE) & ACT_OPT(id))) {
+		if ((c->o.given & ACT_OPT(id)) && !((a->allowed | SIGN_BASE |
+		    (a->build == act_build_vote ? ACT_OPT(O_DIR) : 0)) & ACT_OPT(id))) {
 			rc = cli_fail(EXIT_USAGE, cmd, "option '--%s' does not apply to 'sign %s'",
 			    act_opt_name(id), a->name);
 			goto out;
@@ -112,7 +115,28 @@ int sign_main(int argc, char **argv)
 	if ((rc = cli_load_key(cmd, c->o.key, &kp)) != EXIT_OK)
 		goto out;
 	memcpy(c->self, kp.pk, KEY_PK_BYTES);
-	if ((rc = sign_network(c, network)) != 0 || (rc = act_build(c, a)) != 0)
+	if ((rc = sign_network(c, network)) != 0)
+		goto out;
+	/* With a copy of the log, the vote is built as `wiec vote` builds it
+	 * (its poll, the voter's unit) and refused with the model's reason
+	 * before anything is signed; the copy is only read. */
+	if (c->o.dir != NULL) {
+		cfg_t cfg;
+		uint8_t held[HASH_BYTES];
+
+		if ((rc = cli_open_read(cmd, c->o.dir, &cfg, &c->s)) != EXIT_OK)
+			goto out;
+		if ((rc = store_network(c->s, held)) != 0) {
+			rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+			goto out;
+		}
+		if (memcmp(held, network, HASH_BYTES) != 0) {
+			rc = cli_fail(EXIT_USAGE, cmd, "%s holds another network than the one "
+			    "given", c->o.dir);
+			goto out;
+		}
+	}
+	if ((rc = act_build(c, a)) != 0)
 		goto out;
 	if (cli_chain_read(c->o.key, &seq, last) != 0) {
 		rc = cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", c->o.key);

@@ -14,6 +14,7 @@
 #include "cli/parse.h"
 #include "crypto/err.h"
 #include "model/ballot.h"
+#include "model/closeev.h"
 
 /* A person's words for each reason a poll or ballot does not count. */
 static const char *why_text(int why)
@@ -268,6 +269,30 @@ int act_build_poll(act_ctx_t *c)
 
 /* ---- wiec vote / wiec sign vote ---- */
 
+/* Whether a Close of process is held (by an owner): the close has begun,
+ * so no new ballot is taken (spec/tally.md 4.7). 1, 0 or a wiec_err_t. */
+static int closing(vview_t *w, const uint8_t process[static HASH_BYTES])
+{
+	closeev_log_t log = { 0 };
+	int rc, found = 0;
+
+	if ((rc = closeev_load(&w->v, &w->r, process, &log)) != 0)
+		return rc;
+	for (size_t i = 0; i < log.n && !found; i++)
+		found = log.st[i].kind == CLOSE_CLOSE;
+	closeev_log_free(&log);
+	return found;
+}
+
+/* The refusal of a ballot after the close, or rc's error. */
+static int closing_fail(const char *cmd, int rc)
+{
+	if (rc < 0)
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	return cli_fail(EXIT_FAIL, cmd, "ballot refused: the process is closing (a Close of it "
+	    "is held here); ballots are no longer taken (closed)");
+}
+
 /* The process's one valid poll, or the error asking for --poll. */
 static int find_poll(act_ctx_t *c, vview_t *w, const uint8_t process[static HASH_BYTES],
     uint8_t poll[static HASH_BYTES])
@@ -352,6 +377,10 @@ int act_build_vote(act_ctx_t *c)
 
 		if ((rc = vview_open(c, &w)) != 0)
 			return rc;
+		if ((rc = closing(&w, process)) != 0) {
+			rc = closing_fail(c->cmd, rc);
+			goto out;
+		}
 		if (o->poll == NULL && (rc = find_poll(c, &w, process, poll_id)) != 0)
 			goto out;
 		rc = ballot_poll_load(&w.v, &w.r, poll_id, &poll);
@@ -368,25 +397,28 @@ int act_build_vote(act_ctx_t *c)
 			    why_text(poll.why));
 			goto out;
 		}
-		/* A budget ballot without --unit: the unit of its projects. */
-		if (poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET && v->unit[0] == '\0' &&
-		    !v->withdraw && v->n_choices > 0) {
-			long k = ballot_option_find(&poll, v->choices[0]->project.data);
-
-			if (k >= 0 && poll.opt[k].unit >= 0) {
-				snprintf(c->unit_buf, sizeof c->unit_buf, "%s",
-				    poll.proc.p->units[poll.opt[k].unit]->name);
-				v->unit = c->unit_buf;
-			}
-		}
-		if ((rc = act_keep(c, &v->poll, poll_id)) != 0)
-			goto out;
-		c->body.content_case = WIEC__BODY__CONTENT_VOTE;
-		c->body.vote = v;
 		if ((rc = ballot_voter(&w.v, &w.r, &poll, c->self, &cred, &who)) != 0) {
 			rc = cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
 			goto out;
 		}
+		/* A budget ballot without --unit: the voter's unit (its credential's
+		 * attribute), else the unit of its first project. */
+		if (poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET && v->unit[0] == '\0' &&
+		    !v->withdraw && v->n_choices > 0) {
+			long k = ballot_option_find(&poll, v->choices[0]->project.data);
+
+			if (who.unit != NULL || (k >= 0 && poll.opt[k].unit >= 0)) {
+				snprintf(c->unit_buf, sizeof c->unit_buf, "%s", who.unit != NULL ?
+				    who.unit : poll.proc.p->units[poll.opt[k].unit]->name);
+				v->unit = c->unit_buf;
+			}
+		}
+		if ((rc = act_keep(c, &v->poll, poll_id)) != 0) {
+			model_cred_free(&cred);
+			goto out;
+		}
+		c->body.content_case = WIEC__BODY__CONTENT_VOTE;
+		c->body.vote = v;
 		why = kind_check(&c->body) != 0 ? BALLOT_DUPLICATE : ballot_check(&poll, v, &who);
 		model_cred_free(&cred);
 		if (why != BALLOT_OK) {
@@ -675,6 +707,10 @@ int act_submit_check(const char *cmd, store_t *s, const ev_t *ev)
 	c.s = s;
 	if ((rc = vview_open(&c, &w)) != 0)
 		return rc;
+	if ((rc = closing(&w, ev->body->vote->process.data)) != 0) {
+		vview_close(&w);
+		return closing_fail(cmd, rc);
+	}
 	rc = ballot_poll_load(&w.v, &w.r, ev->body->vote->poll.data, &poll);
 	if (rc == WIEC_ERR_NOTFOUND) {
 		/* Its poll may arrive later: the ballot counts from then on, if valid. */

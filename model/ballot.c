@@ -1,5 +1,6 @@
 /* ballot.c: polls, ballots and the live tally (spec/tally.md section 4). */
 #include <gmp.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,7 +306,8 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 	for (size_t i = 0; i < v->n_choices; i++) {
 		uint64_t pts = v->choices[i]->points;
 
-		if (p->kind != WIEC__POLL_KIND__POLL_CUMULATIVE ? pts != 0 :
+		if (p->kind != WIEC__POLL_KIND__POLL_CUMULATIVE &&
+		    p->ballot != WIEC__POLL_KIND__POLL_CUMULATIVE ? pts != 0 :
 		    pts == 0 || pts > p->points - sum)
 			return BALLOT_BAD_POINTS;
 		sum += pts;
@@ -319,7 +321,7 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		if (p->max != 0 && v->n_choices > p->max)
 			return BALLOT_TOO_MANY;
 	}
-	if (unit >= 0) {
+	if (unit >= 0 && !p->no_cost_limit) {
 		uint64_t budget = poll->proc.p->units[unit]->budget, cost = 0;
 
 		for (size_t i = 0; i < v->n_choices; i++) {
@@ -667,9 +669,10 @@ void ballot_tally_free(ballot_tally_t *t)
 	memset(t, 0, sizeof *t);
 }
 
-static pb_vote_type_t vote_type(int kind)
+/* How the rules read a poll's ballots: a budget poll's by its `ballot`. */
+static pb_vote_type_t vote_type(const Wiec__Poll *p)
 {
-	switch (kind) {
+	switch (p->kind == WIEC__POLL_KIND__POLL_BUDGET ? p->ballot : p->kind) {
 	case WIEC__POLL_KIND__POLL_CHOOSE_ONE: return PB_CHOOSE1;
 	case WIEC__POLL_KIND__POLL_CUMULATIVE: return PB_CUMULATIVE;
 	case WIEC__POLL_KIND__POLL_RANKED: return PB_ORDINAL;
@@ -708,8 +711,11 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 			nc += s->rec[i].n;
 		}
 	ut->ballots = nb;
-	pb->vote_type = vote_type(p->kind);
-	pb->max_length = -1;
+	pb->vote_type = vote_type(p);
+	/* Ranked budget ballots score max(0, L - k) with L the poll's max,
+	 * else the longest ballot (spec/tally.md 2.1). */
+	pb->max_length = p->kind == WIEC__POLL_KIND__POLL_BUDGET && p->max != 0 ?
+	    (long long)p->max : -1;
 	pb->nproj = ut->nopt;
 	pb->nvoters = nb;
 	if ((pb->arena = malloc(ut->nopt * HASH_HEX_BYTES + 1)) == NULL ||
@@ -722,8 +728,10 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 	for (size_t k = 0; k < ut->nopt; k++) {
 		const ballot_option_t *o = &poll->opt[ut->opt[k]];
 
-		/* Ids as hex: strcmp on them is the bytewise id order. */
-		hash_hex(pb->arena + k * HASH_HEX_BYTES, o->id, HASH_BYTES);
+		/* The rules' last tie-break is by these names: the option's
+		 * place in the poll, so a full tie goes to the option listed
+		 * first (spec/tally.md 4.4). */
+		snprintf(pb->arena + k * HASH_HEX_BYTES, HASH_HEX_BYTES, "%010" PRIu32, ut->opt[k]);
 		pb->proj[k].id = pb->arena + k * HASH_HEX_BYTES;
 		mpq_init(pb->proj[k].cost);
 		mpq_set_ui(pb->proj[k].cost, o->cost, 1);

@@ -161,14 +161,48 @@ static void unit_name(const pb_t *p, char out[EV_LABEL_MAX + 1])
 	utf8_cut(out, u, EV_LABEL_MAX);
 }
 
-/* A budget process holds budget polls (spec/tally.md 4.1): approval,
- * choose-1 and ordinal ballots are budget ballots (the order of an ordinal
- * ballot is kept in its choices); cumulative and scoring ballots carry
- * points, which only a cumulative poll holds. */
-static Wiec__PollKind poll_kind(pb_vote_type_t t)
+/* The line of META row key, else of the META header. */
+static size_t meta_line(const pb_t *p, const char *key)
+{
+	for (size_t r = 0; r < p->meta.nrows; r++)
+		if (strcmp(p->meta.cell[r * p->meta.ncols], key) == 0)
+			return p->meta.line[r];
+	return p->meta.head_line;
+}
+
+/* A budget process holds budget polls (spec/tally.md 4.1); the poll's
+ * `ballot` says how the rules read the ballots: approval and choose-1
+ * ballots as approvals, ordinal ones ranked (the order kept in the
+ * choices), cumulative and scoring ones with their points. */
+static Wiec__PollKind ballot_kind(pb_vote_type_t t)
 {
 	return t == PB_CUMULATIVE || t == PB_SCORING ? WIEC__POLL_KIND__POLL_CUMULATIVE :
-	    WIEC__POLL_KIND__POLL_BUDGET;
+	    t == PB_ORDINAL ? WIEC__POLL_KIND__POLL_RANKED : WIEC__POLL_KIND__POLL_NONE;
+}
+
+/* Whether the poll may refuse ballots over the budget: only when the file
+ * states max_sum_cost and no ballot costs more than it or the budget
+ * (Pabulib counts whatever was cast; spec/tally.md 5.2). */
+static int cost_limited(const pb_t *p)
+{
+	const char *msc = pb_meta(p, "max_sum_cost");
+	mpq_t lim, sum;
+	int ok;
+
+	if (msc == NULL)
+		return 0;
+	mpq_inits(lim, sum, NULL);
+	ok = pb_decimal(lim, msc) == 0;
+	if (ok && mpq_cmp(p->budget, lim) < 0)
+		mpq_set(lim, p->budget);
+	for (size_t v = 0; ok && v < p->nvoters; v++) {
+		mpq_set_ui(sum, 0, 1);
+		for (size_t k = p->ballot[v]; k < p->ballot[v + 1]; k++)
+			mpq_add(sum, sum, p->proj[p->choice[k]].cost);
+		ok = mpq_cmp(sum, lim) <= 0;
+	}
+	mpq_clears(lim, sum, NULL);
+	return ok;
 }
 
 /* A share of the voters' work, for one thread. */
@@ -282,7 +316,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 	}
 	if (pbio_whole(p->budget, &budget) != 0 || budget == 0) {
 		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget must be a whole number "
-		    "of at least 1 (a unit's budget in wiec)", p->meta.head_line);
+		    "of at least 1 (a unit's budget in wiec)", meta_line(p, "budget"));
 		goto fail;
 	}
 	if (p->nproj > EV_OPTIONS_MAX) {
@@ -437,8 +471,21 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			rc = WIEC_ERR_NOMEM;
 			goto built;
 		}
+		/* In project_id order: the live tally ends a full tie at the
+		 * option listed first, as the rules end it at the smaller
+		 * project_id (spec/tally.md 4.4 and 2.2). */
 		for (size_t k = 0; k < p->nproj; k++)
 			bin(&opt[k], ideas + k * HASH_BYTES, HASH_BYTES);
+		for (size_t k = 1; k < p->nproj; k++) {
+			ProtobufCBinaryData x = opt[k];
+			const char *id = p->proj[(size_t)(x.data - ideas) / HASH_BYTES].id;
+			size_t j = k;
+
+			for (; j > 0 && strcmp(p->proj[(size_t)(opt[j - 1].data - ideas) /
+			    HASH_BYTES].id, id) > 0; j--)
+				opt[j] = opt[j - 1];
+			opt[j] = x;
+		}
 		for (size_t v = 0; v < p->nvoters; v++) {
 			size_t n = p->ballot[v + 1] - p->ballot[v];
 			uint64_t sum = 0;
@@ -455,7 +502,9 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			lmax = strtoull(maxs, NULL, 10);
 		if (sums != NULL)
 			lsum = strtoull(sums, NULL, 10);
-		pl.kind = poll_kind(p->vote_type);
+		pl.kind = WIEC__POLL_KIND__POLL_BUDGET;
+		pl.ballot = ballot_kind(p->vote_type);
+		pl.no_cost_limit = !cost_limited(p);
 		bin(&pl.process, out->process, HASH_BYTES);
 		pl.question = title;
 		pl.n_options = p->nproj;
@@ -468,13 +517,12 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			if (lmax > 0 && lmax >= longest && lmax <= p->nproj && lmax >= pl.min)
 				pl.max = (uint32_t)lmax;
 		}
-		if (pl.kind == WIEC__POLL_KIND__POLL_CUMULATIVE)
+		if (pl.ballot == WIEC__POLL_KIND__POLL_CUMULATIVE)
 			pl.points = lsum >= most && lsum > 0 ? lsum : most > 0 ? most : 1;
 		/* The rule, where the poll's kind allows it (spec/tally.md 4.1);
 		 * else the kind's default. META keeps it either way. */
 		pl.rule = "";
-		if (p->rule != NULL && pl.kind == WIEC__POLL_KIND__POLL_BUDGET &&
-		    tally_rule_parse(p->rule, &rule) == 0 && rule <= TALLY_MES_ADD1_CMP)
+		if (p->rule != NULL && tally_rule_parse(p->rule, &rule) == 0 && rule <= TALLY_MES_ADD1_CMP)
 			pl.rule = (char *)p->rule;
 		if (p->has_threshold) {
 			mpz_t num, den;
@@ -492,7 +540,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 				free(opt);
 				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: "
 				    "min_project_score_threshold has more than 64 bits",
-				    p->meta.head_line);
+				    meta_line(p, "min_project_score_threshold"));
 				goto fail;
 			}
 		}

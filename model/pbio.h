@@ -10,8 +10,11 @@
  * election.
  *
  * Where the file's data goes (so that `wiec pb export` can write it back):
- *   - Poll: every project an option; budget kind (cumulative for points);
- *     the META rule where the kind allows it (spec/tally.md section 5.2).
+ *   - Poll: every project an option, in project_id order (the rules' last
+ *     tie-break); budget kind, its `ballot` ranked for ordinal files and
+ *     cumulative for points; no cost limit unless META max_sum_cost holds
+ *     for every ballot; the META rule where a budget poll allows it
+ *     (spec/tally.md section 5.2).
  *   - Process: kind budget; title from META description and instance; text
  *     = PBIO_MARK + the file's BLAKE2b-256 hex, a line, then every META row
  *     as "key;value" lines; one unit (META district, else META unit, else

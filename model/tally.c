@@ -148,6 +148,9 @@ static int greedy(const pb_t *p, const uint64_t *score, int skip, int custom,
 	for (size_t i = 0; i < p->nproj; i++) {
 		uint32_t c = idx[i];
 
+		/* Nobody asked for it, nor for any after it (by score). */
+		if (score[c] == 0)
+			break;
 		if (p->has_threshold) {
 			mpq_set_ui(q, 0, 1);
 			mpz_set_ui(mpq_numref(q), score[c]);

@@ -724,7 +724,14 @@ static int poll_check(const Wiec__Body *b)
 		return WIEC_ERR_FIELD;
 	if ((p->kind == WIEC__POLL_KIND__POLL_CHOOSE_ONE || yesno) && (p->min != 0 || p->max != 0))
 		return WIEC_ERR_FIELD;
-	if ((p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE) != (p->points != 0))
+	/* Budget polls only: ballots without a cost limit, ranked or
+	 * cumulative ballots (spec/tally.md 4.1). */
+	if (p->kind != WIEC__POLL_KIND__POLL_BUDGET ? p->no_cost_limit ||
+	    p->ballot != WIEC__POLL_KIND__POLL_NONE : p->ballot != WIEC__POLL_KIND__POLL_NONE &&
+	    p->ballot != WIEC__POLL_KIND__POLL_RANKED && p->ballot != WIEC__POLL_KIND__POLL_CUMULATIVE)
+		return WIEC_ERR_FIELD;
+	if ((p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
+	    p->ballot == WIEC__POLL_KIND__POLL_CUMULATIVE) != (p->points != 0))
 		return WIEC_ERR_FIELD;
 	for (size_t g = 0; g < p->n_exclusive; g++) {
 		const Wiec__Exclusion *x = p->exclusive[g];
@@ -793,6 +800,8 @@ static void poll_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 	json_ids(f, "options", p->options, p->n_options);
 	fprintf(f, ", \"min\": %" PRIu32 ", \"max\": %" PRIu32 ", \"points\": %" PRIu64,
 	    p->min, p->max, p->points);
+	fprintf(f, ", \"ballot\": \"%s\", \"no_cost_limit\": %s", kind_poll_name(p->ballot),
+	    p->no_cost_limit ? "true" : "false");
 	json_text(f, "rule", p->rule, fmt);
 	json_frac(f, "min_score", p->min_score);
 	fprintf(f, ", \"exclusive\": [");

@@ -50,6 +50,10 @@ bad1 "poll open: bad fraction" 2 $W poll open -d "$N1" --process "$P" --kind bud
 status 0 "poll open (budget, greedy)" $W poll open -d "$N1" --process "$P" --kind budget \
 	--option "$PA" --option "$PB" --option "$PC" --option "$PD" --option "$PE" --rule greedy --max 2
 POLL=$(cat "$T/out")
+# No ballot yet: no project is funded, though every one fits its unit
+# (spec/tally.md 2.2: a project no ballot scores is never funded).
+status 0 "tally with no ballots" $W tally -d "$N1" --process "$P" --json
+check "no ballots, no winners" grep -q '"ballots": 0, "not_counted": {}, "winners": \[\]' "$T/out"
 
 # ---- votes through the node ----
 status 0 "anna votes Park + Drzewa" $W vote -d "$N1" --process "$P" --key "$T/anna.key2" "$PA" "$PC"
@@ -62,8 +66,11 @@ bad1 "too many" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" "$PA" "$
 check "reason too_many" grep -q "too_many" "$T/err"
 bad1 "another unit's project" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" --unit Jeżyce "$PA" "$PD"
 check "reason other_unit" grep -q "other_unit" "$T/err"
-bad1 "not the voter's unit" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" "$PD"
+bad1 "not the voter's unit" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" --unit Wilda "$PD"
 check "reason bad_unit" grep -q "bad_unit" "$T/err"
+# Without --unit the ballot is in the voter's unit (Jeżyce): Boisko is Wilda's.
+bad1 "another unit's project, no --unit" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" "$PD"
+check "reason other_unit (the credential's unit)" grep -q "other_unit" "$T/err"
 bad1 "not eligible" 1 $W vote -d "$N1" --process "$P" --key "$T/ewa.key2" "$PA"
 check "reason not_eligible" grep -q "not_eligible" "$T/err"
 bad1 "unknown project" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" "$(printf '%064d' 5)"
@@ -115,3 +122,32 @@ check "identical on another node" cmp -s "$T/out" "$T/tally2"
 status 0 "reindex" $W reindex -d "$N1"
 status 0 "tally after reindex" $W tally -d "$N1" --process "$P" --json
 check "reindex reproduces the tally" cmp -s "$T/out" "$T/tally2"
+
+# ---- signed on a device that holds a copy of the log (-d): the unit from
+# the resident's credential, the poll found, the ballot checked first ----
+cp "$T/dora.key2.chain" "$T/dora.chain.before"
+bad1 "sign -d refuses a ballot the model refuses" 1 $W sign --key "$T/dora.key2" \
+	--network "$NET" -d "$N1" vote --process "$P" "$PA" -o "$T/dora5.ev"
+check "sign -d names the reason" grep -q "other_unit" "$T/err"
+check "nothing signed" cmp -s "$T/dora.key2.chain" "$T/dora.chain.before"
+check "no file written" test ! -e "$T/dora5.ev"
+status 0 "dora signs with -d and no --unit or --poll" $W sign --key "$T/dora.key2" \
+	--network "$NET" -d "$N1" vote --process "$P" "$PD" -o "$T/dora4.ev"
+status 0 "submit it" $W submit -d "$N1" "$T/dora4.ev"
+status 0 "show it" $W show -d "$N1" "$(cat "$T/out")"
+check "its unit is dora's (Wilda)" grep -q '"unit": "Wilda"' "$T/out"
+check "and its poll the process's" grep -q "\"poll\": \"$POLL\"" "$T/out"
+bad1 "sign -d only for votes" 2 $W sign --key "$T/dora.key2" --network "$NET" -d "$N1" \
+	support "$PD" -o "$T/dora6.ev"
+
+# ---- after the close: refused at submission (spec/tally.md 4.7) ----
+status 0 "dora signs a new ballot offline before the close" $W sign --key "$T/dora.key2" \
+	--network "$NET" vote --process "$P" --poll "$POLL" --unit Wilda "$PE" -o "$T/dora3.ev"
+$W tally -d "$N1" --process "$P" --json >"$T/tally-before-close"
+status 0 "the owner starts closing" $W close -d "$N1" --process "$P"
+bad1 "vote after the close" 1 $W vote -d "$N1" --process "$P" --key "$T/cyryl.key2" "$PC"
+check "vote names the close" grep -q "ballot refused: .*(closed)" "$T/err"
+bad1 "submit after the close" 1 $W submit -d "$N1" "$T/dora3.ev"
+check "submit names the close" grep -q "ballot refused: .*(closed)" "$T/err"
+status 0 "tally after the refusals" $W tally -d "$N1" --process "$P" --json
+check "no ballot was added" cmp -s "$T/out" "$T/tally-before-close"

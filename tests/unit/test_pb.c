@@ -211,6 +211,30 @@ TEST(tally_greedy_custom_boundary)
 	CHECK(winners(text, TALLY_GREEDY_CUSTOM, got, sizeof got) == 0 && strcmp(got, "a") == 0);
 }
 
+/* A project no counted ballot scores is never funded (spec/tally.md 2.2):
+ * with no ballots, no greedy variant funds anything, whatever fits. */
+TEST(tally_greedy_zero_score)
+{
+	static const char *const proj[] = { "a;10", "b;5", "c;50" };
+	static const char *const votes[] = { "1;c" };
+	char text[2048], got[256];
+	tally_rule_t r[] = { TALLY_GREEDY, TALLY_GREEDY_NO_SKIP, TALLY_GREEDY_THRESHOLD,
+	    TALLY_GREEDY_EXCLUSIVE, TALLY_GREEDY_CUSTOM, TALLY_MES, TALLY_MES_ADD1,
+	    TALLY_MES_ADD1_CMP };
+
+	mk(text, sizeof text, "approval", "100", "", 3, proj, 0, votes, 0);
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+		CHECK(winners(text, r[i], got, sizeof got) == 0 && strcmp(got, "") == 0);
+	/* c (50) has a vote and fits; a and b would fit too but nobody asked. */
+	mk(text, sizeof text, "approval", "100", "", 3, proj, 1, votes, 0);
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+		CHECK(winners(text, r[i], got, sizeof got) == 0 && strcmp(got, "c") == 0);
+	/* Ordinal: a project only at positions past max_length scores 0. */
+	static const char *const ord[] = { "1;c,a,b" };
+	mk(text, sizeof text, "ordinal", "100", "max_length;2\n", 3, proj, 1, ord, 0);
+	CHECK(winners(text, TALLY_GREEDY, got, sizeof got) == 0 && strcmp(got, "c a") == 0);
+}
+
 /* A project is eligible when its score reaches the threshold (>=). */
 TEST(tally_greedy_threshold)
 {
