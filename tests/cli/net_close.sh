@@ -59,7 +59,18 @@ mkvote() {
 }
 
 check "process with 6 ballots" mkvote a 6
+# Three more residents, registered before the close, vote only after the
+# certificate, through node4, which is down and holds a copy of the log
+# from before the close: their ballots reach the others by gossip, as a
+# ballot from a node that had not seen the close would.
+for v in 7 8 9; do
+	$W keygen --out "$T/late$v.key" >"$T/late$v.pub" 2>/dev/null
+	$W credential issue -d "$N/node1" --process "$P" --subject "$(cat "$T/late$v.pub")" \
+		--attr unit=Centrum >/dev/null
+done
 check "nodes 1-3 converge" wait_converged "$DL" $three
+status 0 "export node1 before the close" $W export -d "$N/node1" -o "$T/pre.export"
+status 0 "node4 (down) imports it" $W import -d "$N/node4" "$T/pre.export"
 LAST=$(cat "$T/a.v6")
 status 1 "result before any close: no certificate yet" $W result -d "$N/node2" --process "$P"
 oneline "no certificate: one line"
@@ -87,12 +98,15 @@ oneline "close again: one line"
 status 0 "result (text)" $W result -d "$N/node2" --process "$P"
 check "text names the signers" grep -q "signed by" "$T/out"
 
-# Later ballots never change it: three votes for Ławki arrive after.
+# Later ballots never change it: three votes for Ławki arrive after. A
+# node that holds the Close refuses them at submission (closed); node4,
+# down and without the Close, takes them, and gossips them when it starts.
+status 1 "a ballot after the close is refused at submission" $W vote -d "$N/node2" \
+	--process "$P" --key "$T/late7.key" "$PB"
+check "... naming the reason" grep -q closed "$T/err"
 for v in 7 8 9; do
-	$W keygen --out "$T/late$v.key" >"$T/late$v.pub" 2>/dev/null
-	$W credential issue -d "$N/node1" --process "$P" --subject "$(cat "$T/late$v.pub")" \
-		--attr unit=Centrum >/dev/null
-	$W vote -d "$N/node2" --process "$P" --key "$T/late$v.key" "$PB" >/dev/null 2>&1
+	$W vote -d "$N/node4" --process "$P" --key "$T/late$v.key" "$PB" >"$T/late$v.id" ||
+		bad "late ballot $v through node4"
 done
 start_node "$N/node4"
 check "all four converge after node4 is back" wait_converged "$DL" $three "$N/node4"
@@ -104,6 +118,10 @@ certval() { jget "$1" '(j["proposal"], j["frontier"], j["winners"], j["result_ha
 check "node4's certificate is the same" test "$(certval "$T/res.1")" = "$(certval "$T/res.4")"
 check "node1's certificate did not change after later ballots" \
 	test "$(certval "$T/res.1")" = "$(certval "$T/res.1b")"
+late_held() { $W show -d "$N/node2" "$(cat "$T/late9.id")" >/dev/null 2>&1; }
+check "the late ballots reached node2 by gossip" wait_until "$DL" late_held
+check "... and are not in the frontier" jtrue "$T/res.1b" \
+	'"'"$(cat "$T/late9.id")"'" not in j["frontier"]'
 check "the certified value is not empty" test -n "$(certval "$T/res.1")"
 status 0 "tally after the close" $W tally -d "$N/node2" --process "$P" --json
 cp "$T/out" "$T/tally.json"
