@@ -138,6 +138,9 @@ run() {	# NAME VOTERS
 }
 runbig() {	# NAME VOTERS
 	pbgen "$2" >"$T/big.pb"
+	for i in 1 2 3 4; do	# room for 2 events per voter and the close
+		sed -i 's/^map_size = .*/map_size = 34359738368/' "$N/node$i/config"
+	done
 	t0=$(ms)
 	P=$($W pb import -d "$N/node1" "$T/big.pb" --json | sed -n 's/.*"process": "\([0-9a-f]*\)".*/\1/p')
 	[ -n "$P" ] || exit 1

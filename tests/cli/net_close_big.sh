@@ -68,7 +68,7 @@ status 0 "the auditor's result" $W result -d "$T/pristine" --process "$P" --json
 check "auditor: the same certificate" cmp "$T/out" "$T/res.2"
 status 0 "tally after the close" $W tally -d "$T/pristine" --process "$P" --json
 check "tally is the certified one" jtrue "$T/out" 'j["certified"] is True'
-[ -n "$KEEP" ] && cp -a "$T" "$KEEP"
+[ -n "${KEEP:-}" ] && cp -a "$T" "$KEEP"
 for i in 1 2 3; do stop_node "$N/node$i"; done
 ! grep -q 'ERROR: AddressSanitizer\|runtime error\|LeakSanitizer' "$N"/node*.log
 check "no sanitizer report in any node log" test $? -eq 0
