@@ -22,7 +22,7 @@
 #define NCLOSE_TIMEOUT_MS 1500	/* close_params_t.timeout: the base wait of a round */
 #define NCLOSE_STEPS 16		/* statements posted per process per tick, at most */
 #define NCLOSE_PART_BATCH 32	/* IdParts committed and pushed together (~2 MiB) */
-#define NCLOSE_IDS_PER_MS 100	/* the base wait grows 1 ms per this many counted ids */
+#define NCLOSE_IDS_PER_MS 25	/* the base wait grows 1 ms per this many counted ids */
 
 typedef struct nclose_proc {
 	uint8_t process[HASH_BYTES];
