@@ -101,7 +101,8 @@ long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_
  * cumulative, "borda" for ranked; yes-no has its own count). */
 tally_rule_t ballot_default_rule(int kind);
 
-/* Room to read one held ballot in place (about 66 KB: allocate it). */
+/* Room to read one held ballot in place (about 66 KB: allocate it). The
+ * reader is model/recount.c's, where the recount uses it. */
 typedef struct ballot_raw {
 	Wiec__Choice ch[EV_OPTIONS_MAX];
 	Wiec__Choice *chp[EV_OPTIONS_MAX];

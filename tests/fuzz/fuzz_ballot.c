@@ -1,5 +1,5 @@
 /* fuzz_ballot.c: the in-place reader of a held ballot (ballot_read_vote,
- * model/ballot.c), against protobuf-c.
+ * model/recount.c), against protobuf-c.
  *
  * Whatever the input, every read stays within it (the sanitizers see to
  * that), and whatever the reader accepts as a Vote, protobuf-c decodes to
