@@ -87,7 +87,8 @@ static size_t opt_slot(const uint8_t id[static HASH_BYTES], size_t mask)
 	return (size_t)h & mask;
 }
 
-long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
+/* ballot_option_find, inline where every ballot's choices are judged. */
+static inline long option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
 {
 	size_t lo = 0, hi = poll->nopt;
 
@@ -111,6 +112,11 @@ long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_
 			hi = mid;
 	}
 	return -1;
+}
+
+long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
+{
+	return option_find(poll, id);
 }
 
 /* The index of the process's unit named name, or -1. */
@@ -268,13 +274,22 @@ int ballot_poll_list(const model_view_t *v, const uint8_t process[static HASH_BY
 
 /* ---- one ballot ---- */
 
-int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who)
+/* The option index of choice i of v: from opt, or looked up (opt NULL). */
+static inline uint32_t choice_opt(const ballot_poll_t *poll, const Wiec__Vote *v,
+    const uint32_t *opt, size_t i)
+{
+	return opt != NULL ? opt[i] : (uint32_t)option_find(poll, v->choices[i]->project.data);
+}
+
+int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who,
+    uint32_t *opt, int *unitp)
 {
 	const Wiec__Poll *p = poll->p;
 	int yesno = p->kind == WIEC__POLL_KIND__POLL_YESNO;
 	int unit = -1;
 	uint64_t sum = 0;
 
+	*unitp = -1;
 	if (memcmp(v->process.data, p->process.data, HASH_BYTES) != 0 ||
 	    memcmp(v->poll.data, poll->ev.id, HASH_BYTES) != 0)
 		return BALLOT_NO_POLL;
@@ -288,9 +303,14 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		return BALLOT_OK;
 	if (yesno != (v->answer != WIEC__ANSWER__ANSWER_NONE) || (yesno && v->n_choices != 0))
 		return BALLOT_BAD_ANSWER;
-	for (size_t i = 0; i < v->n_choices; i++)
-		if (ballot_option_find(poll, v->choices[i]->project.data) < 0)
+	for (size_t i = 0; i < v->n_choices; i++) {
+		long o = option_find(poll, v->choices[i]->project.data);
+
+		if (o < 0)
 			return BALLOT_UNKNOWN_PROJECT;
+		if (opt != NULL)
+			opt[i] = (uint32_t)o;
+	}
 	if (p->kind == WIEC__POLL_KIND__POLL_BUDGET) {
 		if ((unit = ballot_unit_find(poll->proc.p, v->unit)) < 0 ||
 		    (who->unit != NULL && strcmp(who->unit, v->unit) != 0))
@@ -299,13 +319,12 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		return BALLOT_BAD_UNIT;
 	}
 	for (size_t i = 0; i < v->n_choices; i++)
-		if (unit >= 0 && poll->opt[ballot_option_find(poll,
-		    v->choices[i]->project.data)].unit != unit)
+		if (unit >= 0 && poll->opt[choice_opt(poll, v, opt, i)].unit != unit)
 			return BALLOT_OTHER_UNIT;
+	/* Options are distinct ids: equal indices are equal projects. */
 	for (size_t i = 0; i < v->n_choices; i++)
 		for (size_t j = 0; j < i; j++)
-			if (memcmp(v->choices[i]->project.data, v->choices[j]->project.data,
-			    HASH_BYTES) == 0)
+			if (choice_opt(poll, v, opt, i) == choice_opt(poll, v, opt, j))
 				return BALLOT_DUPLICATE;
 	for (size_t i = 0; i < v->n_choices; i++) {
 		uint64_t pts = v->choices[i]->points;
@@ -328,15 +347,25 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		uint64_t budget = poll->proc.p->units[unit]->budget, cost = 0;
 
 		for (size_t i = 0; i < v->n_choices; i++) {
-			uint64_t c = poll->opt[ballot_option_find(poll,
-			    v->choices[i]->project.data)].cost;
+			uint64_t c = poll->opt[choice_opt(poll, v, opt, i)].cost;
 
 			if (c > budget - cost)
 				return BALLOT_OVER_BUDGET;
 			cost += c;
 		}
 	}
+	*unitp = unit;
 	return BALLOT_OK;
+}
+
+int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who)
+{
+	uint32_t opt[EV_OPTIONS_MAX];
+	int unit;
+
+	/* More choices than a held ballot may have (a ballot being built):
+	 * each is looked up where needed. */
+	return ballot_check_at(poll, v, who, v->n_choices <= EV_OPTIONS_MAX ? opt : NULL, &unit);
 }
 
 int ballot_voter(const model_view_t *v, const roster_t *r, const ballot_poll_t *poll,
@@ -500,14 +529,68 @@ static pb_vote_type_t vote_type(int kind)
 	}
 }
 
+/* The rule's ballots of one unit from the records: each counted ballot of
+ * the unit as it is. pb's arrays have room for them (tally_unit). */
+static void unit_ballots(const recount_set_t *s, const uint32_t *local, int unit, pb_t *pb)
+{
+	size_t nb = 0, nc = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const recount_rec_t *r = &s->rec[i];
+
+		if (unit >= 0 && r->unit != unit)
+			continue;
+		pb->ballot[nb++] = nc;
+		for (size_t k = 0; k < r->n; k++) {
+			uint32_t c = local[s->ch[r->off + k]];
+
+			pb->choice[nc] = c;
+			pb->points[nc++] = s->pts[r->off + k];
+			pb->approvals[c]++;
+		}
+	}
+	pb->ballot[nb] = nc;
+}
+
+/* The rule's ballots of one unit from the sums (recount_summed: greedy and
+ * the counts): one cumulative pseudo-ballot per project carrying the
+ * project's score as its points. Those rules rank projects by their score
+ * (and approvals, cost, id) alone (spec/tally.md 2.1-2.3), and a cumulative
+ * ballot's points add up to exactly that score, so they choose as they would
+ * over the ballots themselves; *rule becomes "points" for the counts, whose
+ * winners are the top scores whatever the rule. */
+static void unit_sums(const recount_sums_t *m, const ballot_unit_tally_t *ut, pb_t *pb,
+    tally_rule_t *rule)
+{
+	for (size_t k = 0; k < ut->nopt; k++) {
+		uint32_t o = ut->opt[k];
+
+		pb->ballot[k] = k;
+		pb->choice[k] = (uint32_t)k;
+		pb->approvals[k] = m->approvals[o];
+		switch (*rule) {
+		case TALLY_POINTS: pb->points[k] = m->points[o]; break;
+		case TALLY_PLURALITY: pb->points[k] = m->first[o]; break;
+		case TALLY_BORDA: pb->points[k] = m->borda[o]; break;
+		default: pb->points[k] = m->approvals[o]; break;
+		}
+	}
+	pb->ballot[ut->nopt] = ut->nopt;
+	pb->vote_type = PB_CUMULATIVE;
+	if (*rule >= TALLY_APPROVAL)
+		*rule = TALLY_POINTS;
+}
+
 /* Runs the shared rule over the counted ballots of one unit (unit -1: all). */
-static int tally_unit(const ballot_poll_t *poll, const recount_set_t *s,
+static int tally_unit(const ballot_poll_t *poll, const recount_out_t *o,
     ballot_unit_tally_t *ut, char *why, size_t whylen)
 {
 	const Wiec__Poll *p = poll->p;
+	const recount_set_t *s = &o->set;
 	pb_t *pb = NULL;
 	uint32_t *local = NULL, *group = NULL;
 	tally_result_t res = { 0 };
+	tally_rule_t rule = poll->rule;
 	size_t nb = 0, nc = 0;
 	int rc = WIEC_ERR_NOMEM;
 
@@ -518,19 +601,24 @@ static int tally_unit(const ballot_poll_t *poll, const recount_set_t *s,
 	if ((local = malloc((poll->nopt + 1) * sizeof *local)) == NULL ||
 	    (ut->opt = malloc((poll->nopt + 1) * sizeof *ut->opt)) == NULL)
 		goto out;
-	for (size_t o = 0; o < poll->nopt; o++) {
-		local[o] = UINT32_MAX;
-		if (ut->unit < 0 || poll->opt[o].unit == ut->unit) {
-			local[o] = (uint32_t)ut->nopt;
-			ut->opt[ut->nopt++] = (uint32_t)o;
+	for (size_t k = 0; k < poll->nopt; k++) {
+		local[k] = UINT32_MAX;
+		if (ut->unit < 0 || poll->opt[k].unit == ut->unit) {
+			local[k] = (uint32_t)ut->nopt;
+			ut->opt[ut->nopt++] = (uint32_t)k;
 		}
 	}
-	for (size_t i = 0; i < s->n; i++)
-		if (ut->unit < 0 || s->rec[i].unit == ut->unit) {
-			nb++;
-			nc += s->rec[i].n;
-		}
-	ut->ballots = nb;
+	if (o->summed) {
+		ut->ballots = o->sums.ballots[ut->unit < 0 ? 0 : ut->unit];
+		nb = nc = ut->nopt;
+	} else {
+		for (size_t i = 0; i < s->n; i++)
+			if (ut->unit < 0 || s->rec[i].unit == ut->unit) {
+				nb++;
+				nc += s->rec[i].n;
+			}
+		ut->ballots = nb;
+	}
 	pb->vote_type = vote_type(p->kind);
 	pb->max_length = -1;
 	pb->nproj = ut->nopt;
@@ -543,13 +631,13 @@ static int tally_unit(const ballot_poll_t *poll, const recount_set_t *s,
 	    (pb->points = malloc((nc + 1) * sizeof *pb->points)) == NULL)
 		goto out;
 	for (size_t k = 0; k < ut->nopt; k++) {
-		const ballot_option_t *o = &poll->opt[ut->opt[k]];
+		const ballot_option_t *opt = &poll->opt[ut->opt[k]];
 
 		/* Ids as hex: strcmp on them is the bytewise id order. */
-		hash_hex(pb->arena + k * HASH_HEX_BYTES, o->id, HASH_BYTES);
+		hash_hex(pb->arena + k * HASH_HEX_BYTES, opt->id, HASH_BYTES);
 		pb->proj[k].id = pb->arena + k * HASH_HEX_BYTES;
 		mpq_init(pb->proj[k].cost);
-		mpq_set_ui(pb->proj[k].cost, o->cost, 1);
+		mpq_set_ui(pb->proj[k].cost, opt->cost, 1);
 		pb->proj[k].selected = -1;
 	}
 	if (ut->unit >= 0) {
@@ -561,34 +649,22 @@ static int tally_unit(const ballot_poll_t *poll, const recount_set_t *s,
 		mpq_set_ui(pb->threshold, p->min_score->num, p->min_score->den);
 		mpq_canonicalize(pb->threshold);
 	}
-	nb = nc = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const recount_rec_t *r = &s->rec[i];
-
-		if (ut->unit >= 0 && r->unit != ut->unit)
-			continue;
-		pb->ballot[nb++] = nc;
-		for (size_t k = 0; k < r->n; k++) {
-			uint32_t c = local[s->ch[r->off + k]];
-
-			pb->choice[nc] = c;
-			pb->points[nc++] = s->pts[r->off + k];
-			pb->approvals[c]++;
-		}
-	}
-	pb->ballot[nb] = nc;
-	if (poll->rule == TALLY_GREEDY_EXCLUSIVE && p->n_exclusive != 0) {
+	if (o->summed)
+		unit_sums(&o->sums, ut, pb, &rule);
+	else
+		unit_ballots(s, local, ut->unit, pb);
+	if (rule == TALLY_GREEDY_EXCLUSIVE && p->n_exclusive != 0) {
 		if ((group = calloc(ut->nopt + 1, sizeof *group)) == NULL)
 			goto out;
 		for (size_t g = 0; g < p->n_exclusive; g++)
 			for (size_t k = 0; k < p->exclusive[g]->n_projects; k++) {
-				long o = ballot_option_find(poll, p->exclusive[g]->projects[k].data);
+				long x = ballot_option_find(poll, p->exclusive[g]->projects[k].data);
 
-				if (o >= 0 && local[o] != UINT32_MAX)
-					group[local[o]] = (uint32_t)g + 1;
+				if (x >= 0 && local[x] != UINT32_MAX)
+					group[local[x]] = (uint32_t)g + 1;
 			}
 	}
-	if ((rc = tally_run(pb, poll->rule, group, &res, why, whylen)) != 0)
+	if ((rc = tally_run(pb, rule, group, &res, why, whylen)) != 0)
 		goto out;
 	if ((ut->score = malloc((ut->nopt + 1) * sizeof *ut->score)) == NULL ||
 	    (ut->win = malloc((res.nwin + 1) * sizeof *ut->win)) == NULL) {
@@ -643,11 +719,17 @@ static uint64_t weight_of(const Wiec__Poll *p, const roster_member_t *m)
 	return 0;
 }
 
-static void tally_yesno(const roster_t *r, const ballot_poll_t *poll, const recount_set_t *s,
+static void tally_yesno(const roster_t *r, const ballot_poll_t *poll, const recount_out_t *o,
     size_t nelig, ballot_tally_t *t)
 {
 	const Wiec__Poll *p = poll->p;
+	const recount_set_t *s = &o->set;
 
+	if (o->summed) {	/* residents' polls only: no weights */
+		t->yes = o->sums.yes;
+		t->no = o->sums.no;
+		t->abstain = o->sums.abstain;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		const recount_rec_t *b = &s->rec[i];
 
@@ -696,7 +778,7 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	int need_elig = !codec && poll->proc.p->eligibility;
 	recount_elig_t *el = NULL;
 	size_t nel = 0;
-	recount_set_t s = { 0 };
+	recount_out_t o = { 0 };
 	recount_in_t in = { 0 };
 	int rc;
 
@@ -715,10 +797,10 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	in.nf = nf;
 	in.el = el;
 	in.nel = nel;
-	if ((rc = recount_collect(v, &in, &s, out)) != 0)
+	if ((rc = recount_collect(v, &in, &o, out)) != 0)
 		goto out;
 	if (p->kind == WIEC__POLL_KIND__POLL_YESNO) {
-		tally_yesno(r, poll, &s, nel, out);
+		tally_yesno(r, poll, &o, nel, out);
 		rc = 0;
 		goto out;
 	}
@@ -731,14 +813,14 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	for (size_t u = 0; u < out->nunit; u++) {
 		out->unit[u].unit = p->kind != WIEC__POLL_KIND__POLL_BUDGET ? -1 :
 		    unit >= 0 ? unit : (int)u;
-		if ((rc = tally_unit(poll, &s, &out->unit[u], why, whylen)) != 0)
+		if ((rc = tally_unit(poll, &o, &out->unit[u], why, whylen)) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
 	if (rc == WIEC_ERR_NOMEM && whylen > 0 && why[0] == '\0')
 		snprintf(why, whylen, "out of memory");
-	recount_set_free(&s);
+	recount_out_free(&o);
 	elig_free(el, nel);
 	return rc;
 }

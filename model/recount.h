@@ -30,7 +30,9 @@ typedef struct recount_rec {
 	size_t off, n;
 } recount_rec_t;
 
-/* The counted ballots of a poll. */
+/* The counted ballots of a poll, one record each (the rules that need
+ * every ballot: the equal-shares ones, co-decision; and every poll on the
+ * generic path). */
 typedef struct recount_set {
 	recount_rec_t *rec;
 	size_t n, cap;
@@ -40,8 +42,33 @@ typedef struct recount_set {
 	size_t nch, capch;
 } recount_set_t;
 
-/* Frees what s holds and zeroes it (safe on a zeroed one). */
-void recount_set_free(recount_set_t *s);
+/* The counted ballots of a poll as sums, where the rule needs no more
+ * (recount_summed): per option, over the counted ballots naming it. All
+ * arithmetic is modulo 2^64, like the per-ballot sums of model/tally.c. */
+typedef struct recount_sums {
+	uint64_t *approvals;	/* ballots naming the option */
+	uint64_t *points;	/* their points for it */
+	uint64_t *first;	/* ballots naming it first */
+	uint64_t *borda;	/* nopt - 1 - k for the k-th choice (from 0) */
+	uint64_t *ballots;	/* per unit of the process (budget polls), else [0] */
+	uint64_t yes, no, abstain;
+} recount_sums_t;
+
+/* What recount_collect gathered: the records (summed == 0) or the sums. */
+typedef struct recount_out {
+	int summed;
+	recount_set_t set;
+	recount_sums_t sums;
+} recount_out_t;
+
+/* Frees what o holds and zeroes it (safe on a zeroed one). */
+void recount_out_free(recount_out_t *o);
+
+/* Whether a tally of poll over view v is made from sums (the view has a
+ * scan() and the rule is a function of per-option sums: greedy and its
+ * variants, approval, plurality, Borda and points counts, resident yes/no)
+ * rather than from one record per ballot. */
+int recount_summed(const model_view_t *v, const ballot_poll_t *poll);
 
 /* Which ballots to gather. */
 typedef struct recount_in {
@@ -54,12 +81,18 @@ typedef struct recount_in {
 	size_t nel;
 } recount_in_t;
 
-/* Fills s (zeroed by the caller) with the counted ballots of in->poll, each
- * voter's latest valid one that is not a withdrawal, and out->counted and
- * out->not_counted with the others. Returns 0, WIEC_ERR_NOMEM, or a view
- * failure. */
-int recount_collect(const model_view_t *v, const recount_in_t *in, recount_set_t *s,
+/* Fills o (zeroed by the caller) with the counted ballots of in->poll, each
+ * voter's latest valid one that is not a withdrawal, as records or as sums
+ * (recount_summed), and out->counted and out->not_counted with the others.
+ * Returns 0, WIEC_ERR_NOMEM, or a view failure. */
+int recount_collect(const model_view_t *v, const recount_in_t *in, recount_out_t *o,
     ballot_tally_t *out);
+
+/* ballot_check, also giving the index in poll of each choice (opt, room for
+ * v->n_choices; set when the ballot is valid and not a withdrawal) and the
+ * ballot's unit (*unit, -1 unless a valid budget ballot). */
+int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who,
+    uint32_t *opt, int *unit);
 
 /* From model/ballot.c: the index of the process's unit named name, or -1;
  * whether id is in the sorted frontier f of n ids (f NULL: always). */
