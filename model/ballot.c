@@ -582,11 +582,11 @@ static void unit_sums(const recount_sums_t *m, const ballot_unit_tally_t *ut, pb
 }
 
 /* Runs the shared rule over the counted ballots of one unit (unit -1: all). */
-static int tally_unit(const ballot_poll_t *poll, const recount_out_t *o,
+static int tally_unit(const ballot_poll_t *poll, const recount_out_t *bal,
     ballot_unit_tally_t *ut, char *why, size_t whylen)
 {
 	const Wiec__Poll *p = poll->p;
-	const recount_set_t *s = &o->set;
+	const recount_set_t *s = &bal->set;
 	pb_t *pb = NULL;
 	uint32_t *local = NULL, *group = NULL;
 	tally_result_t res = { 0 };
@@ -608,8 +608,8 @@ static int tally_unit(const ballot_poll_t *poll, const recount_out_t *o,
 			ut->opt[ut->nopt++] = (uint32_t)k;
 		}
 	}
-	if (o->summed) {
-		ut->ballots = o->sums.ballots[ut->unit < 0 ? 0 : ut->unit];
+	if (bal->summed) {
+		ut->ballots = bal->sums.ballots[ut->unit < 0 ? 0 : ut->unit];
 		nb = nc = ut->nopt;
 	} else {
 		for (size_t i = 0; i < s->n; i++)
@@ -649,8 +649,8 @@ static int tally_unit(const ballot_poll_t *poll, const recount_out_t *o,
 		mpq_set_ui(pb->threshold, p->min_score->num, p->min_score->den);
 		mpq_canonicalize(pb->threshold);
 	}
-	if (o->summed)
-		unit_sums(&o->sums, ut, pb, &rule);
+	if (bal->summed)
+		unit_sums(&bal->sums, ut, pb, &rule);
 	else
 		unit_ballots(s, local, ut->unit, pb);
 	if (rule == TALLY_GREEDY_EXCLUSIVE && p->n_exclusive != 0) {
@@ -658,10 +658,10 @@ static int tally_unit(const ballot_poll_t *poll, const recount_out_t *o,
 			goto out;
 		for (size_t g = 0; g < p->n_exclusive; g++)
 			for (size_t k = 0; k < p->exclusive[g]->n_projects; k++) {
-				long x = ballot_option_find(poll, p->exclusive[g]->projects[k].data);
+				long o = ballot_option_find(poll, p->exclusive[g]->projects[k].data);
 
-				if (x >= 0 && local[x] != UINT32_MAX)
-					group[local[x]] = (uint32_t)g + 1;
+				if (o >= 0 && local[o] != UINT32_MAX)
+					group[local[o]] = (uint32_t)g + 1;
 			}
 	}
 	if ((rc = tally_run(pb, rule, group, &res, why, whylen)) != 0)

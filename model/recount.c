@@ -487,7 +487,8 @@ static int rd_plain(ballot_raw_t *st, const uint8_t *b, size_t n, Wiec__Vote *vo
 		st->chp[vote->n_choices++] = c;
 	}
 	if (i < vn && vb[i] == TAG(5, 0)) {
-		if ((i = rd_varint(vb, vn, i + 1, &x)) == RD_BAD || x > WIEC__ANSWER__ANSWER_ABSTAIN)
+		if ((i = rd_varint(vb, vn, i + 1, &x)) == RD_BAD ||
+		    x > WIEC__ANSWER__ANSWER_ABSTAIN)
 			return 0;
 		vote->answer = (Wiec__Answer)x;
 	}
@@ -692,7 +693,8 @@ static int ref_drop(take_t *st, const sref_t *r)
 
 	if ((rc = ref_read(st, r, &vote, &v, author, &seq, &dec)) == 0) {
 		for (size_t k = 0; k < v->n_choices && !v->withdraw; k++)
-			st->opt[k] = (uint32_t)ballot_option_find(poll, v->choices[k]->project.data);
+			st->opt[k] = (uint32_t)ballot_option_find(poll,
+			    v->choices[k]->project.data);
 		if (poll->p->kind == WIEC__POLL_KIND__POLL_BUDGET && !v->withdraw)
 			unit = ballot_unit_find(poll->proc.p, v->unit);
 		sums_apply(st, v, st->opt, unit, (uint64_t)-1);
