@@ -368,7 +368,8 @@ static int rd_header(const uint8_t *body, size_t n, uint8_t author[static KEY_PK
 			*vb = f.p;
 			*vn = f.len;
 			break;
-		default:	/* another kind */
+		default:	/* another kind (even after a Vote: the last content counts) */
+			*vb = NULL;
 			return f.num >= 16 && f.p != NULL && have_author ? 0 : -1;
 		}
 	}
