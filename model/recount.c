@@ -368,9 +368,15 @@ static int rd_header(const uint8_t *body, size_t n, uint8_t author[static KEY_PK
 			*vb = f.p;
 			*vn = f.len;
 			break;
-		default:	/* another kind (even after a Vote: the last content counts) */
+		default:
+			/* Another kind, if protobuf-c knows the field; it keeps the
+			 * last content field, so a Vote before it does not count. */
+			if (f.num < 16 || f.p == NULL ||
+			    protobuf_c_message_descriptor_get_field(&wiec__body__descriptor,
+			    f.num) == NULL)
+				return -1;
 			*vb = NULL;
-			return f.num >= 16 && f.p != NULL && have_author ? 0 : -1;
+			break;
 		}
 	}
 	return have_author ? 0 : -1;
