@@ -88,14 +88,14 @@ typedef struct recount_in {
 int recount_collect(const model_view_t *v, const recount_in_t *in, recount_out_t *o,
     ballot_tally_t *out);
 
-/* ballot_check, also giving the index in poll of each choice (opt, room for
- * v->n_choices; set when the ballot is valid and not a withdrawal) and the
- * ballot's unit (*unit, -1 unless a valid budget ballot). */
+/* From model/ballot.c. ballot_check_at: ballot_check, also giving the
+ * index in poll of each choice (opt, room for v->n_choices, or NULL; set
+ * when the ballot is valid and not a withdrawal) and the ballot's unit
+ * (*unit, -1 unless a valid budget ballot). ballot_unit_find: the index of
+ * the process's unit named name, or -1. ballot_in_frontier: whether id is
+ * in the sorted frontier f of n ids (f NULL: always). */
 int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who,
     uint32_t *opt, int *unit);
-
-/* From model/ballot.c: the index of the process's unit named name, or -1;
- * whether id is in the sorted frontier f of n ids (f NULL: always). */
 int ballot_unit_find(const Wiec__Process *p, const char *name);
 int ballot_in_frontier(const uint8_t *f, size_t n, const uint8_t id[static HASH_BYTES]);
 
