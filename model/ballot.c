@@ -1,4 +1,8 @@
-/* ballot.c: polls, ballots and the live tally (spec/tally.md section 4). */
+/* ballot.c: polls, ballots and the live tally (spec/tally.md section 4):
+ * which poll and which ballot is valid, the electorate, the count of each
+ * unit by the shared rules, and the result bytes a certificate signs. The
+ * pass over the held ballots that feeds the count (and the in-place
+ * reader of one ballot) is model/recount.c. */
 #include <gmp.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,6 +12,7 @@
 #include "crypto/err.h"
 #include "model/ballot.h"
 #include "model/idea.h"
+#include "model/recount.h"
 
 static const char *const why_names[] = {
 	"ok", "no_process", "not_owner", "wrong_kind", "bad_rule", "bad_option", "no_cost",
@@ -83,7 +88,8 @@ static size_t opt_slot(const uint8_t id[static HASH_BYTES], size_t mask)
 	return (size_t)h & mask;
 }
 
-long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
+/* ballot_option_find, inline where every ballot's choices are judged. */
+static inline long option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
 {
 	size_t lo = 0, hi = poll->nopt;
 
@@ -109,8 +115,13 @@ long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_
 	return -1;
 }
 
+long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
+{
+	return option_find(poll, id);
+}
+
 /* The index of the process's unit named name, or -1. */
-static int unit_find(const Wiec__Process *p, const char *name)
+int ballot_unit_find(const Wiec__Process *p, const char *name)
 {
 	for (size_t i = 0; i < p->n_units; i++)
 		if (strcmp(p->units[i]->name, name) == 0)
@@ -146,8 +157,8 @@ static int load_options(const model_view_t *v, const roster_t *r, ballot_poll_t 
 		} else {
 			snprintf(o->title, sizeof o->title, "%s", idea.latest->title);
 			o->cost = idea.latest->cost;
-			if (budget && (o->unit = unit_find(poll->proc.p, idea.latest->unit)) < 0 &&
-			    poll->why == BALLOT_OK)
+			if (budget && (o->unit = ballot_unit_find(poll->proc.p,
+			    idea.latest->unit)) < 0 && poll->why == BALLOT_OK)
 				poll->why = BALLOT_NO_COST;
 		}
 		model_idea_free(&idea);
@@ -264,13 +275,22 @@ int ballot_poll_list(const model_view_t *v, const uint8_t process[static HASH_BY
 
 /* ---- one ballot ---- */
 
-int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who)
+/* The option index of choice i of v: from opt, or looked up (opt NULL). */
+static inline uint32_t choice_opt(const ballot_poll_t *poll, const Wiec__Vote *v,
+    const uint32_t *opt, size_t i)
+{
+	return opt != NULL ? opt[i] : (uint32_t)option_find(poll, v->choices[i]->project.data);
+}
+
+int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who,
+    uint32_t *opt, int *unitp)
 {
 	const Wiec__Poll *p = poll->p;
 	int yesno = p->kind == WIEC__POLL_KIND__POLL_YESNO;
 	int unit = -1;
 	uint64_t sum = 0;
 
+	*unitp = -1;
 	if (memcmp(v->process.data, p->process.data, HASH_BYTES) != 0 ||
 	    memcmp(v->poll.data, poll->ev.id, HASH_BYTES) != 0)
 		return BALLOT_NO_POLL;
@@ -284,24 +304,28 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		return BALLOT_OK;
 	if (yesno != (v->answer != WIEC__ANSWER__ANSWER_NONE) || (yesno && v->n_choices != 0))
 		return BALLOT_BAD_ANSWER;
-	for (size_t i = 0; i < v->n_choices; i++)
-		if (ballot_option_find(poll, v->choices[i]->project.data) < 0)
+	for (size_t i = 0; i < v->n_choices; i++) {
+		long o = option_find(poll, v->choices[i]->project.data);
+
+		if (o < 0)
 			return BALLOT_UNKNOWN_PROJECT;
+		if (opt != NULL)
+			opt[i] = (uint32_t)o;
+	}
 	if (p->kind == WIEC__POLL_KIND__POLL_BUDGET) {
-		if ((unit = unit_find(poll->proc.p, v->unit)) < 0 ||
+		if ((unit = ballot_unit_find(poll->proc.p, v->unit)) < 0 ||
 		    (who->unit != NULL && strcmp(who->unit, v->unit) != 0))
 			return BALLOT_BAD_UNIT;
 	} else if (v->unit[0] != '\0') {
 		return BALLOT_BAD_UNIT;
 	}
 	for (size_t i = 0; i < v->n_choices; i++)
-		if (unit >= 0 && poll->opt[ballot_option_find(poll,
-		    v->choices[i]->project.data)].unit != unit)
+		if (unit >= 0 && poll->opt[choice_opt(poll, v, opt, i)].unit != unit)
 			return BALLOT_OTHER_UNIT;
+	/* Options are distinct ids: equal indices are equal projects. */
 	for (size_t i = 0; i < v->n_choices; i++)
 		for (size_t j = 0; j < i; j++)
-			if (memcmp(v->choices[i]->project.data, v->choices[j]->project.data,
-			    HASH_BYTES) == 0)
+			if (choice_opt(poll, v, opt, i) == choice_opt(poll, v, opt, j))
 				return BALLOT_DUPLICATE;
 	for (size_t i = 0; i < v->n_choices; i++) {
 		uint64_t pts = v->choices[i]->points;
@@ -325,15 +349,25 @@ int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_vo
 		uint64_t budget = poll->proc.p->units[unit]->budget, cost = 0;
 
 		for (size_t i = 0; i < v->n_choices; i++) {
-			uint64_t c = poll->opt[ballot_option_find(poll,
-			    v->choices[i]->project.data)].cost;
+			uint64_t c = poll->opt[choice_opt(poll, v, opt, i)].cost;
 
 			if (c > budget - cost)
 				return BALLOT_OVER_BUDGET;
 			cost += c;
 		}
 	}
+	*unitp = unit;
 	return BALLOT_OK;
+}
+
+int ballot_check(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who)
+{
+	uint32_t opt[EV_OPTIONS_MAX];
+	int unit;
+
+	/* More choices than a held ballot may have (a ballot being built):
+	 * each is looked up where needed. */
+	return ballot_check_at(poll, v, who, v->n_choices <= EV_OPTIONS_MAX ? opt : NULL, &unit);
 }
 
 int ballot_voter(const model_view_t *v, const roster_t *r, const ballot_poll_t *poll,
@@ -355,11 +389,6 @@ int ballot_voter(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 }
 
 /* ---- the electorate of a scope, folded once for a whole tally ---- */
-
-typedef struct elig {
-	uint8_t subject[KEY_PK_BYTES];
-	char *unit;		/* owned, or NULL */
-} elig_t;
 
 typedef struct cred_rec {
 	uint8_t subject[KEY_PK_BYTES];
@@ -386,7 +415,7 @@ static int cred_cmp(const void *a, const void *b)
 	return -memcmp(x->id, y->id, HASH_BYTES);
 }
 
-static int in_frontier(const uint8_t *f, size_t n, const uint8_t id[static HASH_BYTES])
+int ballot_in_frontier(const uint8_t *f, size_t n, const uint8_t id[static HASH_BYTES])
 {
 	return f == NULL || bsearch(id, f, n, HASH_BYTES, id_cmp) != NULL;
 }
@@ -395,7 +424,7 @@ static int in_frontier(const uint8_t *f, size_t n, const uint8_t id[static HASH_
  * attribute: the rule of model_credential (spec/model.md section 10) over
  * every credential of the scope at once. */
 static int electorate(const model_view_t *v, const roster_t *r, const ballot_poll_t *poll,
-    const uint8_t *frontier, size_t nf, elig_t **out, size_t *nout)
+    const uint8_t *frontier, size_t nf, recount_elig_t **out, size_t *nout)
 {
 	model_ids_t ids = { 0 };
 	cred_rec_t *rec = NULL;
@@ -415,7 +444,7 @@ static int electorate(const model_view_t *v, const roster_t *r, const ballot_pol
 		const Wiec__Credential *c;
 		model_ev_t e;
 
-		if (!in_frontier(frontier, nf, ids.id[i]))
+		if (!ballot_in_frontier(frontier, nf, ids.id[i]))
 			continue;
 		if ((rc = v->get(v->ctx, ids.id[i], &e)) == WIEC_ERR_NOTFOUND)
 			continue;
@@ -472,7 +501,7 @@ out:
 	return rc;
 }
 
-static void elig_free(elig_t *e, size_t n)
+static void elig_free(recount_elig_t *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(e[i].unit);
@@ -480,183 +509,6 @@ static void elig_free(elig_t *e, size_t n)
 }
 
 /* ---- the tally ---- */
-
-/* One valid ballot, compact: its choices are poll option indices in
- * ch[off..off+n), points beside them. */
-typedef struct brec {
-	uint8_t voter[KEY_PK_BYTES];	/* the author; co-decision: the member's key */
-	uint64_t seq;
-	uint8_t id[HASH_BYTES];
-	int withdraw;
-	int answer;
-	int unit;
-	size_t off, n;
-} brec_t;
-
-/* (seq, id) order: > 0 when a is the later ballot. */
-static int brec_later(const brec_t *a, const brec_t *b)
-{
-	if (a->seq != b->seq)
-		return a->seq > b->seq ? 1 : -1;
-	return memcmp(a->id, b->id, HASH_BYTES);
-}
-
-typedef struct bset {
-	brec_t *rec;
-	size_t n, cap;
-	uint8_t *dead;		/* per record: superseded by the voter's later ballot */
-	uint32_t *ch;
-	uint64_t *pts;
-	size_t nch, capch;
-} bset_t;
-
-static void bset_free(bset_t *s)
-{
-	free(s->dead);
-	free(s->rec);
-	free(s->ch);
-	free(s->pts);
-	memset(s, 0, sizeof *s);
-}
-
-/* A voter key's first 8 bytes: a public key's bytes are already uniform. */
-static uint64_t voter_bits(const uint8_t voter[static KEY_PK_BYTES])
-{
-	uint64_t h;
-
-	memcpy(&h, voter, sizeof h);
-	return h;
-}
-
-typedef struct vkey {
-	uint64_t h;		/* voter_bits */
-	uint32_t i;		/* record index */
-} vkey_t;
-
-/* Each voter's latest record stays alive, the others are marked dead
- * (superseded): per voter, the later (seq, id) of any two wins, so the
- * outcome is the same whatever order the ballots came in. The records are
- * first partitioned by the top byte of their voter (two sequential
- * passes), then each part gets a small table that stays in cache. */
-static int bset_pick(bset_t *s)
-{
-	vkey_t *a = NULL, *b = NULL;
-	uint32_t *t = NULL;
-	size_t cnt[257] = { 0 }, start[256], max = 0, mask;
-	int rc = WIEC_ERR_NOMEM;
-
-	if (s->n == 0)
-		return 0;
-	if ((a = malloc(s->n * sizeof *a)) == NULL || (b = malloc(s->n * sizeof *b)) == NULL)
-		goto out;
-	for (size_t i = 0; i < s->n; i++) {
-		a[i].h = voter_bits(s->rec[i].voter);
-		a[i].i = (uint32_t)i;
-		cnt[(a[i].h >> 56) + 1]++;
-	}
-	for (size_t k = 0; k < 256; k++) {
-		if (cnt[k + 1] > max)
-			max = cnt[k + 1];
-		cnt[k + 1] += cnt[k];
-		start[k] = cnt[k];
-	}
-	for (size_t i = 0; i < s->n; i++)
-		b[start[a[i].h >> 56]++] = a[i];
-	for (mask = 1; mask < 2 * max; mask *= 2)
-		;
-	if ((t = malloc(mask * sizeof *t)) == NULL)
-		goto out;
-	mask--;
-	for (size_t k = 0; k < 256; k++) {
-		size_t lo = cnt[k], hi = cnt[k + 1];
-
-		if (lo == hi)
-			continue;
-		memset(t, 0, (mask + 1) * sizeof *t);
-		for (size_t j = lo; j < hi; j++) {
-			size_t h = (size_t)b[j].h & mask;
-
-			for (;; h = (h + 1) & mask) {
-				uint32_t x = t[h], ri, rj;
-
-				if (x == 0) {
-					t[h] = (uint32_t)(j - lo) + 1;
-					break;
-				}
-				ri = b[lo + x - 1].i;
-				rj = b[j].i;
-				if (b[lo + x - 1].h != b[j].h ||
-				    memcmp(s->rec[ri].voter, s->rec[rj].voter, KEY_PK_BYTES) != 0)
-					continue;
-				if (brec_later(&s->rec[rj], &s->rec[ri]) > 0) {
-					s->dead[ri] = 1;
-					t[h] = (uint32_t)(j - lo) + 1;
-				} else {
-					s->dead[rj] = 1;
-				}
-				break;
-			}
-		}
-	}
-	rc = 0;
-out:
-	free(a);
-	free(b);
-	free(t);
-	return rc;
-}
-
-static int bset_add(bset_t *s, const ballot_poll_t *poll, const model_ev_t *e,
-    const uint8_t voter[static KEY_PK_BYTES], int unit)
-{
-	const Wiec__Vote *v = e->body->vote;
-	brec_t *r;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		void *p = realloc(s->rec, cap * sizeof *s->rec), *q;
-
-		if (p == NULL)
-			return WIEC_ERR_NOMEM;
-		s->rec = p;
-		if ((q = realloc(s->dead, cap)) == NULL)
-			return WIEC_ERR_NOMEM;
-		s->dead = q;
-		s->cap = cap;
-	}
-	while (s->nch + v->n_choices > s->capch) {
-		size_t cap = s->capch ? 2 * s->capch : 256;
-		void *p = realloc(s->ch, cap * sizeof *s->ch), *q;
-
-		if (p == NULL)
-			return WIEC_ERR_NOMEM;
-		s->ch = p;
-		if ((q = realloc(s->pts, cap * sizeof *s->pts)) == NULL)
-			return WIEC_ERR_NOMEM;
-		s->pts = q;
-		s->capch = cap;
-	}
-	r = &s->rec[s->n++];
-	memcpy(r->voter, voter, KEY_PK_BYTES);
-	r->seq = e->seq;
-	memcpy(r->id, e->id, HASH_BYTES);
-	r->withdraw = v->withdraw;
-	r->answer = v->answer;
-	r->unit = unit;
-	r->off = s->nch;
-	s->dead[s->n - 1] = 0;
-	r->n = v->n_choices;
-	for (size_t i = 0; i < v->n_choices; i++) {
-		s->ch[s->nch] = (uint32_t)ballot_option_find(poll, v->choices[i]->project.data);
-		s->pts[s->nch++] = v->choices[i]->points;
-	}
-	return 0;
-}
-
-static const elig_t *elig_find(const elig_t *e, size_t n, const uint8_t key[static KEY_PK_BYTES])
-{
-	return bsearch(key, e, n, sizeof *e, id_cmp);
-}
 
 void ballot_tally_free(ballot_tally_t *t)
 {
@@ -680,14 +532,68 @@ static pb_vote_type_t vote_type(const Wiec__Poll *p)
 	}
 }
 
+/* The rule's ballots of one unit from the records: each counted ballot of
+ * the unit as it is. pb's arrays have room for them (tally_unit). */
+static void unit_ballots(const recount_set_t *s, const uint32_t *local, int unit, pb_t *pb)
+{
+	size_t nb = 0, nc = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const recount_rec_t *r = &s->rec[i];
+
+		if (unit >= 0 && r->unit != unit)
+			continue;
+		pb->ballot[nb++] = nc;
+		for (size_t k = 0; k < r->n; k++) {
+			uint32_t c = local[s->ch[r->off + k]];
+
+			pb->choice[nc] = c;
+			pb->points[nc++] = s->pts[r->off + k];
+			pb->approvals[c]++;
+		}
+	}
+	pb->ballot[nb] = nc;
+}
+
+/* The rule's ballots of one unit from the sums (recount_summed: greedy and
+ * the counts): one cumulative pseudo-ballot per project carrying the
+ * project's score as its points. Those rules rank projects by their score
+ * (and approvals, cost, id) alone (spec/tally.md 2.1-2.3), and a cumulative
+ * ballot's points add up to exactly that score, so they choose as they would
+ * over the ballots themselves; *rule becomes "points" for the counts, whose
+ * winners are the top scores whatever the rule. */
+static void unit_sums(const recount_sums_t *m, const ballot_unit_tally_t *ut, pb_t *pb,
+    tally_rule_t *rule)
+{
+	for (size_t k = 0; k < ut->nopt; k++) {
+		uint32_t o = ut->opt[k];
+
+		pb->ballot[k] = k;
+		pb->choice[k] = (uint32_t)k;
+		pb->approvals[k] = m->approvals[o];
+		switch (*rule) {
+		case TALLY_POINTS: pb->points[k] = m->points[o]; break;
+		case TALLY_PLURALITY: pb->points[k] = m->first[o]; break;
+		case TALLY_BORDA: pb->points[k] = m->borda[o]; break;
+		default: pb->points[k] = m->approvals[o]; break;
+		}
+	}
+	pb->ballot[ut->nopt] = ut->nopt;
+	pb->vote_type = PB_CUMULATIVE;
+	if (*rule >= TALLY_APPROVAL)
+		*rule = TALLY_POINTS;
+}
+
 /* Runs the shared rule over the counted ballots of one unit (unit -1: all). */
-static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_tally_t *ut,
-    char *why, size_t whylen)
+static int tally_unit(const ballot_poll_t *poll, const recount_out_t *bal,
+    ballot_unit_tally_t *ut, char *why, size_t whylen)
 {
 	const Wiec__Poll *p = poll->p;
+	const recount_set_t *s = &bal->set;
 	pb_t *pb = NULL;
 	uint32_t *local = NULL, *group = NULL;
 	tally_result_t res = { 0 };
+	tally_rule_t rule = poll->rule;
 	size_t nb = 0, nc = 0;
 	int rc = WIEC_ERR_NOMEM;
 
@@ -698,19 +604,24 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 	if ((local = malloc((poll->nopt + 1) * sizeof *local)) == NULL ||
 	    (ut->opt = malloc((poll->nopt + 1) * sizeof *ut->opt)) == NULL)
 		goto out;
-	for (size_t o = 0; o < poll->nopt; o++) {
-		local[o] = UINT32_MAX;
-		if (ut->unit < 0 || poll->opt[o].unit == ut->unit) {
-			local[o] = (uint32_t)ut->nopt;
-			ut->opt[ut->nopt++] = (uint32_t)o;
+	for (size_t k = 0; k < poll->nopt; k++) {
+		local[k] = UINT32_MAX;
+		if (ut->unit < 0 || poll->opt[k].unit == ut->unit) {
+			local[k] = (uint32_t)ut->nopt;
+			ut->opt[ut->nopt++] = (uint32_t)k;
 		}
 	}
-	for (size_t i = 0; i < s->n; i++)
-		if (ut->unit < 0 || s->rec[i].unit == ut->unit) {
-			nb++;
-			nc += s->rec[i].n;
-		}
-	ut->ballots = nb;
+	if (bal->summed) {
+		ut->ballots = bal->sums.ballots[ut->unit < 0 ? 0 : ut->unit];
+		nb = nc = ut->nopt;
+	} else {
+		for (size_t i = 0; i < s->n; i++)
+			if (ut->unit < 0 || s->rec[i].unit == ut->unit) {
+				nb++;
+				nc += s->rec[i].n;
+			}
+		ut->ballots = nb;
+	}
 	pb->vote_type = vote_type(p);
 	/* Ranked budget ballots score max(0, L - k) with L the poll's max,
 	 * else the longest ballot (spec/tally.md 2.1). */
@@ -726,7 +637,7 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 	    (pb->points = malloc((nc + 1) * sizeof *pb->points)) == NULL)
 		goto out;
 	for (size_t k = 0; k < ut->nopt; k++) {
-		const ballot_option_t *o = &poll->opt[ut->opt[k]];
+		const ballot_option_t *opt = &poll->opt[ut->opt[k]];
 
 		/* The rules' last tie-break is by these names: the option's
 		 * place in the poll, so a full tie goes to the option listed
@@ -734,7 +645,7 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 		snprintf(pb->arena + k * HASH_HEX_BYTES, HASH_HEX_BYTES, "%010" PRIu32, ut->opt[k]);
 		pb->proj[k].id = pb->arena + k * HASH_HEX_BYTES;
 		mpq_init(pb->proj[k].cost);
-		mpq_set_ui(pb->proj[k].cost, o->cost, 1);
+		mpq_set_ui(pb->proj[k].cost, opt->cost, 1);
 		pb->proj[k].selected = -1;
 	}
 	if (ut->unit >= 0) {
@@ -746,23 +657,11 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 		mpq_set_ui(pb->threshold, p->min_score->num, p->min_score->den);
 		mpq_canonicalize(pb->threshold);
 	}
-	nb = nc = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const brec_t *r = &s->rec[i];
-
-		if (ut->unit >= 0 && r->unit != ut->unit)
-			continue;
-		pb->ballot[nb++] = nc;
-		for (size_t k = 0; k < r->n; k++) {
-			uint32_t c = local[s->ch[r->off + k]];
-
-			pb->choice[nc] = c;
-			pb->points[nc++] = s->pts[r->off + k];
-			pb->approvals[c]++;
-		}
-	}
-	pb->ballot[nb] = nc;
-	if (poll->rule == TALLY_GREEDY_EXCLUSIVE && p->n_exclusive != 0) {
+	if (bal->summed)
+		unit_sums(&bal->sums, ut, pb, &rule);
+	else
+		unit_ballots(s, local, ut->unit, pb);
+	if (rule == TALLY_GREEDY_EXCLUSIVE && p->n_exclusive != 0) {
 		if ((group = calloc(ut->nopt + 1, sizeof *group)) == NULL)
 			goto out;
 		for (size_t g = 0; g < p->n_exclusive; g++)
@@ -773,7 +672,7 @@ static int tally_unit(const ballot_poll_t *poll, const bset_t *s, ballot_unit_ta
 					group[local[o]] = (uint32_t)g + 1;
 			}
 	}
-	if ((rc = tally_run(pb, poll->rule, group, &res, why, whylen)) != 0)
+	if ((rc = tally_run(pb, rule, group, &res, why, whylen)) != 0)
 		goto out;
 	if ((ut->score = malloc((ut->nopt + 1) * sizeof *ut->score)) == NULL ||
 	    (ut->win = malloc((res.nwin + 1) * sizeof *ut->win)) == NULL) {
@@ -828,13 +727,19 @@ static uint64_t weight_of(const Wiec__Poll *p, const roster_member_t *m)
 	return 0;
 }
 
-static void tally_yesno(const roster_t *r, const ballot_poll_t *poll, const bset_t *s,
+static void tally_yesno(const roster_t *r, const ballot_poll_t *poll, const recount_out_t *o,
     size_t nelig, ballot_tally_t *t)
 {
 	const Wiec__Poll *p = poll->p;
+	const recount_set_t *s = &o->set;
 
+	if (o->summed) {	/* residents' polls only: no weights */
+		t->yes = o->sums.yes;
+		t->no = o->sums.no;
+		t->abstain = o->sums.abstain;
+	}
 	for (size_t i = 0; i < s->n; i++) {
-		const brec_t *b = &s->rec[i];
+		const recount_rec_t *b = &s->rec[i];
 
 		if (b->answer == WIEC__ANSWER__ANSWER_YES) {
 			t->yes++;
@@ -873,278 +778,16 @@ static void tally_yesno(const roster_t *r, const ballot_poll_t *poll, const bset
 	}
 }
 
-/* What one ballot needs to be judged and kept, whichever way it was read. */
-typedef struct take {
-	const ballot_poll_t *poll;
-	const roster_t *r;
-	const uint8_t *frontier;
-	size_t nf;
-	const elig_t *el;
-	size_t nel;
-	bset_t *s;
-	ballot_tally_t *out;
-	ballot_raw_t *raw;	/* scan(): room to read a ballot in place */
-} take_t;
-
-/* Judges one held event of the process's ballot index and keeps it in the
- * set if it counts (its voter's latest is picked later). */
-static int take(take_t *st, const model_ev_t *ev)
-{
-	const ballot_poll_t *poll = st->poll;
-	const Wiec__Poll *p = poll->p;
-	const roster_member_t *m = NULL;
-	ballot_voter_t who = { 1, NULL, 0 };
-	const elig_t *e;
-	int w;
-
-	if (ev->body->content_case != WIEC__BODY__CONTENT_VOTE ||
-	    memcmp(ev->body->vote->poll.data, poll->ev.id, HASH_BYTES) != 0)
-		return 0;
-	if (!in_frontier(st->frontier, st->nf, ev->id)) {
-		st->out->not_counted[BALLOT_NOT_IN_FRONTIER]++;
-		return 0;
-	}
-	if (p->decision != WIEC__DECISION__DECISION_NONE) {
-		m = roster_member_of(st->r, ev->author);
-		who.member = m != NULL;
-	} else if (poll->proc.p->eligibility) {
-		e = elig_find(st->el, st->nel, ev->author);
-		who.eligible = e != NULL;
-		who.unit = e != NULL ? e->unit : NULL;
-	}
-	/* Latest across units: a voter who moved to another unit
-	 * counts there only (tally_unit picks the unit's ballots). */
-	w = ballot_check(poll, ev->body->vote, &who);
-	if (w != BALLOT_OK) {
-		st->out->not_counted[w]++;
-		return 0;
-	}
-	return bset_add(st->s, poll, ev, m != NULL ? m->key : ev->author,
-	    p->kind == WIEC__POLL_KIND__POLL_BUDGET && !ev->body->vote->withdraw ?
-	    unit_find(poll->proc.p, ev->body->vote->unit) : -1);
-}
-
-/* ---- reading a ballot in place ---- */
-
-/* A varint at *i of b[0..n): 0, or -1 past the end or longer than 10 bytes. */
-static int rd_varint(const uint8_t *b, size_t n, size_t *i, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	for (unsigned shift = 0; shift < 70; shift += 7) {
-		if (*i >= n)
-			return -1;
-		v |= (uint64_t)(b[*i] & 0x7f) << shift;
-		if ((b[(*i)++] & 0x80) == 0) {
-			*out = v;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* The next field of b[0..n) at *i: its number, wire type and, for wire
- * type 2, its bytes; for 0, its value. 0, or -1 (anything else). Field
- * numbers must increase (after *last; equal only where rep allows). */
-static int rd_field(const uint8_t *b, size_t n, size_t *i, uint32_t *last, uint32_t rep,
-    uint32_t *num, const uint8_t **p, size_t *len, uint64_t *val)
-{
-	uint64_t tag, l;
-
-	if (rd_varint(b, n, i, &tag) != 0 || tag >> 3 == 0 || tag >> 3 > 536870911u)
-		return -1;
-	*num = (uint32_t)(tag >> 3);
-	if (*num < *last || (*num == *last && *num != rep))
-		return -1;
-	*last = *num;
-	switch (tag & 7) {
-	case 0:
-		return rd_varint(b, n, i, val);
-	case 2:
-		if (rd_varint(b, n, i, &l) != 0 || l > n - *i)
-			return -1;
-		*p = b + *i;
-		*len = (size_t)l;
-		*i += (size_t)l;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-int ballot_read_vote(ballot_raw_t *st, const uint8_t *body, size_t n, Wiec__Vote *vote,
-    uint8_t author[static KEY_PK_BYTES], uint64_t *seq)
-{
-	const uint8_t *p = NULL, *vb = NULL;
-	size_t i = 0, len = 0, vn = 0;
-	uint32_t num, last = 0;
-	uint64_t val = 0;
-	int have_author = 0;
-
-	while (i < n) {
-		if (rd_field(body, n, &i, &last, 0, &num, &p, &len, &val) != 0)
-			return -1;
-		switch (num) {
-		case 1: case 4:		/* network, prev */
-			if (p == NULL)
-				return -1;
-			break;
-		case 2:
-			if (p == NULL || len != KEY_PK_BYTES)
-				return -1;
-			memcpy(author, p, KEY_PK_BYTES);
-			have_author = 1;
-			break;
-		case 3:
-			if (p != NULL)
-				return -1;
-			*seq = val;
-			break;
-		case 5:
-			if (p != NULL)
-				return -1;
-			break;
-		case WIEC__BODY__CONTENT_VOTE:
-			if (p == NULL)
-				return -1;
-			vb = p;
-			vn = len;
-			break;
-		default:
-			return num >= 16 && p != NULL && have_author ? 0 : -1;	/* another kind */
-		}
-		p = NULL;
-	}
-	if (vb == NULL || !have_author)
-		return vb == NULL && have_author ? 0 : -1;
-	wiec__vote__init(vote);
-	vote->choices = st->chp;
-	vote->unit = st->unit;
-	st->unit[0] = '\0';
-	last = 0;
-	i = 0;
-	while (i < vn) {
-		if (rd_field(vb, vn, &i, &last, 4, &num, &p, &len, &val) != 0)
-			return -1;
-		switch (num) {
-		case 1: case 2:
-			if (p == NULL)
-				return -1;
-			if (num == 1) {
-				vote->process.data = (uint8_t *)p;
-				vote->process.len = len;
-			} else {
-				vote->poll.data = (uint8_t *)p;
-				vote->poll.len = len;
-			}
-			break;
-		case 3:
-			if (p == NULL || len > EV_LABEL_MAX || memchr(p, 0, len) != NULL)
-				return -1;
-			memcpy(st->unit, p, len);
-			st->unit[len] = '\0';
-			break;
-		case 4: {
-			Wiec__Choice *c;
-			size_t j = 0;
-			uint32_t cnum, clast = 0;
-			const uint8_t *cp = p, *q = NULL;
-			size_t cn = len, qlen = 0;
-			uint64_t cval = 0;
-
-			if (p == NULL || vote->n_choices == EV_OPTIONS_MAX)
-				return -1;
-			c = &st->ch[vote->n_choices];
-			wiec__choice__init(c);
-			while (j < cn) {
-				if (rd_field(cp, cn, &j, &clast, 0, &cnum, &q, &qlen, &cval) != 0)
-					return -1;
-				if (cnum == 1 && q != NULL) {
-					c->project.data = (uint8_t *)q;
-					c->project.len = qlen;
-				} else if (cnum == 2 && q == NULL) {
-					c->points = cval;
-				} else {
-					return -1;
-				}
-				q = NULL;
-			}
-			st->chp[vote->n_choices++] = c;
-			break;
-		}
-		case 5:
-			if (p != NULL || val > WIEC__ANSWER__ANSWER_ABSTAIN)
-				return -1;
-			vote->answer = (Wiec__Answer)val;
-			break;
-		case 6:
-			if (p != NULL || val > 1)
-				return -1;
-			vote->withdraw = (protobuf_c_boolean)val;
-			break;
-		default:
-			return -1;
-		}
-		p = NULL;
-	}
-	/* The content rules ballot_check relies on (kind.c: vote_check). */
-	if (vote->process.len != HASH_BYTES || vote->poll.len != HASH_BYTES)
-		return -1;
-	for (size_t k = 0; k < vote->n_choices; k++)
-		if (vote->choices[k]->project.len != HASH_BYTES)
-			return -1;
-	return 1;
-}
-
-/* scan(): one event's packed body, read in place when it is a plain
- * ballot, else decoded by protobuf-c; then judged like any other. */
-static int scan_one(void *arg, const uint8_t id[static HASH_BYTES], const uint8_t *body,
-    size_t len)
-{
-	take_t *st = arg;
-	Wiec__Body b = WIEC__BODY__INIT;
-	Wiec__Vote vote;
-	model_ev_t ev;
-	int rc;
-
-	memset(&ev, 0, sizeof ev);
-	memcpy(ev.id, id, HASH_BYTES);
-	if (st->raw != NULL) {
-		rc = ballot_read_vote(st->raw, body, len, &vote, ev.author, &ev.seq);
-		if (rc == 0)
-			return 0;	/* not a ballot: as take() would judge it */
-		if (rc == 1) {
-			b.content_case = WIEC__BODY__CONTENT_VOTE;
-			b.vote = &vote;
-			ev.body = &b;
-			return take(st, &ev);
-		}
-	}
-	if ((ev.body = wiec__body__unpack(NULL, len, body)) == NULL)
-		return WIEC_ERR_CORRUPT;
-	if (ev.body->author.len != KEY_PK_BYTES) {
-		model_ev_free(&ev);
-		return WIEC_ERR_CORRUPT;
-	}
-	memcpy(ev.author, ev.body->author.data, KEY_PK_BYTES);
-	ev.seq = ev.body->seq;
-	ev.timestamp = ev.body->timestamp;
-	rc = take(st, &ev);
-	model_ev_free(&ev);
-	return rc;
-}
-
 int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *poll,
     const uint8_t *frontier, size_t nf, int unit, ballot_tally_t *out, char *why, size_t whylen)
 {
 	const Wiec__Poll *p = poll->p;
 	int codec = p->decision != WIEC__DECISION__DECISION_NONE;
 	int need_elig = !codec && poll->proc.p->eligibility;
-	model_ids_t ids = { 0 };
-	elig_t *el = NULL;
-	size_t nel = 0, keep = 0;
-	bset_t s = { 0 };
-	take_t st = { 0 };
+	recount_elig_t *el = NULL;
+	size_t nel = 0;
+	recount_out_t o = { 0 };
+	recount_in_t in = { 0 };
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -1156,56 +799,16 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	out->rule = poll->rule;
 	if (need_elig && (rc = electorate(v, r, poll, frontier, nf, &el, &nel)) != 0)
 		goto out;
-	st.poll = poll;
-	st.r = r;
-	st.frontier = frontier;
-	st.nf = nf;
-	st.el = el;
-	st.nel = nel;
-	st.s = &s;
-	st.out = out;
-	if (v->scan != NULL) {
-		st.raw = malloc(sizeof *st.raw);	/* NULL: protobuf-c alone */
-		rc = v->scan(v->ctx, p->process.data, MREF_BALLOT, scan_one, &st);
-		free(st.raw);
-	} else {
-		if ((rc = model_ids_collect(v, p->process.data, MREF_BALLOT, &ids)) != 0)
-			goto out;
-		for (size_t i = 0; i < ids.n; i++) {
-			model_ev_t ev;
-
-			if ((rc = v->get(v->ctx, ids.id[i], &ev)) == WIEC_ERR_NOTFOUND)
-				continue;
-			if (rc != 0)
-				goto out;
-			rc = take(&st, &ev);
-			model_ev_free(&ev);
-			if (rc != 0)
-				goto out;
-		}
-	}
-	if (rc != 0)
+	in.poll = poll;
+	in.r = r;
+	in.frontier = frontier;
+	in.nf = nf;
+	in.el = el;
+	in.nel = nel;
+	if ((rc = recount_collect(v, &in, &o, out)) != 0)
 		goto out;
-	/* Each voter's latest valid ballot counts; a withdrawal counts as none.
-	 * The counted ones stay in the order they were read (the index's id
-	 * order, or the log's through scan(): the rules do not depend on it). */
-	if ((rc = bset_pick(&s)) != 0)
-		goto out;
-	for (size_t i = 0; i < s.n; i++) {
-		if (s.dead[i]) {
-			out->not_counted[BALLOT_SUPERSEDED]++;
-			continue;
-		}
-		if (s.rec[i].withdraw) {
-			out->not_counted[BALLOT_WITHDRAWN]++;
-			continue;
-		}
-		s.rec[keep++] = s.rec[i];
-	}
-	s.n = keep;
-	out->counted = keep;
 	if (p->kind == WIEC__POLL_KIND__POLL_YESNO) {
-		tally_yesno(r, poll, &s, nel, out);
+		tally_yesno(r, poll, &o, nel, out);
 		rc = 0;
 		goto out;
 	}
@@ -1218,16 +821,15 @@ int ballot_tally(const model_view_t *v, const roster_t *r, const ballot_poll_t *
 	for (size_t u = 0; u < out->nunit; u++) {
 		out->unit[u].unit = p->kind != WIEC__POLL_KIND__POLL_BUDGET ? -1 :
 		    unit >= 0 ? unit : (int)u;
-		if ((rc = tally_unit(poll, &s, &out->unit[u], why, whylen)) != 0)
+		if ((rc = tally_unit(poll, &o, &out->unit[u], why, whylen)) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
 	if (rc == WIEC_ERR_NOMEM && whylen > 0 && why[0] == '\0')
 		snprintf(why, whylen, "out of memory");
-	bset_free(&s);
+	recount_out_free(&o);
 	elig_free(el, nel);
-	model_ids_free(&ids);
 	return rc;
 }
 

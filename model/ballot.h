@@ -101,7 +101,8 @@ long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_
  * cumulative, "borda" for ranked; yes-no has its own count). */
 tally_rule_t ballot_default_rule(int kind);
 
-/* Room to read one held ballot in place (about 66 KB: allocate it). */
+/* Room to read one held ballot in place (about 66 KB: allocate it). The
+ * reader is model/recount.c's, where the recount uses it. */
 typedef struct ballot_raw {
 	Wiec__Choice ch[EV_OPTIONS_MAX];
 	Wiec__Choice *chp[EV_OPTIONS_MAX];
@@ -110,7 +111,8 @@ typedef struct ballot_raw {
 
 /* Reads the Vote of a packed Body (body, n bytes) in place, without
  * allocating: vote's bytes fields point into body, its choices and unit
- * into raw (valid while both are); author and seq from the header. Returns
+ * into raw (valid while both are); author and seq from the header (seq 0
+ * when it has none, as protobuf-c reads it). Returns
  * 1 for a Vote, 0 for a body of another kind, -1 for anything outside the
  * plain canonical form (spec/events.md 1.2: fields in order, each once,
  * known, ids of 32 bytes, no NUL in the unit): decode that one with

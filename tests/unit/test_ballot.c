@@ -1,12 +1,14 @@
 /* test_ballot.c: polls, ballot validity, the latest ballot and the live
- * tally of every ballot kind (model/ballot.c, spec/tally.md section 4),
- * and that arrival order and the holding node never change a result. */
+ * tally of every ballot kind (model/ballot.c, model/recount.c, spec/tally.md
+ * section 4), and that arrival order and the holding node never change a
+ * result. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/ballot.h"
+#include "model/recount.h"
 #include "model/roster.h"
 #include "tests/unit/modelfx.h"
 #include "tests/unit/test.h"
@@ -291,6 +293,28 @@ static int tally(const model_view_t *v, const roster_t *r, const uint8_t *id, ba
 	return ballot_tally(v, r, p, NULL, 0, -1, t, why, sizeof why);
 }
 
+/* A scan() over a memview: every held, non-excluded event with an entry
+ * (ref, tag), its packed body as held, in reverse arrival order (the fast
+ * path may see ballots in any order). */
+static int memview_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
+    model_body_cb cb, void *arg)
+{
+	memview_t *mv = ctx;
+
+	for (size_t i = mv->nent; i-- > 0; ) {
+		memview_ev_t *e;
+		int rc;
+
+		if (mv->ent[i].tag != tag || memcmp(mv->ent[i].ref, ref, HASH_BYTES) != 0)
+			continue;
+		if ((e = memview_find(mv, mv->ent[i].id)) == NULL || e->excluded)
+			continue;
+		if ((rc = cb(arg, e->id, e->body, e->len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 TEST(ballot_budget_tally)
 {
 	bscen_t *s = malloc(sizeof *s);
@@ -303,34 +327,39 @@ TEST(ballot_budget_tally)
 
 	CHECK(s != NULL && scen_build(s) == 0);
 	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
-	v = memview_view(&mv);
-	CHECK(roster_load(&v, &r) == 0);
-	CHECK(tally(&v, &r, s->poll, &p, &t) == 0);
-	CHECK(t.nunit == 2);
-	j = unit_named(&t, &p, "Jeżyce");
-	w = unit_named(&t, &p, "Wilda");
-	CHECK(j != NULL && w != NULL);
-	/* a: r0, r1, r3 = 3; b: r2 = 1; c: r1, r2, r5 = 3. Greedy, 100,000:
-	 * a and c tie at 3: c is cheaper, then a; b does not fit. */
-	CHECK(score_of(j, &p, s->a) == 3 && score_of(j, &p, s->b) == 1 &&
-	    score_of(j, &p, s->c) == 3);
-	CHECK(j->nwin == 2 && is_win(j, &p, 0, s->c) && is_win(j, &p, 1, s->a));
-	CHECK(j->ballots == 5 && j->budget == 100000);
-	CHECK(w->nwin == 1 && is_win(w, &p, 0, s->d) && w->ballots == 1);
-	CHECK(t.counted == 6);
-	CHECK(t.not_counted[BALLOT_OVER_BUDGET] == 1 && t.not_counted[BALLOT_SUPERSEDED] == 1 &&
-	    t.not_counted[BALLOT_NOT_ELIGIBLE] == 2);
-	ballot_tally_free(&t);
-	/* One unit alone gives the same. */
-	{
-		char why[64];
-
-		CHECK(ballot_tally(&v, &r, &p, NULL, 0, 1, &t, why, sizeof why) == 0);
-		CHECK(t.nunit == 1 && t.unit[0].unit == 1 && t.unit[0].nwin == 1);
+	/* Each ballot by id, then the scan path that counts sums. */
+	for (int path = 0; path < 2; path++) {
+		v = memview_view(&mv);
+		v.scan = path ? memview_scan : NULL;
+		CHECK(roster_load(&v, &r) == 0);
+		CHECK(tally(&v, &r, s->poll, &p, &t) == 0);
+		CHECK(recount_summed(&v, &p) == path);
+		CHECK(t.nunit == 2);
+		j = unit_named(&t, &p, "Jeżyce");
+		w = unit_named(&t, &p, "Wilda");
+		CHECK(j != NULL && w != NULL);
+		/* a: r0, r1, r3 = 3; b: r2 = 1; c: r1, r2, r5 = 3. Greedy, 100,000:
+		 * a and c tie at 3: c is cheaper, then a; b does not fit. */
+		CHECK(score_of(j, &p, s->a) == 3 && score_of(j, &p, s->b) == 1 &&
+		    score_of(j, &p, s->c) == 3);
+		CHECK(j->nwin == 2 && is_win(j, &p, 0, s->c) && is_win(j, &p, 1, s->a));
+		CHECK(j->ballots == 5 && j->budget == 100000);
+		CHECK(w->nwin == 1 && is_win(w, &p, 0, s->d) && w->ballots == 1);
+		CHECK(t.counted == 6);
+		CHECK(t.not_counted[BALLOT_OVER_BUDGET] == 1 &&
+		    t.not_counted[BALLOT_SUPERSEDED] == 1 && t.not_counted[BALLOT_NOT_ELIGIBLE] == 2);
 		ballot_tally_free(&t);
+		/* One unit alone gives the same. */
+		{
+			char why[64];
+
+			CHECK(ballot_tally(&v, &r, &p, NULL, 0, 1, &t, why, sizeof why) == 0);
+			CHECK(t.nunit == 1 && t.unit[0].unit == 1 && t.unit[0].nwin == 1);
+			ballot_tally_free(&t);
+		}
+		ballot_poll_free(&p);
+		roster_free(&r);
 	}
-	ballot_poll_free(&p);
-	roster_free(&r);
 	memview_free(&mv);
 	mfx_free(&s->m);
 	free(s);
@@ -548,52 +577,55 @@ TEST(ballot_kinds_tally)
 
 	CHECK(s != NULL && scen_build(s) == 0);
 	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
-	v = memview_view(&mv);
-	CHECK(roster_load(&v, &r) == 0);
-	/* approval: x and y tie at 3: both reported, in option order */
-	CHECK(tally(&v, &r, s->approval, &p, &t) == 0);
-	CHECK(t.nunit == 1 && t.unit[0].unit == -1);
-	CHECK(score_of(&t.unit[0], &p, s->x) == 3 && score_of(&t.unit[0], &p, s->y) == 3 &&
-	    score_of(&t.unit[0], &p, s->z) == 1);
-	CHECK(t.unit[0].nwin == 2 && is_win(&t.unit[0], &p, 0, s->x) &&
-	    is_win(&t.unit[0], &p, 1, s->y));
-	ballot_tally_free(&t);
-	ballot_poll_free(&p);
-	/* choose-one, plurality: y 2, z 1; r3 withdrew x */
-	CHECK(tally(&v, &r, s->choose, &p, &t) == 0);
-	CHECK(score_of(&t.unit[0], &p, s->y) == 2 && score_of(&t.unit[0], &p, s->x) == 0);
-	CHECK(t.unit[0].nwin == 1 && is_win(&t.unit[0], &p, 0, s->y));
-	CHECK(t.not_counted[BALLOT_WITHDRAWN] == 1 && t.not_counted[BALLOT_SUPERSEDED] == 1 &&
-	    t.counted == 3);
-	ballot_tally_free(&t);
-	ballot_poll_free(&p);
-	/* ranked, Borda */
-	CHECK(tally(&v, &r, s->ranked, &p, &t) == 0);
-	CHECK(score_of(&t.unit[0], &p, s->x) == 2 && score_of(&t.unit[0], &p, s->y) == 4 &&
-	    score_of(&t.unit[0], &p, s->z) == 3);
-	CHECK(t.unit[0].nwin == 1 && is_win(&t.unit[0], &p, 0, s->y));
-	ballot_tally_free(&t);
-	ballot_poll_free(&p);
-	/* cumulative, points */
-	CHECK(tally(&v, &r, s->cumul, &p, &t) == 0);
-	CHECK(score_of(&t.unit[0], &p, s->x) == 4 && score_of(&t.unit[0], &p, s->y) == 2 &&
-	    score_of(&t.unit[0], &p, s->z) == 9);
-	CHECK(t.not_counted[BALLOT_BAD_POINTS] == 1);
-	ballot_tally_free(&t);
-	ballot_poll_free(&p);
-	/* yes/no: 2 yes, 1 no, 1 abstain; threshold 1/2 of yes + no */
-	CHECK(tally(&v, &r, s->yesno, &p, &t) == 0);
-	CHECK(t.yes == 2 && t.no == 1 && t.abstain == 1 && t.passed == 1);
-	ballot_tally_free(&t);
-	ballot_poll_free(&p);
-	/* co-decision, double majority: 2 of 3 members, 700 of 1000 */
-	CHECK(tally(&v, &r, s->coyes, &p, &t) == 0);
-	CHECK(t.yes == 2 && t.no == 1 && t.electorate == 3 && t.yes_weight == 700 &&
-	    t.total_weight == 1000 && t.passed == 1);
-	CHECK(t.not_counted[BALLOT_NOT_MEMBER] == 1);
-	ballot_tally_free(&t);
-	ballot_poll_free(&p);
-	roster_free(&r);
+	for (int path = 0; path < 2; path++) {
+		v = memview_view(&mv);
+		v.scan = path ? memview_scan : NULL;
+		CHECK(roster_load(&v, &r) == 0);
+		/* approval: x and y tie at 3: both reported, in option order */
+		CHECK(tally(&v, &r, s->approval, &p, &t) == 0);
+		CHECK(t.nunit == 1 && t.unit[0].unit == -1);
+		CHECK(score_of(&t.unit[0], &p, s->x) == 3 && score_of(&t.unit[0], &p, s->y) == 3 &&
+		    score_of(&t.unit[0], &p, s->z) == 1);
+		CHECK(t.unit[0].nwin == 2 && is_win(&t.unit[0], &p, 0, s->x) &&
+		    is_win(&t.unit[0], &p, 1, s->y));
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		/* choose-one, plurality: y 2, z 1; r3 withdrew x */
+		CHECK(tally(&v, &r, s->choose, &p, &t) == 0);
+		CHECK(score_of(&t.unit[0], &p, s->y) == 2 && score_of(&t.unit[0], &p, s->x) == 0);
+		CHECK(t.unit[0].nwin == 1 && is_win(&t.unit[0], &p, 0, s->y));
+		CHECK(t.not_counted[BALLOT_WITHDRAWN] == 1 &&
+		    t.not_counted[BALLOT_SUPERSEDED] == 1 && t.counted == 3);
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		/* ranked, Borda */
+		CHECK(tally(&v, &r, s->ranked, &p, &t) == 0);
+		CHECK(score_of(&t.unit[0], &p, s->x) == 2 && score_of(&t.unit[0], &p, s->y) == 4 &&
+		    score_of(&t.unit[0], &p, s->z) == 3);
+		CHECK(t.unit[0].nwin == 1 && is_win(&t.unit[0], &p, 0, s->y));
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		/* cumulative, points */
+		CHECK(tally(&v, &r, s->cumul, &p, &t) == 0);
+		CHECK(score_of(&t.unit[0], &p, s->x) == 4 && score_of(&t.unit[0], &p, s->y) == 2 &&
+		    score_of(&t.unit[0], &p, s->z) == 9);
+		CHECK(t.not_counted[BALLOT_BAD_POINTS] == 1);
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		/* yes/no: 2 yes, 1 no, 1 abstain; threshold 1/2 of yes + no */
+		CHECK(tally(&v, &r, s->yesno, &p, &t) == 0);
+		CHECK(t.yes == 2 && t.no == 1 && t.abstain == 1 && t.passed == 1);
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		/* co-decision, double majority: 2 of 3 members, 700 of 1000 */
+		CHECK(tally(&v, &r, s->coyes, &p, &t) == 0);
+		CHECK(t.yes == 2 && t.no == 1 && t.electorate == 3 && t.yes_weight == 700 &&
+		    t.total_weight == 1000 && t.passed == 1);
+		CHECK(t.not_counted[BALLOT_NOT_MEMBER] == 1);
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		roster_free(&r);
+	}
 	memview_free(&mv);
 	mfx_free(&s->m);
 	free(s);
@@ -740,28 +772,6 @@ TEST(ballot_refs_rows)
 	CHECK(model_refs(&b, r) == 1 && r[0].tag == MREF_BALLOT && memcmp(r[0].ref, p, 32) == 0);
 }
 
-/* A scan() over a memview: every held, non-excluded event with an entry
- * (ref, tag), its packed body as held, in reverse arrival order (the fast
- * path may see ballots in any order). */
-static int memview_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
-    model_body_cb cb, void *arg)
-{
-	memview_t *mv = ctx;
-
-	for (size_t i = mv->nent; i-- > 0; ) {
-		memview_ev_t *e;
-		int rc;
-
-		if (mv->ent[i].tag != tag || memcmp(mv->ent[i].ref, ref, HASH_BYTES) != 0)
-			continue;
-		if ((e = memview_find(mv, mv->ent[i].id)) == NULL || e->excluded)
-			continue;
-		if ((rc = cb(arg, e->id, e->body, e->len)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* A vote by kp that forks its chain: a sibling of its latest event. */
 static int fork_vote(bscen_t *s, const key_pair_t *kp, const uint8_t *poll, const uint8_t *ids,
     size_t n)
@@ -906,7 +916,8 @@ TEST(ballot_scan_matches_generic)
  * index's log positions, one log pass, bodies read in place) and the
  * generic path through the same view give the memory view's result, with
  * changed votes, withdrawals, a resident's fork and a member's fork (its
- * events from the fork on are excluded and must not count either way). */
+ * events from the fork on are excluded and must not count either way); for
+ * the budget and the consultation polls the scan path counts sums. */
 TEST(ballot_store_scan_matches_generic)
 {
 	bscen_t *s = malloc(sizeof *s);
@@ -936,8 +947,8 @@ TEST(ballot_store_scan_matches_generic)
 	CHECK(post_vote(&s->m, &s->m.ngo, s->codec, s->coyes, NULL, NULL, 0, NULL,
 	    WIEC__ANSWER__ANSWER_ABSTAIN, 0, NULL) == 0);
 
-	for (int proc = 0; proc < 2; proc++) {
-		const uint8_t *p = proc == 0 ? s->proc : s->codec;
+	for (int proc = 0; proc < 3; proc++) {
+		const uint8_t *p = proc == 0 ? s->proc : proc == 1 ? s->codec : s->cons;
 
 		CHECK(hold(&mv, s, NULL, s->m.n) == 0);
 		v = memview_view(&mv);
@@ -954,7 +965,7 @@ TEST(ballot_store_scan_matches_generic)
 			ord[i] = ord[j];
 			ord[j] = t;
 		}
-		CHECK(mfx_store(&s->m, &st, TEST_TMP, proc == 0 ? "b0" : "b1") == 0);
+		CHECK(mfx_store(&s->m, &st, TEST_TMP, proc == 0 ? "b0" : proc == 1 ? "b1" : "b2") == 0);
 		for (size_t i = 0; i < s->m.n; i++) {
 			int r = fx_ingest1(st, &s->m.ev[ord[i]]);
 
@@ -969,7 +980,7 @@ TEST(ballot_store_scan_matches_generic)
 			fprintf(stderr, "process %d: scan and generic differ\n", proc);
 		CHECK(l == l1 && memcmp(b, b1, l) == 0 && memcmp(h, h1, 32) == 0);
 		/* The memory view marks no exclusion: it agrees where no member forked. */
-		if (proc == 0)
+		if (proc != 1)
 			CHECK(l == l0 && memcmp(b, b0, l) == 0 && memcmp(h, h0, 32) == 0);
 		else
 			CHECK(memcmp(h, h0, 32) != 0);
@@ -981,4 +992,293 @@ TEST(ballot_store_scan_matches_generic)
 	}
 	mfx_free(&s->m);
 	free(s);
+}
+
+/* The polls of ballot_summed_matches_records: every kind and every rule the
+ * summed path counts, beside an equal-shares one that it does not. */
+typedef struct sumscen {
+	bscen_t s;
+	uint8_t cons2[32];				/* a consultation with eligibility */
+	uint8_t poll[16][32];
+	const uint8_t *proc[16];			/* each poll's process */
+	int kind[16];
+	size_t n;
+} sumscen_t;
+
+static int sum_poll(sumscen_t *z, const key_pair_t *kp, const uint8_t *proc, Wiec__Poll *q)
+{
+	q->process = mfx_bin(proc);
+	z->proc[z->n] = proc;
+	z->kind[z->n] = q->kind;
+	return post_poll(&z->s.m, kp, q, z->poll[z->n++]);
+}
+
+static int sum_build(sumscen_t *z)
+{
+	bscen_t *s = &z->s;
+	mfx_proc_t pp = { 0 };
+	Wiec__Poll q;
+	ProtobufCBinaryData bo[4] = { mfx_bin(s->a), mfx_bin(s->b), mfx_bin(s->c), mfx_bin(s->d) };
+	ProtobufCBinaryData co[3] = { mfx_bin(s->x), mfx_bin(s->y), mfx_bin(s->z) };
+	ProtobufCBinaryData grp[2] = { mfx_bin(s->a), mfx_bin(s->c) };
+	Wiec__Exclusion ex = WIEC__EXCLUSION__INIT, *exp = &ex;
+	Wiec__Fraction two = WIEC__FRACTION__INIT, half = WIEC__FRACTION__INIT;
+	static const char *const budget_rules[] = { "greedy", "greedy-no-skip", "greedy-threshold",
+	    "greedy-exclusive", "greedy-custom", "equalshares" };
+
+	TRY(scen_build(s));
+	z->n = 0;
+	two.num = 2;
+	two.den = 1;
+	half.num = 1;
+	half.den = 2;
+	ex.projects = grp;
+	ex.n_projects = 2;
+	for (size_t i = 0; i < 6; i++) {
+		wiec__poll__init(&q);
+		q.kind = WIEC__POLL_KIND__POLL_BUDGET;
+		q.options = bo;
+		q.n_options = 4;
+		q.rule = (char *)budget_rules[i];
+		q.min_score = i == 2 ? &two : NULL;
+		q.exclusive = i == 3 ? &exp : NULL;
+		q.n_exclusive = i == 3;
+		q.max = i == 4 ? 2 : 0;
+		TRY(sum_poll(z, &s->m.city, s->proc, &q));
+	}
+	/* The consultation's kinds with their default rules, and the others
+	 * each may use. */
+	{
+		static const struct { int kind; const char *rule; uint32_t min, max; } k[] = {
+			{ WIEC__POLL_KIND__POLL_APPROVAL, "", 1, 2 },
+			{ WIEC__POLL_KIND__POLL_CHOOSE_ONE, "", 0, 0 },
+			{ WIEC__POLL_KIND__POLL_CHOOSE_ONE, "approval", 0, 0 },
+			{ WIEC__POLL_KIND__POLL_RANKED, "", 0, 0 },
+			{ WIEC__POLL_KIND__POLL_RANKED, "plurality", 0, 0 },
+			{ WIEC__POLL_KIND__POLL_CUMULATIVE, "", 0, 0 },
+			{ WIEC__POLL_KIND__POLL_CUMULATIVE, "approval", 0, 0 },
+			{ WIEC__POLL_KIND__POLL_YESNO, "", 0, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+			wiec__poll__init(&q);
+			q.kind = k[i].kind;
+			q.rule = (char *)k[i].rule;
+			q.min = k[i].min;
+			q.max = k[i].max;
+			if (k[i].kind == WIEC__POLL_KIND__POLL_YESNO) {
+				q.question = (char *)"?";
+			} else {
+				q.options = co;
+				q.n_options = 3;
+			}
+			q.points = k[i].kind == WIEC__POLL_KIND__POLL_CUMULATIVE ? 5 : 0;
+			TRY(sum_poll(z, &s->m.ngo, s->cons, &q));
+		}
+	}
+	/* Yes/no with a turnout quorum among the registered (r0..r5). */
+	pp.kind = WIEC__PROCESS_KIND__PROCESS_CONSULTATION;
+	pp.owners[0] = s->m.ngo.pk;
+	pp.nowners = 1;
+	pp.registrars[0] = s->m.ngo.pk;
+	pp.nregistrars = 1;
+	pp.eligibility = 1;
+	TRY(mfx_process(&s->m, &s->m.ngo, &pp, z->cons2));
+	for (int i = 0; i < 6; i++)
+		TRY(mfx_cred(&s->m, &s->m.ngo, s->res[i].pk, z->cons2, NULL, 0, NULL));
+	wiec__poll__init(&q);
+	q.kind = WIEC__POLL_KIND__POLL_YESNO;
+	q.question = (char *)"?";
+	q.quorum = &half;
+	q.threshold = &half;
+	return sum_poll(z, &s->m.ngo, z->cons2, &q);
+}
+
+/* One random ballot of poll k by kp: valid or not (unknown or foreign
+ * projects, too many, points over or where none belong, no answer), a
+ * withdrawal, or a fork of the voter's chain. */
+static int sum_vote(sumscen_t *z, size_t k, const key_pair_t *kp, uint64_t r)
+{
+	bscen_t *s = &z->s;
+	const uint8_t *bpool[5] = { s->a, s->b, s->c, s->d, s->x };
+	const uint8_t *cpool[4] = { s->x, s->y, s->z, s->a };
+	const uint8_t *ch[4];
+	uint64_t pts[4];
+	size_t n = 0, want = (size_t)(r >> 8) % 4, what = (size_t)(r >> 12) % 10;
+	int answer = 0, budget = z->kind[k] == WIEC__POLL_KIND__POLL_BUDGET;
+	int cumul = z->kind[k] == WIEC__POLL_KIND__POLL_CUMULATIVE;
+	mfx_chain_t *c = NULL;
+	uint64_t seq = 0;
+	uint8_t head[32];
+	int rc;
+
+	if (what == 0)
+		return post_vote(&s->m, kp, z->proc[k], z->poll[k], NULL, NULL, 0, NULL, 0, 1,
+		    NULL);
+	if (z->kind[k] == WIEC__POLL_KIND__POLL_YESNO) {
+		answer = (int)((r >> 16) % 4);		/* 0: none, refused */
+	} else {
+		for (size_t i = 0; i < want; i++) {
+			/* Mostly projects of the poll; sometimes a foreign one. */
+			size_t pick = (size_t)(r >> (20 + 4 * i));
+			const uint8_t *id = budget ? bpool[pick % (what == 1 ? 5 : 3)] :
+			    cpool[pick % (what == 1 ? 4 : 3)];
+			size_t j;
+
+			for (j = 0; j < n && ch[j] != id; j++)
+				;
+			if (j == n) {
+				pts[n] = (r >> (40 + 3 * i)) % 4;
+				ch[n++] = id;
+			}
+		}
+	}
+	if (what == 2) {	/* a fork: a sibling of the voter's latest event */
+		for (size_t i = 0; i < s->m.nch; i++)
+			if (memcmp(s->m.ch[i].pk, kp->pk, 32) == 0)
+				c = &s->m.ch[i];
+		if (c != NULL && c->seq > 0) {
+			seq = c->seq;
+			memcpy(head, c->head, 32);
+			if ((rc = post_vote(&s->m, kp, z->proc[k], z->poll[k],
+			    budget ? "Jeżyce" : NULL, ch, n, cumul ? pts : NULL, answer, 0, NULL)) != 0)
+				return rc;
+			c->seq = seq;
+			memcpy(c->head, head, 32);
+		}
+	}
+	return post_vote(&s->m, kp, z->proc[k], z->poll[k],
+	    !budget ? NULL : what == 3 ? "Wilda" : "Jeżyce", ch, n, cumul || what == 4 ? pts : NULL,
+	    answer, 0, NULL);
+}
+
+/* The result of each process, by the generic path and by scan(), the same
+ * bytes, over everything held and over part of the seal. */
+static void sum_compare(test_ctx_t *t_, const sumscen_t *z, memview_t *mv)
+{
+	const uint8_t *procs[3] = { z->s.proc, z->s.cons, z->cons2 };
+	model_view_t v = memview_view(mv);
+
+	for (int i = 0; i < 3; i++) {
+		uint8_t h0[32], h1[32], *b0 = NULL, *b1 = NULL, *seal = NULL;
+		size_t l0, l1, nseal, nf = 0;
+
+		v.scan = NULL;
+		CHECK(model_tally_result(&v, procs[i], NULL, 0, &b0, &l0, h0) == 0);
+		v.scan = memview_scan;
+		CHECK(model_tally_result(&v, procs[i], NULL, 0, &b1, &l1, h1) == 0);
+		CHECK(l0 == l1 && memcmp(b0, b1, l0) == 0 && memcmp(h0, h1, 32) == 0);
+		free(b0);
+		free(b1);
+		v.scan = NULL;
+		CHECK(model_tally_seal(&v, procs[i], &seal, &nseal) == 0);
+		for (size_t j = 0; j < nseal; j++)
+			if (j % 4 != 2)
+				memmove(seal + 32 * nf++, seal + 32 * j, 32);
+		CHECK(model_tally_result(&v, procs[i], seal, nf, &b0, &l0, h0) == 0);
+		v.scan = memview_scan;
+		CHECK(model_tally_result(&v, procs[i], seal, nf, &b1, &l1, h1) == 0);
+		CHECK(l0 == l1 && memcmp(b0, b1, l0) == 0 && memcmp(h0, h1, 32) == 0);
+		free(seal);
+		free(b0);
+		free(b1);
+	}
+}
+
+/* The summed path (scan(): per-option sums, each voter's latest fixed up
+ * after the pass) against the records path (refs() and get(): one record
+ * per ballot, the rules run over every ballot), on random ballots of every
+ * kind and rule the summed path counts: identical result bytes. Voters
+ * change their votes many times, withdraw, fork, and cast invalid ballots. */
+TEST(ballot_summed_matches_records)
+{
+	uint64_t rnd = 0x853c49e6748fea9bull;
+
+	for (int round = 0; round < 6; round++) {
+		sumscen_t *z = malloc(sizeof *z);
+		memview_t mv;
+		model_view_t v;
+		roster_t r;
+
+		CHECK(z != NULL && sum_build(z) == 0);
+		while (z->s.m.n + 3 < MFX_EVENTS) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			CHECK(sum_vote(z, (size_t)(rnd % z->n), &z->s.res[(rnd >> 4) % NRES],
+			    rnd) == 0);
+		}
+		CHECK(hold(&mv, &z->s, NULL, z->s.m.n) == 0);
+		for (size_t i = 0; i < mv.n; i += 11 + (size_t)round)
+			mv.ev[i].excluded = mv.ev[i].excluded || i > 200;
+		/* Each poll but the equal-shares one is summed on the scan path. */
+		v = memview_view(&mv);
+		v.scan = memview_scan;
+		CHECK(roster_load(&v, &r) == 0);
+		for (size_t k = 0; k < z->n; k++) {
+			ballot_poll_t p;
+
+			CHECK(ballot_poll_load(&v, &r, z->poll[k], &p) == 0 && p.why == BALLOT_OK);
+			CHECK(recount_summed(&v, &p) == (p.rule != TALLY_MES));
+			ballot_poll_free(&p);
+		}
+		roster_free(&r);
+		sum_compare(t_, z, &mv);
+		if (t_->failed)
+			return;
+		memview_free(&mv);
+		mfx_free(&z->s.m);
+		free(z);
+	}
+}
+
+/* Two voters whose keys share the four bytes the summed path keeps per
+ * ballot (seeds found by search): each one's latest still counts, and only
+ * its own earlier ballot is superseded. */
+TEST(ballot_summed_key_collision)
+{
+	bscen_t *s = malloc(sizeof *s);
+	key_pair_t k1, k2;
+	uint8_t seed[32] = { 0x77 };
+	memview_t mv;
+	model_view_t v;
+	roster_t r;
+	ballot_poll_t p;
+	ballot_tally_t t;
+
+	seed[1] = 0x15;		/* 44821 */
+	seed[2] = 0xaf;
+	CHECK(key_from_seed(&k1, seed) == 0);
+	seed[1] = 0x3e;		/* 73534 */
+	seed[2] = 0x1f;
+	seed[3] = 0x01;
+	CHECK(key_from_seed(&k2, seed) == 0);
+	CHECK(memcmp(k1.pk, k2.pk, 4) == 0 && memcmp(k1.pk, k2.pk, 32) != 0);
+	CHECK(s != NULL && scen_build(s) == 0);
+	/* approval: k1 x then y; k2 z then x, y; k1 last says y only */
+	CHECK(post_vote(&s->m, &k1, s->cons, s->approval, NULL, V(s->x), 1, NULL, 0, 0, NULL) == 0);
+	CHECK(post_vote(&s->m, &k2, s->cons, s->approval, NULL, V(s->z), 1, NULL, 0, 0, NULL) == 0);
+	CHECK(post_vote(&s->m, &k1, s->cons, s->approval, NULL, V(s->y), 1, NULL, 0, 0, NULL) == 0);
+	CHECK(post_vote(&s->m, &k2, s->cons, s->approval, NULL, V(s->x, s->y), 2, NULL, 0, 0,
+	    NULL) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	for (int path = 0; path < 2; path++) {
+		v = memview_view(&mv);
+		v.scan = path ? memview_scan : NULL;
+		CHECK(roster_load(&v, &r) == 0);
+		CHECK(tally(&v, &r, s->approval, &p, &t) == 0);
+		CHECK(recount_summed(&v, &p) == path);
+		/* scen_build's x 3, y 3, z 1; then y and x, y */
+		CHECK(t.counted == 6 && t.not_counted[BALLOT_SUPERSEDED] == 2);
+		CHECK(score_of(&t.unit[0], &p, s->x) == 4 && score_of(&t.unit[0], &p, s->y) == 5 &&
+		    score_of(&t.unit[0], &p, s->z) == 1);
+		ballot_tally_free(&t);
+		ballot_poll_free(&p);
+		roster_free(&r);
+	}
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+	key_wipe(&k1);
+	key_wipe(&k2);
 }
