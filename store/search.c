@@ -50,16 +50,11 @@ static uint64_t get48(const uint8_t *p)
 
 /* A document's distinct terms and how often each occurs (a title word
  * counts TITLE_WEIGHT times), found through an open-addressing table:
- * counting needs no order (store_search_flush sorts the entries). A term
- * is kept zero-padded to FOLD_TERM_MAX bytes, so hashing and comparing it
- * are a few word operations. */
-#define TERM_WORDS (FOLD_TERM_MAX / 8)
-_Static_assert(FOLD_TERM_MAX == 32, "add_term compares a term as four words");
-
+ * counting needs no order (store_search_flush sorts the entries). */
 typedef struct term {
-	uint64_t t[TERM_WORDS];	/* the term's bytes, then zeros */
-	uint32_t tf;
 	uint8_t len;
+	uint32_t tf;
+	char t[FOLD_TERM_MAX];
 } term_t;
 
 #define TERMS_LOCAL 128
@@ -75,14 +70,13 @@ typedef struct terms {
 	uint32_t local_slot[2 * TERMS_LOCAL];
 } terms_t;
 
-/* Any mixing will do: the table's order never reaches the index. */
-static uint32_t term_hash(const uint64_t t[static TERM_WORDS])
+static uint32_t term_hash(const char *t, size_t len)
 {
-	uint64_t h = t[0] * 0x9e3779b97f4a7c15u;
+	uint32_t h = 2166136261u;	/* FNV-1a */
 
-	for (int i = 1; i < TERM_WORDS; i++)
-		h = (h ^ (h >> 29) ^ t[i]) * 0xbf58476d1ce4e5b9u;
-	return (uint32_t)(h >> 32);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)t[i]) * 16777619u;
+	return h;
 }
 
 /* Doubles v and the table; 0 or -1 (out of memory, nothing changed). */
@@ -99,7 +93,7 @@ static int terms_grow(terms_t *ts)
 	}
 	memcpy(v, ts->v, ts->n * sizeof *v);
 	for (size_t i = 0; i < ts->n; i++) {
-		size_t j = term_hash(v[i].t) & mask;
+		size_t j = term_hash(v[i].t, v[i].len) & mask;
 
 		while (slot[j] != 0)
 			j = (j + 1) & mask;
@@ -137,17 +131,13 @@ static void terms_free(terms_t *ts)
 static int add_term(void *arg, const char *t, size_t len, int prefix)
 {
 	terms_t *ts = arg;
-	uint64_t p[TERM_WORDS] = { 0 };
-	size_t mask = 2 * ts->cap - 1, j;
+	size_t mask = 2 * ts->cap - 1, j = term_hash(t, len) & mask;
 
 	(void)prefix;
-	memcpy(p, t, len);	/* len <= FOLD_TERM_MAX (model/fold.h) */
-	j = term_hash(p) & mask;
 	for (; ts->slot[j] != 0; j = (j + 1) & mask) {
 		term_t *x = &ts->v[ts->slot[j] - 1];
 
-		if (x->t[0] == p[0] && x->t[1] == p[1] && x->t[2] == p[2] && x->t[3] == p[3] &&
-		    x->len == len) {
+		if (x->len == len && memcmp(x->t, t, len) == 0) {
 			x->tf += ts->weight;
 			ts->total += ts->weight;
 			return 0;
@@ -162,7 +152,7 @@ static int add_term(void *arg, const char *t, size_t len, int prefix)
 	}
 	ts->v[ts->n].len = (uint8_t)len;
 	ts->v[ts->n].tf = ts->weight;
-	memcpy(ts->v[ts->n].t, p, sizeof p);
+	memcpy(ts->v[ts->n].t, t, len);
 	ts->slot[j] = (uint32_t)++ts->n;
 	ts->total += ts->weight;
 	return 0;
