@@ -257,54 +257,6 @@ static ord_t *ord_sort(ord_t *o, ord_t *tmp, size_t n, const entry_t *e)
 	return o;
 }
 
-/* The byte of (a, b) at place d, d = 0 the last of b, 15 the first of a. */
-static unsigned ord_byte(const ord_t *x, unsigned d)
-{
-	return (unsigned)((d < 8 ? x->b >> 8 * d : x->a >> 8 * (d - 8)) & 0xff);
-}
-
-/* Sorts o[0..n) by key as ord_sort does, faster: a least-significant-byte
- * radix sort on (a, b) (16 stable passes, fewer when a byte is the same in
- * every entry; no comparison), then ord_sort on each run of equal (a, b)
- * (terms of 16 bytes and more shared by several documents), so n log n
- * stays the bound whatever the terms. Returns the sorted array (o or tmp). */
-static ord_t *ord_radix(ord_t *o, ord_t *tmp, size_t n, const entry_t *e)
-{
-	size_t (*count)[256] = calloc(16, sizeof *count);
-
-	if (count == NULL)
-		return ord_sort(o, tmp, n, e);
-	for (size_t i = 0; i < n; i++)
-		for (unsigned d = 0; d < 16; d++)
-			count[d][ord_byte(&o[i], d)]++;
-	for (unsigned d = 0; d < 16 && n > 0; d++) {
-		size_t sum = 0, *c = count[d];
-		ord_t *t;
-
-		if (c[ord_byte(&o[0], d)] == n)
-			continue;	/* one value: the order stands */
-		for (unsigned v = 0; v < 256; v++) {
-			size_t k = c[v];
-
-			c[v] = sum;
-			sum += k;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[c[ord_byte(&o[i], d)]++] = o[i];
-		t = o;
-		o = tmp;
-		tmp = t;
-	}
-	free(count);
-	for (size_t i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && o[j].a == o[i].a && o[j].b == o[i].b; j++)
-			;
-		if (j - i > 1 && ord_sort(o + i, tmp + i, j - i, e) != o + i)
-			memcpy(o + i, tmp + i, (j - i) * sizeof *o);
-	}
-	return o;
-}
-
 int store_search_flush(wtx_t *w)
 {
 	struct search_buf *b = w->search;
@@ -318,7 +270,7 @@ int store_search_flush(wtx_t *w)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++)
 		o[i] = (ord_t){ be64(b->e[i].key), be64(b->e[i].key + 8), (uint32_t)i };
-	sorted = ord_radix(o, o + b->n, b->n, b->e);
+	sorted = ord_sort(o, o + b->n, b->n, b->e);
 	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0) {
 		free(o);
 		return store_lmdb_err(rc);
