@@ -1,5 +1,17 @@
-/* fold.c: words -> search terms (spec/search.md sections 1-3). */
+/* fold.c: words -> search terms (spec/search.md sections 1-3).
+ *
+ * The terms are fixed by the spec and by every index already written, so
+ * each fast path here is an exact shortcut of the plain rule, checked
+ * against the plain implementation (tests/unit/fold_ref.inc) on a varied
+ * corpus by tests/unit/test_fold_ref.c:
+ * - ASCII letters and digits through one table, a run at a time;
+ * - stop words and endings found by a switch on the word's last bytes read
+ *   as one integer (letters are never 0, so lengths cannot collide);
+ * - "only a-z" tracked while the word is built, not scanned again;
+ * - ICU asked once per two-byte character when the caller keeps a
+ *   fold_ctx_t (what ICU answers is a pure function of the code point). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -8,47 +20,76 @@
 
 #include "model/fold.h"
 
-typedef struct word_lit {
-	const char *s;
-	size_t len;
-} word_lit_t;
-#define W(s) { s, sizeof s - 1 }
-
-/* Polish words too common to help a search, folded (spec/search.md s2). */
-static const word_lit_t stop_words[] = {
-	W("aby"), W("ale"), W("bo"), W("by"), W("co"), W("czy"), W("dla"), W("do"), W("go"),
-	W("ich"), W("jak"), W("jako"), W("jest"), W("juz"), W("lub"), W("na"), W("nad"),
-	W("nie"), W("od"), W("oraz"), W("po"), W("pod"), W("przez"), W("przy"), W("sa"),
-	W("sie"), W("ta"), W("tak"), W("te"), W("tego"), W("ten"), W("to"), W("tu"), W("we"),
-	W("ze"),
-};
-
-/* Endings stripped by fold_stem, longest first (spec/search.md s3). */
-static const word_lit_t endings[] = {
-	W("owego"), W("owemu"), W("owych"), W("owymi"),
-	W("iach"), W("iami"), W("owej"), W("owie"), W("owym"),
-	W("ach"), W("ami"), W("ego"), W("emu"), W("ich"), W("iem"), W("imi"), W("iom"),
-	W("owa"), W("owe"), W("owi"), W("owy"), W("ych"), W("ymi"),
-	W("ej"), W("em"), W("ia"), W("ie"), W("ii"), W("im"), W("iu"), W("om"), W("ow"),
-	W("ym"),
-	W("a"), W("e"), W("i"), W("o"), W("u"), W("y"),
-};
 #define STEM_MIN 3	/* bytes a stem keeps, at least */
 
-/* a[0..n) == b[0..n), for the few bytes of a word (no library call). */
-static int same(const char *a, const char *b, size_t n)
+/* Up to 5 bytes as a big-endian integer: a switch label. */
+#define K1(a) ((uint64_t)(unsigned char)(a))
+#define K2(a, b) (K1(a) << 8 | K1(b))
+#define K3(a, b, c) (K2(a, b) << 8 | K1(c))
+#define K4(a, b, c, d) (K3(a, b, c) << 8 | K1(d))
+#define K5(a, b, c, d, e) (K4(a, b, c, d) << 8 | K1(e))
+
+static uint64_t pack(const char *w, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < len; i++)
+		v = v << 8 | (unsigned char)w[i];
+	return v;
 }
 
-size_t fold_stem(const char *w, size_t len)
+/* The Polish stop words, folded (spec/search.md s2): a word of 2 to 5
+ * letters a-z, packed. */
+static int stop_word(uint64_t v)
 {
-	for (size_t i = 0; i < len; i++)
-		if (w[i] < 'a' || w[i] > 'z')
-			return len;	/* digits or other scripts: as they are */
+	switch (v) {
+	case K3('a', 'b', 'y'): case K3('a', 'l', 'e'): case K2('b', 'o'): case K2('b', 'y'):
+	case K2('c', 'o'): case K3('c', 'z', 'y'): case K3('d', 'l', 'a'): case K2('d', 'o'):
+	case K2('g', 'o'): case K3('i', 'c', 'h'): case K3('j', 'a', 'k'):
+	case K4('j', 'a', 'k', 'o'): case K4('j', 'e', 's', 't'): case K3('j', 'u', 'z'):
+	case K3('l', 'u', 'b'): case K2('n', 'a'): case K3('n', 'a', 'd'): case K3('n', 'i', 'e'):
+	case K2('o', 'd'): case K4('o', 'r', 'a', 'z'): case K2('p', 'o'): case K3('p', 'o', 'd'):
+	case K5('p', 'r', 'z', 'e', 'z'): case K4('p', 'r', 'z', 'y'): case K2('s', 'a'):
+	case K3('s', 'i', 'e'): case K2('t', 'a'): case K3('t', 'a', 'k'): case K2('t', 'e'):
+	case K4('t', 'e', 'g', 'o'): case K3('t', 'e', 'n'): case K2('t', 'o'): case K2('t', 'u'):
+	case K2('w', 'e'): case K2('z', 'e'):
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The endings of spec/search.md s3, packed. */
+static int ending(uint64_t v)
+{
+	switch (v) {
+	case K5('o', 'w', 'e', 'g', 'o'): case K5('o', 'w', 'e', 'm', 'u'):
+	case K5('o', 'w', 'y', 'c', 'h'): case K5('o', 'w', 'y', 'm', 'i'):
+	case K4('i', 'a', 'c', 'h'): case K4('i', 'a', 'm', 'i'): case K4('o', 'w', 'e', 'j'):
+	case K4('o', 'w', 'i', 'e'): case K4('o', 'w', 'y', 'm'):
+	case K3('a', 'c', 'h'): case K3('a', 'm', 'i'): case K3('e', 'g', 'o'):
+	case K3('e', 'm', 'u'): case K3('i', 'c', 'h'): case K3('i', 'e', 'm'):
+	case K3('i', 'm', 'i'): case K3('i', 'o', 'm'): case K3('o', 'w', 'a'):
+	case K3('o', 'w', 'e'): case K3('o', 'w', 'i'): case K3('o', 'w', 'y'):
+	case K3('y', 'c', 'h'): case K3('y', 'm', 'i'):
+	case K2('e', 'j'): case K2('e', 'm'): case K2('i', 'a'): case K2('i', 'e'):
+	case K2('i', 'i'): case K2('i', 'm'): case K2('i', 'u'): case K2('o', 'm'):
+	case K2('o', 'w'): case K2('y', 'm'):
+	case K1('a'): case K1('e'): case K1('i'): case K1('o'): case K1('u'): case K1('y'):
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* fold_stem of a word known to be only a-z: the longest ending that
+ * leaves STEM_MIN bytes (endings that end a word are suffixes of each
+ * other, so "the first in longest-first order" is "the longest"). */
+static size_t stem_az(const char *w, size_t len)
+{
+	size_t k;
+	uint64_t v;
+
 	if (len < STEM_MIN + 1)
 		return len;
 	switch (w[len - 1]) {	/* the last letters of the endings */
@@ -58,25 +99,20 @@ size_t fold_stem(const char *w, size_t len)
 	default:
 		return len;
 	}
-	for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-		size_t el = endings[i].len;
-
-		if (len >= STEM_MIN + el && w[len - 1] == endings[i].s[el - 1] &&
-		    same(w + len - el, endings[i].s, el))
-			return len - el;
-	}
+	k = len - STEM_MIN < 5 ? len - STEM_MIN : 5;
+	v = pack(w + len - k, k);
+	for (; k > 0; k--)
+		if (ending(v & (((uint64_t)1 << 8 * k) - 1)))
+			return len - k;
 	return len;
 }
 
-static int is_stop(const char *w, size_t len)
+size_t fold_stem(const char *w, size_t len)
 {
-	if (len > 5)
-		return 0;
-	for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++)
-		if (stop_words[i].len == len && stop_words[i].s[0] == w[0] &&
-		    same(stop_words[i].s, w, len))
-			return 1;
-	return 0;
+	for (size_t i = 0; i < len; i++)
+		if (w[i] < 'a' || w[i] > 'z')
+			return len;	/* digits or other scripts: as they are */
+	return stem_az(w, len);
 }
 
 /* One code point from s[*i..n), advancing *i; -1 for a byte that does not
@@ -126,6 +162,7 @@ typedef struct word {
 	size_t len;		/* bytes in b */
 	size_t chars;		/* characters of the word, counted past the cut */
 	int full;		/* cut: later characters are dropped */
+	int az;			/* b[0..len) is only a-z */
 } word_t;
 
 static void put_cp(word_t *w, int32_t cp)
@@ -151,34 +188,43 @@ static void put_cp(word_t *w, int32_t cp)
 	}
 	memcpy(w->b + w->len, u, n);
 	w->len += n;
+	if (cp < 'a' || cp > 'z')
+		w->az = 0;
 }
 
-/* Ends the current word: hands its term to cb (prefix: a query's '*'). */
+/* Ends the current word: hands its term to cb (prefix: a query's '*').
+ * Stop words and endings are all a-z: other words are terms as they are. */
 static int end_word(word_t *w, int prefix, fold_term_cb cb, void *arg)
 {
 	size_t len = w->len;
 	int rc = 0;
 
-	if (w->chars >= 2 && (prefix || !is_stop(w->b, len))) {
-		if (!prefix)
-			len = fold_stem(w->b, len);
-		rc = cb(arg, w->b, len, prefix);
+	if (w->chars >= 2) {
+		if (prefix || !w->az)
+			rc = cb(arg, w->b, len, prefix);
+		else if (len > 5 || !stop_word(pack(w->b, len)))
+			rc = cb(arg, w->b, stem_az(w->b, len), 0);
 	}
 	w->len = w->chars = 0;
 	w->full = 0;
+	w->az = 1;
 	return rc;
 }
 
-/* The folded form of a non-ASCII code point, appended to w; returns 1 if
- * it continues a word (a letter, a digit, or only a combining mark), 0 if
- * it separates words. */
-static int fold_cp(const UNormalizer2 *nfkd, word_t *w, int32_t cp)
+#define CP_MAX 32	/* code points of one character's folded form, at most */
+
+/* The folded form of a non-ASCII code point: out[0..*n) are appended to
+ * the word; returns 1 if the character continues a word (a letter, a
+ * digit, or only a combining mark), 0 if it separates words (after out,
+ * when a non-letter follows letters in its decomposition). */
+static int fold_cp(const UNormalizer2 *nfkd, int32_t cp, int32_t out[static CP_MAX], size_t *nout)
 {
 	UChar d[32];
 	UErrorCode err = U_ZERO_ERROR;
 	int32_t n = nfkd ? unorm2_getDecomposition(nfkd, cp, d, 32, &err) : -1;
 	int any = 0, marks = 1;
 
+	*nout = 0;
 	if (U_FAILURE(err))
 		return 0;
 	if (n < 0) {		/* no decomposition: the character itself */
@@ -201,18 +247,106 @@ static int fold_cp(const UNormalizer2 *nfkd, word_t *w, int32_t cp)
 			return any;
 		if (c < 0x80 && c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';
-		put_cp(w, c);
+		out[(*nout)++] = c;	/* at most one per UTF-16 unit of d */
 		any = 1;
 	}
 	return any || marks;
 }
 
-int fold_terms(const char *s, size_t n, unsigned flags, fold_term_cb cb, void *arg)
+/* What fold_cp says of one two-byte character, kept by a context. */
+enum { CP_UNKNOWN, CP_SEP, CP_CONT, CP_LONG };
+#define CACHE_LO 0x80
+#define CACHE_HI 0x800
+#define CACHE_CPS 3
+
+typedef struct cp_fold {
+	uint8_t state;		/* CP_*: CP_LONG is asked of ICU every time */
+	uint8_t n;		/* code points in cp */
+	uint16_t cp[CACHE_CPS];
+} cp_fold_t;
+
+struct fold_ctx {
+	const UNormalizer2 *nfkd;	/* ICU's, not ours: never freed */
+	cp_fold_t c[CACHE_HI - CACHE_LO];
+};
+
+fold_ctx_t *fold_ctx_new(void)
+{
+	return calloc(1, sizeof(fold_ctx_t));
+}
+
+void fold_ctx_destroy(fold_ctx_t **ctx)
+{
+	if (ctx == NULL)
+		return;
+	free(*ctx);
+	*ctx = NULL;
+}
+
+/* Remembers fold_cp's answer for a two-byte character when it fits. */
+static void cache_put(cp_fold_t *e, int cont, const int32_t *out, size_t n)
+{
+	if (n > CACHE_CPS) {
+		e->state = CP_LONG;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (out[i] > 0xffff) {
+			e->state = CP_LONG;
+			return;
+		}
+		e->cp[i] = (uint16_t)out[i];
+	}
+	e->n = (uint8_t)n;
+	e->state = cont ? CP_CONT : CP_SEP;
+}
+
+/* Folds one non-ASCII code point into w (through ctx's cache when it has
+ * one); returns 1 if it continues the word. */
+static int fold_into(fold_ctx_t *ctx, const UNormalizer2 *nfkd, word_t *w, int32_t cp)
+{
+	int32_t out[CP_MAX];
+	size_t n;
+	int cont;
+
+	if (ctx != NULL && cp < CACHE_HI) {
+		cp_fold_t *e = &ctx->c[cp - CACHE_LO];
+
+		if (e->state == CP_UNKNOWN) {
+			cont = fold_cp(nfkd, cp, out, &n);
+			cache_put(e, cont, out, n);
+		}
+		if (e->state != CP_LONG) {
+			for (size_t i = 0; i < e->n; i++)
+				put_cp(w, e->cp[i]);
+			return e->state == CP_CONT;
+		}
+	}
+	cont = fold_cp(nfkd, cp, out, &n);
+	for (size_t i = 0; i < n; i++)
+		put_cp(w, out[i]);
+	return cont;
+}
+
+/* ASCII letters and digits folded; 0 for every other ASCII byte. */
+static const unsigned char ascii_fold[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 0, 0, 0, 0, 0, 0,
+	0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
+	0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
+};
+
+int fold_terms_ctx(fold_ctx_t *ctx, const char *s, size_t n, unsigned flags, fold_term_cb cb,
+    void *arg)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	const UNormalizer2 *nfkd = NULL;
 	UErrorCode err = U_ZERO_ERROR;
-	word_t w = { .len = 0 };
+	word_t w = { .len = 0, .az = 1 };
 	size_t i = 0;
 	int rc;
 
@@ -220,33 +354,60 @@ int fold_terms(const char *s, size_t n, unsigned flags, fold_term_cb cb, void *a
 		unsigned char c = u[i];
 		int32_t cp;
 
-		/* ASCII, the bulk of any text: no library call. */
+		/* ASCII, the bulk of any text: no library call, a run at a time. */
 		if (c < 0x80) {
-			i++;
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    (c >= 'A' && c <= 'Z')) {
-				if (c <= 'Z' && c >= 'A')
-					c += 'a' - 'A';
-				w.chars++;
-				if (!w.full && w.len < FOLD_TERM_MAX)
-					w.b[w.len++] = (char)c;
-				else
-					w.full = 1;
+			unsigned char f = ascii_fold[c];
+
+			if (f != 0) {
+				size_t len = w.len, chars = w.chars;
+				int full = w.full, az = w.az;
+
+				do {
+					chars++;
+					if (!full && len < FOLD_TERM_MAX) {
+						w.b[len++] = (char)f;
+						az &= f >= 'a';
+					} else {
+						full = 1;
+					}
+					if (++i == n)
+						break;
+					c = u[i];
+					f = c < 0x80 ? ascii_fold[c] : 0;
+				} while (f != 0);
+				w.len = len;
+				w.chars = chars;
+				w.full = full;
+				w.az = az;
 				continue;
 			}
+			i++;
 			if (w.chars > 0 &&
 			    (rc = end_word(&w, (flags & FOLD_QUERY) && c == '*', cb, arg)) != 0)
 				return rc;
 			continue;
 		}
 		if ((cp = next_cp(u, n, &i)) >= 0) {
-			if (nfkd == NULL && (nfkd = unorm2_getNFKDInstance(&err)) == NULL)
+			if (ctx != NULL) {
+				if (ctx->nfkd == NULL &&
+				    (ctx->nfkd = unorm2_getNFKDInstance(&err)) == NULL)
+					err = U_ZERO_ERROR;
+				nfkd = ctx->nfkd;
+			} else if (nfkd == NULL && (nfkd = unorm2_getNFKDInstance(&err)) == NULL) {
 				err = U_ZERO_ERROR;
-			if (fold_cp(nfkd, &w, cp))
+			}
+			/* Without ICU's data a character folds to itself: keep no
+			 * such answer (the next call may have the data). */
+			if (fold_into(nfkd != NULL ? ctx : NULL, nfkd, &w, cp))
 				continue;
 		}
 		if (w.chars > 0 && (rc = end_word(&w, 0, cb, arg)) != 0)
 			return rc;
 	}
 	return w.chars > 0 ? end_word(&w, 0, cb, arg) : 0;
+}
+
+int fold_terms(const char *s, size_t n, unsigned flags, fold_term_cb cb, void *arg)
+{
+	return fold_terms_ctx(NULL, s, n, flags, cb, arg);
 }

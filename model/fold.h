@@ -29,6 +29,24 @@ typedef int (*fold_term_cb)(void *arg, const char *term, size_t len, int prefix)
 /* Walks the terms of s[0..n). Returns 0, or the callback's nonzero value. */
 int fold_terms(const char *s, size_t n, unsigned flags, fold_term_cb cb, void *arg);
 
+/* A folding context: remembers what ICU said for the two-byte UTF-8 code
+ * points (U+0080..U+07FF: Latin with diacritics, Greek, Cyrillic, ...) so
+ * that a caller folding many texts (an ingest transaction) asks ICU once
+ * per distinct character. Owned by one thread at a time; the terms are
+ * exactly those of fold_terms. */
+typedef struct fold_ctx fold_ctx_t;
+
+/* A new context (about 16 KB), or NULL when out of memory. Caller owns it;
+ * free with fold_ctx_destroy. */
+fold_ctx_t *fold_ctx_new(void);
+
+/* Frees *ctx (NULL accepted) and sets *ctx to NULL. */
+void fold_ctx_destroy(fold_ctx_t **ctx);
+
+/* fold_terms through ctx (NULL: none, as fold_terms). */
+int fold_terms_ctx(fold_ctx_t *ctx, const char *s, size_t n, unsigned flags, fold_term_cb cb,
+    void *arg);
+
 /* The Polish ending rule alone (spec/search.md section 3) on a folded word
  * w[0..len): the length of its stem (len when nothing is stripped). */
 size_t fold_stem(const char *w, size_t len);

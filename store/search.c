@@ -193,6 +193,7 @@ struct search_buf {
 	entry_t *e;
 	size_t n, cap;
 	uint64_t docs, length;	/* totals of the gathered documents */
+	fold_ctx_t *fold;	/* ICU's answers, kept for the transaction */
 };
 
 /* LMDB's default key order. */
@@ -294,8 +295,10 @@ int store_search_flush(wtx_t *w)
 
 void store_search_drop(wtx_t *w)
 {
-	if (w->search != NULL)
+	if (w->search != NULL) {
 		free(w->search->e);
+		fold_ctx_destroy(&w->search->fold);
+	}
 	free(w->search);
 	w->search = NULL;
 }
@@ -312,19 +315,25 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	if (b == NULL || (b->content_case != WIEC__BODY__CONTENT_IDEA &&
 	    b->content_case != WIEC__BODY__CONTENT_COMMENT))
 		return 0;
+	if (w->search == NULL && (w->search = calloc(1, sizeof *w->search)) == NULL)
+		return WIEC_ERR_NOMEM;
+	sb = w->search;
+	if (sb->fold == NULL && (sb->fold = fold_ctx_new()) == NULL)
+		return WIEC_ERR_NOMEM;
 	terms_init(&ts);
 	if (b->content_case == WIEC__BODY__CONTENT_IDEA) {
 		const Wiec__Idea *i = b->idea;
 
 		ts.weight = TITLE_WEIGHT;
 		if (i->title)
-			fold_terms(i->title, strlen(i->title), 0, add_term, &ts);
+			fold_terms_ctx(sb->fold, i->title, strlen(i->title), 0, add_term, &ts);
 		ts.weight = 1;
 		if (i->text && !ts.nomem)
-			fold_terms(i->text, strlen(i->text), 0, add_term, &ts);
+			fold_terms_ctx(sb->fold, i->text, strlen(i->text), 0, add_term, &ts);
 	} else if (b->comment->text) {
 		ts.weight = 1;
-		fold_terms(b->comment->text, strlen(b->comment->text), 0, add_term, &ts);
+		fold_terms_ctx(sb->fold, b->comment->text, strlen(b->comment->text), 0, add_term,
+		    &ts);
 	}
 	if (ts.nomem) {
 		rc = WIEC_ERR_NOMEM;
@@ -333,11 +342,6 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	if (ts.n == 0)
 		goto out;
 	dl = ts.total < U16_CAP ? ts.total : U16_CAP;
-	if (w->search == NULL && (w->search = calloc(1, sizeof *w->search)) == NULL) {
-		rc = WIEC_ERR_NOMEM;
-		goto out;
-	}
-	sb = w->search;
 	if (store_grow((void **)&sb->e, &sb->cap, sb->n + ts.n, sizeof *sb->e) != 0) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
