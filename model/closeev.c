@@ -292,20 +292,25 @@ static int is_blocked(const blocked_t *b, size_t nb, const close_stmt_t *s)
 	return 0;
 }
 
+static int in_ids(const model_ids_t *ids, const uint8_t *id)
+{
+	for (size_t i = 0; ids != NULL && i < ids->n; i++)
+		if (memcmp(ids->id[i], id, HASH_BYTES) == 0)
+			return 1;
+	return 0;
+}
+
 static int known(const closeev_log_t *l, const model_ids_t *skip, const uint8_t *id)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (memcmp(l->st[i].id, id, HASH_BYTES) == 0)
 			return 1;
-	for (size_t i = 0; i < skip->n; i++)
-		if (memcmp(skip->id[i], id, HASH_BYTES) == 0)
-			return 1;
-	return 0;
+	return in_ids(skip, id);
 }
 
 int closeev_load_more(const model_view_t *v, const roster_t *r,
     const uint8_t process[static HASH_BYTES], closeev_log_t *log, model_ids_t *skip,
-    size_t *added)
+    model_ids_t *wait, size_t *added)
 {
 	model_ids_t ids = { 0 };
 	blocked_t *blk = NULL;
@@ -326,6 +331,18 @@ int closeev_load_more(const model_view_t *v, const roster_t *r,
 
 		if (known(log, skip, ids.id[i]))
 			continue;
+		if (in_ids(wait, ids.id[i])) {
+			/* Incomplete when last tried: its author's later ones wait too. */
+			memset(&e, 0, sizeof e);
+			if ((rc = v->get(v->ctx, ids.id[i], &e)) == 0) {
+				memcpy(blk[nblk].author, e.author, KEY_PK_BYTES);
+				blk[nblk++].seq = e.seq;
+				model_ev_free(&e);
+			} else if (rc != WIEC_ERR_NOTFOUND) {
+				goto out;
+			}
+			continue;
+		}
 		memset(&e, 0, sizeof e);
 		rc = v->get(v->ctx, ids.id[i], &e);
 		if (rc == WIEC_ERR_NOTFOUND)
@@ -339,8 +356,12 @@ int closeev_load_more(const model_view_t *v, const roster_t *r,
 			blk[nblk++].seq = e.seq;
 		}
 		model_ev_free(&e);
-		if (rc == WIEC_ERR_NOTFOUND)
-			continue;	/* incomplete: asked again next time */
+		if (rc == WIEC_ERR_NOTFOUND) {
+			/* Incomplete: asked again once the caller empties wait. */
+			if (wait != NULL && (rc = model_ids_push(wait, ids.id[i])) != 0)
+				goto out;
+			continue;
+		}
 		if (rc == WIEC_ERR_DECODE) {
 			if ((rc = model_ids_push(skip, ids.id[i])) != 0)
 				goto out;
@@ -405,7 +426,7 @@ int closeev_load(const model_view_t *v, const roster_t *r, const uint8_t process
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = closeev_load_more(v, r, process, out, &skip, &added);
+	rc = closeev_load_more(v, r, process, out, &skip, NULL, &added);
 	model_ids_free(&skip);
 	if (rc != 0)
 		closeev_log_free(out);

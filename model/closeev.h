@@ -63,11 +63,15 @@ int closeev_load(const model_view_t *v, const roster_t *r, const uint8_t process
 /* The same, incrementally (the node, every tick): adds to *log the
  * statements it does not hold yet, keeping it sorted; ids found ill-formed
  * or a non-owner's Close are added to *skip (caller-owned, free with
- * model_ids_free) and never decoded again. *added: how many were added.
- * 0 or a negative wiec_err_t (*log then as before, perhaps grown). */
+ * model_ids_free) and never decoded again. wait (may be NULL): incomplete
+ * statements are added to it, and those in it are not resolved again
+ * (they and their authors' later ones wait) until the caller empties it:
+ * a list naming a part nobody posts costs one resolution per emptying,
+ * not one per call. *added: how many were added. 0 or a negative
+ * wiec_err_t (*log then as before, perhaps grown). */
 int closeev_load_more(const model_view_t *v, const roster_t *r,
     const uint8_t process[static HASH_BYTES], closeev_log_t *log, model_ids_t *skip,
-    size_t *added);
+    model_ids_t *wait, size_t *added);
 void closeev_log_free(closeev_log_t *l);
 
 /* The identity keys of r's members, sorted (r->members is sorted by key). */

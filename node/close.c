@@ -23,6 +23,7 @@
 #define NCLOSE_STEPS 16		/* statements posted per process per tick, at most */
 #define NCLOSE_PART_BATCH 32	/* IdParts committed and pushed together (~2 MiB) */
 #define NCLOSE_IDS_PER_MS 25	/* the base wait grows 1 ms per this many counted ids */
+#define NCLOSE_RETRY_MS 1000	/* a statement whose parts are not all held is tried again */
 
 typedef struct nclose_proc {
 	uint8_t process[HASH_BYTES];
@@ -30,6 +31,8 @@ typedef struct nclose_proc {
 	close_member_t *m;
 	closeev_log_t log;	/* statements decoded so far (they never change) */
 	model_ids_t skip;	/* ids that are no statement the machine takes */
+	model_ids_t wait;	/* incomplete statements: tried again every NCLOSE_RETRY_MS */
+	uint64_t retry;
 	size_t ballots;		/* ballot index entries when first seen (timeout) */
 	int counted;
 	int done;		/* certified here, or this node cannot take part */
@@ -40,6 +43,7 @@ static void proc_forget(nclose_proc_t *p)
 	close_member_destroy(&p->m);
 	closeev_log_free(&p->log);
 	model_ids_free(&p->skip);
+	model_ids_free(&p->wait);
 }
 
 struct nclose {
@@ -318,7 +322,12 @@ static int pview_begin(node_t *n, pview_t *w, nclose_proc_t *pr)
 	closeev_members(&w->r, w->members);
 	if (memcmp(pr->roster, w->r.head, HASH_BYTES) != 0)
 		proc_forget(pr);	/* a member change: start over under the new roster */
-	if ((rc = closeev_load_more(&w->v, &w->r, pr->process, &pr->log, &pr->skip, &added)) != 0)
+	if (node_now_ms() >= pr->retry) {
+		model_ids_free(&pr->wait);
+		pr->retry = node_now_ms() + NCLOSE_RETRY_MS;
+	}
+	if ((rc = closeev_load_more(&w->v, &w->r, pr->process, &pr->log, &pr->skip, &pr->wait,
+	    &added)) != 0)
 		pview_end(w);
 	return rc;
 }

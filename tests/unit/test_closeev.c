@@ -3,6 +3,7 @@
  * content rules refuse what spec/close.md section 2 forbids. */
 #include "crypto/err.h"
 #include "model/closeev.h"
+#include "model/slot.h"
 #include "proto/event.h"
 #include "proto/kind.h"
 #include "tests/unit/memview.h"
@@ -395,7 +396,28 @@ TEST(closeev_load_waits_for_parts_in_chain_order)
 	CHECK(closeev_load(&v, &r, process, &log) == 0);
 	CHECK(log.n == 0);	/* the Promise waits, and the Cosign after it */
 	closeev_log_free(&log);
-	CHECK(hold_parts(&mv, &l, kp.pk, SIZE_MAX) == 0);
+	{
+		/* Incrementally, as the node does: the incomplete Promise is
+		 * noted in wait and not resolved again until wait is emptied. */
+		closeev_log_t inc = { 0 };
+		model_ids_t skip = { 0 }, wait = { 0 };
+		size_t added = 9;
+
+		CHECK(closeev_load_more(&v, &r, process, &inc, &skip, &wait, &added) == 0);
+		CHECK(added == 0 && inc.n == 0 && wait.n == 1 && skip.n == 0);
+		CHECK(hold_parts(&mv, &l, kp.pk, SIZE_MAX) == 0);
+		CHECK(closeev_load_more(&v, &r, process, &inc, &skip, &wait, &added) == 0);
+		CHECK(added == 0 && inc.n == 0);	/* still waiting: the Cosign too */
+		model_ids_free(&wait);
+		CHECK(closeev_load_more(&v, &r, process, &inc, &skip, &wait, &added) == 0);
+		CHECK(added == 2 && inc.n == 2 && inc.st[0].kind == CLOSE_PROMISE &&
+		    inc.st[1].kind == CLOSE_COSIGN && wait.n == 0);
+		CHECK(closeev_load_more(&v, &r, process, &inc, &skip, &wait, &added) == 0);
+		CHECK(added == 0 && inc.n == 2);	/* each decoded once */
+		closeev_log_free(&inc);
+		model_ids_free(&skip);
+		model_ids_free(&wait);
+	}
 	CHECK(closeev_load(&v, &r, process, &log) == 0);
 	CHECK(log.n == 2 && log.st[0].kind == CLOSE_PROMISE && log.st[0].nseal == 4000 &&
 	    log.st[1].kind == CLOSE_COSIGN);
