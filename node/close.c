@@ -196,27 +196,39 @@ static int commit(node_t *n, uint8_t **envs, const size_t *lens, size_t cnt)
  * nothing names yet, never a statement without its parts. */
 static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
 {
-	uint8_t *envs[NCLOSE_PART_BATCH];
+	uint8_t *envs[NCLOSE_PART_BATCH], *held;
 	size_t lens[NCLOSE_PART_BATCH], k = 0;
 	store_view_t *sv = NULL;
 	model_view_t v;
-	int rc = 0;
+	int rc;
 
+	/* Which parts are held, in one view (the view ends before any commit:
+	 * one transaction per thread). A list's parts are distinct, so what
+	 * this loop commits does not change the answer for the others. */
+	if ((held = calloc(l->nparts ? l->nparts : 1, 1)) == NULL)
+		return WIEC_ERR_NOMEM;
+	if ((rc = store_view_begin(n->store, &sv, &v)) != 0) {
+		free(held);
+		return rc;
+	}
+	for (size_t i = 0; i < l->nparts; i++) {
+		int r = closelist_held(&v, l->parts[i].hash);
+
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		held[i] = (uint8_t)r;
+	}
+	store_view_end(&sv);
 	for (size_t i = 0; rc == 0 && i < l->nparts; i++) {
 		const closelist_part_t *p = &l->parts[i];
 		Wiec__Body body = WIEC__BODY__INIT;
 		Wiec__IdPart part = WIEC__ID_PART__INIT;
 		uint8_t id[HASH_BYTES];
-		int held;
 
-		if ((rc = store_view_begin(n->store, &sv, &v)) != 0)
-			break;
-		held = closelist_held(&v, p->hash);
-		store_view_end(&sv);
-		if (held != 0) {
-			rc = held < 0 ? held : 0;
+		if (held[i])
 			continue;
-		}
 		part.process.data = (uint8_t *)l->process;
 		part.process.len = HASH_BYTES;
 		part.level = p->level;
@@ -236,6 +248,7 @@ static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
 		rc = commit(n, envs, lens, k);
 	while (k > 0)
 		free(envs[--k]);
+	free(held);
 	return rc;
 }
 
