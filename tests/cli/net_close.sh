@@ -26,8 +26,6 @@ check "nodes 1-3 running (node4 down)" test $up -eq 3
 three="$N/node1 $N/node2 $N/node3"
 
 # A budget process owned by node1, with residents voting through nodes 1-3.
-# jtrue FILE EXPR: EXPR over the JSON in FILE is true.
-jtrue() { test "$(jget "$1" "$2")" = True; }
 # mkvote TAG NVOTERS: a process with a poll and NVOTERS ballots; sets P, PA, PB.
 mkvote() {
 	$W process create -d "$N/node1" --owner "$K1" --owner "$K3" --kind budget --title "BO $1" --phase ideation --unit "Centrum:100" \
@@ -78,7 +76,6 @@ status 1 "close by a non-owner is refused" $W close -d "$N/node2" --process "$P"
 oneline "non-owner close: one line"
 status 0 "node1 (owner) closes" $W close -d "$N/node1" --process "$P"
 
-has_cert() { $W result -d "$1" --process "$P" --json >"$T/res.$2" 2>/dev/null; }
 for i in 1 2 3; do
 	check "node$i holds a certificate with node4 down" wait_until "$DL" has_cert "$N/node$i" $i
 done

@@ -18,7 +18,6 @@ up=0
 for i in 1 2 3; do start_node "$N/node$i" && up=$((up + 1)); done
 check "nodes 1-3 running (node4 down)" test $up -eq 3
 three="$N/node1 $N/node2 $N/node3"
-jtrue() { test "$(jget "$1" "$2")" = True; }
 
 status 0 "import $PB through node1" $W pb import -d "$N/node1" "$PB" --json
 P=$(jget "$T/out" 'j["process"]')
@@ -28,7 +27,6 @@ cp "$T/out" "$T/file.json"
 status 0 "tally before the close" $W tally -d "$N/node2" --process "$P" --json
 cp "$T/out" "$T/live.json"
 status 0 "node1 closes" $W close -d "$N/node1" --process "$P"
-has_cert() { $W result -d "$1" --process "$P" --json >"$T/res.$2" 2>/dev/null; }
 for i in 1 2 3; do
 	check "node$i holds a certificate" wait_until "$DL" has_cert "$N/node$i" $i
 done
