@@ -275,20 +275,19 @@ int ballot_poll_list(const model_view_t *v, const uint8_t process[static HASH_BY
 
 /* ---- one ballot ---- */
 
-/* The option index of choice i of v: from opt, or looked up (opt NULL). */
-static inline uint32_t choice_opt(const ballot_poll_t *poll, const Wiec__Vote *v,
-    const uint32_t *opt, size_t i)
-{
-	return opt != NULL ? opt[i] : (uint32_t)option_find(poll, v->choices[i]->project.data);
-}
+#define DUP_PAIRS 16	/* up to this many choices, duplicates by pairs; else a bitmap */
 
 int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who,
     uint32_t *opt, int *unitp)
 {
 	const Wiec__Poll *p = poll->p;
 	int yesno = p->kind == WIEC__POLL_KIND__POLL_YESNO;
-	int unit = -1;
-	uint64_t sum = 0;
+	int cumulative = p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
+	    p->ballot == WIEC__POLL_KIND__POLL_CUMULATIVE;
+	size_t n = v->n_choices;
+	uint32_t own[EV_OPTIONS_MAX];
+	uint64_t seen[EV_OPTIONS_MAX / 64], sum = 0, cost = 0, budget = 0;
+	int unit = -1, other_unit = 0, dup = 0, bad_points = 0, over = 0;
 
 	*unitp = -1;
 	if (memcmp(v->process.data, p->process.data, HASH_BYTES) != 0 ||
@@ -302,60 +301,73 @@ int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot
 	}
 	if (v->withdraw)
 		return BALLOT_OK;
-	if (yesno != (v->answer != WIEC__ANSWER__ANSWER_NONE) || (yesno && v->n_choices != 0))
+	if (yesno != (v->answer != WIEC__ANSWER__ANSWER_NONE) || (yesno && n != 0))
 		return BALLOT_BAD_ANSWER;
-	for (size_t i = 0; i < v->n_choices; i++) {
+	if (opt == NULL)
+		opt = own;
+	for (size_t i = 0; i < n; i++) {
 		long o = option_find(poll, v->choices[i]->project.data);
 
 		if (o < 0)
 			return BALLOT_UNKNOWN_PROJECT;
-		if (opt != NULL)
-			opt[i] = (uint32_t)o;
+		opt[i] = (uint32_t)o;
 	}
 	if (p->kind == WIEC__POLL_KIND__POLL_BUDGET) {
 		if ((unit = ballot_unit_find(poll->proc.p, v->unit)) < 0 ||
 		    (who->unit != NULL && strcmp(who->unit, v->unit) != 0))
 			return BALLOT_BAD_UNIT;
+		budget = poll->proc.p->units[unit]->budget;
 	} else if (v->unit[0] != '\0') {
 		return BALLOT_BAD_UNIT;
 	}
-	for (size_t i = 0; i < v->n_choices; i++)
-		if (unit >= 0 && poll->opt[choice_opt(poll, v, opt, i)].unit != unit)
-			return BALLOT_OTHER_UNIT;
-	/* Options are distinct ids: equal indices are equal projects. */
-	for (size_t i = 0; i < v->n_choices; i++)
-		for (size_t j = 0; j < i; j++)
-			if (choice_opt(poll, v, opt, i) == choice_opt(poll, v, opt, j))
-				return BALLOT_DUPLICATE;
-	for (size_t i = 0; i < v->n_choices; i++) {
+	/* One pass for the rest; the first reason in the order below wins,
+	 * whichever choice shows it. Options are distinct ids: equal indices
+	 * are equal projects. */
+	if (n > DUP_PAIRS)
+		memset(seen, 0, ((size_t)poll->nopt + 63) / 64 * sizeof seen[0]);
+	for (size_t i = 0; i < n; i++) {
+		const ballot_option_t *o = &poll->opt[opt[i]];
 		uint64_t pts = v->choices[i]->points;
 
-		if (p->kind != WIEC__POLL_KIND__POLL_CUMULATIVE &&
-		    p->ballot != WIEC__POLL_KIND__POLL_CUMULATIVE ? pts != 0 :
-		    pts == 0 || pts > p->points - sum)
-			return BALLOT_BAD_POINTS;
-		sum += pts;
-	}
-	if (p->kind == WIEC__POLL_KIND__POLL_CHOOSE_ONE) {
-		if (v->n_choices != 1)
-			return v->n_choices == 0 ? BALLOT_TOO_FEW : BALLOT_TOO_MANY;
-	} else if (!yesno) {
-		if (v->n_choices < p->min)
-			return BALLOT_TOO_FEW;
-		if (p->max != 0 && v->n_choices > p->max)
-			return BALLOT_TOO_MANY;
-	}
-	if (unit >= 0 && !p->no_cost_limit) {
-		uint64_t budget = poll->proc.p->units[unit]->budget, cost = 0;
+		if (unit >= 0 && o->unit != unit)
+			other_unit = 1;
+		if (n > DUP_PAIRS) {
+			uint64_t bit = (uint64_t)1 << (opt[i] % 64);
 
-		for (size_t i = 0; i < v->n_choices; i++) {
-			uint64_t c = poll->opt[choice_opt(poll, v, opt, i)].cost;
-
-			if (c > budget - cost)
-				return BALLOT_OVER_BUDGET;
-			cost += c;
+			dup |= (seen[opt[i] / 64] & bit) != 0;
+			seen[opt[i] / 64] |= bit;
+		} else {
+			for (size_t j = 0; j < i; j++)
+				dup |= opt[j] == opt[i];
+		}
+		if (!bad_points) {
+			if (!cumulative ? pts != 0 : pts == 0 || pts > p->points - sum)
+				bad_points = 1;
+			sum += pts;
+		}
+		if (unit >= 0 && !over) {
+			if (o->cost > budget - cost)
+				over = 1;
+			cost += o->cost;
 		}
 	}
+	if (other_unit)
+		return BALLOT_OTHER_UNIT;
+	if (dup)
+		return BALLOT_DUPLICATE;
+	if (bad_points)
+		return BALLOT_BAD_POINTS;
+	if (p->kind == WIEC__POLL_KIND__POLL_CHOOSE_ONE) {
+		if (n != 1)
+			return n == 0 ? BALLOT_TOO_FEW : BALLOT_TOO_MANY;
+	} else if (!yesno) {
+		if (n < p->min)
+			return BALLOT_TOO_FEW;
+		if (p->max != 0 && n > p->max)
+			return BALLOT_TOO_MANY;
+	}
+	if (over && !p->no_cost_limit)
+		return BALLOT_OVER_BUDGET;
 	*unitp = unit;
 	return BALLOT_OK;
 }
