@@ -270,6 +270,16 @@ static size_t rd_varint_long(const uint8_t *b, size_t n, size_t i, uint64_t *out
 	return RD_BAD;
 }
 
+/* The index after the varint at b[i..n) (up to 10 bytes, as
+ * rd_varint_long reads them), or RD_BAD: for a value nobody reads. */
+static inline size_t rd_varint_skip(const uint8_t *b, size_t n, size_t i)
+{
+	for (size_t end = i + 10; i < n && i < end; i++)
+		if ((b[i] & 0x80) == 0)
+			return i + 1;
+	return RD_BAD;
+}
+
 /* A varint at b[i..n): the index after it, or RD_BAD. The one-byte ones
  * (most tags, lengths and values of a ballot) are read inline. Indices are
  * passed by value: the bytes, being uint8_t, could alias anything behind a
@@ -449,7 +459,7 @@ static int rd_plain(ballot_raw_t *st, const uint8_t *b, size_t n, Wiec__Vote *vo
 	if (i < n && b[i] == TAG(4, 2) &&
 	    rd_plain_bytes(b, n, &i, TAG(4, 2), KEY_PK_BYTES, &len) == NULL)
 		return 0;
-	if (i < n && b[i] == TAG(5, 0) && (i = rd_varint(b, n, i + 1, &x)) == RD_BAD)
+	if (i < n && b[i] == TAG(5, 0) && (i = rd_varint_skip(b, n, i + 1)) == RD_BAD)
 		return 0;
 	/* The Vote, field 31 (tag 0xfa 0x01), to the end of the body. */
 	if (n - i < 3 || b[i] != 0xfa || b[i + 1] != 0x01 ||

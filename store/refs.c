@@ -166,13 +166,13 @@ static int scan_one(void *arg, uint64_t lseq)
 	MDB_val k, v;
 	int rc;
 
-	hash_put_be64(lkey, lseq);
-	k = store_mv(lkey, 8);
 	if (sc->prev != 0 && lseq == sc->prev + 1) {
 		rc = mdb_cursor_get(sc->log, &k, &v, MDB_NEXT);
-		if (rc == 0 && (k.mv_size != 8 || memcmp(k.mv_data, lkey, 8) != 0))
+		if (rc == 0 && (k.mv_size != 8 || hash_get_be64(k.mv_data) != lseq))
 			rc = MDB_NOTFOUND;
 	} else {
+		hash_put_be64(lkey, lseq);
+		k = store_mv(lkey, 8);
 		rc = mdb_cursor_get(sc->log, &k, &v, MDB_SET_KEY);
 	}
 	if (rc != 0)
