@@ -422,7 +422,13 @@ static int rd_choice(const uint8_t *p, size_t n, Wiec__Choice *c)
 /* A length-delimited field tagged tag at b[*ip..n) whose one-byte length
  * is want (0: any below 0x80): its bytes and length, *ip moved past it; or
  * NULL. */
-static inline const uint8_t *rd_plain_bytes(const uint8_t *b, size_t n, size_t *ip,
+#if defined(__GNUC__)
+#define RD_INLINE inline __attribute__((always_inline))	/* read once per field of every ballot */
+#else
+#define RD_INLINE inline
+#endif
+
+static RD_INLINE const uint8_t *rd_plain_bytes(const uint8_t *b, size_t n, size_t *ip,
     uint8_t tag, size_t want, size_t *len)
 {
 	size_t i = *ip;
@@ -451,11 +457,11 @@ static int rd_plain(ballot_raw_t *st, const uint8_t *b, size_t n, Wiec__Vote *vo
 	size_t i = 0, len, vn, j;
 	uint64_t x;
 
-	if (rd_plain_bytes(b, n, &i, TAG(1, 2), KEY_PK_BYTES, &len) == NULL ||
-	    (p = rd_plain_bytes(b, n, &i, TAG(2, 2), KEY_PK_BYTES, &len)) == NULL ||
-	    i >= n || b[i] != TAG(3, 0) || (i = rd_varint(b, n, i + 1, seq)) == RD_BAD)
+	/* network (32 bytes), author (32), the seq's tag: fixed places. */
+	if (n < 69 || b[0] != TAG(1, 2) || b[1] != HASH_BYTES || b[34] != TAG(2, 2) ||
+	    b[35] != KEY_PK_BYTES || b[68] != TAG(3, 0) || (i = rd_varint(b, n, 69, seq)) == RD_BAD)
 		return 0;
-	memcpy(author, p, KEY_PK_BYTES);
+	memcpy(author, b + 36, KEY_PK_BYTES);
 	if (i < n && b[i] == TAG(4, 2) &&
 	    rd_plain_bytes(b, n, &i, TAG(4, 2), KEY_PK_BYTES, &len) == NULL)
 		return 0;
@@ -479,9 +485,11 @@ static int rd_plain(ballot_raw_t *st, const uint8_t *b, size_t n, Wiec__Vote *vo
 		return 0;
 	if (i < vn && vb[i] == TAG(3, 2)) {
 		if ((p = rd_plain_bytes(vb, vn, &i, TAG(3, 2), 0, &len)) == NULL ||
-		    len > EV_LABEL_MAX || memchr(p, 0, len) != NULL)
+		    len > EV_LABEL_MAX)
 			return 0;
-		memcpy(st->unit, p, len);
+		for (j = 0; j < len; j++)	/* a label: at most 64 bytes, no NUL */
+			if ((st->unit[j] = (char)p[j]) == '\0')
+				return 0;
 		st->unit[len] = '\0';
 	}
 	while (i < vn && vb[i] == TAG(4, 2)) {
@@ -494,10 +502,12 @@ static int rd_plain(ballot_raw_t *st, const uint8_t *b, size_t n, Wiec__Vote *vo
 		    (cb = rd_plain_bytes(vb, vn, &i, TAG(4, 2), 0, &cn)) == NULL)
 			return 0;
 		*c = cinit;
-		j = 0;
-		if ((c->project.data = (uint8_t *)rd_plain_bytes(cb, cn, &j, TAG(1, 2), HASH_BYTES,
-		    &c->project.len)) == NULL)
+		/* The project, 32 bytes, first. */
+		if (cn < 2 + HASH_BYTES || cb[0] != TAG(1, 2) || cb[1] != HASH_BYTES)
 			return 0;
+		c->project.data = (uint8_t *)cb + 2;
+		c->project.len = HASH_BYTES;
+		j = 2 + HASH_BYTES;
 		if (j < cn && (cb[j] != TAG(2, 0) ||
 		    (j = rd_varint(cb, cn, j + 1, &c->points)) == RD_BAD || j != cn))
 			return 0;
