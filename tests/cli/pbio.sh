@@ -232,6 +232,10 @@ e 1 pbio-export-unknown-process 'is not held here' \
     $W pb export -d "$S" --process "$(printf '%064d' 0)" -o "$T/x.pb"
 e 2 pbio-export-bad-id 'must be an event id' $W pb export -d "$S" --process nope -o "$T/x.pb"
 e 2 pbio-export-args 'process and -o are required' $W pb export -d "$S" --process "$P1"
+# META budget is the sum of the units' budgets: one of 2^64 or more is refused.
+PO=$($W process create -d "$S" --kind budget --title T --unit A:18446744073709551615 --unit B:1)
+e 5 pbio-export-budget-overflow "budgets add up to 2\^64 or more" \
+    $W pb export -d "$S" --process "$PO" -o "$T/x.pb"
 cp -a "$S" "$T/rocopy"
 [ "$(id -u)" -eq 0 ] && chown -R nobody "$T/rocopy"
 chmod -R a-w "$T/rocopy"
