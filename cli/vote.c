@@ -489,15 +489,15 @@ static void json_tally(json_t *j, const ballot_poll_t *p, const ballot_tally_t *
 		return;
 	}
 	if (budget) {
-		/* Money as the process holds it: whole units of 10^-decimals
-		 * (spec/tally.md 4.9), exact integers in JSON. */
-		json_ku64(j, "decimals", poll_decimals(p));
 		json_key(j, "winners");
 		json_arr(j);
 		for (size_t u = 0; u < t->nunit; u++)
 			for (size_t k = 0; k < t->unit[u].nwin; k++)
 				json_hex(j, p->opt[t->unit[u].opt[t->unit[u].win[k]]].id, HASH_BYTES);
 		json_end(j);
+		/* Money as the process holds it: whole units of 10^-decimals
+		 * (spec/tally.md 4.9), exact integers in the units below. */
+		json_ku64(j, "decimals", poll_decimals(p));
 	}
 	json_key(j, budget ? "units" : "result");
 	if (budget)
