@@ -15,6 +15,7 @@
 #include "model/ballot.h"
 #include "model/credential.h"
 #include "model/idea.h"
+#include "model/money.h"
 #include "model/pb.h"
 #include "model/pbio.h"
 #include "model/roster.h"
@@ -246,7 +247,7 @@ static int x_projects(xp_t *x)
 	for (size_t i = 0; i < ids.n; i++) {
 		model_idea_t it;
 		const Wiec__Idea *l;
-		char cost[24], hex[HASH_HEX_BYTES];
+		char cost[MONEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
 		const char *pid, *name;
 
 		if ((rc = model_idea_load(&x->v, &x->r, ids.id[i], &it)) != 0)
@@ -258,7 +259,7 @@ static int x_projects(xp_t *x)
 		l = it.latest;
 		hash_hex(hex, it.ev.id, HASH_BYTES);
 		pid = *l->category ? l->category : hex;
-		snprintf(cost, sizeof cost, "%llu", (unsigned long long)l->cost);
+		money_text(cost, l->cost, x->proc.p->decimals, 1);
 		if ((rc = xtab_row(&x->projects)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "project_id", pid)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "cost", cost)) != 0 ||
@@ -543,12 +544,12 @@ out:
 static int x_meta(xp_t *x)
 {
 	const Wiec__Process *p = x->proc.p;
-	char num[24];
+	char num[MONEY_TEXT_BYTES];
 	uint64_t budget = 0;
 	int rc;
 
 	for (size_t i = 0; i < p->n_units; i++)
-		budget += p->units[i]->budget;
+		budget += p->units[i]->budget;	/* no overflow: checked before */
 	if ((rc = xtab_row(&x->meta)) != 0)
 		return rc;
 	if (x->imported) {
@@ -564,8 +565,7 @@ static int x_meta(xp_t *x)
 	snprintf(num, sizeof num, "%zu", x->votes.nrows);
 	if ((rc = xtab_sets(&x->meta, "num_votes", num)) != 0)
 		return rc;
-	snprintf(num, sizeof num, "%llu", (unsigned long long)budget);
-	if ((rc = xtab_sets(&x->meta, "budget", num)) != 0)
+	if ((rc = xtab_sets(&x->meta, "budget", money_text(num, budget, p->decimals, 1))) != 0)
 		return rc;
 	if (xcell(&x->meta, 0, "vote_type") == NULL &&
 	    (rc = xtab_sets(&x->meta, "vote_type", x->have_poll ? x->vote_type : "approval")) != 0)
@@ -646,6 +646,18 @@ int pb_export_main(int argc, char **argv)
 		goto out;
 	}
 	x.imported = strncmp(x.proc.p->text, PBIO_MARK, sizeof PBIO_MARK - 1) == 0;
+	{
+		uint64_t sum = 0;
+
+		for (size_t i = 0; i < x.proc.p->n_units; i++) {
+			if (x.proc.p->units[i]->budget > UINT64_MAX - sum) {
+				rc = cli_fail(EXIT_INVALID, x.cmd, "process %s: its units' budgets "
+				    "add up to 2^64 or more (META budget is their sum)", pidtext);
+				goto out;
+			}
+			sum += x.proc.p->units[i]->budget;
+		}
+	}
 	if ((rc = x_poll(&x)) != 0 || (rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
 		rc = cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : cli_status(rc), x.cmd, "%s",
 		    rc == WIEC_ERR_TOO_BIG ? "more than 64 columns in a section" :

@@ -18,6 +18,7 @@
 #include "model/credential.h"
 #include "model/idea.h"
 #include "model/moderation.h"
+#include "model/money.h"
 #include "model/process.h"
 #include "model/roster.h"
 #include "model/slot.h"
@@ -333,6 +334,7 @@ static void j_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 		json_end(&d->j);
 	}
 	json_end(&d->j);
+	json_ku64(&d->j, "decimals", pr->decimals);
 	json_key(&d->j, "phase_changes");
 	json_arr(&d->j);
 	for (size_t i = 0; i < p->changes.n; i++) {
@@ -373,7 +375,7 @@ static void t_keys(rd_t *d, const char *label, const ProtobufCBinaryData *v, siz
 static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *ideas)
 {
 	const Wiec__Process *pr = p->p;
-	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], sid[17];
+	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], sid[17], m[MONEY_TEXT_BYTES];
 
 	hash_hex(hex, p->ev.id, HASH_BYTES);
 	printf("process    %s", hex);
@@ -391,7 +393,8 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 		printf("eligibility credentials of scope %.16s...\n", (hash_hex(hex, p->scope,
 		    HASH_BYTES), hex));
 	for (size_t i = 0; i < pr->n_units; i++)
-		printf("unit       %s: %" PRIu64 "\n", pr->units[i]->name, pr->units[i]->budget);
+		printf("unit       %s: %s\n", pr->units[i]->name, money_text(m, pr->units[i]->budget,
+		    pr->decimals, 0));
 	if (*pr->text)
 		printf("\n%s\n", pr->text);
 	printf("\nphase history:\n  (start)  %s\n", phase_name(pr, 0));

@@ -15,6 +15,7 @@
 #include "crypto/err.h"
 #include "model/ballot.h"
 #include "model/closeev.h"
+#include "model/money.h"
 
 /* A person's words for each reason a poll or ballot does not count. */
 static const char *why_text(int why)
@@ -451,6 +452,12 @@ static const char *unit_name(const ballot_poll_t *p, int unit)
 	return unit >= 0 ? p->proc.p->units[unit]->name : "";
 }
 
+/* The decimals of the poll's process's money (0 when it is not held). */
+static uint32_t poll_decimals(const ballot_poll_t *p)
+{
+	return p->proc.p != NULL ? p->proc.p->decimals : 0;
+}
+
 static void json_tally(json_t *j, const ballot_poll_t *p, const ballot_tally_t *t)
 {
 	int budget = t->kind == WIEC__POLL_KIND__POLL_BUDGET;
@@ -488,6 +495,9 @@ static void json_tally(json_t *j, const ballot_poll_t *p, const ballot_tally_t *
 			for (size_t k = 0; k < t->unit[u].nwin; k++)
 				json_hex(j, p->opt[t->unit[u].opt[t->unit[u].win[k]]].id, HASH_BYTES);
 		json_end(j);
+		/* Money as the process holds it: whole units of 10^-decimals
+		 * (spec/tally.md 4.9), exact integers in the units below. */
+		json_ku64(j, "decimals", poll_decimals(p));
 	}
 	json_key(j, budget ? "units" : "result");
 	if (budget)
@@ -530,7 +540,7 @@ static void json_tally(json_t *j, const ballot_poll_t *p, const ballot_tally_t *
 
 static void text_tally(const ballot_poll_t *p, const ballot_tally_t *t)
 {
-	char hex[HASH_HEX_BYTES];
+	char hex[HASH_HEX_BYTES], m[MONEY_TEXT_BYTES];
 	uint64_t nc = 0;
 
 	hash_hex(hex, t->poll, HASH_BYTES);
@@ -562,8 +572,8 @@ static void text_tally(const ballot_poll_t *p, const ballot_tally_t *t)
 		const ballot_unit_tally_t *ut = &t->unit[u];
 
 		if (ut->unit >= 0)
-			printf("  unit %s (budget %" PRIu64 ", %zu ballots):\n", unit_name(p, ut->unit),
-			    ut->budget, ut->ballots);
+			printf("  unit %s (budget %s, %zu ballots):\n", unit_name(p, ut->unit),
+			    money_text(m, ut->budget, poll_decimals(p), 0), ut->ballots);
 		for (size_t k = 0; k < ut->nopt; k++) {
 			const ballot_option_t *o = &p->opt[ut->opt[k]];
 			int win = 0;
@@ -574,7 +584,7 @@ static void text_tally(const ballot_poll_t *p, const ballot_tally_t *t)
 			printf("  %s %10" PRIu64 "  %.16s  %s", win ? "*" : " ", ut->score[k], hex,
 			    o->title);
 			if (ut->unit >= 0)
-				printf(" (cost %" PRIu64 ")", o->cost);
+				printf(" (cost %s)", money_text(m, o->cost, poll_decimals(p), 0));
 			printf("\n");
 		}
 	}

@@ -1,5 +1,6 @@
 /* pbio.c: a parsed .pb election as signed wiec events (model/pbio.h;
  * spec/tally.md section 5). */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "model/money.h"
 #include "model/pbio.h"
 #include "model/tally.h"
 #include "proto/event.h"
@@ -25,16 +27,6 @@ static int fail(char *why, size_t whylen, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc;
-}
-
-int pbio_whole(const mpq_t q, uint64_t *v)
-{
-	if (mpz_cmp_ui(mpq_denref(q), 1) != 0 || mpz_sgn(mpq_numref(q)) < 0 ||
-	    mpz_sizeinbase(mpq_numref(q), 2) > 64)
-		return -1;
-	*v = 0;
-	mpz_export(v, NULL, -1, sizeof *v, 0, 0, mpq_numref(q));
-	return 0;
 }
 
 int pbio_voter_key(key_pair_t *kp, const uint8_t network[static HASH_BYTES],
@@ -295,6 +287,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 	int vote_col = pb_col(vt, "vote"), pts_col = pb_col(vt, "points");
 	size_t cap = 0, used;
 	uint64_t budget;
+	uint32_t decimals;
 	key_pair_t *keys = NULL;
 	pthread_t th;
 	job_t bj;
@@ -314,9 +307,30 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		memcpy(nc.prev, head_id, HASH_BYTES);
 		nc.has_prev = 1;
 	}
-	if (pbio_whole(p->budget, &budget) != 0 || budget == 0) {
-		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget must be a whole number "
-		    "of at least 1 (a unit's budget in wiec)", meta_line(p, "budget"));
+	/* Money: the fewest decimals that hold the budget and every cost
+	 * exactly (Kraków's and Warsaw's budgets to the grosz: 2); the process
+	 * states them and holds every amount in units of 10^-decimals. */
+	decimals = money_decimals(p->budget);
+	if (decimals > EV_DECIMALS_MAX) {
+		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget has more than %d "
+		    "decimals", meta_line(p, "budget"), EV_DECIMALS_MAX);
+		goto fail;
+	}
+	for (size_t k = 0; k < p->nproj; k++) {
+		uint32_t d = money_decimals(p->proj[k].cost);
+
+		if (d > EV_DECIMALS_MAX) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost has more than %d "
+			    "decimals", p->proj[k].line, EV_DECIMALS_MAX);
+			goto fail;
+		}
+		if (d > decimals)
+			decimals = d;
+	}
+	if (money_units(p->budget, decimals, &budget) != 0 || budget == 0) {
+		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget must be above 0 and "
+		    "below 2^64 units of 10^-%" PRIu32 " (a unit's budget in wiec)",
+		    meta_line(p, "budget"), decimals);
 		goto fail;
 	}
 	if (p->nproj > EV_OPTIONS_MAX) {
@@ -378,6 +392,7 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		pr.n_registrars = 1;
 		pr.registrars = &owner;
 		pr.eligibility = 1;
+		pr.decimals = decimals;
 		body.content_case = WIEC__BODY__CONTENT_PROCESS;
 		body.process = &pr;
 		if ((rc = emit(&nc, &body, out, &cap, out->process)) != 0)
@@ -410,9 +425,10 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		const char *name = name_col >= 0 && *row[name_col] ? row[name_col] : p->proj[k].id;
 		uint64_t cost;
 
-		if (pbio_whole(p->proj[k].cost, &cost) != 0) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost is not a whole "
-			    "number below 2^64 (an idea's cost in wiec)", p->proj[k].line);
+		if (money_units(p->proj[k].cost, decimals, &cost) != 0) {
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost must be below 2^64 "
+			    "units of 10^-%" PRIu32 " (an idea's cost in wiec)", p->proj[k].line,
+			    decimals);
 			goto fail;
 		}
 		utf8_cut(title, name, EV_TITLE_MAX);

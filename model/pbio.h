@@ -19,7 +19,9 @@
  *     = PBIO_MARK + the file's BLAKE2b-256 hex, a line, then every META row
  *     as "key;value" lines; one unit (META district, else META unit, else
  *     "all") with budget = META budget; phases "voting", "results";
- *     owners = registrars = the importing node; eligibility set.
+ *     owners = registrars = the importing node; eligibility set;
+ *     decimals = the fewest that write the budget and every cost exactly
+ *     (0..EV_DECIMALS_MAX), every amount held in units of 10^-decimals.
  *   - Idea per project: title = name (else the project_id), category =
  *     project_id, cost, unit = the unit, text = the project's other columns
  *     as "column;value" lines, in the file's column order.
@@ -67,16 +69,13 @@ int pbio_voter_key(key_pair_t *kp, const uint8_t network[static HASH_BYTES],
  * On success *out holds the envelopes (free with pbio_out_free) and 0 is
  * returned. On failure one line in why and WIEC_ERR_FIELD (the file holds
  * something an event cannot carry: a META longer than a process text, a
- * name of more than 256 bytes, a cost that is not a whole number, ...),
+ * name of more than 256 bytes, a budget or cost with more than
+ * EV_DECIMALS_MAX decimals, ...),
  * WIEC_ERR_NOMEM or WIEC_ERR_CRYPTO; *out is then empty. */
 int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
     const uint8_t network[static HASH_BYTES], const key_pair_t *node, uint64_t head_seq,
     const uint8_t *head_id, uint64_t now_ms, pbio_out_t *out, char *why, size_t whylen);
 
 void pbio_out_free(pbio_out_t *o);
-
-/* An exact whole decimal q into *v: 0, or -1 when q is not a whole number
- * below 2^64. */
-int pbio_whole(const mpq_t q, uint64_t *v);
 
 #endif

@@ -27,6 +27,7 @@
 #define EV_KEYS_MAX 64		/* keys in a process's owners, reviewers, ... each */
 #define EV_PHASES_MAX 16	/* phases of a process */
 #define EV_UNITS_MAX 256	/* units (districts) of a budget process */
+#define EV_DECIMALS_MAX 6	/* Process.decimals: money to 10^-6 of the currency */
 #define EV_ATTRS_MAX 16		/* attributes of a credential */
 #define EV_ENDPOINTS_MAX 8	/* endpoints of a member record */
 #define EV_ENDPOINT_MAX 255	/* bytes of one endpoint */

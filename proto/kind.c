@@ -240,7 +240,7 @@ static int process_check(const Wiec__Body *b)
 	    p->quorum > p->n_owners ||
 	    !keys_ok(p->reviewers, p->n_reviewers, 0) || !keys_ok(p->moderators, p->n_moderators, 0) ||
 	    !keys_ok(p->registrars, p->n_registrars, 0) || !opt_id_ok(&p->census) ||
-	    p->n_phases < 1 || p->n_phases > EV_PHASES_MAX)
+	    p->n_phases < 1 || p->n_phases > EV_PHASES_MAX || p->decimals > EV_DECIMALS_MAX)
 		return WIEC_ERR_FIELD;
 	for (size_t i = 0; i < p->n_phases; i++) {
 		const Wiec__PhasePlan *ph = p->phases[i];
@@ -294,7 +294,7 @@ static void process_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 		fmt->json_str(f, p->units[i]->name);
 		fprintf(f, ", \"budget\": %" PRIu64 "}", p->units[i]->budget);
 	}
-	fprintf(f, "]");
+	fprintf(f, "], \"decimals\": %" PRIu32, p->decimals);
 	json_ids(f, "reviewers", p->reviewers, p->n_reviewers);
 	json_ids(f, "moderators", p->moderators, p->n_moderators);
 	json_ids(f, "registrars", p->registrars, p->n_registrars);

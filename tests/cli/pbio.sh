@@ -151,10 +151,15 @@ head -c 20000 "$G" >"$T/trunc.pb"
 e 5 pbio-truncated 'line [0-9]+: ' $W pb import -d "$S" "$T/trunc.pb"
 sed 's/^vote_type;approval/vote_type;quadratic/' "$G" >"$T/vt.pb"
 e 5 pbio-unknown-vote-type "line 12: unknown vote_type 'quadratic'" $W pb import -d "$S" "$T/vt.pb"
-sed 's/^budget;62334/budget;62334.5/' "$G" >"$T/bud.pb"
-e 5 pbio-fractional-budget "line 11: budget must be a whole number" $W pb import -d "$S" "$T/bud.pb"
-sed 's#^2022/CHY/0004;\([0-9]*\);#2022/CHY/0004;\1.5;#' "$G" >"$T/cost.pb"
-e 5 pbio-fractional-cost "line [0-9]+: cost is not a whole number" $W pb import -d "$S" "$T/cost.pb"
+sed 's/^budget;62334/budget;62334.1234567/' "$G" >"$T/bud.pb"
+e 5 pbio-budget-7-decimals "line 11: budget has more than 6 decimals" \
+    $W pb import -d "$S" "$T/bud.pb"
+sed 's#^2022/CHY/0004;\([0-9]*\);#2022/CHY/0004;\1.0000005;#' "$G" >"$T/cost7.pb"
+e 5 pbio-cost-7-decimals "line [0-9]+: cost has more than 6 decimals" \
+    $W pb import -d "$S" "$T/cost7.pb"
+sed 's/^budget;62334/budget;184467440737095.51616/' "$G" >"$T/bud64.pb"
+e 5 pbio-budget-2to64 "line 11: budget must be above 0 and below 2\^64 units of 10\^-5" \
+    $W pb import -d "$S" "$T/bud64.pb"
 { head -n 10 "$G"; head -n 11 "$G" | tail -n 1 | tr -d '\r'; tail -n +12 "$G"; } >"$T/mixed.pb"
 e 5 pbio-mixed-eol 'line 11: .*mixes line endings \(--mixed-eol accepts that\)' \
     $W pb import -d "$S" "$T/mixed.pb"
@@ -163,6 +168,42 @@ check "pbio-bad-input-stores-nothing" test "$(json_field "$T/st3" events)" = \
     "$(json_field "$T/st2" events)"
 e 2 pbio-no-file 'no .pb file given' $W pb import -d "$S"
 e 1 pbio-missing-file 'no such file' $W pb import -d "$S" "$T/nothing.pb"
+
+# Money with decimals (spec/tally.md 4.9): Warsaw's budget to the grosz is
+# held in grosze with decimals 2, printed as the real amount, kept exact in
+# JSON, and written back as the file wrote it; a cost with one decimal makes
+# the process's decimals 1 (every tests/pb file also goes through the loop
+# above: round trip and tallies).
+S=$T/grosz
+$W init -d "$S" >/dev/null
+WG=$D/Poland_Warszawa_2019_Przyczolek_Grochowski.pb
+P=$($W pb import -d "$S" "$WG")
+$W tally -d "$S" --process "$P" >"$T/gt"
+check "pbio-grosz-tally-text" grep -q '^  unit Praga-Południe (budget 114339.91, 274 ballots):$' "$T/gt"
+check "pbio-grosz-tally-cost" grep -q '(cost 92800.00)$' "$T/gt"
+$W tally -d "$S" --process "$P" --json >"$T/gj"
+check "pbio-grosz-tally-json" grep -q '"winners": \[[^]]*\], "decimals": 2, "units": \[{"unit": "Praga-Południe", "budget": 11433991, ' "$T/gj"
+check "pbio-grosz-tally-json-cost" grep -q '"cost": 9280000, "score": 198}' "$T/gj"
+$W process show -d "$S" "$P" --json >"$T/gp"
+check "pbio-grosz-process-json" grep -q '"budget": 11433991}\], "decimals": 2' "$T/gp"
+$W process show -d "$S" "$P" >"$T/gp"
+check "pbio-grosz-process-text" grep -q '^unit       Praga-Południe: 114339.91$' "$T/gp"
+$W pb export -d "$S" --process "$P" -o "$T/grosz.pb"
+check "pbio-grosz-export-budget" grep -qx 'budget;114339.91' "$T/grosz.pb"
+check "pbio-grosz-export-cost" grep -q '^2303;92800;' "$T/grosz.pb"
+check "pbio-grosz-export-max-sum-cost" grep -qx 'max_sum_cost;114339.91' "$T/grosz.pb"
+sed 's#^2022/CHY/0004;\([0-9]*\);#2022/CHY/0004;\1.5;#' "$G" >"$T/cost.pb"
+P=$($W pb import -d "$S" "$T/cost.pb")
+$W tally -d "$S" --process "$P" --json >"$T/cj"
+check "pbio-tenths-decimals" grep -q '"decimals": 1, .*"budget": 623340, ' "$T/cj"
+rm -f "$T/cost-e.pb"
+$W pb export -d "$S" --process "$P" -o "$T/cost-e.pb"
+$NORM "$T/cost.pb" >"$T/n1" && $NORM "$T/cost-e.pb" >"$T/n2"
+check "pbio-tenths-roundtrip" cmp -s "$T/n1" "$T/n2"
+check "pbio-tenths-export" grep -q '^2022/CHY/0004;[0-9]*\.5;' "$T/cost-e.pb"
+$W pb tally --json "$T/cost.pb" >"$T/t1"
+$W pb tally --json "$T/cost-e.pb" >"$T/t2"
+check "pbio-tenths-tally" cmp -s "$T/t1" "$T/t2"
 
 # Not a data directory; a read-only one.
 mkdir "$T/plain"
@@ -191,6 +232,10 @@ e 1 pbio-export-unknown-process 'is not held here' \
     $W pb export -d "$S" --process "$(printf '%064d' 0)" -o "$T/x.pb"
 e 2 pbio-export-bad-id 'must be an event id' $W pb export -d "$S" --process nope -o "$T/x.pb"
 e 2 pbio-export-args 'process and -o are required' $W pb export -d "$S" --process "$P1"
+# META budget is the sum of the units' budgets: one of 2^64 or more is refused.
+PO=$($W process create -d "$S" --kind budget --title T --unit A:18446744073709551615 --unit B:1)
+e 5 pbio-export-budget-overflow "budgets add up to 2\^64 or more" \
+    $W pb export -d "$S" --process "$PO" -o "$T/x.pb"
 cp -a "$S" "$T/rocopy"
 [ "$(id -u)" -eq 0 ] && chown -R nobody "$T/rocopy"
 chmod -R a-w "$T/rocopy"

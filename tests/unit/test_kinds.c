@@ -217,7 +217,23 @@ TEST(kinds_process)
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
 	big[EV_LABEL_MAX] = '\0';
 	CHECK(kind_check(&b) == 0);
+	un[1].name = names[1];
 	free(big);
+	/* decimals of its money: 0..6, in any kind (ideas have costs) */
+	p.decimals = 2;
+	CHECK(kind_check(&b) == 0);
+	p.decimals = EV_DECIMALS_MAX;
+	CHECK(kind_check(&b) == 0);
+	p.decimals = EV_DECIMALS_MAX + 1;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.decimals = UINT32_MAX;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.kind = WIEC__PROCESS_KIND__PROCESS_CONSULTATION;
+	p.n_units = 0;
+	p.decimals = 2;
+	CHECK(kind_check(&b) == 0);
+	p.decimals = 7;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
 }
 
 TEST(kinds_phase_status_evaluation)
