@@ -270,9 +270,15 @@ static size_t rd_varint_long(const uint8_t *b, size_t n, size_t i, uint64_t *out
 	return RD_BAD;
 }
 
+#if defined(__GNUC__)
+#define RD_INLINE inline __attribute__((always_inline))	/* read once per field of every ballot */
+#else
+#define RD_INLINE inline
+#endif
+
 /* The index after the varint at b[i..n) (up to 10 bytes, as
  * rd_varint_long reads them), or RD_BAD: for a value nobody reads. */
-static inline size_t rd_varint_skip(const uint8_t *b, size_t n, size_t i)
+static RD_INLINE size_t rd_varint_skip(const uint8_t *b, size_t n, size_t i)
 {
 	for (size_t end = i + 10; i < n && i < end; i++)
 		if ((b[i] & 0x80) == 0)
@@ -284,7 +290,7 @@ static inline size_t rd_varint_skip(const uint8_t *b, size_t n, size_t i)
  * (most tags, lengths and values of a ballot) are read inline. Indices are
  * passed by value: the bytes, being uint8_t, could alias anything behind a
  * pointer, which would make the compiler reload it after every byte. */
-static inline size_t rd_varint(const uint8_t *b, size_t n, size_t i, uint64_t *out)
+static RD_INLINE size_t rd_varint(const uint8_t *b, size_t n, size_t i, uint64_t *out)
 {
 	if (i < n && b[i] < 0x80) {
 		*out = b[i];
@@ -422,12 +428,6 @@ static int rd_choice(const uint8_t *p, size_t n, Wiec__Choice *c)
 /* A length-delimited field tagged tag at b[*ip..n) whose one-byte length
  * is want (0: any below 0x80): its bytes and length, *ip moved past it; or
  * NULL. */
-#if defined(__GNUC__)
-#define RD_INLINE inline __attribute__((always_inline))	/* read once per field of every ballot */
-#else
-#define RD_INLINE inline
-#endif
-
 static RD_INLINE const uint8_t *rd_plain_bytes(const uint8_t *b, size_t n, size_t *ip,
     uint8_t tag, size_t want, size_t *len)
 {
