@@ -75,6 +75,9 @@ static const struct option act_longopts[] = {
 	{ "majority", required_argument, NULL, 256 + O_MAJORITY },
 	{ "weight-majority", required_argument, NULL, 256 + O_WEIGHT_MAJORITY },
 	{ "weight", required_argument, NULL, 256 + O_WEIGHT },
+	{ "ballot", required_argument, NULL, 256 + O_BALLOT },
+	{ "no-cost-limit", no_argument, NULL, 256 + O_NO_COST_LIMIT },
+	{ "decimals", required_argument, NULL, 256 + O_DECIMALS },
 	{ 0, 0, 0, 0 },
 };
 
@@ -164,6 +167,9 @@ int act_parse(const char *cmd, int argc, char **argv, uint64_t allowed, act_opts
 		case O_DECISION: o->decision = optarg; break;
 		case O_MAJORITY: o->majority = optarg; break;
 		case O_WEIGHT_MAJORITY: o->weight_majority = optarg; break;
+		case O_BALLOT: o->ballot = optarg; break;
+		case O_NO_COST_LIMIT: o->no_cost_limit = 1; break;
+		case O_DECIMALS: o->decimals = optarg; break;
 		case O_OPTION:
 			rc = add_list(cmd, &o->options, optarg, ACT_CHOICES_MAX, "option");
 			break;
@@ -323,7 +329,8 @@ int act_need_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH_B
 #define POLL_OPTS (ACT_OPT(O_PROCESS) | ACT_OPT(O_KIND) | ACT_OPT(O_OPTION) | ACT_OPT(O_MIN) | \
     ACT_OPT(O_MAX) | ACT_OPT(O_POINTS) | ACT_OPT(O_RULE) | ACT_OPT(O_QUESTION) | \
     ACT_OPT(O_MIN_SCORE) | ACT_OPT(O_EXCLUSIVE) | ACT_OPT(O_QUORUM) | ACT_OPT(O_THRESHOLD) | \
-    ACT_OPT(O_DECISION) | ACT_OPT(O_MAJORITY) | ACT_OPT(O_WEIGHT_MAJORITY) | ACT_OPT(O_WEIGHT))
+    ACT_OPT(O_DECISION) | ACT_OPT(O_MAJORITY) | ACT_OPT(O_WEIGHT_MAJORITY) | ACT_OPT(O_WEIGHT) | \
+    ACT_OPT(O_BALLOT) | ACT_OPT(O_NO_COST_LIMIT))
 #define VOTE_OPTS (ACT_OPT(O_PROCESS) | ACT_OPT(O_POLL) | ACT_OPT(O_UNIT) | ACT_OPT(O_WITHDRAW))
 #define IDEA_OPTS (ACT_OPT(O_TITLE) | ACT_OPT(O_BODY) | ACT_OPT(O_CATEGORY) | \
     ACT_OPT(O_LOCATION) | ACT_OPT(O_COST) | ACT_OPT(O_UNIT))
@@ -332,7 +339,7 @@ static const act_t acts[] = {
 	{ "process create", 0, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_KIND) | ACT_OPT(O_TITLE) |
 	  ACT_OPT(O_BODY) | ACT_OPT(O_OWNER) | ACT_OPT(O_QUORUM) | ACT_OPT(O_PHASE) |
 	  ACT_OPT(O_UNIT) | ACT_OPT(O_REVIEWER) | ACT_OPT(O_MODERATOR) | ACT_OPT(O_REGISTRAR) |
-	  ACT_OPT(O_CENSUS) | ACT_OPT(O_ELIGIBILITY), act_build_process, "" },
+	  ACT_OPT(O_CENSUS) | ACT_OPT(O_ELIGIBILITY) | ACT_OPT(O_DECIMALS), act_build_process, "" },
 	{ "process phase", 2, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_REASON), act_build_phase,
 	  "PROCESS PHASE" },
 	{ "idea add", 0, COMMON | ACT_OPT(O_KEY) | IDEA_OPTS | ACT_OPT(O_PROCESS), act_build_idea,

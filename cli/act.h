@@ -30,7 +30,8 @@ enum {
 	O_SUBJECT, O_ATTR, O_ON, O_EDIT, O_JSON, O_OUT, O_NETWORK, O_GENESIS,
 	/* polls and ballots (cli/vote.c) */
 	O_POLL, O_OPTION, O_MIN, O_MAX, O_POINTS, O_RULE, O_QUESTION, O_MIN_SCORE, O_EXCLUSIVE,
-	O_THRESHOLD, O_DECISION, O_MAJORITY, O_WEIGHT_MAJORITY, O_WEIGHT,
+	O_THRESHOLD, O_DECISION, O_MAJORITY, O_WEIGHT_MAJORITY, O_WEIGHT, O_BALLOT,
+	O_NO_COST_LIMIT, O_DECIMALS,
 };
 #define ACT_OPT(id) (1ull << (id))
 
@@ -45,8 +46,8 @@ typedef struct act_opts {
 	    *location, *cost, *reason, *feasibility, *subject, *on, *edit, *out, *network,
 	    *genesis, *unit_name;
 	const char *poll, *min, *max, *points, *rule, *question, *min_score, *threshold,
-	    *decision, *majority, *weight_majority;
-	int json, eligibility, withdraw, merge;
+	    *decision, *majority, *weight_majority, *ballot, *decimals;
+	int json, eligibility, withdraw, merge, no_cost_limit;
 	uint64_t given;		/* ACT_OPT bits of the options given */
 	act_list_t owners, reviewers, moderators, registrars, phases, units, attrs;
 	act_list_t options, exclusive, weights;

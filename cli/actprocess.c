@@ -158,6 +158,14 @@ int act_build_process(act_ctx_t *c)
 			return rc;
 	}
 	p->eligibility = o->eligibility;
+	if (o->decimals != NULL) {
+		uint64_t d;
+
+		if (cli_parse_u64(o->decimals, &d) != 0 || d > EV_DECIMALS_MAX)
+			return cli_fail(EXIT_USAGE, c->cmd, "--decimals must be 0 to %d, not '%s'",
+			    EV_DECIMALS_MAX, o->decimals);
+		p->decimals = (uint32_t)d;
+	}
 	c->body.content_case = WIEC__BODY__CONTENT_PROCESS;
 	c->body.process = p;
 	return act_check_process(c);

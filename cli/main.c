@@ -33,7 +33,7 @@ static const cli_cmd_t cmds[] = {
 	  "          --title T [--body B] [--owner KEY]... [--quorum N]\n"
 	  "          [--phase NAME[:START[:END]]]... [--unit NAME:BUDGET]...\n"
 	  "          [--reviewer KEY]... [--moderator KEY]... [--registrar KEY]...\n"
-	  "          [--census ID] [--eligibility] [--json]\n"
+	  "          [--census ID] [--eligibility] [--decimals N] [--json]\n"
 	  "  Owners default to this node and must include it; phases default to\n"
 	  "  ideation, review, voting, results, implementation (dates YYYY-MM-DD,\n"
 	  "  YYYY-MM-DDTHH:MM UTC, or ms); budget processes need --unit." },
@@ -92,7 +92,8 @@ static const cli_cmd_t cmds[] = {
 	  "          [--points N] [--rule R] [--question Q] [--min-score N/D]\n"
 	  "          [--exclusive IDEA,IDEA...]... [--quorum N/D] [--threshold N/D]\n"
 	  "          [--decision simple|qualified|double] [--majority N/D]\n"
-	  "          [--weight-majority N/D] [--weight KEY:N]... [--json]\n"
+	  "          [--weight-majority N/D] [--weight KEY:N]... [--ballot ranked|cumulative]\n"
+	  "          [--no-cost-limit] [--json]\n"
 	  "  K: approval, choose-one, yes-no, budget, cumulative, ranked. R: a rule of\n"
 	  "  spec/tally.md (budget: greedy, greedy-no-skip, greedy-threshold,\n"
 	  "  greedy-exclusive, greedy-custom, equalshares, equalshares/add1,\n"

@@ -183,6 +183,17 @@ int act_build_poll(act_ctx_t *c)
 		    &p->weight_majority);
 	if (rc != 0)
 		return rc;
+	/* A budget poll's ballots may be ranked or carry points (as pb import
+	 * makes them), and may go over the budget (Pabulib's count). */
+	if (o->ballot != NULL) {
+		int b = kind_poll_parse(o->ballot);
+
+		if (b != WIEC__POLL_KIND__POLL_RANKED && b != WIEC__POLL_KIND__POLL_CUMULATIVE)
+			return cli_fail(EXIT_USAGE, c->cmd, "--ballot must be ranked or cumulative, "
+			    "not '%s'", o->ballot);
+		p->ballot = b;
+	}
+	p->no_cost_limit = o->no_cost_limit;
 	if (o->decision != NULL && (p->decision = kind_decision_parse(o->decision)) < 0)
 		return cli_fail(EXIT_USAGE, c->cmd, "--decision must be simple, qualified or double, "
 		    "not '%s'", o->decision);

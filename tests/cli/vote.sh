@@ -151,3 +151,27 @@ bad1 "submit after the close" 1 $W submit -d "$N1" "$T/dora3.ev"
 check "submit names the close" grep -q "ballot refused: .*(closed)" "$T/err"
 status 0 "tally after the refusals" $W tally -d "$N1" --process "$P" --json
 check "no ballot was added" cmp -s "$T/out" "$T/tally-before-close"
+
+# ---- a process in grosze (--decimals), ranked ballots that may exceed the
+# budget (--ballot, --no-cost-limit: as pb import makes them) ----
+bad1 "process create: --decimals 7" 2 $W process create -d "$N1" --kind budget --title X \
+	--unit "A:100" --decimals 7
+status 0 "budget process in grosze" $W process create -d "$N1" --kind budget \
+	--title "BO grosze" --unit "Centrum:10000050" --decimals 2 --phase voting
+P2=$(cat "$T/out")
+status 0 "process show" $W process show -d "$N1" "$P2"
+check "its budget in złoty" grep -q "100000.50" "$T/out"
+idea2() { $W idea add -d "$N1" --process "$P2" --title "$1" --unit Centrum --cost "$2"; }
+QA=$(idea2 Fontanna 6000000) QB=$(idea2 Skwer 5000025)
+bad1 "poll open: --ballot yes-no" 2 $W poll open -d "$N1" --process "$P2" --kind budget \
+	--option "$QA" --option "$QB" --ballot yes-no
+status 0 "poll open: ranked, no cost limit" $W poll open -d "$N1" --process "$P2" \
+	--kind budget --option "$QA" --option "$QB" --ballot ranked --no-cost-limit
+status 0 "a ranked ballot over the budget counts" $W vote -d "$N1" --process "$P2" \
+	--unit Centrum "$QB" "$QA"
+status 0 "show it" $W show -d "$N1" "$(cat "$T/out")"
+check "its order is kept" match "$(tr -d '\n ' <"$T/out")" ".*$QB.*$QA.*"
+status 0 "tally" $W tally -d "$N1" --process "$P2" --json
+check "counted" grep -q '"ballots": 1, "not_counted": {}' "$T/out"
+status 0 "tally (text)" $W tally -d "$N1" --process "$P2"
+check "the funded project's cost in złoty" grep -q "50000.25" "$T/out"
