@@ -1,7 +1,7 @@
 /* test_ballot.c: polls, ballot validity, the latest ballot and the live
- * tally of every ballot kind (model/ballot.c, model/recount.c, spec/tally.md
- * section 4), and that arrival order and the holding node never change a
- * result. */
+ * tally of every ballot kind (model/ballot.c, model/ballotcount.c,
+ * model/recount.c, spec/tally.md section 4), and that arrival order and
+ * the holding node never change a result. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
