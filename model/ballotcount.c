@@ -648,12 +648,49 @@ int model_tally_result(const model_view_t *v, const uint8_t process[static HASH_
 	return rc;
 }
 
+/* Whether the n ids at id are in increasing order, repeats allowed. */
+static int ids_ascending(const uint8_t *id, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(id + (i - 1) * HASH_BYTES, id + i * HASH_BYTES, HASH_BYTES) > 0)
+			return 0;
+	return 1;
+}
+
+/* The union of a (na ids, room after them for nb more) and b (nb ids), both
+ * ascending, sorted and distinct at the front of a; returns its size. One
+ * merge from the back: the next write is never before the next id of a to
+ * read, so no id of a is overwritten unread. */
+static size_t ids_union(uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	size_t i = na, j = nb, end = na + nb, w = end;
+
+	while (i > 0 || j > 0) {
+		const uint8_t *x;
+
+		/* The greater of the two lists' last unread ids (a's on a tie). */
+		if (j == 0 || (i > 0 && memcmp(a + (i - 1) * HASH_BYTES, b + (j - 1) * HASH_BYTES,
+		    HASH_BYTES) >= 0))
+			x = a + --i * HASH_BYTES;
+		else
+			x = b + --j * HASH_BYTES;
+		if (w < end && memcmp(x, a + w * HASH_BYTES, HASH_BYTES) == 0)
+			continue;	/* written already */
+		w--;
+		if (x != a + w * HASH_BYTES)
+			memcpy(a + w * HASH_BYTES, x, HASH_BYTES);
+	}
+	if (w > 0)
+		memmove(a, a + w * HASH_BYTES, (end - w) * HASH_BYTES);
+	return end - w;
+}
+
 int model_tally_seal(const model_view_t *v, const uint8_t process[static HASH_BYTES],
     uint8_t **out, size_t *n)
 {
 	roster_t r;
 	model_process_t proc;
-	model_ids_t ids = { 0 };
+	model_ids_t ids = { 0 }, cred = { 0 };
 	int rc;
 
 	memset(&proc, 0, sizeof proc);
@@ -664,18 +701,39 @@ int model_tally_seal(const model_view_t *v, const uint8_t process[static HASH_BY
 	if ((rc = model_process_load(v, &r, process, &proc)) != 0)
 		goto out;
 	if ((rc = model_ids_collect(v, process, MREF_BALLOT, &ids)) != 0 ||
-	    (rc = model_ids_collect(v, proc.scope, MREF_CREDENTIAL, &ids)) != 0)
+	    (rc = model_ids_collect(v, proc.scope, MREF_CREDENTIAL, &cred)) != 0)
 		goto out;
-	if (ids.n > 0)	/* nothing held: ids.id is NULL, which qsort may not take */
-		qsort(ids.id, ids.n, HASH_BYTES, id_cmp);
-	for (size_t i = 0; i < ids.n; i++)
-		if (*n == 0 || memcmp(ids.id[i], ids.id[*n - 1], HASH_BYTES) != 0)
-			memmove(ids.id[(*n)++], ids.id[i], HASH_BYTES);
+	if (ids.n + cred.n == 0)
+		goto done;
+	if (ids.cap < ids.n + cred.n) {
+		void *p = realloc(ids.id, (ids.n + cred.n) * HASH_BYTES);
+
+		if (p == NULL) {
+			rc = WIEC_ERR_NOMEM;
+			goto out;
+		}
+		ids.id = p;
+		ids.cap = ids.n + cred.n;
+	}
+	if (ids_ascending(ids.id[0], ids.n) && (cred.n == 0 || ids_ascending(cred.id[0], cred.n))) {
+		/* As refs() gives them (model.h): one merge. */
+		*n = ids_union(ids.id[0], ids.n, cred.n ? cred.id[0] : NULL, cred.n);
+	} else {
+		/* A view out of its order still gets the same seal. */
+		if (cred.n > 0)
+			memcpy(ids.id[ids.n], cred.id, cred.n * HASH_BYTES);
+		qsort(ids.id, ids.n + cred.n, HASH_BYTES, id_cmp);
+		for (size_t i = 0; i < ids.n + cred.n; i++)
+			if (*n == 0 || memcmp(ids.id[i], ids.id[*n - 1], HASH_BYTES) != 0)
+				memmove(ids.id[(*n)++], ids.id[i], HASH_BYTES);
+	}
+done:
 	*out = (uint8_t *)ids.id;
 	ids.id = NULL;
 	rc = 0;
 out:
 	model_ids_free(&ids);
+	model_ids_free(&cred);
 	model_process_free(&proc);
 	roster_free(&r);
 	return rc;
