@@ -34,17 +34,3 @@ int hash_from_hex(uint8_t *bin, size_t len, const char *hex)
 	return 0;
 }
 
-void hash_put_be64(uint8_t out[static 8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
-uint64_t hash_get_be64(const uint8_t in[static 8])
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | in[i];
-	return v;
-}

@@ -19,8 +19,26 @@ void hash_hex(char *out, const uint8_t *bin, size_t len);
  * Returns 0, or -1 for anything else. */
 int hash_from_hex(uint8_t *bin, size_t len, const char *hex);
 
-/* Big-endian u64 helpers for LMDB keys and wire fields. */
-void hash_put_be64(uint8_t out[static 8], uint64_t v);
-uint64_t hash_get_be64(const uint8_t in[static 8]);
+/* Big-endian u64 helpers for LMDB keys and wire fields; inline, as a
+ * recount calls them once per ballot (the compiler makes each one load or
+ * store and a byte swap). */
+static inline void hash_put_be64(uint8_t out[static 8], uint64_t v)
+{
+	out[0] = (uint8_t)(v >> 56);
+	out[1] = (uint8_t)(v >> 48);
+	out[2] = (uint8_t)(v >> 40);
+	out[3] = (uint8_t)(v >> 32);
+	out[4] = (uint8_t)(v >> 24);
+	out[5] = (uint8_t)(v >> 16);
+	out[6] = (uint8_t)(v >> 8);
+	out[7] = (uint8_t)v;
+}
+
+static inline uint64_t hash_get_be64(const uint8_t in[static 8])
+{
+	return (uint64_t)in[0] << 56 | (uint64_t)in[1] << 48 | (uint64_t)in[2] << 40 |
+	    (uint64_t)in[3] << 32 | (uint64_t)in[4] << 24 | (uint64_t)in[5] << 16 |
+	    (uint64_t)in[6] << 8 | in[7];
+}
 
 #endif

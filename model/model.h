@@ -87,7 +87,8 @@ typedef int (*model_body_cb)(void *arg, const uint8_t id[static HASH_BYTES],
  * (ref, tag). genesis() gives the decoded genesis body (owned by the view).
  * scan() (optional, NULL: the model walks refs() and get()s each) visits
  * the same events as refs() then get() would, held and not excluded, in no
- * set order, each once: the fast path of a recount (spec/tally.md 4.4). */
+ * set order, each once: the fast path of a recount (spec/tally.md 4.4).
+ * The store's offers it for MREF_BALLOT only (WIEC_ERR_ARG otherwise). */
 typedef struct model_view {
 	void *ctx;
 	int (*get)(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *out);

@@ -77,6 +77,8 @@ int store_derive_flush(wtx_t *w)
 
 	if (w->nrefs == 0)
 		return 0;
+	if ((rc = store_lists_add(w, (const uint8_t (*)[REFS_ENT])w->refs, w->nrefs)) != 0)
+		return rc;
 	qsort(w->refs, w->nrefs, REFS_ENT, refs_order);
 	if ((rc = mdb_cursor_open(w->txn, w->s->refs, &c)) != 0)
 		return store_lmdb_err(rc);
@@ -108,6 +110,7 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	case 6: *name = "tipb"; return &s->tipb;
 	case 7: *name = "refs"; return &s->refs;
 	case 8: *name = "search"; return &s->search;
+	case 9: *name = "lists"; return &s->lists;
 	}
 	return NULL;
 }

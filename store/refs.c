@@ -81,34 +81,6 @@ static int view_refs(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
 }
 
-#define RADIX 65536
-
-/* LSD radix sort of n lseqs, 16 bits a pass, only as many passes as the
- * largest needs; tmp has room for n. 0 or WIEC_ERR_NOMEM. */
-static int lseq_sort(uint64_t *a, uint64_t *tmp, size_t n)
-{
-	uint64_t max = 0;
-	size_t *cnt;
-
-	for (size_t i = 0; i < n; i++)
-		if (a[i] > max)
-			max = a[i];
-	if ((cnt = malloc((RADIX + 1) * sizeof *cnt)) == NULL)
-		return WIEC_ERR_NOMEM;
-	for (unsigned shift = 0; shift < 64 && (max >> shift) != 0; shift += 16) {
-		memset(cnt, 0, (RADIX + 1) * sizeof *cnt);
-		for (size_t i = 0; i < n; i++)
-			cnt[((a[i] >> shift) & (RADIX - 1)) + 1]++;
-		for (size_t d = 1; d <= RADIX; d++)
-			cnt[d] += cnt[d - 1];
-		for (size_t i = 0; i < n; i++)
-			tmp[cnt[(a[i] >> shift) & (RADIX - 1)]++] = a[i];
-		memcpy(a, tmp, n * sizeof *a);
-	}
-	free(cnt);
-	return 0;
-}
-
 static int id_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, HASH_BYTES);
@@ -173,97 +145,77 @@ static int envelope_body(const uint8_t *env, size_t len, const uint8_t **body, s
 	return 0;
 }
 
-/* The events of (ref, tag): their lseqs from the index values, sorted, then
- * one cursor over the log in that order (ascending keys: the cursor mostly
- * stays on its page), so the log is read once, in its own order. */
+typedef struct scan {
+	store_view_t *sv;
+	MDB_cursor *log;
+	const uint8_t *excl;	/* the excluded ids, sorted */
+	size_t nexcl;
+	uint64_t prev;		/* the lseq the log cursor is on, 0: none yet */
+	model_body_cb cb;
+	void *arg;
+} scan_t;
+
+/* One event of the list: the log cursor steps to it (mostly the next
+ * entry: a list is ascending, and ballots tend to arrive together). */
+static int scan_one(void *arg, uint64_t lseq)
+{
+	scan_t *sc = arg;
+	uint8_t lkey[8];
+	const uint8_t *body;
+	size_t blen;
+	MDB_val k, v;
+	int rc;
+
+	hash_put_be64(lkey, lseq);
+	k = store_mv(lkey, 8);
+	if (sc->prev != 0 && lseq == sc->prev + 1) {
+		rc = mdb_cursor_get(sc->log, &k, &v, MDB_NEXT);
+		if (rc == 0 && (k.mv_size != 8 || memcmp(k.mv_data, lkey, 8) != 0))
+			rc = MDB_NOTFOUND;
+	} else {
+		rc = mdb_cursor_get(sc->log, &k, &v, MDB_SET_KEY);
+	}
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+	sc->prev = lseq;
+	if (v.mv_size <= HASH_BYTES)
+		return WIEC_ERR_CORRUPT;
+	if (sc->nexcl > 0 && bsearch(v.mv_data, sc->excl, sc->nexcl, HASH_BYTES, id_cmp) != NULL)
+		return 0;
+	if ((rc = envelope_body((const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES,
+	    &body, &blen)) != 0)
+		return rc;
+	return sc->cb(sc->arg, v.mv_data, body, blen);
+}
+
+/* The events of (ref, tag), for a listed tag: their log positions from
+ * `lists` (already ascending), then one cursor over the log in that order,
+ * so the log is read once, in its own order. */
 static int view_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
     model_body_cb cb, void *arg)
 {
 	store_view_t *sv = ctx;
-	uint8_t prefix[HASH_BYTES + 1], lkey[8], *excl = NULL;
-	uint64_t *ls = NULL, *tmp = NULL, prev = 0;
-	size_t n = 0, cap = 0, nexcl = 0;
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	int rc, r = 0, placed = 0;
+	uint8_t key[LISTS_KEY], *excl = NULL;
+	scan_t sc = { .sv = sv, .cb = cb, .arg = arg };
+	int rc;
 
-	if ((rc = mdb_cursor_open(sv->txn, sv->s->refs, &c)) != 0)
+	if (!store_listed(tag))
+		return WIEC_ERR_ARG;
+	if ((rc = excluded_ids(sv, &excl, &sc.nexcl)) != 0) {
+		free(excl);
+		return rc;
+	}
+	sc.excl = excl;
+	if ((rc = mdb_cursor_open(sv->txn, sv->s->log, &sc.log)) != 0) {
+		free(excl);
 		return store_lmdb_err(rc);
-	memcpy(prefix, ref, HASH_BYTES);
-	prefix[HASH_BYTES] = tag;
-	k = store_mv(prefix, sizeof prefix);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != REFS_KEY || memcmp(k.mv_data, prefix, sizeof prefix) != 0)
-			break;
-		if (v.mv_size != 8) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if (n == cap && store_grow((void **)&ls, &cap, n + 1, sizeof *ls) != 0) {
-			r = WIEC_ERR_NOMEM;
-			goto out;
-		}
-		ls[n++] = hash_get_be64(v.mv_data);
 	}
-	mdb_cursor_close(c);
-	c = NULL;
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		r = rc == MDB_CORRUPTED ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
-		goto out;
-	}
-	if (n == 0)
-		goto out;
-	if ((tmp = malloc(n * sizeof *tmp)) == NULL) {
-		r = WIEC_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = lseq_sort(ls, tmp, n)) != 0 || (r = excluded_ids(sv, &excl, &nexcl)) != 0)
-		goto out;
-	if ((rc = mdb_cursor_open(sv->txn, sv->s->log, &c)) != 0) {
-		r = store_lmdb_err(rc);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *body;
-		size_t blen;
-
-		if (placed && ls[i] == prev)
-			continue;		/* two entries of one event */
-		hash_put_be64(lkey, ls[i]);
-		k = store_mv(lkey, 8);
-		if (placed && ls[i] == prev + 1) {
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-			if (rc == 0 && (k.mv_size != 8 || memcmp(k.mv_data, lkey, 8) != 0))
-				rc = MDB_NOTFOUND;
-		} else {
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-		}
-		if (rc != 0) {
-			r = rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
-			goto out;
-		}
-		placed = 1;
-		prev = ls[i];
-		if (v.mv_size <= HASH_BYTES) {
-			r = WIEC_ERR_CORRUPT;
-			goto out;
-		}
-		if (nexcl > 0 && bsearch(v.mv_data, excl, nexcl, HASH_BYTES, id_cmp) != NULL)
-			continue;
-		if ((r = envelope_body((const uint8_t *)v.mv_data + HASH_BYTES,
-		    v.mv_size - HASH_BYTES, &body, &blen)) != 0)
-			goto out;
-		if ((r = cb(arg, v.mv_data, body, blen)) != 0)
-			goto out;
-	}
-out:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	free(ls);
-	free(tmp);
+	memcpy(key, ref, HASH_BYTES);
+	key[HASH_BYTES] = tag;
+	rc = store_lists_walk(sv->s, sv->txn, key, scan_one, &sc);
+	mdb_cursor_close(sc.log);
 	free(excl);
-	return r;
+	return rc;
 }
 
 static const Wiec__GenesisBody *view_genesis(void *ctx)
@@ -316,7 +268,7 @@ int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
 	v->genesis = view_genesis;
 	/* refs values name log positions since model 5; a store of an older
 	 * model opened read-only (not rebuilt) is read the generic way. */
-	v->scan = model_current(sv) ? view_scan : NULL;
+	v->scan = model_current(sv) && s->have_lists ? view_scan : NULL;
 	*out = sv;
 	return 0;
 fail:

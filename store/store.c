@@ -50,6 +50,7 @@ static const struct {
 	{ "refs", offsetof(store_t, refs) },
 	{ "meta", offsetof(store_t, meta) },
 	{ "search", offsetof(store_t, search) },
+	{ "lists", offsetof(store_t, lists) },	/* last: model 7 added it (open_dbs) */
 };
 
 /* Reads meta "version" and "model": 0 if absent. */
@@ -173,15 +174,22 @@ int store_commit(store_t *s, MDB_txn *txn)
 	return store_lmdb_err(rc);
 }
 
-/* Opens every database in txn (create: making the missing ones). */
+/* Opens every database in txn (create: making the missing ones). Without
+ * create, a store of an older model may lack `lists`: s->have_lists says
+ * (a read-only view then reads without it). */
 static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
 {
-	int rc;
+	size_t n = sizeof dbs / sizeof dbs[0];
+	int rc = 0;
 
-	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+	for (size_t i = 0; i < n; i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, create ? MDB_CREATE : 0,
-		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
+		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0) {
+			if (rc == MDB_NOTFOUND && i == n - 1)
+				break;
 			return rc;
+		}
+	s->have_lists = rc == 0;
 	return 0;
 }
 

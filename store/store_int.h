@@ -27,8 +27,9 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 6		/* derived state version: a change rebuilds it (3: refs, 4: search,
-				 * 5: refs values hold the event's lseq, 6: IdPart rows) */
+#define STORE_MODEL 7		/* derived state version: a change rebuilds it (3: refs, 4: search,
+				 * 5: refs values hold the event's lseq, 6: IdPart rows,
+				 * 7: lists) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
@@ -39,11 +40,23 @@
 #define HEAD_VAL (4 * 8 + 2 * HASH_BYTES)
 #define REFS_KEY (HASH_BYTES + 1 + HASH_BYTES)
 #define REFS_ENT (REFS_KEY + 8)	/* a gathered entry: key || u64be(lseq) */
+#define LISTS_KEY (HASH_BYTES + 1)	/* ref || tag of a listed tag (store_listed) */
+#define LISTS_CHUNK 240			/* positions in one `lists` entry (1,920 bytes:
+					 * two to a 4 KiB page, never an overflow page) */
+
+/* Whether the refs of this tag are also kept in `lists` (ref || tag ->
+ * u64be(lseq) duplicates, ascending): the ones the model scans
+ * (model_view_t.scan), today only ballots. */
+static inline int store_listed(uint8_t tag)
+{
+	return tag == MREF_BALLOT;
+}
 
 struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
-	    excluded, refs, meta, search;
+	    excluded, refs, meta, search, lists;
+	int have_lists;			/* 0: a read-only store of a model before 7 */
 	int rdonly;
 	int no_model;			/* store_model_hooks(s, 0): benchmarks only */
 	struct store_guard *guard;	/* store/guard.h */
@@ -156,6 +169,18 @@ int store_derive_clear(wtx_t *w);
  * many). */
 int store_derive_event(wtx_t *w, const ev_t *ev, uint64_t lseq);
 int store_derive_flush(wtx_t *w);
+
+/* The `lists` database (store/lists.c). store_lists_add appends the lseqs
+ * of the gathered refs entries refs[0..n) (key || u64be(lseq), any order)
+ * whose tag is listed to their lists; each must be above its list's last
+ * (WIEC_ERR_CORRUPT otherwise). store_lists_walk calls fn with each lseq
+ * of list key (ref || tag) in ascending order, checking the entries'
+ * shape (WIEC_ERR_CORRUPT); a nonzero return of fn stops it and is
+ * returned. */
+typedef int (*store_lseq_fn)(void *arg, uint64_t lseq);
+int store_lists_add(wtx_t *w, const uint8_t (*refs)[REFS_ENT], size_t n);
+int store_lists_walk(store_t *s, MDB_txn *txn, const uint8_t key[static LISTS_KEY],
+    store_lseq_fn fn, void *arg);
 int store_is_member(const wtx_t *w, const uint8_t *author);
 /* Fills w->members from the genesis in w->txn (any transaction). */
 int store_load_members(wtx_t *w);
