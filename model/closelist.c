@@ -151,11 +151,10 @@ static int find_part(const model_view_t *v, const uint8_t *process, const uint8_
 }
 
 /* Held at all: the hash binds the process, so any IdPart will do. Of the
- * view's calls only get() and scan() know exclusion; get() decodes the
- * first copy, and the store's scan(), which does not decode, costs more
- * per call all the same (its lseq sort and its read of the excluded
- * events are per walk): a cheaper answer needs a view call for "held and
- * not excluded". */
+ * view's calls only get() and scan() know exclusion, and the store's
+ * scan() serves ballots only (model.h): get() of the first copy, decoded
+ * and dropped, is the cheapest answer until the view can say "held and not
+ * excluded" by itself. */
 int closelist_held(const model_view_t *v, const uint8_t hash[static HASH_BYTES])
 {
 	model_ev_t e;
