@@ -150,20 +150,21 @@ static int find_part(const model_view_t *v, const uint8_t *process, const uint8_
 	return f.rc;
 }
 
+/* Held at all: the hash binds the process, so any IdPart will do. Of the
+ * view's calls only get() and scan() know exclusion, and the store's
+ * scan() serves ballots only (model.h): get() of the first copy, decoded
+ * and dropped, is the cheapest answer until the view can say "held and not
+ * excluded" by itself. */
 int closelist_held(const model_view_t *v, const uint8_t hash[static HASH_BYTES])
 {
 	model_ev_t e;
-	find_t f = { v, NULL, &e, WIEC_ERR_NOTFOUND };
-	int rc;
+	int rc = find_part(v, NULL, hash, &e);
 
-	/* Held at all (the hash binds the process, so any IdPart will do). */
-	memset(&e, 0, sizeof e);
-	rc = v->refs(v->ctx, hash, MREF_PART, find_cb, &f);
-	if (rc < 0)
-		return rc;
-	if (f.rc == 0)
+	if (rc == 0) {
 		model_ev_free(&e);
-	return f.rc == 0 ? 1 : f.rc == WIEC_ERR_NOTFOUND ? 0 : f.rc;
+		return 1;
+	}
+	return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
 }
 
 typedef struct out {

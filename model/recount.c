@@ -1,7 +1,8 @@
 /* recount.c: gathering a poll's ballots for its tally (spec/tally.md 4.4):
  * the view's scan() with each ballot read in place, or the generic walk
  * of refs() and get(); each ballot judged by ballot_check; each voter's
- * latest kept. The rules and the count itself are in model/ballot.c. */
+ * latest kept. The rules are in model/ballot.c, the count itself in
+ * model/ballotcount.c. */
 #include <stdlib.h>
 #include <string.h>
 

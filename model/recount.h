@@ -1,9 +1,9 @@
 /* recount.h: gathering the ballots of a poll for its tally (spec/tally.md
  * 4.4), internal to model/: model/ballot.c holds the rules (which poll and
- * which ballot is valid) and the count, model/recount.c the pass over the
- * held ballots that feeds it (the view's scan() with each ballot read in
- * place, or the generic refs() and get() walk) and the choice of each
- * voter's latest ballot. */
+ * which ballot is valid), model/ballotcount.c the count, model/recount.c
+ * the pass over the held ballots that feeds it (the view's scan() with
+ * each ballot read in place, or the generic refs() and get() walk) and the
+ * choice of each voter's latest ballot. */
 #ifndef WIEC_MODEL_RECOUNT_H
 #define WIEC_MODEL_RECOUNT_H
 
@@ -12,7 +12,7 @@
 
 #include "model/ballot.h"
 
-/* An eligible voter of the poll's scope (ballot.c folds them once). */
+/* An eligible voter of the poll's scope (ballotcount.c folds them once). */
 typedef struct recount_elig {
 	uint8_t subject[KEY_PK_BYTES];
 	char *unit;		/* owned, or NULL */
@@ -92,8 +92,9 @@ int recount_collect(const model_view_t *v, const recount_in_t *in, recount_out_t
  * index in poll of each choice (opt, room for v->n_choices, or NULL; set
  * when the ballot is valid and not a withdrawal) and the ballot's unit
  * (*unit, -1 unless a valid budget ballot). ballot_unit_find: the index of
- * the process's unit named name, or -1. ballot_in_frontier: whether id is
- * in the sorted frontier f of n ids (f NULL: always). */
+ * the process's unit named name, or -1. From model/ballotcount.c:
+ * ballot_in_frontier: whether id is in the sorted frontier f of n ids (f
+ * NULL: always). */
 int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot_voter_t *who,
     uint32_t *opt, int *unit);
 int ballot_unit_find(const Wiec__Process *p, const char *name);

@@ -1,7 +1,7 @@
 /* test_ballot.c: polls, ballot validity, the latest ballot and the live
- * tally of every ballot kind (model/ballot.c, model/recount.c, spec/tally.md
- * section 4), and that arrival order and the holding node never change a
- * result. */
+ * tally of every ballot kind (model/ballot.c, model/ballotcount.c,
+ * model/recount.c, spec/tally.md section 4), and that arrival order and
+ * the holding node never change a result. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -746,6 +746,119 @@ TEST(ballot_order_independence)
 	}
 	free(seal);
 	free(bytes0);
+	mfx_free(&s->m);
+	free(s);
+}
+
+/* A view whose ballot and credential entries are given lists (ascending,
+ * as refs() walks them, unless a test breaks that), the rest a memview's:
+ * what model_tally_seal joins, under its control. */
+typedef struct sealview {
+	memview_t *mv;
+	const uint8_t *proc;
+	const uint8_t *list[2];		/* ballots, credentials */
+	size_t n[2];
+} sealview_t;
+
+static int sealview_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *out)
+{
+	return memview_get(((sealview_t *)ctx)->mv, id, out);
+}
+
+static int sealview_refs(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t tag,
+    model_ref_cb cb, void *arg)
+{
+	sealview_t *sv = ctx;
+	int k = tag == MREF_BALLOT && memcmp(ref, sv->proc, 32) == 0 ? 0 :
+	    tag == MREF_CREDENTIAL ? 1 : -1;
+	int rc = 0;
+
+	if (k < 0)
+		return memview_refs(sv->mv, ref, tag, cb, arg);
+	for (size_t i = 0; rc == 0 && i < sv->n[k]; i++)
+		rc = cb(arg, sv->list[k] + 32 * i);
+	return rc;
+}
+
+static const Wiec__GenesisBody *sealview_genesis(void *ctx)
+{
+	return memview_genesis(((sealview_t *)ctx)->mv);
+}
+
+/* The seal by its definition (spec/close.md "counted events"): both lists
+ * together, sorted, each id once. *out malloc'd. */
+static size_t seal_by_sort(const sealview_t *sv, uint8_t **out)
+{
+	size_t n = sv->n[0] + sv->n[1], k = 0;
+
+	if ((*out = malloc(n * 32 + 1)) == NULL)
+		return SIZE_MAX;
+	memcpy(*out, sv->list[0], sv->n[0] * 32);
+	memcpy(*out + sv->n[0] * 32, sv->list[1], sv->n[1] * 32);
+	qsort(*out, n, 32, memview_id_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || memcmp(*out + 32 * i, *out + 32 * (k - 1), 32) != 0)
+			memmove(*out + 32 * k++, *out + 32 * i, 32);
+	return k;
+}
+
+/* model_tally_seal is the sorted, distinct union of the process's ballots
+ * and its scope's credentials, whatever the lists: empty, one inside the
+ * other, sharing ids, repeating ids, and (against the view's word) out of
+ * order. */
+TEST(ballot_seal_is_sorted_union)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	sealview_t sv;
+	model_view_t v = { &sv, sealview_get, sealview_refs, sealview_genesis, NULL };
+	uint8_t pool[64][32], *list[2] = { NULL, NULL }, *seal = NULL, *want = NULL;
+	unsigned long long rnd = 0x5ea1ull;
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	CHECK((list[0] = malloc(200 * 32)) != NULL && (list[1] = malloc(200 * 32)) != NULL);
+	for (size_t i = 0; i < 64; i++)
+		for (size_t b = 0; b < 32; b++)
+			pool[i][b] = (uint8_t)test_rand(&rnd);
+	memset(&sv, 0, sizeof sv);
+	sv.mv = &mv;
+	sv.proc = s->proc;
+	for (int round = 0; round < 2000; round++) {
+		/* Ids from a pool small enough that some repeat, within a list and
+		 * across the two; some rounds one list or both empty. */
+		size_t npool = 1 + test_rand(&rnd) % 64, nseal, nwant;
+		int unsorted = round % 10 == 9;
+
+		for (int k = 0; k < 2; k++) {
+			sv.n[k] = test_rand(&rnd) % 4 == 0 ? 0 : test_rand(&rnd) % 200;
+			for (size_t i = 0; i < sv.n[k]; i++)
+				memcpy(list[k] + 32 * i, pool[test_rand(&rnd) % npool], 32);
+			if (!unsorted)
+				qsort(list[k], sv.n[k], 32, memview_id_cmp);
+			sv.list[k] = list[k];
+		}
+		CHECK((nwant = seal_by_sort(&sv, &want)) != SIZE_MAX);
+		CHECK(model_tally_seal(&v, s->proc, &seal, &nseal) == 0);
+		CHECK_EQ_U64(nseal, nwant);
+		CHECK(nseal == 0 || memcmp(seal, want, nseal * 32) == 0);
+		CHECK(nseal != 0 || seal == NULL);
+		free(seal);
+		free(want);
+		seal = want = NULL;
+	}
+	/* A process not held: no seal. */
+	{
+		uint8_t none[32];
+		size_t n = 1;
+
+		memset(none, 0x5a, sizeof none);
+		CHECK(model_tally_seal(&v, none, &seal, &n) == WIEC_ERR_NOTFOUND);
+		CHECK(seal == NULL && n == 0);
+	}
+	free(list[0]);
+	free(list[1]);
+	memview_free(&mv);
 	mfx_free(&s->m);
 	free(s);
 }

@@ -273,6 +273,84 @@ TEST(closelist_parts_resolve_at_every_level)
 	free(ids);
 }
 
+/* Marks every held copy of part p (by author, or any author: NULL) as
+ * excluded (x 1) or not (x 0); returns how many copies it marked. */
+static size_t exclude_part(memview_t *mv, const closelist_part_t *p, const uint8_t *author, int x)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < mv->nent; i++) {
+		memview_ev_t *e;
+
+		if (mv->ent[i].tag != MREF_PART || memcmp(mv->ent[i].ref, p->hash, HASH_BYTES) != 0 ||
+		    (e = memview_find(mv, mv->ent[i].id)) == NULL ||
+		    (author != NULL && memcmp(e->author, author, KEY_PK_BYTES) != 0))
+			continue;
+		e->excluded = x;
+		n++;
+	}
+	return n;
+}
+
+static int get_fails(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *out)
+{
+	(void)ctx;
+	(void)id;
+	memset(out, 0, sizeof *out);
+	return WIEC_ERR_CORRUPT;
+}
+
+/* closelist_held: 1 while some copy of the part is held and not excluded,
+ * whoever posted it; 0 for a part nobody posted or whose every copy is
+ * excluded; a failure of the view passes through. */
+TEST(closelist_held_answers_held_missing_excluded)
+{
+	uint8_t process[HASH_BYTES], a1[KEY_PK_BYTES], a2[KEY_PK_BYTES], *ids = random_ids(6000, 5);
+	closelist_t l;
+	memview_t mv;
+	model_view_t v, bad;
+
+	memset(process, 0xaa, sizeof process);
+	memset(a1, 0x11, sizeof a1);
+	memset(a2, 0x22, sizeof a2);
+	CHECK(ids != NULL);
+	CHECK(closelist_build(process, ids, 6000, EV_CLOSE_IDS_MAX, &l) == 0);
+	CHECK(l.nparts >= 3);
+	memview_init(&mv, NULL, model_refs);
+	v = memview_view(&mv);
+	for (size_t i = 0; i < l.nparts; i++)
+		CHECK(closelist_held(&v, l.parts[i].hash) == 0);
+	/* a1 posts every part but the first. */
+	CHECK(hold_parts(&mv, &l, a1, 0) == 0);
+	CHECK(closelist_held(&v, l.parts[0].hash) == 0);
+	for (size_t i = 1; i < l.nparts; i++)
+		CHECK(closelist_held(&v, l.parts[i].hash) == 1);
+	/* Its only copy excluded: not held. */
+	CHECK(exclude_part(&mv, &l.parts[1], NULL, 1) == 1);
+	CHECK(closelist_held(&v, l.parts[1].hash) == 0);
+	CHECK(closelist_held(&v, l.parts[2].hash) == 1);
+	/* a2 posts them all: held again, whichever copy is excluded. */
+	CHECK(hold_parts(&mv, &l, a2, SIZE_MAX) == 0);
+	CHECK(closelist_held(&v, l.parts[0].hash) == 1);
+	CHECK(closelist_held(&v, l.parts[1].hash) == 1);
+	CHECK(exclude_part(&mv, &l.parts[1], NULL, 0) == 2);
+	CHECK(exclude_part(&mv, &l.parts[1], a2, 1) == 1);
+	CHECK(closelist_held(&v, l.parts[1].hash) == 1);
+	/* Every copy excluded: not held. */
+	CHECK(exclude_part(&mv, &l.parts[1], NULL, 1) == 2);
+	CHECK(closelist_held(&v, l.parts[1].hash) == 0);
+	/* The view fails: its error, where there is a copy to read. */
+	bad = v;
+	bad.get = get_fails;
+	CHECK(closelist_held(&bad, l.parts[2].hash) == WIEC_ERR_CORRUPT);
+	memview_free(&mv);
+	memview_init(&mv, NULL, model_refs);
+	CHECK(closelist_held(&bad, l.parts[2].hash) == 0);
+	memview_free(&mv);
+	closelist_free(&l);
+	free(ids);
+}
+
 TEST(closelist_near_sets_share_their_parts)
 {
 	uint8_t process[HASH_BYTES], *a = random_ids(100000, 2), *b;
