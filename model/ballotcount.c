@@ -13,6 +13,7 @@
 
 #include "crypto/err.h"
 #include "model/ballot.h"
+#include "model/money.h"
 #include "model/recount.h"
 
 static int id_cmp(const void *a, const void *b)
@@ -220,6 +221,9 @@ static void unit_sums(const recount_sums_t *m, const ballot_unit_tally_t *ut, pb
 static int tally_unit(const ballot_poll_t *poll, const recount_out_t *bal,
     ballot_unit_tally_t *ut, char *why, size_t whylen)
 {
+	/* The real amounts (spec/tally.md 4.9): add1 raises by a whole unit of
+	 * the currency, not of the process's last decimal. */
+	uint32_t decimals = poll->proc.p != NULL ? poll->proc.p->decimals : 0;
 	const Wiec__Poll *p = poll->p;
 	const recount_set_t *s = &bal->set;
 	pb_t *pb = NULL;
@@ -277,12 +281,12 @@ static int tally_unit(const ballot_poll_t *poll, const recount_out_t *bal,
 		snprintf(pb->arena + k * HASH_HEX_BYTES, HASH_HEX_BYTES, "%010" PRIu32, ut->opt[k]);
 		pb->proj[k].id = pb->arena + k * HASH_HEX_BYTES;
 		mpq_init(pb->proj[k].cost);
-		mpq_set_ui(pb->proj[k].cost, opt->cost, 1);
+		money_q(pb->proj[k].cost, opt->cost, decimals);
 		pb->proj[k].selected = -1;
 	}
 	if (ut->unit >= 0) {
 		ut->budget = poll->proc.p->units[ut->unit]->budget;
-		mpq_set_ui(pb->budget, ut->budget, 1);
+		money_q(pb->budget, ut->budget, decimals);
 	}
 	if (p->min_score != NULL) {
 		pb->has_threshold = 1;

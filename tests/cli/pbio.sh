@@ -204,6 +204,51 @@ check "pbio-tenths-export" grep -q '^2022/CHY/0004;[0-9]*\.5;' "$T/cost-e.pb"
 $W pb tally --json "$T/cost.pb" >"$T/t1"
 $W pb tally --json "$T/cost-e.pb" >"$T/t2"
 check "pbio-tenths-tally" cmp -s "$T/t1" "$T/t2"
+# add1 raises each voter's money by one złoty, not one grosz: the live tally
+# of a process in grosze reads the real amounts (a random election of
+# tests/unit/test_money.c, seed 4, where the two raises part: p1 p6 p4 p2).
+cat >"$T/add1.pb" <<'PB'
+META
+key;value
+num_projects;7
+num_votes;10
+budget;31.36
+vote_type;approval
+rule;equalshares/add1
+PROJECTS
+project_id;cost
+p0;7.90
+p1;6.54
+p2;2.68
+p3;4.35
+p4;6.69
+p5;6.37
+p6;6.63
+VOTES
+voter_id;vote
+0;p1,p4
+1;p0,p1,p4,p6
+2;p1,p5,p6
+3;p0,p4,p5,p6
+4;p0,p2,p5
+5;p0,p1,p2,p4
+6;p0,p1,p4,p5,p6
+7;p0,p2,p6
+8;p0,p1,p2,p3,p4,p6
+9;p1,p2,p3,p4,p5,p6
+PB
+P=$($W pb import -d "$S" "$T/add1.pb")
+$W pb tally --json "$T/add1.pb" >"$T/at"
+check "pbio-add1-decimals-file" grep -q '"winners": \["p1", "p6", "p4", "p2"\]' "$T/at"
+$W tally -d "$S" --process "$P" --json >"$T/lt"
+$W idea list -d "$S" --process "$P" --json >"$T/il"
+python3 - "$T/lt" "$T/il" >"$T/aw" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+cat = {i["id"]: i["category"] for i in json.load(open(sys.argv[2]))}
+print(" ".join(cat[w] for w in t["winners"]))
+PY
+check "pbio-add1-decimals-live ($(cat "$T/aw"))" grep -qx 'p1 p6 p4 p2' "$T/aw"
 
 # Not a data directory; a read-only one.
 mkdir "$T/plain"
