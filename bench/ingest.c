@@ -88,10 +88,29 @@ static double now(void)
 }
 
 /* The process's CPU time (user + system, every thread) and the bytes it
- * wrote to disk, as getrusage counts them. */
+ * handed to write calls (/proc/self/io wchar: LMDB writes its pages with
+ * pwrite and writev). Not getrusage's ru_oublock: on kernels with large
+ * page-cache folios it counts every folio a write dirties in full, and
+ * said 5.4 GB for an ingest that wrote 1.35 GB (the disk's own counter
+ * agreed with the 1.35). */
 typedef struct usage {
 	double cpu, mb;
 } usage_t;
+
+static double wchar_mb(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	double mb = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "wchar:", 6) == 0)
+			mb = strtod(line + 6, NULL) / 1e6;
+	fclose(f);
+	return mb;
+}
 
 static usage_t usage_now(void)
 {
@@ -100,8 +119,7 @@ static usage_t usage_now(void)
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return (usage_t){ 0, 0 };
 	return (usage_t){ (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-	    (double)ru.ru_oublock * 512 / 1e6 };
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, wchar_mb() };
 }
 
 /* CPU time of the calling thread (user + system). */
