@@ -244,7 +244,8 @@ int act_build_poll(act_ctx_t *c)
 		    "section 3 (options 1..%d distinct ids, none for yes-no and a --question; "
 		    "--min <= --max <= options; --points exactly for cumulative; --quorum and "
 		    "--threshold for yes-no; --majority for qualified and double, --weight for "
-		    "double; --exclusive groups of 2 or more options)", EV_OPTIONS_MAX);
+		    "double; --exclusive groups of 2 or more options; --ballot and "
+		    "--no-cost-limit for budget only)", EV_OPTIONS_MAX);
 	if (c->s != NULL) {
 		/* Judge the poll as the model will, before it is signed. */
 		size_t len = wiec__body__get_packed_size(&c->body);

@@ -165,6 +165,9 @@ idea2() { $W idea add -d "$N1" --process "$P2" --title "$1" --unit Centrum --cos
 QA=$(idea2 Fontanna 6000000) QB=$(idea2 Skwer 5000025)
 bad1 "poll open: --ballot yes-no" 2 $W poll open -d "$N1" --process "$P2" --kind budget \
 	--option "$QA" --option "$QB" --ballot yes-no
+bad1 "poll open: --no-cost-limit outside budget" 2 $W poll open -d "$N1" --process "$P2" \
+	--kind approval --option "$QA" --no-cost-limit
+check "the refusal names it" grep -q "no-cost-limit for budget only" "$T/err"
 status 0 "poll open: ranked, no cost limit" $W poll open -d "$N1" --process "$P2" \
 	--kind budget --option "$QA" --option "$QB" --ballot ranked --no-cost-limit
 status 0 "a ranked ballot over the budget counts" $W vote -d "$N1" --process "$P2" \
