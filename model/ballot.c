@@ -73,47 +73,6 @@ static int opt_cmp(const uint32_t *a, const uint32_t *b, const ballot_poll_t *p)
 	return memcmp(p->opt[*a].id, p->opt[*b].id, HASH_BYTES);
 }
 
-/* An id's slot: its first bytes are already uniform (a hash). */
-static size_t opt_slot(const uint8_t id[static HASH_BYTES], size_t mask)
-{
-	uint64_t h;
-
-	memcpy(&h, id, sizeof h);
-	return (size_t)h & mask;
-}
-
-/* ballot_option_find, inline where every ballot's choices are judged. */
-static inline long option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
-{
-	size_t lo = 0, hi = poll->nopt;
-
-	if (poll->hidx != NULL) {
-		for (size_t h = opt_slot(id, poll->hmask); poll->hidx[h] != 0;
-		    h = (h + 1) & poll->hmask)
-			if (memcmp(poll->opt[poll->hidx[h] - 1].id, id, HASH_BYTES) == 0)
-				return (long)poll->hidx[h] - 1;
-		return -1;
-	}
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(poll->opt[poll->sorted[mid]].id, id, HASH_BYTES);
-
-		if (c == 0)
-			return (long)poll->sorted[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES])
-{
-	return option_find(poll, id);
-}
-
 /* The index of the process's unit named name, or -1. */
 int ballot_unit_find(const Wiec__Process *p, const char *name)
 {
@@ -249,7 +208,7 @@ int ballot_poll_judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
 	}
 	out->hmask--;
 	for (size_t i = 0; i < out->nopt; i++) {
-		size_t h = opt_slot(out->opt[i].id, out->hmask);
+		size_t h = ballot_option_slot(out->opt[i].id, out->hmask);
 
 		while (out->hidx[h] != 0)
 			h = (h + 1) & out->hmask;
@@ -300,7 +259,7 @@ int ballot_check_at(const ballot_poll_t *poll, const Wiec__Vote *v, const ballot
 	if (opt == NULL)
 		opt = own;
 	for (size_t i = 0; i < n; i++) {
-		long o = option_find(poll, v->choices[i]->project.data);
+		long o = ballot_option_find(poll, v->choices[i]->project.data);
 
 		if (o < 0)
 			return BALLOT_UNKNOWN_PROJECT;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "model/credential.h"
 #include "proto/event.h"
@@ -93,8 +94,54 @@ int ballot_poll_judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
 int ballot_poll_list(const model_view_t *v, const uint8_t process[static HASH_BYTES],
     model_ids_t *out);
 
-/* The index of option id in poll, or -1. */
-long ballot_option_find(const ballot_poll_t *poll, const uint8_t id[static HASH_BYTES]);
+/* The slot of option id in poll->hidx: its first bytes are already
+ * uniform (a hash). */
+static inline size_t ballot_option_slot(const uint8_t id[static HASH_BYTES], size_t mask)
+{
+	uint64_t h;
+
+	memcpy(&h, id, sizeof h);
+	return (size_t)h & mask;
+}
+
+/* Whether two ids are equal, without a call (gcc calls memcmp for it). */
+static inline int ballot_id_eq(const uint8_t a[static HASH_BYTES],
+    const uint8_t b[static HASH_BYTES])
+{
+	uint64_t x[4], y[4];
+
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+
+/* The index of option id in poll, or -1. Inline: a recount asks it for
+ * every choice of every ballot. */
+static inline long ballot_option_find(const ballot_poll_t *poll,
+    const uint8_t id[static HASH_BYTES])
+{
+	size_t lo = 0, hi = poll->nopt;
+
+	if (poll->hidx != NULL) {
+		for (size_t h = ballot_option_slot(id, poll->hmask); poll->hidx[h] != 0;
+		    h = (h + 1) & poll->hmask)
+			if (ballot_id_eq(poll->opt[poll->hidx[h] - 1].id, id))
+				return (long)poll->hidx[h] - 1;
+		return -1;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(poll->opt[poll->sorted[mid]].id, id, HASH_BYTES);
+
+		if (c == 0)
+			return (long)poll->sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
 
 /* The rule a poll kind uses when the poll names none ("approval" for
  * approval, "plurality" for choose-one, "greedy" for budget, "points" for

@@ -197,6 +197,7 @@ typedef struct take {
 	size_t nref, capref;
 	size_t part[257];	/* refs per top byte of key, from [1] */
 	uint64_t counted, withdrawn, superseded;
+	size_t *unit_len;	/* fast_take: strlen of each unit's name, or NULL */
 } take_t;
 
 /* Judges one held event of the process's ballot index, a Vote (v) by
@@ -281,6 +282,16 @@ static size_t rd_varint_long(const uint8_t *b, size_t n, size_t i, uint64_t *out
  * rd_varint_long reads them), or RD_BAD: for a value nobody reads. */
 static RD_INLINE size_t rd_varint_skip(const uint8_t *b, size_t n, size_t i)
 {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Eight bytes at once: the first without its top bit ends it. */
+	if (n >= 8 && i <= n - 8) {
+		uint64_t x, last;
+
+		memcpy(&x, b + i, 8);
+		if ((last = ~x & 0x8080808080808080ull) != 0)
+			return i + (size_t)__builtin_ctzll(last) / 8 + 1;
+	}
+#endif
 	for (size_t end = i + 10; i < n && i < end; i++)
 		if ((b[i] & 0x80) == 0)
 			return i + 1;
@@ -296,6 +307,10 @@ static RD_INLINE size_t rd_varint(const uint8_t *b, size_t n, size_t i, uint64_t
 	if (i < n && b[i] < 0x80) {
 		*out = b[i];
 		return i + 1;
+	}
+	if (i + 1 < n && b[i + 1] < 0x80) {	/* a ballot's length */
+		*out = (uint64_t)(b[i] & 0x7f) | (uint64_t)b[i + 1] << 7;
+		return i + 2;
 	}
 	return rd_varint_long(b, n, i, out);
 }
@@ -839,6 +854,153 @@ out:
 	return rc;
 }
 
+/* Remembers a counted ballot of the summed path by where its bytes are. */
+static inline int sref_add(take_t *st, const uint8_t id[static HASH_BYTES], const uint8_t *body,
+    size_t len, const uint8_t author[static KEY_PK_BYTES])
+{
+	if (st->nref == st->capref) {
+		size_t cap = st->capref ? 2 * st->capref : 4096;
+		sref_t *p = realloc(st->ref, cap * sizeof *p);
+
+		if (p == NULL)
+			return WIEC_ERR_NOMEM;
+		st->ref = p;
+		st->capref = cap;
+	}
+	if (len > UINT32_MAX)
+		return WIEC_ERR_NOMEM;
+	st->ref[st->nref].id = id;
+	st->ref[st->nref].body = body;
+	st->ref[st->nref].len = (uint32_t)len;
+	st->ref[st->nref].key = voter_key(author);
+	st->part[(st->ref[st->nref].key >> 24) + 1]++;
+	st->nref++;
+	return 0;
+}
+
+#define FAST_CHOICES 16		/* duplicates checked by pairs up to this many */
+
+/* Whether the NUL-terminated s is the ulen bytes at u (which then hold no
+ * NUL either). Never reads s past its NUL. */
+static RD_INLINE int eq_label(const char *s, const uint8_t *u, size_t ulen)
+{
+	for (size_t k = 0; k < ulen; k++)
+		if (s[k] == '\0' || (uint8_t)s[k] != u[k])
+			return 0;
+	return s[ulen] == '\0';
+}
+
+/* The common ballot of the summed path, accepted without building a Vote:
+ * the plain form with nothing but process, poll, an optional unit and
+ * choices of a project alone (no points, answer or withdrawal), for a poll
+ * that is not yes/no or cumulative. Returns 1 when it counts, after adding
+ * it to the sums as scan_sum would; 0 when anything is otherwise (other
+ * fields, another form, a rule it breaks): scan_sum then reads and judges
+ * it the general way, which alone names reasons. So it only ever accepts
+ * what ballot_check_at accepts (the tests compare the sums, the refusals
+ * and the result bytes with the generic path on random ballot sets). */
+static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint8_t *b,
+    size_t n)
+{
+	const ballot_poll_t *poll = st->poll;
+	const Wiec__Poll *p = poll->p;
+	const Wiec__Process *proc = poll->proc.p;
+	const uint8_t *author, *vb, *unit = NULL;
+	recount_sums_t *m = &st->o->sums;
+	uint32_t opt[FAST_CHOICES];
+	size_t i, vn, ulen = 0, nc = 0;
+	uint64_t x, cost = 0;
+	int u = -1;
+
+	if (p->kind == WIEC__POLL_KIND__POLL_YESNO || p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
+	    p->ballot != WIEC__POLL_KIND__POLL_NONE || p->decision != WIEC__DECISION__DECISION_NONE)
+		return 0;
+	/* The header: network, author, seq, [prev], [timestamp], the Vote last. */
+	if (n < 69 || b[0] != TAG(1, 2) || b[1] != HASH_BYTES || b[34] != TAG(2, 2) ||
+	    b[35] != KEY_PK_BYTES || b[68] != TAG(3, 0) || (i = rd_varint_skip(b, n, 69)) == RD_BAD)
+		return 0;
+	author = b + 36;
+	if (i + 34 <= n && b[i] == TAG(4, 2) && b[i + 1] == HASH_BYTES)
+		i += 34;
+	if (i < n && b[i] == TAG(5, 0) && (i = rd_varint_skip(b, n, i + 1)) == RD_BAD)
+		return 0;
+	if (n - i < 3 || b[i] != 0xfa || b[i + 1] != 0x01 ||
+	    (i = rd_varint(b, n, i + 2, &x)) == RD_BAD || x != n - i)
+		return 0;
+	vb = b + i;
+	vn = n - i;
+	/* process and poll: this poll's */
+	if (vn < 68 || vb[0] != TAG(1, 2) || vb[1] != HASH_BYTES || vb[34] != TAG(2, 2) ||
+	    vb[35] != HASH_BYTES || !ballot_id_eq(vb + 2, p->process.data) || !ballot_id_eq(vb + 36, poll->ev.id))
+		return 0;
+	i = 68;
+	if (i + 2 <= vn && vb[i] == TAG(3, 2)) {
+		/* No NUL test: it must equal a unit's name or none. */
+		ulen = vb[i + 1];
+		if (ulen == 0 || ulen > EV_LABEL_MAX || ulen > vn - i - 2)
+			return 0;
+		unit = vb + i + 2;
+		i += 2 + ulen;
+	}
+	while (i < vn && vb[i] == TAG(4, 2)) {
+		long o;
+
+		if (nc == FAST_CHOICES || vn - i < 36 || vb[i + 1] != 2 + HASH_BYTES ||
+		    vb[i + 2] != TAG(1, 2) || vb[i + 3] != HASH_BYTES ||
+		    (o = ballot_option_find(poll, vb + i + 4)) < 0)
+			return 0;
+		for (size_t k = 0; k < nc; k++)
+			if (opt[k] == (uint32_t)o)
+				return 0;
+		opt[nc++] = (uint32_t)o;
+		i += 36;
+	}
+	if (i != vn)
+		return 0;
+	if (st->frontier != NULL && !ballot_in_frontier(st->frontier, st->nf, id))
+		return 0;
+	/* The voter: eligible, in the ballot's unit if the credential names one. */
+	if (proc->eligibility) {
+		const recount_elig_t *e = elig_find(st->el, st->nel, author);
+
+		if (e == NULL || (e->unit != NULL && (unit == NULL || !eq_label(e->unit, unit, ulen))))
+			return 0;
+	}
+	if (p->kind == WIEC__POLL_KIND__POLL_BUDGET) {
+		for (size_t k = 0; k < proc->n_units && u < 0; k++)
+			if (unit != NULL && st->unit_len != NULL && st->unit_len[k] == ulen &&
+			    memcmp(proc->units[k]->name, unit, ulen) == 0)
+				u = (int)k;
+		if (u < 0)
+			return 0;
+		for (size_t k = 0; k < nc; k++) {
+			const ballot_option_t *op = &poll->opt[opt[k]];
+
+			if (op->unit != u || (!p->no_cost_limit &&
+			    op->cost > proc->units[u]->budget - cost))
+				return 0;
+			cost += op->cost;
+		}
+	} else if (unit != NULL) {
+		return 0;
+	}
+	if (p->kind == WIEC__POLL_KIND__POLL_CHOOSE_ONE ? nc != 1 :
+	    nc < p->min || (p->max != 0 && nc > p->max))
+		return 0;
+	/* Counted: as sums_apply(st, v, opt, u, 1) with no points. */
+	if (sref_add(st, id, b, n, author) != 0)
+		return -1;
+	st->counted++;
+	m->ballots[u < 0 ? 0 : u]++;
+	for (size_t k = 0; k < nc; k++) {
+		m->approvals[opt[k]]++;
+		m->borda[opt[k]] += poll->nopt - 1 - k;
+	}
+	if (nc > 0)
+		m->first[opt[0]]++;
+	return 1;
+}
+
 /* scan() on the summed path: one event's packed body, read in place when it
  * is a plain ballot, else decoded by protobuf-c; judged; if it counts,
  * added to the sums and remembered by where its bytes are. */
@@ -854,6 +1016,8 @@ static int scan_sum(void *arg, const uint8_t id[static HASH_BYTES], const uint8_
 	uint64_t seq;
 	int rc, unit;
 
+	if ((rc = fast_take(st, id, body, len)) != 0)
+		return rc < 0 ? WIEC_ERR_NOMEM : 0;
 	rc = ballot_read_vote(st->raw, body, len, &vote, author, &seq);
 	if (rc == 0)
 		return 0;	/* not a ballot */
@@ -874,23 +1038,8 @@ static int scan_sum(void *arg, const uint8_t id[static HASH_BYTES], const uint8_
 	rc = 0;
 	if (judge(st, id, author, v, &m, &unit) != BALLOT_OK)
 		goto out;
-	if (st->nref == st->capref) {
-		size_t cap = st->capref ? 2 * st->capref : 4096;
-		sref_t *p = realloc(st->ref, cap * sizeof *p);
-
-		if (p == NULL || len > UINT32_MAX) {
-			rc = WIEC_ERR_NOMEM;
-			goto out;
-		}
-		st->ref = p;
-		st->capref = cap;
-	}
-	st->ref[st->nref].id = id;
-	st->ref[st->nref].body = body;
-	st->ref[st->nref].len = (uint32_t)len;
-	st->ref[st->nref].key = voter_key(author);
-	st->part[(st->ref[st->nref].key >> 24) + 1]++;
-	st->nref++;
+	if ((rc = sref_add(st, id, body, len, author)) != 0)
+		goto out;
 	sums_apply(st, v, st->opt, unit, 1);
 out:
 	if (dec != NULL)
@@ -930,12 +1079,25 @@ static int collect_sums(const model_view_t *v, take_t *st, ballot_tally_t *out)
 	st->o->summed = 1;
 	if ((rc = sums_init(&st->o->sums, st->poll)) != 0)
 		return rc;
-	if ((st->raw = malloc(sizeof *st->raw)) == NULL)
+	if (st->poll->proc.p != NULL && st->poll->proc.p->n_units > 0) {
+		const Wiec__Process *proc = st->poll->proc.p;
+
+		if ((st->unit_len = malloc(proc->n_units * sizeof *st->unit_len)) == NULL)
+			return WIEC_ERR_NOMEM;
+		for (size_t k = 0; k < proc->n_units; k++)
+			st->unit_len[k] = strlen(proc->units[k]->name);
+	}
+	if ((st->raw = malloc(sizeof *st->raw)) == NULL) {
+		free(st->unit_len);
+		st->unit_len = NULL;
 		return WIEC_ERR_NOMEM;
+	}
 	rc = v->scan(v->ctx, st->poll->p->process.data, MREF_BALLOT, scan_sum, st);
 	if (rc == 0)
 		rc = sums_pick(st);
 	free(st->ref);
+	free(st->unit_len);
+	st->unit_len = NULL;
 	free(st->raw);
 	st->raw = NULL;
 	if (rc != 0)
