@@ -878,7 +878,6 @@ static inline int sref_add(take_t *st, const uint8_t id[static HASH_BYTES], cons
 	return 0;
 }
 
-#define FAST_CHOICES 16		/* duplicates checked by pairs up to this many */
 
 /* Whether the NUL-terminated s is the ulen bytes at u (which then hold no
  * NUL either). Never reads s past its NUL. */
@@ -890,30 +889,24 @@ static RD_INLINE int eq_label(const char *s, const uint8_t *u, size_t ulen)
 	return s[ulen] == '\0';
 }
 
-/* The common ballot of the summed path, accepted without building a Vote:
- * the plain form with nothing but process, poll, an optional unit and
- * choices of a project alone (no points, answer or withdrawal), for a poll
- * that is not yes/no or cumulative. Returns 1 when it counts, after adding
- * it to the sums as scan_sum would; 0 when anything is otherwise (other
- * fields, another form, a rule it breaks): scan_sum then reads and judges
- * it the general way, which alone names reasons. So it only ever accepts
- * what ballot_check_at accepts (the tests compare the sums, the refusals
- * and the result bytes with the generic path on random ballot sets). */
-static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint8_t *b,
-    size_t n)
+/* The common ballot, judged without building a Vote (recount.h). unit_len
+ * is strlen of each unit's name (NULL: the process has none). */
+static int fast_judge(const ballot_poll_t *poll, const size_t *unit_len,
+    const recount_elig_t *el, size_t nel, const uint8_t *frontier, size_t nf,
+    const uint8_t id[static HASH_BYTES], const uint8_t *b, size_t n,
+    uint32_t opt[static RECOUNT_FAST_CHOICES], size_t *ncp, int *unitp,
+    const uint8_t **authorp)
 {
-	const ballot_poll_t *poll = st->poll;
 	const Wiec__Poll *p = poll->p;
 	const Wiec__Process *proc = poll->proc.p;
 	const uint8_t *author, *vb, *unit = NULL;
-	recount_sums_t *m = &st->o->sums;
-	uint32_t opt[FAST_CHOICES];
 	size_t i, vn, ulen = 0, nc = 0;
 	uint64_t x, cost = 0;
 	int u = -1;
 
 	if (p->kind == WIEC__POLL_KIND__POLL_YESNO || p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
-	    p->ballot != WIEC__POLL_KIND__POLL_NONE || p->decision != WIEC__DECISION__DECISION_NONE)
+	    p->ballot != WIEC__POLL_KIND__POLL_NONE || p->decision != WIEC__DECISION__DECISION_NONE ||
+	    proc == NULL)
 		return 0;
 	/* The header: network, author, seq, [prev], [timestamp], the Vote last. */
 	if (n < 69 || b[0] != TAG(1, 2) || b[1] != HASH_BYTES || b[34] != TAG(2, 2) ||
@@ -931,7 +924,8 @@ static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint
 	vn = n - i;
 	/* process and poll: this poll's */
 	if (vn < 68 || vb[0] != TAG(1, 2) || vb[1] != HASH_BYTES || vb[34] != TAG(2, 2) ||
-	    vb[35] != HASH_BYTES || !ballot_id_eq(vb + 2, p->process.data) || !ballot_id_eq(vb + 36, poll->ev.id))
+	    vb[35] != HASH_BYTES || !ballot_id_eq(vb + 2, p->process.data) ||
+	    !ballot_id_eq(vb + 36, poll->ev.id))
 		return 0;
 	i = 68;
 	if (i + 2 <= vn && vb[i] == TAG(3, 2)) {
@@ -945,7 +939,7 @@ static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint
 	while (i < vn && vb[i] == TAG(4, 2)) {
 		long o;
 
-		if (nc == FAST_CHOICES || vn - i < 36 || vb[i + 1] != 2 + HASH_BYTES ||
+		if (nc == RECOUNT_FAST_CHOICES || vn - i < 36 || vb[i + 1] != 2 + HASH_BYTES ||
 		    vb[i + 2] != TAG(1, 2) || vb[i + 3] != HASH_BYTES ||
 		    (o = ballot_option_find(poll, vb + i + 4)) < 0)
 			return 0;
@@ -957,18 +951,18 @@ static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint
 	}
 	if (i != vn)
 		return 0;
-	if (st->frontier != NULL && !ballot_in_frontier(st->frontier, st->nf, id))
+	if (frontier != NULL && !ballot_in_frontier(frontier, nf, id))
 		return 0;
 	/* The voter: eligible, in the ballot's unit if the credential names one. */
 	if (proc->eligibility) {
-		const recount_elig_t *e = elig_find(st->el, st->nel, author);
+		const recount_elig_t *e = elig_find(el, nel, author);
 
 		if (e == NULL || (e->unit != NULL && (unit == NULL || !eq_label(e->unit, unit, ulen))))
 			return 0;
 	}
 	if (p->kind == WIEC__POLL_KIND__POLL_BUDGET) {
 		for (size_t k = 0; k < proc->n_units && u < 0; k++)
-			if (unit != NULL && st->unit_len != NULL && st->unit_len[k] == ulen &&
+			if (unit != NULL && unit_len != NULL && unit_len[k] == ulen &&
 			    memcmp(proc->units[k]->name, unit, ulen) == 0)
 				u = (int)k;
 		if (u < 0)
@@ -986,6 +980,43 @@ static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint
 	}
 	if (p->kind == WIEC__POLL_KIND__POLL_CHOOSE_ONE ? nc != 1 :
 	    nc < p->min || (p->max != 0 && nc > p->max))
+		return 0;
+	*ncp = nc;
+	*unitp = u;
+	*authorp = author;
+	return 1;
+}
+
+int recount_fast_accepts(const ballot_poll_t *poll, const uint8_t *body, size_t n,
+    uint32_t opt[static RECOUNT_FAST_CHOICES], size_t *nc, int *unit)
+{
+	static const uint8_t none[HASH_BYTES];
+	size_t len[EV_UNITS_MAX];
+	const uint8_t *author;
+	const Wiec__Process *proc = poll->proc.p;
+
+	if (proc == NULL || proc->n_units > EV_UNITS_MAX || proc->eligibility)
+		return 0;
+	for (size_t k = 0; k < proc->n_units; k++)
+		len[k] = strlen(proc->units[k]->name);
+	return fast_judge(poll, len, NULL, 0, NULL, 0, none, body, n, opt, nc, unit, &author);
+}
+
+/* The common ballot of the summed path (fast_judge): added to the sums as
+ * scan_sum would add it. 1: taken; 0: scan_sum decides (the general way,
+ * which alone names reasons); -1: out of memory. */
+static int fast_take(take_t *st, const uint8_t id[static HASH_BYTES], const uint8_t *b,
+    size_t n)
+{
+	const ballot_poll_t *poll = st->poll;
+	recount_sums_t *m = &st->o->sums;
+	const uint8_t *author;
+	uint32_t opt[RECOUNT_FAST_CHOICES];
+	size_t nc;
+	int u;
+
+	if (!fast_judge(poll, st->unit_len, st->el, st->nel, st->frontier, st->nf, id, b, n, opt,
+	    &nc, &u, &author))
 		return 0;
 	/* Counted: as sums_apply(st, v, opt, u, 1) with no points. */
 	if (sref_add(st, id, b, n, author) != 0)

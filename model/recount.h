@@ -88,6 +88,19 @@ typedef struct recount_in {
 int recount_collect(const model_view_t *v, const recount_in_t *in, recount_out_t *o,
     ballot_tally_t *out);
 
+/* The recount's fast path for the common ballot, as a pure test for the
+ * fuzz target: whether body (a packed Body) is a ballot of poll that the
+ * summed recount takes without building a Vote: the plain form with only
+ * process, poll, an optional unit and choices of a project alone (at most
+ * RECOUNT_FAST_CHOICES), for a poll that is not yes/no, cumulative,
+ * ranked-or-pointed budget or co-decision, and that ballot_check_at would
+ * count for an eligible voter (a process with eligibility is not judged
+ * here: 0). 1 with the choices' option indices and the unit index (-1:
+ * none) as ballot_check_at gives them; 0: the general path decides. */
+#define RECOUNT_FAST_CHOICES 16
+int recount_fast_accepts(const ballot_poll_t *poll, const uint8_t *body, size_t n,
+    uint32_t opt[static RECOUNT_FAST_CHOICES], size_t *nc, int *unit);
+
 /* From model/ballot.c. ballot_check_at: ballot_check, also giving the
  * index in poll of each choice (opt, room for v->n_choices, or NULL; set
  * when the ballot is valid and not a withdrawal) and the ballot's unit
