@@ -167,6 +167,53 @@ int closelist_held(const model_view_t *v, const uint8_t hash[static HASH_BYTES])
 	return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
 }
 
+int closelist_missing(const model_view_t *v, const closelist_t *l, uint8_t *held,
+    size_t *missing)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->nparts; i++) {
+		int r = closelist_held(v, l->parts[i].hash);
+
+		if (r < 0)
+			return r;
+		if (held != NULL)
+			held[i] = (uint8_t)r;
+		k += r == 0;
+	}
+	if (missing != NULL)
+		*missing = k;
+	return 0;
+}
+
+static long member_index(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    const uint8_t key[static KEY_PK_BYTES])
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(members[i], key, KEY_PK_BYTES) == 0)
+			return (long)i;
+	return -1;
+}
+
+uint64_t closelist_part_wait(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    const uint8_t proposer[static KEY_PK_BYTES], const uint8_t self[static KEY_PK_BYTES],
+    uint64_t timeout)
+{
+	long s = member_index(members, n, self), p = member_index(members, n, proposer);
+	uint64_t k;
+
+	if (n == 0 || s < 0 || s == p)
+		return 0;
+	k = p < 0 ? (uint64_t)s + 1 : (uint64_t)((s - p + (long)n) % (long)n);
+	return timeout * k / (2 * (uint64_t)n);
+}
+
+int closelist_post_now(uint64_t now, uint64_t since, uint64_t wait, size_t missing,
+    int other_held)
+{
+	return missing == 0 || other_held || now >= since + wait;
+}
+
 typedef struct out {
 	uint8_t *ids;
 	size_t n, cap;

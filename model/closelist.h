@@ -57,6 +57,34 @@ const uint8_t *closelist_items(const closelist_t *l, const closelist_part_t *p);
  * not, or a negative wiec_err_t of the view. */
 int closelist_held(const model_view_t *v, const uint8_t hash[static HASH_BYTES]);
 
+/* Which of l's parts are held: held (l->nparts bytes, may be NULL) gets 1
+ * per held part, 0 per missing one; *missing (may be NULL) how many are
+ * missing. 0 or a negative wiec_err_t of the view. */
+int closelist_missing(const model_view_t *v, const closelist_t *l, uint8_t *held,
+    size_t *missing);
+
+/* Who posts parts first (spec/close.md section 3, "Posting parts"): how
+ * long member self, promising round (c, proposer) with a list by parts
+ * whose parts are not all held, waits for other members' copies before
+ * posting its own. members: the n identity keys of the roster, sorted;
+ * timeout: the base round wait (close_params_t.timeout). 0 for the round's
+ * proposer; otherwise timeout * k / (2n), k = self's place after the
+ * proposer in members, cyclically (1..n-1), or self's index + 1 when the
+ * proposer is not a member (round 0 closed by an owner no member runs). */
+uint64_t closelist_part_wait(const uint8_t (*members)[KEY_PK_BYTES], size_t n,
+    const uint8_t proposer[static KEY_PK_BYTES], const uint8_t self[static KEY_PK_BYTES],
+    uint64_t timeout);
+
+/* The rule itself: 1 if a member that decided at since (ms) to post a
+ * statement whose list lacks `missing` held parts, with wait from
+ * closelist_part_wait, posts now (the parts still missing, then the
+ * statement); 0 if it waits. It posts when nothing is missing, when
+ * another member's statement of the same round is held complete (its
+ * parts are held then: the rest are this member's to post), or when the
+ * wait has passed (whoever was expected may be down). */
+int closelist_post_now(uint64_t now, uint64_t since, uint64_t wait, size_t missing,
+    int other_held);
+
 /* Resolves the list named by top (ntop hashes) for process: every part
  * held, all named ones of one level, each level's items expanding to the
  * level below, the ids strictly ascending and at most CLOSELIST_IDS_MAX.

@@ -8,7 +8,12 @@
  * the peers. The durable state is the replay of the member's own
  * statements in the log (close_durable_apply); the machine in memory is
  * rebuilt whenever it differs (a Close posted by `wiec close`, a restart,
- * a post that failed), so nothing a member signed is ever forgotten. */
+ * a post that failed), so nothing a member signed is ever forgotten.
+ *
+ * A member that is not the round's proposer holds a Promise by parts back
+ * for a bounded wait while others' copies of its parts may be on the way
+ * (spec/close.md s3, "Posting parts"), and the seal is computed once while
+ * the node holds the same events (s10). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +41,41 @@ typedef struct nclose_proc {
 	size_t ballots;		/* ballot index entries when first seen (timeout) */
 	int counted;
 	int done;		/* certified here, or this node cannot take part */
+	/* The seal (model_tally_seal), kept while the node holds the same
+	 * events: valid while the reconciliation set's fingerprint of every
+	 * chain head is key (no event added or excluded since), or moved only
+	 * by this node's own close posts, which are never counted events. */
+	uint8_t *seal;
+	size_t nseal;
+	int sealed;
+	uint8_t key[RECON_FP_BYTES];
+	size_t keyn;
+	/* A Promise by parts held back while others' copies of its parts may
+	 * be on the way (spec/close.md s3, "Posting parts"); the machine is
+	 * rebuilt from the log when it is posted or dropped. */
+	int deferred;
+	close_stmt_t defer;
+	closelist_t dlist;	/* defer's list cut into parts (borrows defer.seal) */
+	uint8_t ddurable[CLOSE_DURABLE_BYTES];	/* own durable state before it */
+	uint64_t dsince, dwait;
 } nclose_proc_t;
+
+static void seal_drop(nclose_proc_t *p)
+{
+	free(p->seal);
+	p->seal = NULL;
+	p->nseal = 0;
+	p->sealed = 0;
+}
+
+static void defer_drop(nclose_proc_t *p)
+{
+	if (!p->deferred)
+		return;
+	closelist_free(&p->dlist);
+	close_stmt_free(&p->defer);
+	p->deferred = 0;
+}
 
 static void proc_forget(nclose_proc_t *p)
 {
@@ -44,6 +83,8 @@ static void proc_forget(nclose_proc_t *p)
 	closeev_log_free(&p->log);
 	model_ids_free(&p->skip);
 	model_ids_free(&p->wait);
+	seal_drop(p);
+	defer_drop(p);
 }
 
 struct nclose {
@@ -194,7 +235,7 @@ static int commit(node_t *n, uint8_t **envs, const size_t *lens, size_t cnt)
  * signed and committed first, NCLOSE_PART_BATCH at a time (each batch one
  * push of at most ~2 MiB); a crash between them leaves held parts that
  * nothing names yet, never a statement without its parts. */
-static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
+static int post_parts(node_t *n, const closelist_t *l, store_head_t *h, size_t *posted)
 {
 	uint8_t *envs[NCLOSE_PART_BATCH], *held;
 	size_t lens[NCLOSE_PART_BATCH], k = 0;
@@ -211,15 +252,7 @@ static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
 		free(held);
 		return rc;
 	}
-	for (size_t i = 0; i < l->nparts; i++) {
-		int r = closelist_held(&v, l->parts[i].hash);
-
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		held[i] = (uint8_t)r;
-	}
+	rc = closelist_missing(&v, l, held, NULL);
 	store_view_end(&sv);
 	for (size_t i = 0; rc == 0 && i < l->nparts; i++) {
 		const closelist_part_t *p = &l->parts[i];
@@ -238,6 +271,7 @@ static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
 		body.idpart = &part;
 		if ((rc = sign_next(n, &body, h, &envs[k], &lens[k], id)) != 0)
 			break;
+		(*posted)++;
 		if (++k == NCLOSE_PART_BATCH) {
 			rc = commit(n, envs, lens, k);
 			while (k > 0)
@@ -255,8 +289,9 @@ static int post_parts(node_t *n, const closelist_t *l, store_head_t *h)
 /* Signs s as this node's identity, commits it (extend-only: a concurrent
  * post of the CLI under the same identity makes it fail, and the machine
  * is rebuilt) and pushes it, after the parts of a long list. Fills s's
- * author, id and seq. */
-static int post(node_t *n, close_stmt_t *s)
+ * author, id and seq; *posted: how many parts it signed. pre (may be
+ * NULL): s's list already cut (closelist_build), borrowed. */
+static int post(node_t *n, close_stmt_t *s, const closelist_t *pre, size_t *posted)
 {
 	Wiec__Body body = WIEC__BODY__INIT;
 	closeev_msg_t msg;
@@ -267,6 +302,7 @@ static int post(node_t *n, close_stmt_t *s)
 	int rc;
 
 	memset(&l, 0, sizeof l);
+	*posted = 0;
 	memcpy(s->author, n->kp.pk, KEY_PK_BYTES);
 	rc = store_head(n->store, n->kp.pk, &h);
 	if (rc == WIEC_ERR_NOTFOUND) {
@@ -277,19 +313,22 @@ static int post(node_t *n, close_stmt_t *s)
 	}
 	if (h.fork)
 		return WIEC_ERR_FORKED;
-	if (s->kind == CLOSE_PROMISE && s->nseal > EV_CLOSE_IDS_MAX)
+	if (pre != NULL)
+		l = *pre;	/* a shallow copy: not freed here */
+	else if (s->kind == CLOSE_PROMISE && s->nseal > EV_CLOSE_IDS_MAX)
 		rc = closelist_build(s->process, s->seal, s->nseal, EV_CLOSE_IDS_MAX, &l);
 	else if (s->kind == CLOSE_PROPOSAL && s->value.count > EV_CLOSE_IDS_MAX)
 		rc = closelist_build(s->process, s->frontier, s->value.count, EV_CLOSE_IDS_MAX, &l);
 	if (rc == 0 && l.top != NULL)
-		rc = post_parts(n, &l, &h);
+		rc = post_parts(n, &l, &h, posted);
 	if (rc == 0 && (rc = closeev_to_body(s, l.top ? &l : NULL, &body, &msg)) == 0 &&
 	    (rc = sign_next(n, &body, &h, &env, &len, s->id)) == 0) {
 		s->seq = h.seq;
 		rc = commit(n, &env, &len, 1);
 	}
 	free(env);
-	closelist_free(&l);
+	if (pre == NULL)
+		closelist_free(&l);
 	return rc;
 }
 
@@ -395,6 +434,138 @@ static uint64_t timeout_for(nclose_proc_t *pr, const model_view_t *v)
 	return NCLOSE_TIMEOUT_MS + most / NCLOSE_IDS_PER_MS;
 }
 
+/* The fingerprint of every chain head the node holds (and how many): it
+ * moves with every event added and every fork marked. 0, or -1 when the
+ * reconciliation set is stale (then no seal is kept between runs). */
+static int heads_key(const node_t *n, uint8_t fp[static RECON_FP_BYTES], size_t *cnt)
+{
+	if (n->set == NULL || n->set_stale)
+		return -1;
+	return recon_set_fingerprint(n->set, NULL, NULL, fp, cnt) == 0 ? 0 : -1;
+}
+
+/* The kept seal stays only if the node holds the same events as when it
+ * was computed (new ballots or credentials would change it). */
+static void seal_check(const node_t *n, nclose_proc_t *pr)
+{
+	uint8_t fp[RECON_FP_BYTES];
+	size_t cnt;
+
+	if (pr->sealed && (heads_key(n, fp, &cnt) != 0 || cnt != pr->keyn ||
+	    memcmp(fp, pr->key, sizeof fp) != 0))
+		seal_drop(pr);
+}
+
+/* Hands the kept seal to a step's context (which then owns it). */
+static void seal_lend(nclose_proc_t *pr, closeev_ctx_t *ctx)
+{
+	if (!pr->sealed)
+		return;
+	ctx->seal = pr->seal;
+	ctx->nseal = pr->nseal;
+	ctx->sealed = 1;
+	ctx->rc = 0;
+	pr->seal = NULL;
+	pr->nseal = 0;
+	pr->sealed = 0;
+}
+
+/* After a step (no commit since its view began): keeps the seal the
+ * context computed or borrowed, under the key of the events held now. */
+static void seal_keep(const node_t *n, nclose_proc_t *pr, closeev_ctx_t *ctx, int lent)
+{
+	if (ctx->sealed && !lent && n->verbose) {
+		char hex[HASH_HEX_BYTES];
+
+		hash_hex(hex, pr->process, HASH_BYTES);
+		node_log(n, 'D', "close %.16s: seal of %zu ids computed", hex, ctx->nseal);
+	}
+	if (ctx->sealed && ctx->rc == 0 && heads_key(n, pr->key, &pr->keyn) == 0) {
+		pr->seal = ctx->seal;
+		pr->nseal = ctx->nseal;
+		pr->sealed = 1;
+		ctx->seal = NULL;
+		ctx->nseal = 0;
+	}
+	closeev_ctx_free(ctx);
+}
+
+/* After this node's own post (close statements and IdParts only, never a
+ * counted event): the kept seal is still the seal; only the key moved. */
+static void seal_rekey(const node_t *n, nclose_proc_t *pr)
+{
+	if (pr->sealed && heads_key(n, pr->key, &pr->keyn) != 0)
+		seal_drop(pr);
+}
+
+/* Holds back Promise out (by parts, some not held) when this member is not
+ * its round's proposer: others' copies of the same parts may be on the way
+ * (spec/close.md s3, "Posting parts"). 1 if held back, 0 if it is to be
+ * posted now, or a negative wiec_err_t. */
+static int defer_maybe(node_t *n, nclose_proc_t *pr, const pview_t *w, const close_durable_t *d,
+    close_stmt_t *out, uint64_t timeout, uint64_t now)
+{
+	uint64_t wait;
+	size_t missing;
+	int rc;
+
+	if (out->kind != CLOSE_PROMISE || out->nseal <= EV_CLOSE_IDS_MAX)
+		return 0;
+	wait = closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])w->members, w->r.n,
+	    out->round.proposer, n->kp.pk, timeout);
+	if (wait == 0)
+		return 0;
+	if ((rc = closelist_build(pr->process, out->seal, out->nseal, EV_CLOSE_IDS_MAX,
+	    &pr->dlist)) != 0)
+		return rc;
+	if ((rc = closelist_missing(&w->v, &pr->dlist, NULL, &missing)) != 0 || missing == 0) {
+		closelist_free(&pr->dlist);
+		return rc;
+	}
+	pr->defer = *out;	/* owns the seal now */
+	memset(out, 0, sizeof *out);
+	pr->deferred = 1;
+	pr->dsince = now;
+	pr->dwait = wait;
+	close_durable_encode(d, pr->ddurable);
+	return 1;
+}
+
+/* A held-back Promise: 1 to post it now, 0 to wait more, 2 to drop it
+ * (the machine then decides again), or a negative wiec_err_t. */
+static int defer_ready(const node_t *n, nclose_proc_t *pr, const pview_t *w,
+    const close_durable_t *d, uint64_t now, size_t *missing, const char **why)
+{
+	const uint8_t (*members)[KEY_PK_BYTES] = (const uint8_t (*)[KEY_PK_BYTES])w->members;
+	uint8_t a[CLOSE_DURABLE_BYTES];
+	int other = 0, rc;
+
+	close_durable_encode(d, a);
+	if (memcmp(a, pr->ddurable, sizeof a) != 0)
+		return 2;	/* its own statements moved (`wiec close`) */
+	for (size_t i = 0; i < pr->log.n; i++) {
+		const close_stmt_t *s = &pr->log.st[i];
+
+		if ((s->kind == CLOSE_CLOSE || s->kind == CLOSE_PREPARE) &&
+		    close_round_cmp(&s->round, &pr->defer.round) > 0 &&
+		    close_stmt_check(s, pr->process, w->r.head, members, w->r.n) == 0)
+			return 2;	/* a higher round: the machine promises that one */
+		/* Another member's Promise of the round, complete (held with
+		 * its parts): what it shares with this seal is held now. */
+		if (s->kind == CLOSE_PROMISE && memcmp(s->author, n->kp.pk, KEY_PK_BYTES) != 0 &&
+		    close_round_cmp(&s->round, &pr->defer.round) == 0 &&
+		    memcmp(s->roster, w->r.head, HASH_BYTES) == 0)
+			for (size_t j = 0; j < w->r.n; j++)
+				if (memcmp(members[j], s->author, KEY_PK_BYTES) == 0)
+					other = 1;
+	}
+	if ((rc = closelist_missing(&w->v, &pr->dlist, NULL, missing)) != 0)
+		return rc;
+	*why = *missing == 0 ? "all held" : other ? "another member's Promise held" :
+	    "wait over";
+	return closelist_post_now(now, pr->dsince, pr->dwait, *missing, other);
+}
+
 static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 {
 	char hex[HASH_HEX_BYTES];
@@ -405,11 +576,14 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 	if (w == NULL)
 		return;
 	hash_hex(hex, pr->process, HASH_BYTES);
+	seal_check(n, pr);
 	for (int step = 0; step < NCLOSE_STEPS; step++) {
 		close_params_t params = { .timeout = NCLOSE_TIMEOUT_MS };
 		closeev_ctx_t ctx;
 		close_env_t env;
 		close_stmt_t out;
+		size_t nparts, missing = 0;
+		int dr, lent;
 
 		if ((rc = pview_begin(n, w, pr)) != 0) {
 			node_log(n, 'E', "close %.16s: cannot read the log: %s", hex,
@@ -423,6 +597,41 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			pview_end(w);
 			break;
 		}
+		params.timeout = timeout_for(pr, &w->v);
+		if (pr->deferred) {
+			/* A Promise held back for others' parts: nothing else
+			 * until it is posted or dropped (the machine is rebuilt
+			 * from the log either way). */
+			const char *why = "";
+			int go = defer_ready(n, pr, w, &d, now, &missing, &why);
+
+			pview_end(w);
+			if (go < 0) {
+				node_log(n, 'E', "close %.16s: %s", hex, wiec_strerror(go));
+				break;
+			}
+			if (go == 0)
+				break;
+			close_member_destroy(&pr->m);
+			if (go == 2) {
+				defer_drop(pr);
+				continue;
+			}
+			rc = post(n, &pr->defer, &pr->dlist, &nparts);
+			if (rc != 0)
+				node_log(n, 'W', "close %.16s: Promise not posted: %s", hex,
+				    wiec_strerror(rc));
+			else
+				node_log(n, 'I', "close %.16s: posted Promise for round %" PRIu64
+				    " (%zu of %zu parts, after %" PRIu64 " ms: %s)", hex,
+				    pr->defer.round.counter, nparts, pr->dlist.nparts, now - pr->dsince,
+				    why);
+			defer_drop(pr);
+			if (rc != 0)
+				break;
+			seal_rekey(n, pr);
+			continue;
+		}
 		if (pr->m != NULL) {
 			uint8_t a[CLOSE_DURABLE_BYTES], b[CLOSE_DURABLE_BYTES];
 
@@ -431,7 +640,6 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			if (memcmp(a, b, sizeof a) != 0)
 				close_member_destroy(&pr->m);
 		}
-		params.timeout = timeout_for(pr, &w->v);
 		if (pr->m != NULL)
 			close_member_set_params(pr->m, &params);
 		if (pr->m == NULL) {
@@ -466,15 +674,31 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 		memcpy(ctx.process, pr->process, HASH_BYTES);
 		ctx.v = &w->v;
 		closeev_env(&env, &ctx);
+		lent = pr->sealed;
+		seal_lend(pr, &ctx);	/* one seal while the held events stay the same */
 		rc = close_member_step(pr->m, &env, now, &out);
-		closeev_ctx_free(&ctx);
+		seal_keep(n, pr, &ctx, lent);
+		if (rc > 0 && (dr = defer_maybe(n, pr, w, &d, &out, params.timeout, now)) != 0) {
+			pview_end(w);
+			if (dr > 0) {
+				close_member_destroy(&pr->m);	/* rebuilt when it is posted */
+				node_log(n, 'I', "close %.16s: Promise for round %" PRIu64 " waits up "
+				    "to %" PRIu64 " ms for others' copies of its parts", hex,
+				    pr->defer.round.counter, pr->dwait);
+				continue;	/* asked at once: other parts may be held */
+			}
+			node_log(n, 'E', "close %.16s: %s", hex, wiec_strerror(dr));
+			close_member_destroy(&pr->m);
+			close_stmt_free(&out);
+			break;
+		}
 		pview_end(w);	/* one transaction per thread: end the view before the commit */
 		if (rc <= 0) {
 			if (rc < 0)
 				node_log(n, 'E', "close %.16s: %s", hex, wiec_strerror(rc));
 			break;
 		}
-		rc = post(n, &out);
+		rc = post(n, &out, NULL, &nparts);
 		if (rc != 0) {
 			node_log(n, 'W', "close %.16s: %s not posted: %s", hex, kind_word(out.kind),
 			    wiec_strerror(rc));
@@ -482,8 +706,13 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			close_stmt_free(&out);
 			break;
 		}
-		node_log(n, 'I', "close %.16s: posted %s for round %" PRIu64, hex,
-		    kind_word(out.kind), out.round.counter);
+		seal_rekey(n, pr);
+		if (nparts > 0)
+			node_log(n, 'I', "close %.16s: posted %s for round %" PRIu64 " (%zu parts)",
+			    hex, kind_word(out.kind), out.round.counter, nparts);
+		else
+			node_log(n, 'I', "close %.16s: posted %s for round %" PRIu64, hex,
+			    kind_word(out.kind), out.round.counter);
 		close_stmt_free(&out);
 	}
 	free(w);

@@ -577,3 +577,207 @@ TEST(closeev_part_content_rules)
 	po.frontier.len = HASH_BYTES;
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);	/* both */
 }
+
+/* One member of the part-posting simulation below: its own store (mv),
+ * the list it promises with, and the parts it posted. */
+typedef struct poster {
+	memview_t mv;
+	uint8_t key[KEY_PK_BYTES];
+	closelist_t l;
+	uint64_t wait, seq;
+	int posted;		/* its Promise (with its missing parts) is out */
+	uint8_t (*sent)[HASH_BYTES];	/* hashes of the parts it posted */
+	size_t nsent;
+} poster_t;
+
+/* Holds part i of l in mv as an IdPart of author at seq. */
+static int hold_part(memview_t *mv, const closelist_t *l, size_t i, const uint8_t *author,
+    uint64_t seq)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__IdPart p = WIEC__ID_PART__INIT;
+	int rc;
+
+	b.author.data = (uint8_t *)author;
+	b.author.len = KEY_PK_BYTES;
+	b.seq = seq;
+	b.content_case = WIEC__BODY__CONTENT_IDPART;
+	b.idpart = &p;
+	p.process.data = (uint8_t *)l->process;
+	p.process.len = HASH_BYTES;
+	p.level = l->parts[i].level;
+	p.items.data = (uint8_t *)closelist_items(l, &l->parts[i]);
+	p.items.len = l->parts[i].n * HASH_BYTES;
+	if ((rc = kind_check(&b)) != 0)
+		return rc;
+	return memview_add(mv, &b, NULL);
+}
+
+/* What node/close.c does at a tick for a Promise by parts decided at 0:
+ * posts (the parts its own store lacks) when closelist_post_now says so.
+ * other: another member's Promise of the round is held complete. */
+static int poster_tick(poster_t *m, uint64_t now, int other)
+{
+	model_view_t v = memview_view(&m->mv);
+	uint8_t *held;
+	size_t missing;
+	int rc;
+
+	if (m->posted)
+		return 0;
+	if ((held = calloc(m->l.nparts, 1)) == NULL)
+		return WIEC_ERR_NOMEM;
+	if ((rc = closelist_missing(&v, &m->l, held, &missing)) != 0 ||
+	    !closelist_post_now(now, 0, m->wait, missing, other)) {
+		free(held);
+		return rc;
+	}
+	m->posted = 1;
+	if ((m->sent = calloc(missing ? missing : 1, HASH_BYTES)) == NULL)
+		rc = WIEC_ERR_NOMEM;
+	for (size_t i = 0; rc == 0 && i < m->l.nparts; i++)
+		if (!held[i]) {
+			memcpy(m->sent[m->nsent++], m->l.parts[i].hash, HASH_BYTES);
+			rc = hold_part(&m->mv, &m->l, i, m->key, ++m->seq);
+		}
+	free(held);
+	return rc;
+}
+
+/* Gossip: every part from's store holds reaches to's (as from posted them). */
+static int deliver(poster_t *to, const poster_t *from)
+{
+	for (size_t i = 0; i < from->l.nparts; i++)
+		for (size_t j = 0; j < from->nsent; j++)
+			if (memcmp(from->sent[j], from->l.parts[i].hash, HASH_BYTES) == 0) {
+				int rc = hold_part(&to->mv, &from->l, i, from->key, 1000 + i);
+
+				if (rc != 0)
+					return rc;
+			}
+	return 0;
+}
+
+/* How many of a's and b's posted hashes are posted by both. */
+static size_t copies_twice(const poster_t *a, const poster_t *b)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < a->nsent; i++)
+		for (size_t j = 0; j < b->nsent; j++)
+			k += memcmp(a->sent[i], b->sent[j], HASH_BYTES) == 0;
+	return k;
+}
+
+static void poster_free(poster_t *m)
+{
+	memview_free(&m->mv);
+	closelist_free(&m->l);
+	free(m->sent);
+	memset(m, 0, sizeof *m);
+}
+
+/* Who waits: the round's proposer never; the others by their place after
+ * it, every wait at most half the base round wait, so it ends before any
+ * member's round timer (at least one base wait) can preempt the round. */
+TEST(closelist_part_wait_by_place_after_the_proposer)
+{
+	uint8_t m[4][KEY_PK_BYTES], stranger[KEY_PK_BYTES];
+
+	for (int i = 0; i < 4; i++)
+		memset(m[i], 0x10 * (i + 1), KEY_PK_BYTES);
+	memset(stranger, 0xee, sizeof stranger);
+	for (int p = 0; p < 4; p++)
+		for (int s = 0; s < 4; s++) {
+			uint64_t w = closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])m, 4, m[p],
+			    m[s], 1600);
+
+			CHECK(w == (uint64_t)(1600 * ((s - p + 4) % 4) / 8));
+			CHECK(w <= 800);
+		}
+	/* A proposer outside the roster (never well formed): by index. */
+	CHECK(closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])m, 4, stranger, m[0], 1600) ==
+	    200);
+	CHECK(closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])m, 4, stranger, m[3], 1600) ==
+	    800);
+	/* Not a member: nothing to wait for. */
+	CHECK(closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])m, 4, m[0], stranger, 1600) ==
+	    0);
+	CHECK(closelist_post_now(0, 0, 100, 0, 0) == 1);	/* nothing missing */
+	CHECK(closelist_post_now(0, 0, 100, 5, 1) == 1);	/* another's Promise held */
+	CHECK(closelist_post_now(99, 0, 100, 5, 0) == 0);
+	CHECK(closelist_post_now(100, 0, 100, 5, 0) == 1);	/* the wait is over */
+}
+
+/* Two members promise round (0, A) at the same moment with long seals (the
+ * 1,000,000-ballot waste: each posted the same parts). A, the proposer,
+ * posts at once; B waits, A's parts reach it within the wait, and B posts
+ * none of them: one copy of each part. With one ballot more than A, B
+ * posts only the part that differs. If nobody's parts come, B posts all
+ * of its own once the wait is over, never before. Ticks of 10 ms, A's
+ * posts reaching B after 100 ms. */
+TEST(closelist_promising_at_once_posts_each_part_once)
+{
+	uint8_t process[HASH_BYTES], keys[2][KEY_PK_BYTES], *ids = random_ids(8001, 9);
+	static const uint64_t timeout = 2000;
+
+	memset(process, 0xaa, sizeof process);
+	memset(keys[0], 0x11, KEY_PK_BYTES);
+	memset(keys[1], 0x22, KEY_PK_BYTES);
+	CHECK(ids != NULL);
+	for (int extra = 0; extra < 2; extra++) {
+		poster_t a, b;
+		int a_seen = 0;
+
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		memview_init(&a.mv, NULL, model_refs);
+		memview_init(&b.mv, NULL, model_refs);
+		memcpy(a.key, keys[0], KEY_PK_BYTES);
+		memcpy(b.key, keys[1], KEY_PK_BYTES);
+		/* A's seal: the first 8,000 ids; B's the same, or all 8,001. */
+		CHECK(closelist_build(process, ids, 8000, EV_CLOSE_IDS_MAX, &a.l) == 0);
+		CHECK(closelist_build(process, ids, 8000 + (size_t)extra, EV_CLOSE_IDS_MAX,
+		    &b.l) == 0);
+		CHECK(a.l.nparts >= 4);
+		a.wait = closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])keys, 2, keys[0],
+		    keys[0], timeout);
+		b.wait = closelist_part_wait((const uint8_t (*)[KEY_PK_BYTES])keys, 2, keys[0],
+		    keys[1], timeout);
+		CHECK(a.wait == 0 && b.wait == 500);
+		for (uint64_t t = 0; t <= 1000; t += 10) {
+			if (t == 100 && a.posted) {
+				CHECK(deliver(&b, &a) == 0);	/* with A's Promise after them */
+				a_seen = 1;
+			}
+			CHECK(poster_tick(&a, t, 0) == 0);
+			CHECK(poster_tick(&b, t, a_seen) == 0);
+			if (t == 0)
+				CHECK(a.posted && !b.posted);	/* B waits */
+		}
+		CHECK(a.nsent == a.l.nparts);
+		CHECK(b.posted);
+		CHECK(copies_twice(&a, &b) == 0);
+		if (extra == 0)
+			CHECK(b.nsent == 0);
+		else
+			CHECK(b.nsent >= 1 && b.nsent <= 3);	/* the part with the new id */
+		poster_free(&a);
+		poster_free(&b);
+
+		/* Nobody else posts (A down): B posts all of its parts after the wait. */
+		memview_init(&b.mv, NULL, model_refs);
+		memcpy(b.key, keys[1], KEY_PK_BYTES);
+		CHECK(closelist_build(process, ids, 8000 + (size_t)extra, EV_CLOSE_IDS_MAX,
+		    &b.l) == 0);
+		b.wait = 500;
+		for (uint64_t t = 0; t < 500; t += 10) {
+			CHECK(poster_tick(&b, t, 0) == 0);
+			CHECK(!b.posted);
+		}
+		CHECK(poster_tick(&b, 500, 0) == 0);
+		CHECK(b.posted && b.nsent == b.l.nparts);
+		poster_free(&b);
+	}
+	free(ids);
+}
