@@ -2,8 +2,11 @@
  *
  * A kind is a member of Body's `content` oneof. Everything that depends on
  * the kind (its name, its field rules, how `wiec log` prints it as text and
- * as JSON) is one row of the table in kind.c: adding a kind is one schema
- * member, one row and the row's functions. */
+ * as JSON) is one row of the table in kind.c. The rows live with their
+ * functions in one file per family (kind_member.c, kind_delib.c,
+ * kind_vote.c, kind_close.c; the private kind_int.h lists them): adding a
+ * kind is one schema member, one row and the row's functions in its
+ * family's file, and the row's place in kind.c's table. */
 #ifndef WIEC_KIND_H
 #define WIEC_KIND_H
 

@@ -1,4 +1,4 @@
-/* test_closeev.c: close statements as events (model/closeev.c, proto/kind.c
+/* test_closeev.c: close statements as events (model/closeev.c, proto/kind_close.c
  * rows 32-36): every kind survives sign, encode, decode and back; the
  * content rules refuse what spec/close.md section 2 forbids. */
 #include "crypto/err.h"

@@ -1,5 +1,5 @@
 /* The content rules of the deliberation model's kinds (spec/events.md
- * section 3, proto/kind.c): a valid and invalid cases for each kind, and
+ * section 3, proto/kind_*.c): a valid and invalid cases for each kind, and
  * each bound at its edge. */
 #include <string.h>
 
