@@ -605,7 +605,7 @@ int ballot_read_vote(ballot_raw_t *st, const uint8_t *body, size_t n, Wiec__Vote
 			return -1;
 		}
 	}
-	/* The content rules ballot_check relies on (kind.c: vote_check). */
+	/* The content rules ballot_check relies on (proto/kind_vote.c: vote_check). */
 	if (vote->process.len != HASH_BYTES || vote->poll.len != HASH_BYTES)
 		return -1;
 	for (size_t k = 0; k < vote->n_choices; k++)
