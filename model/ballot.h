@@ -104,8 +104,14 @@ static inline size_t ballot_option_slot(const uint8_t id[static HASH_BYTES], siz
 	return (size_t)h & mask;
 }
 
+#if defined(__GNUC__)
+#define BALLOT_INLINE static inline __attribute__((always_inline))
+#else
+#define BALLOT_INLINE static inline
+#endif
+
 /* Whether two ids are equal, without a call (gcc calls memcmp for it). */
-static inline int ballot_id_eq(const uint8_t a[static HASH_BYTES],
+BALLOT_INLINE int ballot_id_eq(const uint8_t a[static HASH_BYTES],
     const uint8_t b[static HASH_BYTES])
 {
 	uint64_t x[4], y[4];
@@ -117,7 +123,7 @@ static inline int ballot_id_eq(const uint8_t a[static HASH_BYTES],
 
 /* The index of option id in poll, or -1. Inline: a recount asks it for
  * every choice of every ballot. */
-static inline long ballot_option_find(const ballot_poll_t *poll,
+BALLOT_INLINE long ballot_option_find(const ballot_poll_t *poll,
     const uint8_t id[static HASH_BYTES])
 {
 	size_t lo = 0, hi = poll->nopt;

@@ -891,7 +891,7 @@ static RD_INLINE int eq_label(const char *s, const uint8_t *u, size_t ulen)
 
 /* The common ballot, judged without building a Vote (recount.h). unit_len
  * is strlen of each unit's name (NULL: the process has none). */
-static int fast_judge(const ballot_poll_t *poll, const size_t *unit_len,
+static RD_INLINE int fast_judge(const ballot_poll_t *poll, const size_t *unit_len,
     const recount_elig_t *el, size_t nel, const uint8_t *frontier, size_t nf,
     const uint8_t id[static HASH_BYTES], const uint8_t *b, size_t n,
     uint32_t opt[static RECOUNT_FAST_CHOICES], size_t *ncp, int *unitp,

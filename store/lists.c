@@ -141,7 +141,7 @@ int store_lists_walk(store_t *s, MDB_txn *txn, const uint8_t key[static LISTS_KE
     store_lseq_fn fn, void *arg)
 {
 	uint8_t start[LISTS_KEY + 8];
-	uint64_t prev = 0;
+	uint64_t prev = 0, ls[LISTS_CHUNK];
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc, r = 0;
@@ -163,16 +163,15 @@ int store_lists_walk(store_t *s, MDB_txn *txn, const uint8_t key[static LISTS_KE
 			r = WIEC_ERR_CORRUPT;
 			break;
 		}
-		for (size_t i = 0; i < v.mv_size / 8 && r == 0; i++) {
-			uint64_t l = hash_get_be64(p + 8 * i);
-
-			if (l <= prev) {
+		for (size_t i = 0; i < v.mv_size / 8; i++) {
+			if ((ls[i] = hash_get_be64(p + 8 * i)) <= prev) {
 				r = WIEC_ERR_CORRUPT;
 				break;
 			}
-			prev = l;
-			r = fn(arg, l);
+			prev = ls[i];
 		}
+		if (r == 0)
+			r = fn(arg, ls, v.mv_size / 8);
 	}
 	mdb_cursor_close(c);
 	if (r != 0)

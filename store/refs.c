@@ -157,9 +157,8 @@ typedef struct scan {
 
 /* One event of the list: the log cursor steps to it (mostly the next
  * entry: a list is ascending, and ballots tend to arrive together). */
-static int scan_one(void *arg, uint64_t lseq)
+static inline int scan_one(scan_t *sc, uint64_t lseq)
 {
-	scan_t *sc = arg;
 	uint8_t lkey[8];
 	const uint8_t *body;
 	size_t blen;
@@ -188,6 +187,16 @@ static int scan_one(void *arg, uint64_t lseq)
 	return sc->cb(sc->arg, v.mv_data, body, blen);
 }
 
+/* The events of one `lists` entry. */
+static int scan_chunk(void *arg, const uint64_t *ls, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = scan_one(arg, ls[i]);
+	return rc;
+}
+
 /* The events of (ref, tag), for a listed tag: their log positions from
  * `lists` (already ascending), then one cursor over the log in that order,
  * so the log is read once, in its own order. */
@@ -212,7 +221,7 @@ static int view_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 	}
 	memcpy(key, ref, HASH_BYTES);
 	key[HASH_BYTES] = tag;
-	rc = store_lists_walk(sv->s, sv->txn, key, scan_one, &sc);
+	rc = store_lists_walk(sv->s, sv->txn, key, scan_chunk, &sc);
 	mdb_cursor_close(sc.log);
 	free(excl);
 	return rc;

@@ -173,11 +173,12 @@ int store_derive_flush(wtx_t *w);
 /* The `lists` database (store/lists.c). store_lists_add appends the lseqs
  * of the gathered refs entries refs[0..n) (key || u64be(lseq), any order)
  * whose tag is listed to their lists; each must be above its list's last
- * (WIEC_ERR_CORRUPT otherwise). store_lists_walk calls fn with each lseq
- * of list key (ref || tag) in ascending order, checking the entries'
- * shape (WIEC_ERR_CORRUPT); a nonzero return of fn stops it and is
- * returned. */
-typedef int (*store_lseq_fn)(void *arg, uint64_t lseq);
+ * (WIEC_ERR_CORRUPT otherwise). store_lists_walk calls fn with the lseqs
+ * of list key (ref || tag), ls[0..n) of each entry in turn (n <=
+ * LISTS_CHUNK; ls valid during the call), ascending over the whole list,
+ * checking the entries' shape (WIEC_ERR_CORRUPT); a nonzero return of fn
+ * stops it and is returned. */
+typedef int (*store_lseq_fn)(void *arg, const uint64_t *ls, size_t n);
 int store_lists_add(wtx_t *w, const uint8_t (*refs)[REFS_ENT], size_t n);
 int store_lists_walk(store_t *s, MDB_txn *txn, const uint8_t key[static LISTS_KEY],
     store_lseq_fn fn, void *arg);
