@@ -382,12 +382,19 @@ int main(void)
 		printf("# store of %d ballots, %d projects, 1 poll built in %.0f s\n", BENCH_BALLOTS,
 		    BENCH_PROJECTS, now() - t0);
 	}
+	/* Read-only from here, as `wiec tally` opens it (a writable open is
+	 * what built, or brought up to date, the store above). */
+	store_close(&b.s);
+	if ((rc = store_open(&b.s, dir, BENCH_MAP, STORE_OPEN_RDONLY)) != 0) {
+		fprintf(stderr, "bench-tally: reopening the store: %s\n", wiec_strerror(rc));
+		goto out;
+	}
 	for (int round = 0; round < rounds; round++) {
 		double rc_cpu = 0, c_cpu = 0, r = recount(&b, &counted, hash, &rc_cpu), c;
 
 		store_close(&b.s);
 		c = ceiling(dir, &sum, &c_cpu);
-		if ((rc = store_open(&b.s, dir, BENCH_MAP, 0)) != 0) {
+		if ((rc = store_open(&b.s, dir, BENCH_MAP, STORE_OPEN_RDONLY)) != 0) {
 			fprintf(stderr, "bench-tally: reopening the store: %s\n", wiec_strerror(rc));
 			goto out;
 		}
