@@ -457,6 +457,30 @@ static RD_INLINE const uint8_t *rd_plain_bytes(const uint8_t *b, size_t n, size_
 	return b + i + 2;
 }
 
+/* The header of a plain ballot (rd_plain below): network and author of 32
+ * bytes and the seq's tag at fixed places, the seq (into *seq), an
+ * optional prev of 32 bytes and timestamp, then the Vote (field 31, tag
+ * 0xfa 0x01) to the end of the body. The index of the Vote's bytes, or
+ * RD_BAD: not this form. The author is at b + 36. */
+static RD_INLINE size_t rd_plain_head(const uint8_t *b, size_t n, uint64_t *seq)
+{
+	size_t i, len;
+	uint64_t x;
+
+	if (n < 69 || b[0] != TAG(1, 2) || b[1] != HASH_BYTES || b[34] != TAG(2, 2) ||
+	    b[35] != KEY_PK_BYTES || b[68] != TAG(3, 0) || (i = rd_varint(b, n, 69, seq)) == RD_BAD)
+		return RD_BAD;
+	if (i < n && b[i] == TAG(4, 2) &&
+	    rd_plain_bytes(b, n, &i, TAG(4, 2), KEY_PK_BYTES, &len) == NULL)
+		return RD_BAD;
+	if (i < n && b[i] == TAG(5, 0) && (i = rd_varint_skip(b, n, i + 1)) == RD_BAD)
+		return RD_BAD;
+	if (n - i < 3 || b[i] != 0xfa || b[i + 1] != 0x01 ||
+	    (i = rd_varint(b, n, i + 2, &x)) == RD_BAD || x != n - i)
+		return RD_BAD;
+	return i;
+}
+
 /* The plain form of a ballot, as every wiec client writes it: one-byte
  * tags, fields in order, network, author and prev of 32 bytes, the Vote
  * last, choices of a project and points. 1 with everything read as
@@ -473,20 +497,9 @@ static int rd_plain(ballot_raw_t *st, const uint8_t *b, size_t n, Wiec__Vote *vo
 	size_t i = 0, len, vn, j;
 	uint64_t x;
 
-	/* network (32 bytes), author (32), the seq's tag: fixed places. */
-	if (n < 69 || b[0] != TAG(1, 2) || b[1] != HASH_BYTES || b[34] != TAG(2, 2) ||
-	    b[35] != KEY_PK_BYTES || b[68] != TAG(3, 0) || (i = rd_varint(b, n, 69, seq)) == RD_BAD)
+	if ((i = rd_plain_head(b, n, seq)) == RD_BAD)
 		return 0;
 	memcpy(author, b + 36, KEY_PK_BYTES);
-	if (i < n && b[i] == TAG(4, 2) &&
-	    rd_plain_bytes(b, n, &i, TAG(4, 2), KEY_PK_BYTES, &len) == NULL)
-		return 0;
-	if (i < n && b[i] == TAG(5, 0) && (i = rd_varint_skip(b, n, i + 1)) == RD_BAD)
-		return 0;
-	/* The Vote, field 31 (tag 0xfa 0x01), to the end of the body. */
-	if (n - i < 3 || b[i] != 0xfa || b[i + 1] != 0x01 ||
-	    (i = rd_varint(b, n, i + 2, &x)) == RD_BAD || x != n - i)
-		return 0;
 	vb = b + i;
 	vn = n - i;
 	*vote = init;
@@ -901,7 +914,7 @@ static RD_INLINE int fast_judge(const ballot_poll_t *poll, const size_t *unit_le
 	const Wiec__Process *proc = poll->proc.p;
 	const uint8_t *author, *vb, *unit = NULL;
 	size_t i, vn, ulen = 0, nc = 0;
-	uint64_t x, cost = 0;
+	uint64_t seq, cost = 0;
 	int u = -1;
 
 	if (p->kind == WIEC__POLL_KIND__POLL_YESNO || p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
@@ -909,17 +922,9 @@ static RD_INLINE int fast_judge(const ballot_poll_t *poll, const size_t *unit_le
 	    proc == NULL)
 		return 0;
 	/* The header: network, author, seq, [prev], [timestamp], the Vote last. */
-	if (n < 69 || b[0] != TAG(1, 2) || b[1] != HASH_BYTES || b[34] != TAG(2, 2) ||
-	    b[35] != KEY_PK_BYTES || b[68] != TAG(3, 0) || (i = rd_varint_skip(b, n, 69)) == RD_BAD)
+	if ((i = rd_plain_head(b, n, &seq)) == RD_BAD)
 		return 0;
 	author = b + 36;
-	if (i + 34 <= n && b[i] == TAG(4, 2) && b[i + 1] == HASH_BYTES)
-		i += 34;
-	if (i < n && b[i] == TAG(5, 0) && (i = rd_varint_skip(b, n, i + 1)) == RD_BAD)
-		return 0;
-	if (n - i < 3 || b[i] != 0xfa || b[i + 1] != 0x01 ||
-	    (i = rd_varint(b, n, i + 2, &x)) == RD_BAD || x != n - i)
-		return 0;
 	vb = b + i;
 	vn = n - i;
 	/* process and poll: this poll's */
