@@ -11,6 +11,7 @@
 #include "model/pb.h"
 #include "model/tally.h"
 #include "proto/event.h"
+#include "tests/unit/pbwinners.h"
 #include "tests/unit/test.h"
 
 TEST(money_text_cases)
@@ -77,33 +78,6 @@ TEST(money_decimals_units_q)
 	money_q(r, 0, 6);
 	CHECK(mpq_sgn(r) == 0);
 	mpq_clears(q, r, NULL);
-}
-
-/* The winners of rule over a .pb text, as project ids joined by spaces. */
-static int winners(const char *text, tally_rule_t rule, char *out, size_t outlen)
-{
-	tally_result_t r;
-	char why[256];
-	pb_t *p;
-	int rc;
-
-	if ((rc = pb_parse(&p, text, strlen(text), 0, why, sizeof why)) != 0) {
-		snprintf(out, outlen, "parse: %.200s", why);
-		return rc;
-	}
-	if ((rc = tally_run(p, rule, NULL, &r, why, sizeof why)) != 0) {
-		snprintf(out, outlen, "tally: %.200s", why);
-		pb_free(&p);
-		return rc;
-	}
-	out[0] = '\0';
-	for (size_t i = 0; i < r.nwin; i++) {
-		strncat(out, i ? " " : "", outlen - strlen(out) - 1);
-		strncat(out, p->proj[r.win[i]].id, outlen - strlen(out) - 1);
-	}
-	tally_result_free(&r);
-	pb_free(&p);
-	return 0;
 }
 
 /* A random approval election with budget and costs in grosze, written with

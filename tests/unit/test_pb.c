@@ -7,6 +7,7 @@
 #include "crypto/err.h"
 #include "model/pb.h"
 #include "model/tally.h"
+#include "tests/unit/pbwinners.h"
 #include "tests/unit/test.h"
 
 /* META with the given extra lines, projects "id;cost" lines, votes
@@ -24,33 +25,6 @@ static void mk(char *buf, size_t len, const char *vtype, const char *budget, con
 	n += (size_t)snprintf(buf + n, len - n, "VOTES\nvoter_id;vote%s\n", points ? ";points" : "");
 	for (size_t i = 0; i < nv; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s\n", votes[i]);
-}
-
-/* The winners of rule over text, sorted by id and joined by spaces. */
-static int winners(const char *text, tally_rule_t rule, char *out, size_t outlen)
-{
-	tally_result_t r;
-	char why[256];
-	pb_t *p;
-	int rc;
-
-	if ((rc = pb_parse(&p, text, strlen(text), 0, why, sizeof why)) != 0) {
-		snprintf(out, outlen, "parse: %.200s", why);
-		return rc;
-	}
-	if ((rc = tally_run(p, rule, NULL, &r, why, sizeof why)) != 0) {
-		snprintf(out, outlen, "tally: %.200s", why);
-		pb_free(&p);
-		return rc;
-	}
-	out[0] = '\0';
-	for (size_t i = 0; i < r.nwin; i++) {
-		strncat(out, i ? " " : "", outlen - strlen(out) - 1);
-		strncat(out, p->proj[r.win[i]].id, outlen - strlen(out) - 1);
-	}
-	tally_result_free(&r);
-	pb_free(&p);
-	return 0;
 }
 
 TEST(pb_decimal_exact)
