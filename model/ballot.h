@@ -155,7 +155,7 @@ BALLOT_INLINE long ballot_option_find(const ballot_poll_t *poll,
 tally_rule_t ballot_default_rule(int kind);
 
 /* Room to read one held ballot in place (about 66 KB: allocate it). The
- * reader is model/recount.c's, where the recount uses it. */
+ * reader is model/ballotread.c's; the recount (model/recount.c) uses it. */
 typedef struct ballot_raw {
 	Wiec__Choice ch[EV_OPTIONS_MAX];
 	Wiec__Choice *chp[EV_OPTIONS_MAX];

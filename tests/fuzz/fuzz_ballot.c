@@ -1,5 +1,5 @@
 /* fuzz_ballot.c: the in-place reader of a held ballot (ballot_read_vote,
- * model/recount.c), against protobuf-c; and the recount's fast path for the
+ * model/ballotread.c), against protobuf-c; and the recount's fast path for the
  * common ballot (recount_fast_accepts), against ballot_check_at.
  *
  * Whatever the input, every read stays within it (the sanitizers see to
