@@ -1,6 +1,7 @@
 /* refs.c: the model's view of the store (model/model.h) over one LMDB
  * read transaction: held, non-excluded events by id, the `refs` index
  * (spec/model.md section 9) and the genesis. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +180,14 @@ static inline int scan_one(scan_t *sc, uint64_t lseq)
 	sc->prev = lseq;
 	if (v.mv_size <= HASH_BYTES)
 		return WIEC_ERR_CORRUPT;
+	/* LMDB lays a leaf page's nodes from the page's end downwards in key
+	 * order: the next entry's node (8-byte header, key, value) ends where
+	 * this one begins. Asking for the 512 bytes below now lets its cache
+	 * misses overlap the judging of this one (bench-tally: recount 0.32 ->
+	 * 0.25 s of CPU; the plain pass gains nothing from it). A hint only:
+	 * a prefetch never faults, and a wrong guess costs nothing. */
+	for (uintptr_t off = 64; off <= 512 + 16; off += 64)
+		__builtin_prefetch((const void *)((uintptr_t)v.mv_data - off));
 	if (sc->nexcl > 0 && bsearch(v.mv_data, sc->excl, sc->nexcl, HASH_BYTES, id_cmp) != NULL)
 		return 0;
 	if ((rc = envelope_body((const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES,
