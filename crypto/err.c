@@ -30,6 +30,8 @@ const char *wiec_strerror(int err)
 	case WIEC_ERR_NOSTORE: return "not a wiec data directory (run 'wiec init')";
 	case WIEC_ERR_CONFIG: return "invalid config";
 	case WIEC_ERR_PROTO: return "sync protocol violation";
+	case WIEC_ERR_STALE: return "the store's indexes are of an older version: "
+	    "open it writable once (e.g. wiec reindex) to rebuild them";
 	}
 	return "unknown error";
 }

@@ -2,14 +2,15 @@
  * integers (section 4).
  *
  * Database `search`:
- *   term || 0x00 || doc(16)  -> tf(2) || dl(2)     one entry per term of a document
- *   0x00 (1 byte)            -> docs(6) || length(6)    the corpus totals
+ *   term || 0x00 || c(4)  -> 1..CHUNK postings: doc(16) || tf(2) || dl(2)
+ *   0x00 (1 byte)         -> docs(6) || length(6)    the corpus totals
  * doc is the first 16 bytes of the event id (finding another event with the
- * same 16 bytes takes about 2^128 hashes); integers are big-endian. Every
- * entry is computed from one event's own bytes and the totals are sums, so
- * the database is the same on every node holding the same events, in
- * whatever order they arrived, and after store_reindex. A term's document
- * frequency is the number of its entries, counted while they are read. */
+ * same 16 bytes takes about 2^128 hashes); integers are big-endian. A term's
+ * postings lie in chunks c = 0, 1, ... in log order, each full but the last,
+ * so the chunks depend on the log and not on how commits cut it; the
+ * postings (each from one event's own bytes) and the totals (sums) are the
+ * same on every node holding the same events. A term's document frequency
+ * is the number of its postings, counted while they are read. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,10 @@
 typedef unsigned __int128 u128;
 
 #define DOC 16			/* bytes of an event id naming a document */
-#define POST_VAL 4		/* tf(2) || dl(2) */
-#define KEY_MAX (FOLD_TERM_MAX + 1 + DOC)
+#define POST (DOC + 4)		/* a posting: doc(16) || tf(2) || dl(2) */
+#define CHUNK 64		/* postings in a full chunk */
+#define TERM_KEY (FOLD_TERM_MAX + 1)	/* term || 0x00 */
+#define KEY_MAX (TERM_KEY + 4)	/* term || 0x00 || chunk(4) */
 #define U16_CAP 65535u
 #define TITLE_WEIGHT 2		/* a title word counts as two */
 
@@ -178,13 +181,12 @@ static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
 	return store_lmdb_err(mdb_put(txn, dbi, &k, &v, 0));
 }
 
-/* Entries gathered in a write transaction: put in key order, a cursor
- * put of a key on the page the cursor is on skips the descent, and the
- * pages of one term are written together. */
+/* Postings gathered in a write transaction, in log order: sorted by term
+ * (stably) at the flush, each term's then appended to its last chunk. */
 typedef struct entry {
-	uint8_t klen;
-	uint8_t key[KEY_MAX];
-	uint8_t val[POST_VAL];
+	uint8_t klen;		/* of term || 0x00 */
+	uint8_t key[TERM_KEY];
+	uint8_t post[POST];
 } entry_t;
 
 #define FLUSH_AT ((size_t)1 << 20)	/* entries gathered before a flush (56 MB) */
@@ -204,9 +206,9 @@ static int entry_cmp(const entry_t *x, const entry_t *y)
 	return c != 0 ? c : (int)x->klen - (int)y->klen;
 }
 
-/* An entry's place in the put order: its key's first 16 bytes as two
- * big-endian integers (every key has more: term, 0, doc), so most
- * comparisons are two integer compares. */
+/* An entry's place in the put order: the first 16 bytes of its term || 0,
+ * zero-padded, as two big-endian integers, so most comparisons are two
+ * integer compares. */
 typedef struct ord {
 	uint64_t a, b;
 	uint32_t i;
@@ -221,6 +223,7 @@ static uint64_t be64(const uint8_t *p)
 	return x;
 }
 
+/* x before y: by term, then (the sort being stable) by log order. */
 static int ord_le(const ord_t *x, const ord_t *y, const entry_t *e)
 {
 	if (x->a != y->a)
@@ -228,6 +231,76 @@ static int ord_le(const ord_t *x, const ord_t *y, const entry_t *e)
 	if (x->b != y->b)
 		return x->b < y->b;
 	return entry_cmp(&e[x->i], &e[y->i]) <= 0;
+}
+
+static void put32(uint8_t *p, uint32_t x)
+{
+	p[0] = (uint8_t)(x >> 24);
+	p[1] = (uint8_t)(x >> 16);
+	p[2] = (uint8_t)(x >> 8);
+	p[3] = (uint8_t)x;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether chunk value v is well formed: 1..CHUNK postings. */
+static int chunk_ok(const MDB_val *v)
+{
+	return v->mv_size > 0 && v->mv_size % POST == 0 && v->mv_size <= CHUNK * POST;
+}
+
+/* Appends the postings of one term (o[0..n), all of e[o[0].i]'s term, in
+ * log order) to the term's last chunk and the chunks after it. */
+static int put_term(MDB_cursor *c, const entry_t *e, const ord_t *o, size_t n)
+{
+	const entry_t *t = &e[o[0].i];
+	uint8_t key[KEY_MAX], buf[CHUNK * POST];
+	size_t have = 0;
+	uint32_t chunk = 0;
+	MDB_val k, v;
+	int rc;
+
+	memcpy(key, t->key, t->klen);
+	put32(key + t->klen, UINT32_MAX);
+	k = store_mv(key, t->klen + 4u);
+	/* The term's last chunk: the key before term || 0 || 2^32-1. */
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && !(k.mv_size == t->klen + 4u && memcmp(k.mv_data, key, k.mv_size) == 0))
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == t->klen + 4u && memcmp(k.mv_data, t->key, t->klen) == 0) {
+		if (!chunk_ok(&v))
+			return WIEC_ERR_CORRUPT;
+		chunk = get32((const uint8_t *)k.mv_data + t->klen);
+		have = v.mv_size / POST;
+		memcpy(buf, v.mv_data, v.mv_size);
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		return store_lmdb_err(rc);
+	}
+	for (size_t i = 0; i < n;) {
+		if (have == CHUNK) {	/* full: the next chunk */
+			if (chunk == UINT32_MAX)
+				return WIEC_ERR_CORRUPT;
+			chunk++;
+			have = 0;
+		}
+		for (; have < CHUNK && i < n; i++) {
+			/* Sorted order is all over e: ask for one ahead. */
+			if (i + 8 < n)
+				__builtin_prefetch(&e[o[i + 8].i]);
+			memcpy(buf + have++ * POST, e[o[i].i].post, POST);
+		}
+		put32(key + t->klen, chunk);
+		k = store_mv(key, t->klen + 4u);
+		v = store_mv(buf, have * POST);
+		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0)
+			return store_lmdb_err(rc);
+	}
+	return 0;
 }
 
 /* Sorts o[0..n) by key (bottom-up merge sort, tmp of n: n log n in every
@@ -275,14 +348,13 @@ int store_search_flush(wtx_t *w)
 		free(o);
 		return store_lmdb_err(rc);
 	}
-	for (size_t i = 0; i < b->n; i++) {
-		const entry_t *e = &b->e[sorted[i].i];
-		MDB_val k = store_mv(e->key, e->klen), v = store_mv(e->val, POST_VAL);
+	for (size_t i = 0, j; i < b->n && rc == 0; i = j) {
+		const entry_t *t = &b->e[sorted[i].i];
 
-		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
-			rc = store_lmdb_err(rc);
-			break;
-		}
+		for (j = i + 1; j < b->n && b->e[sorted[j].i].klen == t->klen &&
+		    memcmp(b->e[sorted[j].i].key, t->key, t->klen) == 0; j++)
+			;
+		rc = put_term(c, b->e, sorted + i, j - i);
 	}
 	mdb_cursor_close(c);
 	free(o);
@@ -308,7 +380,7 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	const Wiec__Body *b = ev->body;
 	terms_t ts;
 	struct search_buf *sb;
-	uint8_t val[POST_VAL];
+	uint8_t val[POST - DOC];
 	uint64_t dl;
 	int rc = 0;
 
@@ -354,11 +426,12 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 
 		val[0] = (uint8_t)(tf >> 8);
 		val[1] = (uint8_t)tf;
+		/* Zero-padded: the sort reads the first 16 bytes as integers. */
 		memcpy(e->key, ts.v[i].t, ts.v[i].len);
-		e->key[ts.v[i].len] = 0;
-		memcpy(e->key + ts.v[i].len + 1, ev->id, DOC);
-		e->klen = (uint8_t)(ts.v[i].len + 1 + DOC);
-		memcpy(e->val, val, POST_VAL);
+		memset(e->key + ts.v[i].len, 0, TERM_KEY - ts.v[i].len);
+		e->klen = (uint8_t)(ts.v[i].len + 1);
+		memcpy(e->post, ev->id, DOC);
+		memcpy(e->post + DOC, val, sizeof val);
 	}
 	sb->docs++;
 	sb->length += dl;
@@ -435,11 +508,9 @@ typedef struct acc {
 	hit_t *h;
 	size_t n, cap;
 	uint64_t docs, length;
-	uint8_t *post;		/* one term's entries: doc(16) || tf(2) || dl(2) */
+	uint8_t *post;		/* one term's postings: doc(16) || tf(2) || dl(2) */
 	size_t pcap;
 } acc_t;
-
-#define ENTRY (DOC + POST_VAL)
 
 /* Scores the entries post[0..df) of one term (spec/search.md s4):
  *   idf = floor(2^32 log2((2N + 2) / (2 df + 1)))
@@ -452,7 +523,7 @@ static int score_term(const uint8_t *post, size_t df, acc_t *a)
 
 	if (store_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0)
 		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < df; i++, post += ENTRY) {
+	for (size_t i = 0; i < df; i++, post += POST) {
 		uint64_t tf = (uint64_t)post[DOC] << 8 | post[DOC + 1];
 		uint64_t dl = (uint64_t)post[DOC + 2] << 8 | post[DOC + 3];
 		u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
@@ -463,26 +534,28 @@ static int score_term(const uint8_t *post, size_t df, acc_t *a)
 	return 0;
 }
 
-/* Reads the entries of the term whose first key the cursor is on (k, v),
+/* Reads the chunks of the term whose first chunk the cursor is on (k, v),
  * leaving the cursor past them (*next: the cursor's result, MDB_NOTFOUND at
- * the end), and scores them. */
+ * the end), and scores their postings. Chunks 0, 1, ... in order, every
+ * one but the last full: anything else is a damaged index. */
 static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
 {
-	size_t tl = k->mv_size - 1 - DOC, n = 0;
-	uint8_t term[FOLD_TERM_MAX + 1];
+	size_t tl = k->mv_size - 4, n = 0;	/* tl: term || 0x00 */
+	uint8_t term[TERM_KEY];
+	uint32_t chunk = 0;
 	int rc;
 
-	memcpy(term, k->mv_data, tl + 1);
+	memcpy(term, k->mv_data, tl);
 	do {
-		if (v->mv_size != POST_VAL)
+		if (!chunk_ok(v) || get32((const uint8_t *)k->mv_data + tl) != chunk++ ||
+		    n % CHUNK != 0)
 			return WIEC_ERR_CORRUPT;
-		if (store_grow((void **)&a->post, &a->pcap, (n + 1) * ENTRY, 1) != 0)
+		if (store_grow((void **)&a->post, &a->pcap, n * POST + v->mv_size, 1) != 0)
 			return WIEC_ERR_NOMEM;
-		memcpy(a->post + n * ENTRY, (const uint8_t *)k->mv_data + tl + 1, DOC);
-		memcpy(a->post + n * ENTRY + DOC, v->mv_data, POST_VAL);
-		n++;
+		memcpy(a->post + n * POST, v->mv_data, v->mv_size);
+		n += v->mv_size / POST;
 		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
-	} while (rc == 0 && k->mv_size == tl + 1 + DOC && memcmp(k->mv_data, term, tl + 1) == 0);
+	} while (rc == 0 && k->mv_size == tl + 4 && memcmp(k->mv_data, term, tl) == 0);
 	*next = rc;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_lmdb_err(rc);
@@ -549,8 +622,10 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 		k = store_mv(key, t->len + (t->prefix ? 0 : 1));
 		next = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 		for (size_t m = 0; next == 0 && m < (t->prefix ? SEARCH_PREFIX_TERMS : 1); m++) {
-			if (k.mv_size < (size_t)t->len + 1 + DOC || memcmp(k.mv_data, t->t, t->len) != 0 ||
-			    (!t->prefix && k.mv_size != (size_t)t->len + 1 + DOC))
+			if (k.mv_size < (size_t)t->len + 1 + 4 || k.mv_size > KEY_MAX ||
+			    memcmp(k.mv_data, t->t, t->len) != 0 ||
+			    ((const uint8_t *)k.mv_data)[k.mv_size - 5] != 0 ||
+			    (!t->prefix && k.mv_size != (size_t)t->len + 1 + 4))
 				break;
 			if ((rc = read_term(c, &k, &v, a, &next)) != 0)
 				break;
@@ -560,6 +635,21 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 	}
 	mdb_cursor_close(c);
 	return rc;
+}
+
+/* 0 if the index is of this program's layout (STORE_MODEL 8 and on);
+ * WIEC_ERR_STALE for a store of another model opened read-only (a writable
+ * open rebuilds it first). */
+static int model_current(store_t *s, MDB_txn *txn)
+{
+	MDB_val m;
+	int rc = store_meta_get(s, txn, "model", &m);
+
+	if (rc == WIEC_ERR_NOTFOUND)
+		return WIEC_ERR_STALE;
+	if (rc != 0)
+		return rc;
+	return m.mv_size == 4 && get32(m.mv_data) == STORE_MODEL ? 0 : WIEC_ERR_STALE;
 }
 
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)
@@ -578,6 +668,7 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 		return WIEC_ERR_NOMEM;
 	r->s = s;
 	if ((rc = store_txn_begin(s, MDB_RDONLY, &r->txn)) != 0 ||
+	    (rc = model_current(s, r->txn)) != 0 ||
 	    (rc = store_lmdb_err(mdb_cursor_open(r->txn, s->events, &r->events))) != 0 ||
 	    (q.n > 0 && (rc = search_txn(s, r->txn, &q, &a)) != 0)) {
 		free(a.post);
@@ -676,16 +767,16 @@ int store_search_stats(store_t *s, search_stats_t *st)
 
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-			size_t tl = k.mv_size - 1 - DOC;
+			size_t tl = k.mv_size - 5;
 
-			if (k.mv_size <= 1 + DOC || k.mv_size > KEY_MAX)
+			if (k.mv_size < 1 + 1 + 4 || k.mv_size > KEY_MAX)
 				continue;	/* the totals */
 			if (tl != lastlen || memcmp(last, k.mv_data, tl) != 0) {
 				st->terms++;
 				memcpy(last, k.mv_data, tl);
 				lastlen = tl;
 			}
-			st->postings++;
+			st->postings += v.mv_size / POST;
 		}
 		mdb_cursor_close(c);
 	}

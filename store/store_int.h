@@ -27,9 +27,9 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 7		/* derived state version: a change rebuilds it (3: refs, 4: search,
+#define STORE_MODEL 8		/* derived state version: a change rebuilds it (3: refs, 4: search,
 				 * 5: refs values hold the event's lseq, 6: IdPart rows,
-				 * 7: lists) */
+				 * 7: lists, 8: search postings in chunks) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
 #define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)

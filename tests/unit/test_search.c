@@ -1,6 +1,8 @@
 /* test_search.c: the full-text index (store/search.h): Polish queries
- * without diacritics, stemming, BM25 order in integers, totals that do not
- * depend on arrival order, and reindex rebuilding the index byte for byte. */
+ * without diacritics, stemming, BM25 order in integers, postings and totals
+ * that do not depend on arrival order, chunks that do not depend on commit
+ * cuts, reindex rebuilding the index byte for byte, damage refused. */
+#include <lmdb.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,13 +147,59 @@ out:
 	fx_free(evs, NDOCS);
 }
 
-/* Totals are sums, so another arrival order ranks alike; reindex rebuilds
- * every key and value of the index. */
+/* Totals are sums and a term's postings are a set, so another arrival
+ * order holds the same postings and ranks alike (the chunks hold them in
+ * log order, which differs); reindex rebuilds every key and value. */
+#define POSTING 20	/* doc(16) || tf(2) || dl(2) */
+#define TERMPAD 33	/* FOLD_TERM_MAX + 1: term || 0, zero-padded */
+
 typedef struct dump {
 	unsigned char h[crypto_generichash_BYTES], sh[crypto_generichash_BYTES];
-	crypto_generichash_state st, sst;	/* every derived database; search alone */
-	size_t search;
+	crypto_generichash_state st;	/* every derived database */
+	size_t search;		/* entries (chunks and the totals) */
+	uint8_t *content;	/* every (term, posting), then sorted for sh */
+	size_t n, cap;
+	int bad;		/* a chunk key or value of the wrong shape */
 } dump_t;
+
+static int content_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, TERMPAD + POSTING);
+}
+
+static void add_content(dump_t *d, const uint8_t *key, size_t klen, const uint8_t *val,
+    size_t vlen)
+{
+	if (klen == 1)
+		klen = 0;	/* the totals: one record of their own */
+	else if (klen < 6 || klen > TERMPAD + 4 || key[klen - 5] != 0 || vlen == 0 ||
+	    vlen % POSTING != 0) {
+		d->bad = 1;
+		return;
+	} else {
+		klen -= 4;
+	}
+	for (size_t i = 0; i < (klen ? vlen / POSTING : 1); i++) {
+		uint8_t *r;
+
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? 2 * d->cap : 256;
+			uint8_t *c = realloc(d->content, cap * (TERMPAD + POSTING));
+
+			if (c == NULL) {
+				d->bad = 1;
+				return;
+			}
+			d->content = c;
+			d->cap = cap;
+		}
+		r = d->content + d->n++ * (TERMPAD + POSTING);
+		memset(r, 0, TERMPAD + POSTING);
+		memcpy(r, key, klen);
+		memcpy(r + TERMPAD, klen ? val + i * POSTING : val, klen ? POSTING :
+		    (vlen < POSTING ? vlen : POSTING));
+	}
+}
 
 static int dump_kv(void *ctx, const char *db, const void *k, size_t klen, const void *v,
     size_t vlen)
@@ -161,12 +209,7 @@ static int dump_kv(void *ctx, const char *db, const void *k, size_t klen, const 
 
 	if (strcmp(db, "search") == 0) {
 		d->search++;
-		hash_put_be64(n, klen);
-		crypto_generichash_update(&d->sst, n, 8);
-		crypto_generichash_update(&d->sst, k, klen);
-		hash_put_be64(n, vlen);
-		crypto_generichash_update(&d->sst, n, 8);
-		crypto_generichash_update(&d->sst, v, vlen);
+		add_content(d, k, klen, v, vlen);
 	}
 	hash_put_be64(n, klen);
 	crypto_generichash_update(&d->st, (const uint8_t *)db, strlen(db) + 1);
@@ -182,12 +225,20 @@ static int dump(store_t *s, dump_t *d)
 {
 	int rc;
 
-	d->search = 0;
+	memset(d, 0, sizeof *d);
 	crypto_generichash_init(&d->st, NULL, 0, sizeof d->h);
-	crypto_generichash_init(&d->sst, NULL, 0, sizeof d->sh);
-	if ((rc = store_dump_derived(s, dump_kv, d)) != 0)
+	rc = store_dump_derived(s, dump_kv, d);
+	if (rc == 0 && d->bad)
+		rc = -1;
+	if (rc == 0 && d->n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(d->content, d->n, TERMPAD + POSTING, content_cmp);
+	if (rc == 0)
+		rc = crypto_generichash(d->sh, sizeof d->sh, d->content, d->n * (TERMPAD + POSTING),
+		    NULL, 0);
+	free(d->content);
+	d->content = NULL;
+	if (rc != 0)
 		return rc;
-	crypto_generichash_final(&d->sst, d->sh, sizeof d->sh);
 	return crypto_generichash_final(&d->st, d->h, sizeof d->h);
 }
 
@@ -218,8 +269,8 @@ TEST(search_reindex_identical)
 	fx_free(evs, NDOCS);
 }
 
-/* Two authors, two stores, opposite arrival orders: the same index, key
- * for key, and the same ranking. */
+/* Two authors, two stores, opposite arrival orders: the same postings and
+ * totals, and the same ranking. */
 TEST(search_independent_of_arrival_order)
 {
 	fx_ev_t evs[NDOCS], more[2];
@@ -334,20 +385,27 @@ static int check_posting(void *ctx, const char *db, const void *k, size_t klen, 
 	const uint8_t *key = k, *val = v;
 	size_t tl;
 
-	if (strcmp(db, "search") != 0 || klen <= 1 + 16)
+	if (strcmp(db, "search") != 0 || klen == 1)
 		return 0;
-	tl = klen - 1 - 16;
-	if (memcmp(key + tl + 1, pc->id, 16) != 0)
+	if (klen < 6 || key[klen - 5] != 0 || vlen == 0 || vlen % POSTING != 0) {
+		pc->bad++;
 		return 0;
-	pc->seen++;
-	for (size_t i = 0; i < pc->o->n; i++)
-		if (pc->o->v[i].len == tl && memcmp(pc->o->v[i].t, key, tl) == 0) {
-			if (vlen != 4 || (unsigned)(val[0] << 8 | val[1]) != pc->o->v[i].tf ||
-			    (unsigned)(val[2] << 8 | val[3]) != pc->o->total)
-				pc->bad++;
-			return 0;
-		}
-	pc->bad++;	/* a term the document does not have */
+	}
+	tl = klen - 5;
+	for (size_t j = 0; j < vlen / POSTING; j++) {
+		const uint8_t *p = val + j * POSTING;
+		size_t i;
+
+		if (memcmp(p, pc->id, 16) != 0)
+			continue;
+		pc->seen++;
+		for (i = 0; i < pc->o->n; i++)
+			if (pc->o->v[i].len == tl && memcmp(pc->o->v[i].t, key, tl) == 0)
+				break;
+		if (i == pc->o->n || (unsigned)(p[16] << 8 | p[17]) != pc->o->v[i].tf ||
+		    (unsigned)(p[18] << 8 | p[19]) != pc->o->total)
+			pc->bad++;	/* a term the document does not have, or miscounted */
+	}
 	return 0;
 }
 
@@ -388,4 +446,229 @@ TEST(search_long_document_postings)
 	fx_free(&ev, 1);
 	free(o);
 	free(text);
+}
+
+/* NMANY comments that all contain "rower", by one author: its postings
+ * fill two chunks of 64 and a third of 22. */
+#define NMANY 150
+
+static int make_many(fx_ev_t *evs)
+{
+	key_pair_t kp;
+	char text[64];
+	int rc;
+
+	fx_key(&kp, 0x53);
+	for (size_t i = 0; i < NMANY; i++) {
+		snprintf(text, sizeof text, "Rower numer %zu, rowery i rowerem.", i);
+		if ((rc = build(&evs[i], &kp, i + 1, i ? evs[i - 1].id : NULL, "Rower", text,
+		    NULL)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+typedef struct chunks {
+	size_t n, postings[8];
+	uint32_t num[8];
+} chunks_t;
+
+static int rower_chunks(void *ctx, const char *db, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	chunks_t *c = ctx;
+	const uint8_t *key = k;
+
+	(void)v;
+	if (strcmp(db, "search") != 0 || klen != 6 + 4 || memcmp(key, "rower", 6) != 0)
+		return 0;
+	if (c->n < 8) {
+		c->num[c->n] = (uint32_t)key[6] << 24 | (uint32_t)key[7] << 16 |
+		    (uint32_t)key[8] << 8 | key[9];
+		c->postings[c->n] = vlen / POSTING;
+	}
+	c->n++;
+	return 0;
+}
+
+/* The chunks are filled in log order, each to 64 before the next, so
+ * where the write transactions were cut does not change a byte; a query
+ * reads every chunk. */
+TEST(search_chunks_independent_of_commit_cuts)
+{
+	static fx_ev_t evs[NMANY];
+	int res[NMANY];
+	store_t *s1 = NULL, *s2 = NULL;
+	search_res_t *r = NULL;
+	uint8_t id[HASH_BYTES];
+	uint64_t score;
+	chunks_t c = { 0 };
+	dump_t a, b;
+	size_t n = 0;
+
+	CHECK(make_many(evs) == 0);
+	CHECK(fx_store(&s1, TEST_TMP, "one", FX_MAP) == 0);
+	CHECK(fx_store(&s2, TEST_TMP, "cuts", FX_MAP) == 0);
+	CHECK(fx_ingest(s1, evs, NMANY, res, NULL) == 0);
+	for (size_t i = 0; i < NMANY; i += 7)	/* 22 transactions of 7 (the last 3) */
+		CHECK(fx_ingest(s2, evs + i, NMANY - i < 7 ? NMANY - i : 7, res, NULL) == 0);
+	CHECK(dump(s1, &a) == 0);
+	CHECK(dump(s2, &b) == 0);
+	CHECK(memcmp(a.h, b.h, sizeof a.h) == 0);
+	CHECK(store_dump_derived(s1, rower_chunks, &c) == 0);
+	CHECK_EQ_U64(c.n, 3);
+	CHECK(c.num[0] == 0 && c.num[1] == 1 && c.num[2] == 2);
+	CHECK(c.postings[0] == 64 && c.postings[1] == 64 && c.postings[2] == 22);
+	CHECK(store_search(s2, "rowerowy", 8, &r, NULL) == 0);
+	while (store_search_next(r, id, &score) == 1)
+		n++;
+	CHECK_EQ_U64(n, NMANY);
+	store_search_free(&r);
+	store_close(&s1);
+	store_close(&s2);
+	fx_free(evs, NMANY);
+}
+
+/* Damage to a chunk, edited with LMDB alone. */
+static int edit_search(const char *dir, const char *name, int (*fn)(MDB_txn *, MDB_dbi))
+{
+	char path[512];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 24)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, FX_MAP)) != 0 ||
+	    (rc = mdb_env_open(env, path, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_dbi_open(txn, "search", 0, &dbi)) != 0 || (rc = fn(txn, dbi)) != 0) {
+		mdb_txn_abort(txn);
+		goto out;
+	}
+	rc = mdb_txn_commit(txn);
+out:
+	mdb_env_close(env);
+	return rc;
+}
+
+static const uint8_t rower1[10] = { 'r', 'o', 'w', 'e', 'r', 0, 0, 0, 0, 1 };
+
+static int chunk_odd_size(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_val k = { sizeof rower1, (void *)rower1 }, v;
+	uint8_t buf[64 * POSTING];
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return rc;
+	memcpy(buf, v.mv_data, v.mv_size);
+	v = (MDB_val){ v.mv_size - 3, buf };
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static int chunk_missing(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_val k = { sizeof rower1, (void *)rower1 };
+
+	return mdb_del(txn, dbi, &k, NULL);
+}
+
+static int chunk_short(MDB_txn *txn, MDB_dbi dbi)	/* a chunk before the last not full */
+{
+	MDB_val k = { sizeof rower1, (void *)rower1 }, v;
+	uint8_t buf[64 * POSTING];
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return rc;
+	memcpy(buf, v.mv_data, v.mv_size);
+	v = (MDB_val){ POSTING, buf };
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static int chunk_too_big(MDB_txn *txn, MDB_dbi dbi)
+{
+	static uint8_t buf[65 * POSTING];
+	MDB_val k = { sizeof rower1, (void *)rower1 }, v = { sizeof buf, buf };
+
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+/* A damaged chunk (wrong size, missing, short before the last, over 64
+ * postings) is an error for a query that reads its term, never a silently
+ * different ranking; other terms still read. */
+TEST(search_damaged_chunk_refused)
+{
+	static fx_ev_t evs[NMANY + 1];
+	int (*const damage[])(MDB_txn *, MDB_dbi) = { chunk_odd_size, chunk_missing, chunk_short,
+	    chunk_too_big };
+	int res[NMANY];
+
+	CHECK(make_many(evs) == 0);
+	for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
+		char name[16], path[512];
+		store_t *s = NULL;
+		search_res_t *r = NULL;
+
+		snprintf(name, sizeof name, "d%zu", i);
+		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
+		CHECK(fx_ingest(s, evs, NMANY, res, NULL) == 0);
+		store_close(&s);
+		CHECK(edit_search(TEST_TMP, name, damage[i]) == 0);
+		snprintf(path, sizeof path, "%s/%s", TEST_TMP, name);
+		CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+		CHECK(store_search(s, "rower", 5, &r, NULL) == WIEC_ERR_CORRUPT);
+		CHECK(r == NULL);
+		/* Another term still reads. */
+		CHECK(store_search(s, "numer", 5, &r, NULL) == 0);
+		CHECK(store_search_left(r) == NMANY);
+		store_search_free(&r);
+		store_close(&s);
+	}
+	fx_free(evs, NMANY);
+}
+
+/* A store of model 7 (postings one per key) opened read-only is refused
+ * for search, with a reason, rather than read as another layout; opened
+ * writable, it is rebuilt and found again. */
+static int model7(MDB_txn *txn, MDB_dbi dbi)
+{
+	static const uint8_t seven[4] = { 0, 0, 0, 7 };
+	MDB_dbi meta;
+	MDB_val k = { 5, "model" }, v = { 4, (void *)seven };
+	int rc;
+
+	(void)dbi;
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0)
+		return rc;
+	return mdb_put(txn, meta, &k, &v, 0);
+}
+
+TEST(search_older_model_refused_read_only)
+{
+	fx_ev_t evs[NDOCS];
+	int res[NDOCS];
+	store_t *s = NULL;
+	search_res_t *r = NULL;
+	char path[512];
+
+	CHECK(make_docs(evs) == 0);
+	CHECK(fx_store(&s, TEST_TMP, "m7", FX_MAP) == 0);
+	CHECK(fx_ingest(s, evs, NDOCS, res, NULL) == 0);
+	store_close(&s);
+	CHECK(edit_search(TEST_TMP, "m7", model7) == 0);
+	snprintf(path, sizeof path, "%s/m7", TEST_TMP);
+	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
+	CHECK(store_search(s, "drzewa", 6, &r, NULL) == WIEC_ERR_STALE);
+	CHECK(r == NULL);
+	store_close(&s);
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(store_search(s, "drzewa", 6, &r, NULL) == 0);
+	CHECK(store_search_left(r) == 5);	/* docs 0, 1, 3, 4 and 5 */
+	store_search_free(&r);
+	store_close(&s);
+	fx_free(evs, NDOCS);
 }
