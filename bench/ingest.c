@@ -15,8 +15,10 @@
  *              on one thread and on two (half the messages each)
  *   ceiling 2  mdb_put of (random 32-byte key -> envelope-sized value),
  *              write transactions of BENCH_BATCH, same map size as the store
- *   ingest     in batches of BENCH_BATCH: on one thread, ev_check_batch then
- *              store_ingest; on two, store/pipeline.h (verification of the
+ *   ingest     in batches of BENCH_BATCH: on one thread, ev_check_batch of
+ *              each batch, then store_ingest of a group of them in one write
+ *              transaction (BENCH_GROUP: the groups the pipeline commits,
+ *              and so `wiec import`); on two, store/pipeline.h (verification of the
  *              next batch on 2 threads beside the commit of the current one),
  *              and the same pipeline with 1 verification thread as context;
  *              each against the verify ceiling taken on a quarter of the
@@ -372,12 +374,21 @@ out:
 	return rate;
 }
 
-/* Ingest the whole corpus into a fresh store; -1 if anything is refused or
- * the store does not end up with every event. */
+/* Events in one write transaction of the one-thread ingest: the groups the
+ * pipeline's committer takes (STORE_PIPELINE_MERGE batches, at most
+ * STORE_PIPELINE_MERGE_EVENTS events), so that both ingests, and `wiec
+ * import`, write the same transactions. */
+#define BENCH_GROUP (STORE_PIPELINE_MERGE * BENCH_BATCH < STORE_PIPELINE_MERGE_EVENTS ? \
+	STORE_PIPELINE_MERGE * BENCH_BATCH : \
+	(BENCH_BATCH > STORE_PIPELINE_MERGE_EVENTS ? BENCH_BATCH : STORE_PIPELINE_MERGE_EVENTS))
+
+/* Ingest the whole corpus into a fresh store, verifying batches of
+ * BENCH_BATCH and committing groups of BENCH_GROUP events; -1 if anything
+ * is refused or the store does not end up with every event. */
 static double ingest(const corpus_t *c, const char *dir, int threads, double *cpu)
 {
-	ev_t *evs = calloc(BENCH_BATCH, sizeof *evs);
-	int *rc = calloc(BENCH_BATCH, sizeof *rc), *res = calloc(BENCH_BATCH, sizeof *res);
+	ev_t *evs = calloc(BENCH_GROUP, sizeof *evs);
+	int *rc = calloc(BENCH_GROUP, sizeof *rc), *res = calloc(BENCH_GROUP, sizeof *res);
 	store_t *s = NULL;
 	store_stats_t st;
 	double t0, t1, tc, c0, check = 0, store_cpu = 0, rate = -1;
@@ -392,16 +403,21 @@ static double ingest(const corpus_t *c, const char *dir, int threads, double *cp
 		goto fail;
 	u0 = usage_now();
 	t0 = now();
-	for (size_t i = 0; i < BENCH_EVENTS; i += BENCH_BATCH) {
-		size_t n = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
+	for (size_t i = 0; i < BENCH_EVENTS; i += BENCH_GROUP) {
+		size_t n = BENCH_EVENTS - i < BENCH_GROUP ? BENCH_EVENTS - i : BENCH_GROUP;
 
 		tc = now();
-		if (threads == 0) {	/* store only (BENCH_INGEST_ONLY=0): decoded, not verified */
-			for (size_t j = 0; j < n; j++)
-				rc[j] = ev_decode(&evs[j], c->envs[i + j], c->lens[i + j]);
-		} else if ((err = ev_check_batch(evs, rc, (const uint8_t *const *)c->envs + i,
-		    c->lens + i, n, c->network, threads)) != 0)
-			goto fail;
+		for (size_t b = 0; b < n; b += BENCH_BATCH) {
+			size_t m = n - b < BENCH_BATCH ? n - b : BENCH_BATCH;
+
+			if (threads == 0) {	/* store only (BENCH_INGEST_ONLY=0): decoded, not verified */
+				for (size_t j = b; j < b + m; j++)
+					rc[j] = ev_decode(&evs[j], c->envs[i + j], c->lens[i + j]);
+			} else if ((err = ev_check_batch(evs + b, rc + b,
+			    (const uint8_t *const *)c->envs + i + b, c->lens + i + b, m, c->network,
+			    threads)) != 0)
+				goto fail;
+		}
 		check += now() - tc;
 		for (size_t j = 0; j < n; j++)
 			if ((err = rc[j]) != 0)
