@@ -212,6 +212,7 @@ static int entry_cmp(const entry_t *x, const entry_t *y)
 typedef struct ord {
 	uint64_t a, b;
 	uint32_t i;
+	uint8_t klen;		/* of term || 0: <= 16, a and b are the whole term */
 } ord_t;
 
 static uint64_t be64(const uint8_t *p)
@@ -230,6 +231,8 @@ static int ord_le(const ord_t *x, const ord_t *y, const entry_t *e)
 		return x->a < y->a;
 	if (x->b != y->b)
 		return x->b < y->b;
+	if (x->klen <= 16 && y->klen <= 16)
+		return 1;	/* the same term */
 	return entry_cmp(&e[x->i], &e[y->i]) <= 0;
 }
 
@@ -342,7 +345,8 @@ int store_search_flush(wtx_t *w)
 	if (b->n > UINT32_MAX || (o = malloc(2 * b->n * sizeof *o)) == NULL)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++)
-		o[i] = (ord_t){ be64(b->e[i].key), be64(b->e[i].key + 8), (uint32_t)i };
+		o[i] = (ord_t){ be64(b->e[i].key), be64(b->e[i].key + 8), (uint32_t)i,
+		    b->e[i].klen };
 	sorted = ord_sort(o, o + b->n, b->n, b->e);
 	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0) {
 		free(o);
