@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "crypto/err.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -104,6 +106,33 @@ static inline int fx_store(store_t **s, const char *dir, const char *name, size_
 		return rc;
 	rc = store_set_genesis(*s, g, len, network, 0);
 	free(g);
+	return rc;
+}
+
+/* Opens the closed store dir/name with LMDB alone and runs fn(txn, arg) in
+ * one write transaction, committed if fn returns 0: damage that the
+ * store's own code would never write. */
+static inline int fx_raw_edit(const char *dir, const char *name,
+    int (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+	char path[512];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 24)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, FX_MAP)) != 0 ||
+	    (rc = mdb_env_open(env, path, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = fn(txn, arg)) != 0) {
+		mdb_txn_abort(txn);
+		goto out;
+	}
+	rc = mdb_txn_commit(txn);
+out:
+	mdb_env_close(env);
 	return rc;
 }
 

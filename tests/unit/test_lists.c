@@ -222,30 +222,6 @@ TEST(lists_scan_only_listed_tags)
 	fx_free(evs, NV);
 }
 
-/* Opens DIR/name with LMDB alone and runs fn in a write transaction. */
-static int raw_edit(const char *dir, const char *name, int (*fn)(MDB_txn *txn))
-{
-	char path[512];
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
-	int rc;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 24)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, FX_MAP)) != 0 ||
-	    (rc = mdb_env_open(env, path, 0, 0600)) != 0 ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	if ((rc = fn(txn)) != 0) {
-		mdb_txn_abort(txn);
-		goto out;
-	}
-	rc = mdb_txn_commit(txn);
-out:
-	mdb_env_close(env);
-	return rc;
-}
-
 static int put_list(MDB_txn *txn, uint64_t first, const uint64_t *ls, size_t n, size_t vlen)
 {
 	uint8_t key[HASH_BYTES + 9], val[CHUNK * 8];
@@ -264,41 +240,46 @@ static int put_list(MDB_txn *txn, uint64_t first, const uint64_t *ls, size_t n, 
 	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
-static int bad_size(MDB_txn *txn)
+static int bad_size(MDB_txn *txn, void *arg)
 {
 	uint64_t ls[1] = { 2 };
 
+	(void)arg;
 	return put_list(txn, 2, ls, 1, 7);
 }
 
-static int bad_order(MDB_txn *txn)
+static int bad_order(MDB_txn *txn, void *arg)
 {
 	uint64_t ls[3] = { 2, 5, 4 };
 
+	(void)arg;
 	return put_list(txn, 2, ls, 3, 24);
 }
 
-static int bad_first(MDB_txn *txn)
+static int bad_first(MDB_txn *txn, void *arg)
 {
 	uint64_t ls[2] = { 3, 4 };
 
+	(void)arg;
 	return put_list(txn, 2, ls, 2, 16);
 }
 
-static int missing_event(MDB_txn *txn)
+static int missing_event(MDB_txn *txn, void *arg)
 {
 	uint64_t ls[2] = { 2, 100000 };
 
+	(void)arg;
 	return put_list(txn, 2, ls, 2, 16);
 }
 
-static int old_model(MDB_txn *txn)
+static int old_model(MDB_txn *txn, void *arg)
 {
 	uint8_t six[4] = { 0, 0, 0, 6 };
 	MDB_dbi lists, meta;
 	MDB_val k = { 5, "model" }, v = { 4, six };
 	int rc;
 
+	(void)arg;
 	if ((rc = mdb_dbi_open(txn, "lists", 0, &lists)) != 0 ||
 	    (rc = mdb_drop(txn, lists, 1)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0)
@@ -310,7 +291,7 @@ static int old_model(MDB_txn *txn)
 TEST(lists_damage_refused)
 {
 	static fx_ev_t evs[NV];
-	int (*const damage[])(MDB_txn *) = { bad_size, bad_order, bad_first, missing_event };
+	int (*const damage[])(MDB_txn *, void *) = { bad_size, bad_order, bad_first, missing_event };
 	uint8_t network[HASH_BYTES];
 	seen_t *seen = malloc(sizeof *seen);
 
@@ -325,7 +306,7 @@ TEST(lists_damage_refused)
 		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
 		CHECK(ingest_in(s, evs, NV) == 0);
 		store_close(&s);
-		CHECK(raw_edit(TEST_TMP, name, damage[i]) == 0);
+		CHECK(fx_raw_edit(TEST_TMP, name, damage[i], NULL) == 0);
 		{
 			char path[512];
 
@@ -357,7 +338,7 @@ TEST(lists_older_store)
 	CHECK(fx_store(&s, TEST_TMP, "old", FX_MAP) == 0);
 	CHECK(ingest_in(s, evs, 50) == 0);
 	store_close(&s);
-	CHECK(raw_edit(TEST_TMP, "old", old_model) == 0);
+	CHECK(fx_raw_edit(TEST_TMP, "old", old_model, NULL) == 0);
 	snprintf(path, sizeof path, "%s/old", TEST_TMP);
 	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
 	CHECK(store_view_begin(s, &sv, &v) == 0);

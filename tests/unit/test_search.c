@@ -529,71 +529,61 @@ TEST(search_chunks_independent_of_commit_cuts)
 	fx_free(evs, NMANY);
 }
 
-/* Damage to a chunk, edited with LMDB alone. */
-static int edit_search(const char *dir, const char *name, int (*fn)(MDB_txn *, MDB_dbi))
+/* Damage to a chunk of "rower", edited with LMDB alone (fx_raw_edit). */
+static const uint8_t rower1[10] = { 'r', 'o', 'w', 'e', 'r', 0, 0, 0, 0, 1 };
+
+/* Writes chunk 1 again as its first len bytes (of at most 64 postings). */
+static int chunk_cut(MDB_txn *txn, size_t len)
 {
-	char path[512];
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
+	MDB_val k = { sizeof rower1, (void *)rower1 }, v;
+	uint8_t buf[64 * POSTING];
 	MDB_dbi dbi;
 	int rc;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 24)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, FX_MAP)) != 0 ||
-	    (rc = mdb_env_open(env, path, 0, 0600)) != 0 ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	if ((rc = mdb_dbi_open(txn, "search", 0, &dbi)) != 0 || (rc = fn(txn, dbi)) != 0) {
-		mdb_txn_abort(txn);
-		goto out;
-	}
-	rc = mdb_txn_commit(txn);
-out:
-	mdb_env_close(env);
-	return rc;
-}
-
-static const uint8_t rower1[10] = { 'r', 'o', 'w', 'e', 'r', 0, 0, 0, 0, 1 };
-
-static int chunk_odd_size(MDB_txn *txn, MDB_dbi dbi)
-{
-	MDB_val k = { sizeof rower1, (void *)rower1 }, v;
-	uint8_t buf[64 * POSTING];
-	int rc;
-
-	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+	if ((rc = mdb_dbi_open(txn, "search", 0, &dbi)) != 0 ||
+	    (rc = mdb_get(txn, dbi, &k, &v)) != 0)
 		return rc;
+	if (v.mv_size > sizeof buf || len > v.mv_size)
+		return -1;
 	memcpy(buf, v.mv_data, v.mv_size);
-	v = (MDB_val){ v.mv_size - 3, buf };
+	v = (MDB_val){ len, buf };
 	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
-static int chunk_missing(MDB_txn *txn, MDB_dbi dbi)
+static int chunk_odd_size(MDB_txn *txn, void *arg)
+{
+	(void)arg;
+	return chunk_cut(txn, 64 * POSTING - 3);
+}
+
+static int chunk_short(MDB_txn *txn, void *arg)	/* a chunk before the last not full */
+{
+	(void)arg;
+	return chunk_cut(txn, POSTING);
+}
+
+static int chunk_missing(MDB_txn *txn, void *arg)
 {
 	MDB_val k = { sizeof rower1, (void *)rower1 };
+	MDB_dbi dbi;
+	int rc;
 
+	(void)arg;
+	if ((rc = mdb_dbi_open(txn, "search", 0, &dbi)) != 0)
+		return rc;
 	return mdb_del(txn, dbi, &k, NULL);
 }
 
-static int chunk_short(MDB_txn *txn, MDB_dbi dbi)	/* a chunk before the last not full */
-{
-	MDB_val k = { sizeof rower1, (void *)rower1 }, v;
-	uint8_t buf[64 * POSTING];
-	int rc;
-
-	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
-		return rc;
-	memcpy(buf, v.mv_data, v.mv_size);
-	v = (MDB_val){ POSTING, buf };
-	return mdb_put(txn, dbi, &k, &v, 0);
-}
-
-static int chunk_too_big(MDB_txn *txn, MDB_dbi dbi)
+static int chunk_too_big(MDB_txn *txn, void *arg)
 {
 	static uint8_t buf[65 * POSTING];
 	MDB_val k = { sizeof rower1, (void *)rower1 }, v = { sizeof buf, buf };
+	MDB_dbi dbi;
+	int rc;
 
+	(void)arg;
+	if ((rc = mdb_dbi_open(txn, "search", 0, &dbi)) != 0)
+		return rc;
 	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
@@ -603,7 +593,7 @@ static int chunk_too_big(MDB_txn *txn, MDB_dbi dbi)
 TEST(search_damaged_chunk_refused)
 {
 	static fx_ev_t evs[NMANY + 1];
-	int (*const damage[])(MDB_txn *, MDB_dbi) = { chunk_odd_size, chunk_missing, chunk_short,
+	int (*const damage[])(MDB_txn *, void *) = { chunk_odd_size, chunk_missing, chunk_short,
 	    chunk_too_big };
 	int res[NMANY];
 
@@ -617,7 +607,7 @@ TEST(search_damaged_chunk_refused)
 		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
 		CHECK(fx_ingest(s, evs, NMANY, res, NULL) == 0);
 		store_close(&s);
-		CHECK(edit_search(TEST_TMP, name, damage[i]) == 0);
+		CHECK(fx_raw_edit(TEST_TMP, name, damage[i], NULL) == 0);
 		snprintf(path, sizeof path, "%s/%s", TEST_TMP, name);
 		CHECK(store_open(&s, path, FX_MAP, 0) == 0);
 		CHECK(store_search(s, "rower", 5, &r, NULL) == WIEC_ERR_CORRUPT);
@@ -634,14 +624,14 @@ TEST(search_damaged_chunk_refused)
 /* A store of model 7 (postings one per key) opened read-only is refused
  * for search, with a reason, rather than read as another layout; opened
  * writable, it is rebuilt and found again. */
-static int model7(MDB_txn *txn, MDB_dbi dbi)
+static int model7(MDB_txn *txn, void *arg)
 {
 	static const uint8_t seven[4] = { 0, 0, 0, 7 };
 	MDB_dbi meta;
 	MDB_val k = { 5, "model" }, v = { 4, (void *)seven };
 	int rc;
 
-	(void)dbi;
+	(void)arg;
 	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0)
 		return rc;
 	return mdb_put(txn, meta, &k, &v, 0);
@@ -659,7 +649,7 @@ TEST(search_older_model_refused_read_only)
 	CHECK(fx_store(&s, TEST_TMP, "m7", FX_MAP) == 0);
 	CHECK(fx_ingest(s, evs, NDOCS, res, NULL) == 0);
 	store_close(&s);
-	CHECK(edit_search(TEST_TMP, "m7", model7) == 0);
+	CHECK(fx_raw_edit(TEST_TMP, "m7", model7, NULL) == 0);
 	snprintf(path, sizeof path, "%s/m7", TEST_TMP);
 	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
 	CHECK(store_search(s, "drzewa", 6, &r, NULL) == WIEC_ERR_STALE);
