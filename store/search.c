@@ -745,6 +745,52 @@ void store_search_free(search_res_t **r)
 	*r = NULL;
 }
 
+int store_search_check(store_t *s, MDB_txn *txn, const char **why)
+{
+	uint8_t term[TERM_KEY];
+	size_t tl = 0, have = 0;
+	uint32_t next = 0;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, bad = 0;
+
+	*why = NULL;
+	if ((rc = mdb_cursor_open(txn, s->search, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !bad;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data;
+
+		if (k.mv_size == 1 && key[0] == 0) {
+			if (v.mv_size != 12)
+				bad = 1, *why = "search index: malformed totals";
+			continue;
+		}
+		/* term (1..FOLD_TERM_MAX bytes, no 0x00) || 0x00 || chunk */
+		if (k.mv_size < 1 + 1 + 4 || k.mv_size > KEY_MAX || key[k.mv_size - 5] != 0 ||
+		    memchr(key, 0, k.mv_size - 5) != NULL) {
+			bad = 1, *why = "search index: malformed key";
+		} else if (!chunk_ok(&v)) {
+			bad = 1, *why = "search index: a chunk of the wrong size";
+		} else if (tl == k.mv_size - 4 && memcmp(term, key, tl) == 0) {
+			/* The same term: the next chunk, after a full one. */
+			if (get32(key + tl) != next || have != CHUNK)
+				bad = 1, *why = "search index: chunks out of order or short";
+		} else if (get32(key + k.mv_size - 4) != 0) {
+			bad = 1, *why = "search index: a term's first chunk is not 0";
+		} else {
+			tl = k.mv_size - 4;
+			memcpy(term, key, tl);
+		}
+		next = get32(key + k.mv_size - 4) + 1;
+		have = v.mv_size / POST;
+	}
+	mdb_cursor_close(c);
+	if (bad)
+		return WIEC_ERR_CORRUPT;
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+}
+
 int store_search_stats(store_t *s, search_stats_t *st)
 {
 	MDB_txn *txn;

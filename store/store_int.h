@@ -191,6 +191,16 @@ int store_load_members(wtx_t *w);
 int store_search_index(wtx_t *w, const ev_t *ev);
 int store_search_flush(wtx_t *w);
 void store_search_drop(wtx_t *w);
+/* The search index's shape (spec/search.md section 6) in txn: 0, or
+ * WIEC_ERR_CORRUPT with *why a static reason. */
+int store_search_check(store_t *s, MDB_txn *txn, const char **why);
+/* The model's indexes against the log (store/verifyidx.c): every refs
+ * value names the log position of its event, every list holds exactly
+ * its refs' positions in full entries, the search index has its shape.
+ * 0, or WIEC_ERR_CORRUPT with *why a static reason (bad: the event
+ * concerned, else zero). */
+int store_verify_indexes(store_t *s, MDB_txn *txn, uint8_t bad[static HASH_BYTES],
+    const char **why);
 
 /* Rebuilds every index from the log in one write transaction (reindex,
  * and the migration of a format-2 store). */

@@ -224,6 +224,20 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 	return out;
 }
 
+/* Whether the store's derived state is of this program's model. */
+static int model_current(store_t *s, MDB_txn *txn)
+{
+	MDB_val m;
+
+	const uint8_t *p;
+
+	if (store_meta_get(s, txn, "model", &m) != 0 || m.mv_size != 4)
+		return 0;
+	p = m.mv_data;
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) ==
+	    STORE_MODEL;
+}
+
 int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_t whylen)
 {
 	vctx_t v = { .s = s, .bad = bad_id, .why = why, .whylen = whylen };
@@ -282,6 +296,16 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "events held outside any author's tree");
 	else if (st[3].ms_entries != tipsum)
 		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "tips of no author");
+	else if (model_current(s, v.txn)) {
+		/* The model's indexes (a store of another model, opened
+		 * read-only, keeps indexes this program does not read). */
+		uint8_t id[HASH_BYTES] = { 0 };
+		const char *what = NULL;
+
+		if ((rc = store_verify_indexes(s, v.txn, id, &what)) != 0)
+			rc = vfail(&v, memcmp(id, (uint8_t[HASH_BYTES]){ 0 }, HASH_BYTES) ? id : NULL,
+			    rc, what ? what : wiec_strerror(rc));
+	}
 out:
 	free(v.members.members);
 	mdb_txn_abort(v.txn);

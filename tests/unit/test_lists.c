@@ -287,12 +287,35 @@ static int old_model(MDB_txn *txn, void *arg)
 	return mdb_put(txn, meta, &k, &v, 0);
 }
 
-/* A damaged list is an error, never a silently short recount. */
+static int refs_moved(MDB_txn *txn, void *arg)	/* a refs value names another position */
+{
+	MDB_dbi dbi;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t val[8];
+	int rc;
+
+	(void)arg;
+	if ((rc = mdb_dbi_open(txn, "refs", 0, &dbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) == 0 && v.mv_size == 8) {
+		hash_put_be64(val, hash_get_be64(v.mv_data) - 1);
+		v = (MDB_val){ 8, val };
+		rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* A damaged list is an error, never a silently short recount; `wiec
+ * verify` finds it (and a refs value naming another event) first. */
 TEST(lists_damage_refused)
 {
 	static fx_ev_t evs[NV];
 	int (*const damage[])(MDB_txn *, void *) = { bad_size, bad_order, bad_first, missing_event };
-	uint8_t network[HASH_BYTES];
+	uint8_t network[HASH_BYTES], bad[HASH_BYTES];
+	char why[160];
 	seen_t *seen = malloc(sizeof *seen);
 
 	CHECK(seen != NULL);
@@ -305,6 +328,7 @@ TEST(lists_damage_refused)
 		snprintf(name, sizeof name, "d%zu", i);
 		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
 		CHECK(ingest_in(s, evs, NV) == 0);
+		CHECK(store_verify(s, bad, why, sizeof why) == 0);
 		store_close(&s);
 		CHECK(fx_raw_edit(TEST_TMP, name, damage[i], NULL) == 0);
 		{
@@ -314,6 +338,22 @@ TEST(lists_damage_refused)
 			CHECK(store_open(&s, path, FX_MAP, 0) == 0);
 		}
 		CHECK(scan_all(s, seen, evs) == WIEC_ERR_CORRUPT);
+		CHECK(store_verify(s, bad, why, sizeof why) == WIEC_ERR_CORRUPT);
+		CHECK(strstr(why, "lists index") != NULL);
+		store_close(&s);
+	}
+	{
+		store_t *s = NULL;
+		char path[512];
+
+		CHECK(fx_store(&s, TEST_TMP, "refs", FX_MAP) == 0);
+		CHECK(ingest_in(s, evs, NV) == 0);
+		store_close(&s);
+		CHECK(fx_raw_edit(TEST_TMP, "refs", refs_moved, NULL) == 0);
+		snprintf(path, sizeof path, "%s/refs", TEST_TMP);
+		CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
+		CHECK(store_verify(s, bad, why, sizeof why) == WIEC_ERR_CORRUPT);
+		CHECK(strstr(why, "refs index") != NULL);
 		store_close(&s);
 	}
 	free(seen);

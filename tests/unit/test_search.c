@@ -596,6 +596,8 @@ TEST(search_damaged_chunk_refused)
 	int (*const damage[])(MDB_txn *, void *) = { chunk_odd_size, chunk_missing, chunk_short,
 	    chunk_too_big };
 	int res[NMANY];
+	uint8_t bad[HASH_BYTES];
+	char why[160];
 
 	CHECK(make_many(evs) == 0);
 	for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
@@ -606,12 +608,15 @@ TEST(search_damaged_chunk_refused)
 		snprintf(name, sizeof name, "d%zu", i);
 		CHECK(fx_store(&s, TEST_TMP, name, FX_MAP) == 0);
 		CHECK(fx_ingest(s, evs, NMANY, res, NULL) == 0);
+		CHECK(store_verify(s, bad, why, sizeof why) == 0);
 		store_close(&s);
 		CHECK(fx_raw_edit(TEST_TMP, name, damage[i], NULL) == 0);
 		snprintf(path, sizeof path, "%s/%s", TEST_TMP, name);
 		CHECK(store_open(&s, path, FX_MAP, 0) == 0);
 		CHECK(store_search(s, "rower", 5, &r, NULL) == WIEC_ERR_CORRUPT);
 		CHECK(r == NULL);
+		CHECK(store_verify(s, bad, why, sizeof why) == WIEC_ERR_CORRUPT);
+		CHECK(strstr(why, "search index") != NULL);
 		/* Another term still reads. */
 		CHECK(store_search(s, "numer", 5, &r, NULL) == 0);
 		CHECK(store_search_left(r) == NMANY);
