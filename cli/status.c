@@ -145,10 +145,14 @@ int verify_main(int argc, char **argv)
 	if (rc != 0) {
 		int status = rc == WIEC_ERR_MAP_FULL || rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_INVALID;
 
+		/* A damaged index is derived state: a rebuild repairs it. */
+		const char *fix = strstr(why, " index: ") ? " (wiec reindex rebuilds it)" : "";
+
 		if (memcmp(bad, zero, sizeof bad) == 0)
-			return cli_fail(status, cmd, "log is not sound: %s", why);
+			return cli_fail(status, cmd, "%s%s%s", *fix ? "" : "log is not sound: ", why,
+			    fix);
 		hash_hex(hex, bad, sizeof bad);
-		return cli_fail(status, cmd, "event %s: %s", hex, why);
+		return cli_fail(status, cmd, "event %s: %s%s", hex, why, fix);
 	}
 	printf("ok: %llu events of %llu authors verified, %llu forks\n",
 	    (unsigned long long)st.events, (unsigned long long)st.authors,

@@ -32,6 +32,30 @@ AUTHOR=$($W log -d "$D" --json | sed -n 's/.*"author": "\([^"]*\)".*/\1/p' | hea
 status 3 "log --author stops at the damaged event" $W log -d "$T/flip" --author "$AUTHOR"
 check "log --author printed only the events before it" test "$(grep -c . "$T/out")" -eq 1
 
+# A damaged index (derived state): the first chunk of the term "needl"
+# (both titles' "needle", stemmed) renumbered, in place, in every copy.
+cp -a "$D" "$T/idx"
+python3 - "$T/idx/store/data.mdb" <<'PY'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
+key = b'needl\x00\x00\x00\x00\x00'
+i = d.find(key)
+assert i > 0
+while i >= 0:
+    d[i + len(key) - 1] = 1
+    i = d.find(key, i + 1)
+open(p, 'wb').write(bytes(d))
+PY
+status 5 "verify finds a damaged search index" $W verify -d "$T/idx"
+oneline "damaged index: one line"
+check "verify names the index and the repair" grep -q "search index: .*wiec reindex" "$T/err"
+status 3 "search refuses the damaged index" $W search -d "$T/idx" needle
+oneline "search of a damaged index: one line"
+status 0 "reindex rebuilds it" $W reindex -d "$T/idx"
+status 0 "verify passes after reindex" $W verify -d "$T/idx"
+status 0 "search finds it again" $W search -d "$T/idx" needle
+check "both needles found" test "$(grep -ci needle "$T/out")" -ge 2
+
 # A truncated or garbage data file.
 cp -a "$D" "$T/trunc"
 head -c 4096 "$D/store/data.mdb" >"$T/trunc/store/data.mdb"
