@@ -212,10 +212,14 @@ int store_rebuild(wtx_t *w)
 			break;
 		}
 		if (memcmp(ev.prev, (uint8_t[HASH_BYTES]){ 0 }, HASH_BYTES) != 0 &&
-		    store_event_ref(s, w->txn, ev.prev, NULL, NULL, NULL) != 0)
+		    store_event_ref(s, w->txn, ev.prev, NULL, NULL, &w->found.seq) != 0) {
 			r = WIEC_ERR_CORRUPT;
-		else
+		} else {
+			/* The prev's seq, for its kids key. */
+			memcpy(w->found.id, ev.prev, HASH_BYTES);
+			w->have_found = 1;
 			r = store_index_event(w, &ev, hash_get_be64(k.mv_data));
+		}
 		ev_free(&ev);
 		if (r < 0) {
 			mdb_cursor_close(c);

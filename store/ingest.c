@@ -303,20 +303,43 @@ static int view_held(void *ctx, const uint8_t id[static HASH_BYTES], chain_ref_t
 {
 	wtx_t *w = ctx;
 	size_t i = w->head_state ? newtip_find(w, id) : SIZE_MAX;
+	int rc = 0;
 
 	if (i != SIZE_MAX) {
 		memcpy(out->author, w->head.author, KEY_PK_BYTES);
 		out->seq = w->newtips[i].seq;
-		return 0;
+	} else if ((rc = event_ref(w, id, out->author, &out->seq)) != 0) {
+		return rc;
 	}
-	return event_ref(w, id, out->author, &out->seq);
+	memcpy(w->found.id, id, HASH_BYTES);
+	w->found.seq = out->seq;
+	w->have_found = 1;
+	return 0;
 }
 
-/* Whether parent (of author) has a child in kids; the first one under the
- * prefix has the smallest seq, returned in *first. */
-static int first_kid(wtx_t *w, const uint8_t *author, const uint8_t *parent, int *found,
-    uint64_t *first)
+/* The seq of parent, a held event: from the chain rules' last find, the
+ * transaction's new tips, or the events index. */
+static int parent_seq(wtx_t *w, const uint8_t *parent, size_t t, uint64_t *seq)
 {
+	uint8_t a[KEY_PK_BYTES];
+
+	if (t != SIZE_MAX) {
+		*seq = w->newtips[t].seq;
+		return 0;
+	}
+	if (w->have_found && memcmp(w->found.id, parent, HASH_BYTES) == 0) {
+		*seq = w->found.seq;
+		return 0;
+	}
+	return event_ref(w, parent, a, seq);
+}
+
+/* Whether parent (of author, at pseq) has a child in kids; the first one
+ * under the prefix has the smallest seq, returned in *first. */
+static int first_kid(wtx_t *w, const uint8_t *author, uint64_t pseq, const uint8_t *parent,
+    int *found, uint64_t *first)
+{
+	static const uint8_t zero[HASH_BYTES];
 	uint8_t kk[KIDS_KEY];
 	MDB_val k, v;
 	int rc;
@@ -324,15 +347,13 @@ static int first_kid(wtx_t *w, const uint8_t *author, const uint8_t *parent, int
 	*found = 0;
 	if ((rc = cursor(w, w->s->kids, &w->kids_cur)) != 0)
 		return rc;
-	memcpy(kk, author, KEY_PK_BYTES);
-	memcpy(kk + KEY_PK_BYTES, parent, HASH_BYTES);
-	memset(kk + KEY_PK_BYTES + HASH_BYTES, 0, 8 + HASH_BYTES);
+	store_kids_key(kk, author, pseq, parent, 0, zero);
 	k = store_mv(kk, sizeof kk);
 	rc = mdb_cursor_get(w->kids_cur, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && k.mv_size == KIDS_KEY &&
-	    memcmp(k.mv_data, kk, KEY_PK_BYTES + HASH_BYTES) == 0) {
+	    memcmp(k.mv_data, kk, KEY_PK_BYTES + 8 + HASH_BYTES) == 0) {
 		*found = 1;
-		*first = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES + HASH_BYTES);
+		*first = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES + 8 + HASH_BYTES);
 	} else if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_lmdb_err(rc);
 	return 0;
@@ -349,7 +370,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	uint8_t ev_val[EVENT_VAL], ck[CHAIN_KEY], kk[KIDS_KEY], tk[TIPS_KEY];
 	store_head_t *h;
 	size_t t = SIZE_MAX;
-	uint64_t first;
+	uint64_t first, pseq = 0;
 	MDB_val k, v;
 	int rc, sibling = 0;
 
@@ -357,8 +378,11 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 		return rc;
 	/* A parent among the new tips was indexed in this transaction and has
 	 * no child yet: no sibling to look for, no tips entry to delete. */
-	if (parent != zero)
+	if (parent != zero) {
 		t = newtip_find(w, parent);
+		if ((rc = parent_seq(w, parent, t, &pseq)) != 0)
+			return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
+	}
 	hash_put_be64(ev_val, lseq);
 	memcpy(ev_val + 8, ev->author, KEY_PK_BYTES);
 	hash_put_be64(ev_val + 8 + KEY_PK_BYTES, ev->seq);
@@ -377,7 +401,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 		return store_lmdb_err(rc);
 	/* A sibling: another child of the same parent (or another root). */
 	if (t == SIZE_MAX) {
-		if ((rc = first_kid(w, ev->author, parent, &sibling, &first)) != 0)
+		if ((rc = first_kid(w, ev->author, pseq, parent, &sibling, &first)) != 0)
 			return rc;
 		if (sibling) {
 			uint64_t f = first < ev->seq ? first : ev->seq;
@@ -386,10 +410,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 				h->fork = f;
 		}
 	}
-	memcpy(kk, ev->author, KEY_PK_BYTES);
-	memcpy(kk + KEY_PK_BYTES, parent, HASH_BYTES);
-	hash_put_be64(kk + KEY_PK_BYTES + HASH_BYTES, ev->seq);
-	memcpy(kk + KEY_PK_BYTES + HASH_BYTES + 8, ev->id, HASH_BYTES);
+	store_kids_key(kk, ev->author, pseq, parent, ev->seq, ev->id);
 	k = store_mv(kk, sizeof kk);
 	v = store_mv("", 0);
 	if ((rc = mdb_cursor_put(w->kids_cur, &k, &v, 0)) != 0)

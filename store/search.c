@@ -641,9 +641,9 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 	return rc;
 }
 
-/* 0 if the index is of this program's layout (STORE_MODEL 8 and on);
- * WIEC_ERR_STALE for a store of another model opened read-only (a writable
- * open rebuilds it first). */
+/* 0 if the index has this program's layout (chunks: STORE_MODEL 8 and
+ * on); WIEC_ERR_STALE for a store of an older model opened read-only (a
+ * writable open rebuilds it first). */
 static int model_current(store_t *s, MDB_txn *txn)
 {
 	MDB_val m;
@@ -653,7 +653,8 @@ static int model_current(store_t *s, MDB_txn *txn)
 		return WIEC_ERR_STALE;
 	if (rc != 0)
 		return rc;
-	return m.mv_size == 4 && get32(m.mv_data) == STORE_MODEL ? 0 : WIEC_ERR_STALE;
+	return m.mv_size == 4 && get32(m.mv_data) >= 8 && get32(m.mv_data) <= STORE_MODEL ? 0 :
+	    WIEC_ERR_STALE;
 }
 
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)

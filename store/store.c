@@ -37,6 +37,16 @@ void store_chain_key(uint8_t k[CHAIN_KEY], const uint8_t *author, uint64_t seq,
 		memset(k + KEY_PK_BYTES + 8, 0, HASH_BYTES);
 }
 
+void store_kids_key(uint8_t k[KIDS_KEY], const uint8_t *author, uint64_t pseq,
+    const uint8_t *parent, uint64_t seq, const uint8_t *id)
+{
+	memcpy(k, author, KEY_PK_BYTES);
+	hash_put_be64(k + KEY_PK_BYTES, pseq);
+	memcpy(k + KEY_PK_BYTES + 8, parent, HASH_BYTES);
+	hash_put_be64(k + KEY_PK_BYTES + 8 + HASH_BYTES, seq);
+	memcpy(k + KEY_PK_BYTES + 8 + HASH_BYTES + 8, id, HASH_BYTES);
+}
+
 static const struct {
 	const char *name;
 	size_t off;

@@ -4,7 +4,9 @@
  *   log       lseq(8)                     -> id(32) || envelope      arrival order
  *   events    id(32)                      -> lseq(8) || author(32) || seq(8)
  *   chains    author || seq(8) || id      -> prev(32), or empty for a root
- *   kids      author || parent || seq || id -> empty   parent: 32 zero bytes for a root
+ *   kids      author || pseq(8) || parent || seq(8) || id -> empty
+ *             pseq: the parent's seq (0 and 32 zero bytes for a root), so
+ *             an author's new events append near the author's end
  *   tips      author || id                -> seq(8)   held events without a held child
  *   tipb      author || bucket(1)         -> hash(32) tip bucket hashes, above 64 tips
  *   heads     author                      -> HEAD_VAL (below)
@@ -27,11 +29,12 @@
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
-#define STORE_MODEL 8		/* derived state version: a change rebuilds it (3: refs, 4: search,
+#define STORE_MODEL 9		/* derived state version: a change rebuilds it (3: refs, 4: search,
 				 * 5: refs values hold the event's lseq, 6: IdPart rows,
-				 * 7: lists, 8: search postings in chunks) */
+				 * 7: lists, 8: search postings in chunks, 9: kids keyed
+				 * by the parent's seq) */
 #define CHAIN_KEY (KEY_PK_BYTES + 8 + HASH_BYTES)
-#define KIDS_KEY (KEY_PK_BYTES + HASH_BYTES + 8 + HASH_BYTES)
+#define KIDS_KEY (KEY_PK_BYTES + 8 + HASH_BYTES + 8 + HASH_BYTES)
 #define TIPS_KEY (KEY_PK_BYTES + HASH_BYTES)
 #define PEND_KEY (KEY_PK_BYTES + HASH_BYTES + HASH_BYTES)
 #define PEND_HDR (4 + 8 + 8)
@@ -92,6 +95,10 @@ typedef struct wtx {
 	store_head_t head;
 	struct wtx_tip { uint8_t id[HASH_BYTES]; uint64_t seq; } *newtips;
 	size_t nnewtips, capnewtips;
+	/* The last event the chain rules found held (its id and seq): the
+	 * prev of the event being applied, whose seq the kids key needs. */
+	struct wtx_tip found;
+	int have_found;
 	/* Cursors kept open for the transaction (or NULL): LMDB puts through a
 	 * cursor skip the descent when the key falls in the page it is on, and
 	 * sorted batches put each author's keys next to each other. */
@@ -208,5 +215,9 @@ int store_rebuild(wtx_t *w);
 
 void store_chain_key(uint8_t k[CHAIN_KEY], const uint8_t *author, uint64_t seq,
     const uint8_t *id);
+/* The kids key of event (author, seq, id) whose parent (zero for a root)
+ * has seq pseq (0 for a root). */
+void store_kids_key(uint8_t k[KIDS_KEY], const uint8_t *author, uint64_t pseq,
+    const uint8_t *parent, uint64_t seq, const uint8_t *id);
 
 #endif

@@ -81,11 +81,10 @@ static int verify_log(vctx_t *v, uint64_t *count)
 		    plseq >= lseq || memcmp(a, ev.author, KEY_PK_BYTES) != 0 || pseq >= ev.seq))
 			out = vfail(v, id, WIEC_ERR_CHAIN, "held before its prev");
 		if (out == 0) {
+			int root = memcmp(ev.prev, zero, HASH_BYTES) == 0;
+
 			store_chain_key(ck, ev.author, ev.seq, ev.id);
-			memcpy(kk, ev.author, KEY_PK_BYTES);
-			memcpy(kk + KEY_PK_BYTES, ev.prev, HASH_BYTES);
-			hash_put_be64(kk + KEY_PK_BYTES + HASH_BYTES, ev.seq);
-			memcpy(kk + KEY_PK_BYTES + HASH_BYTES + 8, ev.id, HASH_BYTES);
+			store_kids_key(kk, ev.author, root ? 0 : pseq, ev.prev, ev.seq, ev.id);
 			if (has_key(v, v->s->chains, ck, sizeof ck, &cv) != 0 ||
 			    cv.mv_size != (memcmp(ev.prev, zero, HASH_BYTES) ? HASH_BYTES : 0u) ||
 			    (cv.mv_size && memcmp(cv.mv_data, ev.prev, HASH_BYTES) != 0) ||
@@ -122,7 +121,7 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 	for (rc = mdb_cursor_get(c, &k, &val, MDB_SET_RANGE);
 	    rc == 0 && k.mv_size == KIDS_KEY && memcmp(k.mv_data, h->author, KEY_PK_BYTES) == 0;
 	    rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
-		const uint8_t *parent = (uint8_t *)k.mv_data + KEY_PK_BYTES;
+		const uint8_t *parent = (uint8_t *)k.mv_data + KEY_PK_BYTES + 8;
 		uint64_t seq = hash_get_be64(parent + HASH_BYTES);
 
 		if (group == 0 || memcmp(parent, last_parent, HASH_BYTES) != 0) {
@@ -145,7 +144,7 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 	    rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
 		const uint8_t *id = (uint8_t *)k.mv_data + KEY_PK_BYTES + 8;
 		uint64_t seq = hash_get_be64((uint8_t *)k.mv_data + KEY_PK_BYTES);
-		uint8_t kk[KEY_PK_BYTES + HASH_BYTES];
+		uint8_t kk[KEY_PK_BYTES + 8 + HASH_BYTES];
 		MDB_cursor *kc;
 		MDB_val kkv = store_mv(kk, sizeof kk), kvv;
 		int leaf, marked;
@@ -153,8 +152,10 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 		r.count++;
 		r.seq = seq;
 		memcpy(r.id, id, HASH_BYTES);
+		/* A leaf has no kids: none under author || its seq || it. */
 		memcpy(kk, h->author, KEY_PK_BYTES);
-		memcpy(kk + KEY_PK_BYTES, id, HASH_BYTES);
+		hash_put_be64(kk + KEY_PK_BYTES, seq);
+		memcpy(kk + KEY_PK_BYTES + 8, id, HASH_BYTES);
 		if ((rc = mdb_cursor_open(v->txn, v->s->kids, &kc)) != 0)
 			break;
 		rc = mdb_cursor_get(kc, &kkv, &kvv, MDB_SET_RANGE);
@@ -253,6 +254,14 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 		return vfail(&v, NULL, rc, wiec_strerror(rc));
 	v.members.s = s;
 	v.members.txn = v.txn;
+	/* A store of another model opened read-only (not rebuilt) keeps
+	 * indexes of another layout (kids since model 9): not this
+	 * program's to judge. */
+	if (!model_current(s, v.txn)) {
+		rc = vfail(&v, NULL, WIEC_ERR_STALE, "the store's indexes are of an older "
+		    "version: open it writable once (e.g. wiec reindex) to rebuild them");
+		goto out;
+	}
 	if ((rc = store_network_in(s, v.txn, v.network)) != 0) {
 		vfail(&v, NULL, rc, "no genesis in the store");
 		goto out;
@@ -296,9 +305,8 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "events held outside any author's tree");
 	else if (st[3].ms_entries != tipsum)
 		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "tips of no author");
-	else if (model_current(s, v.txn)) {
-		/* The model's indexes (a store of another model, opened
-		 * read-only, keeps indexes this program does not read). */
+	else {
+		/* The model's indexes. */
 		uint8_t id[HASH_BYTES] = { 0 };
 		const char *what = NULL;
 

@@ -648,7 +648,8 @@ TEST(search_older_model_refused_read_only)
 	int res[NDOCS];
 	store_t *s = NULL;
 	search_res_t *r = NULL;
-	char path[512];
+	char path[512], why[160];
+	uint8_t bad[HASH_BYTES];
 
 	CHECK(make_docs(evs) == 0);
 	CHECK(fx_store(&s, TEST_TMP, "m7", FX_MAP) == 0);
@@ -659,10 +660,13 @@ TEST(search_older_model_refused_read_only)
 	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == 0);
 	CHECK(store_search(s, "drzewa", 6, &r, NULL) == WIEC_ERR_STALE);
 	CHECK(r == NULL);
+	/* verify too: its kids are of another layout before model 9. */
+	CHECK(store_verify(s, bad, why, sizeof why) == WIEC_ERR_STALE);
 	store_close(&s);
 	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
 	CHECK(store_search(s, "drzewa", 6, &r, NULL) == 0);
 	CHECK(store_search_left(r) == 5);	/* docs 0, 1, 3, 4 and 5 */
+	CHECK(store_verify(s, bad, why, sizeof why) == 0);
 	store_search_free(&r);
 	store_close(&s);
 	fx_free(evs, NDOCS);
