@@ -246,14 +246,9 @@ static const Wiec__GenesisBody *view_genesis(void *ctx)
 /* Whether the store's derived state is of this program's model version. */
 static int model_current(store_view_t *sv)
 {
-	const uint8_t *p;
-	MDB_val m;
+	uint32_t ver, model;
 
-	if (store_meta_get(sv->s, sv->txn, "model", &m) != 0 || m.mv_size != 4)
-		return 0;
-	p = m.mv_data;
-	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) ==
-	    STORE_MODEL;
+	return store_versions(sv->s, sv->txn, &ver, &model) == 0 && model == STORE_MODEL;
 }
 
 int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)

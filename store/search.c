@@ -646,15 +646,12 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
  * writable open rebuilds it first). */
 static int model_current(store_t *s, MDB_txn *txn)
 {
-	MDB_val m;
-	int rc = store_meta_get(s, txn, "model", &m);
+	uint32_t ver, model;
+	int rc = store_versions(s, txn, &ver, &model);
 
-	if (rc == WIEC_ERR_NOTFOUND)
-		return WIEC_ERR_STALE;
 	if (rc != 0)
-		return rc;
-	return m.mv_size == 4 && get32(m.mv_data) >= 8 && get32(m.mv_data) <= STORE_MODEL ? 0 :
-	    WIEC_ERR_STALE;
+		return rc == WIEC_ERR_CORRUPT ? WIEC_ERR_STALE : rc;
+	return model >= 8 && model <= STORE_MODEL ? 0 : WIEC_ERR_STALE;
 }
 
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)

@@ -64,7 +64,7 @@ static const struct {
 };
 
 /* Reads meta "version" and "model": 0 if absent. */
-static int read_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
+int store_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
 {
 	const char *keys[2] = { "version", "model" };
 	uint32_t *out[2] = { ver, model };
@@ -107,7 +107,7 @@ static int upgrade(store_t *s)
 
 	if ((rc = store_wtx_begin(&w, s)) != 0)
 		return rc;
-	if ((rc = read_versions(s, w.txn, &ver, &model)) != 0)
+	if ((rc = store_versions(s, w.txn, &ver, &model)) != 0)
 		goto fail;
 	if (ver == STORE_VERSION && model == STORE_MODEL) {
 		store_wtx_abort(&w);
@@ -237,7 +237,7 @@ static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
 		uint32_t ver, model;
 
 		/* A read-only store cannot be migrated: it must be current. */
-		if ((rc = read_versions(s, txn, &ver, &model)) == 0 && ver != STORE_VERSION) {
+		if ((rc = store_versions(s, txn, &ver, &model)) == 0 && ver != STORE_VERSION) {
 			snprintf(why, whylen, "store format %u needs migrating: open it once "
 			    "writable", ver);
 			rc = WIEC_ERR_CORRUPT;

@@ -123,6 +123,9 @@ int store_lmdb_err(int rc);
 int store_commit(store_t *s, MDB_txn *txn);
 int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn);
 int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v);
+/* The store's format version and model version in txn (each 0 if not
+ * stamped yet); WIEC_ERR_CORRUPT for a malformed one. */
+int store_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model);
 int store_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
 int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES]);
 

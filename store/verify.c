@@ -228,15 +228,9 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 /* Whether the store's derived state is of this program's model. */
 static int model_current(store_t *s, MDB_txn *txn)
 {
-	MDB_val m;
+	uint32_t ver, model;
 
-	const uint8_t *p;
-
-	if (store_meta_get(s, txn, "model", &m) != 0 || m.mv_size != 4)
-		return 0;
-	p = m.mv_data;
-	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) ==
-	    STORE_MODEL;
+	return store_versions(s, txn, &ver, &model) == 0 && model == STORE_MODEL;
 }
 
 int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_t whylen)
