@@ -7,20 +7,26 @@ $W idea add -d "$D" --title "Needle idea 1234567890" >/dev/null
 ID=$($W idea add -d "$D" --title "Second needle" --body "A body to find in the file")
 $W idea add -d "$D" --title "third" >/dev/null
 
-# Flip one byte inside a stored envelope.
-cp -a "$D" "$T/flip"
-python3 - "$T/flip/store/data.mdb" <<'PY'
-import sys
-p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
-# LMDB is copy-on-write: stale copies of a page may sit in free pages too.
-needle = b'A body to find in the file'
+# flip_all FILE NEEDLE OFFSET: flips the low bit of the byte at OFFSET in
+# every copy of NEEDLE (a Python bytes literal) in FILE. LMDB is
+# copy-on-write: stale copies of a page may sit in free pages too.
+flip_all() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import ast, sys
+p, needle, off = sys.argv[1], ast.literal_eval(sys.argv[2]), int(sys.argv[3])
+d = bytearray(open(p, 'rb').read())
 i = d.find(needle)
 assert i > 0
 while i >= 0:
-    d[i + 3] ^= 0x01
+    d[i + off] ^= 0x01
     i = d.find(needle, i + 1)
 open(p, 'wb').write(bytes(d))
 PY
+}
+
+# Flip one byte inside a stored envelope.
+cp -a "$D" "$T/flip"
+flip_all "$T/flip/store/data.mdb" "b'A body to find in the file'" 3
 status 5 "verify finds a flipped byte" $W verify -d "$T/flip"
 oneline "verify failure is one line"
 check "verify names the damaged event" grep -q "event $ID" "$T/err"
@@ -33,19 +39,9 @@ status 3 "log --author stops at the damaged event" $W log -d "$T/flip" --author 
 check "log --author printed only the events before it" test "$(grep -c . "$T/out")" -eq 1
 
 # A damaged index (derived state): the first chunk of the term "needl"
-# (both titles' "needle", stemmed) renumbered, in place, in every copy.
+# (both titles' "needle", stemmed) renumbered 0 -> 1, in every copy.
 cp -a "$D" "$T/idx"
-python3 - "$T/idx/store/data.mdb" <<'PY'
-import sys
-p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
-key = b'needl\x00\x00\x00\x00\x00'
-i = d.find(key)
-assert i > 0
-while i >= 0:
-    d[i + len(key) - 1] = 1
-    i = d.find(key, i + 1)
-open(p, 'wb').write(bytes(d))
-PY
+flip_all "$T/idx/store/data.mdb" "b'needl\\x00\\x00\\x00\\x00\\x00'" 9
 status 5 "verify finds a damaged search index" $W verify -d "$T/idx"
 oneline "damaged index: one line"
 check "verify names the index and the repair" grep -q "search index: .*wiec reindex" "$T/err"

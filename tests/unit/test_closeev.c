@@ -175,29 +175,38 @@ static uint8_t *random_ids(size_t n, uint64_t seed)
 	return ids;
 }
 
-/* Holds every part of l in mv, as IdPart events of author. */
+/* Holds part i of l in mv as an IdPart of author at seq. */
+static int hold_part(memview_t *mv, const closelist_t *l, size_t i, const uint8_t *author,
+    uint64_t seq)
+{
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__IdPart p = WIEC__ID_PART__INIT;
+	int rc;
+
+	b.author.data = (uint8_t *)author;
+	b.author.len = KEY_PK_BYTES;
+	b.seq = seq;
+	b.content_case = WIEC__BODY__CONTENT_IDPART;
+	b.idpart = &p;
+	p.process.data = (uint8_t *)l->process;
+	p.process.len = HASH_BYTES;
+	p.level = l->parts[i].level;
+	p.items.data = (uint8_t *)closelist_items(l, &l->parts[i]);
+	p.items.len = l->parts[i].n * HASH_BYTES;
+	if ((rc = kind_check(&b)) != 0)
+		return rc;
+	return memview_add(mv, &b, NULL);
+}
+
+/* Holds every part of l in mv but part skip, as IdPart events of author
+ * (part i at seq i + 1). */
 static int hold_parts(memview_t *mv, const closelist_t *l, const uint8_t *author, size_t skip)
 {
-	for (size_t i = 0; i < l->nparts; i++) {
-		Wiec__Body b = WIEC__BODY__INIT;
-		Wiec__IdPart p = WIEC__ID_PART__INIT;
-		int rc;
+	int rc;
 
-		if (i == skip)
-			continue;
-		b.author.data = (uint8_t *)author;
-		b.author.len = KEY_PK_BYTES;
-		b.seq = i + 1;
-		b.content_case = WIEC__BODY__CONTENT_IDPART;
-		b.idpart = &p;
-		p.process.data = (uint8_t *)l->process;
-		p.process.len = HASH_BYTES;
-		p.level = l->parts[i].level;
-		p.items.data = (uint8_t *)closelist_items(l, &l->parts[i]);
-		p.items.len = l->parts[i].n * HASH_BYTES;
-		if ((rc = kind_check(&b)) != 0 || (rc = memview_add(mv, &b, NULL)) != 0)
+	for (size_t i = 0; i < l->nparts; i++)
+		if (i != skip && (rc = hold_part(mv, l, i, author, i + 1)) != 0)
 			return rc;
-	}
 	return 0;
 }
 
@@ -589,29 +598,6 @@ typedef struct poster {
 	uint8_t (*sent)[HASH_BYTES];	/* hashes of the parts it posted */
 	size_t nsent;
 } poster_t;
-
-/* Holds part i of l in mv as an IdPart of author at seq. */
-static int hold_part(memview_t *mv, const closelist_t *l, size_t i, const uint8_t *author,
-    uint64_t seq)
-{
-	Wiec__Body b = WIEC__BODY__INIT;
-	Wiec__IdPart p = WIEC__ID_PART__INIT;
-	int rc;
-
-	b.author.data = (uint8_t *)author;
-	b.author.len = KEY_PK_BYTES;
-	b.seq = seq;
-	b.content_case = WIEC__BODY__CONTENT_IDPART;
-	b.idpart = &p;
-	p.process.data = (uint8_t *)l->process;
-	p.process.len = HASH_BYTES;
-	p.level = l->parts[i].level;
-	p.items.data = (uint8_t *)closelist_items(l, &l->parts[i]);
-	p.items.len = l->parts[i].n * HASH_BYTES;
-	if ((rc = kind_check(&b)) != 0)
-		return rc;
-	return memview_add(mv, &b, NULL);
-}
 
 /* What node/close.c does at a tick for a Promise by parts decided at 0:
  * posts (the parts its own store lacks) when closelist_post_now says so.
