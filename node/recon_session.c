@@ -9,6 +9,7 @@
 
 #include "crypto/err.h"
 #include "node/recon_int.h"
+#include "node/recon_wire.h"
 
 /* Splitting rule (spec/recon.md, "Algorithm"); both sides must agree on
  * these for the test vectors, not for correctness. */
@@ -30,165 +31,6 @@
 
 enum { M_SKIP = 0, M_FP = 1, M_LIST = 2, M_DIFF = 3, M_ITEMS = 4 };
 enum { H_FIRST = 0x01, H_NEXT = 0x02, H_REPLY = 0x03 };
-
-/* ------------------------------------------------------------------ */
-/* growable arrays, message writer and reader */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elt)
-{
-	size_t nc;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	nc = *cap ? *cap : 16;
-	while (nc < need) {
-		if (nc > SIZE_MAX / 2 / elt)
-			return WIEC_ERR_NOMEM;
-		nc *= 2;
-	}
-	q = realloc(*p, nc * elt);
-	if (q == NULL)
-		return WIEC_ERR_NOMEM;
-	*p = q;
-	*cap = nc;
-	return 0;
-}
-
-typedef struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
-	int oom;
-} wbuf_t;
-
-static void wb_put(wbuf_t *w, const void *src, size_t n)
-{
-	if (w->oom || grow((void **)&w->p, &w->cap, w->len + n, 1) != 0) {
-		w->oom = 1;
-		return;
-	}
-	memcpy(w->p + w->len, src, n);
-	w->len += n;
-}
-
-static void wb_byte(wbuf_t *w, uint8_t b)
-{
-	wb_put(w, &b, 1);
-}
-
-static size_t varint_len(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static void wb_varint(wbuf_t *w, uint64_t v)
-{
-	uint8_t b[10];
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		b[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b[n++] = (uint8_t)v;
-	wb_put(w, b, n);
-}
-
-typedef struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-} rbuf_t;
-
-/* Unsigned LEB128, at most 10 bytes, no overlong forms. */
-static int rb_varint(rbuf_t *r, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int i = 0; i < 10; i++) {
-		uint8_t b;
-		if (r->off >= r->len)
-			return -1;
-		b = r->p[r->off++];
-		if (i == 9 && b > 1)
-			return -1;
-		x |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80)) {
-			if (i > 0 && b == 0)
-				return -1;
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static const uint8_t *rb_take(rbuf_t *r, size_t n)
-{
-	const uint8_t *q;
-
-	if (r->len - r->off < n)
-		return NULL;
-	q = r->p + r->off;
-	r->off += n;
-	return q;
-}
-
-/* Bound encoding: varint 0 for infinity; else 1 + shared*33 + n followed by
- * n bytes, where the bound is prev[0..shared) || bytes || zeros. */
-static void wb_bound(wbuf_t *w, const bound_t *prev, const bound_t *b)
-{
-	size_t len = 32, sh = 0;
-
-	if (b->inf) {
-		wb_byte(w, 0);
-		return;
-	}
-	while (len > 0 && b->k[len - 1] == 0)
-		len--;
-	while (sh < len && prev->k[sh] == b->k[sh])
-		sh++;
-	wb_varint(w, 1 + sh * 33 + (len - sh));
-	wb_put(w, b->k + sh, len - sh);
-}
-
-static int rb_bound(rbuf_t *r, const bound_t *prev, bound_t *b)
-{
-	uint64_t v, sh, n;
-	const uint8_t *q;
-
-	if (rb_varint(r, &v) != 0)
-		return -1;
-	memset(b, 0, sizeof *b);
-	if (v == 0) {
-		b->inf = 1;
-		return 0;
-	}
-	v--;
-	sh = v / 33;
-	n = v % 33;
-	if (sh + n > 32 || (q = rb_take(r, (size_t)n)) == NULL)
-		return -1;
-	memcpy(b->k, prev->k, (size_t)sh);
-	memcpy(b->k + sh, q, (size_t)n);
-	return 0;
-}
-
-/* The shortest bound b with lo < b <= hi (lo < hi): a prefix of hi. */
-static void bound_between(const uint8_t *lo, const uint8_t *hi, bound_t *b)
-{
-	size_t l = 0;
-
-	while (l < 32 && lo[l] == hi[l])
-		l++;
-	memset(b, 0, sizeof *b);
-	memcpy(b->k, hi, l < 32 ? l + 1 : 32);
-}
 
 /* ------------------------------------------------------------------ */
 /* sessions */
@@ -359,7 +201,7 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
-			if ((rc = grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent)) != 0)
+			if ((rc = recon_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent)) != 0)
 				return rc;
 			r->sent[r->sn].lo = clo;
 			r->sent[r->sn].hi = chi;
@@ -437,7 +279,7 @@ static int collect_listed(void *ctx, const rnode_t *x)
 	recon_t *r = c->r;
 	listed_t *l;
 
-	if ((c->rc = grow((void **)&r->lst, &r->lcap, r->ln + 1, sizeof *r->lst)) != 0)
+	if ((c->rc = recon_grow((void **)&r->lst, &r->lcap, r->ln + 1, sizeof *r->lst)) != 0)
 		return 1;
 	l = &r->lst[r->ln++];
 	memcpy(l->key, x->key, 32);
@@ -449,7 +291,7 @@ static int collect_listed(void *ctx, const rnode_t *x)
 static int push_sent(recon_t *r, const bound_t *lo, const bound_t *hi, int mode,
     size_t loff, size_t ln)
 {
-	int rc = grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent);
+	int rc = recon_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent);
 
 	if (rc != 0)
 		return rc;
@@ -551,7 +393,7 @@ int recon_start(recon_t *r, uint8_t **msg, size_t *len)
 	*msg = NULL;
 	*len = 0;
 	r->started = 1;
-	if ((rc = grow((void **)&r->q, &r->qcap, 1, sizeof *r->q)) != 0)
+	if ((rc = recon_grow((void **)&r->q, &r->qcap, 1, sizeof *r->q)) != 0)
 		goto fail;
 	memset(&r->q[0], 0, sizeof r->q[0]);
 	r->q[0].hi.inf = 1;
@@ -575,7 +417,7 @@ fail:
 static int add_diff(recon_t *r, const uint8_t *key, int local, uint64_t lseq, int remote, uint64_t rseq)
 {
 	dent_t *e;
-	int rc = grow((void **)&r->diff, &r->dcap, r->dn + 1, sizeof *r->diff);
+	int rc = recon_grow((void **)&r->diff, &r->dcap, r->dn + 1, sizeof *r->diff);
 
 	if (rc != 0)
 		return rc;
@@ -748,7 +590,7 @@ static int push_action(action_t **q, size_t *qn, size_t *qcap, size_t max, const
 
 	if (*qn >= max)
 		return WIEC_ERR_TOO_BIG;
-	if ((rc = grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
+	if ((rc = recon_grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
 		return rc;
 	(*q)[*qn].lo = *lo;
 	(*q)[*qn].hi = *hi;
@@ -893,7 +735,7 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 		rc = WIEC_ERR_TOO_BIG;
 		goto fail;
 	}
-	if ((rc = grow((void **)&nq, &nqcap, nqn + r->qn, sizeof *nq)) != 0)
+	if ((rc = recon_grow((void **)&nq, &nqcap, nqn + r->qn, sizeof *nq)) != 0)
 		goto fail;
 	if (r->qn)
 		memcpy(nq + nqn, r->q, r->qn * sizeof *nq);
@@ -975,7 +817,7 @@ static int diff_one(void *ctx, const rnode_t *x)
 		d->cut = x->key;
 		return 1;
 	}
-	if ((d->rc = grow((void **)&d->ex, &d->excap, d->nex + 1, sizeof *d->ex)) != 0)
+	if ((d->rc = recon_grow((void **)&d->ex, &d->excap, d->nex + 1, sizeof *d->ex)) != 0)
 		return 1;
 	d->ex[d->nex++] = x;
 	d->used += need;
