@@ -239,15 +239,15 @@ static int make_msgs(corpus_t *c)
 
 		if (ev_decode(&ev, c->envs[i], c->lens[i]) != 0)
 			return -1;
-		c->msg_lens[i] = dl + HASH_BYTES + ev.envelope->body.len;
+		c->msg_lens[i] = dl + HASH_BYTES + ev.body_len;
 		if ((c->msgs[i] = malloc(c->msg_lens[i])) == NULL) {
 			ev_free(&ev);
 			return -1;
 		}
 		memcpy(c->msgs[i], EV_DOMAIN, dl);
 		memcpy(c->msgs[i] + dl, ev.network, HASH_BYTES);
-		memcpy(c->msgs[i] + dl + HASH_BYTES, ev.envelope->body.data, ev.envelope->body.len);
-		memcpy(c->sigs[i], ev.envelope->sig.data, KEY_SIG_BYTES);
+		memcpy(c->msgs[i] + dl + HASH_BYTES, ev.body_bytes, ev.body_len);
+		memcpy(c->sigs[i], ev.sig, KEY_SIG_BYTES);
 		memcpy(c->pks[i], ev.author, KEY_PK_BYTES);
 		ev_free(&ev);
 	}
@@ -600,14 +600,16 @@ int main(void)
 	/* BENCH_INGEST_ONLY=1|2: one ingest only (1 thread, or pipelined on
 	 * 2), no ceilings: for profilers (bench/RESULTS.md, the callgrind
 	 * recipe); 0: the store's part alone, the events decoded but not
-	 * verified (never a figure: for callgrind over store_ingest_batch). */
+	 * verified (never a figure: for callgrind over store_ingest_batch).
+	 * BENCH_KEEP=1 leaves that store behind (in /tmp/wiec-bench-*) for
+	 * inspection. */
 	if (getenv("BENCH_INGEST_ONLY") != NULL) {
 		int t = atoi(getenv("BENCH_INGEST_ONLY"));
 
 		snprintf(dir, sizeof dir, "%s/store1", root);
 		one = t == 2 ? ingest_piped(&c, dir, 2, &cpu1) :
 		    ingest(&c, dir, t == 0 ? 0 : 1, &cpu1);
-		rm_store(dir);
+		if (!getenv("BENCH_KEEP")) rm_store(dir);
 		status = one > 0 ? 0 : 1;
 		goto out;
 	}

@@ -1,6 +1,7 @@
 /* decode.c: scan, then unpack on a budget (see decode.h). The scanner is
  * the executable form of spec/events.md section 1; keep the two in step. */
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,14 @@ typedef struct scan {
 /* One varint at p[0..n): returns its length (1..10) and sets *v, or 0 if it
  * does not end within n bytes, runs past 10 bytes or carries bits past 64
  * (a 10th byte above 0x01). */
-static size_t varint(const uint8_t *p, size_t n, uint64_t *v)
+static inline size_t varint(const uint8_t *p, size_t n, uint64_t *v)
 {
 	uint64_t r = 0;
 
+	if (n > 0 && p[0] < 0x80) {	/* most tags and lengths */
+		*v = p[0];
+		return 1;
+	}
 	for (size_t i = 0; i < n && i < 10; i++) {
 		if (i == 9) {
 			if (p[i] > 1)
@@ -153,7 +158,7 @@ static int scan_value(scan_t *s, const ProtobufCFieldDescriptor *f, unsigned wt,
 {
 	/* A proto3 field without presence: its default is never written. */
 	int plain = f->label == PROTOBUF_C_LABEL_NONE && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF);
-	uint64_t x;
+	uint64_t x = 0;
 
 	*elems = 1;
 	if (f->label == PROTOBUF_C_LABEL_REPEATED && is_packable(f->type) && wt == 2)
@@ -322,12 +327,91 @@ int dec_scan(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t 
 	return 0;
 }
 
+int dec_field(const uint8_t *buf, size_t len, uint32_t field, const uint8_t **v, size_t *vlen)
+{
+	size_t pos = 0;
+
+	*v = NULL;
+	*vlen = 0;
+	while (pos < len) {
+		uint64_t tag, x;
+		size_t used = varint(buf + pos, len - pos, &tag), n;
+
+		if (used == 0)
+			return WIEC_ERR_DECODE;
+		pos += used;
+		switch (tag & 7) {
+		case 0:
+			if ((n = varint(buf + pos, len - pos, &x)) == 0)
+				return WIEC_ERR_DECODE;
+			break;
+		case 1:
+		case 5:
+			n = (tag & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if ((used = varint(buf + pos, len - pos, &x)) == 0 || x > len - pos - used)
+				return WIEC_ERR_DECODE;
+			pos += used;
+			n = (size_t)x;
+			if ((tag >> 3) == field) {
+				*v = buf + pos;
+				*vlen = n;
+				return 0;
+			}
+			break;
+		default:
+			return WIEC_ERR_DECODE;
+		}
+		if (n > len - pos)
+			return WIEC_ERR_DECODE;
+		pos += n;
+	}
+	return 0;
+}
+
 /* ---- the budget allocator ---- */
+
+/* Blocks of one message's allocations (dec_unpack_arena), newest first. */
+struct dec_arena {
+	struct dec_arena *next;
+	size_t used, cap;		/* bytes of data */
+	max_align_t data[];
+};
+
+#define ARENA_ALIGN (sizeof(max_align_t))
+#define ARENA_FIRST(len) (512 + 2 * (size_t)(len))	/* fits most messages whole */
 
 typedef struct budget {
 	size_t left;		/* bytes still allowed, allocations never credited back */
 	int over, nomem;
+	dec_arena_t **arena;	/* NULL: plain malloc */
+	size_t first;		/* bytes of the arena's first block */
 } budget_t;
+
+/* size bytes from the arena's newest block, or from a new block of at least
+ * twice the last one's size; NULL if out of memory. */
+static void *arena_alloc(dec_arena_t **ap, size_t size, size_t first)
+{
+	dec_arena_t *a = *ap;
+	size_t need = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1), cap;
+	void *p;
+
+	if (a == NULL || a->cap - a->used < need) {
+		cap = a == NULL ? first : 2 * a->cap;
+		if (cap < need)
+			cap = need;
+		if ((a = malloc(sizeof *a + cap)) == NULL)
+			return NULL;
+		a->next = *ap;
+		a->used = 0;
+		a->cap = cap;
+		*ap = a;
+	}
+	p = (char *)a->data + a->used;
+	a->used += need;
+	return p;
+}
 
 static void *budget_alloc(void *data, size_t size)
 {
@@ -338,8 +422,13 @@ static void *budget_alloc(void *data, size_t size)
 		b->over = 1;
 		return NULL;
 	}
-	/* Plain malloc, so that the message is freed like any other. */
-	if ((p = malloc(size ? size : 1)) == NULL) {
+	/* Plain malloc, so that the message is freed like any other; or the
+	 * arena, so that it is freed at once. */
+	if (b->arena != NULL)
+		p = arena_alloc(b->arena, size ? size : 1, b->first);
+	else
+		p = malloc(size ? size : 1);
+	if (p == NULL) {
 		b->nomem = 1;
 		return NULL;
 	}
@@ -349,52 +438,105 @@ static void *budget_alloc(void *data, size_t size)
 
 static void budget_free(void *data, void *p)
 {
-	(void)data;
-	free(p);
+	budget_t *b = data;
+
+	if (b->arena == NULL)
+		free(p);
 }
 
-/* 1 if m packs to exactly buf[0..len), 0 if not, -1 out of memory. */
+void dec_arena_free(dec_arena_t **ap)
+{
+	dec_arena_t *a = ap ? *ap : NULL;
+
+	while (a != NULL) {
+		dec_arena_t *next = a->next;
+
+		free(a);
+		a = next;
+	}
+	if (ap)
+		*ap = NULL;
+}
+
+/* A ProtobufCBuffer that compares what protobuf-c packs with the input. */
+typedef struct cmpbuf {
+	ProtobufCBuffer base;
+	const uint8_t *want;
+	size_t len, at;
+	int differs;
+} cmpbuf_t;
+
+static void cmp_append(ProtobufCBuffer *b, size_t n, const uint8_t *data)
+{
+	cmpbuf_t *c = (cmpbuf_t *)b;
+
+	if (n == 0)
+		return;		/* data may be NULL */
+	if (c->differs || n > c->len - c->at || memcmp(c->want + c->at, data, n) != 0) {
+		c->differs = 1;
+		return;
+	}
+	c->at += n;
+}
+
+/* 1 if m packs to exactly buf[0..len), 0 if not. */
 static int packs_to(const ProtobufCMessage *m, const uint8_t *buf, size_t len)
 {
-	uint8_t stackbuf[512], *out = stackbuf;
-	int same;
+	cmpbuf_t c = { { cmp_append }, buf, len, 0, 0 };
 
-	if (protobuf_c_message_get_packed_size(m) != len)
-		return 0;
-	if (len > sizeof stackbuf && (out = malloc(len)) == NULL)
-		return -1;
-	same = protobuf_c_message_pack(m, out) == len &&
-	    (len == 0 || memcmp(out, buf, len) == 0);
-	if (out != stackbuf)
-		free(out);
-	return same;
+	protobuf_c_message_pack_to_buffer(m, &c.base);
+	return !c.differs && c.at == len;
+}
+
+/* dec_unpack, into *arena when arena is not NULL. */
+static int unpack(ProtobufCMessage **out, dec_arena_t **arena,
+    const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
+    const dec_opts_t *opts)
+{
+	budget_t b = { opts->budget ? opts->budget : DEC_BUDGET(len), 0, 0, arena,
+	    ARENA_FIRST(len) };
+	ProtobufCAllocator a = { budget_alloc, budget_free, &b };
+	ProtobufCMessage *m;
+	int rc;
+
+	*out = NULL;
+	if ((rc = dec_scan(desc, buf, len, opts)) != 0)
+		return rc;
+	if ((m = protobuf_c_message_unpack(desc, &a, len, buf)) == NULL) {
+		rc = b.nomem ? WIEC_ERR_NOMEM : b.over ? WIEC_ERR_TOO_BIG : WIEC_ERR_DECODE;
+		goto fail;
+	}
+	/* The scan has ruled both out; these are the second line. */
+	if (dec_has_unknown(m)) {
+		rc = WIEC_ERR_UNKNOWN;
+	} else if (opts->canonical && !packs_to(m, buf, len)) {
+		rc = WIEC_ERR_NONCANON;
+	}
+	if (rc != 0) {
+		if (arena == NULL)
+			protobuf_c_message_free_unpacked(m, NULL);
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	if (arena != NULL)
+		dec_arena_free(arena);
+	return rc;
 }
 
 int dec_unpack(ProtobufCMessage **out, const ProtobufCMessageDescriptor *desc,
     const uint8_t *buf, size_t len, const dec_opts_t *opts)
 {
-	budget_t b = { opts->budget ? opts->budget : DEC_BUDGET(len), 0, 0 };
-	ProtobufCAllocator a = { budget_alloc, budget_free, &b };
-	ProtobufCMessage *m;
-	int rc, same;
+	return unpack(out, NULL, desc, buf, len, opts);
+}
 
-	*out = NULL;
-	if ((rc = dec_scan(desc, buf, len, opts)) != 0)
-		return rc;
-	if ((m = protobuf_c_message_unpack(desc, &a, len, buf)) == NULL)
-		return b.nomem ? WIEC_ERR_NOMEM : b.over ? WIEC_ERR_TOO_BIG : WIEC_ERR_DECODE;
-	/* The scan has ruled both out; these are the second line. */
-	if (dec_has_unknown(m)) {
-		rc = WIEC_ERR_UNKNOWN;
-	} else if (opts->canonical && (same = packs_to(m, buf, len)) != 1) {
-		rc = same < 0 ? WIEC_ERR_NOMEM : WIEC_ERR_NONCANON;
-	}
-	if (rc != 0) {
-		protobuf_c_message_free_unpacked(m, NULL);
-		return rc;
-	}
-	*out = m;
-	return 0;
+int dec_unpack_arena(ProtobufCMessage **out, dec_arena_t **arena,
+    const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
+    const dec_opts_t *opts)
+{
+	*arena = NULL;
+	return unpack(out, arena, desc, buf, len, opts);
 }
 
 int dec_has_unknown(const ProtobufCMessage *m)

@@ -70,6 +70,30 @@ int dec_scan(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t 
 int dec_unpack(ProtobufCMessage **out, const ProtobufCMessageDescriptor *desc,
     const uint8_t *buf, size_t len, const dec_opts_t *opts);
 
+/* dec_unpack with every allocation of the message in one arena (a few
+ * blocks, the first sized for a typical message of len bytes): one malloc
+ * and one free for the whole message instead of one per string and
+ * submessage. Same steps, budget and errors. On success *out lives in
+ * *arena: free both with dec_arena_free(arena), never with
+ * protobuf_c_message_free_unpacked. On failure *out and *arena are NULL.
+ * Thread-safe. */
+typedef struct dec_arena dec_arena_t;
+int dec_unpack_arena(ProtobufCMessage **out, dec_arena_t **arena,
+    const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
+    const dec_opts_t *opts);
+
+/* Frees an arena and every message in it; sets *arena to NULL. NULL or a
+ * NULL *arena: nothing. */
+void dec_arena_free(dec_arena_t **arena);
+
+/* The value of field number `field` of buf[0..len), a message dec_scan
+ * accepted, where that field is a non-repeated string, bytes or message
+ * field: *v points into buf (*vlen bytes), or is NULL with *vlen 0 if the
+ * field is absent. Lets a caller take the bytes of a small canonical
+ * message (an envelope) without unpacking it. Returns 0, or
+ * WIEC_ERR_DECODE if buf is not a parse of the wire format. */
+int dec_field(const uint8_t *buf, size_t len, uint32_t field, const uint8_t **v, size_t *vlen);
+
 /* 1 if m or any message inside it carries fields unknown to the schema.
  * Follows the descriptor: a message-typed member of a oneof is looked at
  * only when the oneof's case names it (the union may hold a scalar). */

@@ -12,16 +12,39 @@
  * form is required: one event has one byte string and so one id. */
 static const dec_opts_t ev_opts = { EV_ENV_MAX, 1, NULL, 0, 0 };
 
+/* Field numbers of Envelope (proto/wiec.proto). */
+#define ENVELOPE_BODY 1
+#define ENVELOPE_SIG 2
+
+/* 1 if none of the 8 bytes at p is outside printable ASCII (0x20..0x7e):
+ * the common case, checked a word at a time. Exact: a byte of 0x80 or more,
+ * one of 0x7f (which the + 1 takes to 0x80 without a carry once no high bit
+ * is set) and one below 0x20 (the borrow test, exact as a yes or no) each
+ * set a high bit. */
+static int printable8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return ((x | (x + ones) | ((x - 0x20 * ones) & ~x)) & high) == 0;
+}
+
 int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end;
 	size_t len = strlen(s);
 
 	if (len < min || len > max)
 		return 0;
+	end = p + len;
 	while (*p) {
 		unsigned c = *p, need, cp;
 
+		if (end - p >= 8 && printable8(p)) {
+			p += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f)
 				return 0;
@@ -72,20 +95,23 @@ static int check_header(const Wiec__Body *b)
 
 int ev_decode(ev_t *ev, const uint8_t *env, size_t len)
 {
-	ProtobufCMessage *em = NULL, *bm = NULL;
-	Wiec__Envelope *e;
-	Wiec__Body *b = NULL;
+	ProtobufCMessage *bm = NULL;
+	Wiec__Body *b;
+	size_t siglen;
 	int rc;
 
 	memset(ev, 0, sizeof *ev);
-	if ((rc = dec_unpack(&em, &wiec__envelope__descriptor, env, len, &ev_opts)) != 0)
-		return rc;
-	e = (Wiec__Envelope *)em;
-	rc = WIEC_ERR_FIELD;
-	if (e->sig.len != KEY_SIG_BYTES || e->body.len == 0)
+	/* The envelope is two byte strings: scanned (strictly, canonical) and
+	 * taken as slices of env, never copied (spec/events.md section 2). */
+	if ((rc = dec_scan(&wiec__envelope__descriptor, env, len, &ev_opts)) != 0 ||
+	    (rc = dec_field(env, len, ENVELOPE_BODY, &ev->body_bytes, &ev->body_len)) != 0 ||
+	    (rc = dec_field(env, len, ENVELOPE_SIG, &ev->sig, &siglen)) != 0)
 		goto fail;
-	if ((rc = dec_unpack(&bm, &wiec__body__descriptor, e->body.data, e->body.len,
-	    &ev_opts)) != 0)
+	rc = WIEC_ERR_FIELD;
+	if (siglen != KEY_SIG_BYTES || ev->body_len == 0)
+		goto fail;
+	if ((rc = dec_unpack_arena(&bm, &ev->arena, &wiec__body__descriptor, ev->body_bytes,
+	    ev->body_len, &ev_opts)) != 0)
 		goto fail;
 	b = (Wiec__Body *)bm;
 	if ((rc = check_header(b)) != 0 || (rc = kind_check(b)) != 0)
@@ -101,13 +127,11 @@ int ev_decode(ev_t *ev, const uint8_t *env, size_t len)
 	ev->seq = b->seq;
 	ev->timestamp = b->timestamp;
 	ev->kind = (int)b->content_case;
-	ev->envelope = e;
 	ev->body = b;
 	return 0;
 fail:
-	if (b != NULL)
-		wiec__body__free_unpacked(b, NULL);
-	wiec__envelope__free_unpacked(e, NULL);
+	dec_arena_free(&ev->arena);
+	memset(ev, 0, sizeof *ev);
 	return rc;
 }
 
@@ -115,8 +139,8 @@ int ev_verify(const ev_t *ev, const uint8_t network[static HASH_BYTES])
 {
 	if (sodium_memcmp(ev->network, network, HASH_BYTES) != 0)
 		return WIEC_ERR_NETWORK;
-	return key_verify(ev->envelope->sig.data, ev->author, EV_DOMAIN, ev->network,
-	    ev->envelope->body.data, ev->envelope->body.len);
+	return key_verify(ev->sig, ev->author, EV_DOMAIN, ev->network, ev->body_bytes,
+	    ev->body_len);
 }
 
 int ev_check(ev_t *ev, const uint8_t *env, size_t len,
@@ -131,12 +155,10 @@ int ev_check(ev_t *ev, const uint8_t *env, size_t len,
 
 void ev_free(ev_t *ev)
 {
-	if (ev->body != NULL)
-		wiec__body__free_unpacked(ev->body, NULL);
-	if (ev->envelope != NULL)
-		wiec__envelope__free_unpacked(ev->envelope, NULL);
+	dec_arena_free(&ev->arena);
 	ev->body = NULL;
-	ev->envelope = NULL;
+	ev->sig = ev->body_bytes = NULL;
+	ev->body_len = 0;
 }
 
 int ev_build(uint8_t **env, size_t *len, const key_pair_t *kp, const Wiec__Body *body)

@@ -71,8 +71,11 @@ typedef struct ev {
 	uint64_t seq;
 	uint64_t timestamp;
 	int kind;			/* ev_kind_t */
-	Wiec__Envelope *envelope;	/* owned */
-	Wiec__Body *body;		/* owned; kind-specific fields */
+	const uint8_t *sig;		/* KEY_SIG_BYTES, in env */
+	const uint8_t *body_bytes;	/* the signed body, in env */
+	size_t body_len;
+	Wiec__Body *body;		/* decoded body_bytes, in arena; kind-specific fields */
+	struct dec_arena *arena;	/* owned: everything body points to */
 } ev_t;
 
 /* Decodes env[0..len) (through proto/decode.h) and applies every structural

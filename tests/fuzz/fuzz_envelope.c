@@ -42,7 +42,12 @@ static void check_accepted(const ev_t *ev, const uint8_t *data, size_t size)
 	if (ev->seq == 0 || (ev->seq == 1 && memcmp(ev->prev, zero, HASH_BYTES) != 0) ||
 	    strcmp(ev_kind_name(ev->kind), "unknown") == 0)
 		abort();
-	if (ev->envelope == NULL || ev->body == NULL || ev->envelope->sig.len != KEY_SIG_BYTES)
+	/* The signature and body are slices of the input; the body after
+	 * them or before, never overlapping. */
+	if (ev->body == NULL || ev->arena == NULL || ev->sig == NULL || ev->body_bytes == NULL ||
+	    ev->body_len == 0 || ev->sig < data || ev->sig + KEY_SIG_BYTES > data + size ||
+	    ev->body_bytes < data || ev->body_bytes + ev->body_len > data + size ||
+	    !(ev->sig >= ev->body_bytes + ev->body_len || ev->body_bytes >= ev->sig + KEY_SIG_BYTES))
 		abort();
 }
 
@@ -65,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		ev_free(&ev);
 		ev_free(&ev);	/* documented as safe on a freed ev */
-	} else if (rc > 0 || ev.envelope != NULL || ev.body != NULL) {
+	} else if (rc > 0 || ev.arena != NULL || ev.body != NULL || ev.sig != NULL) {
 		abort();
 	}
 	/* ev_check is decode then verify, and leaves nothing to free on failure. */

@@ -1011,6 +1011,35 @@ TEST(event_text_ok_edges)
 			CHECK(0);
 		}
 	}
+	/* The same inside longer printable text, at every offset of the
+	 * 8-byte words the ASCII fast path reads. */
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		for (size_t at = 0; at <= 9; at++) {
+			char t[64];
+
+			snprintf(t, sizeof t, "%.*s%s%s", (int)at, "0123456789", cases[i].s,
+			    "klmnopqrstuvwxyz");
+			if (ev_text_ok(t, 0, 100, 0) != cases[i].single ||
+			    ev_text_ok(t, 0, 100, 1) != cases[i].multi) {
+				fprintf(stderr, "  case %zu at %zu\n", i, at);
+				CHECK(0);
+			}
+		}
+	/* Every byte value at every place of a 24-byte ASCII text: alone, a
+	 * byte is valid only if printable ASCII (or newline and tab, multiline). */
+	for (unsigned b = 1; b < 256; b++)
+		for (size_t at = 0; at < 24; at++) {
+			char t[25];
+			int ok1 = b >= 0x20 && b < 0x7f, okm = ok1 || b == '\n' || b == '\t';
+
+			memset(t, 'x', 24);
+			t[24] = 0;
+			t[at] = (char)b;
+			if (ev_text_ok(t, 0, 100, 0) != ok1 || ev_text_ok(t, 0, 100, 1) != okm) {
+				fprintf(stderr, "  byte %02x at %zu\n", b, at);
+				CHECK(0);
+			}
+		}
 	/* Lengths are bytes, inclusive on both ends. */
 	CHECK(ev_text_ok("", 0, 10, 0) == 1);
 	CHECK(ev_text_ok("", 1, 10, 0) == 0);
