@@ -49,29 +49,51 @@ static uint64_t get48(const uint8_t *p)
 	return x;
 }
 
-/* ---- indexing ---- */
+/* ---- indexing ----
+ *
+ * A write transaction gathers its postings in a table of its distinct
+ * terms. A term's postings are numbered in log order (the order their
+ * documents came); a document adds to a term's tf while the term's last
+ * posting is the document's own (its postings are the ones from doc_start
+ * on). The flush sorts the distinct terms into LMDB's key order, lays each
+ * term's postings side by side (a counting sort: one pass over them in log
+ * order) and appends them to the term's last chunk. Sorting the terms, not
+ * the postings: a transaction has far fewer of them. */
 
-/* A document's distinct terms and how often each occurs (a title word
- * counts TITLE_WEIGHT times), found through an open-addressing table:
- * counting needs no order (store_search_flush sorts the entries). */
-typedef struct term {
-	uint8_t len;
-	uint32_t tf;
-	char t[FOLD_TERM_MAX];
-} term_t;
+#define NONE UINT32_MAX
 
-#define TERMS_LOCAL 128
+typedef struct tterm {
+	uint64_t a, b;		/* the first 16 bytes of key, big-endian: the sort's integers */
+	uint32_t last;		/* the term's latest posting, or NONE */
+	uint32_t count;		/* its postings */
+	uint32_t at;		/* at the flush: where its postings go */
+	uint8_t klen;		/* of term || 0x00 */
+	uint8_t key[TERM_KEY];	/* term || 0x00, zero-padded */
+} tterm_t;
 
-typedef struct terms {
-	term_t *v;		/* distinct terms, first seen first */
-	size_t n, cap;
-	uint32_t *slot;		/* 1 + index in v, or 0; 2 cap slots */
-	uint64_t total;		/* occurrences, weighted */
-	unsigned weight;
+typedef struct tpost {
+	uint32_t term;		/* index in the table */
+	uint32_t tf;		/* weighted occurrences, while the document is added */
+	uint8_t post[POST];	/* doc(16) || tf(2) || dl(2), at the document's end */
+} tpost_t;
+
+#define FLUSH_AT ((size_t)1 << 20)	/* postings gathered before a flush (28 MB) */
+#define SLOTS_MIN 1024
+
+struct search_buf {
+	tterm_t *t;		/* distinct terms, first seen first */
+	size_t nt, capt;
+	uint32_t *slot;		/* 1 + index in t, or 0; nslot a power of two, >= 2 nt */
+	size_t nslot;
+	tpost_t *p;		/* postings, in log order */
+	size_t np, capp;
+	size_t doc_start;	/* the first posting of the document being added */
+	unsigned weight;	/* of an occurrence in the text being folded */
+	uint64_t total;		/* the document's weighted occurrences */
 	int nomem;
-	term_t local[TERMS_LOCAL];
-	uint32_t local_slot[2 * TERMS_LOCAL];
-} terms_t;
+	uint64_t docs, length;	/* totals of the gathered documents */
+	fold_ctx_t *fold;	/* ICU's answers, kept for the transaction */
+};
 
 static uint32_t term_hash(const char *t, size_t len)
 {
@@ -82,83 +104,84 @@ static uint32_t term_hash(const char *t, size_t len)
 	return h;
 }
 
-/* Doubles v and the table; 0 or -1 (out of memory, nothing changed). */
-static int terms_grow(terms_t *ts)
+static uint64_t be64(const uint8_t *p)
 {
-	size_t cap = ts->cap * 2, mask = 2 * cap - 1;
-	term_t *v = malloc(cap * sizeof *v);
-	uint32_t *slot = calloc(2 * cap, sizeof *slot);
+	uint64_t x = 0;
 
-	if (v == NULL || slot == NULL || cap > UINT32_MAX / 2) {
-		free(v);
-		free(slot);
-		return -1;
-	}
-	memcpy(v, ts->v, ts->n * sizeof *v);
-	for (size_t i = 0; i < ts->n; i++) {
-		size_t j = term_hash(v[i].t, v[i].len) & mask;
+	for (int i = 0; i < 8; i++)
+		x = x << 8 | p[i];
+	return x;
+}
+
+/* Doubles the slots (rehashing every term); 0 or -1 (out of memory,
+ * nothing changed). */
+static int slots_grow(struct search_buf *b)
+{
+	size_t n = b->nslot ? 2 * b->nslot : SLOTS_MIN, mask = n - 1;
+	uint32_t *slot = calloc(n, sizeof *slot);
+
+	if (slot == NULL || n > UINT32_MAX)
+		return free(slot), -1;
+	for (size_t i = 0; i < b->nt; i++) {
+		size_t j = term_hash((const char *)b->t[i].key, b->t[i].klen - 1u) & mask;
 
 		while (slot[j] != 0)
 			j = (j + 1) & mask;
 		slot[j] = (uint32_t)i + 1;
 	}
-	if (ts->v != ts->local) {
-		free(ts->v);
-		free(ts->slot);
-	}
-	ts->v = v;
-	ts->slot = slot;
-	ts->cap = cap;
+	free(b->slot);
+	b->slot = slot;
+	b->nslot = n;
 	return 0;
 }
 
-static void terms_init(terms_t *ts)
-{
-	ts->v = ts->local;
-	ts->slot = ts->local_slot;
-	ts->n = 0;
-	ts->cap = TERMS_LOCAL;
-	ts->total = 0;
-	ts->nomem = 0;
-	memset(ts->local_slot, 0, sizeof ts->local_slot);
-}
-
-static void terms_free(terms_t *ts)
-{
-	if (ts->v != ts->local) {
-		free(ts->v);
-		free(ts->slot);
-	}
-}
-
+/* fold_cb: one occurrence of term t in the document being added. */
 static int add_term(void *arg, const char *t, size_t len, int prefix)
 {
-	terms_t *ts = arg;
-	size_t mask = 2 * ts->cap - 1, j = term_hash(t, len) & mask;
+	struct search_buf *b = arg;
+	size_t mask, j;
+	tterm_t *x;
+	uint32_t i;
 
 	(void)prefix;
-	for (; ts->slot[j] != 0; j = (j + 1) & mask) {
-		term_t *x = &ts->v[ts->slot[j] - 1];
-
-		if (x->len == len && memcmp(x->t, t, len) == 0) {
-			x->tf += ts->weight;
-			ts->total += ts->weight;
-			return 0;
-		}
+	if (2 * (b->nt + 1) > b->nslot && slots_grow(b) != 0)
+		goto nomem;
+	mask = b->nslot - 1;
+	for (j = term_hash(t, len) & mask; b->slot[j] != 0; j = (j + 1) & mask) {
+		x = &b->t[b->slot[j] - 1];
+		if (x->klen == len + 1 && memcmp(x->key, t, len) == 0)
+			goto found;
 	}
-	if (ts->n == ts->cap) {
-		if (terms_grow(ts) != 0) {
-			ts->nomem = 1;
-			return 1;
-		}
-		return add_term(arg, t, len, prefix);	/* into the larger table */
+	if (b->nt >= NONE - 1 ||
+	    store_grow((void **)&b->t, &b->capt, b->nt + 1, sizeof *b->t) != 0)
+		goto nomem;
+	x = &b->t[b->nt];
+	/* Zero-padded: the sort reads the first 16 bytes as integers. */
+	memset(x->key, 0, sizeof x->key);
+	memcpy(x->key, t, len);
+	x->klen = (uint8_t)(len + 1);
+	x->a = be64(x->key);
+	x->b = be64(x->key + 8);
+	x->last = NONE;
+	x->count = 0;
+	b->slot[j] = (uint32_t)++b->nt;
+found:
+	b->total += b->weight;
+	if (x->last != NONE && x->last >= b->doc_start) {
+		b->p[x->last].tf += b->weight;
+		return 0;
 	}
-	ts->v[ts->n].len = (uint8_t)len;
-	ts->v[ts->n].tf = ts->weight;
-	memcpy(ts->v[ts->n].t, t, len);
-	ts->slot[j] = (uint32_t)++ts->n;
-	ts->total += ts->weight;
+	if (b->np >= NONE || store_grow((void **)&b->p, &b->capp, b->np + 1, sizeof *b->p) != 0)
+		goto nomem;
+	i = (uint32_t)b->np++;
+	b->p[i].term = (uint32_t)(x - b->t);
+	b->p[i].tf = b->weight;
+	x->last = i;
+	x->count++;
 	return 0;
+nomem:
+	b->nomem = 1;
+	return 1;
 }
 
 static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
@@ -181,59 +204,45 @@ static int add_totals(MDB_txn *txn, MDB_dbi dbi, uint64_t docs, uint64_t length)
 	return store_lmdb_err(mdb_put(txn, dbi, &k, &v, 0));
 }
 
-/* Postings gathered in a write transaction, in log order: sorted by term
- * (stably) at the flush, each term's then appended to its last chunk. */
-typedef struct entry {
-	uint8_t klen;		/* of term || 0x00 */
-	uint8_t key[TERM_KEY];
-	uint8_t post[POST];
-} entry_t;
-
-#define FLUSH_AT ((size_t)1 << 20)	/* entries gathered before a flush (56 MB) */
-
-struct search_buf {
-	entry_t *e;
-	size_t n, cap;
-	uint64_t docs, length;	/* totals of the gathered documents */
-	fold_ctx_t *fold;	/* ICU's answers, kept for the transaction */
-};
-
-/* LMDB's default key order. */
-static int entry_cmp(const entry_t *x, const entry_t *y)
+/* x before y in LMDB's key order (distinct terms: never equal). */
+static int term_lt(const tterm_t *x, const tterm_t *y)
 {
-	int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+	int c;
 
-	return c != 0 ? c : (int)x->klen - (int)y->klen;
-}
-
-/* An entry's place in the put order: the first 16 bytes of its term || 0,
- * zero-padded, as two big-endian integers, so most comparisons are two
- * integer compares. */
-typedef struct ord {
-	uint64_t a, b;
-	uint32_t i;
-	uint8_t klen;		/* of term || 0: <= 16, a and b are the whole term */
-} ord_t;
-
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t x = 0;
-
-	for (int i = 0; i < 8; i++)
-		x = x << 8 | p[i];
-	return x;
-}
-
-/* x before y: by term, then (the sort being stable) by log order. */
-static int ord_le(const ord_t *x, const ord_t *y, const entry_t *e)
-{
 	if (x->a != y->a)
 		return x->a < y->a;
 	if (x->b != y->b)
 		return x->b < y->b;
-	if (x->klen <= 16 && y->klen <= 16)
-		return 1;	/* the same term */
-	return entry_cmp(&e[x->i], &e[y->i]) <= 0;
+	/* Both past 16 bytes (a term of <= 15 differs within them, its 0x00
+	 * included); zero padding compares like LMDB's shorter-first. */
+	c = memcmp(x->key + 16, y->key + 16, sizeof x->key - 16);
+	return c != 0 ? c < 0 : x->klen < y->klen;
+}
+
+/* Sorts o[0..n) (term indices) by term (bottom-up merge sort, tmp of n:
+ * n log n whatever the terms). Returns the sorted array (o or tmp). */
+static uint32_t *term_sort(uint32_t *o, uint32_t *tmp, size_t n, const tterm_t *t)
+{
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = term_lt(&t[o[j]], &t[o[i]]) ? o[j++] : o[i++];
+			while (i < mid)
+				tmp[k++] = o[i++];
+			while (j < hi)
+				tmp[k++] = o[j++];
+		}
+		{
+			uint32_t *x = o;
+
+			o = tmp;
+			tmp = x;
+		}
+	}
+	return o;
 }
 
 static void put32(uint8_t *p, uint32_t x)
@@ -255,11 +264,10 @@ static int chunk_ok(const MDB_val *v)
 	return v->mv_size > 0 && v->mv_size % POST == 0 && v->mv_size <= CHUNK * POST;
 }
 
-/* Appends the postings of one term (o[0..n), all of e[o[0].i]'s term, in
- * log order) to the term's last chunk and the chunks after it. */
-static int put_term(MDB_cursor *c, const entry_t *e, const ord_t *o, size_t n)
+/* Appends the postings post[0..n) (POST bytes each, in log order) of the
+ * term t to its last chunk and the chunks after it. */
+static int put_term(MDB_cursor *c, const tterm_t *t, const uint8_t *post, size_t n)
 {
-	const entry_t *t = &e[o[0].i];
 	uint8_t key[KEY_MAX], buf[CHUNK * POST];
 	size_t have = 0;
 	uint32_t chunk = 0;
@@ -285,18 +293,18 @@ static int put_term(MDB_cursor *c, const entry_t *e, const ord_t *o, size_t n)
 		return store_lmdb_err(rc);
 	}
 	for (size_t i = 0; i < n;) {
+		size_t m;
+
 		if (have == CHUNK) {	/* full: the next chunk */
 			if (chunk == UINT32_MAX)
 				return WIEC_ERR_CORRUPT;
 			chunk++;
 			have = 0;
 		}
-		for (; have < CHUNK && i < n; i++) {
-			/* Sorted order is all over e: ask for one ahead. */
-			if (i + 8 < n)
-				__builtin_prefetch(&e[o[i + 8].i]);
-			memcpy(buf + have++ * POST, e[o[i].i].post, POST);
-		}
+		m = CHUNK - have < n - i ? CHUNK - have : n - i;
+		memcpy(buf + have * POST, post + i * POST, m * POST);
+		have += m;
+		i += m;
 		put32(key + t->klen, chunk);
 		k = store_mv(key, t->klen + 4u);
 		v = store_mv(buf, have * POST);
@@ -306,73 +314,67 @@ static int put_term(MDB_cursor *c, const entry_t *e, const ord_t *o, size_t n)
 	return 0;
 }
 
-/* Sorts o[0..n) by key (bottom-up merge sort, tmp of n: n log n in every
- * case, whatever terms a batch's authors chose). Returns the sorted array
- * (o or tmp). */
-static ord_t *ord_sort(ord_t *o, ord_t *tmp, size_t n, const entry_t *e)
+/* Empties the buffer for the next postings (the slots stay allocated). */
+static void buf_reset(struct search_buf *b)
 {
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, k = lo;
-
-			while (i < mid && j < hi)
-				tmp[k++] = ord_le(&o[i], &o[j], e) ? o[i++] : o[j++];
-			while (i < mid)
-				tmp[k++] = o[i++];
-			while (j < hi)
-				tmp[k++] = o[j++];
-		}
-		{
-			ord_t *t = o;
-
-			o = tmp;
-			tmp = t;
-		}
-	}
-	return o;
+	if (b->slot != NULL)
+		memset(b->slot, 0, b->nslot * sizeof *b->slot);
+	b->nt = b->np = b->doc_start = 0;
+	b->docs = b->length = 0;
 }
 
 int store_search_flush(wtx_t *w)
 {
 	struct search_buf *b = w->search;
-	ord_t *o, *sorted;
+	uint32_t *o = NULL, *sorted;
+	uint8_t *out = NULL;
 	MDB_cursor *c;
+	size_t at = 0;
 	int rc = 0;
 
 	if (b == NULL || b->docs == 0)
 		return 0;
-	if (b->n > UINT32_MAX || (o = malloc(2 * b->n * sizeof *o)) == NULL)
-		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < b->n; i++)
-		o[i] = (ord_t){ be64(b->e[i].key), be64(b->e[i].key + 8), (uint32_t)i,
-		    b->e[i].klen };
-	sorted = ord_sort(o, o + b->n, b->n, b->e);
-	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0) {
-		free(o);
-		return store_lmdb_err(rc);
+	if ((o = malloc(2 * b->nt * sizeof *o)) == NULL ||
+	    (out = malloc(b->np * (size_t)POST)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
 	}
-	for (size_t i = 0, j; i < b->n && rc == 0; i = j) {
-		const entry_t *t = &b->e[sorted[i].i];
+	for (size_t i = 0; i < b->nt; i++)
+		o[i] = (uint32_t)i;
+	sorted = term_sort(o, o + b->nt, b->nt, b->t);
+	for (size_t i = 0; i < b->nt; i++) {
+		b->t[sorted[i]].at = (uint32_t)at;
+		at += b->t[sorted[i]].count;
+	}
+	/* In log order into each term's place: each term's postings stay in
+	 * log order. */
+	for (size_t i = 0; i < b->np; i++)
+		memcpy(out + (size_t)b->t[b->p[i].term].at++ * POST, b->p[i].post, POST);
+	if ((rc = mdb_cursor_open(w->txn, w->s->search, &c)) != 0) {
+		rc = store_lmdb_err(rc);
+		goto out;
+	}
+	for (size_t i = 0; i < b->nt && rc == 0; i++) {
+		const tterm_t *t = &b->t[sorted[i]];
 
-		for (j = i + 1; j < b->n && b->e[sorted[j].i].klen == t->klen &&
-		    memcmp(b->e[sorted[j].i].key, t->key, t->klen) == 0; j++)
-			;
-		rc = put_term(c, b->e, sorted + i, j - i);
+		rc = put_term(c, t, out + (size_t)(t->at - t->count) * POST, t->count);
 	}
 	mdb_cursor_close(c);
-	free(o);
 	if (rc == 0)
 		rc = add_totals(w->txn, w->s->search, b->docs, b->length);
-	b->n = 0;
-	b->docs = b->length = 0;
+out:
+	free(o);
+	free(out);
+	buf_reset(b);
 	return rc;
 }
 
 void store_search_drop(wtx_t *w)
 {
 	if (w->search != NULL) {
-		free(w->search->e);
+		free(w->search->t);
+		free(w->search->slot);
+		free(w->search->p);
 		fold_ctx_destroy(&w->search->fold);
 	}
 	free(w->search);
@@ -382,11 +384,8 @@ void store_search_drop(wtx_t *w)
 int store_search_index(wtx_t *w, const ev_t *ev)
 {
 	const Wiec__Body *b = ev->body;
-	terms_t ts;
 	struct search_buf *sb;
-	uint8_t val[POST - DOC];
 	uint64_t dl;
-	int rc = 0;
 
 	if (b == NULL || (b->content_case != WIEC__BODY__CONTENT_IDEA &&
 	    b->content_case != WIEC__BODY__CONTENT_COMMENT))
@@ -396,54 +395,44 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	sb = w->search;
 	if (sb->fold == NULL && (sb->fold = fold_ctx_new()) == NULL)
 		return WIEC_ERR_NOMEM;
-	terms_init(&ts);
+	sb->doc_start = sb->np;
+	sb->total = 0;
+	sb->nomem = 0;
 	if (b->content_case == WIEC__BODY__CONTENT_IDEA) {
 		const Wiec__Idea *i = b->idea;
 
-		ts.weight = TITLE_WEIGHT;
+		sb->weight = TITLE_WEIGHT;
 		if (i->title)
-			fold_terms_ctx(sb->fold, i->title, strlen(i->title), 0, add_term, &ts);
-		ts.weight = 1;
-		if (i->text && !ts.nomem)
-			fold_terms_ctx(sb->fold, i->text, strlen(i->text), 0, add_term, &ts);
+			fold_terms_ctx(sb->fold, i->title, strlen(i->title), 0, add_term, sb);
+		sb->weight = 1;
+		if (i->text && !sb->nomem)
+			fold_terms_ctx(sb->fold, i->text, strlen(i->text), 0, add_term, sb);
 	} else if (b->comment->text) {
-		ts.weight = 1;
+		sb->weight = 1;
 		fold_terms_ctx(sb->fold, b->comment->text, strlen(b->comment->text), 0, add_term,
-		    &ts);
+		    sb);
 	}
-	if (ts.nomem) {
-		rc = WIEC_ERR_NOMEM;
-		goto out;
-	}
-	if (ts.n == 0)
-		goto out;
-	dl = ts.total < U16_CAP ? ts.total : U16_CAP;
-	if (store_grow((void **)&sb->e, &sb->cap, sb->n + ts.n, sizeof *sb->e) != 0) {
-		rc = WIEC_ERR_NOMEM;
-		goto out;
-	}
-	val[2] = (uint8_t)(dl >> 8);
-	val[3] = (uint8_t)dl;
-	for (size_t i = 0; i < ts.n; i++) {
-		size_t tf = ts.v[i].tf < U16_CAP ? ts.v[i].tf : U16_CAP;
-		entry_t *e = &sb->e[sb->n++];
+	/* Out of memory part way: the transaction is abandoned (and this
+	 * buffer with it), so a half-added document is never put. */
+	if (sb->nomem)
+		return WIEC_ERR_NOMEM;
+	if (sb->np == sb->doc_start)
+		return 0;	/* no terms: not a document of the index */
+	dl = sb->total < U16_CAP ? sb->total : U16_CAP;
+	for (size_t i = sb->doc_start; i < sb->np; i++) {
+		tpost_t *p = &sb->p[i];
+		uint32_t tf = p->tf < U16_CAP ? p->tf : U16_CAP;
 
-		val[0] = (uint8_t)(tf >> 8);
-		val[1] = (uint8_t)tf;
-		/* Zero-padded: the sort reads the first 16 bytes as integers. */
-		memcpy(e->key, ts.v[i].t, ts.v[i].len);
-		memset(e->key + ts.v[i].len, 0, TERM_KEY - ts.v[i].len);
-		e->klen = (uint8_t)(ts.v[i].len + 1);
-		memcpy(e->post, ev->id, DOC);
-		memcpy(e->post + DOC, val, sizeof val);
+		memcpy(p->post, ev->id, DOC);
+		p->post[DOC] = (uint8_t)(tf >> 8);
+		p->post[DOC + 1] = (uint8_t)tf;
+		p->post[DOC + 2] = (uint8_t)(dl >> 8);
+		p->post[DOC + 3] = (uint8_t)dl;
 	}
+	sb->doc_start = sb->np;
 	sb->docs++;
 	sb->length += dl;
-	if (sb->n >= FLUSH_AT)
-		rc = store_search_flush(w);
-out:
-	terms_free(&ts);
-	return rc;
+	return sb->np >= FLUSH_AT ? store_search_flush(w) : 0;
 }
 
 /* ---- ranking ---- */
