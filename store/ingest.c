@@ -689,6 +689,21 @@ int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved)
 	return 0;
 }
 
+/* Asks for the next event's bytes and decoded body while this one is
+ * applied: they were written by another thread (a verifier) a while ago,
+ * and their first reads (the body for the model's refs, the envelope for
+ * the log) were a tenth of the committer's time. */
+static void prefetch_ev(const ev_t *ev)
+{
+	const char *b = (const char *)ev->body;
+
+	for (size_t o = 0; o < 512; o += 64) {
+		__builtin_prefetch(b + o);
+		if (o < ev->env_len)
+			__builtin_prefetch(ev->env + o);
+	}
+}
+
 int store_ingest_batch(store_t *s, ev_t *evs, size_t n, int *res, store_batch_t *b)
 {
 	ev_t **order;
@@ -721,7 +736,13 @@ int store_ingest_batch(store_t *s, ev_t *evs, size_t n, int *res, store_batch_t 
 		w.now_ms = clock_ms();
 	for (size_t i = 0; i < n; i++) {
 		const ev_t *ev = order[i];
-		int r = apply(&w, ev);
+		int r;
+
+		if (i + 2 < n)
+			__builtin_prefetch(order[i + 2]);
+		if (i + 1 < n)
+			prefetch_ev(order[i + 1]);
+		r = apply(&w, ev);
 
 		if (is_store_failure(r) || (r > 0 && (rc = drain(&w)) != 0)) {
 			rc = is_store_failure(r) ? r : rc;
