@@ -11,6 +11,7 @@
  * postings (each from one event's own bytes) and the totals (sums) are the
  * same on every node holding the same events. A term's document frequency
  * is the number of its postings, counted while they are read. */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,15 +94,19 @@ struct search_buf {
 	int nomem;
 	uint64_t docs, length;	/* totals of the gathered documents */
 	fold_ctx_t *fold;	/* ICU's answers, kept for the transaction */
+	uint8_t key[crypto_shorthash_KEYBYTES];	/* term_hash's, random */
 };
 
-static uint32_t term_hash(const char *t, size_t len)
+/* Keyed (SipHash, a key drawn for each buffer): the terms come from
+ * anyone's text, and with a hash they could predict, terms made to share
+ * a slot would make every lookup walk all of them. */
+static uint32_t term_hash(const struct search_buf *b, const char *t, size_t len)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint8_t h[crypto_shorthash_BYTES];
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)t[i]) * 16777619u;
-	return h;
+	crypto_shorthash(h, (const unsigned char *)t, len, b->key);
+	return (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+	    (uint32_t)h[3] << 24;
 }
 
 static uint64_t be64(const uint8_t *p)
@@ -123,7 +128,7 @@ static int slots_grow(struct search_buf *b)
 	if (slot == NULL || n > UINT32_MAX)
 		return free(slot), -1;
 	for (size_t i = 0; i < b->nt; i++) {
-		size_t j = term_hash((const char *)b->t[i].key, b->t[i].klen - 1u) & mask;
+		size_t j = term_hash(b, (const char *)b->t[i].key, b->t[i].klen - 1u) & mask;
 
 		while (slot[j] != 0)
 			j = (j + 1) & mask;
@@ -147,7 +152,7 @@ static int add_term(void *arg, const char *t, size_t len, int prefix)
 	if (2 * (b->nt + 1) > b->nslot && slots_grow(b) != 0)
 		goto nomem;
 	mask = b->nslot - 1;
-	for (j = term_hash(t, len) & mask; b->slot[j] != 0; j = (j + 1) & mask) {
+	for (j = term_hash(b, t, len) & mask; b->slot[j] != 0; j = (j + 1) & mask) {
 		x = &b->t[b->slot[j] - 1];
 		if (x->klen == len + 1 && memcmp(x->key, t, len) == 0)
 			goto found;
@@ -390,8 +395,11 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	if (b == NULL || (b->content_case != WIEC__BODY__CONTENT_IDEA &&
 	    b->content_case != WIEC__BODY__CONTENT_COMMENT))
 		return 0;
-	if (w->search == NULL && (w->search = calloc(1, sizeof *w->search)) == NULL)
-		return WIEC_ERR_NOMEM;
+	if (w->search == NULL) {
+		if ((w->search = calloc(1, sizeof *w->search)) == NULL)
+			return WIEC_ERR_NOMEM;
+		randombytes_buf(w->search->key, sizeof w->search->key);
+	}
 	sb = w->search;
 	if (sb->fold == NULL && (sb->fold = fold_ctx_new()) == NULL)
 		return WIEC_ERR_NOMEM;
