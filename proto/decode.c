@@ -212,6 +212,56 @@ static int oneof_taken(const ProtobufCMessageDescriptor *d, const ProtobufCField
 	return 0;
 }
 
+/* The field record at p[*pos..n): its number, wire type and value
+ * (vp[0..vlen)), *pos moved past it. Returns 0, or WIEC_ERR_DECODE if it is
+ * not a parse of the wire format: a tag of more than 5 bytes, at or above
+ * 2^32 or of field 0; a length of more than 5 bytes, above INT_MAX or past
+ * the end; wire types 3, 4, 6, 7 (groups and none). Sets *noncanon if the
+ * tag or the length is not minimal. */
+static int wire_next(const uint8_t *p, size_t n, size_t *pos, uint32_t *num, unsigned *wt,
+    const uint8_t **vp, size_t *vlen, int *noncanon)
+{
+	uint64_t tag, v;
+	size_t used, at = *pos;
+
+	/* The tag: a varint of at most 5 bytes below 2^32, field >= 1. */
+	used = varint(p + at, n - at, &tag);
+	if (used == 0 || used > 5 || tag > UINT32_MAX || (tag >> 3) == 0)
+		return WIEC_ERR_DECODE;
+	if (!minimal(p + at, used))
+		*noncanon = 1;
+	*num = (uint32_t)(tag >> 3);
+	*wt = (unsigned)(tag & 7);
+	at += used;
+	/* The value's extent follows from the wire type alone. */
+	switch (*wt) {
+	case 0:
+		if ((*vlen = varint(p + at, n - at, &v)) == 0)
+			return WIEC_ERR_DECODE;
+		break;
+	case 1:
+	case 5:
+		*vlen = *wt == 1 ? 8 : 4;
+		if (n - at < *vlen)
+			return WIEC_ERR_DECODE;
+		break;
+	case 2:
+		used = varint(p + at, n - at, &v);
+		if (used == 0 || used > 5 || v > INT_MAX || v > n - at - used)
+			return WIEC_ERR_DECODE;
+		if (!minimal(p + at, used))
+			*noncanon = 1;
+		at += used;
+		*vlen = (size_t)v;
+		break;
+	default:
+		return WIEC_ERR_DECODE;		/* groups (3, 4), and 6, 7 */
+	}
+	*vp = p + at;
+	*pos = at + *vlen;
+	return 0;
+}
+
 /* One message of type d in p[0..n). Returns a decode error or a count over
  * its limit at once; records unknown and noncanon findings in s and goes
  * on, so that the precedence of decode.h holds whatever the byte order. */
@@ -233,47 +283,13 @@ static int scan_msg(scan_t *s, const ProtobufCMessageDescriptor *d, const uint8_
 	while (pos < n) {
 		const ProtobufCFieldDescriptor *f;
 		const uint8_t *vp;
-		uint64_t tag, v;
-		size_t used, vlen, elems, idx;
+		size_t vlen, elems, idx;
 		unsigned wt;
 		uint32_t num;
 		int rc;
 
-		/* The tag: a varint of at most 5 bytes below 2^32, field >= 1. */
-		used = varint(p + pos, n - pos, &tag);
-		if (used == 0 || used > 5 || tag > UINT32_MAX || (tag >> 3) == 0)
-			return WIEC_ERR_DECODE;
-		if (!minimal(p + pos, used))
-			s->noncanon = 1;
-		num = (uint32_t)(tag >> 3);
-		wt = (unsigned)(tag & 7);
-		pos += used;
-		/* The value's extent follows from the wire type alone. */
-		switch (wt) {
-		case 0:
-			if ((vlen = varint(p + pos, n - pos, &v)) == 0)
-				return WIEC_ERR_DECODE;
-			break;
-		case 1:
-		case 5:
-			vlen = wt == 1 ? 8 : 4;
-			if (n - pos < vlen)
-				return WIEC_ERR_DECODE;
-			break;
-		case 2:
-			used = varint(p + pos, n - pos, &v);
-			if (used == 0 || used > 5 || v > INT_MAX || v > n - pos - used)
-				return WIEC_ERR_DECODE;
-			if (!minimal(p + pos, used))
-				s->noncanon = 1;
-			pos += used;
-			vlen = (size_t)v;
-			break;
-		default:
-			return WIEC_ERR_DECODE;		/* groups (3, 4), and 6, 7 */
-		}
-		vp = p + pos;
-		pos += vlen;
+		if ((rc = wire_next(p, n, &pos, &num, &wt, &vp, &vlen, &s->noncanon)) != 0)
+			return rc;
 		if ((f = protobuf_c_message_descriptor_get_field(d, num)) == NULL) {
 			s->unknown = 1;
 			continue;
@@ -330,42 +346,24 @@ int dec_scan(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t 
 int dec_field(const uint8_t *buf, size_t len, uint32_t field, const uint8_t **v, size_t *vlen)
 {
 	size_t pos = 0;
+	int noncanon = 0;
 
 	*v = NULL;
 	*vlen = 0;
 	while (pos < len) {
-		uint64_t tag, x;
-		size_t used = varint(buf + pos, len - pos, &tag), n;
+		const uint8_t *vp;
+		size_t n;
+		unsigned wt;
+		uint32_t num;
+		int rc;
 
-		if (used == 0)
-			return WIEC_ERR_DECODE;
-		pos += used;
-		switch (tag & 7) {
-		case 0:
-			if ((n = varint(buf + pos, len - pos, &x)) == 0)
-				return WIEC_ERR_DECODE;
-			break;
-		case 1:
-		case 5:
-			n = (tag & 7) == 1 ? 8 : 4;
-			break;
-		case 2:
-			if ((used = varint(buf + pos, len - pos, &x)) == 0 || x > len - pos - used)
-				return WIEC_ERR_DECODE;
-			pos += used;
-			n = (size_t)x;
-			if ((tag >> 3) == field) {
-				*v = buf + pos;
-				*vlen = n;
-				return 0;
-			}
-			break;
-		default:
-			return WIEC_ERR_DECODE;
+		if ((rc = wire_next(buf, len, &pos, &num, &wt, &vp, &n, &noncanon)) != 0)
+			return rc;
+		if (num == field && wt == 2) {
+			*v = vp;
+			*vlen = n;
+			return 0;
 		}
-		if (n > len - pos)
-			return WIEC_ERR_DECODE;
-		pos += n;
 	}
 	return 0;
 }
