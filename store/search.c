@@ -362,7 +362,8 @@ int store_search_flush(wtx_t *w)
 	for (size_t i = 0; i < b->nt && rc == 0; i++) {
 		const tterm_t *t = &b->t[sorted[i]];
 
-		rc = put_term(c, t, out + (size_t)(t->at - t->count) * POST, t->count);
+		if (t->count > 0)
+			rc = put_term(c, t, out + (size_t)(t->at - t->count) * POST, t->count);
 	}
 	mdb_cursor_close(c);
 	if (rc == 0)
@@ -420,10 +421,17 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 		fold_terms_ctx(sb->fold, b->comment->text, strlen(b->comment->text), 0, add_term,
 		    sb);
 	}
-	/* Out of memory part way: the transaction is abandoned (and this
-	 * buffer with it), so a half-added document is never put. */
-	if (sb->nomem)
+	/* Out of memory part way: the document's postings are taken back
+	 * (the transaction is abandoned anyway; a half-added document must
+	 * never be put, whoever goes on). */
+	if (sb->nomem) {
+		for (size_t i = sb->doc_start; i < sb->np; i++) {
+			sb->t[sb->p[i].term].count--;
+			sb->t[sb->p[i].term].last = NONE;
+		}
+		sb->np = sb->doc_start;
 		return WIEC_ERR_NOMEM;
+	}
 	if (sb->np == sb->doc_start)
 		return 0;	/* no terms: not a document of the index */
 	dl = sb->total < U16_CAP ? sb->total : U16_CAP;
