@@ -102,7 +102,7 @@ int ev_decode(ev_t *ev, const uint8_t *env, size_t len)
 
 	memset(ev, 0, sizeof *ev);
 	/* The envelope is two byte strings: scanned (strictly, canonical) and
-	 * taken as slices of env, never copied (spec/events.md section 2). */
+	 * taken as slices of env, never copied (spec/events.md section 1.2). */
 	if ((rc = dec_scan(&wiec__envelope__descriptor, env, len, &ev_opts)) != 0 ||
 	    (rc = dec_field(env, len, ENVELOPE_BODY, &ev->body_bytes, &ev->body_len)) != 0 ||
 	    (rc = dec_field(env, len, ENVELOPE_SIG, &ev->sig, &siglen)) != 0)
