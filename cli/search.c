@@ -13,6 +13,7 @@
 #include "cli/json.h"
 #include "cli/parse.h"
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/fold.h"
 #include "model/idea.h"
 #include "model/moderation.h"
@@ -187,23 +188,6 @@ out:
 	return rc == WIEC_ERR_NOTFOUND ? 0 : rc;
 }
 
-/* realloc *p to room for need items of size bytes (doubling): 0 or -1. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 8;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((q = realloc(*p, c * size)) == NULL)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static int result_order(const void *a, const void *b)
 {
 	const result_t *x = a, *y = b;
@@ -306,8 +290,8 @@ static int run(judge_ctx_t *jc, const opts_t *o, search_res_t *res, json_t *j, s
 				continue;
 			}
 		}
-		if (grow((void **)&seen, &capseen, nseen + 1, HASH_BYTES) != 0 ||
-		    grow((void **)&run_, &caprun, nrun + 1, sizeof *run_) != 0) {
+		if (mem_grow((void **)&seen, &capseen, nseen + 1, HASH_BYTES) != 0 ||
+		    mem_grow((void **)&run_, &caprun, nrun + 1, sizeof *run_) != 0) {
 			result_free(&r);
 			rc = WIEC_ERR_NOMEM;
 			break;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/close.h"
 #include "model/close_int.h"
 
@@ -519,15 +520,8 @@ int close_member_observe(close_member_t *m, const close_stmt_t *s)
 	if (close_member_find(m, s->id) != NULL || close_stmt_check(s, m->process, m->roster,
 	    (const uint8_t (*)[KEY_PK_BYTES])m->members, m->n) != 0)
 		return 0;
-	if (m->nst == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 16;
-		close_stmt_t *st = realloc(m->st, cap * sizeof *st);
-
-		if (st == NULL)
-			return WIEC_ERR_NOMEM;
-		m->st = st;
-		m->cap = cap;
-	}
+	if (mem_grow((void **)&m->st, &m->cap, m->nst + 1, sizeof *m->st) != 0)
+		return WIEC_ERR_NOMEM;
 	if (close_stmt_copy(&m->st[m->nst], s) != 0)
 		return WIEC_ERR_NOMEM;
 	m->nst++;
@@ -649,15 +643,8 @@ static int known_valid(const close_member_t *m, const uint8_t id[static ID])
 
 static int remember_valid(close_member_t *m, const uint8_t id[static ID])
 {
-	if (m->nvalid == m->capvalid) {
-		size_t cap = m->capvalid ? 2 * m->capvalid : 8;
-		uint8_t *v = realloc(m->valid, cap * ID);
-
-		if (v == NULL)
-			return WIEC_ERR_NOMEM;
-		m->valid = v;
-		m->capvalid = cap;
-	}
+	if (mem_grow((void **)&m->valid, &m->capvalid, m->nvalid + 1, ID) != 0)
+		return WIEC_ERR_NOMEM;
 	memcpy(m->valid + m->nvalid++ * ID, id, ID);
 	return 0;
 }

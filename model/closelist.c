@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/closelist.h"
 #include "proto/event.h"
 
@@ -225,17 +226,8 @@ static int append(out_t *o, const uint8_t *items, size_t n)
 		return WIEC_ERR_DECODE;	/* not ascending across parts */
 	if (n > CLOSELIST_IDS_MAX - o->n)
 		return WIEC_ERR_DECODE;
-	if (o->n + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		uint8_t *p;
-
-		while (cap < o->n + n)
-			cap *= 2;
-		if ((p = realloc(o->ids, cap * ID)) == NULL)
-			return WIEC_ERR_NOMEM;
-		o->ids = p;
-		o->cap = cap;
-	}
+	if (mem_grow((void **)&o->ids, &o->cap, o->n + n, ID) != 0)
+		return WIEC_ERR_NOMEM;
 	memcpy(o->ids + o->n * ID, items, n * ID);
 	o->n += n;
 	return 0;

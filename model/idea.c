@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/credential.h"
 #include "model/idea.h"
 
@@ -53,15 +54,8 @@ static int versions(const model_view_t *v, model_idea_t *i)
 		if (memcmp(vs->it[k].ev.author, i->ev.author, KEY_PK_BYTES) != 0)
 			vs->it[k].why = MODEL_WRONG_AUTHOR;
 	/* The original is the first version: copy it in. */
-	if (vs->n == vs->cap) {
-		size_t cap = vs->cap ? 2 * vs->cap : 4;
-		void *p = realloc(vs->it, cap * sizeof *vs->it);
-
-		if (p == NULL)
-			return WIEC_ERR_NOMEM;
-		vs->it = p;
-		vs->cap = cap;
-	}
+	if (mem_grow((void **)&vs->it, &vs->cap, vs->n + 1, sizeof *vs->it) != 0)
+		return WIEC_ERR_NOMEM;
 	memset(&vs->it[vs->n], 0, sizeof vs->it[vs->n]);
 	if ((rc = v->get(v->ctx, i->ev.id, &vs->it[vs->n].ev)) != 0)
 		return rc;

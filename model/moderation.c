@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/moderation.h"
 
 static const ProtobufCBinaryData *mod_after(const Wiec__Body *b)
@@ -198,16 +199,9 @@ static int walk(walk_t *w, const uint8_t parent[static HASH_BYTES], size_t pi, u
 		model_moderation_t m;
 		size_t me;
 
-		if (t->n == t->cap) {
-			size_t cap = t->cap ? 2 * t->cap : 16;
-			void *p = realloc(t->c, cap * sizeof *t->c);
-
-			if (p == NULL) {
-				rc = WIEC_ERR_NOMEM;
-				goto out;
-			}
-			t->c = p;
-			t->cap = cap;
+		if (mem_grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c) != 0) {
+			rc = WIEC_ERR_NOMEM;
+			goto out;
 		}
 		me = t->n++;
 		t->c[me].ev = kids.it[i].ev;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/ballotread_int.h"
 #include "model/recount.h"
 
@@ -495,15 +496,8 @@ out:
 static inline int sref_add(take_t *st, const uint8_t id[static HASH_BYTES], const uint8_t *body,
     size_t len, const uint8_t author[static KEY_PK_BYTES])
 {
-	if (st->nref == st->capref) {
-		size_t cap = st->capref ? 2 * st->capref : 4096;
-		sref_t *p = realloc(st->ref, cap * sizeof *p);
-
-		if (p == NULL)
-			return WIEC_ERR_NOMEM;
-		st->ref = p;
-		st->capref = cap;
-	}
+	if (mem_grow((void **)&st->ref, &st->capref, st->nref + 1, sizeof *st->ref) != 0)
+		return WIEC_ERR_NOMEM;
 	if (len > UINT32_MAX)
 		return WIEC_ERR_NOMEM;
 	st->ref[st->nref].id = id;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/roster.h"
 
 /* One held member change, with its decoded body (owned by ev). */
@@ -24,15 +25,8 @@ static int ids_push(void *arg, const uint8_t id[static HASH_BYTES])
 {
 	ids_t *s = arg;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		void *p = realloc(s->id, cap * sizeof *s->id);
-
-		if (p == NULL)
-			return WIEC_ERR_NOMEM;
-		s->id = p;
-		s->cap = cap;
-	}
+	if (mem_grow((void **)&s->id, &s->cap, s->n + 1, sizeof *s->id) != 0)
+		return WIEC_ERR_NOMEM;
 	memcpy(s->id[s->n++], id, HASH_BYTES);
 	return 0;
 }

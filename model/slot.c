@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/slot.h"
 
 const char *model_why_name(int why)
@@ -16,15 +17,8 @@ const char *model_why_name(int why)
 
 int model_ids_push(model_ids_t *s, const uint8_t id[static HASH_BYTES])
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		void *p = realloc(s->id, cap * sizeof *s->id);
-
-		if (p == NULL)
-			return WIEC_ERR_NOMEM;
-		s->id = p;
-		s->cap = cap;
-	}
+	if (mem_grow((void **)&s->id, &s->cap, s->n + 1, sizeof *s->id) != 0)
+		return WIEC_ERR_NOMEM;
 	memcpy(s->id[s->n++], id, HASH_BYTES);
 	return 0;
 }
@@ -74,17 +68,10 @@ int model_items_load(const model_view_t *v, const uint8_t ref[static HASH_BYTES]
 			model_ev_free(&e);
 			continue;
 		}
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? 2 * out->cap : 8;
-			void *p = realloc(out->it, cap * sizeof *out->it);
-
-			if (p == NULL) {
-				model_ev_free(&e);
-				rc = WIEC_ERR_NOMEM;
-				goto out;
-			}
-			out->it = p;
-			out->cap = cap;
+		if (mem_grow((void **)&out->it, &out->cap, out->n + 1, sizeof *out->it) != 0) {
+			model_ev_free(&e);
+			rc = WIEC_ERR_NOMEM;
+			goto out;
 		}
 		out->it[out->n].ev = e;
 		out->it[out->n].depth = 0;

@@ -201,7 +201,7 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
-			if ((rc = recon_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent)) != 0)
+			if ((rc = mem_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent)) != 0)
 				return rc;
 			r->sent[r->sn].lo = clo;
 			r->sent[r->sn].hi = chi;
@@ -279,7 +279,7 @@ static int collect_listed(void *ctx, const rnode_t *x)
 	recon_t *r = c->r;
 	listed_t *l;
 
-	if ((c->rc = recon_grow((void **)&r->lst, &r->lcap, r->ln + 1, sizeof *r->lst)) != 0)
+	if ((c->rc = mem_grow((void **)&r->lst, &r->lcap, r->ln + 1, sizeof *r->lst)) != 0)
 		return 1;
 	l = &r->lst[r->ln++];
 	memcpy(l->key, x->key, 32);
@@ -291,7 +291,7 @@ static int collect_listed(void *ctx, const rnode_t *x)
 static int push_sent(recon_t *r, const bound_t *lo, const bound_t *hi, int mode,
     size_t loff, size_t ln)
 {
-	int rc = recon_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent);
+	int rc = mem_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent);
 
 	if (rc != 0)
 		return rc;
@@ -393,7 +393,7 @@ int recon_start(recon_t *r, uint8_t **msg, size_t *len)
 	*msg = NULL;
 	*len = 0;
 	r->started = 1;
-	if ((rc = recon_grow((void **)&r->q, &r->qcap, 1, sizeof *r->q)) != 0)
+	if ((rc = mem_grow((void **)&r->q, &r->qcap, 1, sizeof *r->q)) != 0)
 		goto fail;
 	memset(&r->q[0], 0, sizeof r->q[0]);
 	r->q[0].hi.inf = 1;
@@ -417,7 +417,7 @@ fail:
 static int add_diff(recon_t *r, const uint8_t *key, int local, uint64_t lseq, int remote, uint64_t rseq)
 {
 	dent_t *e;
-	int rc = recon_grow((void **)&r->diff, &r->dcap, r->dn + 1, sizeof *r->diff);
+	int rc = mem_grow((void **)&r->diff, &r->dcap, r->dn + 1, sizeof *r->diff);
 
 	if (rc != 0)
 		return rc;
@@ -590,7 +590,7 @@ static int push_action(action_t **q, size_t *qn, size_t *qcap, size_t max, const
 
 	if (*qn >= max)
 		return WIEC_ERR_TOO_BIG;
-	if ((rc = recon_grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
+	if ((rc = mem_grow((void **)q, qcap, *qn + 1, sizeof **q)) != 0)
 		return rc;
 	(*q)[*qn].lo = *lo;
 	(*q)[*qn].hi = *hi;
@@ -735,7 +735,7 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 		rc = WIEC_ERR_TOO_BIG;
 		goto fail;
 	}
-	if ((rc = recon_grow((void **)&nq, &nqcap, nqn + r->qn, sizeof *nq)) != 0)
+	if ((rc = mem_grow((void **)&nq, &nqcap, nqn + r->qn, sizeof *nq)) != 0)
 		goto fail;
 	if (r->qn)
 		memcpy(nq + nqn, r->q, r->qn * sizeof *nq);
@@ -817,7 +817,7 @@ static int diff_one(void *ctx, const rnode_t *x)
 		d->cut = x->key;
 		return 1;
 	}
-	if ((d->rc = recon_grow((void **)&d->ex, &d->excap, d->nex + 1, sizeof *d->ex)) != 0)
+	if ((d->rc = mem_grow((void **)&d->ex, &d->excap, d->nex + 1, sizeof *d->ex)) != 0)
 		return 1;
 	d->ex[d->nex++] = x;
 	d->used += need;

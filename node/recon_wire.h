@@ -11,30 +11,8 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "node/recon_int.h"
-
-/* Makes room for need elements of elt bytes in *p (capacity *cap),
- * doubling; 0 or WIEC_ERR_NOMEM (nothing changed). */
-static inline int recon_grow(void **p, size_t *cap, size_t need, size_t elt)
-{
-	size_t nc;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	nc = *cap ? *cap : 16;
-	while (nc < need) {
-		if (nc > SIZE_MAX / 2 / elt)
-			return WIEC_ERR_NOMEM;
-		nc *= 2;
-	}
-	q = realloc(*p, nc * elt);
-	if (q == NULL)
-		return WIEC_ERR_NOMEM;
-	*p = q;
-	*cap = nc;
-	return 0;
-}
 
 typedef struct wbuf {
 	uint8_t *p;
@@ -44,7 +22,7 @@ typedef struct wbuf {
 
 static inline void wb_put(wbuf_t *w, const void *src, size_t n)
 {
-	if (w->oom || recon_grow((void **)&w->p, &w->cap, w->len + n, 1) != 0) {
+	if (w->oom || mem_grow((void **)&w->p, &w->cap, w->len + n, 1) != 0) {
 		w->oom = 1;
 		return;
 	}

@@ -50,7 +50,7 @@ int store_derive_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	if (w->s->no_model)
 		return 0;
 	n = model_refs(ev->body, r);
-	if (n > 0 && store_grow((void **)&w->refs, &w->caprefs, w->nrefs + n, REFS_ENT) != 0)
+	if (n > 0 && mem_grow((void **)&w->refs, &w->caprefs, w->nrefs + n, REFS_ENT) != 0)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *key = w->refs[w->nrefs++];

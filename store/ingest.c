@@ -157,28 +157,12 @@ int store_wtx_commit(wtx_t *w)
 	return rc;
 }
 
-int store_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	void *q;
-	size_t n = *cap ? *cap : 16;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	if ((q = realloc(*p, n * size)) == NULL)
-		return WIEC_ERR_NOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int note_moved(wtx_t *w, const uint8_t *author)
 {
 	/* Batches are sorted by author: the last one is the usual repeat. */
 	if (w->nmoved && memcmp(w->moved[w->nmoved - 1], author, KEY_PK_BYTES) == 0)
 		return 0;
-	if (store_grow((void **)&w->moved, &w->capmoved, w->nmoved + 1, KEY_PK_BYTES) != 0)
+	if (mem_grow((void **)&w->moved, &w->capmoved, w->nmoved + 1, KEY_PK_BYTES) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->moved[w->nmoved++], author, KEY_PK_BYTES);
 	return 0;
@@ -190,7 +174,7 @@ static int note_bucket(wtx_t *w, const uint8_t *author, uint8_t b)
 	if (w->nbk && memcmp(w->bk[w->nbk - 1], author, KEY_PK_BYTES) == 0 &&
 	    w->bk[w->nbk - 1][KEY_PK_BYTES] == b)
 		return 0;
-	if (store_grow((void **)&w->bk, &w->capbk, w->nbk + 1, KEY_PK_BYTES + 1) != 0)
+	if (mem_grow((void **)&w->bk, &w->capbk, w->nbk + 1, KEY_PK_BYTES + 1) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->bk[w->nbk], author, KEY_PK_BYTES);
 	w->bk[w->nbk++][KEY_PK_BYTES] = b;
@@ -434,7 +418,7 @@ int store_index_event(wtx_t *w, const ev_t *ev, uint64_t lseq)
 	}
 	if (w->nnewtips == WTX_NEWTIPS_MAX && (rc = flush_tips(w)) != 0)
 		return rc;
-	if (store_grow((void **)&w->newtips, &w->capnewtips, w->nnewtips + 1, sizeof *w->newtips) != 0)
+	if (mem_grow((void **)&w->newtips, &w->capnewtips, w->nnewtips + 1, sizeof *w->newtips) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->newtips[w->nnewtips].id, ev->id, HASH_BYTES);
 	w->newtips[w->nnewtips++].seq = ev->seq;
@@ -469,7 +453,7 @@ static int append(wtx_t *w, const ev_t *ev)
 	if (rc < 0)
 		return rc;
 	/* Waiters on this event are released by drain(). */
-	if (store_grow((void **)&w->work, &w->capwork, w->nwork + 1, PEND_PREFIX) != 0)
+	if (mem_grow((void **)&w->work, &w->capwork, w->nwork + 1, PEND_PREFIX) != 0)
 		return WIEC_ERR_NOMEM;
 	memcpy(w->work[w->nwork], ev->author, KEY_PK_BYTES);
 	memcpy(w->work[w->nwork++] + KEY_PK_BYTES, ev->id, HASH_BYTES);

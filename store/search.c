@@ -158,7 +158,7 @@ static int add_term(void *arg, const char *t, size_t len, int prefix)
 			goto found;
 	}
 	if (b->nt >= NONE - 1 ||
-	    store_grow((void **)&b->t, &b->capt, b->nt + 1, sizeof *b->t) != 0)
+	    mem_grow((void **)&b->t, &b->capt, b->nt + 1, sizeof *b->t) != 0)
 		goto nomem;
 	x = &b->t[b->nt];
 	/* Zero-padded: the sort reads the first 16 bytes as integers. */
@@ -176,7 +176,7 @@ found:
 		b->p[x->last].tf += b->weight;
 		return 0;
 	}
-	if (b->np >= NONE || store_grow((void **)&b->p, &b->capp, b->np + 1, sizeof *b->p) != 0)
+	if (b->np >= NONE || mem_grow((void **)&b->p, &b->capp, b->np + 1, sizeof *b->p) != 0)
 		goto nomem;
 	i = (uint32_t)b->np++;
 	b->p[i].term = (uint32_t)(x - b->t);
@@ -530,7 +530,7 @@ static int score_term(const uint8_t *post, size_t df, acc_t *a)
 	uint64_t idf = search_log2_q32(2 * a->docs + 2, 2 * (uint64_t)df + 1);
 	u128 s = a->length, n = a->docs, num = (u128)idf * 44 * s;
 
-	if (store_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0)
+	if (mem_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < df; i++, post += POST) {
 		uint64_t tf = (uint64_t)post[DOC] << 8 | post[DOC + 1];
@@ -559,7 +559,7 @@ static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
 		if (!chunk_ok(v) || get32((const uint8_t *)k->mv_data + tl) != chunk++ ||
 		    n % CHUNK != 0)
 			return WIEC_ERR_CORRUPT;
-		if (store_grow((void **)&a->post, &a->pcap, n * POST + v->mv_size, 1) != 0)
+		if (mem_grow((void **)&a->post, &a->pcap, n * POST + v->mv_size, 1) != 0)
 			return WIEC_ERR_NOMEM;
 		memcpy(a->post + n * POST, v->mv_data, v->mv_size);
 		n += v->mv_size / POST;

@@ -26,6 +26,7 @@
 #include <lmdb.h>
 #include <string.h>
 
+#include "crypto/mem.h"
 #include "store/store.h"
 
 #define STORE_VERSION 3		/* 3: author trees, nothing deleted */
@@ -156,10 +157,6 @@ int store_readd(wtx_t *w, const uint8_t *env, size_t len);
 /* Recomputes the tips value of every moved author and runs the derived
  * hooks for them; called once per transaction before commit. */
 int store_finish_moved(wtx_t *w, store_head_t **moved, size_t *nmoved);
-
-/* realloc to room for need items of size bytes (doubling). 0 or
- * WIEC_ERR_NOMEM (then *p is unchanged). */
-int store_grow(void **p, size_t *cap, size_t need, size_t size);
 
 /* Events waiting for their prev (store/pending.c). store_pend_wait keeps
  * ev within the bounds (STORE_PENDING or a refusal); store_pend_remove

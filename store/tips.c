@@ -31,7 +31,7 @@ static int tips_range(wtx_t *w, const uint8_t *author, unsigned lo, unsigned hi,
 	    rc == 0 && k.mv_size == TIPS_KEY && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0 &&
 	    ((const uint8_t *)k.mv_data)[KEY_PK_BYTES] <= hi;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (store_grow((void **)ids, &cap, *n + 1, HASH_BYTES) != 0) {
+		if (mem_grow((void **)ids, &cap, *n + 1, HASH_BYTES) != 0) {
 			rc = ENOMEM;
 			break;
 		}

@@ -121,7 +121,7 @@ int store_verify_indexes(store_t *s, MDB_txn *txn, uint8_t bad[static HASH_BYTES
 		    (rc = check_group(s, txn, &g)) != 0)
 			goto lists_bad;
 		memcpy(g.key, key, LISTS_KEY);
-		if (store_grow((void **)&g.ls, &g.cap, g.n + 1, sizeof *g.ls) != 0) {
+		if (mem_grow((void **)&g.ls, &g.cap, g.n + 1, sizeof *g.ls) != 0) {
 			rc = WIEC_ERR_NOMEM;
 			goto out;
 		}
