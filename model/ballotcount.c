@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "crypto/mem.h"
 #include "model/ballot.h"
 #include "model/money.h"
 #include "model/recount.h"
@@ -481,18 +482,9 @@ static void put(buf_t *b, const void *d, size_t n)
 {
 	if (b->err)
 		return;
-	if (b->n + n > b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 256;
-		void *p;
-
-		while (cap < b->n + n)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->err = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (mem_grow((void **)&b->p, &b->cap, b->n + n, 1) != 0) {
+		b->err = 1;
+		return;
 	}
 	memcpy(b->p + b->n, d, n);
 	b->n += n;
@@ -709,15 +701,9 @@ int model_tally_seal(const model_view_t *v, const uint8_t process[static HASH_BY
 		goto out;
 	if (ids.n + cred.n == 0)
 		goto done;
-	if (ids.cap < ids.n + cred.n) {
-		void *p = realloc(ids.id, (ids.n + cred.n) * HASH_BYTES);
-
-		if (p == NULL) {
-			rc = WIEC_ERR_NOMEM;
-			goto out;
-		}
-		ids.id = p;
-		ids.cap = ids.n + cred.n;
+	if (mem_grow((void **)&ids.id, &ids.cap, ids.n + cred.n, HASH_BYTES) != 0) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
 	}
 	if (ids_ascending(ids.id[0], ids.n) && (cred.n == 0 || ids_ascending(cred.id[0], cred.n))) {
 		/* As refs() gives them (model.h): one merge. */
