@@ -109,15 +109,6 @@ static uint32_t term_hash(const struct search_buf *b, const char *t, size_t len)
 	    (uint32_t)h[3] << 24;
 }
 
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t x = 0;
-
-	for (int i = 0; i < 8; i++)
-		x = x << 8 | p[i];
-	return x;
-}
-
 /* Doubles the slots (rehashing every term); 0 or -1 (out of memory,
  * nothing changed). */
 static int slots_grow(struct search_buf *b)
@@ -165,8 +156,8 @@ static int add_term(void *arg, const char *t, size_t len, int prefix)
 	memset(x->key, 0, sizeof x->key);
 	memcpy(x->key, t, len);
 	x->klen = (uint8_t)(len + 1);
-	x->a = be64(x->key);
-	x->b = be64(x->key + 8);
+	x->a = hash_get_be64(x->key);
+	x->b = hash_get_be64(x->key + 8);
 	x->last = NONE;
 	x->count = 0;
 	b->slot[j] = (uint32_t)++b->nt;
