@@ -688,9 +688,42 @@ static void prefetch_ev(const ev_t *ev)
 	}
 }
 
+int store_wtx_apply(wtx_t *w, const ev_t *evs, size_t n, int *res)
+{
+	const ev_t **order;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((order = malloc(n * sizeof *order)) == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &evs[i];
+	/* Author by author, in seq order: a prev comes before its children. */
+	qsort(order, n, sizeof *order, ev_order);
+	if (w->now_ms == 0)
+		w->now_ms = clock_ms();
+	for (size_t i = 0; i < n; i++) {
+		const ev_t *ev = order[i];
+		int r;
+
+		if (i + 2 < n)
+			__builtin_prefetch(order[i + 2]);
+		if (i + 1 < n)
+			prefetch_ev(order[i + 1]);
+		r = apply(w, ev);
+		if (is_store_failure(r) || (r > 0 && (rc = drain(w)) != 0)) {
+			rc = is_store_failure(r) ? r : rc;
+			break;
+		}
+		res[ev - evs] = r;
+	}
+	free(order);
+	return rc;
+}
+
 int store_ingest_batch(store_t *s, ev_t *evs, size_t n, int *res, store_batch_t *b)
 {
-	ev_t **order;
 	store_head_t *moved = NULL;
 	size_t nmoved = 0, added;
 	wtx_t w;
@@ -703,55 +736,32 @@ int store_ingest_batch(store_t *s, ev_t *evs, size_t n, int *res, store_batch_t 
 	}
 	if (n == 0)
 		return 0;
-	if ((order = malloc(n * sizeof *order)) == NULL)
-		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		order[i] = &evs[i];
-	/* Author by author, in seq order: a prev comes before its children. */
-	qsort(order, n, sizeof *order, ev_order);
 	if ((rc = store_wtx_begin(&w, s)) != 0)
-		goto out;
+		return rc;
 	if (b) {
 		w.flags = b->flags;
 		w.source = b->source;
 		w.now_ms = b->now_ms;
 	}
-	if (w.now_ms == 0)
-		w.now_ms = clock_ms();
-	for (size_t i = 0; i < n; i++) {
-		const ev_t *ev = order[i];
-		int r;
-
-		if (i + 2 < n)
-			__builtin_prefetch(order[i + 2]);
-		if (i + 1 < n)
-			prefetch_ev(order[i + 1]);
-		r = apply(&w, ev);
-
-		if (is_store_failure(r) || (r > 0 && (rc = drain(&w)) != 0)) {
-			rc = is_store_failure(r) ? r : rc;
-			store_wtx_abort(&w);
-			goto out;
-		}
-		res[ev - evs] = r;
+	if ((rc = store_wtx_apply(&w, evs, n, res)) != 0) {
+		store_wtx_abort(&w);
+		return rc;
 	}
 	added = w.added;
 	if ((rc = store_finish_moved(&w, b ? &moved : NULL, &nmoved)) != 0) {
 		store_wtx_abort(&w);
-		goto out;
+		return rc;
 	}
 	if ((rc = store_wtx_commit(&w)) != 0) {
 		free(moved);
-		goto out;
+		return rc;
 	}
 	if (b) {
 		b->added = added;
 		b->moved = moved;
 		b->nmoved = nmoved;
 	}
-out:
-	free(order);
-	return rc;
+	return 0;
 }
 
 int store_ingest(store_t *s, ev_t *evs, size_t n, int *res, size_t *added)

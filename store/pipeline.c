@@ -10,6 +10,7 @@
 #include "crypto/err.h"
 #include "proto/event.h"
 #include "store/pipeline.h"
+#include "store/store_int.h"
 
 /* Events per verification chunk: small enough that verifiers finish
  * together when the committer takes a core from one of them. */
@@ -158,55 +159,119 @@ static void commit_one(store_pipeline_t *p, slot_t *b)
 		b->err = store_ingest(p->s, b->ok, b->m, b->okres, &b->added);
 }
 
-/* The batches g[0..k) in one write transaction, as one batch of all their
- * valid events (store_ingest applies a batch in author and seq order, so
- * this is the outcome of pushing them as one). What the commit added is
- * reported with the last of them. If that transaction fails, each batch is
- * committed again alone, so a failure stays the failing batch's own (a
- * batch that fills the map fails, the others are held). */
-static void commit_group(store_pipeline_t *p, slot_t **g, size_t k)
+/* Applies the valid events of g[0..k) to w as one batch (store_wtx_apply)
+ * and hands each batch its outcomes. */
+static int apply_slots(wtx_t *w, slot_t *const *g, size_t k)
 {
-	ev_t *all = NULL;
+	ev_t *all;
 	int *res = NULL;
-	size_t total = 0, at = 0, added = 0;
-	int err = WIEC_ERR_NOMEM;
+	size_t total = 0, at = 0;
+	int rc = WIEC_ERR_NOMEM;
 
 	for (size_t i = 0; i < k; i++)
 		if (g[i]->err == 0)
 			total += g[i]->m;
-	if (k == 1 || total == 0) {
-		for (size_t i = 0; i < k; i++)
-			commit_one(p, g[i]);
-		return;
-	}
-	if ((all = malloc(total * sizeof *all)) != NULL &&
-	    (res = malloc(total * sizeof *res)) != NULL) {
-		for (size_t i = 0; i < k; i++)
-			if (g[i]->err == 0) {
-				memcpy(all + at, g[i]->ok, g[i]->m * sizeof *all);
-				at += g[i]->m;
-			}
-		err = store_ingest(p->s, all, total, res, &added);
-	}
-	if (err == 0) {
-		at = 0;
-		for (size_t i = 0; i < k; i++)
-			if (g[i]->err == 0) {
-				memcpy(g[i]->okres, res + at, g[i]->m * sizeof *res);
-				at += g[i]->m;
-				g[i]->added = 0;
-			}
-		for (size_t i = k; i-- > 0;)
-			if (g[i]->err == 0) {
-				g[i]->added = added;
-				break;
-			}
-	} else {
-		for (size_t i = 0; i < k; i++)
-			commit_one(p, g[i]);
-	}
+	if (total == 0)
+		return 0;
+	if ((all = malloc(total * sizeof *all)) == NULL ||
+	    (res = malloc(total * sizeof *res)) == NULL)
+		goto out;
+	for (size_t i = 0; i < k; i++)
+		if (g[i]->err == 0) {
+			memcpy(all + at, g[i]->ok, g[i]->m * sizeof *all);
+			at += g[i]->m;
+		}
+	if ((rc = store_wtx_apply(w, all, total, res)) != 0)
+		goto out;
+	at = 0;
+	for (size_t i = 0; i < k; i++)
+		if (g[i]->err == 0) {
+			memcpy(g[i]->okres, res + at, g[i]->m * sizeof *res);
+			at += g[i]->m;
+		}
+out:
 	free(all);
 	free(res);
+	return rc;
+}
+
+/* Takes the next queued batch into g[*k] if the group has room for it;
+ * whether it did. Called with p->mu held. */
+static int take_queued(store_pipeline_t *p, slot_t **g, size_t *k, size_t *events,
+    size_t max_batches, size_t max_events)
+{
+	slot_t *b;
+
+	if (p->queued == 0 || p->paused || *k == max_batches)
+		return 0;
+	for (b = p->head; b->state != SLOT_QUEUED; b = b->next)
+		;
+	if (*k > 0 && *events + b->m > max_events)
+		return 0;
+	*events += b->m;
+	b->state = SLOT_COMMITTING;
+	g[(*k)++] = b;
+	p->queued--;
+	p->queued_events -= b->m;
+	return 1;
+}
+
+/* Commits the batches g[0..*k) in one write transaction, as one batch of
+ * all their valid events (store_ingest applies a batch in author and seq
+ * order, so this is the outcome of pushing them as one). Batches verified
+ * while that batch was applied join the transaction as a batch of their
+ * own, applied after it (so as if committed in the next transaction), up
+ * to STORE_PIPELINE_MERGE_MAX batches: the group's commit then also covers
+ * what would otherwise wait for a commit of its own, which at the end of
+ * an import is the pipeline's last and costliest wait. What the commit
+ * added is reported with the last batch that had events. If the
+ * transaction fails, each batch is committed again alone, so a failure
+ * stays the failing batch's own (a batch that fills the map fails, the
+ * others are held). */
+static void commit_group(store_pipeline_t *p, slot_t **g, size_t *kp)
+{
+	size_t k = *kp, done = 0, events = 0, added;
+	wtx_t w;
+	int rc;
+
+	for (size_t i = 0; i < k; i++)
+		events += g[i]->m;
+	if ((rc = store_wtx_begin(&w, p->s)) != 0)
+		goto alone;
+	while (done < k) {
+		if ((rc = apply_slots(&w, g + done, k - done)) != 0) {
+			store_wtx_abort(&w);
+			goto alone;
+		}
+		done = k;
+		pthread_mutex_lock(&p->mu);
+		while (take_queued(p, g, &k, &events, STORE_PIPELINE_MERGE_MAX,
+		    2 * STORE_PIPELINE_MERGE_EVENTS))
+			;
+		if (k > done)
+			pthread_cond_broadcast(&p->cv);	/* room in the queue */
+		pthread_mutex_unlock(&p->mu);
+	}
+	added = w.added;
+	if ((rc = store_finish_moved(&w, NULL, NULL)) != 0) {
+		store_wtx_abort(&w);
+		goto alone;
+	}
+	if ((rc = store_wtx_commit(&w)) != 0)
+		goto alone;
+	for (size_t i = 0; i < k; i++)
+		g[i]->added = 0;
+	for (size_t i = k; i-- > 0;)
+		if (g[i]->err == 0 && g[i]->m > 0) {
+			g[i]->added = added;
+			break;
+		}
+	*kp = k;
+	return;
+alone:
+	for (size_t i = 0; i < k; i++)
+		commit_one(p, g[i]);
+	*kp = k;
 }
 
 /* A full group is waited for: push blocks at STORE_PIPELINE_QUEUE. */
@@ -220,12 +285,12 @@ _Static_assert(STORE_PIPELINE_QUEUE >= STORE_PIPELINE_MERGE, "push would wait fo
 static void *committer(void *arg)
 {
 	store_pipeline_t *p = arg;
-	slot_t *g[STORE_PIPELINE_MERGE];
+	slot_t *g[STORE_PIPELINE_MERGE_MAX];
 
+	(void)pthread_setname_np(pthread_self(), "wiec-commit");	/* for top -H, perf */
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		size_t k = 0, events = 0;
-		slot_t *b;
 
 		/* A full group, or whatever waits once the caller flushes. */
 		while (!p->stop && (p->queued == 0 || p->paused ||
@@ -234,20 +299,12 @@ static void *committer(void *arg)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->queued == 0)
 			break;	/* stopped, nothing left */
-		for (b = p->head; b != NULL && b->state != SLOT_QUEUED; b = b->next)
+		while (take_queued(p, g, &k, &events, STORE_PIPELINE_MERGE,
+		    STORE_PIPELINE_MERGE_EVENTS))
 			;
-		for (; b != NULL && k < STORE_PIPELINE_MERGE; b = b->next) {
-			if (k > 0 && events + b->m > STORE_PIPELINE_MERGE_EVENTS)
-				break;
-			events += b->m;
-			b->state = SLOT_COMMITTING;
-			g[k++] = b;
-		}
-		p->queued -= k;
-		p->queued_events -= events;
 		pthread_cond_broadcast(&p->cv);	/* room in the queue */
 		pthread_mutex_unlock(&p->mu);
-		commit_group(p, g, k);
+		commit_group(p, g, &k);
 		pthread_mutex_lock(&p->mu);
 		p->commits++;
 		for (size_t i = 0; i < k; i++)

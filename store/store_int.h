@@ -147,6 +147,13 @@ int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 
 /* Write transactions (store/ingest.c). */
 int store_wtx_begin(wtx_t *w, store_t *s);
+/* Applies the chain rules to evs[0..n) (verified; borrowed for the call),
+ * author by author in seq order, as store_ingest_batch does, into res[i].
+ * Returns 0, or a store failure (MAP_FULL, STORE, CORRUPT, NOMEM, CRYPTO)
+ * after which w must be aborted. Several calls may share one transaction
+ * (store/pipeline.c): the outcome of each batch is then the one it would
+ * have had if committed after the batches before it. */
+int store_wtx_apply(wtx_t *w, const ev_t *evs, size_t n, int *res);
 int store_wtx_commit(wtx_t *w);
 void store_wtx_abort(wtx_t *w);
 /* Indexes an event already in the log at lseq (append, or rebuild). */

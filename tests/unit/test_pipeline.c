@@ -249,6 +249,72 @@ TEST(pipeline_merges_waiting_batches)
 	free(sn);
 }
 
+/* Batches still queued when a full group has been applied join its
+ * transaction as one batch of their own, applied after the group's: one
+ * commit for all, each batch with the outcome it would have had in the
+ * next transaction. Here the group's events wait for their prev, which
+ * comes late and releases them in the same commit. */
+TEST(pipeline_late_batches_join_the_group)
+{
+	enum { B = 2, K = STORE_PIPELINE_MERGE + 2, N = B * K };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t evs[N];
+	const uint8_t *envs[B + 1];
+	size_t lens[B + 1];
+	key_pair_t a;
+	store_pipeline_t *p;
+	store_pipeline_stats_t ps;
+	seen_t *sn = calloc(1, sizeof *sn);
+	store_stats_t st;
+	store_t *s;
+
+	_Static_assert(K <= STORE_PIPELINE_MERGE_MAX && K <= PL_MAX, "one group");
+	CHECK(sn != NULL);
+	fx_network(net);
+	fx_key(&a, 0x53);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, N, "late") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	sn->s = s;
+	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
+	store_pipeline_pause(p, 1);
+	/* Batches 1..MERGE: seq 2B+1..N; the two late ones: seq 1..2B, the
+	 * last with a copy of seq N. */
+	for (size_t k = 0; k < K; k++) {
+		size_t first = k < STORE_PIPELINE_MERGE ? 2 * B + k * B : (k - STORE_PIPELINE_MERGE) * B;
+		size_t n = B;
+
+		arrays(&evs[first], B, envs, lens);
+		if (k == K - 1) {
+			envs[n] = evs[N - 1].env;
+			lens[n++] = evs[N - 1].len;
+		}
+		CHECK(store_pipeline_push(p, envs, lens, n, (void *)(uintptr_t)(k + 1)) == 0);
+	}
+	CHECK(store_pipeline_flush(p) == 0);
+	CHECK_EQ_U64(sn->nb, K);
+	for (size_t k = 0; k < K; k++) {
+		int late = k >= STORE_PIPELINE_MERGE;
+
+		CHECK_EQ_U64(sn->tag[k], k + 1);
+		CHECK(sn->err[k] == 0);
+		CHECK_EQ_U64(sn->added[k], k == K - 1 ? N : 0);
+		/* Reported once the one commit is done: everything is held. */
+		CHECK_EQ_U64(sn->held[k], N);
+		for (size_t i = 0; i < B; i++)
+			CHECK(sn->check[k][i] == 0 &&
+			    sn->res[k][i] == (late ? STORE_ADDED : STORE_PENDING));
+	}
+	CHECK(sn->check[K - 1][B] == 0 && sn->res[K - 1][B] == STORE_DUP);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, N);
+	CHECK_EQ_U64(st.pending, 0);
+	store_pipeline_close(&p, &ps);
+	CHECK_EQ_U64(ps.commits, 1);
+	store_close(&s);
+	fx_free(evs, N);
+	free(sn);
+}
+
 /* A transaction of several batches that fails is not anyone's failure
  * until each batch has been committed alone: the one that fills the map
  * fails, the one beside it is held. */
