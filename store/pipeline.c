@@ -12,9 +12,12 @@
 #include "store/pipeline.h"
 #include "store/store_int.h"
 
-/* Events per verification chunk: small enough that verifiers finish
- * together when the committer takes a core from one of them. */
+/* Events per verification chunk: PIPE_CHUNK while plenty are left, then
+ * a share of what is left down to PIPE_CHUNK_MIN, so that the verifiers of
+ * a batch finish together (one that finished early idles until the batch
+ * is done) even when the committer takes a core from one of them. */
 #define PIPE_CHUNK 64
+#define PIPE_CHUNK_MIN 8
 
 typedef enum { SLOT_QUEUED, SLOT_COMMITTING, SLOT_DONE } slot_state_t;
 
@@ -33,8 +36,9 @@ typedef struct slot {
 	void *tag;
 	/* verification */
 	atomic_size_t next_chunk;
+	int threads;
 	const uint8_t *network;
-	int verr;
+	atomic_int verr;
 } slot_t;
 
 struct store_pipeline {
@@ -87,7 +91,7 @@ static slot_t *slot_new(const uint8_t *const *envs, const size_t *lens, size_t n
 	if ((b->envs = malloc(c * sizeof *b->envs)) == NULL ||
 	    (b->lens = malloc(c * sizeof *b->lens)) == NULL ||
 	    (b->evs = calloc(c, sizeof *b->evs)) == NULL ||
-	    (b->check = calloc(c, sizeof *b->check)) == NULL ||
+	    (b->check = malloc(c * sizeof *b->check)) == NULL ||
 	    (b->res = calloc(c, sizeof *b->res)) == NULL ||
 	    (b->ok = calloc(c, sizeof *b->ok)) == NULL ||
 	    (b->map = malloc(c * sizeof *b->map)) == NULL ||
@@ -95,6 +99,9 @@ static slot_t *slot_new(const uint8_t *const *envs, const size_t *lens, size_t n
 		slot_free(b);
 		return NULL;
 	}
+	/* Fail closed: an envelope no verifier reached is not valid. */
+	for (size_t i = 0; i < c; i++)
+		b->check[i] = WIEC_ERR_IO;
 	if (n > 0) {
 		memcpy(b->envs, envs, n * sizeof *envs);
 		memcpy(b->lens, lens, n * sizeof *lens);
@@ -108,21 +115,25 @@ static void *verify_chunks(void *arg)
 	slot_t *b = arg;
 
 	for (;;) {
-		size_t i = atomic_fetch_add(&b->next_chunk, PIPE_CHUNK), cnt;
+		size_t i = atomic_load(&b->next_chunk), cnt;
 		int rc;
 
-		if (i >= b->n)
-			break;
-		cnt = b->n - i < PIPE_CHUNK ? b->n - i : PIPE_CHUNK;
+		do {
+			if (i >= b->n)
+				return NULL;
+			cnt = (b->n - i) / (2 * (size_t)b->threads);
+			cnt = cnt > PIPE_CHUNK ? PIPE_CHUNK : cnt < PIPE_CHUNK_MIN ? PIPE_CHUNK_MIN : cnt;
+			if (cnt > b->n - i)
+				cnt = b->n - i;
+		} while (!atomic_compare_exchange_weak(&b->next_chunk, &i, i + cnt));
 		if ((rc = ev_check_batch(b->evs + i, b->check + i, b->envs + i, b->lens + i, cnt,
 		    b->network, 1)) != 0) {
 			/* Marks the chunk failed; nothing of it needs freeing. */
 			for (size_t j = i; j < i + cnt; j++)
 				b->check[j] = rc;
-			b->verr = rc;
+			atomic_store(&b->verr, rc);
 		}
 	}
-	return NULL;
 }
 
 /* Verifies b on the caller's thread and threads - 1 helpers, then lines up
@@ -133,6 +144,8 @@ static void verify(store_pipeline_t *p, slot_t *b)
 	int started = 0;
 
 	atomic_init(&b->next_chunk, 0);
+	atomic_init(&b->verr, 0);
+	b->threads = p->threads;
 	b->network = p->network;
 	for (int t = 1; t < p->threads && (size_t)t * PIPE_CHUNK < b->n; t++) {
 		if (pthread_create(&tids[started], NULL, verify_chunks, b) != 0)
@@ -148,8 +161,8 @@ static void verify(store_pipeline_t *p, slot_t *b)
 			b->map[b->m++] = i;
 		}
 	/* A verifier that could not run is not the events' fault. */
-	if (b->verr != 0)
-		b->err = b->verr;
+	if (atomic_load(&b->verr) != 0)
+		b->err = atomic_load(&b->verr);
 }
 
 /* One batch in its own write transaction. */

@@ -189,6 +189,69 @@ TEST(pipeline_failed_commit_keeps_next_batch)
 	free(sn);
 }
 
+/* A batch's verification is dealt out in chunks that shrink towards its
+ * end: every envelope is checked exactly once, whatever the batch size.
+ * Every fifth is damaged (a signature bit); each batch is pushed alone. */
+typedef struct every {
+	size_t seen, wrong;
+} every_t;
+
+static void on_every(void *ctx, const store_pipeline_batch_t *b)
+{
+	every_t *e = ctx;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->check[i] != (i % 5 == 4 ? WIEC_ERR_SIG : 0))
+			e->wrong++;
+	e->seen += b->n;
+}
+
+TEST(pipeline_checks_every_envelope_of_a_batch)
+{
+	static const size_t sizes[] = { 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 129, 1000 };
+	enum { MAXN = 1000 };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t *evs = calloc(MAXN, sizeof *evs);
+	const uint8_t **envs = calloc(MAXN, sizeof *envs);
+	uint8_t **bufs = calloc(MAXN, sizeof *bufs);
+	size_t *lens = calloc(MAXN, sizeof *lens), total = 0;
+	every_t e = { 0, 0 };
+	store_pipeline_t *p;
+	key_pair_t a;
+	store_t *s;
+
+	CHECK(evs != NULL && envs != NULL && bufs != NULL && lens != NULL);
+	fx_network(net);
+	fx_key(&a, 0x57);
+	CHECK(fx_chain(evs, &a, net, 1, NULL, MAXN, "every") == 0);
+	for (size_t i = 0; i < MAXN; i++) {
+		CHECK((bufs[i] = malloc(evs[i].len)) != NULL);
+		memcpy(bufs[i], evs[i].env, evs[i].len);
+		if (i % 5 == 4)
+			bufs[i][evs[i].len - 1] ^= 0x10;	/* in the signature */
+		envs[i] = bufs[i];
+		lens[i] = evs[i].len;
+	}
+	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
+	CHECK((p = store_pipeline_new(s, net, 2, on_every, &e)) != NULL);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		CHECK(store_pipeline_push(p, envs, lens, sizes[k], NULL) == 0);
+		total += sizes[k];
+	}
+	CHECK(store_pipeline_flush(p) == 0);
+	CHECK_EQ_U64(e.seen, total);
+	CHECK_EQ_U64(e.wrong, 0);
+	store_pipeline_destroy(&p);
+	store_close(&s);
+	for (size_t i = 0; i < MAXN; i++)
+		free(bufs[i]);
+	fx_free(evs, MAXN);
+	free(evs);
+	free(envs);
+	free(bufs);
+	free(lens);
+}
+
 /* Batches verified while the committer is busy are committed in one write
  * transaction (the last of them reports what it added), each still
  * reported on its own, in order, with its own outcomes: a copy of an
