@@ -427,3 +427,58 @@ TEST(pipeline_failed_merge_commits_alone)
 	free(lens);
 	free(sn);
 }
+
+/* The same when the batch that fills the map joined the group late: the
+ * group's batches are held, the late one fails alone. */
+TEST(pipeline_failed_late_batch_fails_alone)
+{
+	enum { BIG = 3000, K = STORE_PIPELINE_MERGE };
+	uint8_t net[HASH_BYTES];
+	fx_ev_t *evs = calloc(BIG + K, sizeof *evs);
+	const uint8_t **envs = calloc(BIG, sizeof *envs);
+	size_t *lens = calloc(BIG, sizeof *lens);
+	key_pair_t a, b;
+	store_pipeline_t *p;
+	store_pipeline_stats_t ps;
+	seen_t *sn = calloc(1, sizeof *sn);
+	store_stats_t st;
+	store_t *s;
+
+	CHECK(evs != NULL && envs != NULL && lens != NULL && sn != NULL);
+	fx_network(net);
+	fx_key(&a, 0x63);
+	fx_key(&b, 0x64);
+	for (size_t i = 0; i < BIG; i++)
+		CHECK(fx_build(&evs[i], &a, net, i + 1, i ? evs[i - 1].id : NULL, EV_COMMENT,
+		    "A comment long enough to fill pages quickly: lorem ipsum dolor sit amet, "
+		    "consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
+		    net, FX_TS + i) == 0);
+	CHECK(fx_chain(&evs[BIG], &b, net, 1, NULL, K, "b") == 0);
+	CHECK(fx_store(&s, TEST_TMP, "s", STORE_MAP_MIN) == 0);
+	sn->s = s;
+	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
+	store_pipeline_pause(p, 1);
+	for (size_t k = 0; k < K; k++) {
+		arrays(&evs[BIG + k], 1, envs, lens);
+		CHECK(store_pipeline_push(p, envs, lens, 1, (void *)(uintptr_t)(k + 1)) == 0);
+	}
+	arrays(evs, BIG, envs, lens);
+	CHECK(store_pipeline_push(p, envs, lens, BIG, (void *)(uintptr_t)(K + 1)) == 0);
+	CHECK(store_pipeline_flush(p) == WIEC_ERR_MAP_FULL);
+	CHECK_EQ_U64(sn->nb, K + 1);
+	for (size_t k = 0; k < K; k++) {
+		CHECK(sn->tag[k] == k + 1 && sn->err[k] == 0 && sn->added[k] == 1);
+		CHECK(sn->check[k][0] == 0 && sn->res[k][0] == STORE_ADDED);
+	}
+	CHECK(sn->tag[K] == K + 1 && sn->err[K] == WIEC_ERR_MAP_FULL && sn->added[K] == 0);
+	CHECK(store_stats(s, &st) == 0);
+	CHECK_EQ_U64(st.events, K);
+	store_pipeline_close(&p, &ps);
+	CHECK_EQ_U64(ps.commits, 1);	/* one group, retried batch by batch */
+	store_close(&s);
+	fx_free(evs, BIG + K);
+	free(evs);
+	free(envs);
+	free(lens);
+	free(sn);
+}
