@@ -252,6 +252,24 @@ TEST(pipeline_checks_every_envelope_of_a_batch)
 	free(lens);
 }
 
+/* One author's chain of n events into evs, a fresh store *s and a paused
+ * pipeline into it reporting to sn; 0 or -1. */
+static int paused_chain(test_ctx_t *t_, fx_ev_t *evs, size_t n, uint8_t seed,
+    uint8_t net[static HASH_BYTES], store_t **s, seen_t *sn, store_pipeline_t **p)
+{
+	key_pair_t a;
+
+	fx_network(net);
+	fx_key(&a, seed);
+	if (fx_chain(evs, &a, net, 1, NULL, n, "m") != 0 || fx_store(s, TEST_TMP, "s", FX_MAP) != 0)
+		return -1;
+	sn->s = *s;
+	if ((*p = store_pipeline_new(*s, net, 2, on_done, sn)) == NULL)
+		return -1;
+	store_pipeline_pause(*p, 1);
+	return 0;
+}
+
 /* Batches verified while the committer is busy are committed in one write
  * transaction (the last of them reports what it added), each still
  * reported on its own, in order, with its own outcomes: a copy of an
@@ -263,20 +281,13 @@ TEST(pipeline_merges_waiting_batches)
 	fx_ev_t evs[N];
 	const uint8_t *envs[B + 1];
 	size_t lens[B + 1];
-	key_pair_t a;
 	store_pipeline_t *p;
 	seen_t *sn = calloc(1, sizeof *sn);
 	store_stats_t st;
 	store_t *s;
 
 	CHECK(sn != NULL);
-	fx_network(net);
-	fx_key(&a, 0x51);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, N, "m") == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	sn->s = s;
-	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
-	store_pipeline_pause(p, 1);
+	CHECK(paused_chain(t_, evs, N, 0x51, net, &s, sn, &p) == 0);
 	/* Batch 1 holds the chain's last events (they wait for their prev in
 	 * a batch of their own), batch 3 the first ones and a copy of evs[N-1]. */
 	for (size_t k = 0; k < N / B; k++) {
@@ -324,7 +335,6 @@ TEST(pipeline_late_batches_join_the_group)
 	fx_ev_t evs[N];
 	const uint8_t *envs[B + 1];
 	size_t lens[B + 1];
-	key_pair_t a;
 	store_pipeline_t *p;
 	store_pipeline_stats_t ps;
 	seen_t *sn = calloc(1, sizeof *sn);
@@ -333,13 +343,7 @@ TEST(pipeline_late_batches_join_the_group)
 
 	_Static_assert(K <= STORE_PIPELINE_MERGE_MAX && K <= PL_MAX, "one group");
 	CHECK(sn != NULL);
-	fx_network(net);
-	fx_key(&a, 0x53);
-	CHECK(fx_chain(evs, &a, net, 1, NULL, N, "late") == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", FX_MAP) == 0);
-	sn->s = s;
-	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
-	store_pipeline_pause(p, 1);
+	CHECK(paused_chain(t_, evs, N, 0x53, net, &s, sn, &p) == 0);
 	/* Batches 1..MERGE: seq 2B+1..N; the two late ones: seq 1..2B, the
 	 * last with a copy of seq N. */
 	for (size_t k = 0; k < K; k++) {
@@ -378,63 +382,14 @@ TEST(pipeline_late_batches_join_the_group)
 	free(sn);
 }
 
-/* A transaction of several batches that fails is not anyone's failure
- * until each batch has been committed alone: the one that fills the map
- * fails, the one beside it is held. */
-TEST(pipeline_failed_merge_commits_alone)
+/* nsmall batches of one event, then one that fills the map, pushed while
+ * paused and committed as one group: the big one fails, the others are
+ * held, each reported with its own outcome; one transaction tried. */
+static void big_batch_fails_alone(test_ctx_t *t_, size_t nsmall, uint8_t seed)
 {
 	enum { BIG = 3000 };
 	uint8_t net[HASH_BYTES];
-	fx_ev_t *evs = calloc(BIG + 1, sizeof *evs);
-	const uint8_t **envs = calloc(BIG, sizeof *envs);
-	size_t *lens = calloc(BIG, sizeof *lens);
-	key_pair_t a, b;
-	store_pipeline_t *p;
-	seen_t *sn = calloc(1, sizeof *sn);
-	store_stats_t st;
-	store_t *s;
-
-	CHECK(evs != NULL && envs != NULL && lens != NULL && sn != NULL);
-	fx_network(net);
-	fx_key(&a, 0x61);
-	fx_key(&b, 0x62);
-	for (size_t i = 0; i < BIG; i++)
-		CHECK(fx_build(&evs[i], &a, net, i + 1, i ? evs[i - 1].id : NULL, EV_COMMENT,
-		    "A comment long enough to fill pages quickly: lorem ipsum dolor sit amet, "
-		    "consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
-		    net, FX_TS + i) == 0);
-	CHECK(fx_chain(&evs[BIG], &b, net, 1, NULL, 1, "b") == 0);
-	CHECK(fx_store(&s, TEST_TMP, "s", STORE_MAP_MIN) == 0);
-	sn->s = s;
-	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
-	store_pipeline_pause(p, 1);
-	arrays(&evs[BIG], 1, envs, lens);
-	CHECK(store_pipeline_push(p, envs, lens, 1, (void *)(uintptr_t)1) == 0);
-	arrays(evs, BIG, envs, lens);
-	CHECK(store_pipeline_push(p, envs, lens, BIG, (void *)(uintptr_t)2) == 0);
-	CHECK(store_pipeline_flush(p) == WIEC_ERR_MAP_FULL);
-	CHECK_EQ_U64(sn->nb, 2);
-	CHECK(sn->tag[0] == 1 && sn->err[0] == 0 && sn->added[0] == 1);
-	CHECK(sn->check[0][0] == 0 && sn->res[0][0] == STORE_ADDED);
-	CHECK(sn->tag[1] == 2 && sn->err[1] == WIEC_ERR_MAP_FULL && sn->added[1] == 0);
-	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 1);
-	store_pipeline_destroy(&p);
-	store_close(&s);
-	fx_free(evs, BIG + 1);
-	free(evs);
-	free(envs);
-	free(lens);
-	free(sn);
-}
-
-/* The same when the batch that fills the map joined the group late: the
- * group's batches are held, the late one fails alone. */
-TEST(pipeline_failed_late_batch_fails_alone)
-{
-	enum { BIG = 3000, K = STORE_PIPELINE_MERGE };
-	uint8_t net[HASH_BYTES];
-	fx_ev_t *evs = calloc(BIG + K, sizeof *evs);
+	fx_ev_t *evs = calloc(BIG + nsmall, sizeof *evs);
 	const uint8_t **envs = calloc(BIG, sizeof *envs);
 	size_t *lens = calloc(BIG, sizeof *lens);
 	key_pair_t a, b;
@@ -446,39 +401,54 @@ TEST(pipeline_failed_late_batch_fails_alone)
 
 	CHECK(evs != NULL && envs != NULL && lens != NULL && sn != NULL);
 	fx_network(net);
-	fx_key(&a, 0x63);
-	fx_key(&b, 0x64);
+	fx_key(&a, seed);
+	fx_key(&b, seed + 1);
 	for (size_t i = 0; i < BIG; i++)
 		CHECK(fx_build(&evs[i], &a, net, i + 1, i ? evs[i - 1].id : NULL, EV_COMMENT,
 		    "A comment long enough to fill pages quickly: lorem ipsum dolor sit amet, "
 		    "consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
 		    net, FX_TS + i) == 0);
-	CHECK(fx_chain(&evs[BIG], &b, net, 1, NULL, K, "b") == 0);
+	CHECK(fx_chain(&evs[BIG], &b, net, 1, NULL, nsmall, "b") == 0);
 	CHECK(fx_store(&s, TEST_TMP, "s", STORE_MAP_MIN) == 0);
 	sn->s = s;
 	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
 	store_pipeline_pause(p, 1);
-	for (size_t k = 0; k < K; k++) {
+	for (size_t k = 0; k < nsmall; k++) {
 		arrays(&evs[BIG + k], 1, envs, lens);
 		CHECK(store_pipeline_push(p, envs, lens, 1, (void *)(uintptr_t)(k + 1)) == 0);
 	}
 	arrays(evs, BIG, envs, lens);
-	CHECK(store_pipeline_push(p, envs, lens, BIG, (void *)(uintptr_t)(K + 1)) == 0);
+	CHECK(store_pipeline_push(p, envs, lens, BIG, (void *)(uintptr_t)(nsmall + 1)) == 0);
 	CHECK(store_pipeline_flush(p) == WIEC_ERR_MAP_FULL);
-	CHECK_EQ_U64(sn->nb, K + 1);
-	for (size_t k = 0; k < K; k++) {
+	CHECK_EQ_U64(sn->nb, nsmall + 1);
+	for (size_t k = 0; k < nsmall; k++) {
 		CHECK(sn->tag[k] == k + 1 && sn->err[k] == 0 && sn->added[k] == 1);
 		CHECK(sn->check[k][0] == 0 && sn->res[k][0] == STORE_ADDED);
 	}
-	CHECK(sn->tag[K] == K + 1 && sn->err[K] == WIEC_ERR_MAP_FULL && sn->added[K] == 0);
+	CHECK(sn->tag[nsmall] == nsmall + 1 && sn->err[nsmall] == WIEC_ERR_MAP_FULL &&
+	    sn->added[nsmall] == 0);
 	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, K);
+	CHECK_EQ_U64(st.events, nsmall);
 	store_pipeline_close(&p, &ps);
 	CHECK_EQ_U64(ps.commits, 1);	/* one group, retried batch by batch */
 	store_close(&s);
-	fx_free(evs, BIG + K);
+	fx_free(evs, BIG + nsmall);
 	free(evs);
 	free(envs);
 	free(lens);
 	free(sn);
+}
+
+/* A transaction of several batches that fails is not anyone's failure
+ * until each batch has been committed alone: the one that fills the map
+ * fails, the one beside it is held. */
+TEST(pipeline_failed_merge_commits_alone)
+{
+	big_batch_fails_alone(t_, 1, 0x61);
+}
+
+/* The same when the batch that fills the map joined a full group late. */
+TEST(pipeline_failed_late_batch_fails_alone)
+{
+	big_batch_fails_alone(t_, STORE_PIPELINE_MERGE, 0x63);
 }
