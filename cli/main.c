@@ -168,7 +168,8 @@ static const cli_cmd_t cmds[] = {
 	{ "import", import_main, "ingest a file written by export",
 	  "wiec import [-d DIR] [--progress] [--batch N] FILE\n"
 	  "  Verifies N records at a time (default and most 4096), and commits\n"
-	  "  up to four such batches (16384 records) in one transaction;\n"
+	  "  up to eight such batches (32768 records) in one transaction, twelve\n"
+	  "  when more were verified while it was applied;\n"
 	  "  --progress prints 'committed N' once each batch is durable." },
 	{ "founder", founder_main, "print this node's founder record for a genesis",
 	  "wiec founder [-d DIR] [--endpoint tcp://HOST:PORT]...\n"
