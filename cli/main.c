@@ -293,9 +293,21 @@ int cli_check_dir(const char *cmd, const char *dir)
 
 	if (cli_path(path, dir, "config") != 0)
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || lstat(path, &st) != 0)
+	/* Only a directory that is there and has no config is "not a wiec
+	 * data directory": one this user may not read must not send them to
+	 * `wiec init`. */
+	if (stat(dir, &st) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return cli_fail(EXIT_DATA, cmd, "%s: %s", dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		return cli_fail(EXIT_DATA, cmd, "%s is not a directory", dir);
+	}
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return cli_fail(EXIT_DATA, cmd, "%s: %s", path, strerror(errno));
 		return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory (no config; run "
 		    "'wiec init -d %s')", dir, dir);
+	}
 	return EXIT_OK;
 }
 

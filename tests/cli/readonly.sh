@@ -75,3 +75,18 @@ PY
 	kill $holder
 	wait $holder 2>/dev/null || :
 fi
+
+# A data directory the user may not read is named as such, not taken for
+# a missing one (which would send them to `wiec init`).
+if [ -n "${RO_OWNER:-}" ]; then
+	cp -a "$D" "$T/closed"
+	chmod 700 "$T/closed"
+	for c in status log verify import; do
+		arg=
+		[ "$c" = import ] && arg=$T/exp/x.log
+		status 3 "unreadable directory: $c exits 3" as_reader $W $c -d "$T/closed" $arg
+		oneline "unreadable directory: $c says so in one line"
+		check "unreadable directory: $c names the permission" \
+		    grep -q "closed/config: Permission denied" "$T/err"
+	done
+fi
