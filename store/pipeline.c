@@ -141,7 +141,7 @@ static void *verify_chunks(void *arg)
 static void verify(store_pipeline_t *p, slot_t *b)
 {
 	pthread_t tids[STORE_PIPELINE_THREADS_MAX];
-	int started = 0;
+	int started = 0, verr;
 
 	atomic_init(&b->next_chunk, 0);
 	atomic_init(&b->verr, 0);
@@ -161,8 +161,8 @@ static void verify(store_pipeline_t *p, slot_t *b)
 			b->map[b->m++] = i;
 		}
 	/* A verifier that could not run is not the events' fault. */
-	if (atomic_load(&b->verr) != 0)
-		b->err = atomic_load(&b->verr);
+	if ((verr = atomic_load(&b->verr)) != 0)
+		b->err = verr;
 }
 
 /* One batch in its own write transaction. */
