@@ -209,7 +209,9 @@ static int flush_batch(import_state_t *st)
 		return st->n ? flush_via_node(st) : 0;
 	if (st->n > 0) {
 		if (st->pl == NULL &&
-		    (st->pl = store_pipeline_new(st->s, st->network, 2, import_done, st)) == NULL)
+		    (st->pl = store_pipeline_new(st->s, st->network, 2, import_done, st)) != NULL)
+			store_pipeline_fail_fast(st->pl);	/* later batches need the earlier */
+		if (st->pl == NULL)
 			rc = WIEC_ERR_NOMEM;
 		else if ((offs = malloc(st->n * sizeof *offs)) == NULL)
 			rc = WIEC_ERR_NOMEM;
@@ -233,14 +235,17 @@ static int flush_batch(import_state_t *st)
 }
 
 /* The one error line of a batch that could not be committed. */
-static int flush_fail(const char *cmd, import_state_t *st, int rc)
+static int flush_fail(const char *cmd, import_state_t *st, int rc, size_t nrec)
 {
 	if (st->via_node)
-		return cli_fail(EXIT_FAIL, cmd, "the running node did not take a batch: %s; the "
-		    "%llu records before it were imported", st->why,
-		    (unsigned long long)st->committed);
-	return cli_fail(cli_status(rc), cmd, "%s; the %llu records before this batch were "
-	    "imported", wiec_strerror(rc), (unsigned long long)st->committed);
+		return cli_fail(EXIT_FAIL, cmd, "the running node did not take a batch: %s; %llu "
+		    "of the file's %zu records were stored (importing the file again stores "
+		    "the rest)", st->why, (unsigned long long)st->committed, nrec);
+	/* Records go in author and seq order, not the file's: count them,
+	 * never "the records before it". */
+	return cli_fail(cli_status(rc), cmd, "%s; %llu of the file's %zu records were stored "
+	    "(importing the file again stores the rest)", wiec_strerror(rc),
+	    (unsigned long long)st->committed, nrec);
 }
 
 /* One record of the file: where it is, and the order it is ingested in. */
@@ -368,7 +373,7 @@ static int import_file(const char *cmd, import_state_t *st, FILE *f, const char 
 flush_failed:
 	free(arena);
 	free(recs);
-	return flush_fail(cmd, st, rc);
+	return flush_fail(cmd, st, rc, nrec);
 nomem:
 	free(arena);
 	free(recs);

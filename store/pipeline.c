@@ -55,6 +55,8 @@ struct store_pipeline {
 	pthread_t tid;
 	int running;		/* the committer thread runs (else push commits inline) */
 	int stop, paused, flushing;
+	int fail_fast;		/* store_pipeline_fail_fast: set before the first push */
+	int failed;		/* with fail_fast, the first batch's failure (committer only) */
 	size_t queued;		/* slots in SLOT_QUEUED */
 	size_t queued_events;	/* their valid events */
 	size_t commits;		/* write transactions begun, for store_pipeline_stats */
@@ -165,11 +167,16 @@ static void verify(store_pipeline_t *p, slot_t *b)
 		b->err = verr;
 }
 
-/* One batch in its own write transaction. */
+/* One batch in its own write transaction; with fail_fast, none once a
+ * batch has failed (it fails with the same error, nothing of it stored). */
 static void commit_one(store_pipeline_t *p, slot_t *b)
 {
+	if (b->err == 0 && p->failed != 0)
+		b->err = p->failed;
 	if (b->err == 0 && b->m > 0)
 		b->err = store_ingest(p->s, b->ok, b->m, b->okres, &b->added);
+	if (b->err != 0 && p->fail_fast && p->failed == 0)
+		p->failed = b->err;
 }
 
 /* Applies the valid events of g[0..k) to w as one batch (store_wtx_apply)
@@ -249,7 +256,7 @@ static void commit_group(store_pipeline_t *p, slot_t **g, size_t *kp)
 
 	for (size_t i = 0; i < k; i++)
 		events += g[i]->m;
-	if ((rc = store_wtx_begin(&w, p->s)) != 0)
+	if (p->failed != 0 || (rc = store_wtx_begin(&w, p->s)) != 0)
 		goto alone;
 	while (done < k) {
 		if ((rc = apply_slots(&w, g + done, k - done)) != 0) {
@@ -444,6 +451,13 @@ int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const s
 int store_pipeline_flush(store_pipeline_t *p)
 {
 	return p == NULL ? 0 : report_done(p, 1);
+}
+
+void store_pipeline_fail_fast(store_pipeline_t *p)
+{
+	pthread_mutex_lock(&p->mu);	/* seen by the committer's next group */
+	p->fail_fast = 1;
+	pthread_mutex_unlock(&p->mu);
 }
 
 void store_pipeline_pause(store_pipeline_t *p, int on)

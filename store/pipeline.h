@@ -39,7 +39,8 @@
  * its transaction committed (or failed): nothing is acknowledged before it
  * is durable. A failed commit fails that batch only: when a transaction of
  * several batches fails, each is committed again alone and reported with
- * its own outcome. The store must not be written by anyone else between
+ * its own outcome (unless store_pipeline_fail_fast: then that batch and
+ * every later one fail). The store must not be written by anyone else between
  * store_pipeline_new and store_pipeline_destroy (reads are fine).
  *
  * Threads: one committer thread for the pipeline's life, and threads - 1
@@ -105,6 +106,12 @@ int store_pipeline_push(store_pipeline_t *p, const uint8_t *const *envs, const s
  * them. Returns the first err among them, or 0 (also if p is NULL). */
 int store_pipeline_flush(store_pipeline_t *p);
 
+/* From the first batch whose commit fails on, commit nothing more: every
+ * later batch is reported with that failure, nothing of it stored. For a
+ * caller whose later batches depend on the earlier ones (an import goes in
+ * author and seq order: after a batch that filled the map, the next ones
+ * would only wait for their predecessors). Call before the first push. */
+void store_pipeline_fail_fast(store_pipeline_t *p);
 /* For tests: while on, the committer takes no batch and push does not
  * wait for room (so at most a few batches should be pushed), so that the
  * next commit takes every batch pushed meanwhile. Flush ends it. */

@@ -31,3 +31,27 @@ cp -a "$T/src" "$T/dcut"
 status 5 "a cut file" $W import -d "$T/dcut" "$T/cut.log"
 oneline "one line"
 check "names the byte of the cut" grep -q "truncated record at byte" "$T/err"
+
+# A store that fills part way: the one error line says how many records
+# were stored and how many were not (the import goes in author and seq
+# order, not file order, so "the records before it" would name nothing),
+# and importing the file again once the map is larger stores the rest.
+cp -a "$T/src" "$T/dfull"
+sed -i 's/^map_size = .*/map_size = 2M/' "$T/dfull/config"
+status 1 "import into a store that fills: exit 1" $W import -d "$T/dfull" "$T/rev.log"
+oneline "store full: one line"
+check "store full: names the cure" grep -q "store full: raise map_size" "$T/err"
+check "store full: counts the records stored" \
+    grep -Eq "; [0-9]+ of the file's 10000 records were stored" "$T/err"
+check "store full: no 'before this batch'" sh -c "! grep -q 'before this batch' '$T/err'"
+# Nothing after the batch that failed is committed: in author and seq
+# order it would only wait for the events that did not fit.
+"$W" status -d "$T/dfull" --json >"$T/stpart.json"
+check "store full: nothing left waiting for predecessors" \
+    test "$(json_field "$T/stpart.json" pending)" = 0
+sed -i 's/^map_size = .*/map_size = 64M/' "$T/dfull/config"
+status 0 "after raising map_size, the same import completes" $W import -d "$T/dfull" "$T/rev.log"
+"$W" status -d "$T/dfull" --json >"$T/stfull.json"
+check "after raising map_size: the same digest as a whole import" \
+    test "$(json_field "$T/stfull.json" digest)" = "$digest"
+check "after raising map_size: verify passes" sh -c "'$W' verify -d '$T/dfull' >/dev/null"

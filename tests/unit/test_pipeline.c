@@ -139,8 +139,9 @@ TEST(pipeline_reports_in_order_after_commit)
 }
 
 /* A batch that fills the map fails alone: the batch verified beside its
- * commit is still committed and reported with its own outcome. */
-TEST(pipeline_failed_commit_keeps_next_batch)
+ * commit is still committed and reported with its own outcome; with
+ * store_pipeline_fail_fast, it fails too, with nothing of it stored. */
+static void failed_commit_then_next(test_ctx_t *t_, int fail_fast)
 {
 	enum { BIG = 3000 };
 	uint8_t net[HASH_BYTES];
@@ -152,7 +153,7 @@ TEST(pipeline_failed_commit_keeps_next_batch)
 	seen_t *sn = calloc(1, sizeof *sn);
 	store_stats_t st;
 	store_t *s;
-	int rc;
+	int rc, frc;
 
 	CHECK(evs != NULL && envs != NULL && lens != NULL && sn != NULL);
 	fx_network(net);
@@ -167,19 +168,29 @@ TEST(pipeline_failed_commit_keeps_next_batch)
 	CHECK(fx_store(&s, TEST_TMP, "s", STORE_MAP_MIN) == 0);
 	sn->s = s;
 	CHECK((p = store_pipeline_new(s, net, 2, on_done, sn)) != NULL);
+	if (fail_fast)
+		store_pipeline_fail_fast(p);
 	arrays(evs, BIG, envs, lens);
 	CHECK(store_pipeline_push(p, envs, lens, BIG, (void *)(uintptr_t)1) == 0);
 	arrays(&evs[BIG], 1, envs + 0, lens + 0);
 	/* Batch 1's failure is reported by this push or by the flush. */
 	rc = store_pipeline_push(p, envs, lens, 1, (void *)(uintptr_t)2);
 	CHECK(rc == 0 || rc == WIEC_ERR_MAP_FULL);
-	CHECK(store_pipeline_flush(p) == (rc == 0 ? WIEC_ERR_MAP_FULL : 0));
+	/* The flush returns the first failure it reports: batch 1's if the
+	 * push did not, else (fail_fast) batch 2's. */
+	frc = store_pipeline_flush(p);
+	CHECK(frc == (rc == 0 || fail_fast ? WIEC_ERR_MAP_FULL : 0));
 	CHECK_EQ_U64(sn->nb, 2);
 	CHECK(sn->tag[0] == 1 && sn->err[0] == WIEC_ERR_MAP_FULL && sn->added[0] == 0);
-	CHECK(sn->tag[1] == 2 && sn->err[1] == 0 && sn->added[1] == 1);
-	CHECK(sn->check[1][0] == 0 && sn->res[1][0] == STORE_ADDED);
+	if (fail_fast) {
+		CHECK(sn->tag[1] == 2 && sn->err[1] == WIEC_ERR_MAP_FULL && sn->added[1] == 0);
+	} else {
+		CHECK(sn->tag[1] == 2 && sn->err[1] == 0 && sn->added[1] == 1);
+		CHECK(sn->check[1][0] == 0 && sn->res[1][0] == STORE_ADDED);
+	}
 	CHECK(store_stats(s, &st) == 0);
-	CHECK_EQ_U64(st.events, 1);
+	CHECK_EQ_U64(st.events, fail_fast ? 0 : 1);
+	CHECK_EQ_U64(st.pending, 0);
 	store_pipeline_destroy(&p);
 	store_close(&s);
 	fx_free(evs, BIG + 1);
@@ -187,6 +198,18 @@ TEST(pipeline_failed_commit_keeps_next_batch)
 	free(envs);
 	free(lens);
 	free(sn);
+}
+
+TEST(pipeline_failed_commit_keeps_next_batch)
+{
+	failed_commit_then_next(t_, 0);
+}
+
+/* An import's later batches depend on the earlier ones: with fail_fast,
+ * nothing after a failed batch is committed. */
+TEST(pipeline_fail_fast_stops_after_a_failed_batch)
+{
+	failed_commit_then_next(t_, 1);
 }
 
 /* A batch's verification is dealt out in chunks that shrink towards its
