@@ -37,11 +37,15 @@ for f in "$B"/fuzz-*; do
 	count "fuzz-$name" $st "$log"
 done
 
+# A script that hangs must not hang the run: each gets WIEC_TEST_TIMEOUT
+# seconds (the slowest takes a few minutes under ASan), then SIGTERM, which
+# its traps turn into stopping its nodes.
 echo "== CLI scenarios"
 for t in tests/cli/*.sh; do
 	[ "${t##*/}" = lib.sh ] && continue
-	sh "$t" >"$log" 2>&1
+	timeout "${WIEC_TEST_TIMEOUT:-1800}" sh "$t" >"$log" 2>&1
 	st=$?
+	[ "$st" -eq 124 ] && echo "FAIL ${t##*/}: timed out after ${WIEC_TEST_TIMEOUT:-1800} s" >>"$log"
 	cat "$log"
 	count "${t##*/}" $st "$log"
 done

@@ -11,7 +11,8 @@
  *       DIR's transport.key is the client key, DIR's identity the node
  *       named in Hello; the server key is --server-key, else the transport
  *       key of the founder listed at ENDPOINT in DIR's genesis. --wait is
- *       how long to wait for an answer (default 5000), --linger how long
+ *       how long to wait for an answer, and for the connection to take
+ *       each message (default 5000), --linger how long
  *       to deliver queued messages at exit (default 1000).
  *       Last line: "sent M messages, B bytes": the single-frame messages of
  *       at most SYNC_MSG_MAX bytes it sent, which the node counts in the
@@ -52,6 +53,7 @@
  * Exit status: 0, 2 usage, 3 no answer to recon, 1 other failure. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,34 +90,73 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void send_buf(const void *buf, size_t len, int more)
+/* The socket monitor (below). */
+static void *mon;
+static int refused_status;	/* the ZAP status of a refused handshake, or 0 */
+static int mon_read(void);
+
+/* Sends one frame; -1 if no connection took it within --wait, or at once
+ * if the node refused the handshake meanwhile (the monitor says so). A
+ * DEALER whose handshake was refused before its first send has no pipe to
+ * queue on: a plain send would wait for ever. */
+static int send_buf_try(const void *buf, size_t len, int more)
 {
-	if (zmq_send(sock, buf, len, more ? ZMQ_SNDMORE : 0) < 0)
-		die(zmq_strerror(zmq_errno()));
+	int flags = ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0);
+	struct timespec t0, t1;
+	long left = wait_ms;
+
+	while (zmq_send(sock, buf, len, flags) < 0) {
+		zmq_pollitem_t it[2] = { { sock, 0, ZMQ_POLLOUT, 0 }, { mon, 0, ZMQ_POLLIN, 0 } };
+
+		if (zmq_errno() != EAGAIN)
+			die(zmq_strerror(zmq_errno()));
+		if (refused_status || left <= 0)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (zmq_poll(it, mon ? 2 : 1, left) < 0)
+			die(zmq_strerror(zmq_errno()));
+		if (mon != NULL && (it[1].revents & ZMQ_POLLIN) && mon_read())
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left -= (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	}
 	if (!more && !in_multi && len <= (size_t)SYNC_MSG_MAX) {
 		tx_msgs++;
 		tx_bytes += len;
 	}
 	in_multi = more;
+	return 0;
 }
 
-static void send_msg(const Wiec__SyncMsg *m)
+static void send_buf(const void *buf, size_t len, int more)
+{
+	if (send_buf_try(buf, len, more) != 0)
+		die("send: no connection took the message within --wait");
+}
+
+static int send_msg_try(const Wiec__SyncMsg *m)
 {
 	size_t len = wiec__sync_msg__get_packed_size(m);
 	uint8_t *buf = malloc(len ? len : 1);
+	int rc;
 
 	if (buf == NULL)
 		die("out of memory");
 	wiec__sync_msg__pack(m, buf);
-	send_buf(buf, len, 0);
+	rc = send_buf_try(buf, len, 0);
 	free(buf);
+	return rc;
+}
+
+static void send_msg(const Wiec__SyncMsg *m)
+{
+	if (send_msg_try(m) != 0)
+		die("send: no connection took the message within --wait");
 }
 
 /* The socket's handshake events: a refusal by the node's ZAP handler
  * (status 400) is the proof that nothing will be answered, so "no answer"
  * need not rest on the time waited. */
-static void *mon;
-static int refused_status;	/* the ZAP status of a refused handshake, or 0 */
 
 /* Reads one monitor event; 1 if it is a refused handshake. */
 static int mon_read(void)
@@ -176,7 +217,7 @@ static Wiec__SyncMsg *recv_msg(void)
 	}
 }
 
-static void send_hello(void)
+static int send_hello_try(void)
 {
 	Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
 	Wiec__Hello h = WIEC__HELLO__INIT;
@@ -188,10 +229,33 @@ static void send_hello(void)
 	h.version = 1;
 	m.msg_case = WIEC__SYNC_MSG__MSG_HELLO;
 	m.hello = &h;
-	send_msg(&m);
+	return send_msg_try(&m);
+}
+
+static void send_hello(void)
+{
+	if (send_hello_try() != 0)
+		die("send: no connection took the message within --wait");
 }
 
 /* ---- recon: the node must still serve a well-behaved member ---- */
+
+/* recon's "no answer" line (exit 3): with the ZAP status if the monitor
+ * has seen the node refuse the handshake. */
+static int recon_no_answer(recon_t **r, recon_set_t **set, uint8_t *out)
+{
+	if (mon != NULL && !refused_status)
+		(void)mon_read();	/* a refusal that came while a send waited */
+	if (refused_status)
+		printf("recon: no answer, %llu bytes received (handshake refused by the node: "
+		    "ZAP status %d)\n", rx_bytes, refused_status);
+	else
+		printf("recon: no answer, %llu bytes received\n", rx_bytes);
+	free(out);
+	recon_destroy(r);
+	recon_set_destroy(set);
+	return 3;
+}
 
 static int act_recon(void)
 {
@@ -207,7 +271,8 @@ static int act_recon(void)
 		die("recon_start");
 	randombytes_buf(&session, sizeof session);
 	session |= 1;
-	send_hello();
+	if (send_hello_try() != 0)
+		return recon_no_answer(&r, &set, out);
 	while (!done) {
 		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT, *in;
 		Wiec__Recon rm = WIEC__RECON__INIT;
@@ -217,21 +282,13 @@ static int act_recon(void)
 		rm.data.len = outlen;
 		m.msg_case = WIEC__SYNC_MSG__MSG_RECON;
 		m.recon = &rm;
-		send_msg(&m);
+		if (send_msg_try(&m) != 0)
+			return recon_no_answer(&r, &set, out);
 		free(out);
 		out = NULL;
 		for (;;) {
-			if ((in = recv_msg()) == NULL) {
-				if (refused_status)
-					printf("recon: no answer, %llu bytes received (handshake "
-					    "refused by the node: ZAP status %d)\n", rx_bytes,
-					    refused_status);
-				else
-					printf("recon: no answer, %llu bytes received\n", rx_bytes);
-				recon_destroy(&r);
-				recon_set_destroy(&set);
-				return 3;
-			}
+			if ((in = recv_msg()) == NULL)
+				return recon_no_answer(&r, &set, NULL);
 			if (in->msg_case == WIEC__SYNC_MSG__MSG_RECON && in->recon->session == session)
 				break;
 			wiec__sync_msg__free_unpacked(in, NULL);	/* Hello, Have, its own Recon */
