@@ -332,10 +332,16 @@ static int open_store(const char *cmd, const char *dir, cfg_t *cfg, store_t **s,
 		return cli_fail(EXIT_DATA, cmd, "%s is not a regular file: the store is damaged",
 		    path);
 	(void)cli_path(path, dir, "store");
-	if ((rc = store_open_why(s, path, cfg->map_size, flags, why, sizeof why)) != 0)
+	if ((rc = store_open_why(s, path, cfg->map_size, flags, why, sizeof why)) != 0) {
+		/* An I/O failure's why names the file and the system's reason
+		 * ("cannot write .../commit: Permission denied"): "input/output
+		 * error" before it would only mislead. */
+		if (rc == WIEC_ERR_IO && why[0])
+			return cli_fail(cli_status(rc), cmd, "%s: %s", path, why);
 		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, rc == WIEC_ERR_NOSTORE ?
 		    "no store here (not a wiec data directory?)" : wiec_strerror(rc),
 		    why[0] ? ": " : "", why);
+	}
 	return EXIT_OK;
 }
 

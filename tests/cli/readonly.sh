@@ -46,6 +46,12 @@ check "read-only copy: nothing written in it" \
     test -z "$(find "$T/ro" -newer "$T/stamp" -print)"
 status 1 "read-only copy: a post fails" as_reader $W idea add -d "$T/ro" --title "no"
 oneline "read-only copy: a post fails with one line"
+if [ -n "${RO_OWNER:-}" ]; then
+	check "read-only copy: the post names the file and the reason" \
+	    grep -q "cannot write .*/commit: Permission denied" "$T/err"
+	check "read-only copy: no misleading 'input/output error'" \
+	    sh -c "! grep -q 'input/output error' '$T/err'"
+fi
 
 # Without the lock file, which a reader could not create here.
 rocopy "$T/nolock"
