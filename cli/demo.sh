@@ -20,6 +20,10 @@ trap cleanup EXIT INT TERM
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Shows the command on stderr, so $(run ...) captures only its output.
 run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/||g" >&2; "$@"; }
+# Passes its input on and shows it on stderr. Not `shown`: that
+# reopens stderr, and when stderr is a file (make demo >log 2>&1) the reopen
+# truncates it.
+shown() { while IFS= read -r l; do printf '%s\n' "$l"; printf '%s\n' "$l" >&2; done; }
 digest() { "$W" status -d "$1" --json | sed -n 's/.*"digest": "\([0-9a-f]\{12\}\).*/\1/p'; }
 events() { "$W" status -d "$1" --json | sed -n 's/.*"events": \([0-9]*\).*/\1/p'; }
 # Waits (up to 20 s) until every node holds event $1.
@@ -73,7 +77,7 @@ say "The city (node1) opens a consultation: the university reviews, the business
 P=$(run "$W" process create -d "$N1" --kind consultation \
 	--title "Zielona Gdynia: zieleń i rowery 2027" \
 	--body "Jakie zmiany w zieleni i ruchu rowerowym chcecie zobaczyć?" \
-	--reviewer "$UNI" --moderator "$BIZ" | tee /dev/stderr)
+	--reviewer "$UNI" --moderator "$BIZ" | shown)
 held "$P"
 
 say "Residents sign ideas on their own devices (no node, no data directory) ..."
@@ -86,8 +90,8 @@ run "$W" sign --key "$T/anna.key" --network "$NET" -o "$T/anna-idea.ev" idea --p
 run "$W" sign --key "$T/piotr.key" --network "$NET" -o "$T/piotr-idea.ev" idea --process "$P" \
 	--title "Buspas i drzewa na Świętojańskiej" --category rowery >/dev/null
 say "... and hand the files to two different organisations' nodes, which cannot alter them"
-A=$(run "$W" submit -d "$N2" "$T/anna-idea.ev" | tee /dev/stderr)
-B=$(run "$W" submit -d "$N3" "$T/piotr-idea.ev" | tee /dev/stderr)
+A=$(run "$W" submit -d "$N2" "$T/anna-idea.ev" | shown)
+B=$(run "$W" submit -d "$N3" "$T/piotr-idea.ev" | shown)
 held "$A"
 held "$B"
 
@@ -95,7 +99,7 @@ say "The NGO (node2) comments; a troll posts an abusive comment through node4; A
 run "$W" comment add -d "$N2" --on "$A" --body "Pomożemy z wolontariuszami przy sadzeniu." >/dev/null
 run "$W" keygen --out "$T/troll.key" >/dev/null
 BAD=$(run "$W" comment add -d "$N4" --key "$T/troll.key" --on "$A" --body "Głupi pomysł, idioci." |
-	tee /dev/stderr)
+	shown)
 held "$BAD"
 run "$W" report -d "$N1" --key "$T/anna.key" "$BAD" --reason "Obraźliwy komentarz" >/dev/null
 
@@ -103,7 +107,7 @@ say "The university (node3) reviews the idea; the city (node1) gives official fe
 run "$W" idea evaluate -d "$N3" "$A" --feasibility feasible --cost 180000 \
 	--reason "Teren miejski, gleba przepuszczalna; koszt wg cen z 2026 r." >/dev/null
 S=$(run "$W" idea status -d "$N1" "$A" under-review --reason "Przekazane do Wydziału Zieleni" |
-	tee /dev/stderr)
+	shown)
 held "$S"
 run "$W" idea status -d "$N1" "$A" accepted --reason "Wpisane do planu na 2027 r." >/dev/null
 run "$W" idea status -d "$N1" "$B" rejected \
@@ -138,7 +142,7 @@ run "$W" verify -d "$N4"
 
 say "Participatory budget 2027 for Chylonia: the city opens it, the NGO registers voters"
 BP=$(run "$W" process create -d "$N1" --kind budget --title "Budżet obywatelski Chylonii 2027" \
-	--unit "Chylonia:300000" --registrar "$NGO" --eligibility | tee /dev/stderr)
+	--unit "Chylonia:300000" --registrar "$NGO" --eligibility | shown)
 held "$BP"
 KEY_ola=$(run "$W" keygen --out "$T/ola.key")
 KEY_jan=$(run "$W" keygen --out "$T/jan.key")
@@ -150,16 +154,16 @@ done
 held "$C"
 say "Residents propose projects with costs"
 P1=$(run "$W" idea add -d "$N1" --key "$T/anna.key" --process "$BP" --unit Chylonia --cost 120000 \
-	--title "Ogród deszczowy przy źródle" | tee /dev/stderr)
+	--title "Ogród deszczowy przy źródle" | shown)
 P2=$(run "$W" idea add -d "$N2" --key "$T/piotr.key" --process "$BP" --unit Chylonia --cost 150000 \
-	--title "Stojaki rowerowe przy szkołach" | tee /dev/stderr)
+	--title "Stojaki rowerowe przy szkołach" | shown)
 P3=$(run "$W" idea add -d "$N3" --key "$T/ola.key" --process "$BP" --unit Chylonia --cost 90000 \
-	--title "Ławki i cień na skwerze" | tee /dev/stderr)
+	--title "Ławki i cień na skwerze" | shown)
 P4=$(run "$W" idea add -d "$N1" --key "$T/jan.key" --process "$BP" --unit Chylonia --cost 200000 \
-	--title "Remont boiska przy Kartuskiej" | tee /dev/stderr)
+	--title "Remont boiska przy Kartuskiej" | shown)
 for x in "$P1" "$P2" "$P3" "$P4"; do held "$x"; done
 POLL=$(run "$W" poll open -d "$N1" --process "$BP" --kind budget --rule greedy \
-	--option "$P1" --option "$P2" --option "$P3" --option "$P4" | tee /dev/stderr)
+	--option "$P1" --option "$P2" --option "$P3" --option "$P4" | shown)
 held "$POLL"
 
 say "They vote through different nodes; two sign their ballots offline"
