@@ -41,4 +41,19 @@ static inline uint64_t hash_get_be64(const uint8_t in[static 8])
 	    (uint64_t)in[6] << 8 | in[7];
 }
 
+/* Little-endian, for the formats that are (SipHash's words, reconciliation
+ * fingerprints and session ids). */
+static inline void hash_put_le64(uint8_t out[static 8], uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t hash_get_le64(const uint8_t in[static 8])
+{
+	return (uint64_t)in[0] | (uint64_t)in[1] << 8 | (uint64_t)in[2] << 16 |
+	    (uint64_t)in[3] << 24 | (uint64_t)in[4] << 32 | (uint64_t)in[5] << 40 |
+	    (uint64_t)in[6] << 48 | (uint64_t)in[7] << 56;
+}
+
 #endif

@@ -17,18 +17,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "crypto/hash.h"
+
 #define SIPHASH_KEY_BYTES 16
 
 static inline uint64_t siphash_rotl(uint64_t x, int b)
 {
 	return x << b | x >> (64 - b);
-}
-
-static inline uint64_t siphash_le64(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
 #define SIPHASH_ROUND(v0, v1, v2, v3) do {					\
@@ -42,14 +37,14 @@ static inline uint64_t siphash_cd(const uint8_t key[static SIPHASH_KEY_BYTES], c
     size_t len, int c, int d)
 {
 	const uint8_t *p = in;
-	uint64_t k0 = siphash_le64(key), k1 = siphash_le64(key + 8), m;
+	uint64_t k0 = hash_get_le64(key), k1 = hash_get_le64(key + 8), m;
 	uint64_t v0 = k0 ^ 0x736f6d6570736575u, v1 = k1 ^ 0x646f72616e646f6du;
 	uint64_t v2 = k0 ^ 0x6c7967656e657261u, v3 = k1 ^ 0x7465646279746573u;
 	uint8_t last[8] = { 0 };
 	size_t full = len & ~(size_t)7;
 
 	for (size_t i = 0; i < full; i += 8) {
-		m = siphash_le64(p + i);
+		m = hash_get_le64(p + i);
 		v3 ^= m;
 		for (int r = 0; r < c; r++)
 			SIPHASH_ROUND(v0, v1, v2, v3);
@@ -58,7 +53,7 @@ static inline uint64_t siphash_cd(const uint8_t key[static SIPHASH_KEY_BYTES], c
 	/* The last 0..7 bytes, with the length's low byte on top. */
 	if (len > full)
 		memcpy(last, p + full, len - full);
-	m = siphash_le64(last) | (uint64_t)(len & 0xff) << 56;
+	m = hash_get_le64(last) | (uint64_t)(len & 0xff) << 56;
 	v3 ^= m;
 	for (int r = 0; r < c; r++)
 		SIPHASH_ROUND(v0, v1, v2, v3);

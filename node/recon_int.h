@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "crypto/hash.h"
 #include "node/recon.h"
 
 typedef struct rnode {
@@ -62,25 +63,10 @@ static inline void u256_sub(uint64_t a[4], const uint64_t b[4])
 	}
 }
 
-static inline void le64_put(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline uint64_t le64_get(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static inline void limbs_to_h(const uint64_t l[4], uint8_t h[32])
 {
 	for (int i = 0; i < 4; i++)
-		le64_put(h + 8 * i, l[i]);
+		hash_put_le64(h + 8 * i, l[i]);
 }
 
 static inline int key_lt(const uint8_t *key, const bound_t *b)

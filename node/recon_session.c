@@ -799,7 +799,7 @@ static int diff_one(void *ctx, const rnode_t *x)
 	size_t a = 0, z = d->m, need;
 
 	sid_of(d->r, x->h, sid);
-	v = le64_get(sid);
+	v = hash_get_le64(sid);
 	while (a < z) {
 		size_t mid = a + (z - a) / 2;
 		if (d->ids[mid].sid < v)
@@ -846,7 +846,7 @@ static int resp_list(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 	if (m > 0 && (ids = malloc(m * sizeof *ids)) == NULL)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < m; i++) {
-		ids[i].sid = le64_get(sids + RECON_SID_BYTES * i);
+		ids[i].sid = hash_get_le64(sids + RECON_SID_BYTES * i);
 		ids[i].idx = (uint32_t)i;
 	}
 	if (m > 1)

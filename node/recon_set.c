@@ -14,8 +14,8 @@ int recon_fp_of(const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
 	uint8_t buf[40], h[32];
 
 	for (int i = 0; i < 4; i++)
-		le64_put(buf + 8 * i, sum[i]);
-	le64_put(buf + 32, cnt);
+		hash_put_le64(buf + 8 * i, sum[i]);
+	hash_put_le64(buf + 32, cnt);
 	if (crypto_generichash(h, sizeof h, buf, sizeof buf, NULL, 0) != 0)
 		return WIEC_ERR_CRYPTO;
 	memcpy(fp, h, RECON_FP_BYTES);
@@ -181,7 +181,7 @@ size_t recon_set_size(const recon_set_t *s)
 static void h_to_limbs(const uint8_t h[32], uint64_t l[4])
 {
 	for (int i = 0; i < 4; i++)
-		l[i] = le64_get(h + 8 * i);
+		l[i] = hash_get_le64(h + 8 * i);
 }
 
 int recon_set_put(recon_set_t *s, const recon_item_t *it)
