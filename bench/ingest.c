@@ -541,6 +541,12 @@ out:
 	return rate;
 }
 
+/* The faster of the ceilings taken before and after an ingest. */
+static double faster(double before, double after)
+{
+	return before > after ? before : after;
+}
+
 static void rm_store(const char *dir)
 {
 	char p[512];
@@ -642,14 +648,14 @@ int main(void)
 	one = ingest(&c, dir, 1, &cpu1);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 1);
 	rm_store(dir);
-	ceiling = before > after ? before : after;
+	ceiling = faster(before, after);
 	printf("# verify 1 core around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store2", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 2);
 	two = ingest_piped(&c, dir, 2, &cpu2);
 	after = verify_ceiling(&c, BENCH_SAMPLE, 2);
 	rm_store(dir);
-	ceiling2 = before > after ? before : after;
+	ceiling2 = faster(before, after);
 	printf("# verify 2 cores around it: %.0f/s before, %.0f/s after\n", before, after);
 	snprintf(dir, sizeof dir, "%s/store3", root);
 	before = verify_ceiling(&c, BENCH_SAMPLE, 1);
@@ -660,7 +666,7 @@ int main(void)
 		goto out;
 	printf("# verify 1 core around it: %.0f/s before, %.0f/s after; pipelined with 1 "
 	    "verification thread (the commit beside it): %.0f events/s, %.2f of that\n", before,
-	    after, piped1, piped1 / (before > after ? before : after));
+	    after, piped1, piped1 / faster(before, after));
 	if (lmdb < ceiling)
 		ceiling = lmdb;
 	if (lmdb < ceiling2)

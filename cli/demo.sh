@@ -20,7 +20,7 @@ trap cleanup EXIT INT TERM
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Shows the command on stderr, so $(run ...) captures only its output.
 run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/||g" >&2; "$@"; }
-# Passes its input on and shows it on stderr. Not `shown`: that
+# Passes its input on and shows it on stderr. Not `tee /dev/stderr`: that
 # reopens stderr, and when stderr is a file (make demo >log 2>&1) the reopen
 # truncates it.
 shown() { while IFS= read -r l; do printf '%s\n' "$l"; printf '%s\n' "$l" >&2; done; }

@@ -90,7 +90,9 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* The socket monitor (below). */
+/* The socket's handshake events: a refusal by the node's ZAP handler
+ * (status 400) is the proof that nothing will be answered, so "no answer"
+ * need not rest on the time waited. */
 static void *mon;
 static int refused_status;	/* the ZAP status of a refused handshake, or 0 */
 static int mon_read(void);
@@ -128,10 +130,16 @@ static int send_buf_try(const void *buf, size_t len, int more)
 	return 0;
 }
 
+/* For the acts that need every send taken. */
+static void sent(int rc)
+{
+	if (rc != 0)
+		die("send: no connection took the message within --wait");
+}
+
 static void send_buf(const void *buf, size_t len, int more)
 {
-	if (send_buf_try(buf, len, more) != 0)
-		die("send: no connection took the message within --wait");
+	sent(send_buf_try(buf, len, more));
 }
 
 static int send_msg_try(const Wiec__SyncMsg *m)
@@ -150,13 +158,8 @@ static int send_msg_try(const Wiec__SyncMsg *m)
 
 static void send_msg(const Wiec__SyncMsg *m)
 {
-	if (send_msg_try(m) != 0)
-		die("send: no connection took the message within --wait");
+	sent(send_msg_try(m));
 }
-
-/* The socket's handshake events: a refusal by the node's ZAP handler
- * (status 400) is the proof that nothing will be answered, so "no answer"
- * need not rest on the time waited. */
 
 /* Reads one monitor event; 1 if it is a refused handshake. */
 static int mon_read(void)
@@ -234,8 +237,7 @@ static int send_hello_try(void)
 
 static void send_hello(void)
 {
-	if (send_hello_try() != 0)
-		die("send: no connection took the message within --wait");
+	sent(send_hello_try());
 }
 
 /* ---- recon: the node must still serve a well-behaved member ---- */
