@@ -3,6 +3,7 @@
  * (model/ballot.h): these commands build the bodies, ask the model whether
  * they would count against the held events, and refuse with the model's
  * reason when they would not; `wiec tally` prints the model's tally. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,9 @@ static int parse_u64(act_ctx_t *c, const char *opt, const char *v, uint64_t max,
 
 	if (v[0] < '0' || v[0] > '9')
 		goto bad;
+	errno = 0;
 	x = strtoull(v, &end, 10);
-	if (*end != '\0' || x > max)
+	if (*end != '\0' || errno == ERANGE || x > max)
 		goto bad;
 	*out = x;
 	return 0;
@@ -169,7 +171,7 @@ int act_build_poll(act_ctx_t *c)
 	if (rc == 0 && o->max != NULL && (rc = parse_u64(c, "max", o->max, EV_OPTIONS_MAX, &x)) == 0)
 		p->max = (uint32_t)x;
 	if (rc == 0 && o->points != NULL)
-		rc = parse_u64(c, "points", o->points, UINT64_MAX, &p->points);
+		rc = parse_u64(c, "points", o->points, EV_POINTS_MAX, &p->points);
 	if (rc == 0 && o->min_score != NULL)
 		rc = parse_frac(c, "min-score", o->min_score, 0, &c->frac[0], &p->min_score);
 	if (rc == 0 && o->quorum != NULL)
@@ -231,7 +233,7 @@ int act_build_poll(act_ctx_t *c)
 		wiec__weight__init(&c->weight[i]);
 		if ((rc = act_parse_key(c, "--weight", key, pk)) != 0 ||
 		    (rc = act_keep(c, &c->weight[i].member, pk)) != 0 ||
-		    (rc = parse_u64(c, "weight", colon + 1, UINT64_MAX, &c->weight[i].weight)) != 0)
+		    (rc = parse_u64(c, "weight", colon + 1, EV_WEIGHT_MAX, &c->weight[i].weight)) != 0)
 			return rc;
 		c->weight_ptrs[i] = &c->weight[i];
 	}

@@ -535,6 +535,12 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		}
 		if (pl.ballot == WIEC__POLL_KIND__POLL_CUMULATIVE)
 			pl.points = lsum >= most && lsum > 0 ? lsum : most > 0 ? most : 1;
+		if (pl.points > EV_POINTS_MAX) {
+			free(opt);
+			rc = fail(why, whylen, WIEC_ERR_FIELD, "the ballots' points (%" PRIu64
+			    " in all) exceed the %" PRIu64 " a poll allows", pl.points, EV_POINTS_MAX);
+			goto fail;
+		}
 		/* The rule, where the poll's kind allows it (spec/tally.md 4.1);
 		 * else the kind's default. META keeps it either way. */
 		pl.rule = "";

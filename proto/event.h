@@ -32,6 +32,10 @@
 #define EV_ENDPOINTS_MAX 8	/* endpoints of a member record */
 #define EV_ENDPOINT_MAX 255	/* bytes of one endpoint */
 #define EV_OPTIONS_MAX 1024	/* options of a poll, choices of a ballot */
+/* A poll's points and a member's weight, at most: no sum of them can wrap a
+ * uint64_t (spec/tally.md 4.5). */
+#define EV_POINTS_MAX UINT64_C(1000000)
+#define EV_WEIGHT_MAX UINT64_C(1000000000000)
 #define EV_CLOSE_IDS_MAX 1900	/* ids in one close list (seal, frontier): 60,800 bytes;
 				 * also items of an IdPart and part hashes a list names */
 #define EV_IDPART_LEVEL_MAX 3	/* IdPart.level: up to 1,900^4 ids (spec/close.md s3) */

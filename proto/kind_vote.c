@@ -53,7 +53,8 @@ static int poll_check(const Wiec__Body *b)
 	    p->ballot != WIEC__POLL_KIND__POLL_RANKED && p->ballot != WIEC__POLL_KIND__POLL_CUMULATIVE)
 		return WIEC_ERR_FIELD;
 	if ((p->kind == WIEC__POLL_KIND__POLL_CUMULATIVE ||
-	    p->ballot == WIEC__POLL_KIND__POLL_CUMULATIVE) != (p->points != 0))
+	    p->ballot == WIEC__POLL_KIND__POLL_CUMULATIVE) != (p->points != 0) ||
+	    p->points > EV_POINTS_MAX)
 		return WIEC_ERR_FIELD;
 	for (size_t g = 0; g < p->n_exclusive; g++) {
 		const Wiec__Exclusion *x = p->exclusive[g];
@@ -81,7 +82,8 @@ static int poll_check(const Wiec__Body *b)
 		    p->n_weights < 1 || p->n_weights > EV_KEYS_MAX)
 			return WIEC_ERR_FIELD;
 		for (size_t i = 0; i < p->n_weights; i++) {
-			if (p->weights[i]->member.len != KEY_PK_BYTES || p->weights[i]->weight == 0)
+			if (p->weights[i]->member.len != KEY_PK_BYTES || p->weights[i]->weight == 0 ||
+			    p->weights[i]->weight > EV_WEIGHT_MAX)
 				return WIEC_ERR_FIELD;
 			for (size_t j = 0; j < i; j++)
 				if (memcmp(p->weights[i]->member.data, p->weights[j]->member.data,

@@ -47,6 +47,15 @@ bad1 "poll open: bad kind" 2 $W poll open -d "$N1" --process "$P" --kind secret 
 bad1 "poll open: no options" 2 $W poll open -d "$N1" --process "$P" --kind budget
 bad1 "poll open: min above max" 2 $W poll open -d "$N1" --process "$P" --kind budget --option "$PA" --option "$PB" --min 2 --max 1
 bad1 "poll open: bad fraction" 2 $W poll open -d "$N1" --process "$P" --kind budget --option "$PA" --min-score 1/0
+# Points and weights are bounded so that no sum of them wraps (spec/tally.md
+# 4.5); a number past 2^64 is not read as 2^64 - 1.
+bad1 "poll open: points above 10^6" 2 $W poll open -d "$N1" --process "$P" --kind budget \
+	--ballot cumulative --points 9223372036854775807 --option "$PA"
+check "the bound is named" grep -q "up to 1000000" "$T/err"
+bad1 "poll open: points past 2^64" 2 $W poll open -d "$N1" --process "$P" --kind budget \
+	--ballot cumulative --points 99999999999999999999999 --option "$PA"
+bad1 "poll open: weight above 10^12" 2 $W poll open -d "$N1" --process "$P" --kind yes-no \
+	--question Q --decision double --majority 1/2 --weight-majority 1/2 --weight "$K1:9223372036854775808"
 status 0 "poll open (budget, greedy)" $W poll open -d "$N1" --process "$P" --kind budget \
 	--option "$PA" --option "$PB" --option "$PC" --option "$PD" --option "$PE" --rule greedy --max 2
 POLL=$(cat "$T/out")

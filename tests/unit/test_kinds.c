@@ -571,6 +571,14 @@ TEST(kinds_poll)
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
 	p.kind = WIEC__POLL_KIND__POLL_CUMULATIVE;
 	CHECK(kind_check(&b) == 0);
+	/* Bounded, so that no sum of scores can wrap (spec/tally.md 4.5):
+	 * three ballots of 2^63 / 1.5 points once made a score of 2. */
+	p.points = EV_POINTS_MAX;
+	CHECK(kind_check(&b) == 0);
+	p.points = EV_POINTS_MAX + 1;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	p.points = UINT64_MAX;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
 	p.points = 0;
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
 	p.kind = WIEC__POLL_KIND__POLL_CHOOSE_ONE;
@@ -637,6 +645,14 @@ TEST(kinds_poll)
 	p.n_weights = 2;
 	CHECK(kind_check(&b) == 0);
 	w[1].weight = 0;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	/* Bounded: two weights of 2^63 once summed to 0 and carried a motion
+	 * those two members voted down. */
+	w[1].weight = EV_WEIGHT_MAX;
+	CHECK(kind_check(&b) == 0);
+	w[1].weight = EV_WEIGHT_MAX + 1;
+	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	w[1].weight = (uint64_t)1 << 63;
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
 	w[1].weight = 50;
 	w[1].member = bin(K[2], 32);		/* duplicate member */

@@ -1,0 +1,3 @@
+build-fp/crypto/afile.o: crypto/afile.c crypto/afile.h crypto/err.h
+crypto/afile.h:
+crypto/err.h:

@@ -1,0 +1,2 @@
+build-fp/crypto/hash.o: crypto/hash.c crypto/hash.h
+crypto/hash.h:

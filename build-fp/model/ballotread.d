@@ -1,0 +1,17 @@
+build-fp/model/ballotread.o: model/ballotread.c model/ballot.h \
+ model/credential.h model/process.h model/slot.h model/model.h \
+ crypto/hash.h crypto/key.h build-fp/proto/wiec.pb-c.h model/roster.h \
+ proto/event.h model/tally.h model/pb.h model/ballotread_int.h
+model/ballot.h:
+model/credential.h:
+model/process.h:
+model/slot.h:
+model/model.h:
+crypto/hash.h:
+crypto/key.h:
+build-fp/proto/wiec.pb-c.h:
+model/roster.h:
+proto/event.h:
+model/tally.h:
+model/pb.h:
+model/ballotread_int.h:

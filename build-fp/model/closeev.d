@@ -1,0 +1,21 @@
+build-fp/model/closeev.o: model/closeev.c crypto/err.h model/ballot.h \
+ model/credential.h model/process.h model/slot.h model/model.h \
+ crypto/hash.h crypto/key.h build-fp/proto/wiec.pb-c.h model/roster.h \
+ proto/event.h model/tally.h model/pb.h model/closeev.h model/close.h \
+ model/closelist.h
+crypto/err.h:
+model/ballot.h:
+model/credential.h:
+model/process.h:
+model/slot.h:
+model/model.h:
+crypto/hash.h:
+crypto/key.h:
+build-fp/proto/wiec.pb-c.h:
+model/roster.h:
+proto/event.h:
+model/tally.h:
+model/pb.h:
+model/closeev.h:
+model/close.h:
+model/closelist.h:

@@ -1,0 +1,3 @@
+build-fp/node/amap.o: node/amap.c crypto/err.h node/amap.h
+crypto/err.h:
+node/amap.h:

@@ -1,0 +1,13 @@
+build-fp/store/tips.o: store/tips.c crypto/err.h model/chain.h \
+ crypto/hash.h crypto/key.h store/store_int.h crypto/mem.h store/store.h \
+ model/model.h build-fp/proto/wiec.pb-c.h proto/event.h
+crypto/err.h:
+model/chain.h:
+crypto/hash.h:
+crypto/key.h:
+store/store_int.h:
+crypto/mem.h:
+store/store.h:
+model/model.h:
+build-fp/proto/wiec.pb-c.h:
+proto/event.h:
