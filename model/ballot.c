@@ -82,8 +82,27 @@ int ballot_unit_find(const Wiec__Process *p, const char *name)
 	return -1;
 }
 
-/* Loads the options' latest versions; sets poll->why on a bad one. */
-static int load_options(const model_view_t *v, const roster_t *r, ballot_poll_t *poll)
+/* The version of idea a tally counts: the latest valid one, of those in
+ * frontier (sorted, n ids) besides the original when frontier is not NULL
+ * (spec/tally.md 4.7: a version posted after a close never changes what
+ * its certificate counted). */
+static const Wiec__Idea *counted_version(const model_idea_t *idea, const uint8_t *frontier,
+    size_t n)
+{
+	const model_items_t *vs = &idea->versions;
+
+	if (frontier == NULL)
+		return idea->latest;
+	for (size_t k = vs->counted; k-- > 0;)
+		if (memcmp(vs->it[k].ev.id, idea->ev.id, HASH_BYTES) == 0 ||
+		    ballot_in_frontier(frontier, n, vs->it[k].ev.id))
+			return vs->it[k].ev.body->idea;
+	return idea->latest;	/* not reached: the original is counted */
+}
+
+/* Loads the options' counted versions; sets poll->why on a bad one. */
+static int load_options(const model_view_t *v, const roster_t *r, ballot_poll_t *poll,
+    const uint8_t *frontier, size_t nf)
 {
 	const Wiec__Poll *p = poll->p;
 	int budget = p->kind == WIEC__POLL_KIND__POLL_BUDGET;
@@ -108,10 +127,12 @@ static int load_options(const model_view_t *v, const roster_t *r, ballot_poll_t 
 		    HASH_BYTES) != 0 || idea.latest == NULL) {
 			poll->why = BALLOT_BAD_OPTION;
 		} else {
-			snprintf(o->title, sizeof o->title, "%s", idea.latest->title);
-			o->cost = idea.latest->cost;
+			const Wiec__Idea *ver = counted_version(&idea, frontier, nf);
+
+			snprintf(o->title, sizeof o->title, "%s", ver->title);
+			o->cost = ver->cost;
 			if (budget && (o->unit = ballot_unit_find(poll->proc.p,
-			    idea.latest->unit)) < 0 && poll->why == BALLOT_OK)
+			    ver->unit)) < 0 && poll->why == BALLOT_OK)
 				poll->why = BALLOT_NO_COST;
 		}
 		model_idea_free(&idea);
@@ -119,8 +140,17 @@ static int load_options(const model_view_t *v, const roster_t *r, ballot_poll_t 
 	return 0;
 }
 
+static int judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
+    const uint8_t *frontier, size_t nf, ballot_poll_t *out);
+
 int ballot_poll_load(const model_view_t *v, const roster_t *r, const uint8_t id[static HASH_BYTES],
     ballot_poll_t *out)
+{
+	return ballot_poll_load_in(v, r, id, NULL, 0, out);
+}
+
+int ballot_poll_load_in(const model_view_t *v, const roster_t *r,
+    const uint8_t id[static HASH_BYTES], const uint8_t *frontier, size_t n, ballot_poll_t *out)
 {
 	model_ev_t e;
 	int rc;
@@ -132,11 +162,17 @@ int ballot_poll_load(const model_view_t *v, const roster_t *r, const uint8_t id[
 		model_ev_free(&e);
 		return WIEC_ERR_NOTFOUND;
 	}
-	return ballot_poll_judge(v, r, &e, out);
+	return judge(v, r, &e, frontier, n, out);
 }
 
 int ballot_poll_judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
     ballot_poll_t *out)
+{
+	return judge(v, r, ev, NULL, 0, out);
+}
+
+static int judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
+    const uint8_t *frontier, size_t nf, ballot_poll_t *out)
 {
 	const Wiec__Poll *p;
 	int rc, pk;
@@ -184,7 +220,7 @@ int ballot_poll_judge(const model_view_t *v, const roster_t *r, model_ev_t *ev,
 		rc = WIEC_ERR_NOMEM;
 		goto fail;
 	}
-	if ((rc = load_options(v, r, out)) != 0)
+	if ((rc = load_options(v, r, out, frontier, nf)) != 0)
 		goto fail;
 	for (size_t i = 0; i < out->nopt; i++)
 		out->sorted[i] = (uint32_t)i;

@@ -84,6 +84,12 @@ int ballot_poll_load(const model_view_t *v, const roster_t *r, const uint8_t id[
     ballot_poll_t *out);
 void ballot_poll_free(ballot_poll_t *p);
 
+/* The same as a tally of frontier (sorted, distinct, n ids; NULL: every
+ * held event) reads it: each option's cost, unit and title from its latest
+ * version in frontier (the original always), spec/tally.md 4.7. */
+int ballot_poll_load_in(const model_view_t *v, const roster_t *r,
+    const uint8_t id[static HASH_BYTES], const uint8_t *frontier, size_t n, ballot_poll_t *out);
+
 /* The same for a poll event given whole (a Poll body; the CLI judges the
  * one it is about to post, whose id is not known yet). Takes ev (also on
  * failure: *ev is zeroed). */

@@ -583,7 +583,10 @@ int model_tally_process(const model_view_t *v, const roster_t *r,
 	for (size_t i = 0; i < ids.n; i++) {
 		ballot_poll_t *poll = &out->poll[out->n];
 
-		rc = ballot_poll_load(v, r, ids.id[i], poll);
+		/* A poll posted after the close is not in its frontier. */
+		if (frontier != NULL && !ballot_in_frontier(frontier, n, ids.id[i]))
+			continue;
+		rc = ballot_poll_load_in(v, r, ids.id[i], frontier, n, poll);
 		if (rc == WIEC_ERR_NOTFOUND)
 			continue;
 		if (rc != 0)
@@ -681,6 +684,43 @@ static size_t ids_union(uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 	return end - w;
 }
 
+/* Appends to out the polls of process and the later versions of their
+ * options: counted events too (spec/close.md section 1), so that neither a
+ * poll nor an idea version posted after a close changes its result. */
+static int seal_polls(const model_view_t *v, const uint8_t process[static HASH_BYTES],
+    model_ids_t *out)
+{
+	model_ids_t polls = { 0 };
+	int rc;
+
+	if ((rc = ballot_poll_list(v, process, &polls)) != 0)
+		goto out;
+	for (size_t i = 0; i < polls.n; i++) {
+		model_ev_t e;
+
+		if ((rc = mem_grow((void **)&out->id, &out->cap, out->n + 1, HASH_BYTES)) != 0) {
+			rc = WIEC_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(out->id[out->n++], polls.id[i], HASH_BYTES);
+		if ((rc = v->get(v->ctx, polls.id[i], &e)) == WIEC_ERR_NOTFOUND)
+			continue;
+		if (rc != 0)
+			goto out;
+		if (e.body->content_case == WIEC__BODY__CONTENT_POLL)
+			for (size_t k = 0; rc == 0 && k < e.body->poll->n_options; k++)
+				if (e.body->poll->options[k].len == HASH_BYTES)
+					rc = model_ids_collect(v, e.body->poll->options[k].data,
+					    MREF_VERSION, out);
+		model_ev_free(&e);
+		if (rc != 0)
+			goto out;
+	}
+out:
+	model_ids_free(&polls);
+	return rc;
+}
+
 int model_tally_seal(const model_view_t *v, const uint8_t process[static HASH_BYTES],
     uint8_t **out, size_t *n)
 {
@@ -697,7 +737,8 @@ int model_tally_seal(const model_view_t *v, const uint8_t process[static HASH_BY
 	if ((rc = model_process_load(v, &r, process, &proc)) != 0)
 		goto out;
 	if ((rc = model_ids_collect(v, process, MREF_BALLOT, &ids)) != 0 ||
-	    (rc = model_ids_collect(v, proc.scope, MREF_CREDENTIAL, &cred)) != 0)
+	    (rc = model_ids_collect(v, proc.scope, MREF_CREDENTIAL, &cred)) != 0 ||
+	    (rc = seal_polls(v, process, &cred)) != 0)
 		goto out;
 	if (ids.n + cred.n == 0)
 		goto done;

@@ -125,6 +125,18 @@ cp "$T/out" "$T/tally.json"
 RH=$(jget "$T/res.1" 'j["result_hash"]')
 check "tally shows the certified result (its hash, winners), not the later ballots" jtrue \
 	"$T/tally.json" 'j["certified"] is True and j["hash"] == "'"$RH"'" and j["winners"] == ["'"$PA"'"]'
+# Nor does a version or a poll posted after it (spec/tally.md 4.7): Park's
+# author makes it cost more than the unit's budget, an owner opens another
+# poll; neither is in the frontier. (Both once changed the recount, and
+# `result` said "does not check".)
+status 0 "Park's author edits its cost after the certificate" $W idea edit -d "$N/node1" "$PA" --cost 200
+status 0 "an owner opens another poll after it" $W poll open -d "$N/node1" --process "$P" --kind budget \
+	--option "$PB"
+check "nodes 1-3 converge on them" wait_converged "$DL" $three
+status 0 "result still checks after the edit and the poll" $W result -d "$N/node2" --process "$P"
+status 0 "tally after the edit" $W tally -d "$N/node2" --process "$P" --json
+check "... is still the certified result" jtrue "$T/out" \
+	'j["certified"] is True and j["hash"] == "'"$RH"'" and j["winners"] == ["'"$PA"'"]'
 
 # ---- a 2|2 partition: each half's peers file names only its own half ----
 all4="$N/node1 $N/node2 $N/node3 $N/node4"

@@ -702,7 +702,7 @@ TEST(ballot_order_independence)
 	CHECK(len0 > 4 && bytes0[3] == 1);		/* one poll */
 	/* The seal as frontier gives the same result. */
 	CHECK(model_tally_seal(&v, s->proc, &seal, &nseal) == 0);
-	CHECK(nseal == 10 + 8);				/* 10 ballots, 8 credentials */
+	CHECK(nseal == 10 + 8 + 1);			/* 10 ballots, 8 credentials, the poll */
 	CHECK(model_tally_result(&v, s->proc, seal, nseal, &bytes, &len, h) == 0);
 	CHECK(len == len0 && memcmp(h, h0, 32) == 0);
 	free(bytes);
@@ -750,6 +750,87 @@ TEST(ballot_order_independence)
 	free(s);
 }
 
+static int seal_has(const uint8_t *seal, size_t n, const uint8_t *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(seal + 32 * i, id, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* A certified result never changes, whatever arrives later (spec/tally.md
+ * 4.7): a new version of an option and a new poll posted after the seal
+ * are not in its frontier, so the frontier's result stays; the live count
+ * and the next seal take them. Before, an author's edit of a project's
+ * cost after the close changed the certified result. */
+TEST(ballot_frontier_freezes_versions_and_polls)
+{
+	bscen_t *s = malloc(sizeof *s);
+	memview_t mv;
+	model_view_t v;
+	uint8_t h0[32], h[32], hl[32], *bytes = NULL, *seal = NULL, *seal2 = NULL;
+	uint8_t edit[32], poll2[32];
+	size_t len, nseal, nseal2;
+	Wiec__Body b = WIEC__BODY__INIT;
+	Wiec__Idea i = WIEC__IDEA__INIT;
+	Wiec__Poll p = WIEC__POLL__INIT;
+	ProtobufCBinaryData opt[2];
+
+	CHECK(s != NULL && scen_build(s) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(model_tally_seal(&v, s->proc, &seal, &nseal) == 0);
+	CHECK(model_tally_result(&v, s->proc, seal, nseal, &bytes, &len, h0) == 0);
+	free(bytes);
+	memview_free(&mv);
+	/* Drzewa (c, funded in Jeżyce at 30,000) now costs 100,000; a new poll. */
+	i.title = (char *)"Drzewa";
+	i.edit = mfx_bin(s->c);
+	i.unit = (char *)"Jeżyce";
+	i.cost = 100000;
+	b.content_case = WIEC__BODY__CONTENT_IDEA;
+	b.idea = &i;
+	CHECK(mfx_post(&s->m, &s->res[2], &b, edit) == 0);
+	opt[0] = mfx_bin(s->a);
+	opt[1] = mfx_bin(s->b);
+	p.process = mfx_bin(s->proc);
+	p.kind = WIEC__POLL_KIND__POLL_BUDGET;
+	p.options = opt;
+	p.n_options = 2;
+	CHECK(post_poll(&s->m, &s->m.city, &p, poll2) == 0);
+	CHECK(hold(&mv, s, NULL, s->m.n) == 0);
+	v = memview_view(&mv);
+	CHECK(model_tally_result(&v, s->proc, seal, nseal, &bytes, &len, h) == 0);
+	CHECK(memcmp(h, h0, 32) == 0);
+	CHECK(len > 4 && bytes[3] == 1);		/* still one poll */
+	free(bytes);
+	CHECK(model_tally_result(&v, s->proc, NULL, 0, &bytes, &len, hl) == 0);
+	CHECK(memcmp(hl, h0, 32) != 0 && len > 4 && bytes[3] == 2);
+	free(bytes);
+	CHECK(model_tally_seal(&v, s->proc, &seal2, &nseal2) == 0);
+	CHECK(nseal2 == nseal + 2 && seal_has(seal2, nseal2, edit) && seal_has(seal2, nseal2, poll2));
+	CHECK(model_tally_result(&v, s->proc, seal2, nseal2, &bytes, &len, h) == 0);
+	CHECK(memcmp(h, hl, 32) == 0);
+	free(bytes);
+	/* Without the edit, the seal's result counts the old cost. */
+	{
+		size_t k = 0;
+
+		for (size_t j = 0; j < nseal2; j++)
+			if (memcmp(seal2 + 32 * j, edit, 32) != 0)
+				memmove(seal2 + 32 * k++, seal2 + 32 * j, 32);
+		CHECK(k == nseal2 - 1);
+		CHECK(model_tally_result(&v, s->proc, seal2, k, &bytes, &len, h) == 0);
+		CHECK(memcmp(h, hl, 32) != 0);
+		free(bytes);
+	}
+	free(seal);
+	free(seal2);
+	memview_free(&mv);
+	mfx_free(&s->m);
+	free(s);
+}
+
 /* A view whose ballot and credential entries are given lists (ascending,
  * as refs() walks them, unless a test breaks that), the rest a memview's:
  * what model_tally_seal joins, under its control. */
@@ -786,15 +867,36 @@ static const Wiec__GenesisBody *sealview_genesis(void *ctx)
 }
 
 /* The seal by its definition (spec/close.md "counted events"): both lists
- * together, sorted, each id once. *out malloc'd. */
+ * and the process's polls with their options' later versions together,
+ * sorted, each id once. *out malloc'd. */
 static size_t seal_by_sort(const sealview_t *sv, uint8_t **out)
 {
-	size_t n = sv->n[0] + sv->n[1], k = 0;
+	model_view_t mv = memview_view(sv->mv);
+	model_ids_t more = { 0 };
+	size_t n, k = 0, npolls;
 
+	if (model_ids_collect(&mv, sv->proc, MREF_POLL, &more) != 0)
+		return SIZE_MAX;
+	npolls = more.n;
+	for (size_t i = 0; i < npolls; i++) {
+		model_ev_t e;
+
+		if (memview_get(sv->mv, more.id[i], &e) != 0)
+			return SIZE_MAX;
+		for (size_t o = 0; o < e.body->poll->n_options; o++)
+			if (model_ids_collect(&mv, e.body->poll->options[o].data, MREF_VERSION,
+			    &more) != 0)
+				return SIZE_MAX;
+		model_ev_free(&e);
+	}
+	n = sv->n[0] + sv->n[1] + more.n;
 	if ((*out = malloc(n * 32 + 1)) == NULL)
 		return SIZE_MAX;
 	memcpy(*out, sv->list[0], sv->n[0] * 32);
 	memcpy(*out + sv->n[0] * 32, sv->list[1], sv->n[1] * 32);
+	if (more.n > 0)
+		memcpy(*out + (sv->n[0] + sv->n[1]) * 32, more.id, more.n * 32);
+	model_ids_free(&more);
 	qsort(*out, n, 32, memview_id_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (k == 0 || memcmp(*out + 32 * i, *out + 32 * (k - 1), 32) != 0)
