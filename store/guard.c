@@ -277,13 +277,25 @@ static int rec_open(store_guard_t *g, const char *dir, int rdonly, int fresh, ch
 	if (snprintf(g->rec_path, sizeof g->rec_path, "%s/%s", dir, STORE_GUARD_RECORD) >=
 	    (int)sizeof g->rec_path)
 		return say(why, whylen, WIEC_ERR_ARG, "path too long");
-	fd = rdonly ? open(g->rec_path, O_RDONLY | O_CLOEXEC) :
-	    open(g->rec_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Non-blocking: a FIFO in its place must not hang every command. */
+	fd = rdonly ? open(g->rec_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) :
+	    open(g->rec_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0 && rdonly && errno == ENOENT)
 		return 0;	/* a store from before the record, or never written */
+	if (fd < 0 && errno == EISDIR)
+		return say(why, whylen, WIEC_ERR_CORRUPT, "%s is not a regular file", g->rec_path);
 	if (fd < 0)
 		return say(why, whylen, WIEC_ERR_IO, "cannot %s %s: %s", rdonly ? "read" : "write",
 		    g->rec_path, strerror(errno));
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return say(why, whylen, WIEC_ERR_CORRUPT, "%s is not a regular file",
+			    g->rec_path);
+		}
+	}
 	if (fresh && ftruncate(fd, 0) != 0) {
 		rc = say(why, whylen, WIEC_ERR_IO, "cannot write %s: %s", g->rec_path,
 		    strerror(errno));
@@ -313,6 +325,16 @@ int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
 	if (snprintf(g->data, sizeof g->data, "%s/data.mdb", dir) >= (int)sizeof g->data) {
 		rc = say(why, whylen, WIEC_ERR_ARG, "path too long");
 		goto fail;
+	}
+	/* LMDB's lock file: another kind of file in its place is damage. */
+	{
+		char lock[sizeof g->data];
+
+		snprintf(lock, sizeof lock, "%s/lock.mdb", dir);
+		if (lstat(lock, &st) == 0 && !S_ISREG(st.st_mode)) {
+			rc = say(why, whylen, WIEC_ERR_CORRUPT, "lock.mdb is not a regular file");
+			goto fail;
+		}
 	}
 	if ((g->fd = open(g->data, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT && (flags & STORE_GUARD_CREATE))

@@ -116,3 +116,20 @@ $W idea add -d "$D" --title "the newest idea" >/dev/null
 cp "$T/old/store/data.mdb" "$D/store/data.mdb"
 refused "older data.mdb restored" "$D"
 check "rollback: error says rolled back" grep -q "rolled back" "$T/err"
+
+# Another kind of file in place of the commit record or LMDB's lock file:
+# a FIFO once hung every command (the record was opened blocking), a
+# directory gave exit 1 "store (LMDB) failure".
+for f in commit lock.mdb; do
+	for kind in fifo dir; do
+		cp -a "$T/old" "$T/k"
+		rm -f "$T/k/store/$f"
+		if [ $kind = fifo ]; then mkfifo "$T/k/store/$f"; else mkdir "$T/k/store/$f"; fi
+		for c in "log" "status" "verify" "idea add --title t"; do
+			# shellcheck disable=SC2086
+			status 3 "$f as a $kind: $c refused" timeout 20 $W $c -d "$T/k"
+			check "$f as a $kind: $c says not a regular file" grep -q "not a regular file" "$T/err"
+		done
+		rm -rf "$T/k"
+	done
+done
