@@ -63,6 +63,41 @@ static const struct {
 	{ "lists", offsetof(store_t, lists) },	/* last: model 7 added it (open_dbs) */
 };
 
+int store_verify_order(store_t *s, MDB_txn *txn, const char **name)
+{
+	uint8_t prev[512];	/* LMDB keys are at most 511 bytes */
+	MDB_val pk;
+
+	*name = NULL;
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+		MDB_dbi dbi = *(MDB_dbi *)((char *)s + dbs[i].off);
+		MDB_cursor *c;
+		MDB_val k, v;
+		int rc, first = 1;
+
+		if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+			return store_lmdb_err(rc);
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			if (k.mv_size > sizeof prev || (!first && mdb_cmp(txn, dbi, &pk, &k) >= 0)) {
+				rc = WIEC_ERR_CORRUPT;
+				break;
+			}
+			memcpy(prev, k.mv_data, k.mv_size);
+			pk = store_mv(prev, k.mv_size);
+			first = 0;
+		}
+		mdb_cursor_close(c);
+		if (rc == WIEC_ERR_CORRUPT) {
+			*name = dbs[i].name;
+			return rc;
+		}
+		if (rc != MDB_NOTFOUND)
+			return store_lmdb_err(rc);
+	}
+	return 0;
+}
+
 /* Reads meta "version" and "model": 0 if absent. */
 int store_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
 {

@@ -216,6 +216,11 @@ int store_search_check(store_t *s, MDB_txn *txn, const char **why);
 int store_verify_indexes(store_t *s, MDB_txn *txn, uint8_t bad[static HASH_BYTES],
     const char **why);
 
+/* Whether every named database's keys ascend strictly in the order LMDB
+ * keeps (a key out of order hides entries from every keyed lookup, though
+ * a walk still sees it): 0, or WIEC_ERR_CORRUPT with *name the database. */
+int store_verify_order(store_t *s, MDB_txn *txn, const char **name);
+
 /* Rebuilds every index from the log in one write transaction (reindex,
  * and the migration of a format-2 store). */
 int store_rebuild(wtx_t *w);

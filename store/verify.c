@@ -264,6 +264,17 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 		vfail(&v, NULL, rc, "the genesis in the store does not decode");
 		goto out;
 	}
+	{
+		const char *db;
+
+		if ((rc = store_verify_order(s, v.txn, &db)) != 0) {
+			char what[64];
+
+			snprintf(what, sizeof what, "%s: keys out of order", db ? db : "store");
+			vfail(&v, NULL, rc, what);
+			goto out;
+		}
+	}
 	if ((rc = verify_log(&v, &logged)) != 0)
 		goto out;
 	if ((rc = mdb_cursor_open(v.txn, s->heads, &c)) != 0) {

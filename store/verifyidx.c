@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "crypto/err.h"
+#include "model/model.h"
+#include "proto/event.h"
 #include "store/store_int.h"
 
 typedef struct group {
@@ -72,16 +74,78 @@ static int lists_total(store_t *s, MDB_txn *txn, uint64_t *total)
 	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
 }
 
+/* Every logged event has each of its refs entries (model_refs), naming
+ * its position: a damaged key (another ref or tag) is missing here, though
+ * its value still names the right event. *n counts the entries. */
+static int refs_complete(store_t *s, MDB_txn *txn, uint64_t *n, uint8_t bad[static HASH_BYTES])
+{
+	MDB_cursor *log;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, s->log, &log)) != 0)
+		return store_lmdb_err(rc);
+	for (rc = mdb_cursor_get(log, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(log, &k, &v, MDB_NEXT)) {
+		model_ref_t r[MODEL_REF_MAX];
+		uint8_t key[REFS_KEY], id[HASH_BYTES];
+		size_t nr;
+		ev_t ev;
+
+		if (k.mv_size != 8 || v.mv_size <= HASH_BYTES) {
+			rc = WIEC_ERR_CORRUPT;
+			break;
+		}
+		memcpy(id, v.mv_data, HASH_BYTES);
+		if (ev_decode(&ev, (const uint8_t *)v.mv_data + HASH_BYTES,
+		    v.mv_size - HASH_BYTES) != 0) {
+			memcpy(bad, id, HASH_BYTES);
+			rc = WIEC_ERR_CORRUPT;
+			break;
+		}
+		nr = model_refs(ev.body, r);
+		ev_free(&ev);
+		for (size_t i = 0; i < nr; i++) {
+			MDB_val rk = store_mv(key, REFS_KEY), rv;
+
+			memcpy(key, r[i].ref, HASH_BYTES);
+			key[HASH_BYTES] = r[i].tag;
+			memcpy(key + HASH_BYTES + 1, id, HASH_BYTES);
+			if ((rc = mdb_get(txn, s->refs, &rk, &rv)) == MDB_NOTFOUND ||
+			    (rc == 0 && (rv.mv_size != 8 || memcmp(rv.mv_data, k.mv_data, 8) != 0))) {
+				memcpy(bad, id, HASH_BYTES);
+				rc = WIEC_ERR_CORRUPT;
+				break;
+			}
+			if (rc != 0)
+				break;
+			(*n)++;
+		}
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(log);
+	return rc == MDB_NOTFOUND ? 0 : rc == WIEC_ERR_CORRUPT ? rc : store_lmdb_err(rc);
+}
+
 int store_verify_indexes(store_t *s, MDB_txn *txn, uint8_t bad[static HASH_BYTES],
     const char **why)
 {
 	group_t g = { .n = 0 };
 	MDB_cursor *refs = NULL, *log = NULL;
 	MDB_val k, v;
-	uint64_t listed = 0, total;
+	uint64_t listed = 0, total, want, entries = 0;
 	int rc;
 
 	*why = NULL;
+	if (s->no_model)
+		return 0;	/* benchmarks' stores: no model indexes */
+	if ((rc = refs_complete(s, txn, &want, bad)) != 0) {
+		if (rc == WIEC_ERR_CORRUPT)
+			*why = "refs index: an event's entry is missing or names another position";
+		return rc;
+	}
 	if ((rc = mdb_cursor_open(txn, s->refs, &refs)) != 0 ||
 	    (rc = mdb_cursor_open(txn, s->log, &log)) != 0) {
 		rc = store_lmdb_err(rc);
@@ -99,6 +163,7 @@ int store_verify_indexes(store_t *s, MDB_txn *txn, uint8_t bad[static HASH_BYTES
 			rc = WIEC_ERR_CORRUPT;
 			goto out;
 		}
+		entries++;
 		lseq = hash_get_be64(v.mv_data);
 		hash_put_be64(lkey, lseq);
 		lk = store_mv(lkey, 8);
@@ -130,6 +195,11 @@ int store_verify_indexes(store_t *s, MDB_txn *txn, uint8_t bad[static HASH_BYTES
 	}
 	if (rc != MDB_NOTFOUND) {
 		rc = store_lmdb_err(rc);
+		goto out;
+	}
+	if (entries != want) {
+		*why = "refs index: entries no logged event has";
+		rc = WIEC_ERR_CORRUPT;
 		goto out;
 	}
 	if (g.n > 0 && (rc = check_group(s, txn, &g)) != 0)

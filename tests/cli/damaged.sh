@@ -133,3 +133,44 @@ for f in commit lock.mdb; do
 		rm -rf "$T/k"
 	done
 done
+
+# Damage to the model's index that keeps its structure sound: verify must
+# name it (it once said "ok" while `idea list` showed wrong counts).
+# One bit of a refs key's ref (a support moved off its idea):
+R=$T/refs
+$W init -d "$R" --name City --role city >/dev/null
+RP=$($W process create -d "$R" --kind consultation --title P)
+RI=$($W idea add -d "$R" --process "$RP" --title "Bike lanes")
+RS=$($W idea support -d "$R" "$RI")
+for i in 1 2 3 4 5 6 7 8; do $W idea add -d "$R" --process "$RP" --title "idea $i" >/dev/null; done
+status 0 "refs: verify before the damage" $W verify -d "$R"
+cp -a "$R" "$T/refs2"
+python3 - "$R/store/data.mdb" "$RI" "$RS" <<'PY'
+import sys
+fn, i, s = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+d = bytearray(open(fn, 'rb').read()); at = -1
+while (at := d.find(i, at + 1)) >= 0:
+    if d[at + 33:at + 65] == s:
+        d[at + 31] ^= 1
+open(fn, 'wb').write(bytes(d))
+PY
+status 5 "refs key's ref flipped: verify names it" $W verify -d "$R"
+check "... as the refs index" grep -q "refs index" "$T/err"
+status 0 "reindex repairs it" $W reindex -d "$R"
+status 0 "verify after reindex" $W verify -d "$R"
+# One bit that puts a refs key out of order (keyed lookups then miss most
+# of a process's ideas, while a walk still sees every entry):
+python3 - "$T/refs2/store/data.mdb" "$RP" <<'PY'
+import sys
+fn, p = sys.argv[1], bytes.fromhex(sys.argv[2])
+d = bytearray(open(fn, 'rb').read()); at = -1; hits = []
+while (at := d.find(p + b'I', at + 1)) >= 0:
+    hits.append((bytes(d[at + 33:at + 65]), at))
+hits.sort()
+for key, at in hits:
+    if key == hits[1][0]:
+        d[at + 11] ^= 0x80
+open(fn, 'wb').write(bytes(d))
+PY
+status 5 "a refs key out of order: verify names it" $W verify -d "$T/refs2"
+check "... as keys out of order" grep -q "refs: keys out of order" "$T/err"
