@@ -35,10 +35,15 @@ void fetch_want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t targ
 		c->target = target;
 		return;
 	}
+	/* Bounded: a member's Haves naming heads nobody has once grew the
+	 * queue and the claims to 1.7 GB. What is not queued now, the next
+	 * reconciliation finds again (pulls repair). */
+	if (l->qn >= SYNC_QUEUE_MAX)
+		return;
 	v.target = target;
 	v.since = now;
 	v.peer = (int)(l - n->links);
-	if (amap_put(n->claims, author, &v) != 0 || queue_room(l) != 0)
+	if (queue_room(l) != 0 || amap_put(n->claims, author, &v) != 0)
 		return;
 	r = &l->queue[l->qn++];
 	memset(r, 0, sizeof *r);

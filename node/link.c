@@ -434,6 +434,10 @@ int link_io_recv(node_t *n)
 		goto out;
 	hd = zmq_msg_data(&h);
 	i = (size_t)hd[2] | (size_t)hd[3] << 8;
+	/* What netio charged for it (SYNC_IO_MSG_COST each, and the bytes),
+	 * whatever becomes of it. */
+	if (hd[0] == 'N' || hd[0] == 'M' || hd[0] == 'B')
+		n->io_consumed += zmq_msg_size(&body) + SYNC_IO_MSG_COST;
 	if (hd[0] == 'C') {
 		const uint8_t *c = zmq_msg_data(&body);
 
@@ -456,7 +460,6 @@ int link_io_recv(node_t *n)
 	case 'M':
 		if (hd[1] == VIA_ROUTER)
 			l->routed = 1;
-		n->io_consumed += zmq_msg_size(&body);
 		sync_handle(n, l, hd[1] == VIA_ROUTER ? VIA_ROUTER : VIA_DEALER,
 		    zmq_msg_data(&body), zmq_msg_size(&body));
 		break;

@@ -210,7 +210,7 @@ out:
 static void forward(netio_t *io, npeer_t *p, char kind, int via, zmq_msg_t *body)
 {
 	uint8_t h[4];
-	size_t len = zmq_msg_size(body);
+	size_t len = zmq_msg_size(body) + SYNC_IO_MSG_COST;
 
 	if (io->inflight + len > SYNC_IO_BYTES) {
 		dropped(io, p);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -263,6 +264,12 @@ static int start(node_t *n)
 	    zmq_setsockopt(n->ctl, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
 	    zmq_bind(n->ctl, ep) != 0) {
 		node_log(n, 'E', "cannot open the control socket %s: %s", ep, zmq_strerror(zmq_errno()));
+		return WIEC_ERR_IO;
+	}
+	/* The owner's alone, whatever the umask: any local user who could
+	 * connect could also use up the node's descriptors. */
+	if (chmod(ep + 6, 0600) != 0) {
+		node_log(n, 'E', "cannot restrict the control socket %s: %s", ep + 6, strerror(errno));
 		return WIEC_ERR_IO;
 	}
 	/* From here on the network thread owns the peer sockets. */

@@ -15,11 +15,15 @@
 
 #define SYNC_EVENTS_CAP (1 << 20)	/* envelope bytes in one answer to a Want */
 #define SYNC_INFLIGHT 2			/* Wants outstanding per link */
+#define SYNC_QUEUE_MAX 4096		/* authors queued to fetch per link, at most */
 #define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
 #define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
 #define SYNC_SNDHWM 16			/* ZMQ send high-water mark, messages */
 #define SYNC_RCVHWM 0			/* none: netio drains (node/netio.c) */
 #define SYNC_IO_BYTES (32 << 20)	/* received, waiting for the loop, at most */
+/* What one message counts against SYNC_IO_BYTES besides its bytes: libzmq's
+ * own per-message memory, so that empty messages are not free to queue. */
+#define SYNC_IO_MSG_COST 128
 #define SYNC_TCP_MAXRT_MS 20000		/* unacknowledged data drops a connection */
 #define SYNC_ANSWER_RATE (16 << 20)	/* answer bytes per second per link */
 #define SYNC_ANSWER_BURST (2 * SYNC_EVENTS_CAP)	/* ... and at most this at once */

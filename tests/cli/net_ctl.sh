@@ -32,7 +32,12 @@ oneline "peers with no node is one line"
 check "status --json with no node: stopped, no peers" sh -c \
 	"$W status -d '$T/a' --json >'$T/s0.json' && python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j[\"node\"] == \"stopped\" and j[\"peers\"] == []))' '$T/s0.json'"
 
+# Under an open umask too, the control socket is the owner's alone (other
+# local users could once connect and use up the node's descriptors).
+umask 000
 check "node A up" start_node "$T/a"
+umask 077
+check "the control socket is 0600 under umask 000" test "$(stat -c %a "$T/a/node.sock")" = 600
 check "node B up" start_node "$T/b"
 check "A and B connected" wait_until "$DL" sh -c "$W peers -d '$T/a' | grep -q ' yes ' && $W peers -d '$T/b' | grep -q ' yes '"
 

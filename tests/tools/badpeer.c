@@ -47,6 +47,14 @@
  *             Hellos while this socket sends ZMTP PINGs every millisecond,
  *             then resets the connection (exit with unread data): libzmq
  *             4.3.4 answers a PING after the reset and aborts the node
+ *   fakehave S  for S seconds, 50 Haves a second, each naming 4,096 fresh
+ *             random authors at seq 7, none of which it will answer a Want
+ *             for: the node's fetch queue must stay bounded (it grew to
+ *             1.7 GB once)
+ *   busyempty S K  makes the node busy (K Events of 16,384 forged envelopes
+ *             to verify), then for S seconds sends empty frames as fast as
+ *             the connection takes them: the node's network thread must
+ *             count them against its budget (900 MB were queued once)
  *   conns N   opens N plain TCP connections to ENDPOINT (no ZMTP) and holds
  *             them until the next act; prints how many connected
  *   sleep     waits 500 ms
@@ -654,6 +662,77 @@ static void act_wantflood(int secs)
 	printf("wantflood: sent %zu Wants in %d s without reading\n", sent, secs);
 }
 
+static void act_fakehave(int secs)
+{
+	enum { HEADS = 4096 };
+	Wiec__HaveHead *hs = calloc(HEADS, sizeof *hs), **hp = calloc(HEADS, sizeof *hp);
+	uint8_t (*au)[KEY_PK_BYTES] = calloc(HEADS, KEY_PK_BYTES);
+	struct timespec gap = { 0, 20000000 }, t0, t;
+	size_t sent = 0;
+
+	if (hs == NULL || hp == NULL || au == NULL)
+		die("out of memory");
+	send_hello();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+		Wiec__Have h = WIEC__HAVE__INIT;
+
+		randombytes_buf(au, (size_t)HEADS * KEY_PK_BYTES);
+		for (size_t i = 0; i < HEADS; i++) {
+			wiec__have_head__init(&hs[i]);
+			hs[i].author.data = au[i];
+			hs[i].author.len = KEY_PK_BYTES;
+			hs[i].seq = 7;
+			hp[i] = &hs[i];
+		}
+		h.n_heads = HEADS;
+		h.heads = hp;
+		m.msg_case = WIEC__SYNC_MSG__MSG_HAVE;
+		m.have = &h;
+		if (send_msg_try(&m) == 0)
+			sent++;
+		nanosleep(&gap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < secs);
+	free(hs);
+	free(hp);
+	free(au);
+	printf("fakehave: sent %zu Haves of %d heads\n", sent, HEADS);
+}
+
+static void act_busyempty(int secs, int busy)
+{
+	uint8_t *env, **many;
+	size_t len, *lens;
+	struct timespec t0, t;
+	unsigned long long n = 0;
+
+	send_hello();
+	forged_event(&env, &len);
+	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
+	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
+	if (many == NULL || lens == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
+		many[i] = env;
+		lens[i] = len;
+	}
+	for (int i = 0; i < busy; i++)
+		send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 1000; i++)
+			if (zmq_send(sock, "", 0, ZMQ_DONTWAIT) == 0)
+				n++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < secs);
+	free(many);
+	free(lens);
+	free(env);
+	printf("busyempty: sent %llu empty frames in %d s\n", n, secs);
+}
+
 static void act_pingreset(void)
 {
 	uint8_t *env, **many;
@@ -896,6 +975,12 @@ int main(int argc, char **argv)
 			act_wantflood(atoi(argv[++i]));
 		else if (strcmp(argv[i], "pingreset") == 0)
 			act_pingreset();
+		else if (strcmp(argv[i], "fakehave") == 0 && i + 1 < argc)
+			act_fakehave(atoi(argv[++i]));
+		else if (strcmp(argv[i], "busyempty") == 0 && i + 2 < argc) {
+			act_busyempty(atoi(argv[i + 1]), atoi(argv[i + 2]));
+			i += 2;
+		}
 		else if (strcmp(argv[i], "conns") == 0 && i + 1 < argc)
 			act_conns(argv[a + 1], atol(argv[++i]));
 		else if (strcmp(argv[i], "sleep") == 0)
