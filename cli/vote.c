@@ -111,6 +111,8 @@ static int parse_frac(act_ctx_t *c, const char *opt, const char *v, int share,
 
 	wiec__fraction__init(q);
 	if (slash == NULL) {
+		if (strlen(v) >= sizeof num)
+			goto bad;
 		snprintf(num, sizeof num, "%s", v);
 		q->den = 1;
 	} else {
@@ -120,20 +122,22 @@ static int parse_frac(act_ctx_t *c, const char *opt, const char *v, int share,
 		num[slash - v] = '\0';
 		if (slash[1] < '0' || slash[1] > '9')
 			goto bad;
+		errno = 0;
 		q->den = strtoull(slash + 1, &end, 10);
-		if (*end != '\0' || q->den == 0)
+		if (*end != '\0' || q->den == 0 || errno == ERANGE)
 			goto bad;
 	}
 	if (num[0] < '0' || num[0] > '9')
 		goto bad;
+	errno = 0;
 	q->num = strtoull(num, &end, 10);
-	if (*end != '\0' || (share && q->num > q->den))
+	if (*end != '\0' || errno == ERANGE || (share && q->num > q->den))
 		goto bad;
 	*out = q;
 	return 0;
 bad:
-	return cli_fail(EXIT_USAGE, c->cmd, "--%s must be a fraction N/D%s, not '%s'", opt,
-	    share ? " with N <= D" : "", v);
+	return cli_fail(EXIT_USAGE, c->cmd, "--%s must be a fraction N/D of numbers below 2^64%s, "
+	    "not '%s'", opt, share ? " with N <= D" : "", v);
 }
 
 /* ---- wiec poll open ---- */

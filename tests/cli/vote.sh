@@ -54,6 +54,11 @@ bad1 "poll open: points above 10^6" 2 $W poll open -d "$N1" --process "$P" --kin
 check "the bound is named" grep -q "up to 1000000" "$T/err"
 bad1 "poll open: points past 2^64" 2 $W poll open -d "$N1" --process "$P" --kind budget \
 	--ballot cumulative --points 99999999999999999999999 --option "$PA"
+# A fraction past 2^64 once became (2^64-1)/(2^64-1): unanimity, signed.
+bad1 "poll open: a threshold past 2^64" 2 $W poll open -d "$N1" --process "$P" --kind budget \
+	--option "$PA" --min-score 99999999999999999998/99999999999999999999
+bad1 "poll open: a numerator of 40 digits" 2 $W poll open -d "$N1" --process "$P" --kind budget \
+	--option "$PA" --min-score 1234567890123456789012345678901234567890
 bad1 "poll open: weight above 10^12" 2 $W poll open -d "$N1" --process "$P" --kind yes-no \
 	--question Q --decision double --majority 1/2 --weight-majority 1/2 --weight "$K1:9223372036854775808"
 status 0 "poll open (budget, greedy)" $W poll open -d "$N1" --process "$P" --kind budget \
