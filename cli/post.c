@@ -81,6 +81,18 @@ static int state_path(char path[static PATH_MAX], const char *key)
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
+int cli_chain_lock(const char *key)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s.lock", key) >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return (fd = afile_lock(path)) < 0 ? -1 : fd;
+}
+
 int cli_chain_read(const char *key, uint64_t *seq, uint8_t last[static HASH_BYTES])
 {
 	char path[PATH_MAX], *buf = NULL, *end, hex[HASH_HEX_BYTES];
@@ -186,7 +198,7 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 {
 	const char *dir = cli_dir(dflag);
 	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "";
-	int lock, lockfd;
+	int lock, lockfd, keylock = -1;
 	uint8_t id[HASH_BYTES], last[HASH_BYTES];
 	uint64_t min_seq = 0, seq = 0;
 	store_t *s = NULL;
@@ -200,13 +212,20 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 		store_close(&s);
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	}
+	if (key != NULL && (keylock = cli_chain_lock(key)) < 0) {
+		store_close(&s);
+		return cli_fail(EXIT_KEY, cmd, "%s.lock: %s", key, strerror(errno));
+	}
 	if (key != NULL && cli_chain_read(key, &min_seq, last) != 0) {
+		close(keylock);
 		store_close(&s);
 		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", key);
 	}
 	if (min_seq != 0)
 		min_seq++;
 	if ((rc = cli_load_key(cmd, key ? key : path, &kp)) != EXIT_OK) {
+		if (keylock >= 0)
+			close(keylock);
 		store_close(&s);
 		return rc;
 	}
@@ -219,6 +238,8 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 		rc = post_via_node(dir, s, &kp, body, min_seq, key == NULL, id, &seq, why,
 		    sizeof why);
 		if (rc == WIEC_ERR_IO || rc == WIEC_ERR_PROTO) {
+			if (keylock >= 0)
+				close(keylock);
 			key_wipe(&kp);
 			store_close(&s);
 			return cli_fail(EXIT_FAIL, cmd, "the node running on %s did not take the "
@@ -229,15 +250,22 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 	}
 	key_wipe(&kp);
 	store_close(&s);
+	if (rc != 0 && keylock >= 0)
+		close(keylock);
 	if (rc == WIEC_ERR_FORKED)
 		return cli_fail(EXIT_INVALID, cmd, "this organisation has equivocated (two events "
 		    "on one prev); it can no longer post");
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(hex, id, sizeof id);
-	if (key != NULL && seq != 0 && cli_chain_write(key, seq, id) != 0)
+	if (key != NULL && seq != 0 && cli_chain_write(key, seq, id) != 0) {
+		rc = errno;
+		close(keylock);
 		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "
-		    "written: %s", hex, key, strerror(errno));
+		    "written: %s", hex, key, strerror(rc));
+	}
+	if (keylock >= 0)
+		close(keylock);
 	cli_print_id(json, id);
 	return EXIT_OK;
 }

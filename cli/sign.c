@@ -82,7 +82,7 @@ int sign_main(int argc, char **argv)
 	uint64_t seq;
 	size_t len;
 	ev_t ev;
-	int rc;
+	int rc, keylock = -1;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
@@ -138,6 +138,10 @@ int sign_main(int argc, char **argv)
 	}
 	if ((rc = act_build(c, a)) != 0)
 		goto out;
+	if ((keylock = cli_chain_lock(c->o.key)) < 0) {
+		rc = cli_fail(EXIT_KEY, cmd, "%s.lock: %s", c->o.key, strerror(errno));
+		goto out;
+	}
 	if (cli_chain_read(c->o.key, &seq, last) != 0) {
 		rc = cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", c->o.key);
 		goto out;
@@ -180,6 +184,8 @@ int sign_main(int argc, char **argv)
 	cli_print_id(c->o.json, last);
 	rc = EXIT_OK;
 out:
+	if (keylock >= 0)
+		close(keylock);	/* after the state and the file are written */
 	free(env);
 	key_wipe(&kp);
 	act_ctx_free(c);

@@ -137,3 +137,32 @@ check "the withdrawn support does not count" grep -q '"supports": 0,' "$T/show"
 check "the report is listed" grep -q '"reason": "spam"' "$T/show"
 $W verify -d "$D" >/dev/null 2>&1
 check "the node verifies" test $? -eq 0
+
+# Eight signings with one key at once, and eight posts with another key at
+# once: each takes the next seq (KEY.lock), and the chain state ends at the
+# highest. Without the lock several read one state and signed one seq (seq
+# 1 five times in one run), and the state could end below a seq signed.
+OLA=$($W keygen --out "$P/ola.key")
+for i in 1 2 3 4 5 6 7 8; do
+	$W sign --key "$P/ola.key" --network "$NET" -o "$P/ola$i.ev" support "$IDEA" >/dev/null 2>&1 &
+done
+wait
+for i in 1 2 3 4 5 6 7 8; do
+	status 0 "concurrent sign $i is held" $W submit -d "$D" "$P/ola$i.ev"
+done
+$W log -d "$D" --author "$OLA" --json >"$T/ola"
+seqs_1_to_8() {
+	python3 -c 'import json, sys
+j = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(sorted(e["seq"] for e in j) != list(range(1, 9)))' "$1"
+}
+check "eight signings, eight seqs 1..8" seqs_1_to_8 "$T/ola"
+check "the chain state is at seq 8" grep -q "^wiec-chain-v1 8 " "$P/ola.key.chain"
+EWA=$($W keygen --out "$P/ewa.key")
+for i in 1 2 3 4 5 6 7 8; do
+	$W comment add -d "$D" --key "$P/ewa.key" --on "$IDEA" --body "komentarz $i" >/dev/null 2>&1 &
+done
+wait
+$W log -d "$D" --author "$EWA" --json >"$T/ewa"
+check "eight concurrent posts with one key: seqs 1..8" seqs_1_to_8 "$T/ewa"
+check "... and its chain state at seq 8" grep -q "^wiec-chain-v1 8 " "$P/ewa.key.chain"
