@@ -118,6 +118,7 @@ int show_main(int argc, char **argv)
 	static const struct option opts[] = { CLI_DIR_OPT, { 0, 0, 0, 0 } };
 	const char *cmd = "show", *dflag = NULL;
 	uint8_t id[HASH_BYTES], *env;
+	uint64_t lseq = 0;
 	size_t len;
 	store_t *s;
 	cfg_t cfg;
@@ -135,14 +136,14 @@ int show_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec show [-d DIR] ID (64 hex digits)");
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
-	rc = store_get(s, id, &env, &len);
+	rc = store_get_at(s, id, &env, &len, &lseq);
 	if (rc == WIEC_ERR_NOTFOUND || rc != 0) {
 		store_close(&s);
 		if (rc == WIEC_ERR_NOTFOUND)
 			return cli_fail(EXIT_FAIL, cmd, "no event %s here", argv[optind]);
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	}
-	rc = cli_print_event(stdout, s, 0, env, len, 1);
+	rc = cli_print_event(stdout, s, lseq, env, len, 1);
 	store_close(&s);
 	free(env);
 	return rc == 0 ? EXIT_OK : cli_fail(EXIT_DATA, cmd, "stored event does not decode");

@@ -599,6 +599,14 @@ int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 
 int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len)
 {
+	uint64_t lseq;
+
+	return store_get_at(s, id, env, len, &lseq);
+}
+
+int store_get_at(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len,
+    uint64_t *lseqp)
+{
 	MDB_txn *txn;
 	const uint8_t *p;
 	uint64_t lseq;
@@ -614,6 +622,7 @@ int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, si
 		} else {
 			memcpy(*env, p, n);
 			*len = n;
+			*lseqp = lseq;
 		}
 	}
 	mdb_txn_abort(txn);

@@ -150,6 +150,9 @@ int store_post(store_t *s, const key_pair_t *kp, Wiec__Body *body, uint64_t min_
  * or WIEC_ERR_CORRUPT if the stored bytes no longer hash to id (damaged on
  * disk: never serve them; store_corrupt_id names the event). */
 int store_get(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len);
+/* The same, and the event's position in the local arrival log. */
+int store_get_at(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env, size_t *len,
+    uint64_t *lseq);
 
 
 /* The head of one author; WIEC_ERR_NOTFOUND if none. */

@@ -34,6 +34,13 @@ status 0 "log --author filters" $W log -d "$D" --author "$KEY"
 check "log --author lists the author's 5" test "$(wc -l <"$T/out")" -eq 5
 status 0 "show" $W show -d "$D" "$IDEA"
 check "show prints the idea" grep -q '"title": "Bike lanes on Swietojanska"' "$T/out"
+# show carries the event's local arrival number, as log does (it printed 0).
+lseq_log=$($W log -d "$D" --json | python3 -c 'import json, sys
+for l in sys.stdin:
+    e = json.loads(l)
+    if e["id"] == sys.argv[1]: print(e["lseq"])' "$IDEA")
+check "show's lseq is log's" grep -q "\"lseq\": $lseq_log," "$T/out"
+check "... and not 0" test "$lseq_log" -gt 0
 
 status 0 "status --json" $W status -d "$D" --json
 check "status: 5 events" test "$(json_field "$T/out" events)" = 5
