@@ -68,8 +68,15 @@ int export_main(int argc, char **argv)
 			return cli_fail(EXIT_FAIL, cmd, "%s: %s", out, strerror(rc));
 		}
 	}
-	if ((rc = store_genesis(s, &g, &glen)) == 0 && (rc = frame_write_magic(f)) == 0 &&
-	    (rc = frame_write(f, g, glen)) == 0)
+	if ((rc = store_genesis(s, &g, &glen)) != 0) {
+		store_close(&s);
+		if (out != NULL)
+			afile_abort(&af);
+		return cli_fail(cli_status(rc), cmd, "the genesis in the store %s%s",
+		    rc == WIEC_ERR_CORRUPT ? "is damaged (wiec verify names it); nothing was "
+		    "written" : "cannot be read: ", rc == WIEC_ERR_CORRUPT ? "" : wiec_strerror(rc));
+	}
+	if ((rc = frame_write_magic(f)) == 0 && (rc = frame_write(f, g, glen)) == 0)
 		rc = store_scan_log(s, 1, write_one, f);
 	e = errno;
 	free(g);

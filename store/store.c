@@ -9,6 +9,7 @@
 
 #include "crypto/err.h"
 #include "model/chain.h"
+#include "proto/genesis.h"
 #include "store/guard.h"
 #include "store/store_int.h"
 
@@ -501,6 +502,26 @@ int store_genesis(store_t *s, uint8_t **buf, size_t *len)
 		}
 	} else if (rc == WIEC_ERR_NOTFOUND) {
 		rc = WIEC_ERR_NOSTORE;
+	}
+	/* Never hand on a damaged genesis (an export would carry it to every
+	 * auditor): it must decode, complete, as the store's network. */
+	if (rc == 0) {
+		uint8_t net[HASH_BYTES];
+		genesis_t g;
+
+		if ((rc = store_network_in(s, txn, net)) == 0) {
+			if (genesis_decode(&g, *buf, *len, 1) != 0) {
+				rc = WIEC_ERR_CORRUPT;
+			} else {
+				if (memcmp(g.network, net, HASH_BYTES) != 0)
+					rc = WIEC_ERR_CORRUPT;
+				genesis_free(&g);
+			}
+		}
+		if (rc != 0) {
+			free(*buf);
+			*buf = NULL;
+		}
 	}
 	mdb_txn_abort(txn);
 	return rc;

@@ -174,3 +174,21 @@ open(fn, 'wb').write(bytes(d))
 PY
 status 5 "a refs key out of order: verify names it" $W verify -d "$T/refs2"
 check "... as keys out of order" grep -q "refs: keys out of order" "$T/err"
+
+# A damaged genesis in the store: export once wrote it (exit 0), and every
+# auditor's import of the file then failed on its signature.
+G=$T/gen
+$W init -d "$G" --name "Miasto Genesis" --role city >/dev/null
+$W idea add -d "$G" --title x >/dev/null
+python3 - "$G/store/data.mdb" <<'PY'
+import sys
+fn = sys.argv[1]; d = bytearray(open(fn, 'rb').read()); at = -1
+while (at := d.find(b'Miasto Genesis', at + 1)) >= 0:
+    d[at + 1] ^= 0x20
+open(fn, 'wb').write(bytes(d))
+PY
+status 3 "export of a damaged genesis is refused" $W export -d "$G" -o "$T/gen.log"
+oneline "damaged genesis: one line"
+check "... naming the genesis" grep -q "genesis in the store is damaged" "$T/err"
+check "... and nothing is written" test ! -e "$T/gen.log"
+status 5 "verify names it" $W verify -d "$G"
