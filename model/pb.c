@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "crypto/err.h"
+#include "crypto/siphash.h"
 #include "model/pb.h"
+#include "proto/event.h"
 
 /* Parser state: where we are and the reason of the first failure. */
 typedef struct pst {
@@ -162,29 +166,30 @@ static int split(pst_t *st, size_t line, char *s, char *e, char ***f, size_t *fc
 			w = p;
 		}
 		(*f)[(*nf)++] = start;
-		if (p >= e) {
+		{
+			int last = p >= e;
+
 			*w = '\0';
-			return 0;
+			/* Text a terminal may show: UTF-8, no control but tab (an
+			 * id of ESC [2J once cleared the screen of `pb tally`). */
+			if (!ev_text_ok(start, 0, (size_t)-1, 1))
+				return fail(st, WIEC_ERR_DECODE, line, "field %zu holds a control "
+				    "character or is not UTF-8", *nf);
+			if (last)
+				return 0;
 		}
-		*w = '\0';
 		p++;
 	}
 }
 
 /* ---- hashing of ids (project ids, voter ids) ---- */
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
+/* Keyed per file (a random key): a file cannot be made of ids that share
+ * slots, which would make reading it quadratic (it could with FNV-1a). */
 typedef struct idset {
 	uint32_t *slot;		/* index + 1; 0 is empty */
 	size_t mask;
+	uint8_t key[SIPHASH_KEY_BYTES];
 } idset_t;
 
 static int idset_init(idset_t *h, size_t n)
@@ -194,6 +199,7 @@ static int idset_init(idset_t *h, size_t n)
 	while (size < 2 * n)
 		size *= 2;
 	h->mask = size - 1;
+	randombytes_buf(h->key, sizeof h->key);
 	h->slot = calloc(size, sizeof *h->slot);
 	return h->slot == NULL ? -1 : 0;
 }
@@ -203,7 +209,7 @@ static int idset_init(idset_t *h, size_t n)
 static long idset_put(idset_t *h, const char *const *names, size_t stride, const char *id,
     uint32_t idx)
 {
-	size_t i = hash_str(id) & h->mask;
+	size_t i = siphash13(h->key, id, strlen(id)) & h->mask;
 
 	while (h->slot[i] != 0) {
 		uint32_t k = h->slot[i] - 1;
@@ -218,12 +224,9 @@ static long idset_put(idset_t *h, const char *const *names, size_t stride, const
 
 static long idset_get(const idset_t *h, const pb_project_t *proj, const char *id, size_t len)
 {
-	uint64_t hv = 1469598103934665603ULL;
 	size_t i;
 
-	for (size_t k = 0; k < len; k++)
-		hv = (hv ^ (unsigned char)id[k]) * 1099511628211ULL;
-	for (i = hv & h->mask; h->slot[i] != 0; i = (i + 1) & h->mask) {
+	for (i = siphash13(h->key, id, len) & h->mask; h->slot[i] != 0; i = (i + 1) & h->mask) {
 		const char *name = proj[h->slot[i] - 1].id;
 
 		if (strncmp(name, id, len) == 0 && name[len] == '\0')
@@ -494,7 +497,7 @@ static int check_votes(pst_t *st, const idset_t *ids)
 	int cvote = pb_col(t, "vote"), cpts = pb_col(t, "points"), rc = 0;
 	size_t total = 0, n = 0, cap = 0;
 	unsigned char *seen = NULL;
-	idset_t voters = { NULL, 0 };
+	idset_t voters = { .slot = NULL };
 
 	if (cvote < 0)
 		return fail(st, WIEC_ERR_DECODE, t->head_line, "the VOTES header has no 'vote' "
@@ -607,7 +610,7 @@ int pb_parse(pb_t **out, const char *buf, size_t len, unsigned flags, char *why,
     size_t whylen)
 {
 	pst_t st = { NULL, why, whylen, 0 };
-	idset_t ids = { NULL, 0 };
+	idset_t ids = { .slot = NULL };
 	pb_t *p;
 	int rc;
 

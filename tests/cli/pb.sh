@@ -76,3 +76,12 @@ e 1 pb-missing-file 'No such file' $W pb tally "$T/nothing.pb"
 mkfifo "$T/fifo.pb"
 e 1 pb-fifo 'not a regular file' timeout 20 $W pb tally "$T/fifo.pb"
 e 1 pb-directory 'not a regular file' $W pb tally "$T"
+
+# A downloaded file's text reaches the terminal: an escape sequence in an id
+# (ESC [2J cleared the screen) or bytes that are not UTF-8 are refused, and
+# nothing of the file is printed.
+printf 'META\nkey;value\nnum_projects;1\nnum_votes;1\nbudget;10\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost\n\033[2JX;5\nVOTES\nvoter_id;vote\nv1;\033[2JX\n' >"$T/esc.pb"
+e 5 pb-escape-in-id 'line 10: field 1 holds a control character' $W pb tally "$T/esc.pb"
+check "pb-escape: nothing printed" test ! -s "$T/out"
+printf 'META\nkey;value\nnum_projects;1\nnum_votes;1\nbudget;10\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;name\np1;5;\377\376\nVOTES\nvoter_id;vote\nv1;p1\n' >"$T/utf.pb"
+e 5 pb-not-utf8 'line 10: field 3 holds a control character or is not UTF-8' $W pb tally "$T/utf.pb"
