@@ -128,6 +128,15 @@ int cli_parse_time(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* The length of the time at p: YYYY-MM-DDTHH:MM holds a ':' of its own. */
+static size_t time_len(const char *p)
+{
+	if (strlen(p) >= 16 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' &&
+	    (p[16] == '\0' || p[16] == ':'))
+		return 16;
+	return strcspn(p, ":");
+}
+
 int cli_parse_phase(char *s, const char **name, uint64_t *start, uint64_t *end)
 {
 	char *c1 = strchr(s, ':'), *c2 = NULL;
@@ -135,8 +144,11 @@ int cli_parse_phase(char *s, const char **name, uint64_t *start, uint64_t *end)
 
 	if (c1 != NULL) {
 		*c1++ = '\0';
-		if ((c2 = strchr(c1, ':')) != NULL)
+		c2 = c1 + time_len(c1);
+		if (*c2 == ':')
 			*c2++ = '\0';
+		else
+			c2 = NULL;
 	}
 	if (*s == '\0' || (c1 != NULL && cli_parse_time(c1, &a) != 0) ||
 	    (c2 != NULL && (cli_parse_time(c2, &b) != 0 || b < a)))

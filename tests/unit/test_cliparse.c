@@ -81,6 +81,22 @@ TEST(cliparse_phase_unit_attr)
 	    e == 0);
 	CHECK(cli_parse_phase(c, &name, &s, &e) == -1);
 	CHECK(cli_parse_phase(d, &name, &s, &e) == -1);
+	/* The documented YYYY-MM-DDTHH:MM holds a ':' of its own (it was cut
+	 * there and refused). */
+	{
+		char t1[] = "voting:2026-01-01T10:00", t2[] = "voting:2026-01-01T10:00:2026-01-02T09:30";
+		char t3[] = "voting:2026-01-01:2026-01-01T00:01", t4[] = "voting:2026-01-01T10:00:";
+		char t5[] = "voting:2026-01-01T10:00x";
+
+		CHECK(cli_parse_phase(t1, &name, &s, &e) == 0 && strcmp(name, "voting") == 0 &&
+		    s == 1767261600000ULL && e == 0);
+		CHECK(cli_parse_phase(t2, &name, &s, &e) == 0 && s == 1767261600000ULL &&
+		    e == 1767346200000ULL);
+		CHECK(cli_parse_phase(t3, &name, &s, &e) == 0 && s == 1767225600000ULL &&
+		    e == 1767225660000ULL);
+		CHECK(cli_parse_phase(t4, &name, &s, &e) == -1);
+		CHECK(cli_parse_phase(t5, &name, &s, &e) == -1);
+	}
 	CHECK(cli_parse_unit(u, &name, &s) == 0 && strcmp(name, "Jezyce: north") == 0 &&
 	    s == 1500000);
 	CHECK(cli_parse_unit(u2, &name, &s) == -1);
