@@ -451,11 +451,24 @@ int main(int argc, char **argv)
 			help_all(stdout);
 			return EXIT_OK;
 		}
-		for (size_t i = 0; i < NCMDS; i++)
-			found |= strncmp(cmds[i].name, argv[2], strlen(argv[2])) == 0;
+		char name[64] = "";
+		size_t used = 0;
+
+		/* "help idea add" as "help 'idea add'"; a command or a group
+		 * of them (as cli_usage matches), never a bare prefix ("ide"). */
+		for (int a = 2; a < argc && used < sizeof name; a++)
+			used += (size_t)snprintf(name + used, sizeof name - used, "%s%s",
+			    a > 2 ? " " : "", argv[a]);
+		for (size_t i = 0; i < NCMDS && name[0] != '\0' && used < sizeof name; i++) {
+			size_t n = strlen(name);
+
+			found |= strncmp(cmds[i].name, name, n) == 0 &&
+			    (cmds[i].name[n] == '\0' || cmds[i].name[n] == ' ');
+		}
 		if (!found)
-			return cli_fail(EXIT_USAGE, NULL, "no command '%s' (see 'wiec --help')", argv[2]);
-		cli_usage(stdout, argv[2]);
+			return cli_fail(EXIT_USAGE, NULL, "no command '%.40s' (see 'wiec --help')",
+			    name);
+		cli_usage(stdout, name);
 		return EXIT_OK;
 	}
 	if ((c = find(argc, argv, &words)) == NULL) {

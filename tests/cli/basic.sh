@@ -87,6 +87,11 @@ status 0 "--help" $W --help
 check "--help lists idea add" grep -q "idea add" "$T/out"
 status 0 "help CMD" $W help comment
 check "help comment shows --on" grep -q -- "--on ID" "$T/out"
+# A bare prefix or an empty name is no command (they printed nothing, exit 0).
+status 2 "help ide: no such command" $W help ide
+status 2 "help '': no such command" $W help ""
+status 0 "help idea add (two words)" $W help idea add
+check "... shows idea add's options" grep -q -- "--title" "$T/out"
 status 2 "help of an unknown command" $W help frob
 status 0 "-V" $W -V
 check "-V prints the version" grep -q '^wiec [0-9]' "$T/out"
