@@ -254,6 +254,11 @@ int init_main(int argc, char **argv)
 			if (!ev_text_ok(optarg, 1, EV_NAME_MAX, 0))
 				return cli_fail(EXIT_USAGE, cmd, "--name must be 1 to %d bytes of "
 				    "text without control characters", EV_NAME_MAX);
+			/* The config keeps no outer spaces (node/config.c trims
+			 * them): such a name would differ from the genesis's. */
+			if (optarg[0] == ' ' || optarg[strlen(optarg) - 1] == ' ')
+				return cli_fail(EXIT_USAGE, cmd, "--name must not begin or end "
+				    "with a space");
 			snprintf(cfg.name, sizeof cfg.name, "%s", optarg);
 			break;
 		case 'r':

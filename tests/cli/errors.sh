@@ -65,6 +65,8 @@ e 2 "no command at all" $W
 # init, keygen, testnet.
 e 2 "init: bad role" $W init -d "$T/i1" --role mayor
 e 2 "init: empty name" $W init -d "$T/i1" --name ""
+# The config trims outer spaces: the genesis would keep another name.
+e 2 "init: a name with outer spaces" $W init -d "$T/i1" --name "  sp  "
 e 2 "init: map size too small" $W init -d "$T/i1" --map-size 1K
 e 2 "init: map size not a size" $W init -d "$T/i1" --map-size lots
 e 2 "init: map size too large" $W init -d "$T/i1" --map-size 17T
