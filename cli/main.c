@@ -1,5 +1,6 @@
 /* main.c: the command table and dispatch; `wiec help CMD` reads the same table. */
 #include <errno.h>
+#include <unistd.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -331,6 +332,17 @@ static int open_store(const char *cmd, const char *dir, cfg_t *cfg, store_t **s,
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return cli_fail(EXIT_DATA, cmd, "%s is not a regular file: the store is damaged",
 		    path);
+	/* A store this user may not read is the data directory's fault
+	 * (exit 3, as for its config), not a failure of the command. */
+	{
+		char sdir[PATH_MAX];
+
+		(void)cli_path(sdir, dir, "store");
+		if (access(sdir, R_OK | X_OK) != 0 && errno == EACCES)
+			return cli_fail(EXIT_DATA, cmd, "%s: %s", sdir, strerror(EACCES));
+		if (access(path, R_OK) != 0 && errno == EACCES)
+			return cli_fail(EXIT_DATA, cmd, "%s: %s", path, strerror(EACCES));
+	}
 	(void)cli_path(path, dir, "store");
 	if ((rc = store_open_why(s, path, cfg->map_size, flags, why, sizeof why)) != 0) {
 		/* An I/O failure's why names the file and the system's reason

@@ -95,4 +95,15 @@ if [ -n "${RO_OWNER:-}" ]; then
 		check "unreadable directory: $c names the permission" \
 		    grep -q "closed/config: Permission denied" "$T/err"
 	done
+	# Its config readable, its store not: exit 3 too (it was 1).
+	cp -a "$D" "$T/shut"
+	chmod 755 "$T/shut"
+	chmod 644 "$T/shut/config"
+	chmod 000 "$T/shut/store"
+	for c in status log verify; do
+		status 3 "unreadable store: $c exits 3" as_reader $W $c -d "$T/shut"
+		oneline "unreadable store: $c says so in one line"
+		check "unreadable store: $c names it" grep -q "shut/store: Permission denied" "$T/err"
+	done
+	chmod 700 "$T/shut/store"
 fi
