@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,6 +114,16 @@ static int preflight(const char *cmd, const char *dir)
 		return cli_fail(EXIT_DATA, cmd, "%s/%s: %s", dir, CTL_LOCK, strerror(errno));
 	if (close(fd) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "%s/%s: %s", dir, CTL_LOCK, strerror(errno));
+	/* A stale socket is replaced; anything else there is not ours to
+	 * remove (it once failed as "Address already in use"). */
+	{
+		struct stat st;
+
+		(void)cli_path(path, dir, CTL_SOCK);
+		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			return cli_fail(EXIT_DATA, cmd, "%s is not a socket: move it away to start "
+			    "the node", path);
+	}
 	if (cfg.listen[0] && bind_probe(cfg.listen) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "cannot listen on %s: %s", cfg.listen,
 		    strerror(errno));
@@ -198,8 +209,9 @@ int peers_main(int argc, char **argv)
 		return cli_fail(EXIT_FAIL, cmd, "no node is running on %s (start 'wiec node -d %s')",
 		    dir, dir);
 	}
-	if (rc < 0)
-		return cli_fail(EXIT_DATA, cmd, "%s is not a wiec data directory", dir);
+	if (rc < 0)	/* e.g. a read-only copy: no node can run there */
+		return cli_fail(EXIT_DATA, cmd, "%s/%s: %s (no node runs here)", dir, CTL_LOCK,
+		    strerror(errno));
 	if (ctl_status(dir, &rep, why, sizeof why) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "the node running on %s: %s", dir, why);
 	if (jsonout) {

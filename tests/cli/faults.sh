@@ -142,6 +142,13 @@ status 3 "a FIFO as DIR/config: status refuses" timeout 20 $W status -d "$T/f"
 oneline "that refusal is one line"
 rm "$T/f/config"
 mv "$T/f/config.real" "$T/f/config"
+# A directory in place of the control socket: named, exit 3 (the node
+# failed with "Address already in use" in its log format).
+mkdir "$T/f/node.sock"
+status 3 "a directory as DIR/node.sock: node refuses to start" timeout 20 $W node -d "$T/f"
+oneline "that refusal is one line"
+check "it says not a socket" grep -q "node.sock is not a socket" "$T/err"
+rmdir "$T/f/node.sock"
 mkfifo "$T/g.fifo"
 status 1 "a FIFO as a genesis file: genesis show refuses" timeout 20 $W genesis show "$T/g.fifo"
 status 1 "a FIFO as a genesis file: genesis sign refuses" timeout 20 $W genesis sign -d "$T/f" "$T/g.fifo"

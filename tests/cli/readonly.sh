@@ -42,6 +42,11 @@ mkdir "$T/exp"
 rocopy "$T/ro"
 touch "$T/stamp"
 reads "read-only copy" "$T/ro"
+# No node can run on it (node.lock cannot be opened): peers names that,
+# not "not a wiec data directory".
+rm -f "$T/peersro.err"
+status 3 "read-only copy: peers exits 3" as_reader $W peers -d "$T/ro"
+check "read-only copy: peers names node.lock" grep -q "node.lock: .*(no node runs here)" "$T/err"
 check "read-only copy: nothing written in it" \
     test -z "$(find "$T/ro" -newer "$T/stamp" -print)"
 status 1 "read-only copy: a post fails" as_reader $W idea add -d "$T/ro" --title "no"
