@@ -26,15 +26,17 @@ static int id_cmp(const void *a, const void *b)
 
 typedef struct cred_rec {
 	uint8_t subject[KEY_PK_BYTES];
-	uint8_t registrar[KEY_PK_BYTES];
+	uint8_t registrar[KEY_PK_BYTES];	/* who (roster_identity): a member's current key */
+	uint32_t rank;				/* of the key it signed with */
 	uint64_t seq;
 	uint8_t id[HASH_BYTES];
 	int revoke;
 	char *unit;		/* owned, or NULL */
 } cred_rec_t;
 
-/* Subject, registrar ascending; then (seq, id) descending: each
- * (registrar, subject) slot's latest comes first. */
+/* Subject, registrar ascending; then the key's rank and (seq, id)
+ * descending: each (registrar, subject) slot's latest comes first, a
+ * rotated registrar's new key after its old one (model_latest_per_author). */
 static int cred_cmp(const void *a, const void *b)
 {
 	const cred_rec_t *x = a, *y = b;
@@ -44,6 +46,8 @@ static int cred_cmp(const void *a, const void *b)
 		return c;
 	if ((c = memcmp(x->registrar, y->registrar, KEY_PK_BYTES)) != 0)
 		return c;
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
 	if (x->seq != y->seq)
 		return x->seq > y->seq ? -1 : 1;
 	return -memcmp(x->id, y->id, HASH_BYTES);
@@ -92,7 +96,7 @@ static int electorate(const model_view_t *v, const roster_t *r, const ballot_pol
 			continue;
 		}
 		memcpy(rec[n].subject, c->subject.data, KEY_PK_BYTES);
-		memcpy(rec[n].registrar, e.author, KEY_PK_BYTES);
+		roster_identity(r, e.author, rec[n].registrar, &rec[n].rank);
 		rec[n].seq = e.seq;
 		memcpy(rec[n].id, e.id, HASH_BYTES);
 		rec[n].revoke = c->revoke;

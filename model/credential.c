@@ -37,7 +37,7 @@ int model_credential(const model_view_t *v, const roster_t *r, const model_proce
 	}
 	/* Each registrar's latest; the counted ones come by registrar key, so
 	 * the first that is not a revocation is the smallest key's. */
-	model_latest_per_author(&out->all);
+	model_latest_per_author(&out->all, r);
 	for (size_t i = 0; i < out->all.counted; i++) {
 		const model_ev_t *e = &out->all.it[i].ev;
 

@@ -95,12 +95,12 @@ static int supports(const model_view_t *v, const roster_t *r, model_idea_t *i)
 		else if (!ok)
 			s->it[k].why = MODEL_NOT_ELIGIBLE;
 	}
-	model_latest_per_author(s);
+	model_latest_per_author(s, r);
 	/* A latest that withdraws leaves its author out; sort again. */
 	for (size_t k = 0; k < s->counted; k++)
 		if (s->it[k].ev.body->support->withdraw)
 			s->it[k].why = MODEL_WITHDRAWN;
-	model_latest_per_author(s);
+	model_latest_per_author(s, r);
 	return 0;
 }
 
@@ -224,7 +224,7 @@ int model_idea_load(const model_view_t *v, const roster_t *r, const uint8_t id[s
 	for (size_t k = 0; k < out->evals.n; k++)
 		if (!may(out, r, MODEL_ROLE_REVIEWER, out->evals.it[k].ev.author, &why))
 			out->evals.it[k].why = why;
-	model_latest_per_author(&out->evals);
+	model_latest_per_author(&out->evals, r);
 	if ((rc = supports(v, r, out)) != 0 || (rc = links(v, r, out)) != 0)
 		goto fail;
 	if ((rc = model_moderation_fold(v, r, out->bank ? NULL : &out->proc, out->bank, out->ev.id,

@@ -14,6 +14,8 @@
 /* (seq, id) order: > 0 when a is the later ballot. */
 static int brec_later(const recount_rec_t *a, const recount_rec_t *b)
 {
+	if (a->rank != b->rank)		/* a rotated member's new key: later */
+		return a->rank > b->rank ? 1 : -1;
 	if (a->seq != b->seq)
 		return a->seq > b->seq ? 1 : -1;
 	return memcmp(a->id, b->id, HASH_BYTES);
@@ -116,7 +118,7 @@ out:
 }
 
 static int bset_add(recount_set_t *s, const ballot_poll_t *poll, const model_ev_t *e,
-    const uint8_t voter[static KEY_PK_BYTES], int unit)
+    const uint8_t voter[static KEY_PK_BYTES], uint32_t rank, int unit)
 {
 	const Wiec__Vote *v = e->body->vote;
 	recount_rec_t *r;
@@ -147,6 +149,7 @@ static int bset_add(recount_set_t *s, const ballot_poll_t *poll, const model_ev_
 	}
 	r = &s->rec[s->n++];
 	memcpy(r->voter, voter, KEY_PK_BYTES);
+	r->rank = rank;
 	r->seq = e->seq;
 	memcpy(r->id, e->id, HASH_BYTES);
 	r->withdraw = v->withdraw;
@@ -249,7 +252,15 @@ static int take(take_t *st, const model_ev_t *ev)
 	if (ev->body->content_case != WIEC__BODY__CONTENT_VOTE ||
 	    judge(st, ev->id, ev->author, ev->body->vote, &m, &unit) != BALLOT_OK)
 		return 0;
-	return bset_add(&st->o->set, st->poll, ev, m != NULL ? m->key : ev->author, unit);
+	{
+		uint8_t who[KEY_PK_BYTES];
+		uint32_t rank = 0;
+
+		if (m != NULL)
+			roster_identity(st->r, ev->author, who, &rank);
+		return bset_add(&st->o->set, st->poll, ev, m != NULL ? m->key : ev->author, rank,
+		    unit);
+	}
 }
 
 /* scan(): one event's packed body, read in place when it is a plain

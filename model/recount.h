@@ -22,6 +22,7 @@ typedef struct recount_elig {
  * ch[off..off+n), points beside them. */
 typedef struct recount_rec {
 	uint8_t voter[KEY_PK_BYTES];	/* the author; co-decision: the member's key */
+	uint32_t rank;			/* co-decision: the rank of the key it signed with */
 	uint64_t seq;
 	uint8_t id[HASH_BYTES];
 	int withdraw;

@@ -101,6 +101,21 @@ const roster_member_t *roster_member_of(const roster_t *r, const uint8_t key[sta
 	return m;
 }
 
+void roster_identity(const roster_t *r, const uint8_t key[static KEY_PK_BYTES],
+    uint8_t who[static KEY_PK_BYTES], uint32_t *rank)
+{
+	const roster_member_t *m = r != NULL ? roster_member_of(r, key) : NULL;
+
+	memcpy(who, m != NULL ? m->key : key, KEY_PK_BYTES);
+	*rank = 0;
+	if (m == NULL)
+		return;
+	*rank = (uint32_t)m->nold;
+	for (size_t j = 0; j < m->nold; j++)
+		if (memcmp(m->old_keys[j], key, KEY_PK_BYTES) == 0)
+			*rank = (uint32_t)j;
+}
+
 int roster_is_former(const roster_t *r, const uint8_t key[static KEY_PK_BYTES])
 {
 	return r->nformer != 0 &&

@@ -51,6 +51,14 @@ void roster_free(roster_t *r);
  * rotation; NULL if none. */
 const roster_member_t *roster_member_of(const roster_t *r, const uint8_t key[static KEY_PK_BYTES]);
 
+/* Who speaks with key, for the rules that keep one statement per author
+ * (spec/members.md section 4): a current member's keys, old and new, all
+ * name the member (*who = its current key); *rank orders them, each
+ * rotation later than the key it replaced (0 for the first, nold for the
+ * current). Any other key names itself, rank 0. r may be NULL. */
+void roster_identity(const roster_t *r, const uint8_t key[static KEY_PK_BYTES],
+    uint8_t who[static KEY_PK_BYTES], uint32_t *rank);
+
 /* Whether key was a member's identity key and is not any current member's. */
 int roster_is_former(const roster_t *r, const uint8_t key[static KEY_PK_BYTES]);
 

@@ -212,19 +212,24 @@ static int latest_cmp(const void *a, const void *b)
 
 	if ((x->why == MODEL_OK) != (y->why == MODEL_OK))
 		return x->why == MODEL_OK ? -1 : 1;
-	if ((c = memcmp(x->ev.author, y->ev.author, KEY_PK_BYTES)) != 0)
+	if ((c = memcmp(x->who, y->who, KEY_PK_BYTES)) != 0)
 		return c;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	return model_seq_cmp(&x->ev, &y->ev);
 }
 
-void model_latest_per_author(model_items_t *it)
+void model_latest_per_author(model_items_t *it, const roster_t *r)
 {
-	/* By author, then (seq, id): each author's last counted item wins. */
+	for (size_t i = 0; i < it->n; i++)
+		roster_identity(r, it->it[i].ev.author, it->it[i].who, &it->it[i].rank);
+	/* By author, then rank and (seq, id): each author's last counted item
+	 * wins. */
 	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(it->it, it->n, sizeof *it->it, latest_cmp);
 	for (size_t i = 0; i + 1 < it->n; i++)
 		if (it->it[i].why == MODEL_OK && it->it[i + 1].why == MODEL_OK &&
-		    memcmp(it->it[i].ev.author, it->it[i + 1].ev.author, KEY_PK_BYTES) == 0)
+		    memcmp(it->it[i].who, it->it[i + 1].who, KEY_PK_BYTES) == 0)
 			it->it[i].why = MODEL_SUPERSEDED;
 	if (it->n > 0)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(it->it, it->n, sizeof *it->it, latest_cmp);

@@ -52,6 +52,10 @@ typedef struct model_item {
 	model_ev_t ev;
 	uint32_t depth;
 	int why;
+	/* model_latest_per_author's: who speaks (roster_identity), and the
+	 * rank of the key among that member's */
+	uint8_t who[KEY_PK_BYTES];
+	uint32_t rank;
 } model_item_t;
 
 /* Owned items; free with model_items_free (safe on a zeroed one). */
@@ -80,10 +84,13 @@ typedef const ProtobufCBinaryData *(*model_after_fn)(const Wiec__Body *b);
 int model_slot_fold(model_items_t *it, model_after_fn after);
 
 /* The single-author slot rule: among the items with why MODEL_OK, each
- * author's greatest (seq, id) counts, the others become MODEL_SUPERSEDED.
- * Sorts: the counted ones by author key, then the rest in (author, seq,
- * id) order; sets it->counted. */
-void model_latest_per_author(model_items_t *it);
+ * author's latest counts, the others become MODEL_SUPERSEDED. An author is
+ * who speaks (roster_identity over r, which may be NULL): a member's keys
+ * before and after a rotation are one author, and a later key's statement
+ * is later than every one of an earlier key; within one key, the greatest
+ * (seq, id). Sorts: the counted ones by author (a member's current key),
+ * then the rest in (author, rank, seq, id) order; sets it->counted. */
+void model_latest_per_author(model_items_t *it, const roster_t *r);
 
 /* Sorts items: MODEL_OK ones first, (seq, id) order within each part;
  * sets it->counted. */

@@ -69,3 +69,33 @@ $W member list -d "$T/a" --json >"$T/x1"
 $W member list -d "$T/a" --json >"$T/x2"
 check "member list --json is stable" cmp -s "$T/x1" "$T/x2"
 status 0 "verify" $W verify -d "$T/a"
+
+# A rotated member is one author across its keys (spec/members.md section
+# 4): a registrar that rotated, then revokes with its new key, revokes (the
+# old key's issue had stayed the latest by seq, and the resident kept
+# voting); a reviewer's evaluation with the new key replaces the old key's
+# (both counted before).
+R=$T/rot
+$W init -d "$R" --name City --role city >/dev/null
+$W init -d "$T/rotnew" --name City --role city >/dev/null
+$W keygen --out "$T/anna.key" >"$T/anna.pub"
+KO=$($W id -d "$R")
+RP=$($W process create -d "$R" --kind consultation --title Q --registrar "$KO" --reviewer "$KO" --eligibility)
+$W credential issue -d "$R" --process "$RP" --subject "$(cat "$T/anna.pub")" >/dev/null
+RI=$($W idea add -d "$R" --process "$RP" --key "$T/anna.key" --title X)
+$W poll open -d "$R" --process "$RP" --kind approval --option "$RI" >/dev/null
+for i in 1 2 3 4 5; do	# the old key's seq runs well ahead of the new key's
+	$W idea evaluate -d "$R" "$RI" --feasibility feasible --reason "before $i" >/dev/null
+done
+$W founder -d "$T/rotnew" --endpoint tcp://127.0.0.1:1 >"$T/rotnew.rec"
+status 0 "rotate the only member's keys" $W member rotate -d "$R" "$KO" "$T/rotnew.rec" --reason newkey
+cp "$T/rotnew/identity.key" "$T/rotnew/transport.key" "$R/"
+status 0 "revoke with the new key" $W credential revoke -d "$R" --process "$RP" --subject "$(cat "$T/anna.pub")"
+status 1 "the revoked resident's vote is refused" $W vote -d "$R" --process "$RP" --key "$T/anna.key" "$RI"
+check "... as not eligible" grep -q "not_eligible" "$T/err"
+status 0 "evaluate with the new key" $W idea evaluate -d "$R" "$RI" --feasibility not-feasible --reason after
+status 0 "idea show" $W idea show -d "$R" "$RI" --json
+check "one counted evaluation, the new key's" python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+ev = [e for e in j["evaluations"] if e.get("counted", True)]
+sys.exit(not (len(ev) == 1 and ev[0]["reason"] == "after"))' "$T/out"
