@@ -376,21 +376,17 @@ void store_search_drop(wtx_t *w)
 	w->search = NULL;
 }
 
-int store_search_index(wtx_t *w, const ev_t *ev)
+/* Adds the document of body b (event id) to sb: its postings, each
+ * finished (doc || tf || dl) at the document's end, and the totals. 0 (also
+ * for a body that is no document), or WIEC_ERR_NOMEM with nothing of the
+ * document left in sb. */
+static int add_doc(struct search_buf *sb, const Wiec__Body *b, const uint8_t *id)
 {
-	const Wiec__Body *b = ev->body;
-	struct search_buf *sb;
 	uint64_t dl;
 
 	if (b == NULL || (b->content_case != WIEC__BODY__CONTENT_IDEA &&
 	    b->content_case != WIEC__BODY__CONTENT_COMMENT))
 		return 0;
-	if (w->search == NULL) {
-		if ((w->search = calloc(1, sizeof *w->search)) == NULL)
-			return WIEC_ERR_NOMEM;
-		randombytes_buf(w->search->key, sizeof w->search->key);
-	}
-	sb = w->search;
 	if (sb->fold == NULL && (sb->fold = fold_ctx_new()) == NULL)
 		return WIEC_ERR_NOMEM;
 	sb->doc_start = sb->np;
@@ -428,7 +424,7 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 		tpost_t *p = &sb->p[i];
 		uint32_t tf = p->tf < U16_CAP ? p->tf : U16_CAP;
 
-		memcpy(p->post, ev->id, DOC);
+		memcpy(p->post, id, DOC);
 		p->post[DOC] = (uint8_t)(tf >> 8);
 		p->post[DOC + 1] = (uint8_t)tf;
 		p->post[DOC + 2] = (uint8_t)(dl >> 8);
@@ -437,7 +433,24 @@ int store_search_index(wtx_t *w, const ev_t *ev)
 	sb->doc_start = sb->np;
 	sb->docs++;
 	sb->length += dl;
-	return sb->np >= FLUSH_AT ? store_search_flush(w) : 0;
+	return 0;
+}
+
+int store_search_index(wtx_t *w, const ev_t *ev)
+{
+	int rc;
+
+	if (ev->body == NULL || (ev->body->content_case != WIEC__BODY__CONTENT_IDEA &&
+	    ev->body->content_case != WIEC__BODY__CONTENT_COMMENT))
+		return 0;
+	if (w->search == NULL) {
+		if ((w->search = calloc(1, sizeof *w->search)) == NULL)
+			return WIEC_ERR_NOMEM;
+		randombytes_buf(w->search->key, sizeof w->search->key);
+	}
+	if ((rc = add_doc(w->search, ev->body, ev->id)) != 0)
+		return rc;
+	return w->search->np >= FLUSH_AT ? store_search_flush(w) : 0;
 }
 
 /* ---- ranking ---- */
@@ -737,6 +750,159 @@ void store_search_free(search_res_t **r)
 	*r = NULL;
 }
 
+/* ---- verification of the content ----
+ *
+ * The whole log indexed again into one buffer whose terms stay for the
+ * whole pass; each term's postings, as they come in log order, chained
+ * into one keyed hash (SipHash-1-3, a fresh random key: no stored index
+ * can be made to match another's chain). The stored chunks, read in key
+ * order, must give each term the same chain and count, and no more terms;
+ * the totals must be the same. Memory: the distinct terms, not the
+ * postings. */
+
+static uint64_t chain(const uint8_t key[static SIPHASH_KEY_BYTES], uint64_t h, const uint8_t *post)
+{
+	uint8_t m[8 + POST];
+
+	hash_put_le64(m, h);
+	memcpy(m + 8, post, POST);
+	return siphash13(key, m, sizeof m);
+}
+
+static const tterm_t *term_find(const struct search_buf *b, const uint8_t *t, size_t len)
+{
+	size_t mask;
+
+	if (b->nslot == 0 || len > FOLD_TERM_MAX)
+		return NULL;
+	mask = b->nslot - 1;
+	for (size_t j = term_hash(b, (const char *)t, len) & mask; b->slot[j] != 0;
+	    j = (j + 1) & mask) {
+		const tterm_t *x = &b->t[b->slot[j] - 1];
+
+		if (x->klen == len + 1 && memcmp(x->key, t, len) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* The expected chains: h[term index] over the log. */
+static int expect(store_t *s, MDB_txn *txn, struct search_buf *b,
+    const uint8_t hkey[static SIPHASH_KEY_BYTES], uint64_t **h)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t caph = 0, nh = 0;
+	int rc, err = 0;
+
+	if ((rc = mdb_cursor_open(txn, s->log, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && err == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		ev_t ev;
+
+		if (v.mv_size <= HASH_BYTES || ev_decode(&ev, (const uint8_t *)v.mv_data +
+		    HASH_BYTES, v.mv_size - HASH_BYTES) != 0) {
+			err = WIEC_ERR_CORRUPT;	/* verify's log pass names it first */
+			break;
+		}
+		err = add_doc(b, ev.body, ev.id);
+		ev_free(&ev);
+		if (err == 0 && mem_grow((void **)h, &caph, b->nt, sizeof **h) != 0)
+			err = WIEC_ERR_NOMEM;
+		if (err != 0)
+			break;
+		for (; nh < b->nt; nh++)
+			(*h)[nh] = 0;
+		for (size_t i = 0; i < b->np; i++) {
+			uint32_t t = b->p[i].term;
+
+			(*h)[t] = chain(hkey, (*h)[t], b->p[i].post);
+			b->t[t].last = NONE;
+		}
+		b->np = b->doc_start = 0;
+	}
+	mdb_cursor_close(c);
+	if (err != 0)
+		return err;
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+}
+
+static int check_content(store_t *s, MDB_txn *txn, const char **why)
+{
+	struct search_buf b;
+	uint8_t hkey[SIPHASH_KEY_BYTES], term[TERM_KEY];
+	uint64_t *h = NULL, got = 0, docs = 0, length = 0;
+	const tterm_t *cur = NULL;
+	size_t seen = 0, tl = 0, cnt = 0;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	randombytes_buf(b.key, sizeof b.key);
+	randombytes_buf(hkey, sizeof hkey);
+	if ((rc = expect(s, txn, &b, hkey, &h)) != 0)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, s->search, &c)) != 0) {
+		rc = store_lmdb_err(rc);
+		goto out;
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); ; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data;
+		int end = rc == MDB_NOTFOUND;
+
+		if (rc != 0 && !end) {
+			rc = store_lmdb_err(rc);
+			goto out;
+		}
+		if (!end && k.mv_size == 1) {	/* the totals (shape checked) */
+			docs = get48(v.mv_data);
+			length = get48((const uint8_t *)v.mv_data + 6);
+			continue;
+		}
+		/* A term ends: its chain and count against the log's. */
+		if (tl > 0 && (end || tl != k.mv_size - 4 || memcmp(term, key, tl) != 0)) {
+			if (cur == NULL || got != h[cur - b.t] || cnt != cur->count) {
+				*why = "search index: a term's postings are not the log's";
+				rc = WIEC_ERR_CORRUPT;
+				goto out;
+			}
+			seen++;
+			tl = 0;
+		}
+		if (end)
+			break;
+		if (tl == 0) {
+			tl = k.mv_size - 4;
+			memcpy(term, key, tl);
+			cur = term_find(&b, key, tl - 1);
+			got = 0;
+			cnt = 0;
+		}
+		for (size_t i = 0; i < v.mv_size / POST; i++)
+			got = chain(hkey, got, (const uint8_t *)v.mv_data + i * POST);
+		cnt += v.mv_size / POST;
+	}
+	rc = 0;
+	if (seen != b.nt) {
+		*why = "search index: a term of the log is missing";
+		rc = WIEC_ERR_CORRUPT;
+	} else if (docs != b.docs || length != b.length) {
+		*why = "search index: the totals are not the log's";
+		rc = WIEC_ERR_CORRUPT;
+	}
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	free(h);
+	free(b.t);
+	free(b.slot);
+	free(b.p);
+	fold_ctx_destroy(&b.fold);
+	return rc;
+}
+
 int store_search_check(store_t *s, MDB_txn *txn, const char **why)
 {
 	uint8_t term[TERM_KEY];
@@ -780,7 +946,9 @@ int store_search_check(store_t *s, MDB_txn *txn, const char **why)
 	mdb_cursor_close(c);
 	if (bad)
 		return WIEC_ERR_CORRUPT;
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	return check_content(s, txn, why);
 }
 
 int store_search_stats(store_t *s, search_stats_t *st)

@@ -192,3 +192,26 @@ oneline "damaged genesis: one line"
 check "... naming the genesis" grep -q "genesis in the store is damaged" "$T/err"
 check "... and nothing is written" test ! -e "$T/gen.log"
 status 5 "verify names it" $W verify -d "$G"
+
+# The search index's content (not only its shape): one posting's term
+# frequency changed moved an idea up the ranking, and verify said ok.
+S=$T/srch
+$W init -d "$S" --name City --role city >/dev/null
+SI=$($W idea add -d "$S" --title "Rowery w parku" --body "rowery rowery i drzewa")
+$W idea add -d "$S" --title "Ławki" --body "rowery przy szkole" >/dev/null
+status 0 "search: verify before the damage" $W verify -d "$S"
+python3 - "$S/store/data.mdb" "$SI" <<'PY'
+import sys
+fn, i = sys.argv[1], bytes.fromhex(sys.argv[2])
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(i[:16], at + 1)) >= 0:
+    if d[at + 16:at + 32] != i[16:]:	# a posting: doc(16) || tf(2) || dl(2)
+        d[at + 17] ^= 0x04; n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "search: a posting was found and changed" test $? -eq 0
+status 5 "search: a changed posting fails verify" $W verify -d "$S"
+check "... naming the search index" grep -q "search index: a term's postings are not the log's" "$T/err"
+status 0 "search: reindex repairs it" $W reindex -d "$S"
+status 0 "search: verify after reindex" $W verify -d "$S"
