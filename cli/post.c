@@ -1,5 +1,6 @@
 /* post.c: commands that write a new event: announce, idea add, comment add. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <limits.h>
@@ -199,6 +200,7 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 	const char *dir = cli_dir(dflag);
 	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "";
 	int lock, lockfd, keylock = -1;
+	const char *key_path = key;
 	uint8_t id[HASH_BYTES], last[HASH_BYTES];
 	uint64_t min_seq = 0, seq = 0;
 	store_t *s = NULL;
@@ -212,18 +214,44 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 		store_close(&s);
 		return cli_fail(EXIT_USAGE, cmd, "data directory path too long");
 	}
-	if (key != NULL && (keylock = cli_chain_lock(key)) < 0) {
+	if (key == NULL)
+		key_path = path;
+	if ((keylock = cli_chain_lock(key_path)) < 0) {
 		store_close(&s);
-		return cli_fail(EXIT_KEY, cmd, "%s.lock: %s", key, strerror(errno));
+		return cli_fail(EXIT_KEY, cmd, "%s.lock: %s", key_path, strerror(errno));
 	}
-	if (key != NULL && cli_chain_read(key, &min_seq, last) != 0) {
+	if (cli_chain_read(key_path, &min_seq, last) != 0) {
 		close(keylock);
 		store_close(&s);
-		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", key);
+		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", key_path);
+	}
+	/* The organisation's own chain: the last event it signed must be in
+	 * this store, else the store is an older copy (a restored backup) and
+	 * signing on its head would fork the chain, an equivocation for good
+	 * (spec/members.md). Sync first: the node fetches the later events. */
+	if (key == NULL && min_seq != 0) {
+		uint8_t a[KEY_PK_BYTES];
+		uint64_t q;
+
+		if ((rc = store_has(s, last, a, &q)) == WIEC_ERR_NOTFOUND) {
+			close(keylock);
+			store_close(&s);
+			hash_hex(hex, last, sizeof last);
+			return cli_fail(EXIT_DATA, cmd, "this organisation signed event %s (seq %"
+			    PRIu64 "), which %s/store does not hold: it is an older copy; start the "
+			    "node and let it catch up from a peer before posting (posting now would "
+			    "fork the organisation's chain)", hex, min_seq, dir);
+		}
+		if (rc != 0) {
+			close(keylock);
+			store_close(&s);
+			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		}
+		min_seq = 0;	/* a member signs on its head, never above it */
 	}
 	if (min_seq != 0)
 		min_seq++;
-	if ((rc = cli_load_key(cmd, key ? key : path, &kp)) != EXIT_OK) {
+	if ((rc = cli_load_key(cmd, key_path, &kp)) != EXIT_OK) {
 		if (keylock >= 0)
 			close(keylock);
 		store_close(&s);
@@ -258,11 +286,11 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(hex, id, sizeof id);
-	if (key != NULL && seq != 0 && cli_chain_write(key, seq, id) != 0) {
+	if (seq != 0 && cli_chain_write(key_path, seq, id) != 0) {
 		rc = errno;
 		close(keylock);
 		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "
-		    "written: %s", hex, key, strerror(rc));
+		    "written: %s", hex, key_path, strerror(rc));
 	}
 	if (keylock >= 0)
 		close(keylock);

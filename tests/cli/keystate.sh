@@ -25,3 +25,25 @@ rm -f "$T/anna.key.chain"
 mkfifo "$T/anna.key.chain"
 status 4 "a FIFO in place of the state: refused, no hang" timeout 10 $W idea add -d "$D" --key "$T/anna.key" --title "x"
 oneline "one line"
+
+# An organisation's store put back from an older copy (its commit record
+# too, so the store itself cannot tell): posting on it would fork the
+# organisation's chain, an equivocation for good. The last event the
+# identity signed (DIR/identity.key.chain) is not in the store: refused,
+# exit 3, naming it; once the later events are back (imported here, a
+# peer's sync in a network), posting goes on as one chain.
+O=$T/org
+$W init -d "$O" --name City --role city >/dev/null
+$W idea add -d "$O" --title first >/dev/null
+cp -a "$O/store" "$T/org.store.old"
+$W idea add -d "$O" --title second >/dev/null
+$W export -d "$O" -o "$T/org.log"
+rm -rf "$O/store"
+cp -a "$T/org.store.old" "$O/store"
+status 3 "a post on a restored older store is refused" $W idea add -d "$O" --title third
+oneline "... in one line"
+check "... naming the older copy" grep -q "older copy" "$T/err"
+status 0 "the later events come back" $W import -d "$O" "$T/org.log"
+status 0 "then the post goes on" $W idea add -d "$O" --title third
+status 0 "status" $W status -d "$O" --json
+check "one chain: no fork" python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["forks"] != 0)' "$T/out"
