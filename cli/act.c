@@ -90,6 +90,13 @@ const char *act_opt_name(int id)
 	return "?";
 }
 
+/* The options that may be given more than once: lists and flags. */
+#define ACT_REPEATABLE (ACT_OPT(O_OWNER) | ACT_OPT(O_REVIEWER) | ACT_OPT(O_MODERATOR) |	\
+    ACT_OPT(O_REGISTRAR) | ACT_OPT(O_PHASE) | ACT_OPT(O_UNIT) | ACT_OPT(O_ATTR) |		\
+    ACT_OPT(O_OPTION) | ACT_OPT(O_EXCLUSIVE) | ACT_OPT(O_WEIGHT) | ACT_OPT(O_JSON) |	\
+    ACT_OPT(O_ELIGIBILITY) | ACT_OPT(O_WITHDRAW) | ACT_OPT(O_MERGE) |			\
+    ACT_OPT(O_NO_COST_LIMIT))
+
 static int add_list(const char *cmd, act_list_t *l, const char *v, size_t max, const char *opt)
 {
 	if (l->n >= max)
@@ -118,6 +125,11 @@ int act_parse(const char *cmd, int argc, char **argv, uint64_t allowed, act_opts
 			return cli_fail(EXIT_USAGE, cmd, "option '%s' does not apply here (see "
 			    "'wiec help %s')", argv[optind - 1], cmd);
 		rc = 0;
+		/* A value given twice: which one was meant? (The last silently
+		 * won: "--title a --title b" posted "b".) Lists and flags may
+		 * repeat. */
+		if ((o->given & ACT_OPT(id)) && !(ACT_REPEATABLE & ACT_OPT(id)))
+			return cli_fail(EXIT_USAGE, cmd, "option '--%s' given twice", act_opt_name(id));
 		o->given |= ACT_OPT(id);
 		switch (id) {
 		case O_DIR: o->dir = optarg; break;

@@ -245,9 +245,17 @@ int init_main(int argc, char **argv)
 	cfg_t cfg;
 	int c, rc;
 
+	unsigned seen = 0;
+
 	cfg_defaults(&cfg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		unsigned bit = c == 'n' ? 1u : c == 'r' ? 2u : c == 'm' ? 4u : c == 'd' ? 8u : 0u;
+
+		if (bit & seen)
+			return cli_fail(EXIT_USAGE, cmd, "option '%s' given twice",
+			    c == 'n' ? "--name" : c == 'r' ? "--role" : c == 'm' ? "--map-size" : "-d");
+		seen |= bit;
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'n':

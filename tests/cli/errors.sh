@@ -67,6 +67,8 @@ e 2 "init: bad role" $W init -d "$T/i1" --role mayor
 e 2 "init: empty name" $W init -d "$T/i1" --name ""
 # The config trims outer spaces: the genesis would keep another name.
 e 2 "init: a name with outer spaces" $W init -d "$T/i1" --name "  sp  "
+# A value given twice: which was meant? (The last silently won.)
+e 2 "init: --name twice" $W init -d "$T/i1" --name a --name b
 e 2 "init: map size too small" $W init -d "$T/i1" --map-size 1K
 e 2 "init: map size not a size" $W init -d "$T/i1" --map-size lots
 e 2 "init: map size too large" $W init -d "$T/i1" --map-size 17T
@@ -85,6 +87,10 @@ e 1 "testnet: a non-empty directory" $W testnet "$N" --nodes 2
 
 # Posting.
 e 2 "idea add: no --title" $W idea add -d "$A"
+e 2 "idea add: --title twice" $W idea add -d "$A" --title a --title b
+check "... names the option" grep -q "option '--title' given twice" "$T/err"
+status 0 "process create: --phase repeats (a list)" $W process create -d "$A" --kind consultation \
+	--title T --phase a --phase b
 e 2 "idea add: an empty title" $W idea add -d "$A" --title ""
 e 4 "idea add: --key missing" $W idea add -d "$A" --key "$X.key" --title t
 e 4 "idea add: --key not a key" $W idea add -d "$A" --key "$F" --title t
