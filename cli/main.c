@@ -1,5 +1,6 @@
 /* main.c: the command table and dispatch; `wiec help CMD` reads the same table. */
 #include <errno.h>
+#include <inttypes.h>
 #include <unistd.h>
 #include <limits.h>
 #include <sodium.h>
@@ -350,6 +351,12 @@ static int open_store(const char *cmd, const char *dir, cfg_t *cfg, store_t **s,
 		 * error" before it would only mislead. */
 		if (rc == WIEC_ERR_IO && why[0])
 			return cli_fail(cli_status(rc), cmd, "%s: %s", path, why);
+		/* The map is reserved whole at open: a map_size the process may
+		 * not map (ulimit -v, a 32-bit address space) is the config's. */
+		if (rc == WIEC_ERR_NOMEM)
+			return cli_fail(EXIT_DATA, cmd, "%s: cannot map the store: map_size %" PRIu64
+			    " bytes (the config) is more than this process may map", path,
+			    (uint64_t)cfg->map_size);
 		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, rc == WIEC_ERR_NOSTORE ?
 		    "no store here (not a wiec data directory?)" : wiec_strerror(rc),
 		    why[0] ? ": " : "", why);

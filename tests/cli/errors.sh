@@ -185,3 +185,14 @@ e 4 "id: an identity key readable by others" $W id -d "$T/d6"
 
 # Output that cannot be written is a failure, not a silent success.
 e 1 "id: stdout on a full device" sh -c "exec $W id -d '$A' >/dev/full"
+
+# A map_size this process may not map (ulimit -v) names the config's
+# map_size, exit 3 (it said "out of memory", exit 1). Not under ASan, whose
+# shadow memory needs more address space than any such limit.
+if (ulimit -v 2000000; $W --version) >/dev/null 2>&1; then
+	cp -a "$A" "$T/bigmap"
+	sed -i '/^map_size/d' "$T/bigmap/config"
+	echo "map_size = 16T" >>"$T/bigmap/config"
+	e 3 "a map_size beyond ulimit -v: named" sh -c "ulimit -v 2000000; exec $W status -d '$T/bigmap'"
+	check "... as map_size" grep -q "map_size .* is more than this process may map" "$T/err"
+fi
