@@ -1,3 +1,0 @@
-build-fp/model/pb.o: model/pb.c crypto/err.h model/pb.h
-crypto/err.h:
-model/pb.h:
