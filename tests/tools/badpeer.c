@@ -662,6 +662,28 @@ static void act_wantflood(int secs)
 	printf("wantflood: sent %zu Wants in %d s without reading\n", sent, secs);
 }
 
+/* One Events message of SYNC_EVENTS_MAX copies of a forged envelope: a
+ * node verifies every one (it is busy for about a second). */
+static void send_forged_events(void)
+{
+	uint8_t *env, **many;
+	size_t len, *lens;
+
+	forged_event(&env, &len);
+	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
+	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
+	if (many == NULL || lens == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
+		many[i] = env;
+		lens[i] = len;
+	}
+	send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+	free(many);
+	free(lens);
+	free(env);
+}
+
 static void act_fakehave(int secs)
 {
 	enum { HEADS = 4096 };
@@ -703,23 +725,12 @@ static void act_fakehave(int secs)
 
 static void act_busyempty(int secs, int busy)
 {
-	uint8_t *env, **many;
-	size_t len, *lens;
 	struct timespec t0, t;
 	unsigned long long n = 0;
 
 	send_hello();
-	forged_event(&env, &len);
-	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
-	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
-	if (many == NULL || lens == NULL)
-		die("out of memory");
-	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
-		many[i] = env;
-		lens[i] = len;
-	}
 	for (int i = 0; i < busy; i++)
-		send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+		send_forged_events();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		for (int i = 0; i < 1000; i++)
@@ -727,32 +738,18 @@ static void act_busyempty(int secs, int busy)
 				n++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (t.tv_sec - t0.tv_sec < secs);
-	free(many);
-	free(lens);
-	free(env);
 	printf("busyempty: sent %llu empty frames in %d s\n", n, secs);
 }
 
 static void act_pingreset(void)
 {
-	uint8_t *env, **many;
-	size_t len, *lens;
 	Wiec__SyncMsg *reply;
 
 	send_hello();
 	if ((reply = recv_msg()) == NULL)
 		die("pingreset: the node did not answer a hello");
 	wiec__sync_msg__free_unpacked(reply, NULL);
-	forged_event(&env, &len);
-	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
-	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
-	if (many == NULL || lens == NULL)
-		die("out of memory");
-	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
-		many[i] = env;
-		lens[i] = len;
-	}
-	send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+	send_forged_events();
 	for (int i = 0; i < 8; i++)
 		send_hello();
 	zmq_poll(NULL, 0, 100);
