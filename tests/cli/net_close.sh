@@ -133,7 +133,11 @@ status 0 "Park's author edits its cost after the certificate" $W idea edit -d "$
 status 0 "an owner opens another poll after it" $W poll open -d "$N/node1" --process "$P" --kind budget \
 	--option "$PB"
 check "nodes 1-3 converge on them" wait_converged "$DL" $three
-status 0 "result still checks after the edit and the poll" $W result -d "$N/node2" --process "$P"
+status 0 "result still checks after the edit and the poll" $W result -d "$N/node2" --process "$P" --json
+check "... and shows the certified winners, not a recount with the new cost" jtrue "$T/out" \
+	'j["winners"] == ["'"$PA"'"] and j["result_hash"] == "'"$RH"'"'
+status 0 "result (text) after the edit" $W result -d "$N/node2" --process "$P"
+check "... names no poll posted after the close" sh -c "test \$(grep -c '^poll ' '$T/out') -eq 1"
 status 0 "tally after the edit" $W tally -d "$N/node2" --process "$P" --json
 check "... is still the certified result" jtrue "$T/out" \
 	'j["certified"] is True and j["hash"] == "'"$RH"'" and j["winners"] == ["'"$PA"'"]'
