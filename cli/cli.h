@@ -185,6 +185,12 @@ int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const 
 
 /* Reports the option getopt_long just refused (opterr = 0, optstring
  * starting with ':'); returns EXIT_USAGE. */
+/* getopt_long, and CLI_OPT_TWICE when an option that takes a value was
+ * given before (which one was meant? the last silently won): the caller
+ * hands it to cli_badopt, as any other bad option. */
+#define CLI_OPT_TWICE 0x7ffe
+struct option;
+int cli_getopt(int argc, char **argv, const char *sopts, const struct option *lopts);
 int cli_badopt(const char *cmd, int c, char **argv);
 
 /* Prints one stored event: JSON object or a text line. With s (may be

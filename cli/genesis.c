@@ -187,7 +187,7 @@ int founder_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'e':
@@ -318,7 +318,7 @@ int genesis_new_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":o:h", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!ev_text_ok(optarg, 1, EV_NAME_MAX, 0))
@@ -429,7 +429,7 @@ int genesis_sign_main(int argc, char **argv)
 	int c, fd = -1, i, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
@@ -578,7 +578,7 @@ int genesis_show_main(int argc, char **argv)
 	int c, json = 0, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h", opts)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'h': cli_usage(stdout, cmd); return EXIT_OK;
@@ -613,7 +613,7 @@ int genesis_install_main(int argc, char **argv)
 	int c, i, rc, lock, lockfd = -1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'h': cli_usage(stdout, cmd); return EXIT_OK;

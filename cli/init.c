@@ -245,17 +245,9 @@ int init_main(int argc, char **argv)
 	cfg_t cfg;
 	int c, rc;
 
-	unsigned seen = 0;
-
 	cfg_defaults(&cfg);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
-		unsigned bit = c == 'n' ? 1u : c == 'r' ? 2u : c == 'm' ? 4u : c == 'd' ? 8u : 0u;
-
-		if (bit & seen)
-			return cli_fail(EXIT_USAGE, cmd, "option '%s' given twice",
-			    c == 'n' ? "--name" : c == 'r' ? "--role" : c == 'm' ? "--map-size" : "-d");
-		seen |= bit;
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'n':
@@ -305,7 +297,7 @@ int id_main(int argc, char **argv)
 	int c, json = 0, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'j': json = 1; break;
@@ -351,7 +343,7 @@ int keygen_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":o:h", opts)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'c':

@@ -37,7 +37,7 @@ int export_main(int argc, char **argv)
 	int c, rc, e;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:o:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'o': out = optarg; break;
@@ -405,7 +405,7 @@ int import_main(int argc, char **argv)
 	int c, rc, progress = 0, lock, lockfd = -1, fd;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'p': progress = 1; break;

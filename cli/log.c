@@ -88,7 +88,7 @@ int log_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'a': author = optarg; break;
@@ -125,7 +125,7 @@ int show_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'h': cli_usage(stdout, cmd); return EXIT_OK;

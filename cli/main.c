@@ -1,7 +1,7 @@
 /* main.c: the command table and dispatch; `wiec help CMD` reads the same table. */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
-#include <unistd.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/json.h"
@@ -515,10 +516,95 @@ int main(int argc, char **argv)
 	return rc;
 }
 
+/* The option lopts[li] (li >= 0) or short c names, as the short letter it
+ * shares with its long form (0 if none) and the long entry (or NULL). */
+static const struct option *opt_of(const struct option *lopts, int li, int c, int *letter)
+{
+	if (li >= 0) {
+		*letter = lopts[li].flag == NULL && lopts[li].val > 0 && lopts[li].val < 128 ?
+		    lopts[li].val : 0;
+		return &lopts[li];
+	}
+	*letter = c;
+	for (const struct option *o = lopts; o->name != NULL; o++)
+		if (o->flag == NULL && o->val == c)
+			return o;
+	return NULL;
+}
+
+/* Whether short option letter takes a value in sopts. */
+static int short_arg(const char *sopts, int letter)
+{
+	const char *p = letter > 0 ? strchr(sopts, letter) : NULL;
+
+	return p != NULL && p[1] == ':';
+}
+
+int cli_getopt(int argc, char **argv, const char *sopts, const struct option *lopts)
+{
+	extern int optind;
+	const struct option *me, *o;
+	int li = -1, c, letter, pos, k;
+
+	if ((c = getopt_long(argc, argv, sopts, lopts, &li)) == -1 || c == ':' || c == '?')
+		return c;
+	me = opt_of(lopts, li, c, &letter);
+	if (me != NULL ? me->has_arg != required_argument : !short_arg(sopts, letter))
+		return c;	/* flags may repeat */
+	/* The element this option was in: before its value, if separate. */
+	pos = optind - 1;
+	if (pos >= 2 && optarg == argv[pos] && argv[pos - 1][0] == '-' &&
+	    strcmp(argv[pos - 1], "--") != 0 && (argv[pos - 1][1] == '-' ?
+	    strchr(argv[pos - 1], '=') == NULL : argv[pos - 1][2] == '\0'))
+		pos--;
+	for (k = 1; k < pos; k++) {
+		const char *a = argv[k];
+		int same = 0, takes = 0;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-') {
+			size_t n = strcspn(a + 2, "=");
+			const struct option *hit = NULL;
+			int hits = 0;
+
+			for (o = lopts; o->name != NULL; o++)
+				if (strncmp(o->name, a + 2, n) == 0 && (hit = o, ++hits) &&
+				    o->name[n] == '\0') {
+					hits = 1;	/* an exact name wins over prefixes */
+					break;
+				}
+			if (hits != 1)
+				continue;
+			same = hit == me || (letter != 0 && hit->flag == NULL && hit->val == letter);
+			takes = hit->has_arg == required_argument && a[2 + n] != '=';
+		} else {
+			same = a[1] == letter;
+			takes = short_arg(sopts, a[1]) && a[2] == '\0';
+		}
+		if (same)
+			return CLI_OPT_TWICE;
+		if (takes)
+			k++;	/* its value */
+	}
+	return c;
+}
+
 int cli_badopt(const char *cmd, int c, char **argv)
 {
 	extern int optind, optopt;
 
+	if (c == CLI_OPT_TWICE) {
+		const char *a = argv[optind - 1];
+
+		/* The option, not its value, when they were two words. */
+		if (optind >= 3 && optarg == a && argv[optind - 2][0] == '-')
+			a = argv[optind - 2];
+		return cli_fail(EXIT_USAGE, cmd, "option '%.*s' given twice (see 'wiec help %s')",
+		    (int)strcspn(a, "="), a, cmd);
+	}
 	if (c == ':')
 		return cli_fail(EXIT_USAGE, cmd, "option '%s' needs a value (see 'wiec help %s')",
 		    argv[optind - 1], cmd);

@@ -35,7 +35,7 @@ static int parse(const char *cmd, int argc, char **argv, member_opts_t *o, const
 
 	memset(o, 0, sizeof *o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		if (c != 'd' && c != 'h' && c != ':' && c != '?' && strchr(allowed, c) == NULL)
 			return cli_fail(EXIT_USAGE, cmd, "option '%s' does not apply here (see "
 			    "'wiec help %s')", argv[optind - 1], cmd);

@@ -140,7 +140,7 @@ int node_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:hv", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:hv", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'v': o.verbose = 1; break;
@@ -191,7 +191,7 @@ int peers_main(int argc, char **argv)
 	int c, rc, fd, jsonout = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'j': jsonout = 1; break;

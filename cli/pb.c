@@ -107,7 +107,7 @@ int pb_tally_main(int argc, char **argv)
 
 	memset(&res, 0, sizeof res);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h", opts)) != -1) {
 		switch (c) {
 		case 'r': rname = optarg; break;
 		case 'j': json = 1; break;

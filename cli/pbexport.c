@@ -607,7 +607,7 @@ int pb_export_main(int argc, char **argv)
 	memset(&x, 0, sizeof x);
 	x.cmd = "pb export";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:o:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'p': pidtext = optarg; break;

@@ -217,7 +217,7 @@ int pb_import_main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'j': json = 1; break;

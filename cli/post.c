@@ -1,7 +1,7 @@
 /* post.c: commands that write a new event: announce, idea add, comment add. */
 #include <errno.h>
-#include <inttypes.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <limits.h>
 #include <stdio.h>
@@ -46,8 +46,9 @@ static int parse(const char *cmd, int argc, char **argv, post_opts_t *o, const c
 
 	memset(o, 0, sizeof *o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
-		if (c != 'd' && c != 'h' && c != ':' && c != '?' && strchr(allowed, c) == NULL)
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
+		if (c != 'd' && c != 'h' && c != ':' && c != '?' && c != CLI_OPT_TWICE &&
+		    strchr(allowed, c) == NULL)
 			return cli_fail(EXIT_USAGE, cmd, "option '%s' does not apply here (see "
 			    "'wiec help %s')", argv[optind - 1], cmd);
 		switch (c) {

@@ -72,7 +72,7 @@ static int rd_parse(rd_t *d, int argc, char **argv, const char **dflag, const ch
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': *dflag = optarg; break;
 		case 'j': d->json = 1; break;

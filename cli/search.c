@@ -326,7 +326,7 @@ static int parse(opts_t *o, int argc, char **argv)
 	memset(o, 0, sizeof *o);
 	o->limit = SEARCH_LIMIT_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': o->dflag = optarg; break;
 		case 'p':

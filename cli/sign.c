@@ -226,7 +226,7 @@ int submit_main(int argc, char **argv)
 	ev_t ev;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': dflag = optarg; break;
 		case 'j': json = 1; break;

@@ -19,7 +19,7 @@ static int opts_dir(const char *cmd, int argc, char **argv, const char **dflag, 
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":d:h", opts)) != -1) {
 		switch (c) {
 		case 'd': *dflag = optarg; break;
 		case 'j':

@@ -172,7 +172,7 @@ int testnet_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_num(optarg, 1, TESTNET_MAX, &nodes) != 0)

@@ -91,6 +91,14 @@ e 2 "idea add: --title twice" $W idea add -d "$A" --title a --title b
 check "... names the option" grep -q "option '--title' given twice" "$T/err"
 status 0 "process create: --phase repeats (a list)" $W process create -d "$A" --kind consultation \
 	--title T --phase a --phase b
+e 2 "comment add: --body twice" $W comment add -d "$A" --on "$ID" --body a --body b
+e 2 "export: -o twice" $W export -d "$A" -o "$T/e1.log" -o "$T/e2.log"
+check "... writes neither" test ! -e "$T/e1.log" -a ! -e "$T/e2.log"
+e 2 "status: -d and --dir" $W status -d "$A" --dir="$A"
+e 2 "pb tally: --rule twice" $W pb tally --rule greedy --rule=approval "$T/none.pb"
+check "... names the option" grep -q "option '--rule' given twice" "$T/err"
+status 0 "flags may repeat" $W status -d "$A" --json --json
+status 0 "a value that looks like an option is a value" $W comment add -d "$A" --on "$ID" --body "-d"
 e 2 "idea add: an empty title" $W idea add -d "$A" --title ""
 e 4 "idea add: --key missing" $W idea add -d "$A" --key "$X.key" --title t
 e 4 "idea add: --key not a key" $W idea add -d "$A" --key "$F" --title t
