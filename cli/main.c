@@ -485,6 +485,10 @@ int main(int argc, char **argv)
 			found |= strncmp(cmds[i].name, name, n) == 0 &&
 			    (cmds[i].name[n] == '\0' || cmds[i].name[n] == ' ');
 		}
+		if (!found && strcmp(name, "help") == 0) {
+			help_all(stdout);
+			return EXIT_OK;
+		}
 		if (!found)
 			return cli_fail(EXIT_USAGE, NULL, "no command '%.40s' (see 'wiec --help')",
 			    name);
