@@ -91,8 +91,9 @@ check "help comment shows --on" grep -q -- "--on ID" "$T/out"
 status 2 "help ide: no such command" $W help ide
 status 2 "help '': no such command" $W help ""
 status 0 "help idea add (two words)" $W help idea add
-status 0 "help help" $W help help
 check "... shows idea add's options" grep -q -- "--title" "$T/out"
+status 0 "help help" $W help help
+check "... lists the commands" grep -q "^commands:" "$T/out"
 status 2 "help of an unknown command" $W help frob
 status 0 "-V" $W -V
 check "-V prints the version" grep -q '^wiec [0-9]' "$T/out"
