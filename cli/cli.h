@@ -73,18 +73,6 @@ void cli_peers_json(struct json *j, const Wiec__CtlStatusReply *s);
  * status (cli/post.c). */
 int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body);
 
-/* A device's chain state KEY.chain ("wiec-chain-v1 SEQ ID\n": the last
- * event it signed; spec/events.md section 5). cli_chain_read: 0 with *seq
- * and last (0 and zeros if there is no state yet), or -1 if the file is not
- * a chain state or not a regular file. cli_chain_write replaces it
- * atomically (mode 0600): 0 or -1 (errno set). */
-int cli_chain_read(const char *key, uint64_t *seq, uint8_t last[static HASH_BYTES]);
-int cli_chain_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES]);
-/* Holds KEY.lock (an exclusive flock) from reading KEY.chain to writing
- * it: two commands signing with one key at once would otherwise read one
- * state and sign one seq twice. Returns the descriptor to close, or -1
- * (errno set). */
-int cli_chain_lock(const char *key);
 
 /* Prints an event id: 64 hex digits, or with json {"id": "..."}; a line. */
 void cli_print_id(int json, const uint8_t id[static HASH_BYTES]);

@@ -3,6 +3,7 @@
  * (cli/pbexport.c) writes it back. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "cli/json.h"
 #include "crypto/afile.h"
 #include "crypto/err.h"
+#include "crypto/keychain.h"
 #include "model/ballot.h"
 #include "model/credential.h"
 #include "model/idea.h"
@@ -213,7 +215,9 @@ int pb_import_main(int argc, char **argv)
 	size_t len = 0;
 	pb_t *p = NULL;
 	cfg_t cfg;
-	int c, json = 0, rc, lock = -1, lockfd = -1, found, have_key = 0;
+	int c, json = 0, rc, lock = -1, lockfd = -1, found, have_key = 0, keylock = -1;
+	uint8_t own_last[HASH_BYTES];
+	uint64_t own_seq;
 
 	memset(&o, 0, sizeof o);
 	opterr = 0;
@@ -250,6 +254,24 @@ int pb_import_main(int argc, char **argv)
 		rc = cli_fail(EXIT_DATA, cmd, "%s/node.lock: cannot open", dir);
 		goto out;
 	}
+	/* The organisation's own chain, as for every post (cli_post): signed
+	 * only on a store that holds its last event, recorded after. */
+	if ((keylock = keychain_lock(path, 0)) < 0) {
+		rc = cli_fail(EXIT_KEY, cmd, "%s.lock: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((rc = store_own_chain(s, path, &own_seq, own_last)) != 0) {
+		char hex[HASH_HEX_BYTES];
+
+		hash_hex(hex, own_last, HASH_BYTES);
+		rc = rc == WIEC_ERR_BEHIND ? cli_fail(EXIT_DATA, cmd, "this organisation signed "
+		    "event %s (seq %" PRIu64 "), which %s/store does not hold: it is an older "
+		    "copy; let the node catch up from a peer before importing", hex, own_seq,
+		    dir) : rc == WIEC_ERR_KEY_FORMAT ? cli_fail(EXIT_KEY, cmd, "%s.chain is not "
+		    "a wiec chain state file", path) : cli_fail(cli_status(rc), cmd, "%s",
+		    wiec_strerror(rc));
+		goto out;
+	}
 	/* Twice into one store: the first import stands (idempotent). */
 	if ((rc = find_imported(s, kp.pk, fh, pid, &found)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
@@ -273,6 +295,14 @@ int pb_import_main(int argc, char **argv)
 	}
 	rc = lock == 1 ? ingest_node(cmd, dir, &o) :
 	    ingest_direct(cmd, s, &o, kp.pk, o.node_seq - o.node_events);
+	if (rc == EXIT_OK && o.node_events > 0) {
+		uint8_t id[HASH_BYTES];
+
+		hash_2(id, o.env[o.node_events - 1], o.len[o.node_events - 1], NULL, 0);
+		if (keychain_write(path, o.node_seq, id) != 0)
+			rc = cli_fail(EXIT_FAIL, cmd, "the election is stored, but %s.chain could "
+			    "not be written: %s", path, strerror(errno));
+	}
 	if (rc == EXIT_OK)
 		print_process(json, o.process);
 out:
@@ -280,6 +310,8 @@ out:
 		key_wipe(&kp);
 	if (lockfd >= 0)
 		close(lockfd);
+	if (keylock >= 0)
+		close(keylock);
 	pbio_out_free(&o);
 	store_close(&s);
 	pb_free(&p);

@@ -14,6 +14,7 @@
 #include "cli/json.h"
 #include "crypto/afile.h"
 #include "crypto/err.h"
+#include "crypto/keychain.h"
 #include "node/ctl.h"
 
 uint64_t cli_now_ms(void)
@@ -67,84 +68,6 @@ static int parse(const char *cmd, int argc, char **argv, post_opts_t *o, const c
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
 	return 0;
-}
-
-/* A device's own chain state, kept beside its key file (KEY.chain):
- * "wiec-chain-v1 SEQ ID\n", the last event it signed. Its next event
- * takes a seq above both this and what the node holds of the author, so
- * everything the device signed later is later in the author's order, on
- * every node (spec/events.md section 5). */
-#define CHAIN_STATE_TAG "wiec-chain-v1"
-
-static int state_path(char path[static PATH_MAX], const char *key)
-{
-	int n = snprintf(path, PATH_MAX, "%s.chain", key);
-
-	return n < 0 || n >= PATH_MAX ? -1 : 0;
-}
-
-int cli_chain_lock(const char *key)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof path, "%s.lock", key) >= sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return (fd = afile_lock(path)) < 0 ? -1 : fd;
-}
-
-int cli_chain_read(const char *key, uint64_t *seq, uint8_t last[static HASH_BYTES])
-{
-	char path[PATH_MAX], *buf = NULL, *end, hex[HASH_HEX_BYTES];
-	unsigned long long q;
-	uint8_t id[HASH_BYTES];
-	size_t len, taglen = strlen(CHAIN_STATE_TAG);
-	int rc;
-
-	*seq = 0;
-	memset(last, 0, HASH_BYTES);
-	if (state_path(path, key) != 0)
-		return -1;
-	if ((rc = afile_read(path, AFILE_NOFOLLOW, 256, &buf, &len)) == WIEC_ERR_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return -1;
-	/* Exactly "wiec-chain-v1 SEQ ID\n", SEQ in decimal without sign. */
-	rc = -1;
-	if (len > taglen + 1 && memcmp(buf, CHAIN_STATE_TAG " ", taglen + 1) == 0 &&
-	    buf[taglen + 1] >= '1' && buf[taglen + 1] <= '9') {
-		errno = 0;
-		q = strtoull(buf + taglen + 1, &end, 10);
-		if (errno == 0 && q < UINT64_MAX && *end == ' ' &&
-		    (size_t)(end + 1 - buf) + HASH_HEX_BYTES == len && buf[len - 1] == '\n') {
-			memcpy(hex, end + 1, HASH_HEX_BYTES - 1);
-			hex[HASH_HEX_BYTES - 1] = '\0';
-			if (hash_from_hex(id, sizeof id, hex) == 0) {
-				*seq = q;
-				memcpy(last, id, HASH_BYTES);
-				rc = 0;
-			}
-		}
-	}
-	free(buf);
-	return rc;
-}
-
-int cli_chain_write(const char *key, uint64_t seq, const uint8_t id[static HASH_BYTES])
-{
-	char path[PATH_MAX], line[160], hex[HASH_HEX_BYTES];
-	int n;
-
-	if (state_path(path, key) != 0)
-		return -1;
-	hash_hex(hex, id, HASH_BYTES);
-	n = snprintf(line, sizeof line, "%s %llu %s\n", CHAIN_STATE_TAG, (unsigned long long)seq,
-	    hex);
-	if (n < 0 || (size_t)n >= sizeof line)
-		return -1;
-	return afile_put(path, line, (size_t)n, 0600, AFILE_REPLACE) == 0 ? 0 : -1;
 }
 
 /* With a node running: sign above the current head and hand the event to
@@ -217,39 +140,32 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 	}
 	if (key == NULL)
 		key_path = path;
-	if ((keylock = cli_chain_lock(key_path)) < 0) {
+	if ((keylock = keychain_lock(key_path, 0)) < 0) {
 		store_close(&s);
 		return cli_fail(EXIT_KEY, cmd, "%s.lock: %s", key_path, strerror(errno));
-	}
-	if (cli_chain_read(key_path, &min_seq, last) != 0) {
-		close(keylock);
-		store_close(&s);
-		return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", key_path);
 	}
 	/* The organisation's own chain: the last event it signed must be in
 	 * this store, else the store is an older copy (a restored backup) and
 	 * signing on its head would fork the chain, an equivocation for good
 	 * (spec/members.md). Sync first: the node fetches the later events. */
-	if (key == NULL && min_seq != 0) {
-		uint8_t a[KEY_PK_BYTES];
-		uint64_t q;
-
-		if ((rc = store_has(s, last, a, &q)) == WIEC_ERR_NOTFOUND) {
-			close(keylock);
-			store_close(&s);
-			hash_hex(hex, last, sizeof last);
-			return cli_fail(EXIT_DATA, cmd, "this organisation signed event %s (seq %"
-			    PRIu64 "), which %s/store does not hold: it is an older copy; start the "
-			    "node and let it catch up from a peer before posting (posting now would "
-			    "fork the organisation's chain)", hex, min_seq, dir);
-		}
-		if (rc != 0) {
-			close(keylock);
-			store_close(&s);
+	rc = key == NULL ? store_own_chain(s, key_path, &min_seq, last) :
+	    keychain_read(key_path, &min_seq, last) != 0 ? WIEC_ERR_KEY_FORMAT : 0;
+	if (rc != 0) {
+		close(keylock);
+		store_close(&s);
+		if (rc == WIEC_ERR_KEY_FORMAT)
+			return cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file",
+			    key_path);
+		if (rc != WIEC_ERR_BEHIND)
 			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-		}
-		min_seq = 0;	/* a member signs on its head, never above it */
+		hash_hex(hex, last, sizeof last);
+		return cli_fail(EXIT_DATA, cmd, "this organisation signed event %s (seq %" PRIu64
+		    "), which %s/store does not hold: it is an older copy; start the node and "
+		    "let it catch up from a peer before posting (posting now would fork the "
+		    "organisation's chain)", hex, min_seq, dir);
 	}
+	if (key == NULL)
+		min_seq = 0;	/* a member signs on its head, never above it */
 	if (min_seq != 0)
 		min_seq++;
 	if ((rc = cli_load_key(cmd, key_path, &kp)) != EXIT_OK) {
@@ -287,7 +203,7 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(hex, id, sizeof id);
-	if (seq != 0 && cli_chain_write(key_path, seq, id) != 0) {
+	if (seq != 0 && keychain_write(key_path, seq, id) != 0) {
 		rc = errno;
 		close(keylock);
 		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "

@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "crypto/afile.h"
 #include "crypto/err.h"
+#include "crypto/keychain.h"
 #include "node/ctl.h"
 #include "proto/genesis.h"
 
@@ -138,11 +139,11 @@ int sign_main(int argc, char **argv)
 	}
 	if ((rc = act_build(c, a)) != 0)
 		goto out;
-	if ((keylock = cli_chain_lock(c->o.key)) < 0) {
+	if ((keylock = keychain_lock(c->o.key, 0)) < 0) {
 		rc = cli_fail(EXIT_KEY, cmd, "%s.lock: %s", c->o.key, strerror(errno));
 		goto out;
 	}
-	if (cli_chain_read(c->o.key, &seq, last) != 0) {
+	if (keychain_read(c->o.key, &seq, last) != 0) {
 		rc = cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec chain state file", c->o.key);
 		goto out;
 	}
@@ -171,7 +172,7 @@ int sign_main(int argc, char **argv)
 	memcpy(last, ev.id, HASH_BYTES);
 	ev_free(&ev);
 	/* The state first: never two events with one seq from this device. */
-	if (cli_chain_write(c->o.key, seq, last) != 0) {
+	if (keychain_write(c->o.key, seq, last) != 0) {
 		rc = cli_fail(EXIT_FAIL, cmd, "%s.chain could not be written (%s); nothing was "
 		    "signed", c->o.key, strerror(errno));
 		goto out;

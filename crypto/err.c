@@ -32,6 +32,8 @@ const char *wiec_strerror(int err)
 	case WIEC_ERR_PROTO: return "sync protocol violation";
 	case WIEC_ERR_STALE: return "the store's indexes are of an older version: "
 	    "open it writable once (e.g. wiec reindex) to rebuild them";
+	case WIEC_ERR_BEHIND: return "the store lacks the last event this identity signed: it "
+	    "is an older copy; let the node catch up from a peer before signing";
 	}
 	return "unknown error";
 }

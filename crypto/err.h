@@ -39,6 +39,8 @@ typedef enum wiec_err {
 	WIEC_ERR_PROTO = -40,		/* peer sent a message that breaks the sync protocol */
 	WIEC_ERR_STALE = -41,		/* derived state of another program version, not
 					 * rebuilt (a read-only open): open it writable */
+	WIEC_ERR_BEHIND = -42,		/* the store lacks the last event this identity
+					 * signed: an older copy (keychain.h) */
 } wiec_err_t;
 
 /* A static, one-line message for an error code. */

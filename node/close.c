@@ -14,11 +14,16 @@
  * for a bounded wait while others' copies of its parts may be on the way
  * (spec/close.md s3, "Posting parts"), and the seal is computed once while
  * the node holds the same events (s10). */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/err.h"
+#include "crypto/keychain.h"
 #include "model/closeev.h"
 #include "model/slot.h"
 #include "node/node_int.h"
@@ -297,22 +302,40 @@ static int post(node_t *n, close_stmt_t *s, const closelist_t *pre, size_t *post
 	closeev_msg_t msg;
 	closelist_t l;
 	store_head_t h;
-	uint8_t *env = NULL;
+	uint8_t *env = NULL, olast[HASH_BYTES];
+	char kpath[PATH_MAX];
+	uint64_t oseq;
 	size_t len;
-	int rc;
+	int rc, klock;
 
 	memset(&l, 0, sizeof l);
 	*posted = 0;
 	memcpy(s->author, n->kp.pk, KEY_PK_BYTES);
+	/* The identity's chain state, as the CLI's posts keep it: signed only
+	 * on a store that holds the last event signed (a store put back from
+	 * an older copy would fork the member's chain for good), never while
+	 * the CLI signs (it holds the lock: this tick gives way, the next
+	 * tries again). */
+	if (snprintf(kpath, sizeof kpath, "%s/identity.key", n->dir) >= (int)sizeof kpath)
+		return WIEC_ERR_ARG;
+	if ((klock = keychain_lock(kpath, 1)) < 0)
+		return errno == EWOULDBLOCK ? WIEC_ERR_CHAIN : WIEC_ERR_IO;
+	if ((rc = store_own_chain(n->store, kpath, &oseq, olast)) != 0) {
+		close(klock);
+		return rc;
+	}
 	rc = store_head(n->store, n->kp.pk, &h);
 	if (rc == WIEC_ERR_NOTFOUND) {
 		memset(&h, 0, sizeof h);	/* this member's first event */
 		rc = 0;
 	} else if (rc != 0) {
+		close(klock);
 		return rc;
 	}
-	if (h.fork)
+	if (h.fork) {
+		close(klock);
 		return WIEC_ERR_FORKED;
+	}
 	if (pre != NULL)
 		l = *pre;	/* a shallow copy: not freed here */
 	else if (s->kind == CLOSE_PROMISE && s->nseal > EV_CLOSE_IDS_MAX)
@@ -326,6 +349,11 @@ static int post(node_t *n, close_stmt_t *s, const closelist_t *pre, size_t *post
 		s->seq = h.seq;
 		rc = commit(n, &env, &len, 1);
 	}
+	/* After the commit: a crash between leaves the state behind the
+	 * store, never ahead of it. */
+	if (rc == 0 && keychain_write(kpath, s->seq, s->id) != 0)
+		node_log(n, 'W', "%s.chain could not be written: %s", kpath, strerror(errno));
+	close(klock);
 	free(env);
 	if (pre == NULL)
 		closelist_free(&l);

@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 
 #include "crypto/err.h"
+#include "crypto/keychain.h"
 #include "model/chain.h"
 #include "proto/genesis.h"
 #include "store/guard.h"
@@ -648,6 +649,21 @@ int store_get_at(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env,
 	}
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+int store_own_chain(store_t *s, const char *keypath, uint64_t *seq,
+    uint8_t last[static HASH_BYTES])
+{
+	uint8_t a[KEY_PK_BYTES];
+	uint64_t q;
+	int rc;
+
+	if (keychain_read(keypath, seq, last) != 0)
+		return WIEC_ERR_KEY_FORMAT;
+	if (*seq == 0)
+		return 0;
+	rc = store_has(s, last, a, &q);
+	return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_BEHIND : rc;
 }
 
 int store_has(store_t *s, const uint8_t id[static HASH_BYTES],

@@ -203,6 +203,15 @@ int store_want_plan(store_t *s, const uint8_t author[static KEY_PK_BYTES], uint6
 int store_locator(store_t *s, const uint8_t author[static KEY_PK_BYTES], uint8_t *ids,
     size_t max);
 
+/* An organisation's own chain (spec/members.md section 4): whether s holds
+ * the last event signed with the key at keypath, as its chain state
+ * (crypto/keychain.h) names it. 0 if held or if there is no state yet;
+ * WIEC_ERR_BEHIND (s is an older copy: signing on its head would fork the
+ * chain) with *seq and last naming the event; WIEC_ERR_KEY_FORMAT for a
+ * chain state that does not read; or a store failure. */
+int store_own_chain(store_t *s, const char *keypath, uint64_t *seq,
+    uint8_t last[static HASH_BYTES]);
+
 /* Whether an event id is held, and its author and seq. WIEC_ERR_NOTFOUND. */
 int store_has(store_t *s, const uint8_t id[static HASH_BYTES],
     uint8_t author[KEY_PK_BYTES], uint64_t *seq);
