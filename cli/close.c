@@ -47,32 +47,58 @@ static void ccert_end(ccert_t *k)
  * telling whether there is one (then k->cert and k->check are set), or a
  * wiec_err_t. ccert_end in every case. */
 
-static int cli_close_cert(store_t *s, const uint8_t process[static HASH_BYTES], ccert_t *k)
+/* Loads the roster at state head (NULL: the current one), the process's
+ * statements under it, and audits them into k->rep. */
+static int audit_under(ccert_t *k, const uint8_t process[static HASH_BYTES],
+    const uint8_t *head, close_env_t *env)
 {
-	close_env_t env;
-	const close_stmt_t *p = NULL;
 	int rc;
 
-	memset(k, 0, sizeof *k);
-	if ((rc = store_view_begin(s, &k->sv, &k->v)) != 0)
-		return rc;
-	if ((rc = roster_load(&k->v, &k->r)) != 0)
+	if (k->rloaded)
+		roster_free(&k->r);
+	k->rloaded = 0;
+	closeev_log_free(&k->log);
+	free(k->ptr);
+	k->ptr = NULL;
+	if ((rc = roster_load_at(&k->v, head, &k->r)) != 0)
 		return rc;
 	k->rloaded = 1;
 	closeev_members(&k->r, k->members);
 	if ((rc = closeev_load(&k->v, &k->r, process, &k->log)) != 0)
 		return rc;
-	if ((k->rep = calloc(1, sizeof *k->rep)) == NULL ||
+	if ((k->rep == NULL && (k->rep = calloc(1, sizeof *k->rep)) == NULL) ||
 	    (k->ptr = calloc(k->log.n ? k->log.n : 1, sizeof *k->ptr)) == NULL)
 		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < k->log.n; i++)
 		k->ptr[i] = &k->log.st[i];
+	return close_log_audit(k->ptr, k->log.n, process, k->r.head,
+	    (const uint8_t (*)[KEY_PK_BYTES])k->members, k->r.n, k->r.quorum, env, k->rep);
+}
+
+static int cli_close_cert(store_t *s, const uint8_t process[static HASH_BYTES], ccert_t *k)
+{
+	close_env_t env;
+	const close_stmt_t *p = NULL;
+	uint8_t earlier[HASH_BYTES];
+	int rc;
+
+	memset(k, 0, sizeof *k);
+	if ((rc = store_view_begin(s, &k->sv, &k->v)) != 0)
+		return rc;
 	memcpy(k->ctx.process, process, HASH_BYTES);
 	k->ctx.v = &k->v;
 	closeev_env(&env, &k->ctx);
-	if ((rc = close_log_audit(k->ptr, k->log.n, process, k->r.head,
-	    (const uint8_t (*)[KEY_PK_BYTES])k->members, k->r.n, k->r.quorum, &env, k->rep)) != 0)
+	if ((rc = audit_under(k, process, NULL, &env)) != 0)
 		return rc;
+	/* A certificate under the roster of its time stands after a member
+	 * change (spec/close.md section 9): found, shown, and no new close. */
+	if (!k->rep->certified) {
+		if ((rc = closeev_certified_earlier(&k->v, process, &k->log, k->r.head,
+		    earlier)) < 0)
+			return rc;
+		if (rc == 1 && (rc = audit_under(k, process, earlier, &env)) != 0)
+			return rc;
+	}
 	if (!k->rep->certified)
 		return 0;
 	for (size_t i = 0; i < k->log.n; i++)

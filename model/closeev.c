@@ -521,3 +521,67 @@ void closeev_env(close_env_t *env, closeev_ctx_t *ctx)
 	env->seal = env_seal;
 	env->tally = env_tally;
 }
+
+int closeev_certified_earlier(const model_view_t *v, const uint8_t process[static HASH_BYTES],
+    const closeev_log_t *log, const uint8_t current[static HASH_BYTES],
+    uint8_t roster[static HASH_BYTES])
+{
+	uint8_t (*seen)[HASH_BYTES] = calloc(log->n + 1, HASH_BYTES);
+	size_t nseen = 0;
+	int found = 0, rc = 0;
+
+	if (seen == NULL)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < log->n && !found && rc == 0; i++) {
+		const uint8_t *R = log->st[i].roster;
+		uint8_t (*members)[KEY_PK_BYTES] = NULL;
+		const close_stmt_t **ptr = NULL;
+		closeev_log_t l = { 0 };
+		closeev_ctx_t ctx;
+		close_report_t rep;
+		close_env_t env;
+		roster_t r;
+		size_t k;
+
+		if (memcmp(R, current, HASH_BYTES) == 0)
+			continue;
+		for (k = 0; k < nseen && memcmp(seen[k], R, HASH_BYTES) != 0; k++)
+			;
+		if (k < nseen)
+			continue;
+		memcpy(seen[nseen++], R, HASH_BYTES);
+		if ((rc = roster_load_at(v, R, &r)) == WIEC_ERR_NOTFOUND) {
+			rc = 0;		/* a state the held changes never reach */
+			continue;
+		}
+		if (rc != 0)
+			break;
+		memset(&ctx, 0, sizeof ctx);
+		memcpy(ctx.process, process, HASH_BYTES);
+		ctx.v = v;
+		closeev_env(&env, &ctx);
+		if ((members = calloc(r.n + 1, KEY_PK_BYTES)) == NULL)
+			rc = WIEC_ERR_NOMEM;
+		else
+			closeev_members(&r, members);
+		if (rc == 0)
+			rc = closeev_load(v, &r, process, &l);
+		if (rc == 0 && (ptr = calloc(l.n + 1, sizeof *ptr)) == NULL)
+			rc = WIEC_ERR_NOMEM;
+		for (size_t j = 0; rc == 0 && j < l.n; j++)
+			ptr[j] = &l.st[j];
+		if (rc == 0 && (rc = close_log_audit(ptr, l.n, process, R,
+		    (const uint8_t (*)[KEY_PK_BYTES])members, r.n, r.quorum, &env, &rep)) == 0 &&
+		    rep.certified) {
+			memcpy(roster, R, HASH_BYTES);
+			found = 1;
+		}
+		free(ptr);
+		free(members);
+		closeev_log_free(&l);
+		closeev_ctx_free(&ctx);
+		roster_free(&r);
+	}
+	free(seen);
+	return rc != 0 ? rc : found;
+}

@@ -97,4 +97,12 @@ typedef struct closeev_ctx {
 void closeev_env(close_env_t *env, closeev_ctx_t *ctx);
 void closeev_ctx_free(closeev_ctx_t *ctx);
 
+/* Whether process was certified under a roster state other than current,
+ * one its statements (log) name: the close ended then, and no later roster
+ * opens it again (spec/close.md section 9). 1 with roster set to that
+ * state, 0, or a negative wiec_err_t. */
+int closeev_certified_earlier(const model_view_t *v, const uint8_t process[static HASH_BYTES],
+    const closeev_log_t *log, const uint8_t current[static HASH_BYTES],
+    uint8_t roster[static HASH_BYTES]);
+
 #endif

@@ -359,9 +359,19 @@ fail:
 	return rc;
 }
 
-/* The walk, with the changes loaded. Stops at the first state no change follows. */
+static int at_state(const roster_t *r, int has_head, const uint8_t *stop)
+{
+	static const uint8_t zero[HASH_BYTES];
+
+	return has_head ? memcmp(r->head, stop, HASH_BYTES) == 0 :
+	    memcmp(stop, zero, HASH_BYTES) == 0;
+}
+
+/* The walk, with the changes loaded. Stops at the first state no change
+ * follows, or at state stop (not NULL; WIEC_ERR_NOTFOUND if the walk never
+ * passes it). */
 static int roster_walk(const model_view_t *v, roster_t *r, rchange_t *c, size_t nc,
-    size_t n0, uint32_t q0)
+    size_t n0, uint32_t q0, const uint8_t *stop)
 {
 	int has_head = 0, rc;
 
@@ -369,6 +379,9 @@ static int roster_walk(const model_view_t *v, roster_t *r, rchange_t *c, size_t 
 	 * even if the index held a cycle, which only a hash collision makes. */
 	for (size_t step = 0; step < nc; step++) {
 		size_t i;
+
+		if (stop != NULL && at_state(r, has_head, stop))
+			break;
 
 		for (i = 0; i < nc; i++) {
 			if (!after_is(c[i].mc, has_head, r->head) || !change_valid(r, c[i].mc))
@@ -387,10 +400,15 @@ static int roster_walk(const model_view_t *v, roster_t *r, rchange_t *c, size_t 
 		r->changes++;
 	}
 	r->quorum = roster_quorum(r->n, n0, q0);
-	return 0;
+	return stop != NULL && !at_state(r, has_head, stop) ? WIEC_ERR_NOTFOUND : 0;
 }
 
 int roster_load(const model_view_t *v, roster_t *r)
+{
+	return roster_load_at(v, NULL, r);
+}
+
+int roster_load_at(const model_view_t *v, const uint8_t *head, roster_t *r)
 {
 	rchange_t *c = NULL;
 	size_t nc = 0, n0 = 0;
@@ -402,7 +420,7 @@ int roster_load(const model_view_t *v, roster_t *r)
 		goto out;
 	if ((rc = changes_load(v, &c, &nc)) != 0)
 		goto out;
-	rc = roster_walk(v, r, c, nc, n0, q0);
+	rc = roster_walk(v, r, c, nc, n0, q0, head);
 out:
 	for (size_t i = 0; i < nc; i++)
 		model_ev_free(&c[i].ev);

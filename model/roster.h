@@ -47,6 +47,12 @@ typedef struct roster {
 int roster_load(const model_view_t *v, roster_t *r);
 void roster_free(roster_t *r);
 
+/* The roster as it was at state head (the id of the member change that
+ * made it; 32 zero bytes: the genesis roster), NULL: the current one. 0,
+ * WIEC_ERR_NOTFOUND if the held changes never reach that state, or as
+ * roster_load. A close names the state it runs under (spec/close.md). */
+int roster_load_at(const model_view_t *v, const uint8_t *head, roster_t *r);
+
 /* The current member whose identity key is key, or was key before a
  * rotation; NULL if none. */
 const roster_member_t *roster_member_of(const roster_t *r, const uint8_t key[static KEY_PK_BYTES]);

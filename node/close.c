@@ -618,6 +618,29 @@ static void run(node_t *n, nclose_proc_t *pr, uint64_t now)
 			    wiec_strerror(rc));
 			break;
 		}
+		/* Certified under the roster of its time: a member change since
+		 * does not open it again (spec/close.md section 9). Asked on every
+		 * tick: the answer outlives a restart, which done does not. */
+		{
+			uint8_t earlier[HASH_BYTES];
+
+			if ((rc = closeev_certified_earlier(&w->v, pr->process, &pr->log, w->r.head,
+			    earlier)) != 0) {
+				if (rc == 1) {
+					char rh[HASH_HEX_BYTES];
+
+					hash_hex(rh, earlier, HASH_BYTES);
+					node_log(n, 'I', "close %.16s: certified under the earlier "
+					    "roster %.16s: it stays so", hex, rh);
+					pr->done = 1;
+					proc_forget(pr);
+				} else {	/* tried again on the next tick */
+					node_log(n, 'E', "close %.16s: %s", hex, wiec_strerror(rc));
+				}
+				pview_end(w);
+				break;
+			}
+		}
 		if ((rc = own_durable(n, w, pr, &d)) != 0) {
 			node_log(n, 'E', "close %.16s: this member's own statements conflict (%s): "
 			    "it takes no further part", hex, close_reason('C', rc));
