@@ -1,0 +1,350 @@
+/* searchq.c: queries over the full-text index and BM25 in integers
+ * (spec/search.md sections 4-5); the layout: store/search_int.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/err.h"
+#include "model/fold.h"
+#include "store/search.h"
+#include "store/search_int.h"
+#include "store/store_int.h"
+
+/* ---- ranking ---- */
+
+uint64_t search_log2_q32(uint64_t x, uint64_t y)
+{
+	unsigned k = 0;
+	uint64_t m, r;
+
+	if (y == 0 || x <= y)
+		return 0;
+	while (((u128)y << (k + 1)) <= x)
+		k++;
+	/* x / (y 2^k) in [1, 2), as a fixed-point number with 62 fraction bits. */
+	m = (uint64_t)(((u128)x << 62) / ((u128)y << k));
+	r = (uint64_t)k << 32;
+	for (int i = 31; i >= 0; i--) {
+		m = (uint64_t)(((u128)m * m) >> 62);
+		if (m >= (uint64_t)1 << 63) {
+			m >>= 1;
+			r |= (uint64_t)1 << i;
+		}
+	}
+	return r;
+}
+
+typedef struct hit {
+	uint8_t doc[DOC];
+	uint64_t score;
+} hit_t;
+
+struct search_res {
+	store_t *s;
+	MDB_txn *txn;		/* the snapshot the hits were ranked in */
+	MDB_cursor *events;
+	hit_t *h;
+	size_t n;		/* heap size: hits not taken yet */
+};
+
+typedef struct qterm {
+	uint8_t len, prefix;
+	char t[FOLD_TERM_MAX];
+} qterm_t;
+
+typedef struct query {
+	qterm_t v[SEARCH_QUERY_TERMS];
+	size_t n;
+} query_t;
+
+static int add_qterm(void *arg, const char *t, size_t len, int prefix)
+{
+	query_t *q = arg;
+
+	for (size_t i = 0; i < q->n; i++)
+		if (q->v[i].len == len && q->v[i].prefix == prefix && memcmp(q->v[i].t, t, len) == 0)
+			return 0;
+	if (q->n == SEARCH_QUERY_TERMS)
+		return 0;
+	q->v[q->n].len = (uint8_t)len;
+	q->v[q->n].prefix = (uint8_t)prefix;
+	memcpy(q->v[q->n++].t, t, len);
+	return 0;
+}
+
+typedef struct acc {
+	hit_t *h;
+	size_t n, cap;
+	uint64_t docs, length;
+	uint8_t *post;		/* one term's postings: doc(16) || tf(2) || dl(2) */
+	size_t pcap;
+} acc_t;
+
+/* Scores the entries post[0..df) of one term (spec/search.md s4):
+ *   idf = floor(2^32 log2((2N + 2) / (2 df + 1)))
+ *   w   = floor(idf * 44 tf S / (20 tf S + 6 S + 18 dl N))
+ * that is BM25 with k1 = 6/5, b = 3/4 and avgdl = S / N exactly. */
+static int score_term(const uint8_t *post, size_t df, acc_t *a)
+{
+	uint64_t idf = search_log2_q32(2 * a->docs + 2, 2 * (uint64_t)df + 1);
+	u128 s = a->length, n = a->docs, num = (u128)idf * 44 * s;
+
+	if (mem_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0)
+		return WIEC_ERR_NOMEM;
+	for (size_t i = 0; i < df; i++, post += POST) {
+		uint64_t tf = (uint64_t)post[DOC] << 8 | post[DOC + 1];
+		uint64_t dl = (uint64_t)post[DOC + 2] << 8 | post[DOC + 3];
+		u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
+
+		memcpy(a->h[a->n].doc, post, DOC);
+		a->h[a->n++].score = den ? (uint64_t)(num * tf / den) : 0;
+	}
+	return 0;
+}
+
+/* Reads the chunks of the term whose first chunk the cursor is on (k, v),
+ * leaving the cursor past them (*next: the cursor's result, MDB_NOTFOUND at
+ * the end), and scores their postings. Chunks 0, 1, ... in order, every
+ * one but the last full: anything else is a damaged index. */
+static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
+{
+	size_t tl = k->mv_size - 4, n = 0;	/* tl: term || 0x00 */
+	uint8_t term[TERM_KEY];
+	uint32_t chunk = 0;
+	int rc;
+
+	memcpy(term, k->mv_data, tl);
+	do {
+		if (!chunk_ok(v) || get32((const uint8_t *)k->mv_data + tl) != chunk++ ||
+		    n % CHUNK != 0)
+			return WIEC_ERR_CORRUPT;
+		if (mem_grow((void **)&a->post, &a->pcap, n * POST + v->mv_size, 1) != 0)
+			return WIEC_ERR_NOMEM;
+		memcpy(a->post + n * POST, v->mv_data, v->mv_size);
+		n += v->mv_size / POST;
+		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	} while (rc == 0 && k->mv_size == tl + 4 && memcmp(k->mv_data, term, tl) == 0);
+	*next = rc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	return score_term(a->post, n, a);
+}
+
+static int hit_doc(const void *a, const void *b)
+{
+	return memcmp(((const hit_t *)a)->doc, ((const hit_t *)b)->doc, DOC);
+}
+
+/* Heap order: higher score first, then the lower id. */
+static int better(const hit_t *x, const hit_t *y)
+{
+	return x->score != y->score ? x->score > y->score : memcmp(x->doc, y->doc, DOC) < 0;
+}
+
+static void sift_down(hit_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		hit_t t;
+
+		if (l < n && better(&h[l], &h[m]))
+			m = l;
+		if (r < n && better(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
+{
+	MDB_cursor *c;
+	MDB_val k = store_mv(totals_key, 1), v;
+	int rc;
+
+	if ((rc = mdb_get(txn, s->search, &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	if (v.mv_size != 12)
+		return WIEC_ERR_CORRUPT;
+	a->docs = get48(v.mv_data);
+	a->length = get48((const uint8_t *)v.mv_data + 6);
+	if (a->docs == 0 || a->length == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, s->search, &c)) != 0)
+		return store_lmdb_err(rc);
+	for (size_t i = 0; i < q->n && rc == 0; i++) {
+		const qterm_t *t = &q->v[i];
+		uint8_t key[FOLD_TERM_MAX + 1];
+		int next;
+
+		/* An exact term: the keys term || 0 || ...; a prefix: every term
+		 * that starts with it, each scored alone. */
+		memcpy(key, t->t, t->len);
+		key[t->len] = 0;
+		k = store_mv(key, t->len + (t->prefix ? 0 : 1));
+		next = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		for (size_t m = 0; next == 0 && m < (t->prefix ? SEARCH_PREFIX_TERMS : 1); m++) {
+			if (k.mv_size < (size_t)t->len + 1 + 4 || k.mv_size > KEY_MAX ||
+			    memcmp(k.mv_data, t->t, t->len) != 0 ||
+			    ((const uint8_t *)k.mv_data)[k.mv_size - 5] != 0 ||
+			    (!t->prefix && k.mv_size != (size_t)t->len + 1 + 4))
+				break;
+			if ((rc = read_term(c, &k, &v, a, &next)) != 0)
+				break;
+		}
+		if (rc == 0 && next != 0 && next != MDB_NOTFOUND)
+			rc = store_lmdb_err(next);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* 0 if the index has this program's layout (chunks: STORE_MODEL 8 and
+ * on); WIEC_ERR_STALE for a store of an older model opened read-only (a
+ * writable open rebuilds it first). */
+static int model_current(store_t *s, MDB_txn *txn)
+{
+	uint32_t ver, model;
+	int rc = store_versions(s, txn, &ver, &model);
+
+	if (rc != 0)
+		return rc == WIEC_ERR_CORRUPT ? WIEC_ERR_STALE : rc;
+	return model >= 8 && model <= STORE_MODEL ? 0 : WIEC_ERR_STALE;
+}
+
+int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)
+{
+	query_t q;
+	acc_t a = { NULL, 0, 0, 0, 0, NULL, 0 };
+	search_res_t *r;
+	int rc;
+
+	*out = NULL;
+	q.n = 0;
+	fold_terms(query, len, FOLD_QUERY, add_qterm, &q);
+	if (nterms)
+		*nterms = q.n;
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return WIEC_ERR_NOMEM;
+	r->s = s;
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &r->txn)) != 0 ||
+	    (rc = model_current(s, r->txn)) != 0 ||
+	    (rc = store_lmdb_err(mdb_cursor_open(r->txn, s->events, &r->events))) != 0 ||
+	    (q.n > 0 && (rc = search_txn(s, r->txn, &q, &a)) != 0)) {
+		free(a.post);
+		free(a.h);
+		store_search_free(&r);
+		return rc;
+	}
+	free(a.post);
+	/* A document matched by several terms: one hit, the sum of its weights. */
+	if (q.n > 1 && a.n > 1) {
+		size_t m = 0;
+
+		if (a.n > 1)	/* qsort(NULL, 0, ...) is undefined */
+			qsort(a.h, a.n, sizeof *a.h, hit_doc);
+		for (size_t i = 0; i < a.n; i++) {
+			if (m > 0 && memcmp(a.h[m - 1].doc, a.h[i].doc, DOC) == 0)
+				a.h[m - 1].score += a.h[i].score;
+			else
+				a.h[m++] = a.h[i];
+		}
+		a.n = m;
+	}
+	r->h = a.h;
+	r->n = a.n;
+	for (size_t i = r->n / 2; i-- > 0;)
+		sift_down(r->h, r->n, i);
+	*out = r;
+	return 0;
+}
+
+int store_search_next(search_res_t *r, uint8_t id[static HASH_BYTES], uint64_t *score)
+{
+	while (r != NULL && r->n > 0) {
+		hit_t h = r->h[0];
+		MDB_val k = store_mv(h.doc, DOC), v;
+		int rc;
+
+		r->h[0] = r->h[--r->n];
+		sift_down(r->h, r->n, 0);
+		/* The held event whose id starts with the document's 16 bytes. */
+		rc = mdb_cursor_get(r->events, &k, &v, MDB_SET_RANGE);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return store_lmdb_err(rc);
+		if (k.mv_size != HASH_BYTES || memcmp(k.mv_data, h.doc, DOC) != 0)
+			continue;
+		memcpy(id, k.mv_data, HASH_BYTES);
+		*score = h.score;
+		return 1;
+	}
+	return 0;
+}
+
+size_t store_search_left(const search_res_t *r)
+{
+	return r ? r->n : 0;
+}
+
+void store_search_free(search_res_t **r)
+{
+	if (*r == NULL)
+		return;
+	if ((*r)->events != NULL)
+		mdb_cursor_close((*r)->events);
+	if ((*r)->txn != NULL)
+		mdb_txn_abort((*r)->txn);
+	free((*r)->h);
+	free(*r);
+	*r = NULL;
+}
+
+int store_search_stats(store_t *s, search_stats_t *st)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_stat ms;
+	MDB_val k = store_mv(totals_key, 1), v;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_get(txn, s->search, &k, &v)) == 0 && v.mv_size == 12) {
+		st->docs = get48(v.mv_data);
+		st->length = get48((const uint8_t *)v.mv_data + 6);
+	}
+	if ((rc = mdb_stat(txn, s->search, &ms)) == 0) {
+		st->bytes = (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * ms.ms_psize;
+		rc = mdb_cursor_open(txn, s->search, &c);
+	}
+	if (rc == 0) {
+		uint8_t last[FOLD_TERM_MAX];
+		size_t lastlen = 0;
+
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			size_t tl = k.mv_size - 5;
+
+			if (k.mv_size < 1 + 1 + 4 || k.mv_size > KEY_MAX)
+				continue;	/* the totals */
+			if (tl != lastlen || memcmp(last, k.mv_data, tl) != 0) {
+				st->terms++;
+				memcpy(last, k.mv_data, tl);
+				lastlen = tl;
+			}
+			st->postings += v.mv_size / POST;
+		}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+}
