@@ -73,6 +73,11 @@ void cli_peers_json(struct json *j, const Wiec__CtlStatusReply *s);
  * status (cli/post.c). */
 int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body);
 
+/* The refusal (exit 3, one line) of signing as the organisation on a
+ * store that lacks its last signed event, seq and last (store_own_chain's
+ * WIEC_ERR_BEHIND). */
+int cli_behind(const char *cmd, const char *dir, uint64_t seq, const uint8_t last[static HASH_BYTES]);
+
 
 /* Prints an event id: 64 hex digits, or with json {"id": "..."}; a line. */
 void cli_print_id(int json, const uint8_t id[static HASH_BYTES]);

@@ -11,7 +11,6 @@
 #include "crypto/err.h"
 #include "model/ballot.h"
 #include "model/closeev.h"
-#include "model/recount.h"
 #include "model/slot.h"
 
 /* The held certificate of a process, checked. */
@@ -248,18 +247,6 @@ static void json_round(json_t *j, const close_round_t *r)
 	json_end(j);
 }
 
-/* Poll id as the certificate counted it: only a poll in the frontier f (n
- * ids), its options' costs and units from their versions in f (spec/tally.md
- * 4.7), never what was posted after. 0 with *poll to free, else nonzero. */
-static int load_counted(ccert_t *k, const uint8_t id[static HASH_BYTES], const uint8_t *f,
-    size_t n, ballot_poll_t *poll)
-{
-	memset(poll, 0, sizeof *poll);
-	if (!ballot_in_frontier(f, n, id))
-		return WIEC_ERR_NOTFOUND;
-	return ballot_poll_load_in(&k->v, &k->r, id, f, n, poll);
-}
-
 /* The winners (budget) or the per-poll result of the frontier. */
 static int print_result(json_t *j, ccert_t *k, const uint8_t process[static HASH_BYTES],
     const close_stmt_t *p, int json)
@@ -278,7 +265,8 @@ static int print_result(json_t *j, ccert_t *k, const uint8_t process[static HASH
 			for (size_t i = 0; i < ids.n; i++) {
 				ballot_poll_t poll;
 
-				if (load_counted(k, ids.id[i], f, p->value.count, &poll) == 0 &&
+				if (ballot_poll_load_in(&k->v, &k->r, ids.id[i], f, p->value.count,
+				    &poll) == 0 &&
 				    poll.why == BALLOT_OK && poll.p->kind == WIEC__POLL_KIND__POLL_BUDGET)
 					budget = 1;
 				ballot_poll_free(&poll);
@@ -301,7 +289,8 @@ static int print_result(json_t *j, ccert_t *k, const uint8_t process[static HASH
 
 			memset(&poll, 0, sizeof poll);
 			memset(&t, 0, sizeof t);
-			if (load_counted(k, ids.id[i], f, p->value.count, &poll) != 0 ||
+			if (ballot_poll_load_in(&k->v, &k->r, ids.id[i], f, p->value.count,
+			    &poll) != 0 ||
 			    poll.why != BALLOT_OK) {
 				ballot_poll_free(&poll);
 				continue;

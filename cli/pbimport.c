@@ -261,14 +261,9 @@ int pb_import_main(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = store_own_chain(s, path, &own_seq, own_last)) != 0) {
-		char hex[HASH_HEX_BYTES];
-
-		hash_hex(hex, own_last, HASH_BYTES);
-		rc = rc == WIEC_ERR_BEHIND ? cli_fail(EXIT_DATA, cmd, "this organisation signed "
-		    "event %s (seq %" PRIu64 "), which %s/store does not hold: it is an older "
-		    "copy; let the node catch up from a peer before importing", hex, own_seq,
-		    dir) : rc == WIEC_ERR_KEY_FORMAT ? cli_fail(EXIT_KEY, cmd, "%s.chain is not "
-		    "a wiec chain state file", path) : cli_fail(cli_status(rc), cmd, "%s",
+		rc = rc == WIEC_ERR_BEHIND ? cli_behind(cmd, dir, own_seq, own_last) :
+		    rc == WIEC_ERR_KEY_FORMAT ? cli_fail(EXIT_KEY, cmd, "%s.chain is not a wiec "
+		    "chain state file", path) : cli_fail(cli_status(rc), cmd, "%s",
 		    wiec_strerror(rc));
 		goto out;
 	}

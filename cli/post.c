@@ -119,6 +119,17 @@ static int post_via_node(const char *dir, store_t *s, const key_pair_t *kp, Wiec
 	return WIEC_ERR_CHAIN;
 }
 
+int cli_behind(const char *cmd, const char *dir, uint64_t seq, const uint8_t last[static HASH_BYTES])
+{
+	char hex[HASH_HEX_BYTES];
+
+	hash_hex(hex, last, HASH_BYTES);
+	return cli_fail(EXIT_DATA, cmd, "this organisation signed event %s (seq %" PRIu64 "), "
+	    "which %s/store does not hold: it is an older copy; start the node and let it "
+	    "catch up from a peer first (signing now would fork the organisation's chain)",
+	    hex, seq, dir);
+}
+
 int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body)
 {
 	const char *dir = cli_dir(dflag);
@@ -158,11 +169,7 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 			    key_path);
 		if (rc != WIEC_ERR_BEHIND)
 			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-		hash_hex(hex, last, sizeof last);
-		return cli_fail(EXIT_DATA, cmd, "this organisation signed event %s (seq %" PRIu64
-		    "), which %s/store does not hold: it is an older copy; start the node and "
-		    "let it catch up from a peer before posting (posting now would fork the "
-		    "organisation's chain)", hex, min_seq, dir);
+		return cli_behind(cmd, dir, min_seq, last);
 	}
 	if (key == NULL)
 		min_seq = 0;	/* a member signs on its head, never above it */

@@ -156,6 +156,9 @@ int ballot_poll_load_in(const model_view_t *v, const roster_t *r,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	/* A poll posted after the close is not in its frontier. */
+	if (frontier != NULL && !ballot_in_frontier(frontier, n, id))
+		return WIEC_ERR_NOTFOUND;
 	if ((rc = v->get(v->ctx, id, &e)) != 0)
 		return rc;
 	if (e.body->content_case != WIEC__BODY__CONTENT_POLL) {

@@ -85,8 +85,9 @@ int ballot_poll_load(const model_view_t *v, const roster_t *r, const uint8_t id[
 void ballot_poll_free(ballot_poll_t *p);
 
 /* The same as a tally of frontier (sorted, distinct, n ids; NULL: every
- * held event) reads it: each option's cost, unit and title from its latest
- * version in frontier (the original always), spec/tally.md 4.7. */
+ * held event) reads it: WIEC_ERR_NOTFOUND for a poll not in frontier, each
+ * option's cost, unit and title from its latest version in frontier (the
+ * original always), spec/tally.md 4.7. */
 int ballot_poll_load_in(const model_view_t *v, const roster_t *r,
     const uint8_t id[static HASH_BYTES], const uint8_t *frontier, size_t n, ballot_poll_t *out);
 

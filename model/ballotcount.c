@@ -587,9 +587,6 @@ int model_tally_process(const model_view_t *v, const roster_t *r,
 	for (size_t i = 0; i < ids.n; i++) {
 		ballot_poll_t *poll = &out->poll[out->n];
 
-		/* A poll posted after the close is not in its frontier. */
-		if (frontier != NULL && !ballot_in_frontier(frontier, n, ids.id[i]))
-			continue;
 		rc = ballot_poll_load_in(v, r, ids.id[i], frontier, n, poll);
 		if (rc == WIEC_ERR_NOTFOUND)
 			continue;
