@@ -39,6 +39,7 @@
 #include "crypto/err.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
+#include "crypto/mem.h"
 #include "bench/corpus.h"
 #include "proto/event.h"
 #include "proto/genesis.h"
@@ -97,6 +98,7 @@ static double now(void)
  * agreed with the 1.35). */
 typedef struct usage {
 	double cpu, mb;
+	long faults;		/* minor page faults */
 } usage_t;
 
 static double wchar_mb(void)
@@ -119,9 +121,9 @@ static usage_t usage_now(void)
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return (usage_t){ 0, 0 };
+		return (usage_t){ 0, 0, 0 };
 	return (usage_t){ (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, wchar_mb() };
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, wchar_mb(), ru.ru_minflt };
 }
 
 /* CPU time of the calling thread (user + system). */
@@ -528,9 +530,9 @@ static double ingest_piped(const corpus_t *c, const char *dir, int threads, doub
 	*cpu = u1.cpu - u0.cpu;
 	printf("# ingest pipelined, %d verification thread%s: %.2f s (the last %.2f s after "
 	    "the last verification); process CPU %.2f s (committer %.2f s, %zu commits), "
-	    "%.0f MB written; store map used %.0f MB\n", threads, threads == 1 ? "" : "s",
-	    t1 - t0, t1 - tclose, u1.cpu - u0.cpu, ps.commit_cpu, ps.commits, u1.mb - u0.mb,
-	    (double)st.map_used / 1e6);
+	    "%.0f MB written, %ld page faults; store map used %.0f MB\n", threads,
+	    threads == 1 ? "" : "s", t1 - t0, t1 - tclose, u1.cpu - u0.cpu, ps.commit_cpu,
+	    ps.commits, u1.mb - u0.mb, u1.faults - u0.faults, (double)st.map_used / 1e6);
 	goto out;
 fail:
 	fprintf(stderr, "bench-ingest: pipelined ingest (%d threads): %s\n", threads,
@@ -590,6 +592,7 @@ int main(void)
 	int status = 1;
 
 	memset(&c, 0, sizeof c);
+	mem_tune_heap();	/* as wiec's main does */
 	if (sodium_init() < 0 || mkdtemp(root) == NULL) {
 		fprintf(stderr, "bench-ingest: setup failed\n");
 		return 1;

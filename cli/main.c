@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "crypto/err.h"
+#include "crypto/mem.h"
 
 #define WIEC_VERSION "0.1.0"
 
@@ -450,6 +451,7 @@ int main(int argc, char **argv)
 	const cli_cmd_t *c;
 	int words, rc;
 
+	mem_tune_heap();
 	if (sodium_init() < 0)
 		return cli_fail(EXIT_FAIL, NULL, "libsodium failed to initialise");
 	if (argc < 2) {

@@ -1,6 +1,9 @@
 /* mem.c: growing arrays (mem.h). */
 #include <stdint.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "crypto/err.h"
 #include "crypto/mem.h"
@@ -21,4 +24,13 @@ int mem_grow_slow(void **p, size_t *cap, size_t need, size_t size)
 	*p = q;
 	*cap = n;
 	return 0;
+}
+
+void mem_tune_heap(void)
+{
+#ifdef __GLIBC__
+	/* Failures leave glibc's defaults: slower, never wrong. */
+	(void)mallopt(M_MMAP_THRESHOLD, MEM_MMAP_MIN);
+	(void)mallopt(M_TRIM_THRESHOLD, MEM_KEEP);
+#endif
 }
