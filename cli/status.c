@@ -60,6 +60,9 @@ int status_main(int argc, char **argv)
 		close(fd);
 	else if (rc == 0 && lock == 1 && ctl_status(cli_dir(dflag), &peers, why, sizeof why) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "the node running on %s: %s", cli_dir(dflag), why);
+	if (rc == WIEC_ERR_CORRUPT)
+		return cli_fail(cli_status(rc), cmd, "%s/store is damaged (wiec verify names it)",
+		    cli_dir(dflag));
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(digest, st.digest, HASH_BYTES);

@@ -219,3 +219,38 @@ status 5 "search: a changed posting fails verify" $W verify -d "$S"
 check "... naming the search index" grep -q "search index: a term's postings are not the log's" "$T/err"
 status 0 "search: reindex repairs it" $W reindex -d "$S"
 status 0 "search: verify after reindex" $W verify -d "$S"
+
+# A head record damaged (its tips value or its highest seq): status printed
+# a digest computed from it, with exit 0, until verify named the damage.
+H=$T/head
+$W init -d "$H" --name City --role city >/dev/null
+for i in 1 2 3; do $W idea add -d "$H" --title "idea $i" >/dev/null; done
+HA=$($W id -d "$H" --json | sed 's/.*"hex": "\([0-9a-f]*\)".*/\1/')
+status 0 "head: status before the damage" $W status -d "$H"
+cp -a "$H" "$T/head2"
+for part in tips seq; do
+	D=$T/head-$part
+	cp -a "$T/head2" "$D"
+	python3 - "$D/store/data.mdb" "$HA" "$part" <<'PY'
+import sys
+fn, a, part = sys.argv[1], bytes.fromhex(sys.argv[2]), sys.argv[3]
+# A heads entry: LMDB's node header (data size 96, flags 0, key size 32),
+# the author, then seq(8) fork(8) ntips(8) count(8) id(32) tips(32).
+hdr = b'\x60\x00\x00\x00\x00\x00\x20\x00'
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(hdr + a, at + 1)) >= 0:
+    v = at + 8 + 32
+    if part == 'tips':
+        d[v + 64] ^= 0x01
+    else:
+        d[v + 7] ^= 0x04
+    n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+	check "head $part: a head record was found and changed" test $? -eq 0
+	status 3 "head $part: status refuses the damaged head" $W status -d "$D"
+	oneline "head $part: one line"
+	check "head $part: ... sends to verify" grep -q "wiec verify" "$T/err"
+	status 5 "head $part: verify names it" $W verify -d "$D"
+done
