@@ -268,10 +268,14 @@ int closeev_is_owner(const model_view_t *v, const roster_t *r,
 		return 0;
 	if (rc != 0)
 		return rc;
-	for (size_t i = 0; p.why == 0 && i < p.p->n_owners; i++)
-		if (p.p->owners[i].len == KEY_PK_BYTES &&
-		    memcmp(p.p->owners[i].data, key, KEY_PK_BYTES) == 0)
-			own = 1;
+	/* Through the member (spec/members.md section 4): an owner listed
+	 * under a key its member has since rotated away still owns P, and
+	 * speaks with its current key. */
+	if (p.why == 0) {
+		const roster_member_t *m = model_role(r, p.p, MODEL_ROLE_OWNER, key);
+
+		own = m != NULL && memcmp(m->key, key, KEY_PK_BYTES) == 0;
+	}
 	model_process_free(&p);
 	return own;
 }

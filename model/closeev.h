@@ -77,8 +77,9 @@ void closeev_log_free(closeev_log_t *l);
 /* The identity keys of r's members, sorted (r->members is sorted by key). */
 void closeev_members(const roster_t *r, uint8_t (*out)[KEY_PK_BYTES]);
 
-/* 1 if key is an owner of process (a held, valid process), 0 if not,
- * or a negative wiec_err_t. */
+/* 1 if key is a current identity key, under r, of a member listed as an
+ * owner of process (a held, valid process) under any of its keys; 0 if
+ * not, or a negative wiec_err_t. */
 int closeev_is_owner(const model_view_t *v, const roster_t *r,
     const uint8_t process[static HASH_BYTES], const uint8_t key[static KEY_PK_BYTES]);
 
