@@ -4,6 +4,7 @@
  * (model/idea.h, model/moderation.h), which count: an idea's latest
  * version, comments in a thread, not hidden unless asked, the filters. */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "cli/parse.h"
 #include "crypto/err.h"
 #include "crypto/mem.h"
+#include "crypto/siphash.h"
 #include "model/fold.h"
 #include "model/idea.h"
 #include "model/moderation.h"
@@ -108,13 +110,83 @@ static int same_category(const char *a, const char *b)
 	return x.n > 0 && x.n == y.n && memcmp(x.b, y.b, x.n) == 0;
 }
 
-/* The view and roster hits are judged by: one read snapshot. */
+/* What a hit needs of its idea (model_idea_load of the original), kept
+ * per idea: every version and comment of one idea that matched would load
+ * the whole idea again, so one resident's thousand versions made a query
+ * quadratic. */
+typedef struct isum {
+	int used;
+	uint8_t root[HASH_BYTES];	/* the original idea */
+	int listed;			/* its process is held and valid, it has a latest version */
+	uint8_t latest[HASH_BYTES];	/* the latest version's id */
+	uint8_t process[HASH_BYTES];	/* zero: the open bank */
+	int bank, hidden, status;
+	char *title, *category, *snippet;	/* the latest version's; owned */
+} isum_t;
+
+#define ISUM_SLOTS 1024		/* a power of two */
+
+/* The view and roster hits are judged by: one read snapshot; and the
+ * ideas judged so far, in slots by a keyed hash of the original's id (a
+ * key drawn per query: nobody can make two ideas share a slot at will). */
 typedef struct judge_ctx {
 	store_view_t *sv;
 	model_view_t v;
 	roster_t r;
 	int have_roster;
+	isum_t *isum;			/* ISUM_SLOTS, owned */
+	uint8_t key[SIPHASH_KEY_BYTES];
 } judge_ctx_t;
+
+static void isum_clear(isum_t *x)
+{
+	free(x->title);
+	free(x->category);
+	free(x->snippet);
+	memset(x, 0, sizeof *x);
+}
+
+/* The summary of the original idea root: from its slot, or loaded into it.
+ * NULL with *rc set on a failure (nothing kept). */
+static const isum_t *idea_sum(judge_ctx_t *jc, const uint8_t root[static HASH_BYTES], int *rc)
+{
+	isum_t *x = &jc->isum[siphash13(jc->key, root, HASH_BYTES) & (ISUM_SLOTS - 1)];
+	model_idea_t mi;
+
+	if (x->used && memcmp(x->root, root, HASH_BYTES) == 0)
+		return x;
+	isum_clear(x);
+	memset(&mi, 0, sizeof mi);
+	*rc = model_idea_load(&jc->v, &jc->r, root, &mi);
+	if (*rc != 0 && *rc != WIEC_ERR_NOTFOUND) {
+		model_idea_free(&mi);
+		return NULL;
+	}
+	memcpy(x->root, root, HASH_BYTES);
+	x->listed = *rc == 0 && mi.why != MODEL_NO_PROCESS && mi.latest != NULL &&
+	    mi.latest_ev != NULL;
+	if (x->listed) {
+		memcpy(x->latest, mi.latest_ev->id, HASH_BYTES);
+		x->bank = mi.bank;
+		if (!mi.bank && mi.proc.ev.body != NULL)
+			memcpy(x->process, mi.proc.ev.id, HASH_BYTES);
+		x->hidden = mi.mod.hidden;
+		x->status = mi.status_now;
+		x->title = dup_or_empty(mi.latest->title);
+		x->category = dup_or_empty(mi.latest->category);
+		x->snippet = snippet(mi.latest->text);
+		if (x->title == NULL || x->category == NULL || x->snippet == NULL) {
+			model_idea_free(&mi);
+			isum_clear(x);
+			*rc = WIEC_ERR_NOMEM;
+			return NULL;
+		}
+	}
+	model_idea_free(&mi);
+	x->used = 1;
+	*rc = 0;
+	return x;
+}
 
 /* Judges one hit (the event id matched) by the model's folds: 1 and fills
  * r if it is shown, 0 if it is not, or a negative wiec_err_t. */
@@ -122,65 +194,62 @@ static int judge(judge_ctx_t *jc, const opts_t *o, const uint8_t id[static HASH_
     uint64_t score, result_t *r)
 {
 	const model_view_t *v = &jc->v;
+	const isum_t *x;
 	model_ev_t ev;
-	model_idea_t mi;
 	model_moderation_t mod;
 	uint8_t root[HASH_BYTES];
-	const char *text;
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	memset(&ev, 0, sizeof ev);
-	memset(&mi, 0, sizeof mi);
 	memset(&mod, 0, sizeof mod);
 	/* Not held, or a member's event from its fork on (excluded): not shown. */
 	if ((rc = v->get(v->ctx, id, &ev)) != 0)
 		goto out;
 	memcpy(r->doc, id, HASH_BYTES);
 	r->score = score;
+	rc = 0;
+	if (ev.body->content_case != WIEC__BODY__CONTENT_COMMENT &&
+	    ev.body->content_case != WIEC__BODY__CONTENT_IDEA)
+		goto out;
+	/* Shown with the idea it belongs to (a comment: in a thread held up
+	 * to its idea), or not at all. */
+	if ((rc = model_root_idea(v, id, root, NULL)) != 0 || (x = idea_sum(jc, root, &rc)) == NULL)
+		goto out;
+	if (!x->listed)
+		goto out;		/* not listed: its process is not held or not valid */
 	if (ev.body->content_case == WIEC__BODY__CONTENT_COMMENT) {
-		/* Shown in a thread held up to its idea, or not at all. */
-		if ((rc = model_root_idea(v, id, root, NULL)) != 0 ||
-		    (rc = model_moderation_load(v, &jc->r, id, &mod)) != 0 ||
-		    (rc = model_idea_load(v, &jc->r, root, &mi)) != 0)
+		if ((rc = model_moderation_load(v, &jc->r, id, &mod)) != 0)
 			goto out;
 		r->comment = 1;
 		memcpy(r->id, id, HASH_BYTES);
-		r->hidden = mod.hidden;
-		text = ev.body->comment->text;
-	} else if (ev.body->content_case == WIEC__BODY__CONTENT_IDEA) {
-		if ((rc = model_idea_load(v, &jc->r, id, &mi)) != 0)
-			goto out;
-		/* Only the latest version's text counts. */
-		if (mi.latest_ev == NULL || memcmp(mi.latest_ev->id, id, HASH_BYTES) != 0)
-			goto out;
-		memcpy(r->id, mi.ev.id, HASH_BYTES);
-		r->hidden = mi.mod.hidden;
-		r->title = dup_or_empty(mi.latest->title);
-		text = mi.latest->text;
+		/* A comment under a hidden idea is hidden with it. */
+		r->hidden = mod.hidden || x->hidden;
+		r->snippet = snippet(ev.body->comment->text);
 	} else {
-		goto out;
+		/* Only the latest version's text counts. */
+		if (memcmp(x->latest, id, HASH_BYTES) != 0)
+			goto out;
+		memcpy(r->id, root, HASH_BYTES);
+		r->hidden = x->hidden;
+		r->title = dup_or_empty(x->title);
+		r->snippet = dup_or_empty(x->snippet);
 	}
-	if (mi.why == MODEL_NO_PROCESS || mi.latest == NULL)
-		goto out;		/* not listed: its process is not held or not valid */
-	memcpy(r->idea, mi.ev.id, HASH_BYTES);
-	if (!mi.bank && mi.proc.ev.body != NULL)
-		memcpy(r->process, mi.proc.ev.id, HASH_BYTES);
-	r->category = dup_or_empty(mi.latest->category);
-	r->snippet = snippet(text);
-	r->status = mi.status_now;
+	memcpy(r->idea, root, HASH_BYTES);
+	memcpy(r->process, x->process, HASH_BYTES);
+	r->category = dup_or_empty(x->category);
+	r->status = x->status;
 	if ((r->title == NULL && !r->comment) || r->category == NULL || r->snippet == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
 	rc = 1;
-	if ((o->bank && !mi.bank) ||
-	    (o->by_process && (mi.bank || memcmp(r->process, o->process, HASH_BYTES) != 0)) ||
+	if ((o->bank && !x->bank) ||
+	    (o->by_process && (x->bank || memcmp(r->process, o->process, HASH_BYTES) != 0)) ||
 	    (o->category && !same_category(o->category, r->category)) ||
 	    (o->status && r->status != o->status) || (r->hidden && !o->hidden))
 		rc = 0;
 out:
-	model_idea_free(&mi);
 	model_moderation_free(&mod);
 	model_ev_free(&ev);
 	if (rc != 1)
@@ -418,6 +487,14 @@ int search_main(int argc, char **argv)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	}
 	jc.have_roster = 1;
+	if ((jc.isum = calloc(ISUM_SLOTS, sizeof *jc.isum)) == NULL) {
+		roster_free(&jc.r);
+		store_view_end(&jc.sv);
+		store_search_free(&res);
+		store_close(&s);
+		return cli_fail(EXIT_FAIL, cmd, "out of memory");
+	}
+	randombytes_buf(jc.key, sizeof jc.key);
 	if (o.json) {
 		json_init(&j, stdout);
 		json_obj(&j);
@@ -430,6 +507,9 @@ int search_main(int argc, char **argv)
 		json_end(&j);
 		json_end(&j);
 	}
+	for (size_t i = 0; i < ISUM_SLOTS; i++)
+		isum_clear(&jc.isum[i]);
+	free(jc.isum);
 	roster_free(&jc.r);
 	store_view_end(&jc.sv);
 	store_search_free(&res);

@@ -102,6 +102,15 @@ status 0 "hidden content is not found" $W search -d "$A" lodz --json
 check "  only the idea" test "$(ids "$T/out")" = "$TREES"
 status 0 "unless --hidden" $W search -d "$A" lodz --hidden --json
 check "  the comment again, flagged" grep -q "\"id\": \"$COMMENT\", \"kind\": \"comment\".*\"hidden\": true" "$T/out"
+# A comment under a hidden idea is hidden with it (it once came back from
+# search flagged "hidden": false, pointing at the hidden idea).
+ABUSE=$($W idea add -d "$A" --title "Ławka" --body "tekst")
+QUOTE=$($W comment add -d "$A" --on "$ABUSE" --body "obelga cytowana")
+status 0 "a moderator hides an idea" $W hide -d "$A" "$ABUSE" --reason "abusive"
+status 0 "its comment is not found" $W search -d "$A" obelga --json
+check "  none" grep -q '"results": \[\]' "$T/out"
+status 0 "unless --hidden" $W search -d "$A" obelga --hidden --json
+check "  the comment, flagged hidden" grep -q "\"id\": \"$QUOTE\", \"kind\": \"comment\".*\"hidden\": true" "$T/out"
 P=$($W process create -d "$A" --kind consultation --title "Zielona Gdynia" --json | sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p')
 MEADOW=$($W idea add -d "$A" --process "$P" --title "Łąka kwietna" --body "Zamiast trawnika łąka dla pszczół." --category "Zieleń")
 status 0 "--process P" $W search -d "$A" laka --process "$P" --json
