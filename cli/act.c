@@ -294,24 +294,36 @@ int act_expect(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTE
 	return 0;
 }
 
+/* Refuses a version where an idea is named: acts name it by its first id. */
+static int not_version(act_ctx_t *c, ev_t *ev, int *held)
+{
+	char hex[HASH_HEX_BYTES];
+
+	if (!*held || (int)ev->kind != EV_IDEA || ev->body->idea->edit.len != HASH_BYTES)
+		return 0;
+	hash_hex(hex, ev->body->idea->edit.data, HASH_BYTES);
+	ev_free(ev);
+	*held = 0;
+	return cli_fail(EXIT_USAGE, c->cmd, "that is a version of idea %s: name the idea by its "
+	    "first id", hex);
+}
+
 /* An idea id as the target of an act on the idea: the original, not a
  * version (acts name the idea by its first id). */
 int act_expect_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
     ev_t *ev, int *held)
 {
-	char hex[HASH_HEX_BYTES];
-	int rc;
+	int rc = act_expect(c, what, id, EV_IDEA, 0, ev, held);
 
-	if ((rc = act_expect(c, what, id, EV_IDEA, 0, ev, held)) != 0 || !*held)
-		return rc;
-	if (ev->body->idea->edit.len == HASH_BYTES) {
-		hash_hex(hex, ev->body->idea->edit.data, HASH_BYTES);
-		ev_free(ev);
-		*held = 0;
-		return cli_fail(EXIT_USAGE, c->cmd, "that is a version of idea %s: name the idea "
-		    "by its first id", hex);
-	}
-	return 0;
+	return rc != 0 ? rc : not_version(c, ev, held);
+}
+
+int act_expect_content(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
+    ev_t *ev, int *held)
+{
+	int rc = act_expect(c, what, id, EV_IDEA, EV_COMMENT, ev, held);
+
+	return rc != 0 ? rc : not_version(c, ev, held);
 }
 
 int act_need(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES], int k1,

@@ -22,6 +22,10 @@ int act_expect(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTE
 int act_expect_idea(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
     ev_t *ev, int *held);
 
+/* An idea or a comment as the target of a comment, report, moderation or
+ * appeal; an idea by its first id, not a version (as act_expect_idea). */
+int act_expect_content(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
+    ev_t *ev, int *held);
 /* act_expect and act_expect_idea for a target only checked, not used. */
 int act_need(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES], int k1,
     int k2);

@@ -267,15 +267,18 @@ int act_build_comment(act_ctx_t *c)
 {
 	Wiec__Comment *cm = &c->u.comment;
 	uint8_t t[HASH_BYTES];
-	int rc;
+	int rc, held;
+	ev_t ev;
 
 	wiec__comment__init(cm);
 	if (c->o.on == NULL)
 		return cli_fail(EXIT_USAGE, c->cmd, "--on ID is required");
 	if ((rc = act_parse_id(c, "--on", c->o.on, t)) != 0 ||
 	    (rc = act_need_text(c, "body", c->o.body, 1, EV_TEXT_MAX, 1)) != 0 ||
-	    (rc = act_need(c, "target", t, EV_IDEA, EV_COMMENT)) != 0)
+	    (rc = act_expect_content(c, "target", t, &ev, &held)) != 0)
 		return rc;
+	if (held)
+		ev_free(&ev);
 	if ((rc = act_keep(c, &cm->target, t)) != 0)
 		return rc;
 	cm->text = (char *)c->o.body;

@@ -292,6 +292,15 @@ int comment_add_main(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(EXIT_DATA, cmd, "stored event %s: %s", o.on, wiec_strerror(rc));
 	rc = ev.kind;
+	if (rc == EV_IDEA && ev.body->idea->edit.len == HASH_BYTES) {
+		/* A comment on a version is in no thread (spec/model.md s7). */
+		char hex[HASH_HEX_BYTES];
+
+		hash_hex(hex, ev.body->idea->edit.data, HASH_BYTES);
+		ev_free(&ev);
+		return cli_fail(EXIT_USAGE, cmd, "that is a version of idea %s: name the idea by "
+		    "its first id", hex);
+	}
 	ev_free(&ev);
 	if (rc != EV_IDEA && rc != EV_COMMENT)
 		return cli_fail(EXIT_USAGE, cmd, "%s is an %s, not an idea or comment", o.on,

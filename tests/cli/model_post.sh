@@ -122,6 +122,13 @@ C1=$(cat "$T/out")
 status 0 "report" $W report -d "$N1" --key "$T/anna.key" "$C1" --reason "Obraźliwe"
 bad1 "report: no reason" 2 $W report -d "$N1" "$C1"
 bad1 "report: target is a status" 2 $W report -d "$N1" "$S1" --reason x
+# A version names no content of its own (spec/model.md sections 7-8): these
+# once exited 0 and what they said was shown nowhere.
+bad1 "comment on a version" 2 $W comment add -d "$N1" --on "$V1" --body x
+check "  names the idea" grep -q "version of idea $I1" "$T/err"
+bad1 "report of a version" 2 $W report -d "$N1" "$V1" --reason x
+bad1 "hide of a version" 2 $W hide -d "$N1" "$V1" --reason x
+bad1 "appeal of a version" 2 $W appeal -d "$N1" --key "$T/anna.key" "$V1" --reason x
 status 0 "hide by a moderator" $W hide -d "$N1" "$C1" --reason "Obraźliwy język"
 H1=$(cat "$T/out")
 bad1 "hide: already hidden" 1 $W hide -d "$N1" "$C1" --reason again
