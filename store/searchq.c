@@ -243,11 +243,13 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 	}
 	free(a.post);
 	/* A document matched by several terms: one hit, the sum of its weights. */
-	if (q.n > 1 && a.n > 1) {
+	/* One document's hits summed: of several query terms, or of the index
+	 * terms one prefix matched (a single prefix term once kept only its
+	 * best, spec/search.md section 4). */
+	if (a.n > 1 && (q.n > 1 || q.v[0].prefix)) {
 		size_t m = 0;
 
-		if (a.n > 1)	/* qsort(NULL, 0, ...) is undefined */
-			qsort(a.h, a.n, sizeof *a.h, hit_doc);
+		qsort(a.h, a.n, sizeof *a.h, hit_doc);
 		for (size_t i = 0; i < a.n; i++) {
 			if (m > 0 && memcmp(a.h[m - 1].doc, a.h[i].doc, DOC) == 0)
 				a.h[m - 1].score += a.h[i].score;

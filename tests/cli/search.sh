@@ -102,6 +102,15 @@ status 0 "hidden content is not found" $W search -d "$A" lodz --json
 check "  only the idea" test "$(ids "$T/out")" = "$TREES"
 status 0 "unless --hidden" $W search -d "$A" lodz --hidden --json
 check "  the comment again, flagged" grep -q "\"id\": \"$COMMENT\", \"kind\": \"comment\".*\"hidden\": true" "$T/out"
+# A prefix adds the weight of every index term it matched (spec/search.md
+# section 4): alone it once kept only its best term, so adding a word that
+# matches nothing raised the score.
+PX=$($W idea add -d "$A" --title "Drzewostan i drzewo")
+$W search -d "$A" 'drzew*' --json >"$T/p1"
+$W search -d "$A" 'drzew*' qqqq --json >"$T/p2"
+pscore() { python3 -c 'import json, sys
+print([r["score"] for r in json.load(open(sys.argv[1]))["results"] if r["id"] == sys.argv[2]][0])' "$1" "$PX"; }
+check "a prefix alone scores the sum of its terms" test "$(pscore "$T/p1")" = "$(pscore "$T/p2")"
 # A comment under a hidden idea is hidden with it (it once came back from
 # search flagged "hidden": false, pointing at the hidden idea).
 ABUSE=$($W idea add -d "$A" --title "Ławka" --body "tekst")
