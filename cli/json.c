@@ -134,7 +134,13 @@ void json_fstrn(FILE *f, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if ((cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029)
+		/* C1 controls, line separators, and the bidirectional marks and
+		 * overrides that make text display as other text (U+061C,
+		 * U+200E-F, U+202A-E, U+2066-9): escaped, so a reader of the
+		 * raw JSON sees them. */
+		if ((cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 || cp == 0x061c ||
+		    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
 			fprintf(f, "\\u%04" PRIx32, cp);
 		else
 			fwrite(p + i, 1, l, f);

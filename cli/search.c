@@ -64,14 +64,9 @@ static char *dup_or_empty(const char *s)
 /* The first SNIPPET bytes of s, cut at a character boundary. */
 static char *snippet(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
+	size_t n = s ? ev_text_cut(s, SNIPPET) : 0;
 	char *out;
 
-	if (n > SNIPPET) {
-		n = SNIPPET;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
 	if ((out = malloc(n + 1)) == NULL)
 		return NULL;
 	if (n)

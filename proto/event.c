@@ -78,6 +78,17 @@ int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 	return 1;
 }
 
+size_t ev_text_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 static int check_header(const Wiec__Body *b)
 {
 	static const uint8_t zero[HASH_BYTES];

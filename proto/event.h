@@ -127,4 +127,8 @@ const char *ev_kind_name(int kind);
  * no NUL, no control characters except (when multiline) '\n' and '\t'. */
 int ev_text_ok(const char *s, size_t min, size_t max, int multiline);
 
+/* The bytes of s (NUL-terminated text) to print for at most max of them:
+ * strlen(s) if it fits, else max or fewer, never cutting a UTF-8 sequence. */
+size_t ev_text_cut(const char *s, size_t max);
+
 #endif

@@ -69,8 +69,8 @@ static void comment_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 
 	(void)fmt;
 	hash_hex(hex, b->comment->target.data, HASH_BYTES);
-	fprintf(f, "on %.16s: %.60s%s\n", hex, b->comment->text,
-	    strlen(b->comment->text) > 60 ? "..." : "");
+	fprintf(f, "on %.16s: %.*s%s\n", hex, (int)ev_text_cut(b->comment->text, 60),
+	    b->comment->text, strlen(b->comment->text) > 60 ? "..." : "");
 }
 
 static void comment_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)

@@ -116,6 +116,19 @@ bad1 "idea link: to itself" 2 $W idea link -d "$N1" "$I1" "$I1" --reason x
 bad1 "idea link: no reason" 2 $W idea link -d "$N1" "$I1" "$I2"
 bad1 "idea link: not an owner" 1 $W idea link -d "$N1" --key "$T/anna.key" "$I1" "$I2" --reason x
 
+# ---- text that could display as other text ----
+# A comment cut for `wiec log` at 60 bytes once split "ż" and printed a
+# stray byte; a right-to-left override in a title reached --json raw.
+status 0 "a comment with a letter across byte 60" $W comment add -d "$N1" --on "$I1" \
+	--body "$(printf 'a%.0s' $(seq 59))żółw"
+status 0 "log" $W log -d "$N1"
+check "  log's text is UTF-8" python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/out"
+RLO=$(printf 'x\342\200\256y')
+status 0 "an idea whose title holds U+202E" $W idea add -d "$N1" --title "$RLO" --json
+BIDI=$(sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p' "$T/out")
+status 0 "idea show --json" $W idea show -d "$N1" "$BIDI" --json
+check "  the override is escaped" grep -q 'x\\u202ey' "$T/out"
+check "  and not raw" sh -c "! grep -q '$RLO' '$T/out'"
 # ---- comments, reports, moderation, appeals ----
 status 0 "comment by a resident" $W comment add -d "$N1" --key "$T/bob.key" --on "$I1" --body "Głupi pomysł, idioci"
 C1=$(cat "$T/out")
