@@ -43,7 +43,8 @@ help:
 	@echo "make fuzz     libFuzzer targets (clang), 60 s each"
 
 DEBS := build-essential pkg-config libsodium-dev liblmdb-dev libzmq3-dev \
-        libprotobuf-c-dev protobuf-c-compiler libicu-dev python3 iproute2 libgmp-dev
+        libprotobuf-c-dev protobuf-c-compiler libicu-dev python3 python3-nacl \
+        iproute2 libgmp-dev
 deps:
 	@sh .ci/deps.sh $(DEBS)
 

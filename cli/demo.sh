@@ -9,6 +9,8 @@ set -eu
 W=${WIEC:-./wiec}
 case $W in /*) ;; *) W=$(pwd)/$W ;; esac
 T=$(mktemp -d /tmp/wiec-demo-XXXXXX)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AUDIT=$ROOT/tests/tools/audit.py
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
@@ -19,7 +21,7 @@ trap cleanup EXIT INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Shows the command on stderr, so $(run ...) captures only its output.
-run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/||g" >&2; "$@"; }
+run() { printf '$ %s\n' "$*" | sed "s|$W|wiec|; s|$T/||g; s|$ROOT/||g" >&2; "$@"; }
 # Passes its input on and shows it on stderr. Not `tee /dev/stderr`: that
 # reopens stderr, and when stderr is a file (make demo >log 2>&1) the reopen
 # truncates it.
@@ -200,6 +202,19 @@ printf '  certified winners: %s\n' "$("$W" result -d "$N1" --process "$BP" --jso
 	sed -n 's/.*"winners": \[\([^]]*\)\].*/\1/p')"
 printf '  pb tally winners:  %s\n' "$("$W" pb tally "$T/chylonia.pb" --json |
 	sed -n 's/.*"winners": \[\([^]]*\)\].*/\1/p')"
+
+say "An auditor recounts the exported log offline with an independent implementation"
+run "$W" export -d "$N1" -o "$T/network.log" >/dev/null
+run "$AUDIT" "$T/network.log" --json >"$T/audit.json"
+jfield() { sed -n "s/^ *\"$1\": \"\{0,1\}\([^\",]*\).*/\1/p" "$2" | head -n 1; }
+printf '  (tests/tools/audit.py: Python, written from spec/ alone; signatures checked: %s)\n' \
+	"$(jfield signatures_checked "$T/audit.json")"
+printf '  audit digest:            %s\n' "$(jfield digest "$T/audit.json")"
+printf '  wiec digest:             %s\n' "$("$W" status -d "$N1" --json |
+	sed -n 's/.*"digest": "\([0-9a-f]*\)".*/\1/p')"
+printf '  audit certified result:  %s\n' "$(jfield certified_hash "$T/audit.json")"
+printf '  wiec certified result:   %s\n' "$("$W" result -d "$N1" --process "$BP" --json |
+	sed -n 's/.*"result_hash": "\([0-9a-f]*\)".*/\1/p')"
 
 say "Stopping the nodes"
 for p in $PIDS; do kill -TERM "$p"; done

@@ -15,4 +15,14 @@ check "three of four members certify the result" grep -q "certified in round .* 
 cw=$(sed -n 's/^ *certified winners: //p' "$L")
 pw=$(sed -n 's/^ *pb tally winners: *//p' "$L")
 check "the certified winners are pb tally's" test -n "$cw" -a "$cw" = "$pw"
+# An independent recount (tests/tools/audit.py, Python written from spec/
+# alone) of the exported log agrees with wiec: the digest, and the result
+# the certificate signs.
+ad=$(sed -n 's/^ *audit digest: *//p' "$L")
+wd=$(sed -n 's/^ *wiec digest: *//p' "$L")
+check "the audit's digest is wiec's" test -n "$ad" -a "$ad" = "$wd"
+ar=$(sed -n 's/^ *audit certified result: *//p' "$L")
+wr=$(sed -n 's/^ *wiec certified result: *//p' "$L")
+check "the audit's certified result is wiec's" test -n "$ar" -a "$ar" = "$wr"
+check "the audit checked every signature" grep -q "signatures checked: true" "$L"
 check "it ends with its last step" sh -c "tail -n 1 '$L' | grep -q 'Done.'"
