@@ -3,7 +3,6 @@
  * (cli/pbexport.c) writes it back. */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
