@@ -215,8 +215,10 @@ static int end_word(word_t *w, int prefix, fold_term_cb cb, void *arg)
 
 /* The folded form of a non-ASCII code point: out[0..*n) are appended to
  * the word; returns 1 if the character continues a word (a letter, a
- * digit, or only a combining mark), 0 if it separates words (after out,
- * when a non-letter follows letters in its decomposition). */
+ * digit, or only a combining mark), 0 if it separates words. The first
+ * part of the decomposition that is not a letter or digit ends it: the
+ * parts before it are out, and the character continues the word if there
+ * are any (spec/search.md section 2: `½` = 1 U+2044 2 folds to `1`). */
 static int fold_cp(const UNormalizer2 *nfkd, int32_t cp, int32_t out[static CP_MAX], size_t *nout)
 {
 	UChar d[32];
