@@ -108,15 +108,35 @@ static int process_ok(act_ctx_t *c, const model_process_t *p)
 	return 0;
 }
 
+/* Every key of a role list is a current member's: roles are held through
+ * the roster (spec/model.md section 1), so another key's would never count. */
+static int roles_members(act_ctx_t *c, const char *opt, const ProtobufCBinaryData *l, size_t n)
+{
+	char hex[HASH_HEX_BYTES];
+
+	for (size_t i = 0; i < n; i++)
+		if (l[i].len == KEY_PK_BYTES && roster_member_of(&c->m->r, l[i].data) == NULL) {
+			hash_hex(hex, l[i].data, KEY_PK_BYTES);
+			return cli_fail(EXIT_FAIL, c->cmd, "%s %s is not a member organisation's "
+			    "key: roles are held by members, so it would never count", opt, hex);
+		}
+	return 0;
+}
+
 int act_check_process(act_ctx_t *c)
 {
+	const Wiec__Process *p = c->body.process;
 	int rc;
 
 	if (c->s == NULL)
 		return 0;
-	if ((rc = model_open(c)) != 0)
+	if ((rc = model_open(c)) != 0 || (rc = need_member(c)) != 0)
 		return rc;
-	return need_member(c);
+	if ((rc = roles_members(c, "--owner", p->owners, p->n_owners)) != 0 ||
+	    (rc = roles_members(c, "--reviewer", p->reviewers, p->n_reviewers)) != 0 ||
+	    (rc = roles_members(c, "--moderator", p->moderators, p->n_moderators)) != 0)
+		return rc;
+	return roles_members(c, "--registrar", p->registrars, p->n_registrars);
 }
 
 int act_check_phase(act_ctx_t *c, const uint8_t process[static HASH_BYTES])

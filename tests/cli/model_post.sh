@@ -28,6 +28,12 @@ P=$(json_field "$T/out" id)
 check "process create prints {\"id\": ...}" match "$(cat "$T/out")" '{"id": "[0-9a-f]\{64\}"}$'
 bad1 "process create: bad kind" 2 $W process create -d "$N1" --kind vote --title x
 bad1 "process create: no title" 2 $W process create -d "$N1" --kind ideas
+# Roles are held by members: a resident's key in a role list was accepted
+# and the role never counted.
+$W keygen --out "$T/nobody.key" >"$T/nobody.pub"
+bad1 "process create: a resident as moderator" 1 $W process create -d "$N1" --kind ideas \
+	--title x --moderator "$(cat "$T/nobody.pub")"
+check "  names the key and why" grep -q "not a member organisation's key" "$T/err"
 bad1 "process create: bad phase date" 2 $W process create -d "$N1" --kind ideas --title x --phase "a:2026-13-01"
 bad1 "process create: phase end before start" 2 $W process create -d "$N1" --kind ideas --title x --phase "a:2026-02-01:2026-01-01"
 bad1 "process create: phase twice" 2 $W process create -d "$N1" --kind ideas --title x --phase a --phase a
