@@ -200,8 +200,12 @@ static int end_word(word_t *w, int prefix, fold_term_cb cb, void *arg)
 	int rc = 0;
 
 	if (w->chars >= 2) {
-		if (prefix || !w->az)
+		/* A prefix is stemmed too (never dropped): the terms are stems,
+		 * so 'rowery*' must look for 'rower', what 'rowery' became. */
+		if (!w->az)
 			rc = cb(arg, w->b, len, prefix);
+		else if (prefix)
+			rc = cb(arg, w->b, stem_az(w->b, len), 1);
 		else if (len > 5 || !stop_word(pack(w->b, len)))
 			rc = cb(arg, w->b, stem_az(w->b, len), 0);
 	}

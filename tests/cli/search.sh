@@ -111,6 +111,11 @@ $W search -d "$A" 'drzew*' qqqq --json >"$T/p2"
 pscore() { python3 -c 'import json, sys
 print([r["score"] for r in json.load(open(sys.argv[1]))["results"] if r["id"] == sys.argv[2]][0])' "$1" "$PX"; }
 check "a prefix alone scores the sum of its terms" test "$(pscore "$T/p1")" = "$(pscore "$T/p2")"
+# A prefix is stemmed like the terms it must match: 'rowery*' found
+# nothing, since 'rowerów' is indexed as 'rower'.
+BIKES=$($W idea add -d "$A" --title "Parking dla rowerów")
+status 0 "a prefix of a whole word" $W search -d "$A" 'rowery*' --json
+check "  finds the word's other forms" grep -q "\"id\": \"$BIKES\"" "$T/out"
 # A comment under a hidden idea is hidden with it (it once came back from
 # search flagged "hidden": false, pointing at the hidden idea).
 ABUSE=$($W idea add -d "$A" --title "Ławka" --body "tekst")
