@@ -197,6 +197,12 @@ static const char *t_who(const rd_t *d, const uint8_t *key, char buf[static KEY_
 	return buf;
 }
 
+/* Event text on stdout, shown as itself (proto/event.h ev_fput_text). */
+static void tx(const char *text)
+{
+	ev_fput_text(stdout, text, strlen(text));
+}
+
 static void t_standing(int why)
 {
 	if (why != MODEL_OK)
@@ -283,8 +289,9 @@ int process_list_main(int argc, char **argv)
 			json_end(&d.j);
 		} else {
 			short_id(sid, ids.id[i]);
-			printf("%s %-12s %-14s %3zu ideas  %s", sid, act_process_kind_name(p.p->kind),
-			    phase_name(p.p, p.phase), n, p.p->title);
+			printf("%s %-12s %-14s %3zu ideas  ", sid, act_process_kind_name(p.p->kind),
+			    phase_name(p.p, p.phase), n);
+			tx(p.p->title);
 			t_standing(p.why);
 			putchar('\n');
 		}
@@ -380,8 +387,9 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 	hash_hex(hex, p->ev.id, HASH_BYTES);
 	printf("process    %s", hex);
 	t_standing(p->why);
-	printf("\nkind       %s\ntitle      %s\nphase      %s (%u of %zu)\n",
-	    act_process_kind_name(pr->kind), pr->title, phase_name(pr, p->phase), p->phase + 1,
+	printf("\nkind       %s\ntitle      ", act_process_kind_name(pr->kind));
+	tx(pr->title);
+	printf("\nphase      %s (%u of %zu)\n", phase_name(pr, p->phase), p->phase + 1,
 	    pr->n_phases);
 	printf("by         %s\n", t_who(d, p->ev.author, buf));
 	t_keys(d, "owners", pr->owners, pr->n_owners);
@@ -395,15 +403,19 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 	for (size_t i = 0; i < pr->n_units; i++)
 		printf("unit       %s: %s\n", pr->units[i]->name, money_text(m, pr->units[i]->budget,
 		    pr->decimals, 0));
-	if (*pr->text)
-		printf("\n%s\n", pr->text);
+	if (*pr->text) {
+		putchar('\n');
+		tx(pr->text);
+		putchar('\n');
+	}
 	printf("\nphase history:\n  (start)  %s\n", phase_name(pr, 0));
 	for (size_t i = 0; i < p->changes.n; i++) {
 		const model_item_t *it = &p->changes.it[i];
 
 		short_id(sid, it->ev.id);
-		printf("  %s -> %s by %s: %s", sid, phase_name(pr, it->ev.body->phase->phase),
-		    t_who(d, it->ev.author, buf), it->ev.body->phase->reason);
+		printf("  %s -> %s by %s: ", sid, phase_name(pr, it->ev.body->phase->phase),
+		    t_who(d, it->ev.author, buf));
+		tx(it->ev.body->phase->reason);
 		t_standing(it->why);
 		putchar('\n');
 	}
@@ -578,14 +590,15 @@ static void t_items(rd_t *d, const char *title, const model_items_t *its,
 static void l_version(rd_t *d, const model_item_t *it)
 {
 	(void)d;
-	printf("#%" PRIu64 " %s", it->ev.seq, it->ev.body->idea->title);
+	printf("#%" PRIu64 " ", it->ev.seq);
+	tx(it->ev.body->idea->title);
 }
 
 static void l_status(rd_t *d, const model_item_t *it)
 {
 	(void)d;
-	printf("%s: %s", act_status_name(it->ev.body->status->status),
-	    it->ev.body->status->reason);
+	printf("%s: ", act_status_name(it->ev.body->status->status));
+	tx(it->ev.body->status->reason);
 }
 
 static void l_eval(rd_t *d, const model_item_t *it)
@@ -596,7 +609,8 @@ static void l_eval(rd_t *d, const model_item_t *it)
 	printf("%s", feasibility_name(e->feasibility));
 	if (e->cost)
 		printf(", cost %" PRIu64, e->cost);
-	printf(": %s", e->reason);
+	printf(": ");
+	tx(e->reason);
 }
 
 static void l_support(rd_t *d, const model_item_t *it)
@@ -613,20 +627,21 @@ static void l_link(rd_t *d, const model_item_t *it)
 	(void)d;
 	short_id(a, l->idea.data);
 	short_id(b, l->other.data);
-	printf("%s %s %s: %s", a, l->merge ? "merged into" : "linked to", b, l->reason);
+	printf("%s %s %s: ", a, l->merge ? "merged into" : "linked to", b);
+	tx(l->reason);
 }
 
 static void l_moderation(rd_t *d, const model_item_t *it)
 {
 	(void)d;
-	printf("%s: %s", it->ev.body->moderation->hide ? "hid" : "restored",
-	    it->ev.body->moderation->reason);
+	printf("%s: ", it->ev.body->moderation->hide ? "hid" : "restored");
+	tx(it->ev.body->moderation->reason);
 }
 
 static void l_reason(rd_t *d, const model_item_t *it)
 {
 	(void)d;
-	printf("%s", it->ev.body->content_case == WIEC__BODY__CONTENT_REPORT ?
+	tx(it->ev.body->content_case == WIEC__BODY__CONTENT_REPORT ?
 	    it->ev.body->report->reason : it->ev.body->appeal->reason);
 }
 
@@ -639,7 +654,9 @@ static void t_idea(rd_t *d, const model_idea_t *i)
 	hash_hex(hex, i->ev.id, HASH_BYTES);
 	printf("idea       %s", hex);
 	t_standing(i->why);
-	printf("\ntitle      %s\nby         %s\nprocess    ", l->title, t_who(d, i->ev.author, buf));
+	printf("\ntitle      ");
+	tx(l->title);
+	printf("\nby         %s\nprocess    ", t_who(d, i->ev.author, buf));
 	if (i->bank) {
 		printf("(open bank of ideas)\n");
 	} else {
@@ -648,8 +665,11 @@ static void t_idea(rd_t *d, const model_idea_t *i)
 	}
 	printf("status     %s\nsupports   %zu\n", act_status_name(i->status_now),
 	    i->supports.counted);
-	if (*l->category)
-		printf("category   %s\n", l->category);
+	if (*l->category) {
+		printf("category   ");
+		tx(l->category);
+		putchar('\n');
+	}
 	if (l->location != NULL) {
 		fmt_coord(la, sizeof la, l->location->lat);
 		fmt_coord(lo, sizeof lo, l->location->lon);
@@ -657,12 +677,18 @@ static void t_idea(rd_t *d, const model_idea_t *i)
 	}
 	if (l->cost)
 		printf("cost       %" PRIu64 "\n", l->cost);
-	if (*l->unit)
-		printf("unit       %s\n", l->unit);
+	if (*l->unit) {
+		printf("unit       ");
+		tx(l->unit);
+		putchar('\n');
+	}
 	if (i->mod.hidden)
 		printf("hidden     yes (by a moderator; see below)\n");
-	if (*l->text)
-		printf("\n%s\n", l->text);
+	if (*l->text) {
+		putchar('\n');
+		tx(l->text);
+		putchar('\n');
+	}
 }
 
 /* ---- an idea's histories and thread: one walker, two emitters ---- */
@@ -731,9 +757,10 @@ static void t_comment(rd_t *d, const model_comment_t *c)
 	char buf[KEY_TEXT_BYTES], sid[17];
 
 	short_id(sid, c->ev.id);
-	printf("%*s%s %s%s: %s\n", (int)(2 * c->depth), "", sid,
-	    t_who(d, c->ev.author, buf), c->hidden ? " [hidden]" : "",
-	    c->hidden ? "(hidden by a moderator)" : c->ev.body->comment->text);
+	printf("%*s%s %s%s: ", (int)(2 * c->depth), "", sid,
+	    t_who(d, c->ev.author, buf), c->hidden ? " [hidden]" : "");
+	tx(c->hidden ? "(hidden by a moderator)" : c->ev.body->comment->text);
+	putchar('\n');
 }
 
 /* The idea's histories, its moderation, then the thread. 0 or a model
@@ -848,8 +875,10 @@ int idea_list_main(int argc, char **argv)
 			json_end(&d.j);
 		} else {
 			short_id(sid, ids.id[n]);
-			printf("%s %-12s %4zu+ %s%s", sid, act_status_name(i.status_now),
-			    i.supports.counted, i.latest->title, i.mod.hidden ? " [hidden]" : "");
+			printf("%s %-12s %4zu+ ", sid, act_status_name(i.status_now),
+			    i.supports.counted);
+			tx(i.latest->title);
+			printf("%s", i.mod.hidden ? " [hidden]" : "");
 			t_standing(i.why);
 			putchar('\n');
 		}

@@ -297,11 +297,20 @@ static void print_result(json_t *j, const result_t *r)
 		hash_hex(idea, r->idea, HASH_BYTES);
 		printf("  comment %s on %s%s\n    ", hex, idea, r->hidden ? " [hidden]" : "");
 	} else {
-		printf("  idea    %s %s%s\n    %s\n    ", hex, act_status_name(r->status),
-		    r->hidden ? " [hidden]" : "", r->title);
+		printf("  idea    %s %s%s\n    ", hex, act_status_name(r->status),
+		    r->hidden ? " [hidden]" : "");
+		ev_fput_text(stdout, r->title, strlen(r->title));
+		printf("\n    ");
 	}
-	for (const char *p = r->snippet; *p; p++)
-		putchar(*p == '\n' || *p == '\t' ? ' ' : *p);
+	/* One line: line breaks and tabs shown as spaces. */
+	{
+		char line[SNIPPET + 1];
+		size_t n = 0;
+
+		for (const char *p = r->snippet; *p && n < SNIPPET; p++)
+			line[n++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+		ev_fput_text(stdout, line, n);
+	}
 	printf("%s\n", strlen(r->snippet) == SNIPPET ? "..." : "");
 }
 

@@ -89,6 +89,38 @@ size_t ev_text_cut(const char *s, size_t max)
 	return max;
 }
 
+/* The code point of a bidirectional control at s (n bytes left), or 0. */
+static unsigned bidi_at(const unsigned char *s, size_t n)
+{
+	if (n >= 2 && s[0] == 0xd8 && s[1] == 0x9c)
+		return 0x061c;
+	if (n < 3 || s[0] != 0xe2)
+		return 0;
+	if (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
+		return 0x2000u + (s[2] - 0x80u);
+	if (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+		return 0x2040u + (s[2] - 0x80u);
+	return 0;
+}
+
+void ev_fput_text(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned cp;
+
+		if ((p[i] != 0xd8 && p[i] != 0xe2) || (cp = bidi_at(p + i, n - i)) == 0)
+			continue;
+		fwrite(p + from, 1, i - from, f);
+		fprintf(f, "<U+%04X>", cp);
+		i += cp == 0x061c ? 1 : 2;
+		from = i + 1;
+	}
+	fwrite(p + from, 1, n - from, f);
+}
+
 static int check_header(const Wiec__Body *b)
 {
 	static const uint8_t zero[HASH_BYTES];

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -130,5 +131,12 @@ int ev_text_ok(const char *s, size_t min, size_t max, int multiline);
 /* The bytes of s (NUL-terminated text) to print for at most max of them:
  * strlen(s) if it fits, else max or fewer, never cutting a UTF-8 sequence. */
 size_t ev_text_cut(const char *s, size_t max);
+
+/* Writes the first n bytes of text s to f for a person to read: as they
+ * are, except the bidirectional marks, overrides and isolates (U+061C,
+ * U+200E-F, U+202A-E, U+2066-9), which would make a terminal show the text
+ * as other text: each is written as "<U+202E>". Valid text (ev_text_ok)
+ * has no other control character to fear. */
+void ev_fput_text(FILE *f, const char *s, size_t n);
 
 #endif

@@ -33,7 +33,8 @@ static void idea_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 	(void)fmt;
 	if (b->idea->edit.len != 0)
 		fprintf(f, "version of %s: ", short_id(hex, &b->idea->edit));
-	fprintf(f, "%s\n", b->idea->title);
+	ev_fput_text(f, b->idea->title, strlen(b->idea->title));
+	fputc('\n', f);
 }
 
 static void idea_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
@@ -69,8 +70,9 @@ static void comment_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 
 	(void)fmt;
 	hash_hex(hex, b->comment->target.data, HASH_BYTES);
-	fprintf(f, "on %.16s: %.*s%s\n", hex, (int)ev_text_cut(b->comment->text, 60),
-	    b->comment->text, strlen(b->comment->text) > 60 ? "..." : "");
+	fprintf(f, "on %.16s: ", hex);
+	ev_fput_text(f, b->comment->text, ev_text_cut(b->comment->text, 60));
+	fprintf(f, "%s\n", strlen(b->comment->text) > 60 ? "..." : "");
 }
 
 static void comment_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
@@ -125,7 +127,9 @@ static int process_check(const Wiec__Body *b)
 static void process_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 {
 	(void)fmt;
-	fprintf(f, "%s %s\n", kind_process_name(b->process->kind), b->process->title);
+	fprintf(f, "%s ", kind_process_name(b->process->kind));
+	ev_fput_text(f, b->process->title, strlen(b->process->title));
+	fputc('\n', f);
 }
 
 static void process_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)

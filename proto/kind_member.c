@@ -21,7 +21,8 @@ static int announce_check(const Wiec__Body *b)
 
 static void announce_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 {
-	fprintf(f, "%s (%s)\n", b->announce->name, fmt->role_name(b->announce->role));
+	ev_fput_text(f, b->announce->name, strlen(b->announce->name));
+	fprintf(f, " (%s)\n", fmt->role_name(b->announce->role));
 }
 
 static void announce_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)

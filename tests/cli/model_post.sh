@@ -135,6 +135,14 @@ BIDI=$(sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p' "$T/out")
 status 0 "idea show --json" $W idea show -d "$N1" "$BIDI" --json
 check "  the override is escaped" grep -q 'x\\u202ey' "$T/out"
 check "  and not raw" sh -c "! grep -q '$RLO' '$T/out'"
+# In text output it is shown, not applied (it once reached the terminal and
+# made the title display as other text).
+for c in "idea show $BIDI" "idea list" "log"; do
+	# shellcheck disable=SC2086
+	status 0 "$c: text" $W $c -d "$N1"
+	check "  $c shows <U+202E>" grep -q 'x<U+202E>y' "$T/out"
+	check "  $c: not raw" sh -c "! grep -q '$RLO' '$T/out'"
+done
 # ---- comments, reports, moderation, appeals ----
 status 0 "comment by a resident" $W comment add -d "$N1" --key "$T/bob.key" --on "$I1" --body "Głupi pomysł, idioci"
 C1=$(cat "$T/out")

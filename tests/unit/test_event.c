@@ -1885,3 +1885,49 @@ TEST(event_vectors_file)
 	/* Every error name is exercised at least once. */
 	CHECK(seen_err == (1 << (sizeof vector_errors / sizeof vector_errors[0])) - 1);
 }
+
+/* ev_fput_text to a string; the caller frees it. */
+static char *shown(const char *s, size_t n)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		return NULL;
+	ev_fput_text(f, s, n);
+	fclose(f);
+	return out;
+}
+
+TEST(event_fput_text_shows_bidi_controls)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain żółw", "plain żółw" },
+		{ "x\xe2\x80\xaey", "x<U+202E>y" },		/* right-to-left override */
+		{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+		  "<U+202A><U+202B><U+202C><U+202D>" },
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "<U+200E><U+200F>" },	/* marks */
+		{ "\xe2\x81\xa6" "a\xe2\x81\xa9", "<U+2066>a<U+2069>" },	/* isolates */
+		{ "\xe2\x81\xa7\xe2\x81\xa8", "<U+2067><U+2068>" },
+		{ "\xd8\x9c", "<U+061C>" },			/* Arabic letter mark */
+		/* Neighbours stay: U+2029, U+202F, U+2065 (unassigned), U+206A, U+061B. */
+		{ "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b",
+		  "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b" },
+		{ "", "" },
+	};
+	char *out;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK((out = shown(cases[i].in, strlen(cases[i].in))) != NULL);
+		if (out != NULL && strcmp(out, cases[i].out) != 0) {
+			fprintf(stderr, "  case %zu: %s\n", i, out);
+			CHECK(0);
+		}
+		free(out);
+	}
+	/* n bytes only: an override cut short by n is not read past n. */
+	CHECK((out = shown("ab\xe2\x80\xae", 4)) != NULL);
+	CHECK(out != NULL && memcmp(out, "ab\xe2\x80", 4) == 0 && strlen(out) == 4);
+	free(out);
+}
