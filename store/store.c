@@ -818,7 +818,8 @@ static int head_matches_tips(MDB_cursor *c, int *crc, MDB_val *k, MDB_val *v,
 }
 
 /* The digest (spec/events.md section 7) and the forks of the heads in txn,
- * each head checked against the tips entries. */
+ * each head checked against the tips entries, and their counts summed
+ * against st->events. */
 static int digest(store_t *s, MDB_txn *txn, store_stats_t *st)
 {
 	static const char tag[] = "wiec-digest-v2";
@@ -828,6 +829,7 @@ static int digest(store_t *s, MDB_txn *txn, store_stats_t *st)
 	uint8_t rec[CHAIN_DIGEST_REC], *ids = NULL;
 	size_t cap = 0;
 	store_head_t h;
+	uint64_t held = 0;
 	int rc, trc, out = 0;
 
 	if (crypto_generichash_init(&hs, NULL, 0, HASH_BYTES) != 0 ||
@@ -851,6 +853,7 @@ static int digest(store_t *s, MDB_txn *txn, store_stats_t *st)
 		chain_digest_rec(rec, h.author, h.seq, h.tips);
 		if (h.fork)
 			st->forks++;
+		held += h.count;
 		if (crypto_generichash_update(&hs, rec, sizeof rec) != 0) {
 			out = WIEC_ERR_CRYPTO;
 			break;
@@ -860,6 +863,8 @@ static int digest(store_t *s, MDB_txn *txn, store_stats_t *st)
 		out = store_lmdb_err(rc);
 	else if (out == 0 && trc != MDB_NOTFOUND)
 		out = trc == 0 ? WIEC_ERR_CORRUPT : store_lmdb_err(trc);	/* tips of no head */
+	else if (out == 0 && held != st->events)
+		out = WIEC_ERR_CORRUPT;		/* the heads' counts are not the events held */
 	if (out == 0 && crypto_generichash_final(&hs, st->digest, HASH_BYTES) != 0)
 		out = WIEC_ERR_CRYPTO;
 done:

@@ -220,7 +220,7 @@ check "... naming the search index" grep -q "search index: a term's postings are
 status 0 "search: reindex repairs it" $W reindex -d "$S"
 status 0 "search: verify after reindex" $W verify -d "$S"
 
-# A head record damaged (its tips value or its highest seq): status printed
+# A head record damaged (its tips value, highest seq or count): status printed
 # a digest computed from it, with exit 0, until verify named the damage.
 H=$T/head
 $W init -d "$H" --name City --role city >/dev/null
@@ -228,7 +228,7 @@ for i in 1 2 3; do $W idea add -d "$H" --title "idea $i" >/dev/null; done
 HA=$($W id -d "$H" --json | sed 's/.*"hex": "\([0-9a-f]*\)".*/\1/')
 status 0 "head: status before the damage" $W status -d "$H"
 cp -a "$H" "$T/head2"
-for part in tips seq; do
+for part in tips seq count; do
 	D=$T/head-$part
 	cp -a "$T/head2" "$D"
 	python3 - "$D/store/data.mdb" "$HA" "$part" <<'PY'
@@ -242,8 +242,10 @@ while (at := d.find(hdr + a, at + 1)) >= 0:
     v = at + 8 + 32
     if part == 'tips':
         d[v + 64] ^= 0x01
-    else:
+    elif part == 'seq':
         d[v + 7] ^= 0x04
+    else:
+        d[v + 31] ^= 0x02	# count
     n += 1
 open(fn, 'wb').write(bytes(d))
 sys.exit(n == 0)
