@@ -474,27 +474,31 @@ int search_main(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = cli_open_read(cmd, cli_dir(o.dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
-	if ((rc = store_search(s, o.query, strlen(o.query), &res, &nterms)) != 0) {
+	/* One read snapshot: ranked and judged in the same state. */
+	if ((rc = store_view_begin(s, &jc.sv, &jc.v)) != 0 ||
+	    (rc = store_search_view(jc.sv, o.query, strlen(o.query), &res, &nterms)) != 0) {
+		store_view_end(&jc.sv);
 		store_close(&s);
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	}
 	if (nterms == 0) {
 		store_search_free(&res);
+		store_view_end(&jc.sv);
 		store_close(&s);
 		return cli_fail(EXIT_USAGE, cmd, "the query has no searchable word (one-letter "
 		    "words and common words such as 'na' or 'nie' are not indexed)");
 	}
-	if ((rc = store_view_begin(s, &jc.sv, &jc.v)) != 0 || (rc = roster_load(&jc.v, &jc.r)) != 0) {
-		store_view_end(&jc.sv);
+	if ((rc = roster_load(&jc.v, &jc.r)) != 0) {
 		store_search_free(&res);
+		store_view_end(&jc.sv);
 		store_close(&s);
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	}
 	jc.have_roster = 1;
 	if ((jc.isum = calloc(ISUM_SLOTS, sizeof *jc.isum)) == NULL) {
 		roster_free(&jc.r);
-		store_view_end(&jc.sv);
 		store_search_free(&res);
+		store_view_end(&jc.sv);
 		store_close(&s);
 		return cli_fail(EXIT_FAIL, cmd, "out of memory");
 	}
@@ -515,8 +519,8 @@ int search_main(int argc, char **argv)
 		isum_clear(&jc.isum[i]);
 	free(jc.isum);
 	roster_free(&jc.r);
+	store_search_free(&res);	/* before the view whose snapshot it reads */
 	store_view_end(&jc.sv);
-	store_search_free(&res);
 	store_close(&s);
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));

@@ -289,6 +289,16 @@ fail:
 	return rc;
 }
 
+store_t *store_view_store(const store_view_t *sv)
+{
+	return sv->s;
+}
+
+MDB_txn *store_view_txn(const store_view_t *sv)
+{
+	return sv->txn;
+}
+
 void store_view_end(store_view_t **svp)
 {
 	store_view_t *sv = *svp;

@@ -31,6 +31,13 @@ typedef struct search_res search_res_t;
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out,
     size_t *nterms);
 
+/* store_search in the read snapshot of view sv (store/store.h): the hits
+ * and the model's answers the caller judges them by are of one state (a
+ * version committed between two snapshots was once ranked in neither).
+ * sv must outlive *out. */
+int store_search_view(store_view_t *sv, const char *query, size_t len, search_res_t **out,
+    size_t *nterms);
+
 /* The next hit: 1 and its document's event id and score, or 0 when there
  * are no more, or a negative wiec_err_t. Best first: higher score, then
  * lower id. The hits come from one read snapshot of the store, kept until

@@ -35,12 +35,14 @@ uint64_t search_log2_q32(uint64_t x, uint64_t y)
 
 typedef struct hit {
 	uint8_t doc[DOC];
+	uint32_t qt;		/* the query term it came from */
 	uint64_t score;
 } hit_t;
 
 struct search_res {
 	store_t *s;
 	MDB_txn *txn;		/* the snapshot the hits were ranked in */
+	int own_txn;		/* store_search's own (else a view's) */
 	MDB_cursor *events;
 	hit_t *h;
 	size_t n;		/* heap size: hits not taken yet */
@@ -74,6 +76,7 @@ static int add_qterm(void *arg, const char *t, size_t len, int prefix)
 typedef struct acc {
 	hit_t *h;
 	size_t n, cap;
+	uint32_t qt;		/* the query term being scored */
 	uint64_t docs, length;
 	uint8_t *post;		/* one term's postings: doc(16) || tf(2) || dl(2) */
 	size_t pcap;
@@ -96,6 +99,7 @@ static int score_term(const uint8_t *post, size_t df, acc_t *a)
 		u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
 
 		memcpy(a->h[a->n].doc, post, DOC);
+		a->h[a->n].qt = a->qt;
 		a->h[a->n++].score = den ? (uint64_t)(num * tf / den) : 0;
 	}
 	return 0;
@@ -129,9 +133,13 @@ static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
 	return score_term(a->post, n, a);
 }
 
+/* By document, then query term. */
 static int hit_doc(const void *a, const void *b)
 {
-	return memcmp(((const hit_t *)a)->doc, ((const hit_t *)b)->doc, DOC);
+	const hit_t *x = a, *y = b;
+	int c = memcmp(x->doc, y->doc, DOC);
+
+	return c != 0 ? c : x->qt < y->qt ? -1 : x->qt > y->qt;
 }
 
 /* Heap order: higher score first, then the lower id. */
@@ -182,6 +190,7 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 		uint8_t key[FOLD_TERM_MAX + 1];
 		int next;
 
+		a->qt = (uint32_t)i;
 		/* An exact term: the keys term || 0 || ...; a prefix: every term
 		 * that starts with it, each scored alone. */
 		memcpy(key, t->t, t->len);
@@ -217,12 +226,14 @@ static int model_current(store_t *s, MDB_txn *txn)
 	return model >= 8 && model <= STORE_MODEL ? 0 : WIEC_ERR_STALE;
 }
 
-int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)
+/* store_search in txn (NULL: a snapshot of its own). */
+static int search_in(store_t *s, MDB_txn *txn, const char *query, size_t len,
+    search_res_t **out, size_t *nterms)
 {
 	query_t q;
-	acc_t a = { NULL, 0, 0, 0, 0, NULL, 0 };
+	acc_t a = { .h = NULL };
 	search_res_t *r;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	q.n = 0;
@@ -232,8 +243,12 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return WIEC_ERR_NOMEM;
 	r->s = s;
-	if ((rc = store_txn_begin(s, MDB_RDONLY, &r->txn)) != 0 ||
-	    (rc = model_current(s, r->txn)) != 0 ||
+	r->txn = txn;
+	if (txn == NULL) {
+		r->own_txn = 1;
+		rc = store_txn_begin(s, MDB_RDONLY, &r->txn);
+	}
+	if (rc != 0 || (rc = model_current(s, r->txn)) != 0 ||
 	    (rc = store_lmdb_err(mdb_cursor_open(r->txn, s->events, &r->events))) != 0 ||
 	    (q.n > 0 && (rc = search_txn(s, r->txn, &q, &a)) != 0)) {
 		free(a.post);
@@ -242,19 +257,31 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 		return rc;
 	}
 	free(a.post);
-	/* A document matched by several terms: one hit, the sum of its weights. */
-	/* One document's hits summed: of several query terms, or of the index
-	 * terms one prefix matched (a single prefix term once kept only its
-	 * best, spec/search.md section 4). */
+	/* One hit per document: per query term the greatest w (a prefix
+	 * matches many index terms: a text stuffed with them must gain
+	 * nothing over one), summed over the query terms (spec/search.md
+	 * section 4). */
 	if (a.n > 1 && (q.n > 1 || q.v[0].prefix)) {
 		size_t m = 0;
+		uint64_t best = 0;	/* of the last hit's query term */
 
 		qsort(a.h, a.n, sizeof *a.h, hit_doc);
 		for (size_t i = 0; i < a.n; i++) {
-			if (m > 0 && memcmp(a.h[m - 1].doc, a.h[i].doc, DOC) == 0)
-				a.h[m - 1].score += a.h[i].score;
-			else
-				a.h[m++] = a.h[i];
+			hit_t *h = &a.h[i];
+
+			if (m > 0 && memcmp(a.h[m - 1].doc, h->doc, DOC) == 0) {
+				if (h->qt != a.h[m - 1].qt) {
+					a.h[m - 1].qt = h->qt;
+					best = 0;
+				}
+				if (h->score > best) {
+					a.h[m - 1].score += h->score - best;
+					best = h->score;
+				}
+			} else {
+				a.h[m++] = *h;
+				best = h->score;
+			}
 		}
 		a.n = m;
 	}
@@ -264,6 +291,17 @@ int store_search(store_t *s, const char *query, size_t len, search_res_t **out, 
 		sift_down(r->h, r->n, i);
 	*out = r;
 	return 0;
+}
+
+int store_search(store_t *s, const char *query, size_t len, search_res_t **out, size_t *nterms)
+{
+	return search_in(s, NULL, query, len, out, nterms);
+}
+
+int store_search_view(store_view_t *sv, const char *query, size_t len, search_res_t **out,
+    size_t *nterms)
+{
+	return search_in(store_view_store(sv), store_view_txn(sv), query, len, out, nterms);
 }
 
 int store_search_next(search_res_t *r, uint8_t id[static HASH_BYTES], uint64_t *score)
@@ -301,7 +339,7 @@ void store_search_free(search_res_t **r)
 		return;
 	if ((*r)->events != NULL)
 		mdb_cursor_close((*r)->events);
-	if ((*r)->txn != NULL)
+	if ((*r)->own_txn && (*r)->txn != NULL)
 		mdb_txn_abort((*r)->txn);
 	free((*r)->h);
 	free(*r);

@@ -202,6 +202,9 @@ int store_load_members(wtx_t *w);
 /* The search index entries of an event (store/search.c), gathered in w
  * and put in key order by store_search_flush (before commit, or when many
  * are gathered); store_search_drop frees what was not put. */
+/* A view's store and read transaction (store/refs.c). */
+store_t *store_view_store(const store_view_t *sv);
+MDB_txn *store_view_txn(const store_view_t *sv);
 int store_search_index(wtx_t *w, const ev_t *ev);
 int store_search_flush(wtx_t *w);
 void store_search_drop(wtx_t *w);

@@ -102,15 +102,23 @@ status 0 "hidden content is not found" $W search -d "$A" lodz --json
 check "  only the idea" test "$(ids "$T/out")" = "$TREES"
 status 0 "unless --hidden" $W search -d "$A" lodz --hidden --json
 check "  the comment again, flagged" grep -q "\"id\": \"$COMMENT\", \"kind\": \"comment\".*\"hidden\": true" "$T/out"
-# A prefix adds the weight of every index term it matched (spec/search.md
-# section 4): alone it once kept only its best term, so adding a word that
-# matches nothing raised the score.
+# A prefix scores a document by the best index term it matched there
+# (spec/search.md section 4), alone or beside other words: alone it once
+# kept its best term while beside a word that matches nothing it summed
+# them all.
 PX=$($W idea add -d "$A" --title "Drzewostan i drzewo")
 $W search -d "$A" 'drzew*' --json >"$T/p1"
 $W search -d "$A" 'drzew*' qqqq --json >"$T/p2"
 pscore() { python3 -c 'import json, sys
 print([r["score"] for r in json.load(open(sys.argv[1]))["results"] if r["id"] == sys.argv[2]][0])' "$1" "$PX"; }
-check "a prefix alone scores the sum of its terms" test "$(pscore "$T/p1")" = "$(pscore "$T/p2")"
+check "a prefix scores alike alone and beside a word that matches nothing" \
+	test "$(pscore "$T/p1")" = "$(pscore "$T/p2")"
+# Stuffing a text with forty words of one prefix gains nothing over one of
+# them (summed, it made such an idea win every 'rower*' query).
+PX=$($W idea add -d "$A" --title "Stojaki" --body "$(for i in $(seq 40); do printf 'rower%d ' "$i"; done)")
+$W search -d "$A" 'rower*' --json >"$T/p1"
+$W search -d "$A" 'rower1' --json >"$T/p2"
+check "a stuffed text scores its best term once" test "$(pscore "$T/p1")" = "$(pscore "$T/p2")"
 # A prefix is stemmed like the terms it must match: 'rowery*' found
 # nothing, since 'rowerów' is indexed as 'rower'.
 BIKES=$($W idea add -d "$A" --title "Parking dla rowerów")
