@@ -58,9 +58,14 @@ static inline int id_ok(const ProtobufCBinaryData *d)
 	return d->len == HASH_BYTES;
 }
 
+/* Absent, or an id that is not 32 zero bytes: those name nothing, and an
+ * idea of process zero once landed in the open bank's list, which refs
+ * index under zero too. */
 static inline int opt_id_ok(const ProtobufCBinaryData *d)
 {
-	return d->len == 0 || d->len == HASH_BYTES;
+	static const uint8_t zero[HASH_BYTES];
+
+	return d->len == 0 || (d->len == HASH_BYTES && memcmp(d->data, zero, HASH_BYTES) != 0);
 }
 
 static inline int reason_ok(const char *s, size_t min)

@@ -72,6 +72,14 @@ TEST(kinds_idea_extended)
 	loc.lon = 0;
 	i.process = bin(K[1], 31);
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	{
+		/* 32 zero bytes name no process (such an idea once showed in
+		 * the open bank's list); nor does a zero edit or `after`. */
+		static const uint8_t zero[32];
+
+		i.process = bin(zero, 32);
+		CHECK(kind_check(&b) == WIEC_ERR_FIELD);
+	}
 	i.process = bin(K[1], 32);
 	i.category = (char *)"a\nb";
 	CHECK(kind_check(&b) == WIEC_ERR_FIELD);
