@@ -100,8 +100,10 @@ static int same_category(const char *a, const char *b)
 
 	if (strcmp(a, b) == 0)
 		return 1;
-	fold_terms(a, strlen(a), 0, fcat_add, &x);
-	fold_terms(b, strlen(b), 0, fcat_add, &y);
+	/* Folded only (case, diacritics; words split the same way): not
+	 * stemmed, nothing dropped, or 'dzieci' would be 'Dla dzieci'. */
+	fold_terms(a, strlen(a), FOLD_WORDS, fcat_add, &x);
+	fold_terms(b, strlen(b), FOLD_WORDS, fcat_add, &y);
 	return x.n > 0 && x.n == y.n && memcmp(x.b, y.b, x.n) == 0;
 }
 

@@ -163,6 +163,7 @@ typedef struct word {
 	size_t chars;		/* characters of the word, counted past the cut */
 	int full;		/* cut: later characters are dropped */
 	int az;			/* b[0..len) is only a-z */
+	int words;		/* FOLD_WORDS: every word as folded */
 } word_t;
 
 static void put_cp(word_t *w, int32_t cp)
@@ -199,7 +200,10 @@ static int end_word(word_t *w, int prefix, fold_term_cb cb, void *arg)
 	size_t len = w->len;
 	int rc = 0;
 
-	if (w->chars >= 2) {
+	if (w->words) {
+		if (w->chars >= 1)
+			rc = cb(arg, w->b, len, 0);
+	} else if (w->chars >= 2) {
 		/* A prefix is stemmed too (never dropped): the terms are stems,
 		 * so 'rowery*' must look for 'rower', what 'rowery' became. */
 		if (!w->az)
@@ -352,7 +356,7 @@ int fold_terms_ctx(fold_ctx_t *ctx, const char *s, size_t n, unsigned flags, fol
 	const unsigned char *u = (const unsigned char *)s;
 	const UNormalizer2 *nfkd = NULL;
 	UErrorCode err = U_ZERO_ERROR;
-	word_t w = { .len = 0, .az = 1 };
+	word_t w = { .len = 0, .az = 1, .words = (flags & FOLD_WORDS) != 0 };
 	size_t i = 0;
 	int rc;
 

@@ -17,12 +17,15 @@
 
 /* Flags of fold_terms. */
 #define FOLD_QUERY 1u		/* a query: a word directly followed by '*'
-				 * is a prefix (folded; not stemmed, and
-				 * kept even if it is a stop word) */
+				 * is a prefix (folded and stemmed, kept even
+				 * if it is a stop word) */
+#define FOLD_WORDS 2u		/* every word as folded (section 2 alone): not
+				 * stemmed, no stop word dropped, one-letter
+				 * words kept (comparing labels) */
 
 /* Called once per term, in text order (repeats included): term[0..len) is
- * UTF-8, 2..FOLD_TERM_MAX bytes, not NUL-terminated, valid only during the
- * call; prefix is 1 for a query word ending in '*'. A nonzero return stops
+ * UTF-8, 2..FOLD_TERM_MAX bytes (FOLD_WORDS: 1..), not NUL-terminated,
+ * valid only during the call; prefix is 1 for a query word ending in '*'. A nonzero return stops
  * the walk and is returned by fold_terms. */
 typedef int (*fold_term_cb)(void *arg, const char *term, size_t len, int prefix);
 

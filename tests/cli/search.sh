@@ -144,6 +144,12 @@ status 0 "--category, folded" $W search -d "$A" laka --category zielen --json
 check "  found by category zielen" test "$(ids "$T/out")" = "$MEADOW"
 status 0 "--category that differs" $W search -d "$A" laka --category transport --json
 check "  none" grep -q '"results": \[\]' "$T/out"
+# Equal after folding means case and diacritics, not stems or dropped
+# words: 'zielen' once matched 'Zieleni' and 'dla zielen' alike.
+status 0 "--category of one word of it" $W search -d "$A" laka --category "dla zieleni" --json
+check "  none" grep -q '"results": \[\]' "$T/out"
+status 0 "--category of another form" $W search -d "$A" laka --category zieleni --json
+check "  none" grep -q '"results": \[\]' "$T/out"
 $W process phase -d "$A" "$P" implementation --reason "Zakończone" >/dev/null
 status 0 "a process in its last phase is still searched" $W search -d "$A" laka --json
 check "  its idea found" test "$(ids "$T/out")" = "$MEADOW"

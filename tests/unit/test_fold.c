@@ -110,6 +110,16 @@ TEST(fold_query_prefix)
 	CHECK(strcmp(terms(&ts, "drzewa*", 0), "drzew") == 0);
 }
 
+TEST(fold_words_only)
+{
+	terms_t ts;
+
+	/* Folded (case, diacritics, ł), nothing stemmed or dropped. */
+	CHECK(strcmp(terms(&ts, "Dla dzieci i Łąki", FOLD_WORDS), "dla dzieci i laki") == 0);
+	CHECK(strcmp(terms(&ts, "Rowery, ZIELEŃ!", FOLD_WORDS), "rowery zielen") == 0);
+	CHECK(strcmp(terms(&ts, "Rowery", 0), "rower") == 0);
+}
+
 TEST(fold_long_and_bad_input)
 {
 	terms_t ts;
