@@ -9,6 +9,12 @@ canonical-form rules (1.1-1.3), verifies signatures (PyNaCl if present),
 recomputes ids, the held set (4), exclusions (5), the digest (7), the roster
 (members.md 3), and, for every process with polls, the live tally, the result
 bytes and hash (tally.md 4), and every certificate (close.md 6-7).
+Tallies cover every poll kind and rule: yes/no of residents (quorum over E,
+threshold) and co-decision (simple, qualified, double with weights), approval,
+choose-one, cumulative, ranked (approval, plurality, borda, points), budget
+polls per unit (greedy family, equal shares with add1 and add1-comparison in
+exact rationals, ranked and cumulative ballots, decimals); frontiers and seals
+given by parts (IdPart, close.md 3) are resolved.
 Standard library only, plus PyNaCl for Ed25519 when installed (Debian's
 python3-nacl, which `make deps` installs).
 
@@ -19,6 +25,7 @@ change of the code that the spec does not describe (or the reverse) shows.
 Exit status 0, or 5 when the file's framing breaks or a record is refused.
 """
 import hashlib, struct, sys, json
+from fractions import Fraction
 
 try:
     import nacl.signing, nacl.exceptions
@@ -636,10 +643,128 @@ def apply_change(c, r):
         m['rec'] = c.c['member']
 
 
+
+def greedy(rule, uopts, score, cost, appr, pos, budget, c, threshold=True):
+    """tally.md 2.2."""
+    order = sorted(uopts, key=lambda p: (-score[p], cost[p], -appr[p], pos[p]))
+    skip = rule in ('greedy', 'greedy-threshold', 'greedy-exclusive')
+    custom = rule == 'greedy-custom'
+    left = budget
+    groups = [set(g.get('projects', [])) for g in c.get('exclusive', [])] if rule == 'greedy-exclusive' else []
+    ms = c.get('min_score') if threshold else None
+    W = []
+    for p in order:
+        if score[p] == 0:
+            break
+        if ms and score[p] * ms.get('den', 1) < ms.get('num', 0):
+            continue
+        if any(p in g and any(w in g for w in W) for g in groups):
+            continue
+        if cost[p] <= left:
+            W.append(p); left -= cost[p]; continue
+        if skip:
+            continue
+        if custom and 5 * left >= 4 * cost[p]:
+            W.append(p)
+        break
+    return W
+
+
+def mes(uopts, sets, cost, share, appr, pos):
+    """tally.md 2.3 MES(share), exact rationals; cost utilities. Voters with the same
+    approved winners hold the same money: kept per class [money, [(ballot, voters)], counts].
+    Since rho never decreases, a round evaluates projects by increasing last rho and stops
+    once a last rho exceeds the best found (ties still evaluated), as 2.3 allows."""
+    dist = {}
+    for v in sets:
+        fv = frozenset(v)
+        dist[fv] = dist.get(fv, 0) + 1
+
+    def mk(m, vs):
+        cnt = {}
+        for v, k in vs:
+            for c in v:
+                cnt[c] = cnt.get(c, 0) + k
+        return [m, vs, cnt]
+    classes = [mk(Fraction(share), list(dist.items()))]
+    C = {c for c in uopts if appr[c] > 0}
+    last = {c: Fraction(0) for c in C}
+    W = []
+    while True:
+        best = None
+        for c in sorted(C, key=lambda c: (last[c], pos[c])):
+            if best is not None and last[c] > best[0][0]:
+                break
+            S = [(cl[0], cl[2][c]) for cl in classes if cl[2].get(c)]
+            if sum((m * n for m, n in S), Fraction(0)) < cost[c]:
+                C.discard(c)
+                continue
+            need = Fraction(cost[c]); rich = sum(n for m, n in S)
+            for m, n in sorted(S):
+                if m < need / rich:
+                    need -= m * n; rich -= n
+                else:
+                    break
+            pay = need / rich
+            rho = pay / cost[c] if cost[c] else Fraction(0)
+            last[c] = rho
+            key = (rho, -appr[c], cost[c], pos[c])
+            if best is None or key < best[0]:
+                best = (key, c, pay)
+        if best is None:
+            return W
+        _, b, pay = best
+        new = []
+        for m, vs, cnt in classes:
+            if not cnt.get(b):
+                new.append([m, vs, cnt]); continue
+            yes = [(v, k) for v, k in vs if b in v]
+            no = [(v, k) for v, k in vs if b not in v]
+            new.append(mk(m - min(m, pay), yes))
+            if no:
+                new.append(mk(m, no))
+        classes = new
+        W.append(b)
+        C.discard(b)
+
+
+def equal_shares(rule, uopts, sets, cost, budget, appr, pos, dec, c):
+    """tally.md 2.3 and 4.9: amounts as real currency (held / 10^decimals)."""
+    nv = len(sets)
+    if nv == 0:
+        return [], 0
+    s = Fraction(1, 10 ** dec)
+    rc = {o: cost[o] * s for o in uopts}
+    B = budget * s
+    W = mes(uopts, sets, rc, B / nv, appr, pos)
+    if rule != 'equalshares' and sum(rc.values()) > B:
+        approved = {o for o in uopts if appr[o] > 0}
+        k = 0
+        while True:
+            if approved <= set(W):
+                break
+            k += 1
+            if k > 100000:
+                raise Err('tally', 'add1 past 100,000 raises')
+            W2 = mes(uopts, sets, rc, B / nv + k, appr, pos)
+            if sum(rc[o] for o in W2) > B:
+                break
+            W = W2
+    if rule == 'equalshares/add1-comparison':
+        # greedy(skip) of 2.2 by approvals: its eligible(p) applies the poll's min_score
+        G = greedy('greedy', uopts, appr, cost, appr, pos, budget, c)
+        sg, sm = set(G), set(W)
+        g = sum(1 for v in sets if len(v & sg) > len(v & sm))
+        m = sum(1 for v in sets if len(v & sm) > len(v & sg))
+        if g > m:
+            return G, 1
+    return W, 0
+
+
 # ---------------------------------------------------------------- model and tally
 RULES = ['greedy', 'greedy-no-skip', 'greedy-threshold', 'greedy-exclusive', 'greedy-custom',
          'equalshares', 'equalshares/add1', 'equalshares/add1-comparison', 'approval', 'plurality',
-         'borda', 'points']   # tally_rule_t numbering: GUESSED (spec gives only greedy 0, borda 10, points 11)
+         'borda', 'points']   # tally_rule_t numbering: tally.md 4.6
 DEFAULT_RULE = {1: 'approval', 2: 'plurality', 4: 'greedy', 5: 'points', 6: 'borda'}
 
 
@@ -727,6 +852,8 @@ class Model:
                    4: RULES[:8], 5: ['points', 'approval'], 6: ['borda', 'plurality']}[c['kind']]
         if rule and rule not in allowed:
             return 'bad_rule'
+        if c['kind'] == 3 and not c.get('decision', 0) and 'quorum' in c and not pe.c.get('eligibility'):
+            return 'bad_quorum'
         for o in c.get('options', []):
             ie = self.byid.get(o)
             if not ie or ie.kind != 'idea' or 'edit' in ie.c or ie.c.get('process') != pe.id:
@@ -786,7 +913,7 @@ class Model:
                     latest[k] = (o, e)
             else:
                 latest[k] = (o, e)
-        ballots = [e for o, e in latest.values()]
+        ballots = [e for o, e in sorted(latest.values(), key=lambda oe: oe[1].id)]
         wd = [b for b in ballots if b.c.get('withdraw')]
         if wd:
             nc['withdrawn'] = len(wd)
@@ -794,15 +921,14 @@ class Model:
         rule = c.get('rule', b'').decode() or DEFAULT_RULE.get(kind, '')
         res = {'poll': poll, 'rule': rule, 'not_counted': nc, 'counted': len(ballots), 'units': []}
         if kind == 3:
-            res['yes'] = sum(1 for b in ballots if b.c.get('answer') == 1)
-            res['no'] = sum(1 for b in ballots if b.c.get('answer') == 2)
-            res['abstain'] = sum(1 for b in ballots if b.c.get('answer') == 3)
+            res.update(self.yes_no(pe, c, ballots, elig))
             return res
         if kind == 4:
+            dec = pe.c.get('decimals', 0)
             for ui, un in enumerate(units):
                 uopts = [o for o in opts if proj[o].c.get('unit', b'') == un]
                 ub = [b for b in ballots if b.c.get('unit', b'') == un]
-                res['units'].append(self.count_unit(ui, uopts, ub, proj, budgets[ui], rule, c, pe))
+                res['units'].append(self.count_unit(ui, uopts, ub, proj, budgets[ui], rule, c, pe, dec))
         else:
             res['units'].append(self.count_unit(None, opts, ballots, proj, None, rule, c, pe))
         return res
@@ -865,15 +991,58 @@ class Model:
                 return 'over_budget'
         return None
 
-    def count_unit(self, ui, uopts, ballots, proj, budget, rule, c, pe):
+    def yes_no(self, pe, c, ballots, elig):
+        """tally.md 4.5 and 4.6: yes/no of residents and co-decision of members."""
+        r = {'yes': sum(1 for b in ballots if b.c.get('answer') == 1),
+             'no': sum(1 for b in ballots if b.c.get('answer') == 2),
+             'abstain': sum(1 for b in ballots if b.c.get('answer') == 3),
+             'electorate': 0, 'yes_weight': 0, 'total_weight': 0}
+        yes, no, ab = r['yes'], r['no'], r['abstain']
+        dec = c.get('decision', 0)
+        if not dec:
+            r['electorate'] = len(elig) if pe.c.get('eligibility') else 0
+            ok = True
+            q = c.get('quorum')
+            if q is not None:
+                ok = (yes + no + ab) * q.get('den', 0) >= q.get('num', 0) * r['electorate']
+            t = c.get('threshold') or {'num': 1, 'den': 2}
+            ok = ok and yes * t.get('den', 0) > t.get('num', 0) * (yes + no)
+            r['carried'] = ok
+            return r
+        R = self.roster
+        n = len(R.members)
+        r['electorate'] = n
+        wt = {}
+        for w in c.get('weights', []):
+            m = R.member_of(w.get('member', b''))
+            if m is not None and m not in wt:      # weights name a member by any of its keys
+                wt[m] = w.get('weight', 0)
+        r['total_weight'] = sum(wt.values())
+        if dec == 1:
+            ok = yes > no
+        else:
+            m = c.get('majority', {})
+            ok = yes * m.get('den', 0) >= m.get('num', 0) * n
+            if dec == 3:
+                ym = {R.member_of(b.author) for b in ballots if b.c.get('answer') == 1}
+                r['yes_weight'] = sum(wt.get(x, 0) for x in ym)
+                w = c.get('weight_majority', {})
+                ok = ok and r['yes_weight'] * w.get('den', 0) >= w.get('num', 0) * r['total_weight']
+        r['carried'] = ok
+        return r
+
+    def count_unit(self, ui, uopts, ballots, proj, budget, rule, c, pe, dec=0):
+        """One unit (budget) or the whole poll (others): scores (2.1, 2.4) and winners."""
         kind = c['kind']
         appr = {o: 0 for o in uopts}
         score = {o: 0 for o in uopts}
         ordinal = kind == 6 or (kind == 4 and c.get('ballot') == 6)
         cum = kind == 5 or (kind == 4 and c.get('ballot') == 5)
         L = c.get('max', 0) or max([len(b.c.get('choices', [])) for b in ballots] + [0])
+        sets = []
         for b in ballots:
             chs = b.c.get('choices', [])
+            sets.append({x['project'] for x in chs})
             for k, x in enumerate(chs):
                 p = x['project']
                 if p not in appr:
@@ -895,35 +1064,22 @@ class Model:
                     score[p] += 1
         pos = {o: i for i, o in enumerate(c.get('options', []))}
         winners = []
+        used_greedy = 0
         if kind == 4:
             cost = {o: proj[o].c.get('cost', 0) for o in uopts}
-            order = sorted(uopts, key=lambda p: (-score[p], cost[p], -appr[p], pos[p]))
             if rule.startswith('equalshares'):
-                winners = None  # not implemented
+                winners, used_greedy = equal_shares(rule, uopts, sets, cost, budget, appr, pos, dec, c)
+                # The spec does not say which score the result bytes carry for equal shares
+                # (2.1 gives points / ordinal scores by vote type); wiec writes approvals,
+                # as 2.3 reads every named project as approved.
+                score = dict(appr)
             else:
-                skip = rule in ('greedy', 'greedy-threshold', 'greedy-exclusive')
-                custom = rule == 'greedy-custom'
-                left = budget
-                groups = [set(g.get('projects', [])) for g in c.get('exclusive', [])] if rule == 'greedy-exclusive' else []
-                ms = c.get('min_score')
-                for p in order:
-                    if score[p] == 0:
-                        break
-                    if ms and score[p] * ms.get('den', 1) < ms.get('num', 0):
-                        continue
-                    if any(p in g and any(w in g for w in winners) for g in groups):
-                        continue
-                    if cost[p] <= left:
-                        winners.append(p); left -= cost[p]; continue
-                    if skip:
-                        continue
-                    if custom and 5 * left >= 4 * cost[p]:
-                        winners.append(p)
-                    break
+                winners = greedy(rule, uopts, score, cost, appr, pos, budget, c)
         else:
             top = max(score.values()) if score else 0
             winners = [o for o in uopts if score[o] == top and top > 0]
-        return {'unit': ui, 'ballots': len(ballots), 'options': uopts, 'score': score, 'winners': winners}
+        return {'unit': ui, 'ballots': len(ballots), 'options': uopts, 'score': score, 'winners': winners,
+                'used_greedy': used_greedy}
 
     def result_bytes(self, P, frontier=None):
         t = self.tally(P, frontier)
@@ -934,8 +1090,9 @@ class Model:
             rule = 255 if c['kind'] == 3 else RULES.index(r['rule'])
             out += r['poll'].id + bytes([c['kind'], c.get('decision', 0), rule]) + u64be(r['counted'])
             if c['kind'] == 3:
-                out += u64be(r['yes']) + u64be(r['no']) + u64be(r['abstain']) + u64be(0) + u64be(0) + u64be(0)
-                out += bytes([0])  # electorate/weights/carried not modelled
+                out += b''.join(u64be(r[k]) for k in ('yes', 'no', 'abstain', 'electorate', 'yes_weight',
+                                                       'total_weight'))
+                out += bytes([1 if r['carried'] else 0])
                 continue
             out += struct.pack('>I', len(r['units']))
             for u in r['units']:
@@ -944,7 +1101,7 @@ class Model:
                 for o in u['options']:
                     out += o + u64be(u['score'][o])
                 w = u['winners'] or []
-                out += struct.pack('>I', len(w)) + b''.join(w) + bytes([0])
+                out += struct.pack('>I', len(w)) + b''.join(w) + bytes([u.get('used_greedy', 0)])
         return out, H(b'wiec-result-v1', out), t
 
     # ---------------------------------------------------------- close (close.md)
@@ -965,6 +1122,54 @@ class Model:
                 ids.add(e.id)
         return ids
 
+    def parts(self, P):
+        """close.md 3: part hash -> IdPart content, any held IdPart with that hash."""
+        if not hasattr(self, '_parts'):
+            self._parts = {}
+            for e in self.live:
+                if e.kind == 'idpart':
+                    c = e.c
+                    h = H(b'wiec-idpart-v1', c.get('process', b''), struct.pack('>I', c.get('level', 0)),
+                          c.get('items', b''))
+                    self._parts.setdefault((c.get('process'), h), c)
+        return self._parts
+
+    def id_list(self, P, st, inline, parts):
+        """A statement's list (seal or frontier): inline, or by parts (close.md 3).
+        Returns the ids, or a string naming why it does not resolve."""
+        if parts not in st.c:
+            v = st.c.get(inline, b'')
+            return [v[k:k + 32] for k in range(0, len(v), 32)]
+        tab = self.parts(P)
+        hs = st.c[parts]
+        hs = [hs[k:k + 32] for k in range(0, len(hs), 32)]
+        level = None
+        out = []
+        def expand(h, want):
+            pt = tab.get((P, h))
+            if pt is None:
+                raise Err('incomplete', 'part %s not held' % h.hex()[:16])
+            lv = pt.get('level', 0)
+            if want is not None and lv != want:
+                raise Err('form', 'part level')
+            it = pt.get('items', b'')
+            it = [it[k:k + 32] for k in range(0, len(it), 32)]
+            if lv == 0:
+                out.extend(it)
+            else:
+                for x in it:
+                    expand(x, lv - 1)
+            return lv
+        try:
+            for h in hs:
+                lv = expand(h, level)
+                level = lv if level is None else level
+        except Err as ex:
+            return str(ex)
+        if any(out[k] >= out[k + 1] for k in range(len(out) - 1)) or len(out) > 1 << 24:
+            return 'form: list not ascending'
+        return out
+
     def certificates(self, P):
         pe = self.process(P)
         stm = [e for e in self.live if e.kind in ('close', 'prepare', 'promise', 'proposal', 'cosign')
@@ -984,8 +1189,10 @@ class Model:
                 why = 'round-0 proposer not owner'
             elif cnt >= 1 and M[cnt % n] != p.author:
                 why = 'form: not designated proposer'
-            fr = p.c.get('frontier', b'')
-            ids = [fr[k:k + 32] for k in range(0, len(fr), 32)]
+            ids = self.id_list(P, p, 'frontier', 'frontier_parts')
+            if isinstance(ids, str):
+                why = why or ids
+                ids = []
             v = p.c['value']
             root = H(b'wiec-frontier-v1', u64be(len(ids)), *ids)
             if not why and (root != v.get('root') or v.get('count', 0) != len(ids)):
@@ -1009,9 +1216,12 @@ class Model:
                 else:
                     union = set()
                     for x in proms:
-                        s = x.c.get('seal', b'')
-                        union.update(s[k:k + 32] for k in range(0, len(s), 32))
-                    if sorted(union) != ids:
+                        sl = self.id_list(P, x, 'seal', 'seal_parts')
+                        if isinstance(sl, str):
+                            why = 'promises: ' + sl
+                        else:
+                            union.update(sl)
+                    if not why and sorted(union) != ids:
                         why = 'value: frontier is not the union of seals'
             if not why:
                 _, h, _ = self.result_bytes(P, set(ids))
@@ -1076,15 +1286,17 @@ def main():
                                 'not_counted': r['not_counted'],
                                 'winners': [[w.hex() for w in (u['winners'] or [])] for u in r['units']],
                                 'scores': [{o.hex(): u['score'][o] for o in u['options']} for u in r['units']],
-                                **({k: r[k] for k in ('yes', 'no', 'abstain')} if 'yes' in r else {})})
+                                **({k: r[k] for k in ('yes', 'no', 'abstain', 'electorate', 'yes_weight', 'total_weight',
+                                                       'carried')} if 'yes' in r else {})})
         certs = m.certificates(P)
         pr['certificates'] = [{'proposal': p.id.hex(), 'counter': p.c.get('counter', 0),
                                'proposer': p.author.hex(), 'check': why} for p, why in certs]
         good = [p for p, why in certs if why == 'ok']
         if good:
             p = good[0]
-            fr = p.c.get('frontier', b'')
-            ids = {fr[k:k + 32] for k in range(0, len(fr), 32)}
+            ids = set(m.id_list(P, p, 'frontier', 'frontier_parts'))
+            pr['certified_frontier'] = len(ids)
+            pr['certified_by_parts'] = 'frontier_parts' in p.c
             rb2, h2, t2 = m.result_bytes(P, ids)
             pr['certified_hash'] = h2.hex()
             pr['certified_winners'] = [[[w.hex() for w in (u['winners'] or [])] for u in r['units']]
