@@ -46,6 +46,7 @@ typedef struct result {
 	uint64_t score;
 	int status, hidden;
 	char *title, *category, *snippet;	/* owned */
+	int cut;			/* the snippet is the start of a longer text */
 } result_t;
 
 static void result_free(result_t *r)
@@ -119,6 +120,7 @@ typedef struct isum {
 	uint8_t process[HASH_BYTES];	/* zero: the open bank */
 	int bank, hidden, status;
 	char *title, *category, *snippet;	/* the latest version's; owned */
+	int cut;				/* snippet shorter than the text */
 } isum_t;
 
 #define ISUM_SLOTS 1024		/* a power of two */
@@ -172,6 +174,8 @@ static const isum_t *idea_sum(judge_ctx_t *jc, const uint8_t root[static HASH_BY
 		x->title = dup_or_empty(mi.latest->title);
 		x->category = dup_or_empty(mi.latest->category);
 		x->snippet = snippet(mi.latest->text);
+		x->cut = x->snippet != NULL && mi.latest->text != NULL &&
+		    strlen(x->snippet) < strlen(mi.latest->text);
 		if (x->title == NULL || x->category == NULL || x->snippet == NULL) {
 			model_idea_free(&mi);
 			isum_clear(x);
@@ -223,6 +227,8 @@ static int judge(judge_ctx_t *jc, const opts_t *o, const uint8_t id[static HASH_
 		/* A comment under a hidden idea is hidden with it. */
 		r->hidden = mod.hidden || x->hidden;
 		r->snippet = snippet(ev.body->comment->text);
+		r->cut = r->snippet != NULL &&
+		    strlen(r->snippet) < strlen(ev.body->comment->text);
 	} else {
 		/* Only the latest version's text counts. */
 		if (memcmp(x->latest, id, HASH_BYTES) != 0)
@@ -231,6 +237,7 @@ static int judge(judge_ctx_t *jc, const opts_t *o, const uint8_t id[static HASH_
 		r->hidden = x->hidden;
 		r->title = dup_or_empty(x->title);
 		r->snippet = dup_or_empty(x->snippet);
+		r->cut = x->cut;
 	}
 	memcpy(r->idea, root, HASH_BYTES);
 	memcpy(r->process, x->process, HASH_BYTES);
@@ -313,7 +320,7 @@ static void print_result(json_t *j, const result_t *r)
 			line[n++] = *p == '\n' || *p == '\t' ? ' ' : *p;
 		ev_fput_text(stdout, line, n);
 	}
-	printf("%s\n", strlen(r->snippet) == SNIPPET ? "..." : "");
+	printf("%s\n", r->cut ? "..." : "");
 }
 
 /* Walks the hits best first, printing up to o->limit results. Hits of equal
@@ -445,7 +452,7 @@ static int parse(opts_t *o, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		size_t n = strlen(argv[i]);
 
-		if (used + n + 1 > SEARCH_QUERY_MAX)
+		if (used + (used ? 1 : 0) + n > SEARCH_QUERY_MAX)	/* with the space */
 			return cli_fail(EXIT_USAGE, cmd, "the query is longer than %d bytes",
 			    SEARCH_QUERY_MAX);
 		if (used)

@@ -124,6 +124,13 @@ check "a stuffed text scores its best term once" test "$(pscore "$T/p1")" = "$(p
 BIKES=$($W idea add -d "$A" --title "Parking dla rowerów")
 status 0 "a prefix of a whole word" $W search -d "$A" 'rowery*' --json
 check "  finds the word's other forms" grep -q "\"id\": \"$BIKES\"" "$T/out"
+# "..." marks a snippet cut from a longer text: a text cut at 159 bytes
+# (not to split a letter) had none, one of exactly 160 bytes had one.
+$W idea add -d "$A" --title "Cięta" --body "x$(printf 'ą%.0s' $(seq 100)) sadzawka" >/dev/null
+$W idea add -d "$A" --title "Cała" --body "sadzawka $(printf 'y%.0s' $(seq 151))" >/dev/null
+status 0 "snippets, text" $W search -d "$A" sadzawka
+check "  one cut, marked" test "$(grep -c '\.\.\.$' "$T/out")" = 1
+check "  the cut one" sh -c "grep '\.\.\.\$' '$T/out' | grep -q '^    xą'"
 # A comment under a hidden idea is hidden with it (it once came back from
 # search flagged "hidden": false, pointing at the hidden idea).
 ABUSE=$($W idea add -d "$A" --title "Ławka" --body "tekst")
@@ -160,6 +167,11 @@ check "the model's state, after reindex: same output" cmp -s "$T/before" "$T/aft
 
 # Bad arguments: one line, the README's exit status.
 status 2 "no query" $W search -d "$A"
+# The limit is the joined query's 1,024 bytes: one word of 1,024 was once
+# refused while 1,024 bytes in two words were taken.
+status 0 "a query of one 1,024-byte word" $W search -d "$A" "$(printf 'a%.0s' $(seq 1024))"
+status 2 "a query of 1,025 bytes" $W search -d "$A" "$(printf 'a%.0s' $(seq 1025))"
+oneline "  one line"
 oneline "  one line"
 status 2 "only stop words" $W search -d "$A" w na i nie
 oneline "  one line"
