@@ -15,6 +15,7 @@
 #include "crypto/afile.h"
 #include "crypto/err.h"
 #include "crypto/keychain.h"
+#include "model/moderation.h"
 #include "node/ctl.h"
 
 uint64_t cli_now_ms(void)
@@ -256,6 +257,24 @@ int announce_main(int argc, char **argv)
 	return cli_post(cmd, o.dir, o.key, o.json, &body);
 }
 
+/* The comment levels between the idea and target (0: an idea), through
+ * the model (spec/model.md section 7); WIEC_ERR_NOTFOUND if target is in
+ * no thread: its chain breaks at an event not held, or is too deep. */
+static int thread_depth(store_t *s, const uint8_t target[static HASH_BYTES], uint32_t *depth)
+{
+	store_view_t *sv = NULL;
+	model_view_t v;
+	uint8_t root[HASH_BYTES];
+	int rc;
+
+	*depth = 0;
+	if ((rc = store_view_begin(s, &sv, &v)) != 0)
+		return rc;
+	rc = model_root_idea(&v, target, root, depth);
+	store_view_end(&sv);
+	return rc;
+}
+
 int comment_add_main(int argc, char **argv)
 {
 	const char *cmd = "comment add";
@@ -267,7 +286,8 @@ int comment_add_main(int argc, char **argv)
 	store_t *s;
 	cfg_t cfg;
 	ev_t ev;
-	int rc;
+	uint32_t depth = 0;
+	int rc, trc = 0;
 
 	if ((rc = parse(cmd, argc, argv, &o, "kboj")) != 0)
 		return rc < 0 ? EXIT_OK : rc;
@@ -282,6 +302,11 @@ int comment_add_main(int argc, char **argv)
 	if ((rc = cli_open(cmd, cli_dir(o.dir), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_get(s, target, &env, &len);
+	if (rc == 0 && (trc = thread_depth(s, target, &depth)) != 0 &&
+	    trc != WIEC_ERR_NOTFOUND) {
+		free(env);
+		rc = trc;
+	}
 	store_close(&s);
 	if (rc == WIEC_ERR_NOTFOUND)
 		return cli_fail(EXIT_FAIL, cmd, "no event %s here", o.on);
@@ -305,6 +330,14 @@ int comment_add_main(int argc, char **argv)
 	if (rc != EV_IDEA && rc != EV_COMMENT)
 		return cli_fail(EXIT_USAGE, cmd, "%s is an %s, not an idea or comment", o.on,
 		    ev_kind_name(rc));
+	if (trc == WIEC_ERR_NOTFOUND)
+		return cli_fail(EXIT_FAIL, cmd, "%s is in no thread held here (its chain of "
+		    "answers breaks, or is more than %d deep): a comment on it would be shown "
+		    "nowhere", o.on, MODEL_THREAD_DEPTH);
+	if (depth >= MODEL_THREAD_DEPTH)
+		return cli_fail(EXIT_FAIL, cmd, "%s is %d answers deep already: threads show %d "
+		    "levels, so a comment on it would be shown nowhere", o.on, MODEL_THREAD_DEPTH,
+		    MODEL_THREAD_DEPTH);
 	cm.target.data = target;
 	cm.target.len = sizeof target;
 	cm.text = (char *)o.text;

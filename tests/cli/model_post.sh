@@ -143,6 +143,14 @@ for c in "idea show $BIDI" "idea list" "log"; do
 	check "  $c shows <U+202E>" grep -q 'x<U+202E>y' "$T/out"
 	check "  $c: not raw" sh -c "! grep -q '$RLO' '$T/out'"
 done
+# ---- a thread shows 64 levels: no comment below them ----
+# (one was once posted at level 65 with exit 0, and shown nowhere)
+TH=$I1
+for lv in $(seq 64); do
+	TH=$($W comment add -d "$N1" --on "$TH" --body "level $lv") || { bad "level $lv"; break; }
+done
+bad1 "a comment at level 65" 1 $W comment add -d "$N1" --on "$TH" --body "level 65"
+check "  says why" grep -q "shown nowhere" "$T/err"
 # ---- comments, reports, moderation, appeals ----
 status 0 "comment by a resident" $W comment add -d "$N1" --key "$T/bob.key" --on "$I1" --body "Głupi pomysł, idioci"
 C1=$(cat "$T/out")
