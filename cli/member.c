@@ -495,8 +495,10 @@ int member_list_main(int argc, char **argv)
 
 			key_to_text(k, m->key);
 			hash_hex(t, m->transport, KEY_X_BYTES);
-			printf("  %s %-10s %s transport %.16s... %s\n", k, cfg_role_name(m->role),
-			    m->name, t, m->nendpoints ? m->endpoints[0] : "(no endpoint)");
+			printf("  %s %-10s ", k, cfg_role_name(m->role));
+			ev_fput_text(stdout, m->name, strlen(m->name));
+			printf(" transport %.16s... %s\n", t,
+			    m->nendpoints ? m->endpoints[0] : "(no endpoint)");
 		}
 	}
 	rc = EXIT_OK;

@@ -187,13 +187,26 @@ static void short_id(char out[17], const uint8_t *id)
 }
 
 /* "name" or the author's key, for text lines. */
-static const char *t_who(const rd_t *d, const uint8_t *key, char buf[static KEY_TEXT_BYTES])
+/* Room for a member's name as shown (each bidirectional control of it
+ * becomes "<U+XXXX>": at most 4 bytes shown per byte) or a key's text. */
+#define WHO_TEXT (4 * ROSTER_NAME_MAX + 1)
+_Static_assert(WHO_TEXT >= KEY_TEXT_BYTES, "a key's text fits");
+
+/* Who signed with key, for text output: the member's name as
+ * ev_fput_text shows it, or the key's text. */
+static const char *t_who(const rd_t *d, const uint8_t *key, char buf[static WHO_TEXT])
 {
 	const char *n = who(d, key);
+	FILE *f;
 
-	if (n != NULL)
-		return n;
-	key_to_text(buf, key);
+	if (n == NULL) {
+		key_to_text(buf, key);
+		return buf;
+	}
+	if ((f = fmemopen(buf, WHO_TEXT, "w")) == NULL)
+		return "?";
+	ev_fput_text(f, n, strlen(n));
+	fclose(f);		/* writes the NUL: the name as shown is shorter */
 	return buf;
 }
 
@@ -369,7 +382,7 @@ static void j_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 
 static void t_keys(rd_t *d, const char *label, const ProtobufCBinaryData *v, size_t n)
 {
-	char buf[KEY_TEXT_BYTES];
+	char buf[WHO_TEXT];
 
 	printf("%-11s", label);
 	if (n == 0)
@@ -382,7 +395,7 @@ static void t_keys(rd_t *d, const char *label, const ProtobufCBinaryData *v, siz
 static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *ideas)
 {
 	const Wiec__Process *pr = p->p;
-	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], sid[17], m[MONEY_TEXT_BYTES];
+	char hex[HASH_HEX_BYTES], buf[WHO_TEXT], sid[17], m[MONEY_TEXT_BYTES];
 
 	hash_hex(hex, p->ev.id, HASH_BYTES);
 	printf("process    %s", hex);
@@ -571,7 +584,7 @@ static void f_reason(rd_t *d, const model_item_t *it)
 static void t_items(rd_t *d, const char *title, const model_items_t *its,
     void (*line)(rd_t *d, const model_item_t *it))
 {
-	char buf[KEY_TEXT_BYTES], sid[17];
+	char buf[WHO_TEXT], sid[17];
 
 	if (its->n == 0)
 		return;
@@ -649,7 +662,7 @@ static void l_reason(rd_t *d, const model_item_t *it)
 static void t_idea(rd_t *d, const model_idea_t *i)
 {
 	const Wiec__Idea *l = i->latest;
-	char hex[HASH_HEX_BYTES], buf[KEY_TEXT_BYTES], la[24], lo[24];
+	char hex[HASH_HEX_BYTES], buf[WHO_TEXT], la[24], lo[24];
 
 	hash_hex(hex, i->ev.id, HASH_BYTES);
 	printf("idea       %s", hex);
@@ -754,7 +767,7 @@ static int j_comment(rd_t *d, const model_comment_t *c)
 /* A comment on one line, indented by its depth. */
 static void t_comment(rd_t *d, const model_comment_t *c)
 {
-	char buf[KEY_TEXT_BYTES], sid[17];
+	char buf[WHO_TEXT], sid[17];
 
 	short_id(sid, c->ev.id);
 	printf("%*s%s %s%s: ", (int)(2 * c->depth), "", sid,

@@ -143,6 +143,14 @@ for c in "idea show $BIDI" "idea list" "log"; do
 	check "  $c shows <U+202E>" grep -q 'x<U+202E>y' "$T/out"
 	check "  $c: not raw" sh -c "! grep -q '$RLO' '$T/out'"
 done
+# A member's name too (names are shown beside everything it signs).
+status 0 "a member named with U+202E" $W init -d "$T/rlo" --name "Miasto$RLO" --role city
+RI=$($W idea add -d "$T/rlo" --title "Ławki")
+status 0 "idea show by it: text" $W idea show -d "$T/rlo" "$RI"
+check "  its name shows <U+202E>" grep -q 'by  *Miastox<U+202E>y' "$T/out"
+check "  not raw" sh -c "! grep -q '$RLO' '$T/out'"
+status 0 "member list: text" $W member list -d "$T/rlo"
+check "  its name shows <U+202E>" grep -q 'Miastox<U+202E>y' "$T/out"
 # ---- a thread shows 64 levels: no comment below them ----
 # (one was once posted at level 65 with exit 0, and shown nowhere)
 TH=$I1
