@@ -377,6 +377,8 @@ static const act_t acts[] = {
 	  "IDEA" },
 	{ "idea link", 2, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_MERGE) | ACT_OPT(O_REASON),
 	  act_build_link, "IDEA OTHER" },
+	{ "comment add", 0, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_ON) | ACT_OPT(O_BODY),
+	  act_build_comment, "" },
 	{ "report", 1, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_REASON), act_build_report, "TARGET" },
 	{ "hide", 1, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_REASON), act_build_hide, "TARGET" },
 	{ "restore", 1, COMMON | ACT_OPT(O_KEY) | ACT_OPT(O_REASON), act_build_restore,
@@ -487,6 +489,7 @@ int idea_status_main(int argc, char **argv) { return act_main("idea status", arg
 int idea_evaluate_main(int argc, char **argv) { return act_main("idea evaluate", argc, argv); }
 int idea_support_main(int argc, char **argv) { return act_main("idea support", argc, argv); }
 int idea_link_main(int argc, char **argv) { return act_main("idea link", argc, argv); }
+int comment_add_main(int argc, char **argv) { return act_main("comment add", argc, argv); }
 int report_main(int argc, char **argv) { return act_main("report", argc, argv); }
 int hide_main(int argc, char **argv) { return act_main("hide", argc, argv); }
 int restore_main(int argc, char **argv) { return act_main("restore", argc, argv); }

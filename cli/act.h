@@ -170,6 +170,11 @@ int act_check_evaluation(act_ctx_t *c, const uint8_t idea[static HASH_BYTES]);
 int act_check_support(act_ctx_t *c, const uint8_t idea[static HASH_BYTES]);
 int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
     const uint8_t b[static HASH_BYTES]);
+/* The target of a comment (answer set), report, moderation or appeal is in
+ * a thread the model shows (spec/model.md section 7): its chain of answers
+ * reaches an idea held here within MODEL_THREAD_DEPTH levels, and an answer
+ * needs a level left below it. */
+int act_check_thread(act_ctx_t *c, const uint8_t target[static HASH_BYTES], int answer);
 int act_check_moderation(act_ctx_t *c, const uint8_t target[static HASH_BYTES]);
 int act_check_credential(act_ctx_t *c, const uint8_t *process,
     const uint8_t scope[static HASH_BYTES]);

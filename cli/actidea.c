@@ -279,7 +279,7 @@ int act_build_comment(act_ctx_t *c)
 		return rc;
 	if (held)
 		ev_free(&ev);
-	if ((rc = act_keep(c, &cm->target, t)) != 0)
+	if ((rc = act_check_thread(c, t, 1)) != 0 || (rc = act_keep(c, &cm->target, t)) != 0)
 		return rc;
 	cm->text = (char *)c->o.body;
 	c->body.content_case = WIEC__BODY__CONTENT_COMMENT;

@@ -16,7 +16,13 @@ static int content_target(act_ctx_t *c, uint8_t t[static HASH_BYTES], ev_t *ev, 
 	if ((rc = act_parse_id(c, "TARGET", c->o.args[0], t)) != 0 ||
 	    (rc = act_need_text(c, "reason", c->o.reason, 1, EV_REASON_MAX, 1)) != 0)
 		return rc;
-	return act_expect_content(c, "target", t, ev, held);
+	if ((rc = act_expect_content(c, "target", t, ev, held)) != 0)
+		return rc;
+	if ((rc = act_check_thread(c, t, 0)) != 0 && *held) {
+		ev_free(ev);
+		*held = 0;
+	}
+	return rc;
 }
 
 int act_build_report(act_ctx_t *c)

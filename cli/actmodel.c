@@ -311,6 +311,33 @@ int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
 	return rc;
 }
 
+int act_check_thread(act_ctx_t *c, const uint8_t target[static HASH_BYTES], int answer)
+{
+	char hex[HASH_HEX_BYTES];
+	uint8_t root[HASH_BYTES];
+	uint32_t depth = 0;
+	int rc;
+
+	if (c->s == NULL)
+		return 0;
+	if ((rc = model_open(c)) != 0)
+		return rc;
+	rc = model_root_idea(&c->m->v, target, root, &depth);
+	if (rc != 0 && rc != WIEC_ERR_NOTFOUND)
+		return view_fail(c, rc);
+	hash_hex(hex, target, HASH_BYTES);
+	if (rc == WIEC_ERR_NOTFOUND)
+		return cli_fail(EXIT_FAIL, c->cmd, "%s is in no thread held here (its chain of "
+		    "answers breaks, or is more than %d deep): %s", hex, MODEL_THREAD_DEPTH,
+		    answer ? "a comment on it would be shown nowhere" :
+		    "it is shown nowhere and has no moderator");
+	if (answer && depth >= MODEL_THREAD_DEPTH)
+		return cli_fail(EXIT_FAIL, c->cmd, "%s is %d answers deep already: threads show "
+		    "%d levels, so a comment on it would be shown nowhere", hex, MODEL_THREAD_DEPTH,
+		    MODEL_THREAD_DEPTH);
+	return 0;
+}
+
 int act_check_moderation(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
 {
 	Wiec__Moderation *mo = c->body.moderation;
@@ -323,12 +350,14 @@ int act_check_moderation(act_ctx_t *c, const uint8_t target[static HASH_BYTES])
 		return 0;
 	if ((rc = model_open(c)) != 0)
 		return rc;
+	if ((rc = act_check_thread(c, target, 0)) != 0)
+		return rc;
 	rc = model_root_idea(&c->m->v, target, root, NULL);
 	if (rc == 0)
 		rc = model_idea_process(&c->m->v, &c->m->r, root, &p, &bank);
 	if (rc == WIEC_ERR_NOTFOUND)
-		return cli_fail(EXIT_FAIL, c->cmd, "the target's idea or its process is not held "
-		    "here: no moderator can be known");
+		return cli_fail(EXIT_FAIL, c->cmd, "the target's process is not held here: no "
+		    "moderator can be known");
 	if (rc != 0)
 		return view_fail(c, rc);
 	if (!bank && (rc = process_ok(c, &p)) != 0)

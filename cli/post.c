@@ -1,4 +1,5 @@
-/* post.c: commands that write a new event: announce, idea add, comment add. */
+/* post.c: posting a built event (cli_post, through the node or into the
+ * store) and the one command that is not an act: announce. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,7 +16,6 @@
 #include "crypto/afile.h"
 #include "crypto/err.h"
 #include "crypto/keychain.h"
-#include "model/moderation.h"
 #include "node/ctl.h"
 
 uint64_t cli_now_ms(void)
@@ -27,7 +27,7 @@ uint64_t cli_now_ms(void)
 }
 
 typedef struct post_opts {
-	const char *dir, *key, *title, *text, *on, *name, *role;
+	const char *dir, *key, *name, *role;
 	int json;
 } post_opts_t;
 
@@ -36,9 +36,6 @@ static int parse(const char *cmd, int argc, char **argv, post_opts_t *o, const c
 	static const struct option opts[] = {
 		CLI_DIR_OPT,
 		{ "key", required_argument, NULL, 'k' },
-		{ "title", required_argument, NULL, 't' },
-		{ "body", required_argument, NULL, 'b' },
-		{ "on", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
@@ -56,9 +53,6 @@ static int parse(const char *cmd, int argc, char **argv, post_opts_t *o, const c
 		switch (c) {
 		case 'd': o->dir = optarg; break;
 		case 'k': o->key = optarg; break;
-		case 't': o->title = optarg; break;
-		case 'b': o->text = optarg; break;
-		case 'o': o->on = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'r': o->role = optarg; break;
 		case 'j': o->json = 1; break;
@@ -254,94 +248,5 @@ int announce_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "--name must be 1 to %d bytes of text", EV_NAME_MAX);
 	body.content_case = WIEC__BODY__CONTENT_ANNOUNCE;
 	body.announce = &a;
-	return cli_post(cmd, o.dir, o.key, o.json, &body);
-}
-
-/* The comment levels between the idea and target (0: an idea), through
- * the model (spec/model.md section 7); WIEC_ERR_NOTFOUND if target is in
- * no thread: its chain breaks at an event not held, or is too deep. */
-static int thread_depth(store_t *s, const uint8_t target[static HASH_BYTES], uint32_t *depth)
-{
-	store_view_t *sv = NULL;
-	model_view_t v;
-	uint8_t root[HASH_BYTES];
-	int rc;
-
-	*depth = 0;
-	if ((rc = store_view_begin(s, &sv, &v)) != 0)
-		return rc;
-	rc = model_root_idea(&v, target, root, depth);
-	store_view_end(&sv);
-	return rc;
-}
-
-int comment_add_main(int argc, char **argv)
-{
-	const char *cmd = "comment add";
-	Wiec__Body body = WIEC__BODY__INIT;
-	Wiec__Comment cm = WIEC__COMMENT__INIT;
-	uint8_t target[HASH_BYTES], *env = NULL;
-	size_t len;
-	post_opts_t o;
-	store_t *s;
-	cfg_t cfg;
-	ev_t ev;
-	uint32_t depth = 0;
-	int rc, trc = 0;
-
-	if ((rc = parse(cmd, argc, argv, &o, "kboj")) != 0)
-		return rc < 0 ? EXIT_OK : rc;
-	if (o.on == NULL || o.text == NULL)
-		return cli_fail(EXIT_USAGE, cmd, "--on ID and --body TEXT are required");
-	if (hash_from_hex(target, sizeof target, o.on) != 0)
-		return cli_fail(EXIT_USAGE, cmd, "--on must be an event id (64 hex digits)");
-	if (!ev_text_ok(o.text, 1, EV_TEXT_MAX, 1))
-		return cli_fail(EXIT_USAGE, cmd, "--body must be 1 to %d bytes of UTF-8 text",
-		    EV_TEXT_MAX);
-	/* The target must be an idea or comment this node holds. */
-	if ((rc = cli_open(cmd, cli_dir(o.dir), &cfg, &s)) != EXIT_OK)
-		return rc;
-	rc = store_get(s, target, &env, &len);
-	if (rc == 0 && (trc = thread_depth(s, target, &depth)) != 0 &&
-	    trc != WIEC_ERR_NOTFOUND) {
-		free(env);
-		rc = trc;
-	}
-	store_close(&s);
-	if (rc == WIEC_ERR_NOTFOUND)
-		return cli_fail(EXIT_FAIL, cmd, "no event %s here", o.on);
-	if (rc != 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-	rc = ev_decode(&ev, env, len);
-	free(env);
-	if (rc != 0)
-		return cli_fail(EXIT_DATA, cmd, "stored event %s: %s", o.on, wiec_strerror(rc));
-	rc = ev.kind;
-	if (rc == EV_IDEA && ev.body->idea->edit.len == HASH_BYTES) {
-		/* A comment on a version is in no thread (spec/model.md s7). */
-		char hex[HASH_HEX_BYTES];
-
-		hash_hex(hex, ev.body->idea->edit.data, HASH_BYTES);
-		ev_free(&ev);
-		return cli_fail(EXIT_USAGE, cmd, "that is a version of idea %s: name the idea by "
-		    "its first id", hex);
-	}
-	ev_free(&ev);
-	if (rc != EV_IDEA && rc != EV_COMMENT)
-		return cli_fail(EXIT_USAGE, cmd, "%s is an %s, not an idea or comment", o.on,
-		    ev_kind_name(rc));
-	if (trc == WIEC_ERR_NOTFOUND)
-		return cli_fail(EXIT_FAIL, cmd, "%s is in no thread held here (its chain of "
-		    "answers breaks, or is more than %d deep): a comment on it would be shown "
-		    "nowhere", o.on, MODEL_THREAD_DEPTH);
-	if (depth >= MODEL_THREAD_DEPTH)
-		return cli_fail(EXIT_FAIL, cmd, "%s is %d answers deep already: threads show %d "
-		    "levels, so a comment on it would be shown nowhere", o.on, MODEL_THREAD_DEPTH,
-		    MODEL_THREAD_DEPTH);
-	cm.target.data = target;
-	cm.target.len = sizeof target;
-	cm.text = (char *)o.text;
-	body.content_case = WIEC__BODY__CONTENT_COMMENT;
-	body.comment = &cm;
 	return cli_post(cmd, o.dir, o.key, o.json, &body);
 }

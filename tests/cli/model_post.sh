@@ -159,6 +159,18 @@ for lv in $(seq 64); do
 done
 bad1 "a comment at level 65" 1 $W comment add -d "$N1" --on "$TH" --body "level 65"
 check "  says why" grep -q "shown nowhere" "$T/err"
+# One hand-signed at level 65 is held but in no thread: a hide of it once
+# said "the target's idea or its process is not held here".
+$W status -d "$N1" --json >"$T/st"
+status 0 "a comment at level 65, hand-signed" $W sign --key "$T/bob.key" \
+    --network "$(json_field "$T/st" network)" comment --on "$TH" --body "level 65" -o "$T/c65.ev"
+status 0 "  submitted" $W submit -d "$N1" "$T/c65.ev"
+C65=$(cat "$T/out")
+bad1 "hide of a comment in no thread" 1 $W hide -d "$N1" "$C65" --reason x
+check "  says it is in no thread" grep -q "is in no thread held here" "$T/err"
+bad1 "report of a comment in no thread" 1 $W report -d "$N1" "$C65" --reason x
+bad1 "answer to a comment in no thread" 1 $W comment add -d "$N1" --on "$C65" --body x
+check "  says it is in no thread" grep -q "is in no thread held here" "$T/err"
 # ---- comments, reports, moderation, appeals ----
 status 0 "comment by a resident" $W comment add -d "$N1" --key "$T/bob.key" --on "$I1" --body "Głupi pomysł, idioci"
 C1=$(cat "$T/out")
