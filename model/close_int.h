@@ -1,5 +1,6 @@
-/* close_int.h: what close.c (the member's machine) and closecert.c (the
- * value rule, the certificate check, the log audit) share. Internal to
+/* close_int.h: what close.c (statements, durable state), closemember.c
+ * (the member's machine) and closecert.c (the value rule, the certificate
+ * check, the log audit) share. Internal to
  * model/close*.c: not an API. Statements are borrowed throughout. */
 #ifndef WIEC_CLOSE_INT_H
 #define WIEC_CLOSE_INT_H
@@ -11,6 +12,10 @@ _Static_assert(KEY_PK_BYTES == HASH_BYTES, "keys and ids are searched alike");
 /* The index of x among n sorted, distinct 32-byte strings v (event ids or
  * member keys), or -1. */
 long close_find(const uint8_t *v, size_t n, const uint8_t x[static HASH_BYTES]);
+
+/* *dst = a malloc'd copy of n 32-byte ids at src (NULL when n is 0 or src
+ * NULL). 0 or WIEC_ERR_NOMEM. */
+int close_dup_ids(uint8_t **dst, const uint8_t *src, size_t n);
 
 static inline int close_round_eq(const close_round_t *a, const close_round_t *b)
 {
@@ -42,7 +47,7 @@ int close_promises_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size
 int close_value_ok(const close_stmt_t *p, const close_stmt_t *const *pr, size_t npr,
     const close_env_t *env);
 
-/* --- the member's held statements (close.c) --- */
+/* --- the member's held statements (closemember.c) --- */
 
 /* The well-formed, distinct statements m holds (*n of them), in the order
  * observed; valid until m observes more or is destroyed. */
