@@ -11,7 +11,8 @@
  *
  * A recon_set_t keeps its items in a treap augmented with subtree sums of
  * the item hashes, so put, del and the fingerprint of any key range are
- * O(log n) (node/recon_set.c); sessions are node/recon_session.c. Neither
+ * O(log n) (node/recon_set.c); sessions are node/recon_session.c
+ * (with the responder in node/recon_resp.c). Neither
  * object is thread-safe; use each from one thread. */
 #ifndef WIEC_RECON_H
 #define WIEC_RECON_H

@@ -1,6 +1,6 @@
 /* recon_int.h: the internals shared by the two halves of node/recon.h:
- * recon_set.c (the augmented set) and recon_session.c (the protocol). Only
- * those two files include it.
+ * recon_set.c (the augmented set) and the protocol (recon_session.c,
+ * recon_resp.c, through recon_sess.h). Only node/recon_*.c include it.
  *
  * The set is a treap over node indices in one array, each node carrying the
  * count and the 256-bit sum of the item hashes of its subtree, so a range's

@@ -1,5 +1,6 @@
-/* recon_session.c: a reconciliation session of node/recon.h, initiator or
- * responder (spec/recon.md). Sessions never keep node indices across
+/* recon_session.c: a reconciliation session of node/recon.h (spec/recon.md):
+ * its life, its ranges and records, and the initiator's side (the
+ * responder's is recon_resp.c). Sessions never keep node indices across
  * calls: they remember key bounds only, which is why the set may change
  * between steps. */
 #include <sodium.h>
@@ -8,83 +9,9 @@
 #include <string.h>
 
 #include "crypto/err.h"
-#include "node/recon_int.h"
-#include "node/recon_wire.h"
+#include "node/recon_sess.h"
 
-/* Splitting rule (spec/recon.md, "Algorithm"); both sides must agree on
- * these for the test vectors, not for correctness. */
-#define RECON_LEAF 40		/* target items per range after the last split */
-#define RECON_BMAX 20		/* most children of one split */
-#define RECON_LIST_MAX 64	/* initiator lists (responder bounces) at or below */
-#define RECON_ITEMS_MAX 2	/* responder sends its items at or below */
-/* Wire limits. */
-#define RECON_WIRE_LIST_MAX 256	/* short ids in one LIST */
-#define RECON_SID_BYTES 8
-/* Pending ranges of an initiator: RECON_QUEUE_BASE + RECON_QUEUE_PER_ITEM
- * per item of its set. An honest exchange needs about one per item at
- * most (spec/recon.md, section 5); a responder's records cost it bytes, but
- * ranges cost us 72 bytes each, so this bounds what a liar can make us
- * hold by what our own set already costs. */
-#define RECON_QUEUE_BASE 4096
-#define RECON_QUEUE_PER_ITEM 2
-#define RECON_RESERVE 40	/* room kept for a closing SKIP record */
-
-enum { M_SKIP = 0, M_FP = 1, M_LIST = 2, M_DIFF = 3, M_ITEMS = 4 };
-enum { H_FIRST = 0x01, H_NEXT = 0x02, H_REPLY = 0x03 };
-
-/* ------------------------------------------------------------------ */
-/* sessions */
-
-typedef struct action {
-	bound_t lo, hi;
-	int kind;		/* ACT_* */
-} action_t;
-
-enum { ACT_FP, ACT_MISMATCH };
-
-typedef struct sent {
-	bound_t lo, hi;
-	int mode;		/* M_FP or M_LIST */
-	size_t loff, ln;	/* listed items of a LIST */
-} sent_t;
-
-typedef struct listed {
-	uint8_t key[32];
-	uint64_t seq;
-	uint8_t sid[RECON_SID_BYTES];
-} listed_t;
-
-typedef struct dent {
-	recon_diff_t d;
-	size_t order;
-} dent_t;
-
-struct recon {
-	const recon_set_t *set;
-	int initiator, started, done, err;
-	int crypto_failed;	/* a hash failed: the step fails with WIEC_ERR_CRYPTO */
-	size_t cap;
-	unsigned rounds;
-	uint8_t nonce[RECON_NONCE_BYTES];
-	/* initiator */
-	action_t *q;		/* pending ranges, sorted, disjoint */
-	size_t qn, qcap;
-	sent_t *sent;		/* records of the last message */
-	size_t sn, scap;
-	listed_t *lst;		/* items listed in the last message */
-	size_t ln, lcap;
-	dent_t *diff;
-	size_t dn, dcap;
-	recon_diff_t *out;	/* recon_diffs result */
-	size_t on;
-	/* one-entry memo of the prefix at the last bound asked for, since
-	 * ranges come in order and each lower bound was the last upper */
-	bound_t mb;
-	uint64_t msum[4], mcnt;
-	int mvalid;
-};
-
-static void sid_of(recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
+void sess_sid_of(recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES])
 {
 	uint8_t h[32], o[32] = { 0 };
 
@@ -94,7 +21,7 @@ static void sid_of(recon_t *r, const uint64_t hl[4], uint8_t sid[RECON_SID_BYTES
 	memcpy(sid, o, RECON_SID_BYTES);
 }
 
-static void fp_of(recon_t *r, const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
+void sess_fp_of(recon_t *r, const uint64_t sum[4], uint64_t cnt, uint8_t fp[RECON_FP_BYTES])
 {
 	if (recon_fp_of(sum, cnt, fp) != 0) {
 		memset(fp, 0, RECON_FP_BYTES);
@@ -117,7 +44,7 @@ static void prefix_at(recon_t *r, const bound_t *b, uint64_t sum[4], uint64_t *c
 }
 
 /* Count, sum and rank of the first item of [lo, hi). */
-static void range_stats(recon_t *r, const bound_t *lo, const bound_t *hi,
+void sess_range_stats(recon_t *r, const bound_t *lo, const bound_t *hi,
     uint64_t sum[4], uint64_t *cnt, uint64_t *rank0)
 {
 	uint64_t sl[4], cl;
@@ -129,13 +56,13 @@ static void range_stats(recon_t *r, const bound_t *lo, const bound_t *hi,
 	*rank0 = cl;
 }
 
-static void range_fp(recon_t *r, const bound_t *lo, const bound_t *hi,
+void sess_range_fp(recon_t *r, const bound_t *lo, const bound_t *hi,
     uint8_t fp[RECON_FP_BYTES], uint64_t *cnt)
 {
 	uint64_t sum[4], r0;
 
-	range_stats(r, lo, hi, sum, cnt, &r0);
-	fp_of(r, sum, *cnt, fp);
+	sess_range_stats(r, lo, hi, sum, cnt, &r0);
+	sess_fp_of(r, sum, *cnt, fp);
 }
 
 /* Children of a split of c items: k from spec/recon.md. */
@@ -160,7 +87,7 @@ static uint32_t split_k(uint64_t c)
 }
 
 /* Writes one record header and moves *prev to hi. */
-static void put_rec(wbuf_t *w, bound_t *prev, const bound_t *hi, int mode)
+void sess_put_rec(wbuf_t *w, bound_t *prev, const bound_t *hi, int mode)
 {
 	wb_bound(w, prev, hi);
 	wb_byte(w, (uint8_t)mode);
@@ -170,7 +97,7 @@ static void put_rec(wbuf_t *w, bound_t *prev, const bound_t *hi, int mode)
 /* Splits [lo, hi) holding c > RECON_LIST_MAX items, the first at rank r0
  * and summing to sum, into FP records; with record set also notes them as
  * sent. */
-static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
+int sess_put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
     const bound_t *hi, uint64_t c, uint64_t r0, const uint64_t sum[4], int record)
 {
 	uint32_t k = split_k(c);
@@ -197,8 +124,8 @@ static int put_split(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
 		}
 		memcpy(csum, pnext, sizeof csum);
 		u256_sub(csum, pcur);
-		fp_of(r, csum, ri - rprev, fp);
-		put_rec(w, prev, &chi, M_FP);
+		sess_fp_of(r, csum, ri - rprev, fp);
+		sess_put_rec(w, prev, &chi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		if (record) {
 			if ((rc = mem_grow((void **)&r->sent, &r->scap, r->sn + 1, sizeof *r->sent)) != 0)
@@ -284,7 +211,7 @@ static int collect_listed(void *ctx, const rnode_t *x)
 	l = &r->lst[r->ln++];
 	memcpy(l->key, x->key, 32);
 	l->seq = x->seq;
-	sid_of(r, x->h, l->sid);
+	sess_sid_of(r, x->h, l->sid);
 	return 0;
 }
 
@@ -310,11 +237,11 @@ static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
 	uint64_t sum[4], c, r0;
 	int rc;
 
-	range_stats(r, &a->lo, &a->hi, sum, &c, &r0);
+	sess_range_stats(r, &a->lo, &a->hi, sum, &c, &r0);
 	if (a->kind == ACT_FP && c > 0) {
 		uint8_t fp[RECON_FP_BYTES];
-		fp_of(r, sum, c, fp);
-		put_rec(w, prev, &a->hi, M_FP);
+		sess_fp_of(r, sum, c, fp);
+		sess_put_rec(w, prev, &a->hi, M_FP);
 		wb_put(w, fp, sizeof fp);
 		return push_sent(r, &a->lo, &a->hi, M_FP, 0, 0);
 	}
@@ -325,13 +252,13 @@ static int init_action(recon_t *r, wbuf_t *w, bound_t *prev, const action_t *a)
 		recon_tree_visit(r->set, r->set->root, &a->lo, &a->hi, collect_listed, &cc);
 		if (cc.rc != 0)
 			return cc.rc;
-		put_rec(w, prev, &a->hi, M_LIST);
+		sess_put_rec(w, prev, &a->hi, M_LIST);
 		wb_varint(w, r->ln - off);
 		for (size_t i = off; i < r->ln; i++)
 			wb_put(w, r->lst[i].sid, RECON_SID_BYTES);
 		return push_sent(r, &a->lo, &a->hi, M_LIST, off, r->ln - off);
 	}
-	rc = put_split(r, w, prev, &a->lo, &a->hi, c, r0, sum, 1);
+	rc = sess_put_split(r, w, prev, &a->lo, &a->hi, c, r0, sum, 1);
 	return rc;
 }
 
@@ -358,7 +285,7 @@ static int init_build(recon_t *r, int first, uint8_t **msg, size_t *len)
 		bound_t pmark = prev;
 
 		if (bound_cmp(&prev, &r->q[i].lo) != 0)
-			put_rec(&w, &prev, &r->q[i].lo, M_SKIP);
+			sess_put_rec(&w, &prev, &r->q[i].lo, M_SKIP);
 		if ((rc = init_action(r, &w, &prev, &r->q[i])) != 0)
 			goto fail;
 		if (w.len > r->cap && i > 0) {
@@ -490,7 +417,7 @@ static int merge_one(void *ctx, const rnode_t *x)
 	}
 	if (m->i < m->n && memcmp(m->it[m->i].key, x->key, 32) == 0) {
 		uint8_t sid[RECON_SID_BYTES];
-		sid_of(r, x->h, sid);
+		sess_sid_of(r, x->h, sid);
 		if (x->seq != m->it[m->i].seq || memcmp(sid, m->it[m->i].sid, sizeof sid) != 0)
 			m->rc = add_diff(r, x->key, 1, x->seq, 1, m->it[m->i].seq);
 		m->i++;
@@ -681,7 +608,7 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 				rc = WIEC_ERR_PROTO;
 				goto fail;
 			}
-			range_fp(r, &prev, &hi, fp, &c);
+			sess_range_fp(r, &prev, &hi, fp, &c);
 			if (sodium_memcmp(fp, q, RECON_FP_BYTES) != 0 &&
 			    (rc = push_action(&nq, &nqn, &nqcap, qmax, &prev, &hi, ACT_MISMATCH)) != 0)
 				goto fail;
@@ -762,275 +689,6 @@ fail:
 	return rc;
 }
 
-/* ---- responder ---- */
-
-typedef struct sidx {
-	uint64_t sid;
-	uint32_t idx;
-} sidx_t;
-
-static int sidx_cmp(const void *a, const void *b)
-{
-	const sidx_t *x = a, *y = b;
-
-	if (x->sid != y->sid)
-		return x->sid < y->sid ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-typedef struct diff_ctx {
-	recon_t *r;
-	const sidx_t *ids;
-	size_t m;
-	uint8_t *bits;
-	const rnode_t **ex;	/* extras, borrowed for this call only */
-	size_t nex, excap;
-	size_t used, budget;
-	const uint8_t *last;	/* last key examined */
-	const uint8_t *cut;	/* first key not examined */
-	int rc;
-} diff_ctx_t;
-
-static int diff_one(void *ctx, const rnode_t *x)
-{
-	diff_ctx_t *d = ctx;
-	uint8_t sid[RECON_SID_BYTES];
-	uint64_t v;
-	size_t a = 0, z = d->m, need;
-
-	sid_of(d->r, x->h, sid);
-	v = hash_get_le64(sid);
-	while (a < z) {
-		size_t mid = a + (z - a) / 2;
-		if (d->ids[mid].sid < v)
-			a = mid + 1;
-		else
-			z = mid;
-	}
-	if (a < d->m && d->ids[a].sid == v) {
-		d->bits[d->ids[a].idx / 8] |= (uint8_t)(1u << (d->ids[a].idx % 8));
-		d->last = x->key;
-		return 0;
-	}
-	need = 32 + varint_len(x->seq);
-	if (d->used + need > d->budget) {
-		d->cut = x->key;
-		return 1;
-	}
-	if ((d->rc = mem_grow((void **)&d->ex, &d->excap, d->nex + 1, sizeof *d->ex)) != 0)
-		return 1;
-	d->ex[d->nex++] = x;
-	d->used += need;
-	d->last = x->key;
-	return 0;
-}
-
-/* Answers LIST [lo, hi) with a DIFF, or a DIFF over [lo, b) when the rest
- * does not fit (*stop set). Writes nothing and sets *stop if not even the
- * first item fits. */
-static int resp_list(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
-    const bound_t *hi, const uint8_t *sids, size_t m, int *stop)
-{
-	diff_ctx_t d;
-	sidx_t *ids = NULL;
-	size_t nb = (m + 7) / 8, fixed = 35 + 1 + nb + 10;
-	uint8_t bits[RECON_WIRE_LIST_MAX / 8] = { 0 };
-	bound_t b;
-	int rc = 0;
-
-	memset(&d, 0, sizeof d);
-	if (w->len + RECON_RESERVE + fixed > r->cap) {
-		*stop = 1;
-		return 0;
-	}
-	if (m > 0 && (ids = malloc(m * sizeof *ids)) == NULL)
-		return WIEC_ERR_NOMEM;
-	for (size_t i = 0; i < m; i++) {
-		ids[i].sid = hash_get_le64(sids + RECON_SID_BYTES * i);
-		ids[i].idx = (uint32_t)i;
-	}
-	if (m > 1)
-		qsort(ids, m, sizeof *ids, sidx_cmp);
-	d.r = r;
-	d.ids = ids;
-	d.m = m;
-	d.bits = bits;
-	d.budget = r->cap - w->len - RECON_RESERVE - fixed;
-	recon_tree_visit(r->set, r->set->root, lo, hi, diff_one, &d);
-	if ((rc = d.rc) != 0)
-		goto done;
-	b = *hi;
-	if (d.cut) {
-		*stop = 1;
-		if (d.last == NULL)
-			goto done;	/* no progress possible in this message */
-		bound_between(d.last, d.cut, &b);
-	}
-	put_rec(w, prev, &b, M_DIFF);
-	wb_put(w, bits, nb);
-	wb_varint(w, d.nex);
-	for (size_t i = 0; i < d.nex; i++) {
-		wb_put(w, d.ex[i]->key, 32);
-		wb_varint(w, d.ex[i]->seq);
-	}
-done:
-	free(d.ex);
-	free(ids);
-	return rc;
-}
-
-typedef struct items_ctx {
-	recon_t *r;
-	wbuf_t *w;
-} items_ctx_t;
-
-static int items_one(void *ctx, const rnode_t *x)
-{
-	items_ctx_t *c = ctx;
-	uint8_t sid[RECON_SID_BYTES];
-
-	sid_of(c->r, x->h, sid);
-	wb_put(c->w, x->key, 32);
-	wb_varint(c->w, x->seq);
-	wb_put(c->w, sid, sizeof sid);
-	return 0;
-}
-
-/* Answers an FP that differs from ours. Writes nothing and sets *stop when
- * even a bounce does not fit. */
-static int resp_fp(recon_t *r, wbuf_t *w, bound_t *prev, const bound_t *lo,
-    const bound_t *hi, int *stop)
-{
-	uint64_t sum[4], c, r0;
-	size_t mark = w->len;
-	bound_t pmark = *prev;
-	uint8_t fp[RECON_FP_BYTES];
-	int rc;
-
-	range_stats(r, lo, hi, sum, &c, &r0);
-	if (c <= RECON_ITEMS_MAX) {
-		items_ctx_t ic = { r, w };
-		put_rec(w, prev, hi, M_ITEMS);
-		wb_varint(w, c);
-		recon_tree_visit(r->set, r->set->root, lo, hi, items_one, &ic);
-	} else if (c > RECON_LIST_MAX) {
-		if ((rc = put_split(r, w, prev, lo, hi, c, r0, sum, 0)) != 0)
-			return rc;
-	}
-	if (w->len > mark && w->len + RECON_RESERVE <= r->cap)
-		return 0;
-	/* a bounce: our fingerprint, so the initiator splits or lists */
-	w->len = mark;
-	*prev = pmark;
-	fp_of(r, sum, c, fp);
-	put_rec(w, prev, hi, M_FP);
-	wb_put(w, fp, sizeof fp);
-	if (w->len + RECON_RESERVE <= r->cap)
-		return 0;
-	w->len = mark;
-	*prev = pmark;
-	*stop = 1;
-	return 0;
-}
-
-static int resp_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen)
-{
-	wbuf_t w = { 0 };
-	bound_t prev, hi, oprev, cov;
-	int rc = 0, stop = 0;
-
-	memset(&prev, 0, sizeof prev);
-	memset(&oprev, 0, sizeof oprev);
-	memset(&cov, 0, sizeof cov);
-	r->mvalid = 0;
-	if (in->len < 1 || in->p[0] != (r->started ? H_NEXT : H_FIRST)) {
-		rc = WIEC_ERR_PROTO;
-		goto fail;
-	}
-	in->off = 1;
-	if (!r->started) {
-		const uint8_t *q = rb_take(in, RECON_NONCE_BYTES);
-		if (q == NULL) {
-			rc = WIEC_ERR_PROTO;
-			goto fail;
-		}
-		memcpy(r->nonce, q, RECON_NONCE_BYTES);
-		r->started = 1;
-	}
-	if (r->rounds >= RECON_MAX_ROUNDS) {
-		rc = WIEC_ERR_TOO_BIG;
-		goto fail;
-	}
-	r->rounds++;
-	wb_byte(&w, H_REPLY);
-	/* Records must cover the key space without gaps, so matched ranges
-	 * become SKIPs, written lazily: cov is how far we have answered,
-	 * oprev how far we have written. */
-	while (in->off < in->len) {
-		const uint8_t *q;
-		uint64_t m, c;
-		uint8_t fp[RECON_FP_BYTES];
-		int mode;
-
-		if (prev.inf || rb_bound(in, &prev, &hi) != 0 || bound_cmp(&hi, &prev) <= 0 ||
-		    (q = rb_take(in, 1)) == NULL) {
-			rc = WIEC_ERR_PROTO;
-			goto fail;
-		}
-		mode = q[0];
-		switch (mode) {
-		case M_SKIP:
-			break;
-		case M_FP:
-			if ((q = rb_take(in, RECON_FP_BYTES)) == NULL) {
-				rc = WIEC_ERR_PROTO;
-				goto fail;
-			}
-			if (stop)
-				break;
-			range_fp(r, &prev, &hi, fp, &c);
-			if (sodium_memcmp(fp, q, RECON_FP_BYTES) == 0)
-				break;
-			if (bound_cmp(&oprev, &prev) != 0)
-				put_rec(&w, &oprev, &prev, M_SKIP);
-			if ((rc = resp_fp(r, &w, &oprev, &prev, &hi, &stop)) != 0)
-				goto fail;
-			break;
-		case M_LIST:
-			if (rb_varint(in, &m) != 0 || m > RECON_WIRE_LIST_MAX ||
-			    (q = rb_take(in, (size_t)m * RECON_SID_BYTES)) == NULL) {
-				rc = WIEC_ERR_PROTO;
-				goto fail;
-			}
-			if (stop)
-				break;
-			if (bound_cmp(&oprev, &prev) != 0)
-				put_rec(&w, &oprev, &prev, M_SKIP);
-			if ((rc = resp_list(r, &w, &oprev, &prev, &hi, q, (size_t)m, &stop)) != 0)
-				goto fail;
-			break;
-		default:
-			rc = WIEC_ERR_PROTO;
-			goto fail;
-		}
-		if (!stop)
-			cov = hi;
-		prev = hi;
-	}
-	if (bound_cmp(&oprev, &cov) < 0)
-		put_rec(&w, &oprev, &cov, M_SKIP);
-	if (w.oom) {
-		rc = WIEC_ERR_NOMEM;
-		goto fail;
-	}
-	*out = w.p;
-	*outlen = w.len;
-	return 0;
-fail:
-	free(w.p);
-	return rc;
-}
-
 int recon_step(recon_t *r, const uint8_t *in, size_t inlen, uint8_t **out,
     size_t *outlen, int *done)
 {
@@ -1053,7 +711,7 @@ int recon_step(recon_t *r, const uint8_t *in, size_t inlen, uint8_t **out,
 	rb.p = in;
 	rb.len = inlen;
 	rb.off = 0;
-	rc = r->initiator ? init_step(r, &rb, out, outlen, done) : resp_step(r, &rb, out, outlen);
+	rc = r->initiator ? init_step(r, &rb, out, outlen, done) : sess_resp_step(r, &rb, out, outlen);
 	if (rc == 0 && r->crypto_failed) {
 		free(*out);
 		*out = NULL;

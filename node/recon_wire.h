@@ -1,7 +1,8 @@
 /* recon_wire.h: the byte level of reconciliation messages (spec/recon.md,
  * "Wire"): a growable writer that records running out of memory once, a
  * bounded reader, LEB128 varints without overlong forms, and bounds
- * encoded against the previous one. Used by node/recon_session.c only;
+ * encoded against the previous one. Used by the session files
+ * (node/recon_session.c, node/recon_resp.c) only;
  * inline, as each record of a message goes through them. */
 #ifndef WIEC_NODE_RECON_WIRE_H
 #define WIEC_NODE_RECON_WIRE_H
