@@ -217,12 +217,10 @@ int sess_resp_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen)
 		uint8_t fp[RECON_FP_BYTES];
 		int mode;
 
-		if (prev.inf || rb_bound(in, &prev, &hi) != 0 || bound_cmp(&hi, &prev) <= 0 ||
-		    (q = rb_take(in, 1)) == NULL) {
+		if (rb_record(in, &prev, &hi, &mode) != 0) {
 			rc = WIEC_ERR_PROTO;
 			goto fail;
 		}
-		mode = q[0];
 		switch (mode) {
 		case M_SKIP:
 			break;

@@ -581,12 +581,10 @@ static int init_step(recon_t *r, rbuf_t *in, uint8_t **out, size_t *outlen, int 
 		const sent_t *s = NULL;
 		int mode;
 
-		if (prev.inf || rb_bound(in, &prev, &hi) != 0 || bound_cmp(&hi, &prev) <= 0 ||
-		    (q = rb_take(in, 1)) == NULL) {
+		if (rb_record(in, &prev, &hi, &mode) != 0) {
 			rc = WIEC_ERR_PROTO;
 			goto fail;
 		}
-		mode = q[0];
 		if (mode != M_SKIP) {
 			/* answers must lie inside one range we asked about */
 			while (j < r->sn && bound_cmp(&r->sent[j].hi, &prev) <= 0)

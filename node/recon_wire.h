@@ -139,6 +139,20 @@ static inline int rb_bound(rbuf_t *r, const bound_t *prev, bound_t *b)
 	return 0;
 }
 
+/* One record header after *prev: its upper bound hi, above *prev (which
+ * must not be +infinity), then its mode byte. 0, or -1 if the message ends
+ * or the bounds do not rise. */
+static inline int rb_record(rbuf_t *r, const bound_t *prev, bound_t *hi, int *mode)
+{
+	const uint8_t *q;
+
+	if (prev->inf || rb_bound(r, prev, hi) != 0 || bound_cmp(hi, prev) <= 0 ||
+	    (q = rb_take(r, 1)) == NULL)
+		return -1;
+	*mode = q[0];
+	return 0;
+}
+
 /* The shortest bound b with lo < b <= hi (lo < hi): a prefix of hi. */
 static inline void bound_between(const uint8_t *lo, const uint8_t *hi, bound_t *b)
 {
