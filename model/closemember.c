@@ -23,8 +23,9 @@ struct close_member {
 	close_stmt_t *st;		/* held statements, well formed, distinct ids */
 	size_t nst, cap;
 	int started;			/* a statement of the process is held */
+	uint64_t reach;			/* the highest reachable counter (section 4) */
 	int has_max;
-	close_round_t max;		/* the highest round any held statement names */
+	close_round_t max;		/* the highest reachable round a held statement names */
 	int has_mark;
 	close_round_t mark;		/* max when the timer last restarted */
 	uint64_t mark_at;
@@ -64,6 +65,7 @@ close_member_t *close_member_new(const uint8_t process[static HASH_BYTES],
 	memcpy(m->roster, roster, ID);
 	memcpy(m->self, self, KEY_PK_BYTES);
 	m->n = n;
+	m->reach = n;
 	m->q = q;
 	m->p = *p;
 	if (restored != NULL)
@@ -157,6 +159,50 @@ void close_member_set_params(close_member_t *m, const close_params_t *p)
 	m->p = *p;
 }
 
+/* Reach (spec/close.md section 4, "Reach"): counters up to n are
+ * reachable, and so is any counter at most n above the counter of a held
+ * statement of a reachable round. A liar moves the reach by at most n per
+ * statement it signs, so one statement with a huge counter changes neither
+ * the rounds honest members promise nor their waits. */
+static uint64_t reach_above(const close_member_t *m, uint64_t c)
+{
+	return c > UINT64_MAX - m->n ? UINT64_MAX : c + m->n;
+}
+
+static void raise_max(close_member_t *m, const close_round_t *r)
+{
+	if (r->counter <= m->reach && (!m->has_max || close_round_cmp(r, &m->max) > 0)) {
+		m->max = *r;
+		m->has_max = 1;
+	}
+}
+
+/* After s joined the held statements: the reach, and the highest
+ * reachable round. */
+static void update_reach(close_member_t *m, const close_stmt_t *s)
+{
+	int grew;
+
+	if (s->round.counter > m->reach)
+		return;		/* ahead: held, and counted once the reach gets there */
+	if (reach_above(m, s->round.counter) <= m->reach) {
+		raise_max(m, &s->round);
+		return;
+	}
+	/* The reach grows: statements held ahead of it may be reachable now. */
+	do {
+		grew = 0;
+		for (size_t i = 0; i < m->nst; i++)
+			if (m->st[i].round.counter <= m->reach &&
+			    reach_above(m, m->st[i].round.counter) > m->reach) {
+				m->reach = reach_above(m, m->st[i].round.counter);
+				grew = 1;
+			}
+	} while (grew);
+	for (size_t i = 0; i < m->nst; i++)
+		raise_max(m, &m->st[i].round);
+}
+
 int close_member_observe(close_member_t *m, const close_stmt_t *s)
 {
 	/* Held already first: the check hashes a whole frontier. */
@@ -169,10 +215,7 @@ int close_member_observe(close_member_t *m, const close_stmt_t *s)
 		return WIEC_ERR_NOMEM;
 	m->nst++;
 	m->started = 1;		/* any statement: a close is under way */
-	if (!m->has_max || close_round_cmp(&s->round, &m->max) > 0) {
-		m->max = s->round;
-		m->has_max = 1;
-	}
+	update_reach(m, &m->st[m->nst - 1]);
 	if (s->kind != CLOSE_CLOSE && s->kind != CLOSE_PREPARE)
 		check_certified(m);
 	return 0;
@@ -369,6 +412,7 @@ static int try_promise(close_member_t *m, const close_env_t *env, close_stmt_t *
 		const close_stmt_t *s = &m->st[i];
 
 		if ((s->kind == CLOSE_CLOSE || s->kind == CLOSE_PREPARE) &&
+		    s->round.counter <= m->reach &&
 		    (best == NULL || close_round_cmp(&s->round, &best->round) > 0))
 			best = s;
 	}
@@ -504,7 +548,7 @@ static int try_cosign(close_member_t *m, const close_env_t *env, close_stmt_t *o
 static int try_timeout(close_member_t *m, uint64_t now, close_stmt_t *out)
 {
 	close_round_t r;
-	uint64_t c, k, wait;
+	uint64_t c, k, per, wait;
 	long self = close_find(m->members[0], m->n, m->self);
 
 	if (!m->started || !m->has_max)
@@ -515,13 +559,17 @@ static int try_timeout(close_member_t *m, uint64_t now, close_stmt_t *out)
 		m->mark_at = now;
 		return 0;
 	}
+	if (m->max.counter > UINT64_MAX - 2 * (uint64_t)m->n)
+		return 0;	/* no counter left above it (never reached: see reach) */
 	c = m->max.counter + 1;
 	while (c % m->n != (uint64_t)self)
 		c++;
 	k = c - m->max.counter;
 	/* Later rounds wait longer, so a quorum with bounded delays ends up
-	 * giving one proposer all the time it needs. */
-	wait = m->p.timeout * k * (1 + m->max.counter / m->n);
+	 * giving one proposer all the time it needs; saturating. */
+	per = 1 + m->max.counter / m->n;
+	wait = m->p.timeout == 0 ? 0 : per > UINT64_MAX / m->p.timeout / k ? UINT64_MAX :
+	    m->p.timeout * k * per;
 	if (now - m->mark_at < wait)
 		return 0;
 	r.counter = c;

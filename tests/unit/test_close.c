@@ -1486,6 +1486,85 @@ TEST(close_machine_refuses_a_hidden_cosign)
 	}
 }
 
+/* Steps m at time now once; the statement it posts (observed back), or
+ * kind -1 when it posts nothing. */
+static int ustep(ufix_t *f, close_member_t *m, uint64_t now, close_round_t *r)
+{
+	close_env_t env = { NULL, u_held, u_seal, utally };
+	close_stmt_t out;
+	int rc = close_member_step(m, &env, now, &out), kind;
+
+	if (rc <= 0)
+		return rc < 0 ? -2 : -1;
+	out.seq = ++f->next;
+	out.id[0] = 0xdd;
+	out.id[31] = (uint8_t)f->next;
+	kind = out.kind;
+	*r = out.round;
+	if (close_member_observe(m, &out) != 0)
+		kind = -2;
+	close_stmt_free(&out);
+	return kind;
+}
+
+/* A hostile member's Prepare far ahead (a huge counter, or 2^64 - 2 where
+ * the next counter wraps) is held but not reachable: honest members promise
+ * the Close's round, and time out after the usual wait (a huge counter once
+ * made the wait 13,000 years, and the wrap made members post a Prepare
+ * every tick, forever). Reach grows by n per reachable statement, in any
+ * arrival order. */
+TEST(close_machine_ignores_rounds_far_ahead)
+{
+	static const uint64_t far[] = { (1ULL << 40) + 2, UINT64_MAX - 1 };
+
+	for (size_t t = 0; t < sizeof far / sizeof far[0]; t++) {
+		ufix_t f;
+		close_stmt_t st[2];
+		close_params_t par = { 1000 };
+		close_member_t *m;
+		close_round_t r;
+
+		ufix_init(&f);
+		ustmt(&f, &st[0], CLOSE_CLOSE, 0, uround(&f, 0, 0));
+		ustmt(&f, &st[1], CLOSE_PREPARE, 2, uround(&f, far[t], 2));
+		m = close_member_new(f.process, f.roster, f.keys, U_N, 3, f.keys[3], NULL, &par);
+		CHECK(m != NULL);
+		CHECK(close_member_observe(m, &st[1]) == 0 && close_member_observe(m, &st[0]) == 0);
+		CHECK(ustep(&f, m, 0, &r) == CLOSE_PROMISE && r.counter == 0);
+		CHECK(ustep(&f, m, 0, &r) == -1);	/* the timer starts */
+		/* counter 3 is its own: k = 3, wait 1000 * 3 * (1 + 0/4) */
+		CHECK(ustep(&f, m, 2999, &r) == -1);
+		CHECK(ustep(&f, m, 3000, &r) == CLOSE_PREPARE && r.counter == 3);
+		CHECK(memcmp(r.proposer, f.keys[3], KEY_PK_BYTES) == 0);
+		close_member_destroy(&m);
+		for (int i = 0; i < 2; i++)
+			close_stmt_free(&st[i]);
+	}
+	{
+		ufix_t f;
+		close_stmt_t st[4];
+		close_params_t par = { 1000 };
+		close_member_t *m;
+		close_round_t r;
+
+		ufix_init(&f);
+		ustmt(&f, &st[0], CLOSE_CLOSE, 0, uround(&f, 0, 0));
+		ustmt(&f, &st[1], CLOSE_PREPARE, 2, uround(&f, 10, 2));
+		ustmt(&f, &st[2], CLOSE_PREPARE, 2, uround(&f, 6, 2));
+		ustmt(&f, &st[3], CLOSE_PREPARE, 2, uround(&f, 2, 2));
+		m = close_member_new(f.process, f.roster, f.keys, U_N, 3, f.keys[3], NULL, &par);
+		CHECK(m != NULL);
+		for (int i = 0; i < 3; i++)	/* 10 and 6 ahead, 0 reachable */
+			CHECK(close_member_observe(m, &st[i]) == 0);
+		CHECK(ustep(&f, m, 0, &r) == CLOSE_PROMISE && r.counter == 0);
+		CHECK(close_member_observe(m, &st[3]) == 0);	/* 2, then 6, then 10 */
+		CHECK(ustep(&f, m, 0, &r) == CLOSE_PROMISE && r.counter == 10);
+		close_member_destroy(&m);
+		for (int i = 0; i < 4; i++)
+			close_stmt_free(&st[i]);
+	}
+}
+
 /* An equivocating proposer's two valid values in one round, both reported
  * by promises of a later round: no value of that round is valid then. */
 TEST(close_machine_refuses_a_tie)
