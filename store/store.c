@@ -679,6 +679,26 @@ int store_has(store_t *s, const uint8_t id[static HASH_BYTES],
 	return rc;
 }
 
+int store_held_ids(store_t *s, const uint8_t (*ids)[HASH_BYTES], size_t n, uint8_t *held)
+{
+	MDB_txn *txn;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		MDB_val k = store_mv(ids[i], HASH_BYTES), v;
+
+		rc = mdb_get(txn, s->events, &k, &v);
+		held[i] = rc == 0;
+		rc = rc == MDB_NOTFOUND ? 0 : rc == 0 ? 0 : store_lmdb_err(rc);
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 int store_excluded(store_t *s, const uint8_t id[static HASH_BYTES])
 {
 	uint8_t author[KEY_PK_BYTES], key[CHAIN_KEY];

@@ -212,6 +212,10 @@ int store_locator(store_t *s, const uint8_t author[static KEY_PK_BYTES], uint8_t
 int store_own_chain(store_t *s, const char *keypath, uint64_t *seq,
     uint8_t last[static HASH_BYTES]);
 
+/* held[i] = whether ids[i] is held (n of them, one read transaction). 0 or
+ * a store error. */
+int store_held_ids(store_t *s, const uint8_t (*ids)[HASH_BYTES], size_t n, uint8_t *held);
+
 /* Whether an event id is held, and its author and seq. WIEC_ERR_NOTFOUND. */
 int store_has(store_t *s, const uint8_t id[static HASH_BYTES],
     uint8_t author[KEY_PK_BYTES], uint64_t *seq);

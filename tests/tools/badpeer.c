@@ -51,6 +51,10 @@
  *             random authors at seq 7, none of which it will answer a Want
  *             for: the node's fetch queue must stay bounded (it grew to
  *             1.7 GB once)
+ *   dupflood K  K Events messages of 16,384 copies of the first event a
+ *             preceding recon received (held by the node): the node must
+ *             take them as duplicates at the cost of a hash each, not a
+ *             signature check each (25 s of a node's loop per turn once)
  *   busyempty S K  makes the node busy (K Events of 16,384 forged envelopes
  *             to verify), then for S seconds sends empty frames as fast as
  *             the connection takes them: the node's network thread must
@@ -267,6 +271,10 @@ static int recon_no_answer(recon_t **r, recon_set_t **set, uint8_t *out)
 	return 3;
 }
 
+/* The first event a recon received (for dupflood), malloc'd. */
+static uint8_t *held_env;
+static size_t held_len;
+
 static int act_recon(void)
 {
 	recon_set_t *set = recon_set_new();
@@ -345,6 +353,11 @@ static int act_recon(void)
 
 			if (mine)
 				events = in->events->n_envelopes;
+			if (mine && events > 0 && held_env == NULL &&
+			    (held_env = malloc(in->events->envelopes[0].len)) != NULL) {
+				held_len = in->events->envelopes[0].len;
+				memcpy(held_env, in->events->envelopes[0].data, held_len);
+			}
 			wiec__sync_msg__free_unpacked(in, NULL);
 			if (mine)
 				break;
@@ -684,6 +697,28 @@ static void send_forged_events(void)
 	free(env);
 }
 
+static void act_dupflood(int k)
+{
+	uint8_t **many;
+	size_t *lens;
+
+	if (held_env == NULL)
+		die("dupflood: no event (run recon first, on a node that holds one)");
+	many = calloc(SYNC_EVENTS_MAX, sizeof *many);
+	lens = calloc(SYNC_EVENTS_MAX, sizeof *lens);
+	if (many == NULL || lens == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < SYNC_EVENTS_MAX; i++) {
+		many[i] = held_env;
+		lens[i] = held_len;
+	}
+	for (int i = 0; i < k; i++)
+		send_events(many, lens, SYNC_EVENTS_MAX, 0, 0);
+	printf("dupflood: sent %d Events of %d copies of a held event\n", k, SYNC_EVENTS_MAX);
+	free(many);
+	free(lens);
+}
+
 static void act_fakehave(int secs)
 {
 	enum { HEADS = 4096 };
@@ -881,7 +916,7 @@ static int usage(void)
 	fprintf(stderr, "usage: tool-badpeer pubkey DIR\n"
 	    "       tool-badpeer fill DIR N AUTHORS\n"
 	    "       tool-badpeer [--server-key HEX] [--wait MS] [--linger MS] DIR ENDPOINT "
-	    "recon|garbage|multi|huge|ban|flood|wantflood S|conns N|sleep...\n");
+	    "recon|garbage|multi|huge|ban|flood|wantflood S|dupflood K|conns N|sleep...\n");
 	return 2;
 }
 
@@ -974,6 +1009,8 @@ int main(int argc, char **argv)
 			act_pingreset();
 		else if (strcmp(argv[i], "fakehave") == 0 && i + 1 < argc)
 			act_fakehave(atoi(argv[++i]));
+		else if (strcmp(argv[i], "dupflood") == 0 && i + 1 < argc)
+			act_dupflood(atoi(argv[++i]));
 		else if (strcmp(argv[i], "busyempty") == 0 && i + 2 < argc) {
 			act_busyempty(atoi(argv[i + 1]), atoi(argv[i + 2]));
 			i += 2;
