@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "proto/event.h"
+#include "model/roster.h"
 #include "proto/kind.h"
 #include "store/store.h"
 
@@ -170,6 +171,17 @@ int act_check_evaluation(act_ctx_t *c, const uint8_t idea[static HASH_BYTES]);
 int act_check_support(act_ctx_t *c, const uint8_t idea[static HASH_BYTES]);
 int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
     const uint8_t b[static HASH_BYTES]);
+/* Whether key is a current member organisation's identity key (old keys of
+ * a rotation too): 1 with its name in name, 0, or a negative wiec_err_t. */
+int act_member_name(store_t *s, const uint8_t key[static KEY_PK_BYTES],
+    char name[static ROSTER_NAME_MAX + 1]);
+
+/* `wiec submit`: an event of a current member that does not extend the
+ * member's chain as held here (its head + 1 on its head, or its first
+ * event) is refused (EXIT_FAIL, printed): taken, it would make the member
+ * equivocate for good (spec/events.md section 5). 0 otherwise. */
+int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev);
+
 /* The target of a comment (answer set), report, moderation or appeal is in
  * a thread the model shows (spec/model.md section 7): its chain of answers
  * reaches an idea held here within MODEL_THREAD_DEPTH levels, and an answer

@@ -311,6 +311,53 @@ int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
 	return rc;
 }
 
+int act_member_name(store_t *s, const uint8_t key[static KEY_PK_BYTES],
+    char name[static ROSTER_NAME_MAX + 1])
+{
+	store_view_t *sv = NULL;
+	const roster_member_t *m;
+	model_view_t v;
+	roster_t r;
+	int rc;
+
+	if ((rc = store_view_begin(s, &sv, &v)) != 0)
+		return rc;
+	if ((rc = roster_load(&v, &r)) == 0) {
+		m = roster_member_of(&r, key);
+		if ((rc = m != NULL))
+			snprintf(name, ROSTER_NAME_MAX + 1, "%s", m->name);
+		roster_free(&r);
+	}
+	store_view_end(&sv);
+	return rc;
+}
+
+int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev)
+{
+	char name[ROSTER_NAME_MAX + 1];
+	uint8_t author[KEY_PK_BYTES];
+	store_head_t h;
+	uint64_t seq;
+	int rc, extends;
+
+	if ((rc = act_member_name(s, ev->author, name)) == 0)
+		return 0;
+	if (rc < 0)
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	if ((rc = store_has(s, ev->id, author, &seq)) == 0)
+		return 0;	/* held: a duplicate changes nothing */
+	if (rc != WIEC_ERR_NOTFOUND || ((rc = store_head(s, ev->author, &h)) != 0 &&
+	    rc != WIEC_ERR_NOTFOUND))
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	extends = rc == WIEC_ERR_NOTFOUND || h.count == 0 ? ev->seq == 1 :
+	    ev->seq == h.seq + 1 && memcmp(ev->prev, h.id, HASH_BYTES) == 0;
+	if (extends)
+		return 0;
+	return cli_fail(EXIT_FAIL, cmd, "the event is member organisation '%s''s and does not "
+	    "extend its chain here: taken, it would make the member equivocate for good "
+	    "(members post through their own node)", name);
+}
+
 int act_check_thread(act_ctx_t *c, const uint8_t target[static HASH_BYTES], int answer)
 {
 	char hex[HASH_HEX_BYTES];

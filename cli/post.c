@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/act.h"
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "crypto/afile.h"
@@ -128,7 +129,7 @@ int cli_behind(const char *cmd, const char *dir, uint64_t seq, const uint8_t las
 int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec__Body *body)
 {
 	const char *dir = cli_dir(dflag);
-	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "";
+	char path[PATH_MAX], hex[HASH_HEX_BYTES], why[256] = "", name[ROSTER_NAME_MAX + 1];
 	int lock, lockfd, keylock = -1;
 	const char *key_path = key;
 	uint8_t id[HASH_BYTES], last[HASH_BYTES];
@@ -175,6 +176,19 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 			close(keylock);
 		store_close(&s);
 		return rc;
+	}
+	/* A member's key signs on its own chain through its own node, whose
+	 * store knows the chain (the check above); signed as a resident's on
+	 * this store's head it would fork the chain when the store is behind. */
+	if (key != NULL && (rc = act_member_name(s, kp.pk, name)) != 0) {
+		key_wipe(&kp);
+		close(keylock);
+		store_close(&s);
+		if (rc < 0)
+			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return cli_fail(EXIT_FAIL, cmd, "%s is the identity of member organisation '%s': "
+		    "members post through their own node (-d its data directory, without "
+		    "--key)", key, name);
 	}
 	body->timestamp = cli_now_ms();
 	if ((lock = ctl_direct_lock(dir, &lockfd)) == 0) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/act.h"
@@ -72,11 +73,30 @@ static int sign_network(act_ctx_t *c, uint8_t network[static HASH_BYTES])
 	return 0;
 }
 
+/* Whether path is DIR/identity.key of a data directory (DIR/config
+ * beside it): an organisation's identity, which signs through its node.
+ * Without the genesis or a log at hand this is how `wiec sign --network`
+ * knows it: signed here on its own, it would fork the member's chain. */
+static int data_dir_key(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	struct stat st;
+
+	if (strcmp(slash ? slash + 1 : path, "identity.key") != 0)
+		return 0;
+	if (snprintf(dir, sizeof dir, "%.*s%sconfig", (int)n, path, slash ? "/" : "") >=
+	    (int)sizeof dir)
+		return 0;
+	return stat(dir, &st) == 0;
+}
+
 int sign_main(int argc, char **argv)
 {
 	const char *cmd = "sign";
 	uint8_t network[HASH_BYTES], last[HASH_BYTES], *env = NULL;
-	char hex[HASH_HEX_BYTES];
+	char hex[HASH_HEX_BYTES], name[ROSTER_NAME_MAX + 1];
 	const act_t *a;
 	act_ctx_t *c;
 	key_pair_t kp;
@@ -116,6 +136,11 @@ int sign_main(int argc, char **argv)
 	if ((rc = cli_load_key(cmd, c->o.key, &kp)) != EXIT_OK)
 		goto out;
 	memcpy(c->self, kp.pk, KEY_PK_BYTES);
+	if (data_dir_key(c->o.key)) {
+		rc = cli_fail(EXIT_USAGE, cmd, "%s is a data directory's identity key: members "
+		    "post through their own node, not 'wiec sign'", c->o.key);
+		goto out;
+	}
 	if ((rc = sign_network(c, network)) != 0)
 		goto out;
 	/* With a copy of the log, the vote is built as `wiec vote` builds it
@@ -134,6 +159,12 @@ int sign_main(int argc, char **argv)
 		if (memcmp(held, network, HASH_BYTES) != 0) {
 			rc = cli_fail(EXIT_USAGE, cmd, "%s holds another network than the one "
 			    "given", c->o.dir);
+			goto out;
+		}
+		if ((rc = act_member_name(c->s, c->self, name)) != 0) {
+			rc = rc < 0 ? cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc)) :
+			    cli_fail(EXIT_USAGE, cmd, "this key is member organisation '%s''s: "
+			    "members post through their own node, not 'wiec sign'", name);
 			goto out;
 		}
 	}
@@ -257,7 +288,8 @@ int submit_main(int argc, char **argv)
 		    wiec_strerror(rc));
 	}
 	memcpy(id, ev.id, HASH_BYTES);
-	rc = act_submit_check(cmd, s, &ev);
+	if ((rc = act_submit_check(cmd, s, &ev)) == 0)
+		rc = act_submit_member_check(cmd, s, &ev);
 	ev_free(&ev);
 	if (rc != 0) {
 		free(buf);

@@ -63,6 +63,27 @@ bad1 "sign: report without reason" 2 $W sign --key anna.key --network "$NET" rep
 bad1 "sign: output exists" 1 $W sign --key anna.key --network "$NET" support "$IDEA" -o idea.ev
 bad1 "sign: missing key file" 4 $W sign --key none.key --network "$NET" support "$IDEA" -o x.ev
 bad1 "sign: a member's key" 2 $W sign --key "$D/identity.key" --genesis "$T/genesis" support "$IDEA" -o x.ev
+# With --network alone: a data directory's identity key (it once signed a
+# root beside the organisation's chain, which submit took: an equivocation
+# for good); with -d, any current member's key.
+bad1 "sign --network: a data directory's identity key" 2 $W sign --key "$D/identity.key" \
+    --network "$NET" idea --title x -o x.ev
+cp "$D/identity.key" member.key
+bad1 "sign --network -d: a member's key" 2 $W sign --key member.key --network "$NET" \
+    -d "$D" vote --process "$IDEA" --poll "$IDEA" x -o x.ev
+check "  names the member" grep -q "member organisation" "$T/err"
+# Signed all the same (a copy of the key, no log at hand): submit refuses
+# what would branch the member's chain, and --key refuses a member's key
+# (it signed on this store's head, past the rollback guard).
+status 0 "a member's root, signed with a copy of its key" $W sign --key member.key \
+    --network "$NET" idea --title x -o member.ev
+bad1 "submit: a member's event off its chain" 1 $W submit -d "$D" member.ev
+check "  says it would equivocate" grep -q "equivocate" "$T/err"
+bad1 "idea add --key: a member's identity key" 1 $W idea add -d "$D" --key "$D/identity.key" \
+    --title x
+$W status -d "$D" --json >"$T/st2"
+check "the member never forked" test "$(json_field "$T/st2" forks)" = 0
+rm -f member.key member.key.chain member.ev
 check "no file left by the refusals" test ! -e x.ev
 check "chain state still seq 6" grep -q "^wiec-chain-v1 6 $ID6\$" anna.key.chain
 # A signed event whose file cannot be written: the state moved on first,
