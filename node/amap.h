@@ -10,7 +10,8 @@
 
 typedef struct amap_val {
 	uint64_t target;	/* fetch up to this seq */
-	uint64_t since;		/* ms when claimed */
+	uint64_t since;		/* ms when claimed, or when it last brought an event */
+	uint64_t held;		/* events of the author held then */
 	int peer;		/* index of the peer asked */
 } amap_val_t;
 

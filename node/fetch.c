@@ -19,9 +19,18 @@ static int queue_room(link_t *l)
 	return 0;
 }
 
+/* Events of author held now (0 if none, or the store cannot say). */
+static uint64_t held_of(node_t *n, const uint8_t *author)
+{
+	store_head_t h;
+
+	return store_head(n->store, author, &h) == 0 ? h.count : 0;
+}
+
 /* Each author's fetch runs on one link at a time: whatever it brings, the
- * next reconciliation compares again. A claim older than SYNC_TIMEOUT_MS
- * (its link went quiet) is taken over. */
+ * next reconciliation compares again. A claim that brought no event for
+ * SYNC_TIMEOUT_MS (its link went quiet, or answers with what we hold) is
+ * taken over. */
 void fetch_want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t target)
 {
 	amap_val_t *c = amap_get(n->claims, author), v;
@@ -42,6 +51,7 @@ void fetch_want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t targ
 		return;
 	v.target = target;
 	v.since = now;
+	v.held = held_of(n, author);
 	v.peer = (int)(l - n->links);
 	if (queue_room(l) != 0 || amap_put(n->claims, author, &v) != 0)
 		return;
@@ -54,9 +64,15 @@ void fetch_want_range(node_t *n, link_t *l, const uint8_t *author, uint64_t targ
 void fetch_requeue(node_t *n, link_t *l, const range_t *r)
 {
 	amap_val_t *c = amap_get(n->claims, r->author);
+	uint64_t held;
 
-	if (c != NULL && c->peer == (int)(l - n->links))
+	/* Only progress keeps the claim: a member answering every Want with
+	 * "more" and events we hold once kept an author's fetch to itself for
+	 * as long as it liked, and every honest link's difference unfetched. */
+	if (c != NULL && c->peer == (int)(l - n->links) && (held = held_of(n, r->author)) > c->held) {
 		c->since = node_now_ms();
+		c->held = held;
+	}
 	if (queue_room(l) != 0)
 		return;
 	memmove(l->queue + 1, l->queue, l->qn * sizeof *l->queue);

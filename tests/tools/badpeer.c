@@ -55,6 +55,10 @@
  *             preceding recon received (held by the node): the node must
  *             take them as duplicates at the cost of a hash each, not a
  *             signature check each (25 s of a node's loop per turn once)
+ *   claim S   for S seconds, says every 3 s it holds the author of the
+ *             event recon kept up to seq 2^40, and answers every Want for
+ *             that author with that (held) event and "more": the node must
+ *             not leave the author's fetch to it while it brings nothing
  *   busyempty S K  makes the node busy (K Events of 16,384 forged envelopes
  *             to verify), then for S seconds sends empty frames as fast as
  *             the connection takes them: the node's network thread must
@@ -719,6 +723,75 @@ static void act_dupflood(int k)
 	free(lens);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void act_claim(int secs)
+{
+	uint64_t end = mono_ms() + (uint64_t)secs * 1000, last = 0;
+	unsigned long wants = 0, answered = 0;
+	uint8_t author[KEY_PK_BYTES];
+	int saved = wait_ms;
+	ev_t ev;
+
+	if (held_env == NULL || ev_decode(&ev, held_env, held_len) != 0)
+		die("claim: no event (run recon first, on a node that holds one)");
+	memcpy(author, ev.author, KEY_PK_BYTES);
+	ev_free(&ev);
+	wait_ms = 200;
+	while (mono_ms() < end) {
+		Wiec__SyncMsg *in;
+
+		if (mono_ms() - last > 3000) {
+			Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+			Wiec__Have h = WIEC__HAVE__INIT;
+			Wiec__HaveHead hh = WIEC__HAVE_HEAD__INIT, *hp = &hh;
+
+			hh.author.data = author;
+			hh.author.len = KEY_PK_BYTES;
+			hh.seq = 1ULL << 40;
+			h.n_heads = 1;
+			h.heads = &hp;
+			m.msg_case = WIEC__SYNC_MSG__MSG_HAVE;
+			m.have = &h;
+			send_msg(&m);
+			last = mono_ms();
+		}
+		if ((in = recv_msg()) == NULL)
+			continue;
+		if (in->msg_case == WIEC__SYNC_MSG__MSG_WANT) {
+			int ours = 0;
+
+			wants++;
+			for (size_t i = 0; i < in->want->n_ranges; i++)
+				ours |= in->want->ranges[i]->author.len == KEY_PK_BYTES &&
+				    memcmp(in->want->ranges[i]->author.data, author, KEY_PK_BYTES) == 0;
+			if (ours) {
+				Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+				Wiec__Events e = WIEC__EVENTS__INIT;
+				ProtobufCBinaryData bd = { held_len, held_env };
+
+				e.n_envelopes = 1;
+				e.envelopes = &bd;
+				e.want = in->want->id;
+				e.more = 1;
+				m.msg_case = WIEC__SYNC_MSG__MSG_EVENTS;
+				m.events = &e;
+				send_msg(&m);
+				answered++;
+			}
+		}
+		wiec__sync_msg__free_unpacked(in, NULL);
+	}
+	wait_ms = saved;
+	printf("claim: %lu wants received, %lu answered with more=1\n", wants, answered);
+}
+
 static void act_fakehave(int secs)
 {
 	enum { HEADS = 4096 };
@@ -1011,6 +1084,8 @@ int main(int argc, char **argv)
 			act_fakehave(atoi(argv[++i]));
 		else if (strcmp(argv[i], "dupflood") == 0 && i + 1 < argc)
 			act_dupflood(atoi(argv[++i]));
+		else if (strcmp(argv[i], "claim") == 0 && i + 1 < argc)
+			act_claim(atoi(argv[++i]));
 		else if (strcmp(argv[i], "busyempty") == 0 && i + 2 < argc) {
 			act_busyempty(atoi(argv[i + 1]), atoi(argv[i + 2]));
 			i += 2;
