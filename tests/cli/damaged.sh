@@ -256,3 +256,39 @@ PY
 	check "head $part: ... sends to verify" grep -q "wiec verify" "$T/err"
 	status 5 "head $part: verify names it" $W verify -d "$D"
 done
+
+# A flipped bit inside a held ballot (its poll id): tally and the close read
+# ballots through the `lists` index, which once decoded the bytes without
+# hashing them: the ballot became no_poll, or was dropped, in a tally and a
+# certified result, exit 0. Damaged bytes are refused as corrupt.
+V=$T/vote
+$W init -d "$V" --name "City" --role city >/dev/null
+VP=$($W process create -d "$V" --kind budget --title B --unit U:100000)
+VA=$($W idea add -d "$V" --process "$VP" --unit U --title A --cost 10 2>/dev/null)
+VPOLL=$($W poll open -d "$V" --process "$VP" --kind budget --option "$VA" --rule greedy)
+for k in 1 2 3; do
+	$W keygen --out "$T/v$k.key" >/dev/null
+	VB=$($W vote -d "$V" --process "$VP" --key "$T/v$k.key" "$VA")
+done
+status 0 "ballots: tally before the damage" $W tally -d "$V" --process "$VP"
+check "  3 ballots counted" grep -q "3 ballots counted" "$T/out"
+$W export -d "$V" -o "$T/vote.log"
+python3 - "$V/store/data.mdb" "$T/vote.log" "$VB" "$VPOLL" <<'PY'
+import hashlib, struct, sys
+fn, log, vid, poll = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+x = open(log, 'rb').read(); i = 8; env = None
+while i < len(x):
+    n = struct.unpack_from('>I', x, i)[0]; r = x[i + 4:i + 4 + n]; i += 4 + n
+    if hashlib.blake2b(r, digest_size=32).digest() == vid:
+        env = r
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while env is not None and (at := d.find(env, at + 1)) >= 0:
+    p = d.find(poll, at, at + len(env))
+    d[p + 5] ^= 0x01
+    n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "ballots: the ballot's bytes were found and changed" test $? -eq 0
+status 3 "ballots: tally refuses the damaged ballot" $W tally -d "$V" --process "$VP"
+oneline "ballots: one line"
