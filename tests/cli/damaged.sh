@@ -292,3 +292,40 @@ PY
 check "ballots: the ballot's bytes were found and changed" test $? -eq 0
 status 3 "ballots: tally refuses the damaged ballot" $W tally -d "$V" --process "$VP"
 oneline "ballots: one line"
+
+# A waiting event damaged on disk before its prev arrives (its signature's
+# last bit): it was applied without a check and held as a fork of the
+# genuine event, excluding the organisation's later events for good. A
+# waiting entry whose bytes no longer hash to its id is dropped.
+PA=$T/pa
+$W init -d "$PA" --name "City" --role city >/dev/null
+cp -a "$PA" "$T/pb"
+for i in 1 2 3; do $W idea add -d "$PA" --title "idea $i" >/dev/null; done
+$W export -d "$PA" -o "$T/pa.log"
+python3 - "$T/pa.log" "$T/pa-no1.log" "$T/pa-2nd.bin" <<'PY'
+import struct, sys
+x = open(sys.argv[1], 'rb').read(); i = 8; recs = []
+while i < len(x):
+    n = struct.unpack_from('>I', x, i)[0]; recs.append(x[i + 4:i + 4 + n]); i += 4 + n
+# records: the genesis, then the three ideas in order
+open(sys.argv[2], 'wb').write(x[:8] + b''.join(struct.pack('>I', len(r)) + r
+    for k, r in enumerate(recs) if k != 1))
+open(sys.argv[3], 'wb').write(recs[2])
+PY
+status 0 "pending: the 2nd and 3rd ideas wait for the 1st" $W import -d "$T/pb" "$T/pa-no1.log"
+python3 - "$T/pb/store/data.mdb" "$T/pa-2nd.bin" <<'PY'
+import sys
+fn, env = sys.argv[1], open(sys.argv[2], 'rb').read()
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(env, at + 1)) >= 0:
+    d[at + len(env) - 1] ^= 0x01
+    n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "pending: the waiting 2nd idea was found and changed" test $? -eq 0
+status 0 "pending: the whole file imported" $W import -d "$T/pb" "$T/pa.log"
+$W status -d "$T/pb" --json >"$T/pb.json"
+check "pending: no fork" test "$(json_field "$T/pb.json" forks)" = 0
+check "pending: the three genuine ideas held" test "$(json_field "$T/pb.json" events)" = 3
+status 0 "pending: verify ok" $W verify -d "$T/pb"
