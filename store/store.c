@@ -460,6 +460,8 @@ int store_set_genesis(store_t *s, const uint8_t *genesis, size_t len,
 
 int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES])
 {
+	uint8_t want[HASH_BYTES];
+	Wiec__Genesis *g;
 	MDB_val v;
 	int rc = store_meta_get(s, txn, "network", &v);
 
@@ -470,7 +472,15 @@ int store_network_in(store_t *s, MDB_txn *txn, uint8_t network[static HASH_BYTES
 	if (v.mv_size != HASH_BYTES)
 		return WIEC_ERR_CORRUPT;
 	memcpy(network, v.mv_data, HASH_BYTES);
-	return 0;
+	/* The id is the hash of the stored genesis's body: a flipped bit of
+	 * either once had posts signed for another network and acknowledged. */
+	if ((rc = store_meta_get(s, txn, "genesis", &v)) != 0)
+		return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
+	if ((g = wiec__genesis__unpack(NULL, v.mv_size, v.mv_data)) == NULL)
+		return WIEC_ERR_CORRUPT;
+	hash_2(want, GENESIS_NET_DOMAIN, strlen(GENESIS_NET_DOMAIN), g->body.data, g->body.len);
+	wiec__genesis__free_unpacked(g, NULL);
+	return memcmp(want, network, HASH_BYTES) == 0 ? 0 : WIEC_ERR_CORRUPT;
 }
 
 int store_network(store_t *s, uint8_t network[static HASH_BYTES])

@@ -329,3 +329,25 @@ $W status -d "$T/pb" --json >"$T/pb.json"
 check "pending: no fork" test "$(json_field "$T/pb.json" forks)" = 0
 check "pending: the three genuine ideas held" test "$(json_field "$T/pb.json" events)" = 3
 status 0 "pending: verify ok" $W verify -d "$T/pb"
+
+# One flipped bit of the stored network id: posts were signed for another
+# network and acknowledged (every peer refuses them). The id is checked
+# against the stored genesis's hash.
+NW=$T/netflip
+$W init -d "$NW" --name "City" --role city >/dev/null
+$W idea add -d "$NW" --title one >/dev/null
+python3 - "$NW/store/data.mdb" <<'PY'
+import sys
+fn = sys.argv[1]
+hdr = b'\x20\x00\x00\x00\x00\x00\x07\x00network'	# node: data 32, key 7 bytes
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(hdr, at + 1)) >= 0:
+    d[at + len(hdr) + 31] ^= 0x01
+    n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "network id: found and changed" test $? -eq 0
+status 3 "network id: idea add refuses the store" $W idea add -d "$NW" --title two
+oneline "network id: one line"
+status 3 "network id: status refuses it" $W status -d "$NW"
