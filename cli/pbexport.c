@@ -59,32 +59,61 @@ static int xtab_row(xtab_t *t)
 	return 0;
 }
 
-/* Sets column name (n bytes) of the last row to value (vn bytes). */
-static int xtab_set(xtab_t *t, const char *name, size_t n, const char *value, size_t vn)
+/* The index of column name (n bytes) in *c, added if new. */
+static int xtab_coln(xtab_t *t, const char *name, size_t n, size_t *c)
+{
+	for (*c = 0; *c < t->ncols; (*c)++)
+		if (strlen(t->col[*c]) == n && memcmp(t->col[*c], name, n) == 0)
+			return 0;
+	if (*c == XCOLS_MAX)
+		return WIEC_ERR_TOO_BIG;
+	if ((t->col[*c] = strndup(name, n)) == NULL)
+		return WIEC_ERR_NOMEM;
+	t->ncols++;
+	return 0;
+}
+
+/* Adds column name, so that the header has it even with no rows. */
+static int xtab_col(xtab_t *t, const char *name)
+{
+	size_t c;
+
+	return xtab_coln(t, name, strlen(name), &c);
+}
+
+/* Sets column name (n bytes) of row r to value (vn bytes). */
+static int xtab_set_at(xtab_t *t, size_t r, const char *name, size_t n, const char *value,
+    size_t vn)
 {
 	size_t c;
 	char **cell;
+	int rc;
 
-	for (c = 0; c < t->ncols; c++)
-		if (strlen(t->col[c]) == n && memcmp(t->col[c], name, n) == 0)
-			break;
-	if (c == t->ncols) {
-		if (c == XCOLS_MAX || (t->col[c] = strndup(name, n)) == NULL)
-			return c == XCOLS_MAX ? WIEC_ERR_TOO_BIG : WIEC_ERR_NOMEM;
-		t->ncols++;
-	}
-	cell = &t->cell[(t->nrows - 1) * XCOLS_MAX + c];
+	if ((rc = xtab_coln(t, name, n, &c)) != 0)
+		return rc;
+	cell = &t->cell[r * XCOLS_MAX + c];
 	free(*cell);
 	return (*cell = strndup(value, vn)) == NULL ? WIEC_ERR_NOMEM : 0;
 }
 
 static int xtab_sets(xtab_t *t, const char *name, const char *value)
 {
-	return xtab_set(t, name, strlen(name), value, strlen(value));
+	return xtab_set_at(t, t->nrows - 1, name, strlen(name), value, strlen(value));
 }
 
-/* Adds the "name;value" lines of text (from line `skip` on) to the last row. */
-static int xtab_lines(xtab_t *t, const char *text, int skip)
+/* Whether name (n bytes) is one of the NULL-terminated list (NULL: none). */
+static int named(const char *const *list, const char *name, size_t n)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strlen(*list) == n && memcmp(*list, name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds the "name;value" lines of text (from line `skip` on) to the last row,
+ * but not the columns named in reserved: an author's text never replaces
+ * a column the export computes. */
+static int xtab_lines(xtab_t *t, const char *text, int skip, const char *const *reserved)
 {
 	const char *l = text;
 
@@ -96,8 +125,9 @@ static int xtab_lines(xtab_t *t, const char *text, int skip)
 		semi = memchr(l, ';', n);
 		if (skip > 0)
 			skip--;
-		else if (semi != NULL &&
-		    (rc = xtab_set(t, l, (size_t)(semi - l), semi + 1, n - (size_t)(semi - l) - 1)) != 0)
+		else if (semi != NULL && !named(reserved, l, (size_t)(semi - l)) &&
+		    (rc = xtab_set_at(t, t->nrows - 1, l, (size_t)(semi - l), semi + 1,
+		    n - (size_t)(semi - l) - 1)) != 0)
 			return rc;
 		l += n + (e != NULL);
 	}
@@ -221,6 +251,7 @@ typedef struct xp {
 	ballot_poll_t poll;		/* the process's poll (the first valid one) */
 	int imported;			/* by pb import: texts hold the file's rows */
 	char vote_type[32], rule[64];
+	char why[160];			/* why the process cannot be exported, or "" */
 } xp_t;
 
 static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES])
@@ -237,7 +268,9 @@ static int x_projects(xp_t *x)
 	model_ids_t ids = { 0 };
 	int rc;
 
-	if ((rc = model_idea_list(&x->v, &x->r, x->proc.ev.id, &ids)) != 0)
+	if ((rc = xtab_col(&x->projects, "project_id")) != 0 ||
+	    (rc = xtab_col(&x->projects, "cost")) != 0 ||
+	    (rc = model_idea_list(&x->v, &x->r, x->proc.ev.id, &ids)) != 0)
 		return rc;
 	if ((x->idea = calloc(ids.n + 1, sizeof *x->idea)) == NULL ||
 	    (x->pid = calloc(ids.n + 1, sizeof *x->pid)) == NULL) {
@@ -247,7 +280,7 @@ static int x_projects(xp_t *x)
 	for (size_t i = 0; i < ids.n; i++) {
 		model_idea_t it;
 		const Wiec__Idea *l;
-		char cost[MONEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
+		char cost[MONEY_TEXT_BYTES], hx[HASH_HEX_BYTES];
 		const char *pid, *name;
 
 		if ((rc = model_idea_load(&x->v, &x->r, ids.id[i], &it)) != 0)
@@ -257,13 +290,13 @@ static int x_projects(xp_t *x)
 			continue;
 		}
 		l = it.latest;
-		hash_hex(hex, it.ev.id, HASH_BYTES);
-		pid = *l->category ? l->category : hex;
+		hash_hex(hx, it.ev.id, HASH_BYTES);
+		pid = *l->category ? l->category : hx;
 		money_text(cost, l->cost, x->proc.p->decimals, 1);
 		if ((rc = xtab_row(&x->projects)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "project_id", pid)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "cost", cost)) != 0 ||
-		    (x->imported && (rc = xtab_lines(&x->projects, l->text, 0)) != 0)) {
+		    (x->imported && (rc = xtab_lines(&x->projects, l->text, 0, NULL)) != 0)) {
 			model_idea_free(&it);
 			goto out;
 		}
@@ -284,79 +317,33 @@ static int x_projects(xp_t *x)
 			goto out;
 		}
 	}
+	if (x->nideas == 0) {
+		snprintf(x->why, sizeof x->why, "no counted idea to write (pb import reads no "
+		    ".pb file without projects)");
+		rc = WIEC_ERR_FIELD;
+		goto out;
+	}
 	rc = 0;
 out:
 	model_ids_free(&ids);
 	return rc;
 }
 
-/* One voter's ballots of a poll, as held. */
-typedef struct vote_rec {
+/* One ballot of the exported poll: its voter and (seq, id). */
+typedef struct xballot {
+	uint8_t voter[KEY_PK_BYTES];
 	uint64_t seq;
 	uint8_t id[HASH_BYTES];
-	uint8_t *env;
-	size_t len;
-} vote_rec_t;
+} xballot_t;
 
-typedef struct votes_of {
-	const uint8_t *poll;
-	vote_rec_t *v;
-	size_t n, cap;
-} votes_of_t;
-
-static void votes_of_free(votes_of_t *vs)
+/* By voter, then greatest (seq, id) first: each voter's latest leads. */
+static int xballot_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < vs->n; i++)
-		free(vs->v[i].env);
-	free(vs->v);
-	vs->v = NULL;
-	vs->n = vs->cap = 0;
-}
+	const xballot_t *x = a, *y = b;
+	int c = memcmp(x->voter, y->voter, KEY_PK_BYTES);
 
-static int scan_vote(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
-{
-	votes_of_t *vs = ctx;
-	vote_rec_t *r;
-	ev_t ev;
-	int mine;
-
-	(void)lseq;
-	if (ev_decode(&ev, env, len) != 0)
-		return 0;
-	mine = ev.kind == EV_VOTE && ev.body->vote->poll.len == HASH_BYTES &&
-	    memcmp(ev.body->vote->poll.data, vs->poll, HASH_BYTES) == 0;
-	if (mine && vs->n == vs->cap) {
-		size_t nc = vs->cap ? 2 * vs->cap : 4;
-		vote_rec_t *n = realloc(vs->v, nc * sizeof *n);
-
-		if (n == NULL) {
-			ev_free(&ev);
-			return WIEC_ERR_NOMEM;
-		}
-		vs->v = n;
-		vs->cap = nc;
-	}
-	if (mine) {
-		r = &vs->v[vs->n];
-		if ((r->env = malloc(len)) == NULL) {
-			ev_free(&ev);
-			return WIEC_ERR_NOMEM;
-		}
-		memcpy(r->env, env, len);
-		r->len = len;
-		r->seq = ev.seq;
-		memcpy(r->id, ev.id, HASH_BYTES);
-		vs->n++;
-	}
-	ev_free(&ev);
-	return 0;
-}
-
-/* Greatest (seq, id) first. */
-static int vote_rec_cmp(const void *a, const void *b)
-{
-	const vote_rec_t *x = a, *y = b;
-
+	if (c != 0)
+		return c;
 	if (x->seq != y->seq)
 		return x->seq > y->seq ? -1 : 1;
 	return -memcmp(x->id, y->id, HASH_BYTES);
@@ -410,132 +397,169 @@ out:
 	return rc;
 }
 
-/* VOTES: each eligible voter's latest valid ballot of the poll (spec/tally.md
- * 4.2-4.3; where the poll itself does not count: its latest ballot in the
- * voter's unit), unless that is a withdrawal. */
-static int key_cmp(const void *a, const void *b)
+/* The held ballots of the poll, as a tally reads them (the process's ballot
+ * index; an excluded event is not held), sorted by xballot_cmp. */
+static int x_ballots(xp_t *x, xballot_t **out, size_t *n)
 {
-	return memcmp(a, b, KEY_PK_BYTES);
-}
-
-static int x_votes(xp_t *x)
-{
-	model_items_t creds = { 0 };
-	uint8_t (*subj)[KEY_PK_BYTES] = NULL;
-	size_t nsubj = 0;
+	model_ids_t ids = { 0 };
+	xballot_t *b = NULL;
+	size_t k = 0;
 	int rc;
 
-	if (!x->have_poll)
-		return 0;
-	if ((rc = model_items_load(&x->v, x->proc.scope, MREF_CREDENTIAL,
-	    WIEC__BODY__CONTENT_CREDENTIAL, &creds)) != 0)
-		return rc;
-	/* The subjects, each once (model_credential folds its credentials). */
-	if ((subj = malloc((creds.n + 1) * KEY_PK_BYTES)) == NULL) {
+	if ((rc = model_ids_collect(&x->v, x->proc.ev.id, MREF_BALLOT, &ids)) != 0)
+		goto out;
+	if ((b = malloc((ids.n + 1) * sizeof *b)) == NULL) {
 		rc = WIEC_ERR_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < creds.n; i++)
-		if (creds.it[i].ev.body->credential->subject.len == KEY_PK_BYTES)
-			memcpy(subj[nsubj++], creds.it[i].ev.body->credential->subject.data,
-			    KEY_PK_BYTES);
-	if (nsubj > 1)
-		qsort(subj, nsubj, KEY_PK_BYTES, key_cmp);
-	for (size_t i = 0; i < nsubj; i++) {
-		const uint8_t *subject = subj[i];
-		model_cred_t c;
+	for (size_t i = 0; i < ids.n; i++) {
+		model_ev_t ev;
+		const Wiec__Vote *vo;
 
-		if (i > 0 && memcmp(subj[i - 1], subject, KEY_PK_BYTES) == 0)
+		if ((rc = x->v.get(x->v.ctx, ids.id[i], &ev)) == WIEC_ERR_NOTFOUND)
 			continue;
-		if ((rc = model_credential(&x->v, &x->r, &x->proc, subject, &c)) != 0)
-			goto out;
-		if (!c.eligible) {
-			model_cred_free(&c);
-			continue;
-		}
-		{
-			votes_of_t vs = { x->poll.ev.id, NULL, 0, 0 };
-			const char *unit = model_cred_attr(&c, PBIO_UNIT_ATTR);
-			const char *vid = model_cred_attr(&c, PBIO_VOTER_ATTR);
-			const Wiec__Credential *ac = c.ev.body->credential;
-			const Wiec__Vote *vo = NULL;
-			char hex[HASH_HEX_BYTES], *list = NULL, *pts = NULL;
-			size_t ll = 0, pl = 0, h;
-			FILE *lf = NULL, *pf = NULL;
-			ballot_voter_t who;
-			model_cred_t bc;
-			ev_t ev;
-
-			memset(&ev, 0, sizeof ev);
-			rc = store_scan_author(x->s, subject, 1, scan_vote, &vs);
-			if (rc == 0 && vs.n > 1)
-				qsort(vs.v, vs.n, sizeof *vs.v, vote_rec_cmp);
-			if (rc == 0 && x->poll.why == BALLOT_OK)
-				rc = ballot_voter(&x->v, &x->r, &x->poll, subject, &bc, &who);
-			else
-				memset(&bc, 0, sizeof bc);
-			/* The latest valid ballot (spec/tally.md 4.3). */
-			for (h = 0; rc == 0 && h < vs.n; h++) {
-				if (ev_decode(&ev, vs.v[h].env, vs.v[h].len) != 0)
-					continue;
-				vo = ev.body->vote;
-				if (x->poll.why == BALLOT_OK ? ballot_check(&x->poll, vo, &who) ==
-				    BALLOT_OK : vo->withdraw || unit == NULL ||
-				    strcmp(unit, vo->unit) == 0)
-					break;
-				ev_free(&ev);
-				vo = NULL;
-			}
-			model_cred_free(&bc);
-			votes_of_free(&vs);
-			if (rc != 0 || vo == NULL || vo->withdraw) {
-				ev_free(&ev);
-				model_cred_free(&c);
-				if (rc != 0)
-					goto out;
-				continue;
-			}
-			hash_hex(hex, subject, KEY_PK_BYTES);
-			lf = open_memstream(&list, &ll);
-			pf = open_memstream(&pts, &pl);
-			for (size_t k = 0; lf && pf && k < vo->n_choices; k++) {
-				const char *pid = vo->choices[k]->project.len == HASH_BYTES ?
-				    project_of(x, vo->choices[k]->project.data) : NULL;
-
-				fprintf(lf, "%s%s", k ? "," : "", pid ? pid : "?");
-				fprintf(pf, "%s%llu", k ? "," : "",
-				    (unsigned long long)vo->choices[k]->points);
-			}
-			if (lf)
-				fclose(lf);
-			if (pf)
-				fclose(pf);
-			rc = list == NULL || pts == NULL ? WIEC_ERR_NOMEM : 0;
-			if (rc == 0)
-				rc = xtab_row(&x->votes);
-			if (rc == 0)
-				rc = xtab_sets(&x->votes, "voter_id", vid ? vid : hex);
-			if (rc == 0)
-				rc = xtab_sets(&x->votes, "vote", list);
-			if (rc == 0 && x->points)
-				rc = xtab_sets(&x->votes, "points", pts);
-			for (size_t k = 0; rc == 0 && k < ac->n_attributes; k++)
-				if (strcmp(ac->attributes[k]->name, PBIO_UNIT_ATTR) != 0 &&
-				    strcmp(ac->attributes[k]->name, PBIO_VOTER_ATTR) != 0)
-					rc = xtab_sets(&x->votes, ac->attributes[k]->name,
-					    ac->attributes[k]->value);
-			free(list);
-			free(pts);
-			ev_free(&ev);
-		}
-		model_cred_free(&c);
 		if (rc != 0)
 			goto out;
+		vo = ev.body->content_case == WIEC__BODY__CONTENT_VOTE ? ev.body->vote : NULL;
+		if (vo != NULL && vo->poll.len == HASH_BYTES &&
+		    memcmp(vo->poll.data, x->poll.ev.id, HASH_BYTES) == 0) {
+			memcpy(b[k].voter, ev.author, KEY_PK_BYTES);
+			b[k].seq = ev.seq;
+			memcpy(b[k].id, ev.id, HASH_BYTES);
+			k++;
+		}
+		model_ev_free(&ev);
 	}
+	if (k > 1)
+		qsort(b, k, sizeof *b, xballot_cmp);
+	*out = b;
+	*n = k;
+	b = NULL;
 	rc = 0;
 out:
-	free(subj);
-	model_items_free(&creds);
+	free(b);
+	model_ids_free(&ids);
+	return rc;
+}
+
+/* The vote and points cells of ballot vo. */
+static int x_choices(xp_t *x, const Wiec__Vote *vo, const uint8_t id[static HASH_BYTES])
+{
+	char *list = NULL, *pts = NULL;
+	size_t ll = 0, pl = 0;
+	FILE *lf = open_memstream(&list, &ll), *pf = open_memstream(&pts, &pl);
+	int rc = 0;
+
+	for (size_t k = 0; rc == 0 && lf && pf && k < vo->n_choices; k++) {
+		const char *pid = vo->choices[k]->project.len == HASH_BYTES ?
+		    project_of(x, vo->choices[k]->project.data) : NULL;
+		char h[HASH_HEX_BYTES];
+
+		/* A valid ballot names options of the poll; an option that is no
+		 * counted idea has no row in PROJECTS. */
+		if (pid == NULL) {
+			hash_hex(h, id, HASH_BYTES);
+			snprintf(x->why, sizeof x->why, "ballot %.16s names an option that is "
+			    "no counted idea of the process", h);
+			rc = WIEC_ERR_FIELD;
+			break;
+		}
+		fprintf(lf, "%s%s", k ? "," : "", pid);
+		fprintf(pf, "%s%llu", k ? "," : "", (unsigned long long)vo->choices[k]->points);
+	}
+	if (lf)
+		fclose(lf);
+	if (pf)
+		fclose(pf);
+	if (rc == 0 && (list == NULL || pts == NULL))
+		rc = WIEC_ERR_NOMEM;
+	if (rc == 0)
+		rc = xtab_sets(&x->votes, "vote", list);
+	if (rc == 0 && x->points)
+		rc = xtab_sets(&x->votes, "points", pts);
+	free(list);
+	free(pts);
+	return rc;
+}
+
+/* The row of a voter whose ballots of the poll are b[0..n), latest first:
+ * the latest valid one (spec/tally.md 4.2-4.3; where the poll itself does
+ * not count, the latest in the voter's unit), unless it is a withdrawal or
+ * the voter is not eligible. voter_id = the credential's attribute, else the
+ * key in hex. */
+static int x_voter(xp_t *x, const xballot_t *b, size_t n)
+{
+	static const char *const computed[] = { PBIO_UNIT_ATTR, PBIO_VOTER_ATTR, NULL };
+	const Wiec__Vote *vo = NULL;
+	const char *unit, *attr;
+	ballot_voter_t who = { 0 };
+	model_cred_t c, bc;
+	model_ev_t ev;
+	char h[HASH_HEX_BYTES];
+	int rc, eligible;
+
+	memset(&ev, 0, sizeof ev);
+	memset(&bc, 0, sizeof bc);
+	if ((rc = model_credential(&x->v, &x->r, &x->proc, b[0].voter, &c)) != 0)
+		return rc;
+	if (x->poll.why == BALLOT_OK &&
+	    (rc = ballot_voter(&x->v, &x->r, &x->poll, b[0].voter, &bc, &who)) != 0)
+		goto out;
+	eligible = x->poll.why == BALLOT_OK ? who.eligible :
+	    c.eligible || !x->proc.p->eligibility;
+	unit = model_cred_attr(&c, PBIO_UNIT_ATTR);
+	for (size_t k = 0; eligible && k < n; k++) {
+		if ((rc = x->v.get(x->v.ctx, b[k].id, &ev)) != 0)
+			goto out;
+		vo = ev.body->vote;
+		if (x->poll.why == BALLOT_OK ? ballot_check(&x->poll, vo, &who) == BALLOT_OK :
+		    vo->withdraw || unit == NULL || strcmp(unit, vo->unit) == 0)
+			break;
+		model_ev_free(&ev);
+		vo = NULL;
+	}
+	if (vo == NULL || vo->withdraw)
+		goto out;
+	hash_hex(h, b[0].voter, KEY_PK_BYTES);
+	attr = model_cred_attr(&c, PBIO_VOTER_ATTR);
+	if ((rc = xtab_row(&x->votes)) != 0 ||
+	    (rc = xtab_sets(&x->votes, "voter_id", attr ? attr : h)) != 0 ||
+	    (rc = x_choices(x, vo, ev.id)) != 0)
+		goto out;
+	for (size_t k = 0; c.eligible && k < c.ev.body->credential->n_attributes; k++) {
+		const Wiec__Attribute *a = c.ev.body->credential->attributes[k];
+
+		if (!named(computed, a->name, strlen(a->name)) &&
+		    (rc = xtab_sets(&x->votes, a->name, a->value)) != 0)
+			goto out;
+	}
+out:
+	model_ev_free(&ev);
+	model_cred_free(&bc);
+	model_cred_free(&c);
+	return rc;
+}
+
+/* VOTES: a row per voter of the poll whose latest valid ballot counts
+ * (x_voter). */
+static int x_votes(xp_t *x)
+{
+	xballot_t *b = NULL;
+	size_t nb = 0;
+	int rc;
+
+	if ((rc = xtab_col(&x->votes, "voter_id")) != 0 ||
+	    (rc = xtab_col(&x->votes, "vote")) != 0 ||
+	    (x->points && (rc = xtab_col(&x->votes, "points")) != 0) || !x->have_poll ||
+	    (rc = x_ballots(x, &b, &nb)) != 0)
+		return rc;
+	for (size_t i = 0, j; i < nb; i = j) {
+		for (j = i + 1; j < nb && memcmp(b[j].voter, b[i].voter, KEY_PK_BYTES) == 0; j++)
+			;
+		if ((rc = x_voter(x, b + i, j - i)) != 0)
+			break;
+	}
+	free(b);
 	return rc;
 }
 
@@ -553,7 +577,7 @@ static int x_meta(xp_t *x)
 	if ((rc = xtab_row(&x->meta)) != 0)
 		return rc;
 	if (x->imported) {
-		if ((rc = xtab_lines(&x->meta, p->text, 1)) != 0)
+		if ((rc = xtab_lines(&x->meta, p->text, 1, NULL)) != 0)
 			return rc;
 	} else {
 		if ((rc = xtab_sets(&x->meta, "description", p->title)) != 0)
@@ -570,8 +594,9 @@ static int x_meta(xp_t *x)
 	if (xcell(&x->meta, 0, "vote_type") == NULL &&
 	    (rc = xtab_sets(&x->meta, "vote_type", x->have_poll ? x->vote_type : "approval")) != 0)
 		return rc;
-	if (xcell(&x->meta, 0, "rule") == NULL && x->have_poll && x->rule[0] &&
-	    (rc = xtab_sets(&x->meta, "rule", x->rule)) != 0)
+	/* No poll yet: a budget poll's default rule, so pb tally needs no --rule. */
+	if (xcell(&x->meta, 0, "rule") == NULL && (!x->have_poll || x->rule[0]) &&
+	    (rc = xtab_sets(&x->meta, "rule", x->have_poll ? x->rule : "greedy")) != 0)
 		return rc;
 	return 0;
 }
@@ -588,15 +613,42 @@ static void write_meta(FILE *f, const xtab_t *m)
 	}
 }
 
+/* The file, in *text (malloc'd, len bytes), once section 1's parser has
+ * read it back: an export is never a file that pb tally or pb import
+ * refuses (x->why says why not). */
+static int x_render(xp_t *x, char **text, size_t *len)
+{
+	static const char *const pfirst[] = { "project_id", "cost", NULL };
+	static const char *const vfirst[] = { "voter_id", "vote", "points", NULL };
+	FILE *f = open_memstream(text, len);
+	char why[sizeof x->why - 48];
+	pb_t *pb = NULL;
+	int rc;
+
+	if (f == NULL)
+		return WIEC_ERR_NOMEM;
+	write_meta(f, &x->meta);
+	rc = xtab_write(f, "PROJECTS", &x->projects, "project_id", pfirst);
+	if (rc == 0)
+		rc = xtab_write(f, "VOTES", &x->votes, "voter_id", vfirst);
+	if (fclose(f) != 0 && rc == 0)
+		rc = WIEC_ERR_NOMEM;
+	if (rc == 0 && (rc = pb_parse(&pb, *text, *len, 0, why, sizeof why)) != 0 &&
+	    rc != WIEC_ERR_NOMEM)
+		snprintf(x->why, sizeof x->why, "its .pb would not read back: %s", why);
+	pb_free(&pb);
+	return rc;
+}
+
 int pb_export_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_DIR_OPT, { "process", required_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' }, { 0, 0, 0, 0 },
 	};
-	static const char *const pfirst[] = { "project_id", "cost", NULL };
-	static const char *const vfirst[] = { "voter_id", "vote", "points", NULL };
 	const char *dflag = NULL, *out = NULL, *pidtext = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	uint8_t pid[HASH_BYTES];
 	afile_t af;
 	xp_t x;
@@ -658,10 +710,11 @@ int pb_export_main(int argc, char **argv)
 			sum += x.proc.p->units[i]->budget;
 		}
 	}
-	if ((rc = x_poll(&x)) != 0 || (rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 || (rc = x_meta(&x)) != 0) {
-		rc = cli_fail(rc == WIEC_ERR_TOO_BIG ? EXIT_INVALID : cli_status(rc), x.cmd, "%s",
-		    rc == WIEC_ERR_TOO_BIG ? "more than 64 columns in a section" :
-		    wiec_strerror(rc));
+	if ((rc = x_poll(&x)) != 0 || (rc = x_projects(&x)) != 0 || (rc = x_votes(&x)) != 0 ||
+	    (rc = x_meta(&x)) != 0 || (rc = x_render(&x, &text, &len)) != 0) {
+		rc = cli_fail(rc == WIEC_ERR_TOO_BIG || x.why[0] ? EXIT_INVALID : cli_status(rc),
+		    x.cmd, "process %s: %s", pidtext, x.why[0] ? x.why : rc == WIEC_ERR_TOO_BIG ?
+		    "more than 64 columns in a section" : wiec_strerror(rc));
 		goto out;
 	}
 	if ((rc = afile_open(&af, out, 0644, 0)) != 0) {
@@ -675,13 +728,8 @@ int pb_export_main(int argc, char **argv)
 		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, strerror(errno));
 		goto out;
 	}
-	write_meta(f, &x.meta);
-	rc = xtab_write(f, "PROJECTS", &x.projects, "project_id", pfirst);
-	if (rc == 0)
-		rc = xtab_write(f, "VOTES", &x.votes, "voter_id", vfirst);
-	if (rc != 0 || fflush(f) != 0 || ferror(f)) {
-		e = errno;
-		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, rc ? wiec_strerror(rc) : strerror(e));
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || ferror(f)) {
+		rc = cli_fail(EXIT_FAIL, x.cmd, "%s: %s", out, strerror(errno));
 		goto out;
 	}
 	have_af = 0;
@@ -696,6 +744,7 @@ int pb_export_main(int argc, char **argv)
 out:
 	if (have_af)
 		afile_abort(&af);
+	free(text);
 	for (size_t i = 0; i < x.nideas; i++)
 		free(x.pid[i]);
 	free(x.pid);

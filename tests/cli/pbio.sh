@@ -250,6 +250,49 @@ print(" ".join(cat[w] for w in t["winners"]))
 PY
 check "pbio-add1-decimals-live ($(cat "$T/aw"))" grep -qx 'p1 p6 p4 p2' "$T/aw"
 
+# A budget process made with `process create` (no eligibility, so no
+# credentials): every counted ballot is exported, voter_id the key in hex,
+# each voter's latest (v3 changed its mind, v6 withdrew), and `pb tally` of
+# the export names the winners of `wiec tally` (greedy, with a skip: x 60
+# first, y 50 does not fit beside it, z 30 does); `pb import` reads it back.
+S=$T/made
+$W init -d "$S" >/dev/null
+P=$($W process create -d "$S" --kind budget --title Made --unit U:100)
+X=$($W idea add -d "$S" --process "$P" --title x --cost 60 --unit U 2>/dev/null)
+Y=$($W idea add -d "$S" --process "$P" --title y --cost 50 --unit U 2>/dev/null)
+Z=$($W idea add -d "$S" --process "$P" --title z --cost 30 --unit U 2>/dev/null)
+$W poll open -d "$S" --process "$P" --kind budget --option "$X" --option "$Y" --option "$Z" \
+    >/dev/null
+for v in 1 2 3 4 5 6; do $W keygen --out "$T/v$v.key" >/dev/null; done
+B1=$($W vote -d "$S" --process "$P" --key "$T/v1.key" "$X" "$Z")
+for b in "2 $X" "3 $Z" "3 $X" "4 $Y" "5 $Y" "6 $Z" "6 --withdraw"; do
+	# shellcheck disable=SC2086
+	set -- $b
+	$W vote -d "$S" --process "$P" --key "$T/v$1.key" "$2" >/dev/null
+done
+V1=$($W show -d "$S" "$B1" | python3 -c 'import base64, json, sys
+a = json.load(sys.stdin)["author"]
+print(base64.urlsafe_b64decode(a[2:] + "=").hex())')
+status 0 pbio-made-export $W pb export -d "$S" --process "$P" -o "$T/made.pb"
+check "pbio-made-num-votes" grep -qx 'num_votes;5' "$T/made.pb"
+check "pbio-made-votes-header" grep -qx 'voter_id;vote' "$T/made.pb"
+check "pbio-made-voter-key" grep -qx "$V1;$X,$Z" "$T/made.pb"
+check "pbio-made-latest" test "$(grep -c "^[0-9a-f]\{64\};$X\$" "$T/made.pb")" -eq 2
+status 0 pbio-made-pb-tally $W pb tally --json "$T/made.pb"
+python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["winners"]))' \
+    "$T/out" >"$T/mw1"
+$W tally -d "$S" --process "$P" --json >"$T/lt"
+python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["winners"]))' \
+    "$T/lt" >"$T/mw2"
+check pbio-made-winners test "$(cat "$T/mw1")" = "$X $Z" -a \
+    "$(cat "$T/mw2")" = "$X $Z"
+$W init -d "$T/made2" >/dev/null
+status 0 pbio-made-import $W pb import -d "$T/made2" "$T/made.pb"
+# Nothing to write: one line, exit 5, no file.
+PE=$($W process create -d "$S" --kind budget --title Empty --unit U:100)
+e 5 pbio-export-no-idea 'no counted idea' $W pb export -d "$S" --process "$PE" -o "$T/none.pb"
+check "pbio-export-no-idea-no-file" test ! -e "$T/none.pb"
+
 # Not a data directory; a read-only one.
 mkdir "$T/plain"
 e 3 pbio-not-a-data-dir '' $W pb import -d "$T/plain" "$G"
