@@ -220,7 +220,7 @@ static int xtab_write(FILE *f, const char *section, xtab_t *t, const char *key,
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputc(';', f);
-		fputs(t->col[order[i]], f);
+		put_cell(f, t->col[order[i]]);
 	}
 	fputc('\n', f);
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -254,6 +254,79 @@ typedef struct xp {
 	char why[160];			/* why the process cannot be exported, or "" */
 } xp_t;
 
+/* One id being settled: its text and row. */
+typedef struct xid {
+	const char *s;
+	size_t i;
+} xid_t;
+
+static int xid_cmp(const void *a, const void *b)
+{
+	const xid_t *x = a, *y = b;
+
+	return strcmp(x->s, y->s);
+}
+
+/* Settles the project_ids or voter_ids of n rows (spec/tally.md 5.3): want[i]
+ * (malloc'd, or NULL: none) stays if valid(want[i]), no other row wants it
+ * and it is no other row's fallback; else it becomes a copy of fallback[i]
+ * (the idea id or the key in hex: distinct, and valid). So every id is
+ * unique and readable, whoever chose a category or attribute, and the
+ * result does not depend on the rows' order. */
+static int ids_settle(char **want, char *const *fallback, size_t n, int (*valid)(const char *))
+{
+	xid_t *w = malloc((n + 1) * sizeof *w), *f = malloc((n + 1) * sizeof *f);
+	uint8_t *bad = calloc(n + 1, 1);
+	size_t nw = 0;
+	int rc = WIEC_ERR_NOMEM;
+
+	if (w == NULL || f == NULL || bad == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		f[i] = (xid_t){ fallback[i], i };
+		if (want[i] != NULL && valid(want[i]))
+			w[nw++] = (xid_t){ want[i], i };
+		else
+			bad[i] = 1;
+	}
+	qsort(w, nw, sizeof *w, xid_cmp);
+	qsort(f, n, sizeof *f, xid_cmp);
+	for (size_t k = 0; k < nw; k++) {
+		const xid_t *hit = bsearch(&w[k], f, n, sizeof *f, xid_cmp);
+
+		if ((k > 0 && strcmp(w[k - 1].s, w[k].s) == 0) ||
+		    (k + 1 < nw && strcmp(w[k + 1].s, w[k].s) == 0) ||
+		    (hit != NULL && hit->i != w[k].i))
+			bad[w[k].i] = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!bad[i])
+			continue;
+		free(want[i]);
+		if ((want[i] = strdup(fallback[i])) == NULL)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(bad);
+	free(f);
+	free(w);
+	return rc;
+}
+
+/* A project_id as section 1 reads it: not empty, no comma. (The rest of
+ * section 1's text rules hold for every category already.) */
+static int project_id_ok(const char *s)
+{
+	return *s != '\0' && strchr(s, ',') == NULL;
+}
+
+/* A voter_id: not empty. */
+static int voter_id_ok(const char *s)
+{
+	return *s != '\0';
+}
+
 static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES])
 {
 	for (size_t i = 0; i < x->nideas; i++)
@@ -265,7 +338,9 @@ static const char *project_of(const xp_t *x, const uint8_t id[static HASH_BYTES]
 /* PROJECTS: the counted ideas of the process's unit(s). */
 static int x_projects(xp_t *x)
 {
+	static const char *const computed[] = { "project_id", "cost", NULL };
 	model_ids_t ids = { 0 };
+	char (*hex)[HASH_HEX_BYTES] = NULL, **fallback = NULL;
 	int rc;
 
 	if ((rc = xtab_col(&x->projects, "project_id")) != 0 ||
@@ -281,7 +356,7 @@ static int x_projects(xp_t *x)
 		model_idea_t it;
 		const Wiec__Idea *l;
 		char cost[MONEY_TEXT_BYTES], hx[HASH_HEX_BYTES];
-		const char *pid, *name;
+		const char *name;
 
 		if ((rc = model_idea_load(&x->v, &x->r, ids.id[i], &it)) != 0)
 			goto out;
@@ -291,12 +366,10 @@ static int x_projects(xp_t *x)
 		}
 		l = it.latest;
 		hash_hex(hx, it.ev.id, HASH_BYTES);
-		pid = *l->category ? l->category : hx;
 		money_text(cost, l->cost, x->proc.p->decimals, 1);
 		if ((rc = xtab_row(&x->projects)) != 0 ||
-		    (rc = xtab_sets(&x->projects, "project_id", pid)) != 0 ||
 		    (rc = xtab_sets(&x->projects, "cost", cost)) != 0 ||
-		    (x->imported && (rc = xtab_lines(&x->projects, l->text, 0, NULL)) != 0)) {
+		    (x->imported && (rc = xtab_lines(&x->projects, l->text, 0, computed)) != 0)) {
 			model_idea_free(&it);
 			goto out;
 		}
@@ -304,13 +377,14 @@ static int x_projects(xp_t *x)
 		 * was edited since; none where the file had none. */
 		name = xcell(&x->projects, x->projects.nrows - 1, "name");
 		if ((name == NULL || strncmp(name, l->title, strlen(l->title)) != 0) &&
-		    (name != NULL || !x->imported || strcmp(l->title, pid) != 0) &&
+		    (name != NULL || !x->imported ||
+		    strcmp(l->title, *l->category ? l->category : hx) != 0) &&
 		    (rc = xtab_sets(&x->projects, "name", l->title)) != 0) {
 			model_idea_free(&it);
 			goto out;
 		}
 		memcpy(x->idea[x->nideas], it.ev.id, HASH_BYTES);
-		x->pid[x->nideas] = strdup(pid);
+		x->pid[x->nideas] = strdup(l->category);
 		model_idea_free(&it);
 		if (x->pid[x->nideas++] == NULL) {
 			rc = WIEC_ERR_NOMEM;
@@ -323,8 +397,27 @@ static int x_projects(xp_t *x)
 		rc = WIEC_ERR_FIELD;
 		goto out;
 	}
+	/* project_id = the category, unless it is not unique or not readable:
+	 * then the idea id in hex. */
+	if ((hex = calloc(x->nideas + 1, sizeof *hex)) == NULL ||
+	    (fallback = calloc(x->nideas + 1, sizeof *fallback)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < x->nideas; i++) {
+		hash_hex(hex[i], x->idea[i], HASH_BYTES);
+		fallback[i] = hex[i];
+	}
+	if ((rc = ids_settle(x->pid, fallback, x->nideas, project_id_ok)) != 0)
+		goto out;
+	for (size_t i = 0; i < x->nideas; i++)
+		if ((rc = xtab_set_at(&x->projects, i, "project_id", strlen("project_id"), x->pid[i],
+		    strlen(x->pid[i]))) != 0)
+			goto out;
 	rc = 0;
 out:
+	free(fallback);
+	free(hex);
 	model_ids_free(&ids);
 	return rc;
 }
@@ -485,11 +578,12 @@ static int x_choices(xp_t *x, const Wiec__Vote *vo, const uint8_t id[static HASH
 /* The row of a voter whose ballots of the poll are b[0..n), latest first:
  * the latest valid one (spec/tally.md 4.2-4.3; where the poll itself does
  * not count, the latest in the voter's unit), unless it is a withdrawal or
- * the voter is not eligible. voter_id = the credential's attribute, else the
- * key in hex. */
-static int x_voter(xp_t *x, const xballot_t *b, size_t n)
+ * the voter is not eligible. *vid gets the credential's voter_id (or
+ * NULL) and *hex the key in hex, both malloc'd, for ids_settle. */
+static int x_voter(xp_t *x, const xballot_t *b, size_t n, char **vid, char **hex)
 {
-	static const char *const computed[] = { PBIO_UNIT_ATTR, PBIO_VOTER_ATTR, NULL };
+	static const char *const computed[] = { PBIO_UNIT_ATTR, PBIO_VOTER_ATTR, "vote", "points",
+		NULL };
 	const Wiec__Vote *vo = NULL;
 	const char *unit, *attr;
 	ballot_voter_t who = { 0 };
@@ -522,9 +616,11 @@ static int x_voter(xp_t *x, const xballot_t *b, size_t n)
 		goto out;
 	hash_hex(h, b[0].voter, KEY_PK_BYTES);
 	attr = model_cred_attr(&c, PBIO_VOTER_ATTR);
-	if ((rc = xtab_row(&x->votes)) != 0 ||
-	    (rc = xtab_sets(&x->votes, "voter_id", attr ? attr : h)) != 0 ||
-	    (rc = x_choices(x, vo, ev.id)) != 0)
+	if ((*hex = strdup(h)) == NULL || (attr != NULL && (*vid = strdup(attr)) == NULL)) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = xtab_row(&x->votes)) != 0 || (rc = x_choices(x, vo, ev.id)) != 0)
 		goto out;
 	for (size_t k = 0; c.eligible && k < c.ev.body->credential->n_attributes; k++) {
 		const Wiec__Attribute *a = c.ev.body->credential->attributes[k];
@@ -541,11 +637,12 @@ out:
 }
 
 /* VOTES: a row per voter of the poll whose latest valid ballot counts
- * (x_voter). */
+ * (x_voter); voter_id = its credential's attribute, else the key in hex. */
 static int x_votes(xp_t *x)
 {
 	xballot_t *b = NULL;
-	size_t nb = 0;
+	char **vid = NULL, **hex = NULL;
+	size_t nb = 0, nrow = 0;
 	int rc;
 
 	if ((rc = xtab_col(&x->votes, "voter_id")) != 0 ||
@@ -553,12 +650,39 @@ static int x_votes(xp_t *x)
 	    (x->points && (rc = xtab_col(&x->votes, "points")) != 0) || !x->have_poll ||
 	    (rc = x_ballots(x, &b, &nb)) != 0)
 		return rc;
+	if ((vid = calloc(nb + 1, sizeof *vid)) == NULL ||
+	    (hex = calloc(nb + 1, sizeof *hex)) == NULL) {
+		rc = WIEC_ERR_NOMEM;
+		goto out;
+	}
 	for (size_t i = 0, j; i < nb; i = j) {
 		for (j = i + 1; j < nb && memcmp(b[j].voter, b[i].voter, KEY_PK_BYTES) == 0; j++)
 			;
-		if ((rc = x_voter(x, b + i, j - i)) != 0)
-			break;
+		rc = x_voter(x, b + i, j - i, &vid[nrow], &hex[nrow]);
+		if (x->votes.nrows > nrow) {
+			nrow++;
+		} else {
+			free(vid[nrow]);
+			free(hex[nrow]);
+			vid[nrow] = hex[nrow] = NULL;
+		}
+		if (rc != 0)
+			goto out;
 	}
+	if ((rc = ids_settle(vid, hex, nrow, voter_id_ok)) != 0)
+		goto out;
+	for (size_t r = 0; r < nrow; r++)
+		if ((rc = xtab_set_at(&x->votes, r, "voter_id", strlen("voter_id"), vid[r],
+		    strlen(vid[r]))) != 0)
+			goto out;
+	rc = 0;
+out:
+	for (size_t r = 0; hex != NULL && r < nrow; r++) {
+		free(vid[r]);
+		free(hex[r]);
+	}
+	free(vid);
+	free(hex);
 	free(b);
 	return rc;
 }

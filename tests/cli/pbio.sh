@@ -293,6 +293,51 @@ PE=$($W process create -d "$S" --kind budget --title Empty --unit U:100)
 e 5 pbio-export-no-idea 'no counted idea' $W pb export -d "$S" --process "$PE" -o "$T/none.pb"
 check "pbio-export-no-idea-no-file" test ! -e "$T/none.pb"
 
+# project_id is the idea's category, which any idea's author chooses: a
+# category two counted ideas claim, or that is no project_id (empty, a
+# comma), is written as the idea id in hex (spec/tally.md 5.3), so the
+# file always reads back; an idea's text names no project_id or cost; an
+# untouched import comes back byte for byte.
+printf 'META\nkey;value\nnum_projects;2\nnum_votes;2\nbudget;100\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;name\na;50;A\nb;60;B\nVOTES\nvoter_id;vote\n1;a\n2;a,b\n' >"$T/ab.pb"
+S=$T/cat
+$W init -d "$S" >/dev/null
+P=$($W pb import -d "$S" "$T/ab.pb")
+status 0 pbio-import-export-same $W pb export -d "$S" --process "$P" -o "$T/ab-e.pb"
+check "pbio-import-export-bytes" cmp -s "$T/ab.pb" "$T/ab-e.pb"
+A2=$($W idea add -d "$S" --process "$P" --title "Second A" --category a --cost 7 --unit all \
+    2>/dev/null)
+XY=$($W idea add -d "$S" --process "$P" --title Lamp --category x,y --cost 5 --unit all \
+    --body "$(printf 'project_id;zz\ncost;1')" 2>/dev/null)
+A1=$($W idea list -d "$S" --process "$P" --json | python3 -c 'import json,sys
+print([i["id"] for i in json.load(sys.stdin) if i["title"] == "A"][0])')
+status 0 pbio-category-export $W pb export -d "$S" --process "$P" -o "$T/cat.pb"
+status 0 pbio-category-reads $W pb tally "$T/cat.pb"
+check "pbio-category-clash" grep -q "^$A1;50;A\$" "$T/cat.pb"
+check "pbio-category-clash-2" grep -q "^$A2;7;Second A\$" "$T/cat.pb"
+check "pbio-category-comma" grep -q "^$XY;5;Lamp\$" "$T/cat.pb"
+check "pbio-category-kept" grep -qx 'b;60;B' "$T/cat.pb"
+check "pbio-category-votes" grep -qx "2;$A1,b" "$T/cat.pb"
+
+# voter_id is the credential's attribute: one that two voters hold is
+# written as each key in hex; an attribute named vote changes no vote.
+S=$T/vid
+$W init -d "$S" >/dev/null
+NK=$($W id -d "$S")
+P=$($W process create -d "$S" --kind budget --title V --unit U:100 --eligibility --registrar "$NK")
+$W credential issue -d "$S" --process "$P" --subject "$NK" >/dev/null
+X=$($W idea add -d "$S" --process "$P" --title x --cost 60 --unit U 2>/dev/null)
+$W poll open -d "$S" --process "$P" --kind budget --option "$X" >/dev/null
+for v in 1 2 3; do
+	K=$($W keygen --out "$T/w$v.key")
+	$W credential issue -d "$S" --process "$P" --subject "$K" \
+	    --attr voter_id=$((v / 2 + 6)) --attr vote=evil >/dev/null
+	$W vote -d "$S" --process "$P" --key "$T/w$v.key" "$X" >"$T/b$v"
+done
+status 0 pbio-voter-id-export $W pb export -d "$S" --process "$P" -o "$T/vid.pb"
+status 0 pbio-voter-id-reads $W pb tally "$T/vid.pb"
+check "pbio-voter-id-kept" grep -qx "6;$X" "$T/vid.pb"
+check "pbio-voter-id-clash" test "$(grep -c "^[0-9a-f]\{64\};$X\$" "$T/vid.pb")" -eq 2
+
 # Not a data directory; a read-only one.
 mkdir "$T/plain"
 e 3 pbio-not-a-data-dir '' $W pb import -d "$T/plain" "$G"
