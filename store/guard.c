@@ -415,6 +415,7 @@ static int take(walk_t *w, uint64_t pg, uint64_t n)
 static int free_list(walk_t *w, uint64_t pg, const uint8_t *d, uint64_t len)
 {
 	uint64_t n;
+	int rc;
 
 	if (len < W || len % W != 0 || (n = get_word(d)) > len / W - 1)
 		return bad(w, pg, "holds a malformed free-list record");
@@ -423,8 +424,14 @@ static int free_list(walk_t *w, uint64_t pg, const uint8_t *d, uint64_t len)
 
 		if (q < 2 || q > w->last_pg)
 			return bad(w, pg, "lists a free page outside the store");
-		if (q < w->fpages)
+		/* A free page is used once too: one also in a tree (a flipped bit
+		 * of the list) would be handed to the next writer and
+		 * overwritten while live. */
+		if (q < w->fpages) {
+			if ((rc = take(w, q, 1)) != 0)
+				return rc;
 			continue;
+		}
 		if (w->ntail == w->tailcap) {
 			size_t cap = w->tailcap ? 2 * w->tailcap : 64;
 			uint64_t *t = realloc(w->tail, cap * sizeof *t);

@@ -351,3 +351,48 @@ check "network id: found and changed" test $? -eq 0
 status 3 "network id: idea add refuses the store" $W idea add -d "$NW" --title two
 oneline "network id: one line"
 status 3 "network id: status refuses it" $W status -d "$NW"
+
+# One flipped bit of a free-list entry naming a live page: the open check
+# did not count free pages, so five posts were acknowledged and then the
+# store was refused whole (the writer had overwritten the live page).
+FL=$T/freelist
+$W init -d "$FL" --name "City" --role city >/dev/null
+i=0
+while [ $i -lt 30 ]; do
+	i=$((i + 1))
+	$W idea add -d "$FL" --title "idea $i" --body "park $i" >/dev/null
+done
+python3 - "$FL/store/data.mdb" "$PS" <<'PY'
+import struct, sys
+f, PS = sys.argv[1], int(sys.argv[2]); b = bytearray(open(f, 'rb').read())
+def meta(p):
+    o = p * PS + 16
+    dbs = [struct.unpack_from('<Q', b, o + 24 + 48 * i + 40)[0] for i in range(2)]
+    return struct.unpack_from('<Q', b, o + 24 + 96 + 8)[0], dbs
+txn, (free, main) = max(meta(0), meta(1))
+live = set()
+def walk(pg):	# every page of the main and the named trees
+    if pg >> 48: return
+    live.add(pg); o = pg * PS; fl, lo = struct.unpack_from('<HH', b, o + 10)
+    for i in range((lo - 16) // 2):
+        p = struct.unpack_from('<H', b, o + 16 + 2 * i)[0]
+        l, h, f2, ks = struct.unpack_from('<HHHH', b, o + p)
+        if fl & 1: walk(l | h << 16 | f2 << 32)
+        elif f2 & 2: walk(struct.unpack_from('<Q', b, o + p + 8 + ks + 40)[0])
+walk(main)
+o = free * PS; p = struct.unpack_from('<H', b, o + 16)[0]
+l, h, f2, ks = struct.unpack_from('<HHHH', b, o + p)
+at = o + p + 8 + ks; n = struct.unpack_from('<Q', b, at)[0]
+listed = struct.unpack_from('<%dQ' % n, b, at + 8)
+for i in range(n):	# a free page one bit away from a live one
+    q = listed[i]
+    for bit in range(6):
+        if q ^ (1 << bit) in live and q ^ (1 << bit) not in listed:
+            struct.pack_into('<Q', b, at + 8 + 8 * i, q ^ (1 << bit))
+            open(f, 'r+b').write(b); sys.exit(0)
+sys.exit(1)
+PY
+check "free list: an entry now names a live page" test $? -eq 0
+status 3 "free list: the open refuses it before any post" $W idea add -d "$FL" --title new
+check "  says the page is used twice" grep -q "used twice" "$T/err"
+status 3 "free list: status refuses it" $W status -d "$FL"
