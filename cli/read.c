@@ -210,10 +210,20 @@ static const char *t_who(const rd_t *d, const uint8_t *key, char buf[static WHO_
 	return buf;
 }
 
-/* Event text on stdout, shown as itself (proto/event.h ev_fput_text). */
+/* Event text on stdout, shown as itself on one line (proto/event.h
+ * ev_fput_text): a line break in it is "\n", so no entry of a list can
+ * print what looks like another entry. */
 static void tx(const char *text)
 {
 	ev_fput_text(stdout, text, strlen(text));
+}
+
+/* A body: multi-line text on lines of its own, each behind "  | ", so
+ * that no line of it starts where the headings and entries of the output
+ * do and the body cannot pass for a section ("status history:"). */
+static void tx_block(const char *text)
+{
+	ev_fput_block(stdout, text, strlen(text), "  | ");
 }
 
 static void t_standing(int why)
@@ -418,7 +428,7 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 		    pr->decimals, 0));
 	if (*pr->text) {
 		putchar('\n');
-		tx(pr->text);
+		tx_block(pr->text);
 		putchar('\n');
 	}
 	printf("\nphase history:\n  (start)  %s\n", phase_name(pr, 0));
@@ -699,7 +709,7 @@ static void t_idea(rd_t *d, const model_idea_t *i)
 		printf("hidden     yes (by a moderator; see below)\n");
 	if (*l->text) {
 		putchar('\n');
-		tx(l->text);
+		tx_block(l->text);
 		putchar('\n');
 	}
 }

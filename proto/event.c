@@ -30,6 +30,42 @@ static int printable8(const unsigned char *p)
 	return ((x | (x + ones) | ((x - 0x20 * ones) & ~x)) & high) == 0;
 }
 
+/* The length of the UTF-8 sequence at p (n bytes left, n >= 1) with its
+ * code point in *cp, or 0 if it is none: cut short, overlong, a surrogate
+ * or beyond U+10FFFF. */
+static size_t utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
+{
+	unsigned c = p[0], need;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		*cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		*cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		*cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n <= need)
+		return 0;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 2 && *cp < 0x800) || (need == 3 && *cp < 0x10000) ||
+	    (*cp >= 0xd800 && *cp <= 0xdfff) || *cp > 0x10ffff)
+		return 0;
+	return need + 1;
+}
+
 int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 {
 	const unsigned char *p = (const unsigned char *)s, *end;
@@ -51,29 +87,10 @@ int ev_text_ok(const char *s, size_t min, size_t max, int multiline)
 			p++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		if ((need = utf8_seq(p, (size_t)(end - p), &cp)) == 0 ||
+		    (cp >= 0x80 && cp < 0xa0))		/* C1 controls */
 			return 0;
-		}
-		for (unsigned i = 1; i <= need; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF, C1 controls. */
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return 0;
-		p += need + 1;
+		p += need;
 	}
 	return 1;
 }
@@ -89,36 +106,76 @@ size_t ev_text_cut(const char *s, size_t max)
 	return max;
 }
 
-/* The code point of a bidirectional control at s (n bytes left), or 0. */
-static unsigned bidi_at(const unsigned char *s, size_t n)
+/* 1 if code point cp must not reach a terminal as it is: a control
+ * character (C0, DEL, C1), a bidirectional mark, override or isolate
+ * (U+061C, U+200E-F, U+202A-E, U+2066-9: text displayed as other text), or
+ * the line and paragraph separators U+2028-9, at which some terminals and
+ * viewers break the line. */
+static int cp_hidden(unsigned cp)
 {
-	if (n >= 2 && s[0] == 0xd8 && s[1] == 0x9c)
-		return 0x061c;
-	if (n < 3 || s[0] != 0xe2)
-		return 0;
-	if (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
-		return 0x2000u + (s[2] - 0x80u);
-	if (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
-		return 0x2040u + (s[2] - 0x80u);
-	return 0;
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x061c || cp == 0x200e ||
+	    cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* A hidden code point as shown: C escapes for the ASCII controls, which
+ * people know from the shell; "<U+XXXX>" for the others. */
+static void put_hidden(FILE *f, unsigned cp)
+{
+	if (cp == '\n')
+		fputs("\\n", f);
+	else if (cp == '\t')
+		fputs("\\t", f);
+	else if (cp == '\r')
+		fputs("\\r", f);
+	else if (cp < 0x20 || cp == 0x7f)
+		fprintf(f, "\\x%02x", cp);
+	else
+		fprintf(f, "<U+%04X>", cp);
+}
+
+/* ev_fput_text, or with indent ev_fput_block: runs of plain text are
+ * written as they are, everything else one code point at a time. */
+static void put_text(FILE *f, const char *s, size_t n, const char *indent)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t from = 0, i = 0, len;
+	unsigned cp;
+
+	while (i < n) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		if ((len = utf8_seq(p + i, n - i, &cp)) != 0 && (!cp_hidden(cp) ||
+		    (indent != NULL && cp == '\t'))) {
+			i += len;
+			continue;
+		}
+		fwrite(p + from, 1, i - from, f);
+		if (len == 0) {			/* not UTF-8: the byte */
+			fprintf(f, "\\x%02x", p[i]);
+			len = 1;
+		} else if (indent != NULL && cp == '\n') {
+			fputc('\n', f);
+			fputs(indent, f);
+		} else {
+			put_hidden(f, cp);
+		}
+		i += len;
+		from = i;
+	}
+	fwrite(p + from, 1, n - from, f);
 }
 
 void ev_fput_text(FILE *f, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t from = 0;
+	put_text(f, s, n, NULL);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned cp;
-
-		if ((p[i] != 0xd8 && p[i] != 0xe2) || (cp = bidi_at(p + i, n - i)) == 0)
-			continue;
-		fwrite(p + from, 1, i - from, f);
-		fprintf(f, "<U+%04X>", cp);
-		i += cp == 0x061c ? 1 : 2;
-		from = i + 1;
-	}
-	fwrite(p + from, 1, n - from, f);
+void ev_fput_block(FILE *f, const char *s, size_t n, const char *indent)
+{
+	fputs(indent, f);
+	put_text(f, s, n, indent);
 }
 
 static int check_header(const Wiec__Body *b)

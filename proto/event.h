@@ -132,11 +132,24 @@ int ev_text_ok(const char *s, size_t min, size_t max, int multiline);
  * strlen(s) if it fits, else max or fewer, never cutting a UTF-8 sequence. */
 size_t ev_text_cut(const char *s, size_t max);
 
-/* Writes the first n bytes of text s to f for a person to read: as they
- * are, except the bidirectional marks, overrides and isolates (U+061C,
- * U+200E-F, U+202A-E, U+2066-9), which would make a terminal show the text
- * as other text: each is written as "<U+202E>". Valid text (ev_text_ok)
- * has no other control character to fear. */
+/* Writes the first n bytes of text s to f for a person to read, on one
+ * line, as they are except what would let the text pass for other lines
+ * or other text (README, "Output for tools"): a line break, tab or CR is
+ * written "\n", "\t", "\r", any other control character "\x1b"; the
+ * bidirectional marks, overrides and isolates (U+061C, U+200E-F,
+ * U+202A-E, U+2066-9), the line and paragraph separators (U+2028-9) and
+ * the C1 controls "<U+202E>"; a byte that is not UTF-8 "\xff". So an
+ * entry printed this way stays one entry: a resident's comment cannot
+ * print a line that looks like another comment. The backslash itself is
+ * not escaped: text that spells "\n" shows what a real line break would,
+ * inside the same entry, which deceives nobody about who wrote what.
+ * Takes any bytes (error messages quote arguments and files). */
 void ev_fput_text(FILE *f, const char *s, size_t n);
+
+/* Writes the first n bytes of multi-line text s (an idea's body) to f as
+ * ev_fput_text does, except that each line break stays one and every line,
+ * the first too, starts with indent (not empty: what follows the body must
+ * not be imitable), and a tab stays a tab. No newline is added at the end. */
+void ev_fput_block(FILE *f, const char *s, size_t n, const char *indent);
 
 #endif

@@ -73,11 +73,13 @@ static void member_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 	const Wiec__MemberChange *c = b->member;
 
 	(void)fmt;
-	if (c->member != NULL)
-		fprintf(f, "%s %s %s\n", kind_member_op_name(c->op), short_id(hex, &c->member->key),
-		    c->member->name);
-	else
+	if (c->member != NULL) {
+		fprintf(f, "%s %s ", kind_member_op_name(c->op), short_id(hex, &c->member->key));
+		ev_fput_text(f, c->member->name, strlen(c->member->name));
+		fputc('\n', f);
+	} else {
 		fprintf(f, "%s %s\n", kind_member_op_name(c->op), short_id(hex, &c->key));
+	}
 }
 
 static void member_json(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)

@@ -191,13 +191,17 @@ static void vote_text(FILE *f, const Wiec__Body *b, const kind_fmt_t *fmt)
 
 	(void)fmt;
 	fprintf(f, "poll %s", short_id(hex, &v->poll));
-	if (v->withdraw)
+	if (v->withdraw) {
 		fprintf(f, " withdrawn");
-	else if (v->answer != WIEC__ANSWER__ANSWER_NONE)
+	} else if (v->answer != WIEC__ANSWER__ANSWER_NONE) {
 		fprintf(f, " %s", kind_answer_name(v->answer));
-	else
-		fprintf(f, "%s%s, %zu choices", v->unit[0] != '\0' ? " unit " : "", v->unit,
-		    v->n_choices);
+	} else {
+		if (v->unit[0] != '\0') {
+			fprintf(f, " unit ");
+			ev_fput_text(f, v->unit, strlen(v->unit));	/* a voter's text */
+		}
+		fprintf(f, ", %zu choices", v->n_choices);
+	}
 	fprintf(f, "\n");
 }
 

@@ -1911,9 +1911,17 @@ TEST(event_fput_text_shows_bidi_controls)
 		{ "\xe2\x81\xa6" "a\xe2\x81\xa9", "<U+2066>a<U+2069>" },	/* isolates */
 		{ "\xe2\x81\xa7\xe2\x81\xa8", "<U+2067><U+2068>" },
 		{ "\xd8\x9c", "<U+061C>" },			/* Arabic letter mark */
-		/* Neighbours stay: U+2029, U+202F, U+2065 (unassigned), U+206A, U+061B. */
-		{ "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b",
-		  "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b" },
+		/* Neighbours stay: U+2027, U+202F, U+2065 (unassigned), U+206A, U+061B. */
+		{ "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b",
+		  "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b" },
+		/* Line and paragraph separators: some terminals break the line. */
+		{ "a\xe2\x80\xa8" "b\xe2\x80\xa9", "a<U+2028>b<U+2029>" },
+		/* One line: a comment's line break cannot start a fake entry. */
+		{ "nice\n  ffff City: ok\tyes\r", "nice\\n  ffff City: ok\\tyes\\r" },
+		{ "\x1b[31mred\x7f\x01", "\\x1b[31mred\\x7f\\x01" },
+		{ "c1\xc2\x9b", "c1<U+009B>" },		/* 8-bit CSI */
+		{ "bad\xff\xc3(", "bad\\xff\\xc3(" },	/* not UTF-8: bytes */
+		{ "a\\nb", "a\\nb" },			/* a backslash stays */
 		{ "", "" },
 	};
 	char *out;
@@ -1928,6 +1936,40 @@ TEST(event_fput_text_shows_bidi_controls)
 	}
 	/* n bytes only: an override cut short by n is not read past n. */
 	CHECK((out = shown("ab\xe2\x80\xae", 4)) != NULL);
-	CHECK(out != NULL && memcmp(out, "ab\xe2\x80", 4) == 0 && strlen(out) == 4);
+	CHECK(out != NULL && strcmp(out, "ab\\xe2\\x80") == 0);
 	free(out);
+}
+
+/* ev_fput_block to a string with indent "  | "; the caller frees it. */
+static char *shown_block(const char *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		return NULL;
+	ev_fput_block(f, s, strlen(s), "  | ");
+	fclose(f);
+	return out;
+}
+
+TEST(event_fput_block_indents_every_line)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "one", "  | one" },
+		{ "a\n\nstatus history:\n\tx", "  | a\n  | \n  | status history:\n  | \tx" },
+		{ "x\xe2\x80\xa8y\xe2\x80\xaez\r", "  | x<U+2028>y<U+202E>z\\r" },
+		{ "", "  | " },
+	};
+	char *out;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK((out = shown_block(cases[i].in)) != NULL);
+		if (out != NULL && strcmp(out, cases[i].out) != 0) {
+			fprintf(stderr, "  case %zu: %s\n", i, out);
+			CHECK(0);
+		}
+		free(out);
+	}
 }
