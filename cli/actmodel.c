@@ -72,11 +72,6 @@ static void set_after(ProtobufCBinaryData *after, act_ctx_t *c, const model_item
 	after->len = HASH_BYTES;
 }
 
-static void warn(act_ctx_t *c, const char *msg)
-{
-	fprintf(stderr, "wiec: %s: note: %s\n", c->cmd, msg);
-}
-
 /* Whether this identity holds role in the process (NULL: the open bank). */
 static int has_role(act_ctx_t *c, const Wiec__Process *p, int role)
 {
@@ -163,13 +158,9 @@ int act_check_phase(act_ctx_t *c, const uint8_t process[static HASH_BYTES])
 		goto out;
 	}
 	set_after(&ph->after, c, &p.changes);
-	if (p.quorum > 1) {
-		char msg[160];
-
-		snprintf(msg, sizeof msg, "this change needs %u owners: the others run 'wiec "
-		    "approve' with its id", p.quorum);
-		warn(c, msg);
-	}
+	if (p.quorum > 1)
+		cli_note(c->cmd, "this change needs %u owners: the others run 'wiec approve' "
+		    "with its id", p.quorum);
 out:
 	model_process_free(&p);
 	return rc;
@@ -197,13 +188,9 @@ int act_check_idea(act_ctx_t *c, const uint8_t *process)
 		    "its ideas would not count (ask a registrar)");
 		goto out;
 	}
-	if (strcmp(p.p->phases[p.phase]->name, "ideation") != 0) {
-		char msg[160];
-
-		snprintf(msg, sizeof msg, "the process is in phase '%.64s', not ideation",
+	if (strcmp(p.p->phases[p.phase]->name, "ideation") != 0)
+		cli_note(c->cmd, "the process is in phase '%s', not ideation",
 		    p.p->phases[p.phase]->name);
-		warn(c, msg);
-	}
 out:
 	model_process_free(&p);
 	return rc;

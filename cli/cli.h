@@ -29,9 +29,16 @@ typedef struct cli_cmd {
 	const char *usage;	/* options, one per line */
 } cli_cmd_t;
 
-/* Prints "wiec: <cmd>: <message>" on stderr; returns status. */
+/* Prints "wiec: <cmd>: <message>" on stderr, one line whatever the
+ * values quoted: a line break, control character or bidirectional control
+ * in cmd or the message is shown escaped (proto/event.h ev_fput_text);
+ * returns status. */
 int cli_fail(int status, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Prints "wiec: <cmd>: note: <message>" on stderr as cli_fail does: a
+ * warning that does not stop the command. */
+void cli_note(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The exit status for a wiec_err_t. */
 int cli_status(int err);

@@ -246,16 +246,50 @@ static const cli_cmd_t cmds[] = {
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
+/* Room for one message: longer ones (two paths of PATH_MAX) end in "...". */
+#define CLI_LINE_MAX 16384
+
+/* "wiec: <cmd>: <tag><message>" and a newline on stderr. The command and
+ * the message are shown as ev_fput_text shows event text: they quote
+ * arguments, paths, names and files' text, which may hold a line break
+ * (the error would not be one line), ESC or a bidirectional control (it
+ * would drive the terminal). Format text and plain UTF-8 are unchanged. */
+static void cli_vline(const char *cmd, const char *tag, const char *fmt, va_list ap)
+{
+	char msg[CLI_LINE_MAX];
+	int n;
+
+	fputs("wiec: ", stderr);
+	if (cmd != NULL) {
+		ev_fput_text(stderr, cmd, strlen(cmd));
+		fputs(": ", stderr);
+	}
+	fputs(tag, stderr);
+	if ((n = vsnprintf(msg, sizeof msg, fmt, ap)) > 0) {
+		ev_fput_text(stderr, msg, strlen(msg));
+		if ((size_t)n >= sizeof msg)
+			fputs("...", stderr);
+	}
+	fputc('\n', stderr);
+}
+
 int cli_fail(int status, const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "wiec: %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vline(cmd, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return status;
+}
+
+void cli_note(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vline(cmd, "note: ", fmt, ap);
+	va_end(ap);
 }
 
 int cli_status(int err)

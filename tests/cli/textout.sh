@@ -61,3 +61,33 @@ check "  shown as <U+2028>" grep -q 'a<U+2028>b' "$T/out"
 raw "  none raw" "$T/out"
 status 0 "log: U+2028" $W log -d "$C"
 raw "  none raw" "$T/out"
+
+# ---- error lines quote what they were given, escaped ----
+# An argument or a file's text with a line break made a two- or three-line
+# error; ESC and U+202E reached the terminal.
+# err1 NAME WANT PATTERN CMD...: exit WANT, one line on stderr holding the
+# fixed string PATTERN, and no raw ESC, U+202E, U+2028 or CR.
+err1() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	status "$want" "$name" "$@"
+	oneline "  one line"
+	check "  quotes it escaped" grep -qF -- "$pat" "$T/err"
+	raw "  nothing raw" "$T/err"
+}
+err1 "idea show: an id with a line break" 2 "x\\ny" $W idea show -d "$T/none" "x${NL}y"
+err1 "idea show: an id with ESC" 2 "'\\x1b[31mRED'" $W idea show -d "$C" "$(printf '\033[31mRED')"
+err1 "a command with a line break" 2 "bogus\\nx" $W "bogus${NL}x"
+err1 "a subcommand with ESC" 2 "\\x1b[2J" $W idea "$(printf '\033[2J')"
+err1 "status -d with a line break" 3 "x\\ny is not" $W status -d "x${NL}y"
+err1 "an id with U+202E" 2 "x<U+202E>y" $W idea show -d "$C" "x${RLO}y"
+err1 "an id with U+2028" 2 "x<U+2028>y" $W idea show -d "$C" "x${LS}y"
+err1 "pb tally --rule with a line break" 2 "x\\ny" $W pb tally --rule "x${NL}y" "$T/none.pb"
+printf 'META\nkey;value\nnum_projects;1\nnum_votes;1\nbudget;10\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost\np1;5\nVOTES\nvoter_id;vote\nv1;zz%sq\n' "$RLO" >"$T/rlo.pb"
+err1 "a .pb vote naming a project with U+202E" 5 "'zz<U+202E>q'" $W pb tally "$T/rlo.pb"
+# Plain UTF-8 is quoted as it is.
+err1 "an id in Polish" 2 "'żółw'" $W idea show -d "$C" "żółw"
+# A note is such a line too.
+P2=$($W process create -d "$C" --kind ideas --title P2 --phase "x${RLO}y")
+err1 "idea add: the note on the phase" 0 "note: the process is in phase 'x<U+202E>y'" \
+    $W idea add -d "$C" --process "$P2" --title t
