@@ -325,14 +325,16 @@ static int print_result(json_t *j, ccert_t *k, const uint8_t process[static HASH
 			}
 			for (size_t u = 0; u < t.nunit; u++)
 				for (size_t w = 0; w < t.unit[u].nwin; w++) {
-					const uint8_t *id = poll.opt[t.unit[u].opt[t.unit[u].win[w]]].id;
+					const ballot_option_t *o =
+					    &poll.opt[t.unit[u].opt[t.unit[u].win[w]]];
 
 					if (json) {
-						json_hex(j, id, HASH_BYTES);
+						json_hex(j, o->id, HASH_BYTES);
 					} else {
-						hash_hex(hex, id, HASH_BYTES);
-						printf("  winner %s %s\n", hex,
-						    poll.opt[t.unit[u].opt[t.unit[u].win[w]]].title);
+						hash_hex(hex, o->id, HASH_BYTES);
+						printf("  winner %s ", hex);
+						ev_fput_text(stdout, o->title, strlen(o->title));
+						putchar('\n');
 					}
 				}
 			if (json && !budget) {

@@ -218,6 +218,16 @@ static void tx(const char *text)
 	ev_fput_text(stdout, text, strlen(text));
 }
 
+/* tx, then spaces to width characters (printf's "%-14s" for text). */
+static void tx_pad(const char *text, int width)
+{
+	tx(text);
+	for (const char *p = text; *p; p++)
+		width -= ((unsigned char)*p & 0xc0) != 0x80;
+	while (width-- > 0)
+		putchar(' ');
+}
+
 /* A body: multi-line text on lines of its own, each behind "  | ", so
  * that no line of it starts where the headings and entries of the output
  * do and the body cannot pass for a section ("status history:"). */
@@ -312,8 +322,9 @@ int process_list_main(int argc, char **argv)
 			json_end(&d.j);
 		} else {
 			short_id(sid, ids.id[i]);
-			printf("%s %-12s %-14s %3zu ideas  ", sid, act_process_kind_name(p.p->kind),
-			    phase_name(p.p, p.phase), n);
+			printf("%s %-12s ", sid, act_process_kind_name(p.p->kind));
+			tx_pad(phase_name(p.p, p.phase), 14);
+			printf(" %3zu ideas  ", n);
 			tx(p.p->title);
 			t_standing(p.why);
 			putchar('\n');
@@ -412,8 +423,9 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 	t_standing(p->why);
 	printf("\nkind       %s\ntitle      ", act_process_kind_name(pr->kind));
 	tx(pr->title);
-	printf("\nphase      %s (%u of %zu)\n", phase_name(pr, p->phase), p->phase + 1,
-	    pr->n_phases);
+	printf("\nphase      ");
+	tx(phase_name(pr, p->phase));
+	printf(" (%u of %zu)\n", p->phase + 1, pr->n_phases);
 	printf("by         %s\n", t_who(d, p->ev.author, buf));
 	t_keys(d, "owners", pr->owners, pr->n_owners);
 	t_keys(d, "reviewers", pr->reviewers, pr->n_reviewers);
@@ -423,21 +435,26 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 	if (pr->eligibility)
 		printf("eligibility credentials of scope %.16s...\n", (hash_hex(hex, p->scope,
 		    HASH_BYTES), hex));
-	for (size_t i = 0; i < pr->n_units; i++)
-		printf("unit       %s: %s\n", pr->units[i]->name, money_text(m, pr->units[i]->budget,
-		    pr->decimals, 0));
+	for (size_t i = 0; i < pr->n_units; i++) {
+		printf("unit       ");
+		tx(pr->units[i]->name);
+		printf(": %s\n", money_text(m, pr->units[i]->budget, pr->decimals, 0));
+	}
 	if (*pr->text) {
 		putchar('\n');
 		tx_block(pr->text);
 		putchar('\n');
 	}
-	printf("\nphase history:\n  (start)  %s\n", phase_name(pr, 0));
+	printf("\nphase history:\n  (start)  ");
+	tx(phase_name(pr, 0));
+	putchar('\n');
 	for (size_t i = 0; i < p->changes.n; i++) {
 		const model_item_t *it = &p->changes.it[i];
 
 		short_id(sid, it->ev.id);
-		printf("  %s -> %s by %s: ", sid, phase_name(pr, it->ev.body->phase->phase),
-		    t_who(d, it->ev.author, buf));
+		printf("  %s -> ", sid);
+		tx(phase_name(pr, it->ev.body->phase->phase));
+		printf(" by %s: ", t_who(d, it->ev.author, buf));
 		tx(it->ev.body->phase->reason);
 		t_standing(it->why);
 		putchar('\n');

@@ -579,8 +579,10 @@ static void text_tally(const ballot_poll_t *p, const ballot_tally_t *t)
 	}
 	printf("\n");
 	if (t->kind == WIEC__POLL_KIND__POLL_YESNO) {
-		printf("  %s: yes %" PRIu64 ", no %" PRIu64 ", abstain %" PRIu64 " of %" PRIu64,
-		    p->p->question, t->yes, t->no, t->abstain, t->electorate);
+		printf("  ");
+		ev_fput_text(stdout, p->p->question, strlen(p->p->question));
+		printf(": yes %" PRIu64 ", no %" PRIu64 ", abstain %" PRIu64 " of %" PRIu64,
+		    t->yes, t->no, t->abstain, t->electorate);
 		if (t->decision == WIEC__DECISION__DECISION_DOUBLE)
 			printf("; weight %" PRIu64 " of %" PRIu64, t->yes_weight, t->total_weight);
 		printf(": %s\n", t->passed ? "carried" : "not carried");
@@ -589,9 +591,12 @@ static void text_tally(const ballot_poll_t *p, const ballot_tally_t *t)
 	for (size_t u = 0; u < t->nunit; u++) {
 		const ballot_unit_tally_t *ut = &t->unit[u];
 
-		if (ut->unit >= 0)
-			printf("  unit %s (budget %s, %zu ballots):\n", unit_name(p, ut->unit),
-			    money_text(m, ut->budget, poll_decimals(p), 0), ut->ballots);
+		if (ut->unit >= 0) {
+			printf("  unit ");
+			ev_fput_text(stdout, unit_name(p, ut->unit), strlen(unit_name(p, ut->unit)));
+			printf(" (budget %s, %zu ballots):\n", money_text(m, ut->budget,
+			    poll_decimals(p), 0), ut->ballots);
+		}
 		for (size_t k = 0; k < ut->nopt; k++) {
 			const ballot_option_t *o = &p->opt[ut->opt[k]];
 			int win = 0;
@@ -599,8 +604,8 @@ static void text_tally(const ballot_poll_t *p, const ballot_tally_t *t)
 			for (size_t x = 0; x < ut->nwin; x++)
 				win |= ut->win[x] == k;
 			hash_hex(hex, o->id, HASH_BYTES);
-			printf("  %s %10" PRIu64 "  %.16s  %s", win ? "*" : " ", ut->score[k], hex,
-			    o->title);
+			printf("  %s %10" PRIu64 "  %.16s  ", win ? "*" : " ", ut->score[k], hex);
+			ev_fput_text(stdout, o->title, strlen(o->title));
 			if (ut->unit >= 0)
 				printf(" (cost %s)", money_text(m, o->cost, poll_decimals(p), 0));
 			printf("\n");

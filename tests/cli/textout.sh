@@ -91,3 +91,28 @@ err1 "an id in Polish" 2 "'żółw'" $W idea show -d "$C" "żółw"
 P2=$($W process create -d "$C" --kind ideas --title P2 --phase "x${RLO}y")
 err1 "idea add: the note on the phase" 0 "note: the process is in phase 'x<U+202E>y'" \
     $W idea add -d "$C" --process "$P2" --title t
+
+# ---- names from a process: phases, units, poll options ----
+# process show/list printed phase and unit names raw, tally the options'
+# titles and the units.
+E=$T/e
+$W init -d "$E" --name Org --role city >/dev/null
+P3=$($W process create -d "$E" --kind budget --title T --unit "U${RLO}1:1000" \
+    --phase "ideation${RLO}x" --phase "voting${LS}")
+I4=$($W idea add -d "$E" --process "$P3" --title "Idea${RLO}One" --cost 100 --unit "U${RLO}1" \
+    2>/dev/null)
+$W poll open -d "$E" --process "$P3" --kind budget --option "$I4" --rule greedy >/dev/null
+$W process phase -d "$E" "$P3" "voting${LS}" --reason go >/dev/null
+status 0 "process show: names" $W process show -d "$E" "$P3"
+check "  the unit" grep -q '^unit       U<U+202E>1: 1000$' "$T/out"
+check "  the phase" grep -q '^phase      voting<U+2028> (2 of 2)$' "$T/out"
+check "  the phase history" grep -q -- '-> voting<U+2028> by Org: go$' "$T/out"
+check "  its start" grep -q '(start)  ideation<U+202E>x$' "$T/out"
+raw "  nothing raw" "$T/out"
+status 0 "process list: names" $W process list -d "$E"
+check "  the phase, in its column" grep -q ' budget       voting<U+2028>  *1 ideas  T$' "$T/out"
+raw "  nothing raw" "$T/out"
+status 0 "tally: names" $W tally -d "$E" --process "$P3"
+check "  the unit" grep -q '^  unit U<U+202E>1 (budget 1000' "$T/out"
+check "  the option's title" grep -q '  Idea<U+202E>One (cost 100)$' "$T/out"
+raw "  nothing raw" "$T/out"
