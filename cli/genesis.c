@@ -512,8 +512,11 @@ static void show_text(const char *file, const genesis_t *g)
 	char text[KEY_TEXT_BYTES], hex[HASH_HEX_BYTES];
 
 	hash_hex(hex, g->network, HASH_BYTES);
-	printf("genesis   %s\nnetwork   %s\nname      %s\nquorum    %u of %zu\n"
-	    "timestamp %llu\nsigned    %zu of %zu: %s\n", file, hex, b->name, b->quorum,
+	printf("genesis   ");
+	ev_fput_text(stdout, file, strlen(file));
+	printf("\nnetwork   %s\nname      ", hex);
+	ev_fput_text(stdout, b->name, strlen(b->name));
+	printf("\nquorum    %u of %zu\ntimestamp %llu\nsigned    %zu of %zu: %s\n", b->quorum,
 	    b->n_founders, (unsigned long long)b->timestamp, g->signed_count, b->n_founders,
 	    g->signed_count == b->n_founders ? "complete" : "incomplete");
 	for (size_t i = 0; i < b->n_founders; i++) {
@@ -521,11 +524,15 @@ static void show_text(const char *file, const genesis_t *g)
 
 		key_to_text(text, f->key.data);
 		hash_hex(hex, f->transport.data, KEY_X_BYTES);
-		printf("founder %zu %s %s %s: %s\n  transport %s\n", i + 1, text,
-		    g->msg->sigs[i].len ? "signed  " : "unsigned", cfg_role_name(f->role),
-		    f->name, hex);
-		for (size_t j = 0; j < f->n_endpoints; j++)
-			printf("  endpoint  %s\n", f->endpoints[j]);
+		printf("founder %zu %s %s %s: ", i + 1, text,
+		    g->msg->sigs[i].len ? "signed  " : "unsigned", cfg_role_name(f->role));
+		ev_fput_text(stdout, f->name, strlen(f->name));
+		printf("\n  transport %s\n", hex);
+		for (size_t j = 0; j < f->n_endpoints; j++) {
+			printf("  endpoint  ");
+			ev_fput_text(stdout, f->endpoints[j], strlen(f->endpoints[j]));
+			putchar('\n');
+		}
 	}
 }
 

@@ -431,7 +431,9 @@ static void change_text(const members_change_t *c, const char *state,
 	printf("  %s %s ", hex, kind_member_op_name(mc->op));
 	if (mc->member != NULL && mc->member->key.len == KEY_PK_BYTES) {
 		key_to_text(k, mc->member->key.data);
-		printf("%s (%s)", k, mc->member->name);
+		printf("%s (", k);
+		ev_fput_text(stdout, mc->member->name, strlen(mc->member->name));
+		putchar(')');
 	}
 	if (mc->key.len == KEY_PK_BYTES) {
 		key_to_text(k, mc->key.data);
@@ -497,8 +499,12 @@ int member_list_main(int argc, char **argv)
 			hash_hex(t, m->transport, KEY_X_BYTES);
 			printf("  %s %-10s ", k, cfg_role_name(m->role));
 			ev_fput_text(stdout, m->name, strlen(m->name));
-			printf(" transport %.16s... %s\n", t,
-			    m->nendpoints ? m->endpoints[0] : "(no endpoint)");
+			printf(" transport %.16s... ", t);
+			if (m->nendpoints)
+				ev_fput_text(stdout, m->endpoints[0], strlen(m->endpoints[0]));
+			else
+				printf("(no endpoint)");
+			putchar('\n');
 		}
 	}
 	rc = EXIT_OK;

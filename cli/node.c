@@ -159,9 +159,9 @@ int node_main(int argc, char **argv)
 	return rc == 0 ? EXIT_OK : cli_status(rc);
 }
 
-/* Prints s in a column of width characters (code points: names are
- * checked UTF-8 without control characters), cut at a character boundary
- * if longer, then pads it. */
+/* Prints s in a column of width characters (code points), cut at a
+ * character boundary if longer, then pads it. Each is shown as
+ * ev_fput_text shows it: a member's name may hold a bidi override. */
 static void put_cell(const char *s, int width)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -172,7 +172,7 @@ static void put_cell(const char *s, int width)
 
 		while ((*q & 0xc0) == 0x80)
 			q++;
-		fwrite(p, 1, (size_t)(q - p), stdout);
+		ev_fput_text(stdout, (const char *)p, (size_t)(q - p));
 		p = q;
 		w++;
 	}

@@ -259,7 +259,11 @@ int peer_list_main(int argc, char **argv)
 			json_kbool(&j, "founder", f >= 0);
 			json_end(&j);
 		} else {
-			printf("%s %s %s %s\n", text, p->endpoint, role, name);
+			printf("%s ", text);
+			ev_fput_text(stdout, p->endpoint, strlen(p->endpoint));
+			printf(" %s ", role);
+			ev_fput_text(stdout, name, strlen(name));	/* a founder's text */
+			putchar('\n');
 		}
 	}
 	peer_close(ctx);

@@ -22,6 +22,7 @@
 #include "crypto/err.h"
 #include "node/ctl.h"
 #include "node/node_int.h"
+#include "proto/event.h"
 
 uint64_t node_now_ms(void)
 {
@@ -44,10 +45,11 @@ void node_log(const node_t *n, char level, const char *fmt, ...)
 	static const char *const names[] = { "debug", "info", "warn", "error" };
 	struct timespec ts;
 	struct tm tm;
-	char line[1024], t[32];
+	char line[1024], msg[1024], t[32];
 	va_list ap;
 	int i = level == 'D' ? 0 : level == 'I' ? 1 : level == 'W' ? 2 : 3, k;
 	size_t len;
+	FILE *f;
 
 	if (i == 0 && !n->verbose)
 		return;
@@ -57,9 +59,17 @@ void node_log(const node_t *n, char level, const char *fmt, ...)
 	k = snprintf(line, sizeof line, "%s.%03ldZ %-5s ", t, ts.tv_nsec / 1000000, names[i]);
 	len = k > 0 ? (size_t)k : 0;
 	va_start(ap, fmt);
-	k = vsnprintf(line + len, sizeof line - len, fmt, ap);
+	k = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	len = k < 0 ? len : len + (size_t)k < sizeof line - 1 ? len + (size_t)k : sizeof line - 2;
+	/* Shown as text output shows event text (proto/event.h): the message
+	 * quotes members' names and peers' text, which must not forge a line
+	 * of the log or drive the terminal of whoever reads it. */
+	if (k > 0 && (f = fmemopen(line + len, sizeof line - 1 - len, "w")) != NULL) {
+		ev_fput_text(f, msg, strlen(msg));
+		if (fflush(f) == 0 && ftell(f) > 0)
+			len += (size_t)ftell(f);
+		fclose(f);
+	}
 	line[len++] = '\n';
 	/* One write per line: the connection guard logs from its own thread. */
 	if (fwrite(line, 1, len, stderr) != len)

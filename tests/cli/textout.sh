@@ -116,3 +116,31 @@ status 0 "tally: names" $W tally -d "$E" --process "$P3"
 check "  the unit" grep -q '^  unit U<U+202E>1 (budget 1000' "$T/out"
 check "  the option's title" grep -q '  Idea<U+202E>One (cost 100)$' "$T/out"
 raw "  nothing raw" "$T/out"
+
+# ---- member and network names ----
+# genesis show (the page each founder checks before signing), peer list
+# and the pending changes of member list printed them raw.
+G=$T/g
+mkdir -p "$G"
+$W init -d "$G/a" --name "Evil${RLO}Org" --role city >/dev/null
+$W init -d "$G/b" --name Two --role ngo >/dev/null
+$W founder -d "$G/a" --endpoint tcp://127.0.0.1:17590 >"$G/a.rec"
+$W founder -d "$G/b" --endpoint tcp://127.0.0.1:17591 >"$G/b.rec"
+$W genesis new --name "Net${RLO}work" --out "$G/g.genesis" "$G/a.rec" "$G/b.rec" >/dev/null
+status 0 "genesis show: names" $W genesis show "$G/g.genesis"
+check "  the network's name" grep -q '^name      Net<U+202E>work$' "$T/out"
+check "  a founder's name" grep -q ': Evil<U+202E>Org$' "$T/out"
+raw "  nothing raw" "$T/out"
+$W genesis sign -d "$G/a" "$G/g.genesis" >/dev/null
+$W genesis sign -d "$G/b" "$G/g.genesis" >/dev/null
+$W genesis install -d "$G/b" "$G/g.genesis" >/dev/null
+$W peer add -d "$G/b" --key "$($W id -d "$G/a")" >/dev/null
+status 0 "peer list: names" $W peer list -d "$G/b"
+check "  the founder's name" grep -q ' city Evil<U+202E>Org$' "$T/out"
+raw "  nothing raw" "$T/out"
+$W init -d "$G/n" --name "New${RLO}Org" --role ngo >/dev/null
+$W founder -d "$G/n" --endpoint tcp://127.0.0.1:17592 >"$G/n.rec"
+$W member add -d "$G/b" "$G/n.rec" --reason join >/dev/null
+status 0 "member list: a pending change" $W member list -d "$G/b"
+check "  the new member's name" grep -q ' (New<U+202E>Org): open' "$T/out"
+raw "  nothing raw" "$T/out"
