@@ -63,8 +63,11 @@ static void print_result(const pb_t *p, tally_rule_t rule, const tally_result_t 
 	json_t j;
 
 	if (!json) {
-		for (size_t i = 0; i < r->nwin; i++)
-			printf("%s\n", p->proj[r->win[i]].id);
+		/* A downloaded file's ids: a bidi override in one is shown. */
+		for (size_t i = 0; i < r->nwin; i++) {
+			ev_fput_text(stdout, p->proj[r->win[i]].id, strlen(p->proj[r->win[i]].id));
+			putchar('\n');
+		}
 		return;
 	}
 	json_init(&j, stdout);

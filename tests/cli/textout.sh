@@ -144,3 +144,9 @@ $W member add -d "$G/b" "$G/n.rec" --reason join >/dev/null
 status 0 "member list: a pending change" $W member list -d "$G/b"
 check "  the new member's name" grep -q ' (New<U+202E>Org): open' "$T/out"
 raw "  nothing raw" "$T/out"
+
+# ---- pb tally: a winner's id from the file ----
+printf 'META\nkey;value\nnum_projects;1\nnum_votes;1\nbudget;10\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost\np%s1;5\nVOTES\nvoter_id;vote\nv1;p%s1\n' "$RLO" "$RLO" >"$T/win.pb"
+status 0 "pb tally: a winner with U+202E" $W pb tally "$T/win.pb"
+check "  shown" grep -q '^p<U+202E>1$' "$T/out"
+raw "  nothing raw" "$T/out"
