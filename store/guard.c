@@ -277,12 +277,15 @@ static int rec_open(store_guard_t *g, const char *dir, int rdonly, int fresh, ch
 	if (snprintf(g->rec_path, sizeof g->rec_path, "%s/%s", dir, STORE_GUARD_RECORD) >=
 	    (int)sizeof g->rec_path)
 		return say(why, whylen, WIEC_ERR_ARG, "path too long");
-	/* Non-blocking: a FIFO in its place must not hang every command. */
-	fd = rdonly ? open(g->rec_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) :
-	    open(g->rec_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+	/* Non-blocking: a FIFO in its place must not hang every command. Not
+	 * through a link: a copied directory whose record linked to the
+	 * original's once rewrote the original's record (which then named a
+	 * rollback), and a dangling one made a file wherever it pointed. */
+	fd = rdonly ? open(g->rec_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW) :
+	    open(g->rec_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0600);
 	if (fd < 0 && rdonly && errno == ENOENT)
 		return 0;	/* a store from before the record, or never written */
-	if (fd < 0 && errno == EISDIR)
+	if (fd < 0 && (errno == EISDIR || errno == ELOOP))
 		return say(why, whylen, WIEC_ERR_CORRUPT, "%s is not a regular file", g->rec_path);
 	if (fd < 0)
 		return say(why, whylen, WIEC_ERR_IO, "cannot %s %s: %s", rdonly ? "read" : "write",

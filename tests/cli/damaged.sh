@@ -396,3 +396,20 @@ check "free list: an entry now names a live page" test $? -eq 0
 status 3 "free list: the open refuses it before any post" $W idea add -d "$FL" --title new
 check "  says the page is used twice" grep -q "used twice" "$T/err"
 status 3 "free list: status refuses it" $W status -d "$FL"
+
+# The commit record as a symbolic link (a copy tool that kept one): a post
+# on the copy rewrote the original's record, which then named a rollback;
+# a dangling link made a file wherever it pointed. A link is refused.
+CA=$T/ca
+$W init -d "$CA" --name "City" --role city >/dev/null
+$W idea add -d "$CA" --title one >/dev/null
+cp -a "$CA" "$T/cb"
+rm "$T/cb/store/commit"
+ln -s "$CA/store/commit" "$T/cb/store/commit"
+status 3 "commit record a link: the post is refused" $W idea add -d "$T/cb" --title two
+oneline "commit record a link: one line"
+status 0 "  the original is untouched" $W status -d "$CA"
+rm "$T/cb/store/commit"
+ln -s "$T/created-here" "$T/cb/store/commit"
+status 3 "commit record a dangling link: refused" $W idea add -d "$T/cb" --title three
+check "  nothing made where it points" test ! -e "$T/created-here"
