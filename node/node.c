@@ -386,10 +386,21 @@ static void loop(node_t *n)
 			zap_serve(n);
 		if (items[2].revents & ZMQ_POLLIN)
 			ctlsrv_serve(n);
-		/* A bounded burst, so signals, ZAP and the CLI get their turn. */
-		for (int b = 0; b < 256 && !n->stop && (items[3].revents & ZMQ_POLLIN); b++)
-			if (link_io_recv(n) != 0)
-				break;
+		/* A bounded burst, so signals, ZAP and the CLI get their turn: at
+		 * most 256 messages or NODE_BURST_MS, and a stop is seen after
+		 * the message at hand (SIGTERM once waited out a whole burst of
+		 * costly messages: 146 s). */
+		if (items[3].revents & ZMQ_POLLIN) {
+			uint64_t t0 = node_now_ms();
+
+			for (int b = 0; b < 256 && !n->stop; b++) {
+				if (link_io_recv(n) != 0)
+					break;
+				on_signal(n);
+				if (node_now_ms() - t0 >= NODE_BURST_MS)
+					break;
+			}
+		}
 		link_io_ack(n);
 		timers(n);
 	}

@@ -37,6 +37,7 @@
 #include "store/store.h"
 
 #define NODE_EXPIRE_MS 60000	/* how often waiting events are checked for expiry */
+#define NODE_BURST_MS 100	/* peer messages handled before signals, ZAP and the CLI again */
 
 /* A draft option in libzmq 4.3's header, implemented by the library: with
  * it, a missing ZAP handler refuses CURVE clients instead of admitting them. */
