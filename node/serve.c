@@ -139,6 +139,16 @@ out:
 	envlist_free(&e);
 }
 
+int serve_budget_ok(link_t *l)
+{
+	return budget(l) >= 0;
+}
+
+void serve_charge(link_t *l, size_t bytes)
+{
+	l->answer_budget -= (double)bytes;
+}
+
 void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w)
 {
 	deferred_t *d;

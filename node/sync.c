@@ -289,8 +289,22 @@ static void on_recon(node_t *n, link_t *l, int via, const Wiec__Recon *r)
 			return;
 		}
 	} else {
-		/* The peer starts or continues its own reconciliation with us. */
-		if (l->resp[via] == NULL || l->resp_session[via] != r->session) {
+		/* The peer starts or continues its own reconciliation with us. Its
+		 * replies are answers like events: charged to the link's answer
+		 * budget, and a new session at most twice per SYNC_RECON_MS (an
+		 * honest peer begins one per SYNC_RECON_MS or less often). A
+		 * member sending a 40-byte "I hold nothing" with a new session
+		 * each millisecond once drew 1 GB of replies in 20 s. */
+		uint64_t now = node_now_ms();
+		int fresh = l->resp[via] == NULL || l->resp_session[via] != r->session;
+
+		if ((fresh && now - l->resp_begun[via] < SYNC_RECON_MS / 2) || !serve_budget_ok(l)) {
+			l->dropped++;
+			n->dropped++;
+			return;
+		}
+		if (fresh) {
+			l->resp_begun[via] = now;
 			recon_destroy(&l->resp[via]);
 			if ((l->resp[via] = recon_new(n->set, 0, 0)) == NULL)
 				return;
@@ -302,6 +316,7 @@ static void on_recon(node_t *n, link_t *l, int via, const Wiec__Recon *r)
 			link_bad(n, l, "bad reconciliation message");
 			return;
 		}
+		serve_charge(l, rlen);
 	}
 	if (reply != NULL) {
 		out.session = r->session;

@@ -16,12 +16,12 @@ status 0 "testnet of 4" $W testnet "$T/net" --nodes 4 --base-port "$BASE"
 N=$T/net
 all="$N/node1 $N/node2 $N/node3 $N/node4"
 
-# Node 1's identity on two other "devices" (copies of the key without its
-# chain state: an older copy restored elsewhere).
-cp "$N/node1/identity.key" "$T/dev3.key"
-cp "$N/node1/identity.key" "$T/dev4.key"
-chmod 600 "$T/dev3.key" "$T/dev4.key"
+# Node 1's data directory on two other machines (copies taken at seq 1,
+# each restored and posted from on its own: the member equivocates; `--key`
+# of a member's key is refused, so the copies sign as the member does).
 status 0 "node1 posts seq 1" $W idea add -d "$N/node1" --title "seq 1"
+cp -a "$N/node1" "$T/dev3"
+cp -a "$N/node1" "$T/dev4"
 status 0 "export seq 1" $W export -d "$N/node1" -o "$T/one.log"
 for i in 2 3 4; do
 	status 0 "node$i imports seq 1" $W import -d "$N/node$i" "$T/one.log"
@@ -31,9 +31,13 @@ for k in 2 3 4; do
 done
 status 0 "export seq 1-4" $W export -d "$N/node1" -o "$T/four.log"
 status 0 "node2 imports seq 1-4" $W import -d "$N/node2" "$T/four.log"
-status 0 "node3: a seq-2 branch" $W idea add -d "$N/node3" --key "$T/dev3.key" --title "three"
-status 0 "node4: a seq-2,3 branch" $W idea add -d "$N/node4" --key "$T/dev4.key" --title "four a"
-status 0 "node4: seq 3" $W idea add -d "$N/node4" --key "$T/dev4.key" --title "four b"
+status 0 "copy 3: a seq-2 branch" $W idea add -d "$T/dev3" --title "three"
+status 0 "copy 4: a seq-2,3 branch" $W idea add -d "$T/dev4" --title "four a"
+status 0 "copy 4: seq 3" $W idea add -d "$T/dev4" --title "four b"
+$W export -d "$T/dev3" -o "$T/dev3.log"
+$W export -d "$T/dev4" -o "$T/dev4.log"
+status 0 "node3 imports the seq-2 branch" $W import -d "$N/node3" "$T/dev3.log"
+status 0 "node4 imports the seq-2,3 branch" $W import -d "$N/node4" "$T/dev4.log"
 st "$N/node3" "$T/s3.json"
 check "node3 holds 2 events before the nodes start" test "$(json_field "$T/s3.json" events)" = 2
 
