@@ -17,6 +17,7 @@
 #define SYNC_INFLIGHT 2			/* Wants outstanding per link */
 #define SYNC_QUEUE_MAX 4096		/* authors queued to fetch per link, at most */
 #define SYNC_RECON_MS 1000		/* a reconciliation per link about this often */
+#define SYNC_RESP_BURST 4.0		/* responder sessions a peer may begin at once (2 per SYNC_RECON_MS after) */
 #define SYNC_TIMEOUT_MS 10000		/* a Want or a reconciliation is given up */
 #define SYNC_SNDHWM 16			/* ZMQ send high-water mark, messages */
 #define SYNC_RCVHWM 0			/* none: netio drains (node/netio.c) */

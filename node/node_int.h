@@ -89,7 +89,8 @@ typedef struct link {
 	int init_via;
 	recon_t *resp[2];			/* its reconciliations with us */
 	uint64_t resp_session[2];
-	uint64_t resp_begun[2];			/* ms a responder session last began */
+	double resp_tokens;			/* responder sessions we may begin now */
+	uint64_t resp_at;			/* ms resp_tokens was last refilled */
 	range_t *queue;				/* segments to ask it for */
 	size_t qn, qcap;
 	want_t inflight[SYNC_INFLIGHT];
@@ -248,9 +249,8 @@ void fetch_drop_want(link_t *l, size_t i);
  * zero the Want waits (at most SYNC_DEFER_MAX of them; more are dropped
  * and counted) until serve_tick finds the budget refilled. */
 void serve_want(node_t *n, link_t *l, int via, const Wiec__Want *w);
-/* Whether l's answer budget is at zero or above (refilled first), and
- * charging bytes of another answer to it (a reconciliation reply). */
-int serve_budget_ok(link_t *l);
+/* Charges bytes of another answer (a reconciliation reply) to l's answer
+ * budget. */
 void serve_charge(link_t *l, size_t bytes);
 /* Refills l's answer budget and answers waiting Wants it now covers. */
 void serve_tick(node_t *n, link_t *l);

@@ -139,11 +139,6 @@ out:
 	envlist_free(&e);
 }
 
-int serve_budget_ok(link_t *l)
-{
-	return budget(l) >= 0;
-}
-
 void serve_charge(link_t *l, size_t bytes)
 {
 	l->answer_budget -= (double)bytes;

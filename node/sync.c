@@ -289,22 +289,30 @@ static void on_recon(node_t *n, link_t *l, int via, const Wiec__Recon *r)
 			return;
 		}
 	} else {
-		/* The peer starts or continues its own reconciliation with us. Its
-		 * replies are answers like events: charged to the link's answer
-		 * budget, and a new session at most twice per SYNC_RECON_MS (an
-		 * honest peer begins one per SYNC_RECON_MS or less often). A
-		 * member sending a 40-byte "I hold nothing" with a new session
-		 * each millisecond once drew 1 GB of replies in 20 s. */
+		/* The peer starts or continues its own reconciliation with us. New
+		 * sessions take a token of a bucket refilled with two per
+		 * SYNC_RECON_MS, holding four (an honest peer begins one per
+		 * SYNC_RECON_MS or less often; two may reach us back to back after
+		 * a busy spell), and a session has at most RECON_MAX_ROUNDS
+		 * steps. A member sending a 40-byte "I hold nothing" with a new
+		 * session each millisecond once drew 1 GB of replies in 20 s.
+		 * Replies are charged to the answer budget (they delay Want
+		 * answers), but never wait for it: a reconciliation stalled
+		 * behind answers to a peer that left would never finish. */
 		uint64_t now = node_now_ms();
 		int fresh = l->resp[via] == NULL || l->resp_session[via] != r->session;
 
-		if ((fresh && now - l->resp_begun[via] < SYNC_RECON_MS / 2) || !serve_budget_ok(l)) {
+		l->resp_tokens += (double)(now - l->resp_at) * 2.0 / SYNC_RECON_MS;
+		if (l->resp_tokens > SYNC_RESP_BURST)
+			l->resp_tokens = SYNC_RESP_BURST;
+		l->resp_at = now;
+		if (fresh && l->resp_tokens < 1.0) {
 			l->dropped++;
 			n->dropped++;
 			return;
 		}
 		if (fresh) {
-			l->resp_begun[via] = now;
+			l->resp_tokens -= 1.0;
 			recon_destroy(&l->resp[via]);
 			if ((l->resp[via] = recon_new(n->set, 0, 0)) == NULL)
 				return;

@@ -85,6 +85,17 @@ check "meanwhile node1 answers the CLI within $((5 * SLOW)) s" \
 check "the duplicates are not held against node2" \
 	test "$(jget "$T/peers6" 'j[0]["invalid"]')" = "$(jget "$T/peers5" 'j[0]["invalid"]')"
 
+# A member that begins a reconciliation each millisecond, each saying it
+# holds nothing (40 bytes, answered with node1's set): replies were free,
+# about 9,500 times the bytes sent. A new responder session may begin
+# twice a second per connection, and replies are charged to the answer
+# budget: a few replies in 5 s, not thousands.
+"$BP" "$N/node2" "$EP1" reconflood 5 >"$T/bp7" 2>&1
+sed 's/^/# /' "$T/bp7"
+rx=$(sed -n 's/^reconflood: sent [0-9]* Recons, \([0-9]*\) bytes received$/\1/p' "$T/bp7")
+check "reconflood ran" test -n "$rx"
+check "reconflood: node1 answered less than 200 kB in 5 s" test "${rx:-999999999}" -lt 200000
+
 # A member that keeps node1 busy and meanwhile sends empty frames as fast as
 # they go: each counts against the 32 MiB waiting for the loop with libzmq's
 # own cost (SYNC_IO_MSG_COST); free, they once queued 900 MB.

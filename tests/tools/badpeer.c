@@ -59,6 +59,10 @@
  *             event recon kept up to seq 2^40, and answers every Want for
  *             that author with that (held) event and "more": the node must
  *             not leave the author's fetch to it while it brings nothing
+ *   reconflood S  for S seconds, each millisecond a first reconciliation
+ *             message of a new session saying it holds nothing (40 bytes,
+ *             whose answer lists the node's set): replies must be charged
+ *             to the link's answer budget
  *   busyempty S K  makes the node busy (K Events of 16,384 forged envelopes
  *             to verify), then for S seconds sends empty frames as fast as
  *             the connection takes them: the node's network thread must
@@ -801,6 +805,48 @@ static void act_claim(int secs)
 	printf("claim: %lu wants received, %lu answered with more=1\n", wants, answered);
 }
 
+static void act_reconflood(int secs)
+{
+	/* A first message of an initiator that holds nothing: H_FIRST, its
+	 * nonce, then one record over the whole key space saying "I hold
+	 * nothing here" (spec/recon.md), so the answer lists our set. */
+	uint8_t data[20] = { 0x01 };
+	uint64_t end = mono_ms() + (uint64_t)secs * 1000;
+	unsigned long sent = 0;
+	struct timespec gap = { 0, 1000000 };
+
+	send_hello();
+	data[17] = 0x00;
+	data[18] = 0x02;
+	data[19] = 0x00;
+	while (mono_ms() < end) {
+		Wiec__SyncMsg m = WIEC__SYNC_MSG__INIT;
+		Wiec__Recon r = WIEC__RECON__INIT;
+		zmq_msg_t zm;
+
+		randombytes_buf(data + 1, 16);
+		randombytes_buf(&r.session, sizeof r.session);
+		r.session |= 1;
+		r.data.data = data;
+		r.data.len = sizeof data;
+		m.msg_case = WIEC__SYNC_MSG__MSG_RECON;
+		m.recon = &r;
+		if (send_msg_try(&m) == 0)
+			sent++;
+		for (;;) {	/* read and drop what comes back */
+			zmq_msg_init(&zm);
+			if (zmq_msg_recv(&zm, sock, ZMQ_DONTWAIT) < 0) {
+				zmq_msg_close(&zm);
+				break;
+			}
+			rx_bytes += zmq_msg_size(&zm);
+			zmq_msg_close(&zm);
+		}
+		nanosleep(&gap, NULL);
+	}
+	printf("reconflood: sent %lu Recons, %llu bytes received\n", sent, rx_bytes);
+}
+
 static void act_fakehave(int secs)
 {
 	enum { HEADS = 4096 };
@@ -1095,6 +1141,8 @@ int main(int argc, char **argv)
 			act_dupflood(atoi(argv[++i]));
 		else if (strcmp(argv[i], "claim") == 0 && i + 1 < argc)
 			act_claim(atoi(argv[++i]));
+		else if (strcmp(argv[i], "reconflood") == 0 && i + 1 < argc)
+			act_reconflood(atoi(argv[++i]));
 		else if (strcmp(argv[i], "busyempty") == 0 && i + 2 < argc) {
 			act_busyempty(atoi(argv[i + 1]), atoi(argv[i + 2]));
 			i += 2;
