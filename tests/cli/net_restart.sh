@@ -5,8 +5,7 @@
 . tests/cli/netlib.inc
 t0=$(now_s)
 DL=$((90 * SLOW))
-BP=$B/tool-badpeer
-[ -x "$BP" ] || { bad "tool-badpeer is built ($BP)"; exit 1; }
+need_badpeer
 NEV=10000
 
 pick_base 3 27400 || { bad "3 free ports"; exit 1; }

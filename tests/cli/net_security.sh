@@ -8,11 +8,7 @@
 . tests/cli/netlib.inc
 t0=$(now_s)
 DL=$((60 * SLOW))
-BP=$B/tool-badpeer
-if [ ! -x "$BP" ]; then
-	bad "tool-badpeer is built ($BP)"
-	exit 1
-fi
+need_badpeer
 
 pick_base 4 27300 || { bad "4 free ports"; exit 1; }
 status 0 "testnet of 4 on ports $BASE.." $W testnet "$T/net" --nodes 4 --base-port "$BASE"

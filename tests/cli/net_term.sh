@@ -7,11 +7,7 @@
 . tests/cli/lib.sh
 . tests/cli/netlib.inc
 t0=$(now_s)
-BP=$B/tool-badpeer
-if [ ! -x "$BP" ]; then
-	bad "tool-badpeer is built ($BP)"
-	exit 1
-fi
+need_badpeer
 pick_base 2 27500 || { bad "2 free ports"; exit 1; }
 status 0 "testnet of 2 on ports $BASE.." $W testnet "$T/net" --nodes 2 --base-port "$BASE"
 N=$T/net

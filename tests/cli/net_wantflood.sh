@@ -8,11 +8,7 @@
 . tests/cli/lib.sh
 . tests/cli/netlib.inc
 t0=$(now_s)
-BP=$B/tool-badpeer
-if [ ! -x "$BP" ]; then
-	bad "tool-badpeer is built ($BP)"
-	exit 1
-fi
+need_badpeer
 # ASan keeps freed memory in quarantine (256 MB by default), which would
 # count as peak memory here: without it, ASan's redzones still cost up to
 # about 3x, which SLOW scales.
