@@ -176,10 +176,11 @@ int act_check_link(act_ctx_t *c, const uint8_t a[static HASH_BYTES],
 int act_member_name(store_t *s, const uint8_t key[static KEY_PK_BYTES],
     char name[static ROSTER_NAME_MAX + 1]);
 
-/* `wiec submit`: an event of a current member that does not extend the
- * member's chain as held here (its head + 1 on its head, or its first
- * event) is refused (EXIT_FAIL, printed): taken, it would make the member
- * equivocate for good (spec/events.md section 5). 0 otherwise. */
+/* `wiec submit`: an event of a current member that branches the member's
+ * chain as held here (a second root, or another event at a seq held) is
+ * refused (EXIT_FAIL, printed): taken, it would make the member equivocate
+ * for good (spec/events.md section 5). 0 otherwise (a replay of the chain
+ * in any order included). */
 int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev);
 
 /* The target of a comment (answer set), report, moderation or appeal is in

@@ -319,13 +319,38 @@ int act_member_name(store_t *s, const uint8_t key[static KEY_PK_BYTES],
 	return rc;
 }
 
+typedef struct same_seq {
+	const ev_t *ev;
+	int clash;
+} same_seq_t;
+
+/* Stops at the first held event above ev's seq; notes one at ev's seq
+ * that is another event. */
+static int seq_clash(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
+{
+	same_seq_t *c = ctx;
+	ev_t e;
+	int stop;
+
+	(void)lseq;
+	if (ev_decode(&e, env, len) != 0)
+		return 0;
+	stop = e.seq > c->ev->seq;
+	if (e.seq == c->ev->seq && memcmp(e.id, c->ev->id, HASH_BYTES) != 0)
+		c->clash = stop = 1;
+	ev_free(&e);
+	return stop;
+}
+
 int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev)
 {
+	static const uint8_t zero[HASH_BYTES];
 	char name[ROSTER_NAME_MAX + 1];
 	uint8_t author[KEY_PK_BYTES];
+	same_seq_t c = { ev, 0 };
 	store_head_t h;
 	uint64_t seq;
-	int rc, extends;
+	int rc, root = memcmp(ev->prev, zero, HASH_BYTES) == 0;
 
 	if ((rc = act_member_name(s, ev->author, name)) == 0)
 		return 0;
@@ -336,12 +361,17 @@ int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev)
 	if (rc != WIEC_ERR_NOTFOUND || ((rc = store_head(s, ev->author, &h)) != 0 &&
 	    rc != WIEC_ERR_NOTFOUND))
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-	extends = rc == WIEC_ERR_NOTFOUND || h.count == 0 ? ev->seq == 1 :
-	    ev->seq == h.seq + 1 && memcmp(ev->prev, h.id, HASH_BYTES) == 0;
-	if (extends)
+	if (rc == WIEC_ERR_NOTFOUND)
+		h.count = 0;
+	/* A fork given what is held: a second root, or another event at its
+	 * seq. Events of the chain in any order are fine (a replay). */
+	if (!(root && h.count > 0) && h.count > 0 &&
+	    (rc = store_scan_author(s, ev->author, ev->seq, seq_clash, &c)) < 0)
+		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+	if (!(root && h.count > 0) && !c.clash)
 		return 0;
-	return cli_fail(EXIT_FAIL, cmd, "the event is member organisation '%s''s and does not "
-	    "extend its chain here: taken, it would make the member equivocate for good "
+	return cli_fail(EXIT_FAIL, cmd, "the event is member organisation '%s''s and branches "
+	    "its chain as held here: taken, it would make the member equivocate for good "
 	    "(members post through their own node)", name);
 }
 

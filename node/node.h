@@ -28,6 +28,7 @@
 #define SYNC_TCP_MAXRT_MS 20000		/* unacknowledged data drops a connection */
 #define SYNC_ANSWER_RATE (16 << 20)	/* answer bytes per second per link */
 #define SYNC_ANSWER_BURST (2 * SYNC_EVENTS_CAP)	/* ... and at most this at once */
+#define SYNC_WALK_COST 256	/* answer bytes charged per prev step walked above a fork */
 #define SYNC_DEFER_MAX SYNC_INFLIGHT	/* Wants waiting for the budget, per link */
 #define SYNC_CONN_MAX 1024		/* TCP connections to the peer port, at most */
 #define SYNC_CONN_PER_ADDR 8		/* ... per address, plus 2 per other founder */

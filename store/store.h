@@ -182,10 +182,12 @@ int store_scan_author(store_t *s, const uint8_t author[static KEY_PK_BYTES],
  * requester must ask again from 1 with a locator). after_id (NULL: none)
  * continues an answer that was cut: only events after (after_seq,
  * after_id) in that order. Every envelope's id is checked before fn sees
- * it (WIEC_ERR_CORRUPT). */
+ * it (WIEC_ERR_CORRUPT). *walked (may be NULL) receives the prev steps
+ * taken above a fork (the work a requester's have ids cost, at most
+ * WALK_MAX per id). */
 int store_scan_missing(store_t *s, const uint8_t author[static KEY_PK_BYTES], uint64_t from,
     const uint8_t *have, size_t nhave, uint64_t after_seq, const uint8_t *after_id,
-    size_t *known, store_ev_fn fn, void *ctx);
+    size_t *known, size_t *walked, store_ev_fn fn, void *ctx);
 
 /* What to ask a peer for to get what it holds of author beyond us
  * (spec/sync.md, "Fetch"): fills have[0..*nhave) (at most max ids of 32

@@ -87,7 +87,7 @@ int store_scan_author(store_t *s, const uint8_t author[static KEY_PK_BYTES],
 
 int store_scan_missing(store_t *s, const uint8_t author[static KEY_PK_BYTES], uint64_t from,
     const uint8_t *have, size_t nhave, uint64_t after_seq, const uint8_t *after_id,
-    size_t *known, store_ev_fn fn, void *ctx)
+    size_t *known, size_t *walked, store_ev_fn fn, void *ctx)
 {
 	uint8_t *marked = NULL;
 	size_t nmarked = 0, cap = 0, steps = 0, nknown = 0;
@@ -98,6 +98,8 @@ int store_scan_missing(store_t *s, const uint8_t author[static KEY_PK_BYTES], ui
 
 	if (known)
 		*known = 0;
+	if (walked)
+		*walked = 0;
 	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	if ((rc = store_get_head(s, txn, author, &h)) != 0) {
@@ -144,6 +146,8 @@ int store_scan_missing(store_t *s, const uint8_t author[static KEY_PK_BYTES], ui
 		if (known)
 			*known = nknown;
 		if (from > 1 && nhave > 0 && nknown == 0) {
+			if (walked)
+				*walked = steps;
 			free(marked);
 			mdb_txn_abort(txn);
 			return 0;
@@ -155,6 +159,8 @@ int store_scan_missing(store_t *s, const uint8_t author[static KEY_PK_BYTES], ui
 		else
 			rc = scan_from(s, txn, author, cover + 1, marked, nmarked, NULL, fn, ctx);
 	}
+	if (walked)
+		*walked = steps;
 	free(marked);
 	mdb_txn_abort(txn);
 	return rc;
