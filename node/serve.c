@@ -90,11 +90,6 @@ static double budget(link_t *l)
 	return l->answer_budget;
 }
 
-/* Per range, in order: what the peer lacks of the author given the ids it
- * holds (store_scan_missing), until SYNC_EVENTS_CAP bytes; `more` if cut.
- * A range whose ids we know none of (and from > 1) is named in `unknown`:
- * the peer asks again with a locator. A damaged event stops the answer
- * and is reported: serving it would get us refused forever. */
 typedef struct aref {
 	const uint8_t *author;
 	size_t i;
@@ -126,6 +121,11 @@ static int repeated(const Wiec__Want *w, uint8_t *again)
 	return 0;
 }
 
+/* Per range, in order: what the peer lacks of the author given the ids it
+ * holds (store_scan_missing), until SYNC_EVENTS_CAP bytes; `more` if cut.
+ * A range whose ids we know none of (and from > 1) is named in `unknown`:
+ * the peer asks again with a locator. A damaged event stops the answer
+ * and is reported: serving it would get us refused forever. */
 static void answer(node_t *n, link_t *l, int via, const Wiec__Want *w)
 {
 	envlist_t e = { .limit = SYNC_EVENTS_CAP };
