@@ -4,6 +4,7 @@
 
 #include "crypto/err.h"
 #include "node/node_int.h"
+#include "node/repeats.h"
 
 typedef struct envlist {
 	uint8_t **env;
@@ -90,35 +91,21 @@ static double budget(link_t *l)
 	return l->answer_budget;
 }
 
-typedef struct aref {
-	const uint8_t *author;
-	size_t i;
-} aref_t;
-
-static int aref_cmp(const void *a, const void *b)
-{
-	const aref_t *x = a, *y = b;
-	int c = memcmp(x->author, y->author, KEY_PK_BYTES);
-
-	return c ? c : x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* again[i]: range i names an author an earlier range of w names. An author
  * is answered once per Want: 512 copies of one range on a forked chain
  * once cost 2 s of walking for about 54 KB. */
 static int repeated(const Wiec__Want *w, uint8_t *again)
 {
-	aref_t *a = malloc(w->n_ranges * sizeof *a);
+	const uint8_t **keys = malloc((w->n_ranges ? w->n_ranges : 1) * sizeof *keys);
+	int rc;
 
-	if (a == NULL)
-		return -1;
+	if (keys == NULL)
+		return WIEC_ERR_NOMEM;
 	for (size_t i = 0; i < w->n_ranges; i++)
-		a[i] = (aref_t){ w->ranges[i]->author.data, i };
-	qsort(a, w->n_ranges, sizeof *a, aref_cmp);
-	for (size_t i = 1; i < w->n_ranges; i++)
-		again[a[i].i] = memcmp(a[i].author, a[i - 1].author, KEY_PK_BYTES) == 0;
-	free(a);
-	return 0;
+		keys[i] = w->ranges[i]->author.data;
+	rc = repeats_mark(keys, w->n_ranges, again);
+	free(keys);
+	return rc;
 }
 
 /* Per range, in order: what the peer lacks of the author given the ids it

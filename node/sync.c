@@ -7,6 +7,7 @@
 #include "crypto/err.h"
 #include "model/closeev.h"
 #include "node/node_int.h"
+#include "node/repeats.h"
 
 /* ---- ingesting events ---- */
 
@@ -19,19 +20,6 @@ void sync_head_item(recon_item_t *it, const store_head_t *h)
 	memcpy(it->val, h->tips, HASH_BYTES);
 }
 
-typedef struct idref {
-	const uint8_t *id;
-	size_t i;
-} idref_t;
-
-static int idref_cmp(const void *a, const void *b)
-{
-	const idref_t *x = a, *y = b;
-	int c = memcmp(x->id, y->id, HASH_BYTES);
-
-	return c ? c : x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* dup[i]: envelope i is held already, or a copy of an earlier one of the
  * batch. An event's id is the hash of its bytes, so a duplicate costs a
  * hash and a lookup, never a signature check: a member once pushed 16,384
@@ -40,25 +28,22 @@ static int idref_cmp(const void *a, const void *b)
 static int screen_dups(node_t *n, uint8_t *const *envs, const size_t *lens, size_t cnt,
     uint8_t *dup)
 {
-	uint8_t (*ids)[HASH_BYTES] = malloc(cnt * HASH_BYTES);
-	idref_t *ord = malloc(cnt * sizeof *ord);
+	uint8_t (*ids)[HASH_BYTES] = malloc((cnt ? cnt : 1) * HASH_BYTES);
+	const uint8_t **keys = malloc((cnt ? cnt : 1) * sizeof *keys);
 	int rc = WIEC_ERR_NOMEM;
 
-	if (ids == NULL || ord == NULL)
+	if (ids == NULL || keys == NULL)
 		goto out;
 	for (size_t i = 0; i < cnt; i++) {
 		hash_2(ids[i], envs[i], lens[i], NULL, 0);
-		ord[i] = (idref_t){ ids[i], i };
+		keys[i] = ids[i];
 	}
 	if ((rc = store_held_ids(n->store, (const uint8_t (*)[HASH_BYTES])ids, cnt, dup)) != 0)
 		goto out;
-	qsort(ord, cnt, sizeof *ord, idref_cmp);
-	for (size_t j = 1; j < cnt; j++)
-		if (memcmp(ord[j].id, ord[j - 1].id, HASH_BYTES) == 0)
-			dup[ord[j].i] = 1;
+	rc = repeats_mark(keys, cnt, dup);
 out:
 	free(ids);
-	free(ord);
+	free(keys);
 	return rc;
 }
 
