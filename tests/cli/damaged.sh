@@ -293,6 +293,42 @@ check "ballots: the ballot's bytes were found and changed" test $? -eq 0
 status 3 "ballots: tally refuses the damaged ballot" $W tally -d "$V" --process "$VP"
 oneline "ballots: one line"
 
+# The same in a long recount: past STORE_IDCHECK_INLINE (4,096) ballots the
+# hashing runs on a second thread behind the tally, which must still fail
+# whole for one damaged ballot among 6,000, wherever it lies.
+L=$T/longvote
+$W init -d "$L" --name "City" --role city >/dev/null
+LP=$($W process create -d "$L" --kind budget --title B --unit U:100000)
+LA=$($W idea add -d "$L" --process "$LP" --unit U --title A --cost 10 2>/dev/null)
+LPOLL=$($W poll open -d "$L" --process "$LP" --kind budget --option "$LA" --rule greedy)
+"${B:-build}/tool-mkballots" "$L" 6000 "$LP" "$LPOLL" "$LA" U "$T/ballots.log"
+status 0 "long recount: 6,000 ballots import" $W import -d "$L" "$T/ballots.log"
+status 0 "long recount: tally before the damage" $W tally -d "$L" --process "$LP"
+check "  6000 ballots counted" grep -q "6000 ballots counted" "$T/out"
+cp -a "$L" "$T/longvote.clean"
+for at in 2 4500 5999; do
+	rm -rf "$L" && cp -a "$T/longvote.clean" "$L"
+	python3 - "$L/store/data.mdb" "$T/ballots.log" "$at" <<'PY'
+import hashlib, struct, sys
+fn, log, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+x = open(log, 'rb').read(); i = 8; k = -1; env = None
+while i < len(x):
+    n = struct.unpack_from('>I', x, i)[0]; r = x[i + 4:i + 4 + n]; i += 4 + n
+    if k == want:
+        env = r
+    k += 1
+d = bytearray(open(fn, 'rb').read()); at = d.find(env)
+if at < 0 or d.find(env, at + 1) >= 0:
+    sys.exit(1)
+d[at + len(env) - 70] ^= 0x01	# in the signed body
+open(fn, 'wb').write(bytes(d))
+PY
+	check "long recount, ballot $at: its bytes were found once and changed" test $? -eq 0
+	status 3 "long recount, ballot $at: tally refuses the damaged ballot" \
+	    $W tally -d "$L" --process "$LP"
+	oneline "long recount, ballot $at: one line"
+done
+
 # A waiting event damaged on disk before its prev arrives (its signature's
 # last bit): it was applied without a check and held as a fork of the
 # genuine event, excluding the organisation's later events for good. A
