@@ -465,7 +465,7 @@ static int act_main(const char *name, int argc, char **argv)
 		goto out;
 	}
 	dir = cli_dir(c->o.dir);
-	if ((rc = cli_open_read(name, dir, &cfg, &c->s)) != EXIT_OK)
+	if ((rc = cli_open_post(name, dir, &cfg, &c->s)) != EXIT_OK)
 		goto out;
 	if ((rc = act_signer(c, dir)) != 0)
 		goto out;

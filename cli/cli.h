@@ -63,6 +63,11 @@ int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 /* cli_open for commands that only read: the store is opened read-only
  * (STORE_OPEN_RDONLY), so they work on a directory nobody may write. */
 int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
+/* cli_open_read for commands that read the model, then post (cli_post): a
+ * store whose derived state is of an older model is first rebuilt by a
+ * writable open, as the post's own open would, so the checks read the
+ * current model rather than refusing it (store_stale). */
+int cli_open_post(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 
 /* Loads a secret identity key; prints the error and returns the status. */
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);

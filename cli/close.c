@@ -190,7 +190,7 @@ int close_main(int argc, char **argv)
 	if ((rc = act_parse_id(c, "--process", c->o.process, process)) != 0 ||
 	    (rc = act_signer(c, cli_dir(c->o.dir))) != 0)
 		goto out;
-	if ((rc = cli_open_read(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
+	if ((rc = cli_open_post(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
 		goto out;
 	if ((rc = cli_close_cert(c->s, process, &k)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
@@ -379,7 +379,7 @@ int result_main(int argc, char **argv)
 	}
 	if ((rc = act_parse_id(c, "--process", c->o.process, process)) != 0)
 		goto out;
-	if ((rc = cli_open_read(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
+	if ((rc = cli_open_post(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
 		goto out;
 	if ((rc = cli_close_cert(c->s, process, &k)) != 0) {
 		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));

@@ -299,7 +299,7 @@ int cli_status(int err)
 	case WIEC_ERR_ARG: return EXIT_USAGE;
 	case WIEC_ERR_KEY_MODE: case WIEC_ERR_KEY_FORMAT: return EXIT_KEY;
 	case WIEC_ERR_NOSTORE: case WIEC_ERR_CORRUPT: case WIEC_ERR_CONFIG:
-	case WIEC_ERR_STALE: case WIEC_ERR_BEHIND: return EXIT_DATA;
+	case WIEC_ERR_STALE: case WIEC_ERR_BEHIND: case WIEC_ERR_NEWER: return EXIT_DATA;
 	case WIEC_ERR_TOO_BIG: case WIEC_ERR_DECODE: case WIEC_ERR_NONCANON:
 	case WIEC_ERR_UNKNOWN: case WIEC_ERR_FIELD: case WIEC_ERR_NETWORK:
 	case WIEC_ERR_SIG: case WIEC_ERR_CHAIN: case WIEC_ERR_FORKED:
@@ -407,6 +407,22 @@ int cli_open(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 
 int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 {
+	return open_store(cmd, dir, cfg, s, STORE_OPEN_RDONLY);
+}
+
+int cli_open_post(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
+{
+	int rc;
+
+	if ((rc = open_store(cmd, dir, cfg, s, STORE_OPEN_RDONLY)) != EXIT_OK ||
+	    !store_stale(*s))
+		return rc;
+	/* The post's own (writable) open would rebuild it: do that first, so
+	 * that the command's checks read the current model. */
+	store_close(s);
+	if ((rc = open_store(cmd, dir, cfg, s, 0)) != EXIT_OK)
+		return rc;
+	store_close(s);
 	return open_store(cmd, dir, cfg, s, STORE_OPEN_RDONLY);
 }
 

@@ -76,7 +76,8 @@ static void mctx_close(mctx_t *c)
 	store_close(&c->s);
 }
 
-static int mctx_open(const char *cmd, const char *dflag, mctx_t *c)
+/* post: the command posts a change afterwards (cli_open_post). */
+static int mctx_open(const char *cmd, const char *dflag, int post, mctx_t *c)
 {
 	uint8_t *g = NULL;
 	size_t glen;
@@ -84,7 +85,8 @@ static int mctx_open(const char *cmd, const char *dflag, mctx_t *c)
 	int rc;
 
 	memset(c, 0, sizeof *c);
-	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &c->s)) != EXIT_OK)
+	if ((rc = (post ? cli_open_post : cli_open_read)(cmd, cli_dir(dflag), &cfg, &c->s)) !=
+	    EXIT_OK)
 		return rc;
 	if ((rc = store_genesis(c->s, &g, &glen)) != 0 ||
 	    (rc = genesis_decode(&c->g, g, glen, 1)) != 0) {
@@ -158,7 +160,7 @@ int member_add_main(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = cli_founder_load(cmd, o.args[0], &f)) != EXIT_OK)
 		return rc;
-	if ((rc = mctx_open(cmd, o.dir, &c)) != EXIT_OK)
+	if ((rc = mctx_open(cmd, o.dir, 1, &c)) != EXIT_OK)
 		goto out;
 	key_to_text(text, f->key.data);
 	if (roster_member_of(&c.r, f->key.data) != NULL) {
@@ -215,7 +217,7 @@ int member_rm_main(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (o.reason == NULL || !*o.reason)
 		return cli_fail(EXIT_USAGE, cmd, "--reason is required");
-	if ((rc = mctx_open(cmd, o.dir, &c)) != EXIT_OK)
+	if ((rc = mctx_open(cmd, o.dir, 1, &c)) != EXIT_OK)
 		return rc;
 	if ((rc = find_member(cmd, &c, o.args[0], &m)) != EXIT_OK) {
 		mctx_close(&c);
@@ -249,7 +251,7 @@ int member_rotate_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, cmd, "--reason is required");
 	if ((rc = cli_founder_load(cmd, o.args[1], &f)) != EXIT_OK)
 		return rc;
-	if ((rc = mctx_open(cmd, o.dir, &c)) != EXIT_OK)
+	if ((rc = mctx_open(cmd, o.dir, 1, &c)) != EXIT_OK)
 		goto out;
 	if ((rc = find_member(cmd, &c, o.args[0], &m)) != EXIT_OK) {
 		mctx_close(&c);
@@ -462,7 +464,7 @@ int member_list_main(int argc, char **argv)
 
 	if ((rc = parse(cmd, argc, argv, &o, "j", 0)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = mctx_open(cmd, o.dir, &c)) != EXIT_OK)
+	if ((rc = mctx_open(cmd, o.dir, 0, &c)) != EXIT_OK)
 		return rc;
 	if ((signers = malloc(ROSTER_MAX * sizeof *signers)) == NULL) {
 		mctx_close(&c);

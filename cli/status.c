@@ -148,7 +148,8 @@ int verify_main(int argc, char **argv)
 	if (rc != 0) {
 		int status = rc == WIEC_ERR_MAP_FULL || rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_INVALID;
 
-		if (rc == WIEC_ERR_STALE)	/* not damage: read-only and not rebuilt */
+		/* Not damage: read-only and not rebuilt, or of a newer wiec. */
+		if (rc == WIEC_ERR_STALE || rc == WIEC_ERR_NEWER)
 			return cli_fail(EXIT_DATA, cmd, "%s", why);
 		/* A damaged index is derived state: a rebuild repairs it. */
 		const char *fix = strstr(why, " index: ") ? " (wiec reindex rebuilds it)" : "";

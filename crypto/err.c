@@ -30,10 +30,11 @@ const char *wiec_strerror(int err)
 	case WIEC_ERR_NOSTORE: return "not a wiec data directory (run 'wiec init')";
 	case WIEC_ERR_CONFIG: return "invalid config";
 	case WIEC_ERR_PROTO: return "sync protocol violation";
-	case WIEC_ERR_STALE: return "the store's indexes are of an older version: "
-	    "open it writable once (e.g. wiec reindex) to rebuild them";
+	case WIEC_ERR_STALE: return "the store's indexes are of an older version of wiec: "
+	    "run 'wiec reindex' (or any command that posts) to rebuild them";
 	case WIEC_ERR_BEHIND: return "the store lacks the last event this identity signed: it "
 	    "is an older copy; let the node catch up from a peer before signing";
+	case WIEC_ERR_NEWER: return "the store was written by a newer version of wiec";
 	}
 	return "unknown error";
 }

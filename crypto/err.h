@@ -37,10 +37,12 @@ typedef enum wiec_err {
 	WIEC_ERR_NOSTORE = -37,		/* not a wiec data directory */
 	WIEC_ERR_CONFIG = -38,		/* config file line not understood */
 	WIEC_ERR_PROTO = -40,		/* peer sent a message that breaks the sync protocol */
-	WIEC_ERR_STALE = -41,		/* derived state of another program version, not
+	WIEC_ERR_STALE = -41,		/* derived state of an older program version, not
 					 * rebuilt (a read-only open): open it writable */
 	WIEC_ERR_BEHIND = -42,		/* the store lacks the last event this identity
 					 * signed: an older copy (keychain.h) */
+	WIEC_ERR_NEWER = -43,		/* a store of a newer format or model version
+					 * than this program knows */
 } wiec_err_t;
 
 /* A static, one-line message for an error code. */

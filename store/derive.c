@@ -266,6 +266,8 @@ int store_dump_derived(store_t *s, store_kv_fn fn, void *ctx)
 	MDB_txn *txn;
 	int rc, out = 0;
 
+	if (s->missing)
+		return WIEC_ERR_STALE;
 	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	for (size_t i = 0; out == 0; i++) {

@@ -259,12 +259,20 @@ static const Wiec__GenesisBody *view_genesis(void *ctx)
 	return sv->have_genesis ? sv->g.body : NULL;
 }
 
-/* Whether the store's derived state is of this program's model version. */
+/* 0 if the store's derived state is of this program's model in the view's
+ * snapshot; WIEC_ERR_STALE for an older one (a read-only open, not
+ * rebuilt: an older refs index may lack whole tags), WIEC_ERR_NEWER for a
+ * newer one (rebuilt by a newer wiec since this store was opened). */
 static int model_current(store_view_t *sv)
 {
 	uint32_t ver, model;
+	int rc;
 
-	return store_versions(sv->s, sv->txn, &ver, &model) == 0 && model == STORE_MODEL;
+	if (store_stale(sv->s))
+		return WIEC_ERR_STALE;
+	if ((rc = store_versions(sv->s, sv->txn, &ver, &model)) != 0)
+		return rc;
+	return model < STORE_MODEL ? WIEC_ERR_STALE : model > STORE_MODEL ? WIEC_ERR_NEWER : 0;
 }
 
 int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
@@ -281,6 +289,8 @@ int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
 		free(sv);
 		return rc;
 	}
+	if ((rc = model_current(sv)) != 0)
+		goto fail;
 	rc = store_meta_get(s, sv->txn, "genesis", &gv);
 	if (rc == 0) {
 		if (genesis_decode(&sv->g, gv.mv_data, gv.mv_size, 0) != 0) {
@@ -295,9 +305,7 @@ int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
 	v->get = view_get;
 	v->refs = view_refs;
 	v->genesis = view_genesis;
-	/* refs values name log positions since model 5; a store of an older
-	 * model opened read-only (not rebuilt) is read the generic way. */
-	v->scan = model_current(sv) && s->have_lists ? view_scan : NULL;
+	v->scan = view_scan;
 	*out = sv;
 	return 0;
 fail:

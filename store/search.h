@@ -27,7 +27,8 @@ typedef struct search_res search_res_t;
  * store_search_free) yields the hits, best first, by store_search_next.
  * *nterms (may be NULL) receives the number of query terms used (0: the
  * query has no searchable word). Returns 0, WIEC_ERR_NOMEM, WIEC_ERR_CORRUPT
- * (a malformed index entry) or WIEC_ERR_STORE. */
+ * (a malformed index entry), WIEC_ERR_STORE, or WIEC_ERR_STALE /
+ * WIEC_ERR_NEWER (an index of another layout: store_stale). */
 int store_search(store_t *s, const char *query, size_t len, search_res_t **out,
     size_t *nterms);
 
@@ -50,7 +51,8 @@ size_t store_search_left(const search_res_t *r);
 void store_search_free(search_res_t **r);
 
 /* Size of the index: documents, their summed lengths in terms, distinct
- * terms, postings, and the bytes of the LMDB pages it occupies. */
+ * terms, postings, and the bytes of the LMDB pages it occupies. Errors as
+ * store_search's. */
 typedef struct search_stats {
 	uint64_t docs, length, terms, postings, bytes;
 } search_stats_t;

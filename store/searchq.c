@@ -215,7 +215,7 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 
 /* 0 if the index has this program's layout (chunks: STORE_MODEL 8 and
  * on); WIEC_ERR_STALE for a store of an older model opened read-only (a
- * writable open rebuilds it first). */
+ * writable open rebuilds it first), WIEC_ERR_NEWER for a newer one. */
 static int model_current(store_t *s, MDB_txn *txn)
 {
 	uint32_t ver, model;
@@ -223,7 +223,9 @@ static int model_current(store_t *s, MDB_txn *txn)
 
 	if (rc != 0)
 		return rc == WIEC_ERR_CORRUPT ? WIEC_ERR_STALE : rc;
-	return model >= 8 && model <= STORE_MODEL ? 0 : WIEC_ERR_STALE;
+	if (model > STORE_MODEL)
+		return WIEC_ERR_NEWER;
+	return model >= 8 && !s->missing ? 0 : WIEC_ERR_STALE;
 }
 
 /* store_search in txn (NULL: a snapshot of its own). */
@@ -357,6 +359,10 @@ int store_search_stats(store_t *s, search_stats_t *st)
 	memset(st, 0, sizeof *st);
 	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
+	if ((rc = model_current(s, txn)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
 	if ((rc = mdb_get(txn, s->search, &k, &v)) == 0 && v.mv_size == 12) {
 		st->docs = get48(v.mv_data);
 		st->length = get48((const uint8_t *)v.mv_data + 6);

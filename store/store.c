@@ -49,20 +49,25 @@ void store_kids_key(uint8_t k[KIDS_KEY], const uint8_t *author, uint64_t pseq,
 	memcpy(k + KEY_PK_BYTES + 8 + HASH_BYTES + 8, id, HASH_BYTES);
 }
 
+/* The named databases. "later": added after the first store of format 3
+ * (model 1), so a store of an older model may lack it; all are derived
+ * state or pending events, rebuilt or created by a writable open. */
 static const struct {
 	const char *name;
 	size_t off;
+	int later;
 } dbs[] = {
-	{ "events", offsetof(store_t, events) }, { "log", offsetof(store_t, log) },
-	{ "chains", offsetof(store_t, chains) }, { "kids", offsetof(store_t, kids) },
-	{ "tips", offsetof(store_t, tips) }, { "tipb", offsetof(store_t, tipb) }, { "heads", offsetof(store_t, heads) },
-	{ "pending", offsetof(store_t, pending) }, { "pendq", offsetof(store_t, pendq) },
-	{ "pendsrc", offsetof(store_t, pendsrc) },
-	{ "pstat", offsetof(store_t, pstat) }, { "excluded", offsetof(store_t, excluded) },
-	{ "refs", offsetof(store_t, refs) },
-	{ "meta", offsetof(store_t, meta) },
-	{ "search", offsetof(store_t, search) },
-	{ "lists", offsetof(store_t, lists) },	/* last: model 7 added it (open_dbs) */
+	{ "events", offsetof(store_t, events), 0 }, { "log", offsetof(store_t, log), 0 },
+	{ "chains", offsetof(store_t, chains), 0 }, { "kids", offsetof(store_t, kids), 0 },
+	{ "tips", offsetof(store_t, tips), 0 }, { "tipb", offsetof(store_t, tipb), 1 },
+	{ "heads", offsetof(store_t, heads), 0 },
+	{ "pending", offsetof(store_t, pending), 0 }, { "pendq", offsetof(store_t, pendq), 0 },
+	{ "pendsrc", offsetof(store_t, pendsrc), 1 },
+	{ "pstat", offsetof(store_t, pstat), 0 }, { "excluded", offsetof(store_t, excluded), 0 },
+	{ "refs", offsetof(store_t, refs), 1 },
+	{ "meta", offsetof(store_t, meta), 0 },
+	{ "search", offsetof(store_t, search), 1 },
+	{ "lists", offsetof(store_t, lists), 1 },
 };
 
 int store_verify_order(store_t *s, MDB_txn *txn, const char **name)
@@ -100,21 +105,21 @@ int store_verify_order(store_t *s, MDB_txn *txn, const char **name)
 	return 0;
 }
 
-/* Reads meta "version" and "model": 0 if absent. */
-int store_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
+/* Reads meta "version" and "model" through the meta handle: 0 if absent. */
+static int versions_in(MDB_txn *txn, MDB_dbi meta, uint32_t *ver, uint32_t *model)
 {
 	const char *keys[2] = { "version", "model" };
 	uint32_t *out[2] = { ver, model };
 
 	for (int i = 0; i < 2; i++) {
-		MDB_val v;
-		int rc = store_meta_get(s, txn, keys[i], &v);
+		MDB_val k = store_mv(keys[i], strlen(keys[i])), v;
+		int rc = mdb_get(txn, meta, &k, &v);
 
 		*out[i] = 0;
-		if (rc == WIEC_ERR_NOTFOUND)
+		if (rc == MDB_NOTFOUND)
 			continue;
 		if (rc != 0)
-			return rc;
+			return store_lmdb_err(rc);
 		if (v.mv_size != 4)
 			return WIEC_ERR_CORRUPT;
 		*out[i] = (uint32_t)((const uint8_t *)v.mv_data)[0] << 24 |
@@ -122,6 +127,11 @@ int store_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
 		    (uint32_t)((const uint8_t *)v.mv_data)[2] << 8 | ((const uint8_t *)v.mv_data)[3];
 	}
 	return 0;
+}
+
+int store_versions(store_t *s, MDB_txn *txn, uint32_t *ver, uint32_t *model)
+{
+	return versions_in(txn, s->meta, ver, model);
 }
 
 static int put_u32(store_t *s, MDB_txn *txn, const char *key, uint32_t x)
@@ -134,7 +144,10 @@ static int put_u32(store_t *s, MDB_txn *txn, const char *key, uint32_t x)
 
 /* Brings the store to the current format and model: a new store is
  * stamped; a format-2 store (envelopes in log, fork losers deleted) and a
- * store of another model version are rebuilt from their log. */
+ * store of an older model version are rebuilt from their log, in the
+ * transaction that stamps the model, so a kill during the rebuild leaves
+ * the store as it was (and the next open rebuilds it again). A newer one
+ * was refused by open_check. */
 static int upgrade(store_t *s)
 {
 	uint32_t ver, model;
@@ -149,6 +162,10 @@ static int upgrade(store_t *s)
 	if (ver == STORE_VERSION && model == STORE_MODEL) {
 		store_wtx_abort(&w);
 		return 0;
+	}
+	if (ver > STORE_VERSION || model > STORE_MODEL) {
+		rc = WIEC_ERR_NEWER;
+		goto fail;
 	}
 	if (ver != 0 && ver != 2 && ver != STORE_VERSION) {
 		rc = WIEC_ERR_CORRUPT;
@@ -222,21 +239,51 @@ int store_commit(store_t *s, MDB_txn *txn)
 }
 
 /* Opens every database in txn (create: making the missing ones). Without
- * create, a store of an older model may lack `lists`: s->have_lists says
- * (a read-only view then reads without it). */
+ * create, a store of an older model (s->stale) may lack a database added
+ * since: s->missing says so, and its handle stays 0 (the readers of
+ * derived state refuse a stale store: WIEC_ERR_STALE). */
 static int open_dbs(store_t *s, MDB_txn *txn, unsigned create)
 {
-	size_t n = sizeof dbs / sizeof dbs[0];
-	int rc = 0;
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
+		int rc = mdb_dbi_open(txn, dbs[i].name, create ? MDB_CREATE : 0, dbi);
 
-	for (size_t i = 0; i < n; i++)
-		if ((rc = mdb_dbi_open(txn, dbs[i].name, create ? MDB_CREATE : 0,
-		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0) {
-			if (rc == MDB_NOTFOUND && i == n - 1)
-				break;
-			return rc;
+		if (rc == MDB_NOTFOUND && !create && s->stale && dbs[i].later) {
+			*dbi = 0;
+			s->missing = 1;
+			continue;
 		}
-	s->have_lists = rc == 0;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Refuses a store of a format or model this program does not know yet
+ * (a newer wiec wrote it: rebuilding its derived state with older rules
+ * would silently undo the newer ones), and notes a store of an older
+ * model (s->stale) or one in need of migration. */
+static int check_versions(store_t *s, MDB_txn *txn, MDB_dbi meta, int rdonly, char *why,
+    size_t whylen)
+{
+	uint32_t ver, model;
+	int rc;
+
+	if ((rc = versions_in(txn, meta, &ver, &model)) != 0)
+		return rc;
+	if (ver > STORE_VERSION || model > STORE_MODEL) {
+		snprintf(why, whylen, "store format %u, derived-state model %u; this wiec knows "
+		    "format %d, model %d at most: use the newer wiec", ver, model, STORE_VERSION,
+		    STORE_MODEL);
+		return WIEC_ERR_NEWER;
+	}
+	/* A read-only store cannot be migrated: it must be current. */
+	if (rdonly && ver != STORE_VERSION) {
+		snprintf(why, whylen, "store format %u needs migrating: open it once "
+		    "writable (e.g. wiec reindex)", ver);
+		return WIEC_ERR_CORRUPT;
+	}
+	s->stale = rdonly && model < STORE_MODEL;
 	return 0;
 }
 
@@ -254,35 +301,29 @@ static int open_check(store_t *s, int rdonly, char *why, size_t whylen)
 
 	if ((rc = store_guard_walk(s->guard, s->env, &txn, why, whylen)) != 0 || txn == NULL)
 		return rc;
-	if (rdonly) {
-		if ((rc = open_dbs(s, txn, 0)) == MDB_NOTFOUND) {
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
+	    (rc = check_versions(s, txn, meta, rdonly, why, whylen)) == 0) {
+		if (!rdonly)
+			rc = mdb_dbi_open(txn, "log", 0, &log);
+		else if ((rc = open_dbs(s, txn, 0)) == MDB_NOTFOUND) {
 			snprintf(why, whylen, "not a wiec store of format %d (a database is missing)",
 			    STORE_VERSION);
 			rc = WIEC_ERR_CORRUPT;
 		} else if (rc == 0) {
-			meta = s->meta;
 			log = s->log;
 		}
-	} else if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0) {
-		rc = mdb_dbi_open(txn, "log", 0, &log);
+	} else if (rc == MDB_NOTFOUND && rdonly) {
+		snprintf(why, whylen, "not a wiec store of format %d (a database is missing)",
+		    STORE_VERSION);
+		rc = WIEC_ERR_CORRUPT;
 	}
 	if (rc == MDB_NOTFOUND)	/* a store being created: nothing logged */
 		rc = 0;
 	if (rc == 0 && (rc = log_state(txn, meta, log, &lseq, tip)) == 0)
 		rc = store_guard_match(s->guard, txn, lseq, tip, why, whylen);
-	if (rc == 0 && rdonly) {
-		uint32_t ver, model;
-
-		/* A read-only store cannot be migrated: it must be current. */
-		if ((rc = store_versions(s, txn, &ver, &model)) == 0 && ver != STORE_VERSION) {
-			snprintf(why, whylen, "store format %u needs migrating: open it once "
-			    "writable", ver);
-			rc = WIEC_ERR_CORRUPT;
-		}
-		/* Committing a read-only transaction keeps its handles. */
-		if (rc == 0)
-			return store_lmdb_err(mdb_txn_commit(txn));
-	}
+	/* Committing a read-only transaction keeps its handles. */
+	if (rc == 0 && rdonly)
+		return store_lmdb_err(mdb_txn_commit(txn));
 	mdb_txn_abort(txn);
 	return rc > 0 ? (rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT : store_lmdb_err(rc)) : rc;
 }
@@ -368,6 +409,11 @@ fail:
 		snprintf(why, whylen, "%s", mdb_strerror(rc));
 	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? WIEC_ERR_CORRUPT :
 	    store_lmdb_err(rc);
+}
+
+int store_stale(const store_t *s)
+{
+	return s->stale;
 }
 
 void store_close(store_t **sp)

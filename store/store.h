@@ -59,7 +59,8 @@ typedef struct store store_t;
 				 * write (MDB_RDONLY, and MDB_NOLOCK where
 				 * lock.mdb is not writable: store/guard.h);
 				 * every write returns WIEC_ERR_STORE; the store
-				 * must be of the current format */
+				 * must be of the current format; derived state
+				 * of an older model is not rebuilt (store_stale) */
 #define STORE_WHY_MAX 256	/* room for store_open_why's reason */
 
 /* Opens the store in directory path with the given map size (0:
@@ -67,10 +68,13 @@ typedef struct store store_t;
  * reads a page, the file is checked (store/guard.h): a damaged, truncated,
  * empty or rolled-back store is WIEC_ERR_CORRUPT, never a signal. A
  * writable open migrates a format-2 store in place and rebuilds derived
- * state of another model version (store_reindex). Returns 0 or
- * WIEC_ERR_NOSTORE (missing), WIEC_ERR_CORRUPT, WIEC_ERR_STORE (LMDB
- * failed, no write access, or in use where read-only needs the lock),
- * WIEC_ERR_IO, WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
+ * state of an older model version (store_reindex), in one write
+ * transaction: a kill during it leaves the store as it was. A store of a
+ * newer format or model than this program's is refused (WIEC_ERR_NEWER),
+ * opened either way. Returns 0 or WIEC_ERR_NOSTORE (missing),
+ * WIEC_ERR_CORRUPT, WIEC_ERR_NEWER, WIEC_ERR_STORE (LMDB failed, no write
+ * access, or in use where read-only needs the lock), WIEC_ERR_IO,
+ * WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
 int store_open(store_t **out, const char *path, size_t map_size, unsigned flags);
 
 /* store_open, and on failure a one-line reason in why (whylen bytes, e.g.
@@ -78,6 +82,13 @@ int store_open(store_t **out, const char *path, size_t map_size, unsigned flags)
 int store_open_why(store_t **out, const char *path, size_t map_size, unsigned flags,
     char *why, size_t whylen);
 void store_close(store_t **s);
+
+/* 1 if s was opened read-only on a store whose derived state is of an
+ * older model (a writable open would rebuild it): the readers of derived
+ * state (store_view_begin, store_search, store_verify) then return
+ * WIEC_ERR_STALE, while the held events (store_get, the scans, the
+ * counts) read as usual. 0 otherwise. */
+int store_stale(const store_t *s);
 
 /* After a read returned WIEC_ERR_CORRUPT because stored bytes no longer hash
  * to their id (store_get, store_scan_author, store_scan_missing): that id.
@@ -244,7 +255,9 @@ int store_dump_derived(store_t *s, store_kv_fn fn, void *ctx);
  * walks the `refs` index; genesis() is the store's genesis (NULL if none).
  * On success *sv owns the transaction until store_view_end, and *v is valid
  * until then; the store must not be closed before. Returns 0,
- * WIEC_ERR_NOMEM, WIEC_ERR_STORE, or WIEC_ERR_CORRUPT (a damaged genesis). */
+ * WIEC_ERR_NOMEM, WIEC_ERR_STORE, WIEC_ERR_CORRUPT (a damaged genesis),
+ * WIEC_ERR_STALE (derived state of an older model: store_stale) or
+ * WIEC_ERR_NEWER (rebuilt by a newer program since s was opened). */
 typedef struct store_view store_view_t;
 int store_view_begin(store_t *s, store_view_t **sv, model_view_t *v);
 void store_view_end(store_view_t **sv);
@@ -270,7 +283,8 @@ int store_stats(store_t *s, store_stats_t *st);
  * the log, and the exclusion marks are exactly those spec/events.md
  * section 5 gives. On the first fault returns a negative wiec_err_t and fills bad_id
  * with the offending event's id (all zero if none applies) and why with a
- * short reason. */
+ * short reason. A store of another model opened read-only is not judged:
+ * WIEC_ERR_STALE (older: not rebuilt yet) or WIEC_ERR_NEWER. */
 int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_t whylen);
 
 #endif

@@ -60,7 +60,8 @@ struct store {
 	MDB_env *env;
 	MDB_dbi events, log, chains, kids, tips, tipb, heads, pending, pendq, pendsrc, pstat,
 	    excluded, refs, meta, search, lists;
-	int have_lists;			/* 0: a read-only store of a model before 7 */
+	int stale;			/* a read-only store of an older model (not rebuilt) */
+	int missing;			/* ... lacking a database added since (its handle: 0) */
 	int rdonly;
 	int no_model;			/* store_model_hooks(s, 0): benchmarks only */
 	struct store_guard *guard;	/* store/guard.h */

@@ -225,12 +225,18 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 	return out;
 }
 
-/* Whether the store's derived state is of this program's model. */
+/* 0 if the store's derived state is of this program's model;
+ * WIEC_ERR_STALE (older) or WIEC_ERR_NEWER. */
 static int model_current(store_t *s, MDB_txn *txn)
 {
 	uint32_t ver, model;
+	int rc;
 
-	return store_versions(s, txn, &ver, &model) == 0 && model == STORE_MODEL;
+	if (s->stale)
+		return WIEC_ERR_STALE;
+	if ((rc = store_versions(s, txn, &ver, &model)) != 0)
+		return rc;
+	return model < STORE_MODEL ? WIEC_ERR_STALE : model > STORE_MODEL ? WIEC_ERR_NEWER : 0;
 }
 
 int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_t whylen)
@@ -251,9 +257,8 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 	/* A store of another model opened read-only (not rebuilt) keeps
 	 * indexes of another layout (kids since model 9): not this
 	 * program's to judge. */
-	if (!model_current(s, v.txn)) {
-		rc = vfail(&v, NULL, WIEC_ERR_STALE, "the store's indexes are of an older "
-		    "version: open it writable once (e.g. wiec reindex) to rebuild them");
+	if ((rc = model_current(s, v.txn)) != 0) {
+		rc = vfail(&v, NULL, rc, wiec_strerror(rc));
 		goto out;
 	}
 	if ((rc = store_network_in(s, v.txn, v.network)) != 0) {

@@ -898,14 +898,39 @@ TEST(tree_migrates_format_2)
 	fx_free(orphan_prev, 1);
 }
 
-/* A model version other than the program's rebuilds derived state at open. */
+/* Marks the store at path of model m (a raw LMDB write, as an older or
+ * newer program would have left it), dropping `excluded` if drop. */
+static int set_model(const char *path, uint8_t m, int drop)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, ex;
+	uint8_t v[4] = { 0, 0, 0, m };
+	int ok;
+
+	if (mdb_env_create(&env) != 0)
+		return -1;
+	ok = mdb_env_set_maxdbs(env, 24) == 0 && mdb_env_set_mapsize(env, FX_MAP) == 0 &&
+	    mdb_env_open(env, path, 0, 0600) == 0 && mdb_txn_begin(env, NULL, 0, &txn) == 0;
+	if (ok) {
+		ok = mdb_dbi_open(txn, "meta", 0, &meta) == 0 &&
+		    mdb_dbi_open(txn, "excluded", 0, &ex) == 0 &&
+		    put(txn, meta, "model", 5, v, 4) == 0 && (!drop || mdb_drop(txn, ex, 0) == 0);
+		ok = ok ? mdb_txn_commit(txn) == 0 : (mdb_txn_abort(txn), 0);
+	}
+	mdb_env_close(env);
+	return ok ? 0 : -1;
+}
+
+/* An older model version rebuilds derived state at a writable open; a
+ * newer one is refused, opened either way. */
 TEST(tree_model_version_rebuilds)
 {
 	uint8_t before[HASH_BYTES], after[HASH_BYTES];
 	unsigned long long seed = 11;
 	forest_t *f = malloc(sizeof *f);
 	sim_t sm = { .seed = 5 };
-	char path[512];
+	char path[512], why[STORE_WHY_MAX];
 	store_t *s;
 
 	CHECK(f != NULL && forest_build(f, &seed, 30) == 0);
@@ -913,26 +938,22 @@ TEST(tree_model_version_rebuilds)
 	CHECK(sim_deliver(&sm, s, f->ev, f->n) == 0);
 	CHECK(derived_hash(s, before, 0) == 0);
 	store_close(&s);
-	/* Damage derived state and mark it of another model version. */
-	{
-		MDB_env *env;
-		MDB_txn *txn;
-		MDB_dbi meta, ex;
-		uint8_t m[4] = { 0, 0, 0, 99 };
-
-		snprintf(path, sizeof path, "%s/s", TEST_TMP);
-		CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0 &&
-		    mdb_env_set_mapsize(env, FX_MAP) == 0 && mdb_env_open(env, path, 0, 0600) == 0);
-		CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-		CHECK(mdb_dbi_open(txn, "meta", 0, &meta) == 0 && mdb_dbi_open(txn, "excluded", 0, &ex) == 0);
-		CHECK(put(txn, meta, "model", 5, m, 4) == 0 && mdb_drop(txn, ex, 0) == 0);
-		CHECK(mdb_txn_commit(txn) == 0);
-		mdb_env_close(env);
-	}
+	snprintf(path, sizeof path, "%s/s", TEST_TMP);
+	/* Damage derived state and mark it of an older model version. */
+	CHECK(set_model(path, 8, 1) == 0);
 	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
 	CHECK(derived_hash(s, after, 0) == 0);
 	CHECK(memcmp(before, after, HASH_BYTES) == 0);
 	CHECK(verify_store(s) == 0);
+	store_close(&s);
+	CHECK(set_model(path, 99, 1) == 0);
+	CHECK(store_open_why(&s, path, FX_MAP, 0, why, sizeof why) == WIEC_ERR_NEWER);
+	CHECK(s == NULL && strstr(why, "model 99") != NULL);
+	CHECK(store_open(&s, path, FX_MAP, STORE_OPEN_RDONLY) == WIEC_ERR_NEWER);
+	CHECK(set_model(path, 8, 0) == 0);
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(derived_hash(s, after, 0) == 0);
+	CHECK(memcmp(before, after, HASH_BYTES) == 0);
 	store_close(&s);
 	fx_free(f->ev, f->n);
 	free(f);
