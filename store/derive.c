@@ -115,6 +115,23 @@ static MDB_dbi *rebuilt(store_t *s, size_t i, const char **name)
 	return NULL;
 }
 
+/* Empties a rebuilt database. One an older model created with other flags
+ * (model 3's dup-sorted `search`) is deleted and created again plain: LMDB
+ * keeps a database's flags for good, and the store writes no duplicates. */
+static int reset_db(MDB_txn *txn, MDB_dbi *dbi, const char *name)
+{
+	unsigned flags;
+	int rc;
+
+	if ((rc = mdb_dbi_flags(txn, *dbi, &flags)) != 0)
+		return store_lmdb_err(rc);
+	if (flags == 0)
+		return store_lmdb_err(mdb_drop(txn, *dbi, 0));
+	if ((rc = mdb_drop(txn, *dbi, 1)) != 0)
+		return store_lmdb_err(rc);
+	return store_lmdb_err(mdb_dbi_open(txn, name, MDB_CREATE, dbi));
+}
+
 /* Takes the envelopes a format-2 store kept waiting (key author || seq ||
  * id): they are re-applied under the current rules after the rebuild. */
 static int take_old_pending(wtx_t *w, uint8_t ***envs, size_t **lens, size_t *n)
@@ -183,8 +200,8 @@ int store_rebuild(wtx_t *w)
 
 		if (dbi == NULL)
 			break;
-		if ((rc = mdb_drop(w->txn, *dbi, 0)) != 0)
-			return store_lmdb_err(rc);
+		if ((rc = reset_db(w->txn, dbi, name)) != 0)
+			return rc;
 	}
 	if (ver == 2 && (rc = take_old_pending(w, &old, &lens, &nold)) != 0)
 		goto out;

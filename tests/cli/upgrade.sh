@@ -105,6 +105,14 @@ same w6 "submit"
 old w7
 status 0 "import on an older store" $W import -d "$T/w7" "$T/all.log"
 same w7 "import"
+# Model 3 kept `search` dup-sorted: LMDB keeps a database's flags, so the
+# rebuild must make it again plain (the store writes no duplicates).
+rm -rf "$T/w9"
+cp -a "$D" "$T/w9"
+"$OM" "$T/w9/store" set 3 refs search:dup lists
+status 0 "import on a store of model 3 (search dup-sorted)" $W import -d "$T/w9" "$T/all.log"
+status 0 "... then a post" $W comment add -d "$T/w9" --on "$I1" --body "Ławki, ławki"
+same w9 "model 3"
 old w8
 $W node -d "$T/w8" 2>"$T/w8.log" &
 NP=$!

@@ -3,7 +3,9 @@
  *
  *   tool-oldmodel STORE set MODEL [DB...]  meta `model` := MODEL; each DB
  *                                          named is deleted (a database a
- *                                          model before it did not have)
+ *                                          model before it did not have);
+ *                                          DB:dup is made again, empty and
+ *                                          dup-sorted (model 3's `search`)
  *   tool-oldmodel STORE get                prints meta `model`
  *   tool-oldmodel STORE sum                one line per derived database:
  *                                          name, entries, BLAKE2b-256 of its
@@ -65,10 +67,17 @@ static int raw(const char *path, int argc, char **argv)
 	v.mv_data = m;
 	if ((rc = mdb_put(txn, meta, &k, &v, 0)) != 0)
 		return die("meta model", rc);
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
+		char *dup = strstr(argv[i], ":dup");
+
+		if (dup != NULL)
+			*dup = '\0';
 		if ((rc = mdb_dbi_open(txn, argv[i], 0, &dbi)) != 0 ||
-		    (rc = mdb_drop(txn, dbi, 1)) != 0)
+		    (rc = mdb_drop(txn, dbi, 1)) != 0 ||
+		    (dup != NULL && (rc = mdb_dbi_open(txn, argv[i], MDB_CREATE | MDB_DUPSORT,
+		    &dbi)) != 0))
 			return die(argv[i], rc);
+	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return die("commit", rc);
 	mdb_env_close(env);
