@@ -14,8 +14,6 @@
 #include "model/pb.h"
 #include "model/tally.h"
 
-#define PB_FILE_MAX	(1024UL * 1024 * 1024)	/* the largest .pb file read */
-
 /* Reads path whole (afile_read: a FIFO, device or directory is refused at
  * once, never waited on). Prints the error and returns an exit status. */
 static int read_file(const char *cmd, const char *path, char **buf, size_t *len)

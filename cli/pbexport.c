@@ -251,7 +251,7 @@ typedef struct xp {
 	ballot_poll_t poll;		/* the process's poll (the first valid one) */
 	int imported;			/* by pb import: texts hold the file's rows */
 	char vote_type[32], rule[64];
-	char why[160];			/* why the process cannot be exported, or "" */
+	char why[320];			/* why the process cannot be exported, or "" */
 } xp_t;
 
 /* One id being settled: its text and row. */
@@ -738,8 +738,9 @@ static void write_meta(FILE *f, const xtab_t *m)
 }
 
 /* The file, in *text (malloc'd, len bytes), once section 1's parser has
- * read it back: an export is never a file that pb tally or pb import
- * refuses (x->why says why not). */
+ * read it back and pb import's limits hold for it (its size, and every
+ * event it would make: pbio_check): an export is never a file that pb
+ * tally or pb import refuses (x->why says why not). */
 static int x_render(xp_t *x, char **text, size_t *len)
 {
 	static const char *const pfirst[] = { "project_id", "cost", NULL };
@@ -757,9 +758,16 @@ static int x_render(xp_t *x, char **text, size_t *len)
 		rc = xtab_write(f, "VOTES", &x->votes, "voter_id", vfirst);
 	if (fclose(f) != 0 && rc == 0)
 		rc = WIEC_ERR_NOMEM;
+	if (rc == 0 && *len > PB_FILE_MAX) {
+		snprintf(x->why, sizeof x->why, "its .pb would be %zu bytes; pb import reads at "
+		    "most %lu", *len, PB_FILE_MAX);
+		rc = WIEC_ERR_TOO_BIG;
+	}
 	if (rc == 0 && (rc = pb_parse(&pb, *text, *len, 0, why, sizeof why)) != 0 &&
 	    rc != WIEC_ERR_NOMEM)
 		snprintf(x->why, sizeof x->why, "its .pb would not read back: %s", why);
+	if (rc == 0 && (rc = pbio_check(pb, why, sizeof why)) != 0 && rc != WIEC_ERR_NOMEM)
+		snprintf(x->why, sizeof x->why, "pb import would refuse its .pb: %s", why);
 	pb_free(&pb);
 	return rc;
 }

@@ -22,8 +22,6 @@
 #include "model/roster.h"
 #include "node/ctl.h"
 
-#define PB_FILE_MAX	(1024UL * 1024 * 1024)	/* the largest .pb file read */
-
 /* Reads and parses a .pb file; prints the error and returns the status. */
 static int load_pb(const char *cmd, const char *path, unsigned flags, char **buf, size_t *len,
     pb_t **p)

@@ -24,6 +24,7 @@
 #define PB_VOTERS_MAX	100000000ULL	/* ballots in one file */
 #define PB_PROJECTS_MAX	100000ULL	/* projects in one file */
 #define PB_LEN_MAX	PB_PROJECTS_MAX	/* a ballot names each project at most once */
+#define PB_FILE_MAX	(1024UL * 1024 * 1024)	/* bytes of a file `wiec pb` reads */
 
 /* pb_parse flags. */
 #define PB_MIXED_EOL	1u	/* accept lines ending in LF in a CRLF file and the reverse

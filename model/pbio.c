@@ -276,16 +276,218 @@ static int run_pair(void *(*fn)(void *), job_t *a, job_t *b)
 	return a->rc != 0 ? a->rc : b->rc;
 }
 
+/* The fewest decimals that hold the budget and every cost exactly
+ * (Kraków's and Warsaw's budgets to the grosz: 2; the process states them
+ * and holds every amount in units of 10^-decimals), the budget in those
+ * units, and the file's projects within what a poll holds. */
+static int plan(const pb_t *p, uint32_t *decimals, uint64_t *budget, char *why, size_t whylen)
+{
+	*decimals = money_decimals(p->budget);
+	if (*decimals > EV_DECIMALS_MAX)
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget has more than %d "
+		    "decimals", meta_line(p, "budget"), EV_DECIMALS_MAX);
+	for (size_t k = 0; k < p->nproj; k++) {
+		uint32_t d = money_decimals(p->proj[k].cost);
+
+		if (d > EV_DECIMALS_MAX)
+			return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost has more than %d "
+			    "decimals", p->proj[k].line, EV_DECIMALS_MAX);
+		if (d > *decimals)
+			*decimals = d;
+	}
+	if (money_units(p->budget, *decimals, budget) != 0 || *budget == 0)
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget must be above 0 and "
+		    "below 2^64 units of 10^-%" PRIu32 " (a unit's budget in wiec)",
+		    meta_line(p, "budget"), *decimals);
+	if (p->nproj > EV_OPTIONS_MAX)
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %zu projects; a poll holds at "
+		    "most %d", p->projects.head_line, p->nproj, EV_OPTIONS_MAX);
+	return 0;
+}
+
+/* The process text (TEXT_CAP bytes): PBIO_MARK, the file hash in hex, then
+ * every META row. */
+static int process_text(const pb_t *p, const char hex[static HASH_HEX_BYTES], char *text,
+    char *why, size_t whylen)
+{
+	size_t used = (size_t)snprintf(text, TEXT_CAP, "%s%s\n", PBIO_MARK, hex);
+
+	for (size_t r = 0; r < p->meta.nrows; r++)
+		if (text_row(text, &used, p->meta.cell[2 * r], p->meta.cell[2 * r + 1]) != 0)
+			return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: META is longer than a "
+			    "process text holds (%d bytes)", p->meta.line[r], EV_TEXT_MAX);
+	if (!ev_text_ok(text, 0, EV_TEXT_MAX, 1))
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: META holds a control "
+		    "character", p->meta.head_line);
+	return 0;
+}
+
+/* Project k's idea: its cost in units of 10^-decimals, its title
+ * (EV_TITLE_MAX + 1 bytes) and text (TEXT_CAP bytes). */
+static int project_fields(const pb_t *p, size_t k, uint32_t decimals, uint64_t *cost,
+    char *title, char *text, char *why, size_t whylen)
+{
+	const pb_table_t *pt = &p->projects;
+	const char *const *row = (const char *const *)pt->cell + k * pt->ncols;
+	int name_col = pb_col(pt, "name");
+	const char *name = name_col >= 0 && *row[name_col] ? row[name_col] : p->proj[k].id;
+	size_t used = 0;
+
+	if (money_units(p->proj[k].cost, decimals, cost) != 0)
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost must be below 2^64 "
+		    "units of 10^-%" PRIu32 " (an idea's cost in wiec)", p->proj[k].line,
+		    decimals);
+	utf8_cut(title, name, EV_TITLE_MAX);
+	if (!ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0))
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: project_id must be 1 to 64 "
+		    "bytes of text on one line", p->proj[k].line);
+	if (!ev_text_ok(title, 1, EV_TITLE_MAX, 0))
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: name holds a control "
+		    "character", p->proj[k].line);
+	text[0] = '\0';
+	for (size_t c = 0; c < pt->ncols; c++) {
+		const char *h = pt->head[c];
+
+		if (strcmp(h, "project_id") == 0 || strcmp(h, "cost") == 0)
+			continue;
+		if (text_row(text, &used, h, row[c]) != 0)
+			return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: the project's columns "
+			    "are longer than an idea text holds", p->proj[k].line);
+	}
+	if (!ev_text_ok(text, 0, EV_TEXT_MAX, 1))
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: a column holds a control "
+		    "character", p->proj[k].line);
+	return 0;
+}
+
+/* The points of a cumulative poll (0 for other files): META max_sum_points
+ * if no ballot exceeds it, else the largest ballot sum. */
+static int poll_points(const pb_t *p, uint64_t *points, char *why, size_t whylen)
+{
+	const char *sums = pb_meta(p, "max_sum_points");
+	uint64_t most = 0, lsum = sums != NULL ? strtoull(sums, NULL, 10) : 0;
+
+	*points = 0;
+	if (ballot_kind(p->vote_type) != WIEC__POLL_KIND__POLL_CUMULATIVE)
+		return 0;
+	for (size_t v = 0; v < p->nvoters; v++) {
+		uint64_t sum = 0;
+
+		for (size_t k = p->ballot[v]; p->points != NULL && k < p->ballot[v + 1]; k++)
+			sum += p->points[k];
+		most = sum > most ? sum : most;
+	}
+	*points = lsum >= most && lsum > 0 ? lsum : most > 0 ? most : 1;
+	if (*points > EV_POINTS_MAX)
+		return fail(why, whylen, WIEC_ERR_FIELD, "the ballots' points (%" PRIu64 " in "
+		    "all) exceed the %" PRIu64 " a poll allows", *points, EV_POINTS_MAX);
+	return 0;
+}
+
+/* The poll's min_score from META min_project_score_threshold (*has = 0:
+ * none). */
+static int min_score(const pb_t *p, Wiec__Fraction *ms, int *has, char *why, size_t whylen)
+{
+	mpz_t num, den;
+
+	*has = 0;
+	if (!p->has_threshold)
+		return 0;
+	mpz_inits(num, den, NULL);
+	mpq_get_num(num, p->threshold);
+	mpq_get_den(den, p->threshold);
+	if (mpz_sizeinbase(num, 2) <= 64 && mpz_sizeinbase(den, 2) <= 64) {
+		mpz_export(&ms->num, NULL, -1, sizeof ms->num, 0, 0, num);
+		mpz_export(&ms->den, NULL, -1, sizeof ms->den, 0, 0, den);
+		*has = 1;
+	}
+	mpz_clears(num, den, NULL);
+	if (!*has)
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: min_project_score_threshold "
+		    "has more than 64 bits", meta_line(p, "min_project_score_threshold"));
+	return 0;
+}
+
+/* Voter v's credential attributes (at: EV_ATTRS_MAX, initialised; *na
+ * set): unit, voter_id, then the other VOTES columns but vote and points.
+ * The values are borrowed from p and unit. */
+static int voter_attrs(const pb_t *p, size_t v, const char *unit, Wiec__Attribute *at,
+    size_t *na, char *why, size_t whylen)
+{
+	const pb_table_t *vt = &p->votes;
+	const char *const *row = (const char *const *)vt->cell + v * vt->ncols;
+	int vid_col = pb_col(vt, "voter_id"), vote_col = pb_col(vt, "vote");
+	int pts_col = pb_col(vt, "points");
+
+	*na = 0;
+	at[*na].name = PBIO_UNIT_ATTR;
+	at[(*na)++].value = (char *)unit;
+	at[*na].name = PBIO_VOTER_ATTR;
+	at[(*na)++].value = (char *)row[vid_col];
+	for (size_t c = 0; c < vt->ncols; c++) {
+		const char *h = vt->head[c];
+
+		if ((int)c == vid_col || (int)c == vote_col || (int)c == pts_col)
+			continue;
+		if (*na == EV_ATTRS_MAX || !ev_text_ok(h, 1, EV_LABEL_MAX, 0) ||
+		    strcmp(h, PBIO_UNIT_ATTR) == 0 || !ev_text_ok(row[c], 0, EV_VALUE_MAX, 0))
+			return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: column '%.64s' cannot "
+			    "be a credential attribute (at most %d columns, names of at most %d "
+			    "bytes other than '%s', values of at most %d)", vt->line[v], h,
+			    EV_ATTRS_MAX, EV_LABEL_MAX, PBIO_UNIT_ATTR, EV_VALUE_MAX);
+		at[*na].name = (char *)h;
+		at[(*na)++].value = (char *)row[c];
+	}
+	if (!ev_text_ok(row[vid_col], 0, EV_VALUE_MAX, 0))
+		return fail(why, whylen, WIEC_ERR_FIELD, "line %zu: voter_id longer than %d bytes",
+		    vt->line[v], EV_VALUE_MAX);
+	return 0;
+}
+
+int pbio_check(const pb_t *p, char *why, size_t whylen)
+{
+	char *text = malloc(TEXT_CAP), title[EV_TITLE_MAX + 1], unit[EV_LABEL_MAX + 1];
+	char hex[HASH_HEX_BYTES];
+	Wiec__Attribute at[EV_ATTRS_MAX];
+	Wiec__Fraction ms = WIEC__FRACTION__INIT;
+	uint64_t budget, cost, points;
+	uint32_t decimals;
+	size_t na;
+	int rc, has;
+
+	if (text == NULL)
+		return fail(why, whylen, WIEC_ERR_NOMEM, "out of memory");
+	/* The hash's hex has one length whatever the file. */
+	memset(hex, '0', HASH_HEX_BYTES - 1);
+	hex[HASH_HEX_BYTES - 1] = '\0';
+	unit_name(p, unit);
+	if ((rc = plan(p, &decimals, &budget, why, whylen)) != 0 ||
+	    (rc = process_text(p, hex, text, why, whylen)) != 0)
+		goto out;
+	for (size_t k = 0; k < p->nproj; k++)
+		if ((rc = project_fields(p, k, decimals, &cost, title, text, why, whylen)) != 0)
+			goto out;
+	if ((rc = poll_points(p, &points, why, whylen)) != 0 ||
+	    (rc = min_score(p, &ms, &has, why, whylen)) != 0)
+		goto out;
+	for (size_t c = 0; c < EV_ATTRS_MAX; c++)
+		wiec__attribute__init(&at[c]);
+	for (size_t v = 0; v < p->nvoters; v++)
+		if ((rc = voter_attrs(p, v, unit, at, &na, why, whylen)) != 0)
+			goto out;
+out:
+	free(text);
+	return rc;
+}
+
 int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
     const uint8_t network[static HASH_BYTES], const key_pair_t *node, uint64_t head_seq,
     const uint8_t *head_id, uint64_t now_ms, pbio_out_t *out, char *why, size_t whylen)
 {
 	char *text = NULL, unit[EV_LABEL_MAX + 1], title[EV_TITLE_MAX + 1], hex[HASH_HEX_BYTES];
 	uint8_t *ideas = NULL, poll_id[HASH_BYTES];
-	const pb_table_t *pt = &p->projects, *vt = &p->votes;
-	int name_col = pb_col(pt, "name"), vid_col = pb_col(vt, "voter_id");
-	int vote_col = pb_col(vt, "vote"), pts_col = pb_col(vt, "points");
-	size_t cap = 0, used;
+	int vid_col = pb_col(&p->votes, "voter_id");
+	size_t cap = 0;
 	uint64_t budget;
 	uint32_t decimals;
 	key_pair_t *keys = NULL;
@@ -307,37 +509,8 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		memcpy(nc.prev, head_id, HASH_BYTES);
 		nc.has_prev = 1;
 	}
-	/* Money: the fewest decimals that hold the budget and every cost
-	 * exactly (Kraków's and Warsaw's budgets to the grosz: 2); the process
-	 * states them and holds every amount in units of 10^-decimals. */
-	decimals = money_decimals(p->budget);
-	if (decimals > EV_DECIMALS_MAX) {
-		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget has more than %d "
-		    "decimals", meta_line(p, "budget"), EV_DECIMALS_MAX);
+	if ((rc = plan(p, &decimals, &budget, why, whylen)) != 0)
 		goto fail;
-	}
-	for (size_t k = 0; k < p->nproj; k++) {
-		uint32_t d = money_decimals(p->proj[k].cost);
-
-		if (d > EV_DECIMALS_MAX) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost has more than %d "
-			    "decimals", p->proj[k].line, EV_DECIMALS_MAX);
-			goto fail;
-		}
-		if (d > decimals)
-			decimals = d;
-	}
-	if (money_units(p->budget, decimals, &budget) != 0 || budget == 0) {
-		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: budget must be above 0 and "
-		    "below 2^64 units of 10^-%" PRIu32 " (a unit's budget in wiec)",
-		    meta_line(p, "budget"), decimals);
-		goto fail;
-	}
-	if (p->nproj > EV_OPTIONS_MAX) {
-		rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %zu projects; a poll holds at "
-		    "most %d", pt->head_line, p->nproj, EV_OPTIONS_MAX);
-		goto fail;
-	}
 	if ((text = malloc(TEXT_CAP)) == NULL ||
 	    (ideas = malloc(p->nproj * HASH_BYTES + 1)) == NULL) {
 		rc = WIEC_ERR_NOMEM;
@@ -362,19 +535,8 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		if (!ev_text_ok(title, 1, EV_TITLE_MAX, 0))
 			utf8_cut(title, "Pabulib election", EV_TITLE_MAX);
 		hash_hex(hex, file_hash, HASH_BYTES);
-		used = (size_t)snprintf(text, TEXT_CAP, "%s%s\n", PBIO_MARK, hex);
-		for (size_t r = 0; r < p->meta.nrows; r++)
-			if (text_row(text, &used, p->meta.cell[2 * r], p->meta.cell[2 * r + 1]) != 0) {
-				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: META is longer "
-				    "than a process text holds (%d bytes)", p->meta.line[r],
-				    EV_TEXT_MAX);
-				goto fail;
-			}
-		if (!ev_text_ok(text, 0, EV_TEXT_MAX, 1)) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: META holds a control "
-			    "character", p->meta.head_line);
+		if ((rc = process_text(p, hex, text, why, whylen)) != 0)
 			goto fail;
-		}
 		ph[0].name = "voting";
 		ph[1].name = "results";
 		un.name = unit;
@@ -421,42 +583,10 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 	for (size_t k = 0; k < p->nproj; k++) {
 		Wiec__Body body = WIEC__BODY__INIT;
 		Wiec__Idea id = WIEC__IDEA__INIT;
-		const char *const *row = (const char *const *)pt->cell + k * pt->ncols;
-		const char *name = name_col >= 0 && *row[name_col] ? row[name_col] : p->proj[k].id;
 		uint64_t cost;
 
-		if (money_units(p->proj[k].cost, decimals, &cost) != 0) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: cost must be below 2^64 "
-			    "units of 10^-%" PRIu32 " (an idea's cost in wiec)", p->proj[k].line,
-			    decimals);
+		if ((rc = project_fields(p, k, decimals, &cost, title, text, why, whylen)) != 0)
 			goto fail;
-		}
-		utf8_cut(title, name, EV_TITLE_MAX);
-		if (!ev_text_ok(title, 1, EV_TITLE_MAX, 0) ||
-		    !ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0)) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: %s", p->proj[k].line,
-			    ev_text_ok(p->proj[k].id, 1, EV_LABEL_MAX, 0) ? "name holds a control "
-			    "character" : "project_id must be 1 to 64 bytes of text on one line");
-			goto fail;
-		}
-		used = 0;
-		text[0] = '\0';
-		for (size_t c = 0; c < pt->ncols; c++) {
-			const char *h = pt->head[c];
-
-			if (strcmp(h, "project_id") == 0 || strcmp(h, "cost") == 0)
-				continue;
-			if (text_row(text, &used, h, row[c]) != 0) {
-				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: the project's "
-				    "columns are longer than an idea text holds", p->proj[k].line);
-				goto fail;
-			}
-		}
-		if (!ev_text_ok(text, 0, EV_TEXT_MAX, 1)) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: a column holds a "
-			    "control character", p->proj[k].line);
-			goto fail;
-		}
 		id.title = title;
 		id.text = text;
 		bin(&id.process, out->process, HASH_BYTES);
@@ -478,10 +608,10 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		Wiec__Fraction ms = WIEC__FRACTION__INIT;
 		ProtobufCBinaryData *opt = calloc(p->nproj + 1, sizeof *opt);
 		const char *mins = pb_meta(p, "min_length"), *maxs = pb_meta(p, "max_length");
-		const char *sums = pb_meta(p, "max_sum_points");
 		size_t shortest = (size_t)-1, longest = 0;
 		tally_rule_t rule;
-		uint64_t most = 0, lmin = 0, lmax = 0, lsum = 0;
+		uint64_t lmin = 0, lmax = 0;
+		int has_ms;
 
 		if (opt == NULL) {
 			rc = WIEC_ERR_NOMEM;
@@ -504,20 +634,14 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		}
 		for (size_t v = 0; v < p->nvoters; v++) {
 			size_t n = p->ballot[v + 1] - p->ballot[v];
-			uint64_t sum = 0;
 
 			shortest = n < shortest ? n : shortest;
 			longest = n > longest ? n : longest;
-			for (size_t k = p->ballot[v]; p->points != NULL && k < p->ballot[v + 1]; k++)
-				sum += p->points[k];
-			most = sum > most ? sum : most;
 		}
 		if (mins != NULL)
 			lmin = strtoull(mins, NULL, 10);
 		if (maxs != NULL)
 			lmax = strtoull(maxs, NULL, 10);
-		if (sums != NULL)
-			lsum = strtoull(sums, NULL, 10);
 		pl.kind = WIEC__POLL_KIND__POLL_BUDGET;
 		pl.ballot = ballot_kind(p->vote_type);
 		pl.no_cost_limit = !cost_limited(p);
@@ -533,39 +657,18 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 			if (lmax > 0 && lmax >= longest && lmax <= p->nproj && lmax >= pl.min)
 				pl.max = (uint32_t)lmax;
 		}
-		if (pl.ballot == WIEC__POLL_KIND__POLL_CUMULATIVE)
-			pl.points = lsum >= most && lsum > 0 ? lsum : most > 0 ? most : 1;
-		if (pl.points > EV_POINTS_MAX) {
+		if ((rc = poll_points(p, &pl.points, why, whylen)) != 0 ||
+		    (rc = min_score(p, &ms, &has_ms, why, whylen)) != 0) {
 			free(opt);
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "the ballots' points (%" PRIu64
-			    " in all) exceed the %" PRIu64 " a poll allows", pl.points, EV_POINTS_MAX);
 			goto fail;
 		}
+		if (has_ms)
+			pl.min_score = &ms;
 		/* The rule, where the poll's kind allows it (spec/tally.md 4.1);
 		 * else the kind's default. META keeps it either way. */
 		pl.rule = "";
 		if (p->rule != NULL && tally_rule_parse(p->rule, &rule) == 0 && rule <= TALLY_MES_ADD1_CMP)
 			pl.rule = (char *)p->rule;
-		if (p->has_threshold) {
-			mpz_t num, den;
-
-			mpz_inits(num, den, NULL);
-			mpq_get_num(num, p->threshold);
-			mpq_get_den(den, p->threshold);
-			if (mpz_sizeinbase(num, 2) <= 64 && mpz_sizeinbase(den, 2) <= 64) {
-				mpz_export(&ms.num, NULL, -1, sizeof ms.num, 0, 0, num);
-				mpz_export(&ms.den, NULL, -1, sizeof ms.den, 0, 0, den);
-				pl.min_score = &ms;
-			}
-			mpz_clears(num, den, NULL);
-			if (pl.min_score == NULL) {
-				free(opt);
-				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: "
-				    "min_project_score_threshold has more than 64 bits",
-				    meta_line(p, "min_project_score_threshold"));
-				goto fail;
-			}
-		}
 		body.content_case = WIEC__BODY__CONTENT_POLL;
 		body.poll = &pl;
 		rc = emit(&nc, &body, out, &cap, poll_id);
@@ -614,40 +717,14 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
 		Wiec__Body body = WIEC__BODY__INIT;
 		Wiec__Credential cr = WIEC__CREDENTIAL__INIT;
 		Wiec__Attribute at[EV_ATTRS_MAX], *atp[EV_ATTRS_MAX];
-		const char *const *row = (const char *const *)vt->cell + v * vt->ncols;
-		size_t na = 0;
+		size_t na;
 
 		for (size_t c = 0; c < EV_ATTRS_MAX; c++) {
 			wiec__attribute__init(&at[c]);
 			atp[c] = &at[c];
 		}
-		at[na].name = PBIO_UNIT_ATTR;
-		at[na++].value = unit;
-		at[na].name = PBIO_VOTER_ATTR;
-		at[na++].value = (char *)row[vid_col];
-		for (size_t c = 0; c < vt->ncols; c++) {
-			const char *h = vt->head[c];
-
-			if ((int)c == vid_col || (int)c == vote_col || (int)c == pts_col)
-				continue;
-			if (na == EV_ATTRS_MAX || !ev_text_ok(h, 1, EV_LABEL_MAX, 0) ||
-			    strcmp(h, PBIO_UNIT_ATTR) == 0 ||
-			    !ev_text_ok(row[c], 0, EV_VALUE_MAX, 0)) {
-				rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: column '%.64s' "
-				    "cannot be a credential attribute (at most %d columns, names "
-				    "of at most %d bytes other than '%s', values of at most %d)",
-				    vt->line[v], h, EV_ATTRS_MAX, EV_LABEL_MAX, PBIO_UNIT_ATTR,
-				    EV_VALUE_MAX);
-				goto fail;
-			}
-			at[na].name = (char *)h;
-			at[na++].value = (char *)row[c];
-		}
-		if (!ev_text_ok(row[vid_col], 0, EV_VALUE_MAX, 0)) {
-			rc = fail(why, whylen, WIEC_ERR_FIELD, "line %zu: voter_id longer than %d "
-			    "bytes", vt->line[v], EV_VALUE_MAX);
+		if ((rc = voter_attrs(p, v, unit, at, &na, why, whylen)) != 0)
 			goto fail;
-		}
 		bin(&cr.subject, keys[v].pk, KEY_PK_BYTES);
 		bin(&cr.scope, out->process, HASH_BYTES);
 		cr.n_attributes = na;

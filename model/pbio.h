@@ -76,6 +76,13 @@ int pbio_build(const pb_t *p, const uint8_t file_hash[static HASH_BYTES],
     const uint8_t network[static HASH_BYTES], const key_pair_t *node, uint64_t head_seq,
     const uint8_t *head_id, uint64_t now_ms, pbio_out_t *out, char *why, size_t whylen);
 
+/* Whether every event pbio_build would make of p fits the events' limits,
+ * without signing anything: the checks pbio_build makes, in its order, so
+ * that `wiec pb export` writes no file `wiec pb import` would refuse.
+ * Returns 0, or WIEC_ERR_FIELD with one line in why (as pbio_build's), or
+ * WIEC_ERR_NOMEM. */
+int pbio_check(const pb_t *p, char *why, size_t whylen);
+
 void pbio_out_free(pbio_out_t *o);
 
 #endif
