@@ -69,6 +69,13 @@ int cli_open_read(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
  * current model rather than refusing it (store_stale). */
 int cli_open_post(const char *cmd, const char *dir, cfg_t *cfg, store_t **s);
 
+/* An output file named by option opt of cmd: "-" is standard output
+ * (`wiec export -o -`), which a command that writes only files (written
+ * atomically beside their place: keys, signed events, genesis and .pb
+ * files) does not write; that is one line and EXIT_USAGE, not a file named
+ * "-" (./- names one). EXIT_OK otherwise. */
+int cli_out_file(const char *cmd, const char *opt, const char *path);
+
 /* Loads a secret identity key; prints the error and returns the status. */
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp);
 

@@ -345,6 +345,8 @@ int genesis_new_main(int argc, char **argv)
 	if (name == NULL || out == NULL || n == 0)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec genesis new --name NAME --out FILE "
 		    "FOUNDERFILE...");
+	if ((rc = cli_out_file(cmd, "--out", out)) != EXIT_OK)
+		return rc;
 	if (n > GENESIS_FOUNDERS_MAX)
 		return cli_fail(EXIT_USAGE, cmd, "at most %d founders", GENESIS_FOUNDERS_MAX);
 	if (quorum > n)

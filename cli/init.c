@@ -357,6 +357,8 @@ int keygen_main(int argc, char **argv)
 	}
 	if (out == NULL || optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "usage: wiec keygen --out FILE [--comment TEXT]");
+	if ((rc = cli_out_file(cmd, "--out", out)) != EXIT_OK)
+		return rc;
 	if ((rc = key_generate(&kp)) == 0)
 		rc = key_save(&kp, out, comment);
 	key_wipe(&kp);

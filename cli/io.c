@@ -47,6 +47,8 @@ int export_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_fail(EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+	if (out != NULL && strcmp(out, "-") == 0)
+		out = NULL;	/* standard output, as without -o */
 	if (out == NULL && isatty(STDOUT_FILENO))
 		return cli_fail(EXIT_USAGE, cmd, "refusing to write binary to a terminal; use -o FILE");
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)

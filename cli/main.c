@@ -426,6 +426,14 @@ int cli_open_post(const char *cmd, const char *dir, cfg_t *cfg, store_t **s)
 	return open_store(cmd, dir, cfg, s, STORE_OPEN_RDONLY);
 }
 
+int cli_out_file(const char *cmd, const char *opt, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return cli_fail(EXIT_USAGE, cmd, "%s -: this command writes a file, not standard "
+		    "output; name the file (./- for one named '-')", opt);
+	return EXIT_OK;
+}
+
 int cli_load_key(const char *cmd, const char *path, key_pair_t *kp)
 {
 	int rc = key_load(kp, path);

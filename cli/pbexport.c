@@ -804,6 +804,8 @@ int pb_export_main(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, x.cmd, "unexpected argument '%s'", argv[optind]);
 	if (pidtext == NULL || out == NULL)
 		return cli_fail(EXIT_USAGE, x.cmd, "--process and -o are required");
+	if ((rc = cli_out_file(x.cmd, "-o", out)) != EXIT_OK)
+		return rc;
 	if (hash_from_hex(pid, HASH_BYTES, pidtext) != 0)
 		return cli_fail(EXIT_USAGE, x.cmd, "--process must be an event id (64 hex digits), "
 		    "not '%s'", pidtext);

@@ -133,6 +133,8 @@ int sign_main(int argc, char **argv)
 		rc = cli_fail(EXIT_USAGE, cmd, "--key FILE and -o FILE are required");
 		goto out;
 	}
+	if ((rc = cli_out_file(cmd, "-o", c->o.out)) != EXIT_OK)
+		goto out;
 	if ((rc = cli_load_key(cmd, c->o.key, &kp)) != EXIT_OK)
 		goto out;
 	memcpy(c->self, kp.pk, KEY_PK_BYTES);

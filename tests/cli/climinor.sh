@@ -31,7 +31,7 @@ set --
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do set -- "$@" --attr "a$i=$i"; done
 $W credential issue -d "$D" --process "$P" --subject "$(cat "$T/anna.pub")" "$@" >/dev/null
 I=$($W idea add -d "$D" --key "$T/anna.key" --process "$P" --title "Ławka" --unit "Orłowo" \
-	--cost 100)
+	--cost 100 2>/dev/null)
 $W poll open -d "$D" --process "$P" --kind budget --option "$I" >/dev/null
 status 0 "a voter with 15 attributes votes" $W vote -d "$D" --process "$P" \
 	--key "$T/anna.key" "$I"
@@ -70,3 +70,19 @@ status 0 "... and an idea more" $W idea add -d "$D" --process "$PM" --title "Jes
 e 5 "pb export: 1,025 projects refused" "pb import would refuse.*1025 projects" \
 	$W pb export -d "$D" --process "$PM" -o "$T/many2.pb"
 check "... and nothing written" test ! -e "$T/many2.pb"
+
+# ---- -o -: standard output where the command writes it, else refused ----
+mkdir "$T/cwd"
+cd "$T/cwd" || exit 1
+e 2 "keygen --out - refused" "standard output" $W keygen --out -
+e 2 "sign -o - refused" "standard output" $W sign --key "$T/anna.key" --network "$(
+	$W status -d "$D" --json | sed -n 's/.*"network": *"\([0-9a-f]*\)".*/\1/p')" \
+	support "$I" -o -
+e 2 "pb export -o - refused" "standard output" $W pb export -d "$D" --process "$P" -o -
+e 2 "genesis new --out - refused" "standard output" $W genesis new --name X --out - x.rec
+check "... no file named '-' anywhere" test ! -e "$T/cwd/-"
+$W export -d "$D" -o - >"$T/dash.log" 2>"$T/err"
+check "export -o - writes standard output" test -s "$T/dash.log" -a ! -e "$T/cwd/-"
+$W export -d "$D" >"$T/plain.log"
+check "... the same bytes as without -o" cmp -s "$T/dash.log" "$T/plain.log"
+cd - >/dev/null || exit 1
