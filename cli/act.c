@@ -221,6 +221,20 @@ int act_parse_id(act_ctx_t *c, const char *what, const char *v, uint8_t id[stati
 	return 0;
 }
 
+int act_parse_opt_id(act_ctx_t *c, const char *what, const char *v,
+    uint8_t id[static HASH_BYTES])
+{
+	static const uint8_t zero[HASH_BYTES];
+	int rc;
+
+	if ((rc = act_parse_id(c, what, v, id)) != 0)
+		return rc;
+	if (memcmp(id, zero, HASH_BYTES) == 0)
+		return cli_fail(EXIT_USAGE, c->cmd, "%s must be an event id; 32 zero bytes name "
+		    "nothing", what);
+	return 0;
+}
+
 int act_parse_key(act_ctx_t *c, const char *what, const char *v, uint8_t pk[static KEY_PK_BYTES])
 {
 	if (key_from_text(pk, v) != 0)

@@ -141,6 +141,11 @@ int act_get(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
  * 32-byte value copied into the context for the body to point at. 0 or a
  * printed error's status. */
 int act_parse_id(act_ctx_t *c, const char *what, const char *v, uint8_t id[static HASH_BYTES]);
+/* act_parse_id for a field the event rules make an optional id (process,
+ * edit, census; spec/events.md section 3): 32 zero bytes name nothing
+ * there, a bad argument (exit 2) like any malformed id. */
+int act_parse_opt_id(act_ctx_t *c, const char *what, const char *v,
+    uint8_t id[static HASH_BYTES]);
 int act_parse_key(act_ctx_t *c, const char *what, const char *v,
     uint8_t pk[static KEY_PK_BYTES]);
 int act_keep(act_ctx_t *c, ProtobufCBinaryData *b, const uint8_t v[static HASH_BYTES]);

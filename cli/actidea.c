@@ -62,7 +62,7 @@ int act_build_idea(act_ctx_t *c)
 	if (c->o.edit != NULL)
 		return cli_fail(EXIT_USAGE, c->cmd, "--edit: use 'wiec idea edit'");
 	if (c->o.process != NULL) {
-		if ((rc = act_parse_id(c, "--process", c->o.process, pid)) != 0 ||
+		if ((rc = act_parse_opt_id(c, "--process", c->o.process, pid)) != 0 ||
 		    (rc = act_keep(c, &idea->process, pid)) != 0 ||
 		    (rc = act_expect(c, "process", pid, ACT_K_PROCESS, 0, &ev, &held)) != 0)
 			return rc;
@@ -98,7 +98,8 @@ int act_build_idea_edit(act_ctx_t *c)
 	ev_t ev, latest;
 
 	wiec__idea__init(idea);
-	if ((rc = act_parse_id(c, "IDEA", c->o.edit ? c->o.edit : c->o.args[0], orig)) != 0)
+	if ((rc = act_parse_opt_id(c, c->o.edit ? "--edit" : "IDEA", c->o.edit ? c->o.edit :
+	    c->o.args[0], orig)) != 0)
 		return rc;
 	if (c->o.process != NULL)
 		return cli_fail(EXIT_USAGE, c->cmd, "a version keeps the idea's process: no "

@@ -153,7 +153,7 @@ int act_build_process(act_ctx_t *c)
 	if (o->census != NULL) {
 		uint8_t id[HASH_BYTES];
 
-		if ((rc = act_parse_id(c, "--census", o->census, id)) != 0 ||
+		if ((rc = act_parse_opt_id(c, "--census", o->census, id)) != 0 ||
 		    (rc = act_keep(c, &p->census, id)) != 0)
 			return rc;
 	}
@@ -246,7 +246,9 @@ static int build_credential(act_ctx_t *c, int revoke)
 		return rc;
 	if (revoke && o->attrs.n)
 		return cli_fail(EXIT_USAGE, c->cmd, "a revocation carries no --attr");
-	if (o->census != NULL && (rc = act_parse_id(c, "--census", o->census, scope)) != 0)
+	/* A process's census is an optional id: zero is none, so no process
+	 * could ever take such a credential. */
+	if (o->census != NULL && (rc = act_parse_opt_id(c, "--census", o->census, scope)) != 0)
 		return rc;
 	if (o->process != NULL) {
 		if ((rc = act_parse_id(c, "--process", o->process, pid)) != 0)

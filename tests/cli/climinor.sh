@@ -86,3 +86,20 @@ check "export -o - writes standard output" test -s "$T/dash.log" -a ! -e "$T/cwd
 $W export -d "$D" >"$T/plain.log"
 check "... the same bytes as without -o" cmp -s "$T/dash.log" "$T/plain.log"
 cd - >/dev/null || exit 1
+
+# ---- an optional id of 32 zero bytes is a bad argument, not a bad event ----
+Z=$(printf '%064d' 0)
+NET=$($W status -d "$D" --json | sed -n 's/.*"network": *"\([0-9a-f]*\)".*/\1/p')
+e 2 "sign idea --process zero: exit 2" "32 zero bytes" $W sign --key "$T/anna.key" \
+	--network "$NET" idea --process "$Z" --title x -o "$T/z1.ev"
+e 2 "sign idea --edit zero: exit 2" "32 zero bytes" $W sign --key "$T/anna.key" \
+	--network "$NET" idea --edit "$Z" --title x -o "$T/z2.ev"
+e 2 "process create --census zero: exit 2" "32 zero bytes" $W process create -d "$D" \
+	--kind ideas --title x --census "$Z"
+e 2 "credential issue --census zero: exit 2" "32 zero bytes" $W credential issue -d "$D" \
+	--census "$Z" --subject "$(cat "$T/anna.pub")"
+e 2 "idea add --process zero: exit 2" "32 zero bytes" $W idea add -d "$D" --process "$Z" \
+	--title x
+# A required id of zero names no held event: that stays "not held" (exit 1).
+e 1 "comment add --on zero: not held, exit 1" "not held" $W comment add -d "$D" --on "$Z" \
+	--body b
