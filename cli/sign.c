@@ -273,7 +273,9 @@ int submit_main(int argc, char **argv)
 	dir = cli_dir(dflag);
 	if ((rc = cli_open(cmd, dir, &cfg, &s)) != EXIT_OK)
 		return rc;
-	rc = afile_read(argv[optind], AFILE_PIPE_OK, EV_ENV_MAX, &buf, &len);
+	/* A regular file only, as for key files: a FIFO nobody writes would
+	 * block the command for good. */
+	rc = afile_read(argv[optind], 0, EV_ENV_MAX, &buf, &len);
 	if (rc != 0) {
 		store_close(&s);
 		if (rc == WIEC_ERR_TOO_BIG)

@@ -103,3 +103,14 @@ e 2 "idea add --process zero: exit 2" "32 zero bytes" $W idea add -d "$D" --proc
 # A required id of zero names no held event: that stays "not held" (exit 1).
 e 1 "comment add --on zero: not held, exit 1" "not held" $W comment add -d "$D" --on "$Z" \
 	--body b
+
+# ---- submit refuses a FIFO at once, as the key readers do ----
+if command -v mkfifo >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
+	mkfifo "$T/fifo"
+	e 1 "submit of a FIFO nobody writes: refused, not waited on" "not a regular file" \
+		timeout 20 $W submit -d "$D" "$T/fifo"
+	mkdir "$T/adir"
+	e 1 "submit of a directory: refused" "not a regular file" $W submit -d "$D" "$T/adir"
+else
+	bad "mkfifo and timeout are installed"
+fi
