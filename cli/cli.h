@@ -196,7 +196,9 @@ int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const 
     size_t glen, const uint8_t network[static HASH_BYTES]);
 
 /* Reports the option getopt_long just refused (opterr = 0, optstring
- * starting with ':'); returns EXIT_USAGE. */
+ * starting with ':'), or one given twice; returns EXIT_USAGE. A flag (an
+ * option without a value) may be given more than once, meaning the same
+ * as once; "--flag=value" is refused as taking no value. */
 /* getopt_long, and CLI_OPT_TWICE when an option that takes a value was
  * given before (which one was meant? the last silently won): the caller
  * hands it to cli_badopt, as any other bad option. */

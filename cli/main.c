@@ -672,6 +672,18 @@ int cli_badopt(const char *cmd, int c, char **argv)
 	if (c == ':')
 		return cli_fail(EXIT_USAGE, cmd, "option '%s' needs a value (see 'wiec help %s')",
 		    argv[optind - 1], cmd);
+	/* A long option is named as given: getopt's optopt is the option's
+	 * val, no letter the user typed (act.c's are above 255). A known flag
+	 * given "=value" is the one long option getopt refuses with optopt. */
+	if (optind >= 1 && strncmp(argv[optind - 1], "--", 2) == 0) {
+		const char *a = argv[optind - 1];
+
+		if (optopt != 0 && strchr(a, '=') != NULL)
+			return cli_fail(EXIT_USAGE, cmd, "option '%.*s' takes no value (see 'wiec "
+			    "help %s')", (int)strcspn(a, "="), a, cmd);
+		return cli_fail(EXIT_USAGE, cmd, "unknown option '%.*s' (see 'wiec help %s')",
+		    (int)strcspn(a, "="), a, cmd);
+	}
 	if (optopt && optopt != '?')
 		return cli_fail(EXIT_USAGE, cmd, "unknown option '-%c' (see 'wiec help %s')", optopt, cmd);
 	return cli_fail(EXIT_USAGE, cmd, "unknown option '%s' (see 'wiec help %s')",

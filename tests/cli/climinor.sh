@@ -114,3 +114,19 @@ if command -v mkfifo >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
 else
 	bad "mkfifo and timeout are installed"
 fi
+
+# ---- flags may repeat; a value given twice, or a flag given a value, may not ----
+$W search -d "$D" --hidden ławka >"$T/once" 2>&1
+status 0 "search --hidden --hidden" $W search -d "$D" --hidden --hidden ławka
+check "... as --hidden once" cmp -s "$T/once" "$T/out"
+status 0 "idea list --json --json, as search" $W idea list -d "$D" --process "$P" --json --json
+status 0 "idea support --withdraw --withdraw, as search" $W idea support -d "$D" \
+	--key "$T/anna.key" "$I" --withdraw --withdraw
+e 2 "search --limit twice" "given twice" $W search -d "$D" --limit 2 --limit 3 ławka
+e 2 "idea add --title twice" "given twice" $W idea add -d "$D" --title a --title b
+e 2 "search --hidden=1: a flag takes no value" "option '--hidden' takes no value" \
+	$W search -d "$D" --hidden=1 ławka
+e 2 "idea support --withdraw=yes: a flag takes no value" "option '--withdraw' takes no value" \
+	$W idea support -d "$D" --withdraw=yes "$I"
+e 2 "status --json=x: a flag takes no value" "option '--json' takes no value" \
+	$W status -d "$D" --json=x
