@@ -26,7 +26,9 @@ int main(int argc, char **argv);
 
 static int die(const char *what, int rc)
 {
-	fprintf(stderr, "oldmodel: %s: %s\n", what, rc < 0 ? wiec_strerror(rc) : mdb_strerror(rc));
+	/* wiec_err_t codes are small negatives; LMDB's own are below -30000. */
+	fprintf(stderr, "oldmodel: %s: %s\n", what, rc < 0 && rc > -1000 ? wiec_strerror(rc) :
+	    mdb_strerror(rc));
 	return 1;
 }
 
