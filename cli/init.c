@@ -159,17 +159,21 @@ fail:
 int cli_datadir_store(const char *cmd, const char *dir, const cfg_t *cfg, const uint8_t *g,
     size_t glen, const uint8_t network[static HASH_BYTES])
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[STORE_WHY_MAX] = "";
 	store_t *s = NULL;
 	int rc;
 
 	if (cli_path(path, dir, "store") != 0)
 		return cli_fail(EXIT_USAGE, cmd, "directory path too long");
-	if ((rc = store_open(&s, path, cfg->map_size, 1)) == 0)
+	if ((rc = store_open_why(&s, path, cfg->map_size, STORE_OPEN_CREATE, why,
+	    sizeof why)) == 0)
 		rc = store_set_genesis(s, g, glen, network, 0);
+	else if (rc == WIEC_ERR_IO && why[0])
+		return cli_fail(cli_status(rc), cmd, "%s: %s", path, why);
 	store_close(&s);
 	if (rc != 0)
-		return cli_fail(cli_status(rc), cmd, "%s: %s", path, wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s: %s%s%s", path, wiec_strerror(rc),
+		    why[0] ? ": " : "", why);
 	return EXIT_OK;
 }
 

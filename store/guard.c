@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/afile.h"
 #include "crypto/err.h"
 #include "store/guard.h"
 
@@ -36,6 +37,9 @@
 #define LM_DBS_MAX 64		/* named databases; the store has 6 */
 #define GUARD_TRIES 1000	/* snapshots missed while a writer commits */
 #define GUARD_AGAIN 1		/* a meta page changed while read: read again */
+/* LMDB 0.9's lock file for STORE_GUARD_READERS readers: a 64-byte slot per
+ * reader after a header of two (mdb.c: MDB_txninfo, MDB_reader). */
+#define LOCK_BYTES ((STORE_GUARD_READERS + 2) * 64)
 
 static const uint8_t rec_magic[8] = { 'w', 'i', 'e', 'c', '-', 'c', 'r', '1' };
 
@@ -237,6 +241,52 @@ static int lock_mode(const char *dir, unsigned *mdb_flags, char *why, size_t why
 	return 0;
 }
 
+/* LMDB makes a missing or empty lock.mdb with ftruncate, which leaves it
+ * without blocks, and then writes it through its map: on a full disk that
+ * write is a SIGBUS. So lock.mdb is made here, its blocks written, as a
+ * temporary file linked into place (the name never shows a file without
+ * them); one that exists without blocks (left by a process killed that
+ * way, or emptied) gets them in place. Where the directory or the file
+ * may not be written, nothing is done: LMDB then cannot make it either,
+ * and a read-only open locks without it (lock_mode). */
+static int lock_prepare(const char *dir, char *why, size_t whylen)
+{
+	static const uint8_t zero[LOCK_BYTES];
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, rc, err;
+
+	if (snprintf(path, sizeof path, "%s/lock.mdb", dir) >= (int)sizeof path)
+		return say(why, whylen, WIEC_ERR_ARG, "path too long");
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return say(why, whylen, WIEC_ERR_IO, "%s: %s", path, strerror(errno));
+		rc = afile_put(path, zero, sizeof zero, 0600, 0);
+		if (rc == 0 || rc == WIEC_ERR_EXISTS)	/* made, or by another process */
+			return 0;
+		if (rc == WIEC_ERR_NOSPACE)
+			return say(why, whylen, rc, "cannot make lock.mdb");
+		if (rc == WIEC_ERR_IO && (errno == EACCES || errno == EPERM || errno == EROFS))
+			return 0;
+		return say(why, whylen, rc == WIEC_ERR_NOMEM ? rc : WIEC_ERR_IO,
+		    "cannot make %s: %s", path, strerror(errno));
+	}
+	/* Without blocks, no process has it open (the one that made it
+	 * writes it first), so no lock of this process goes when fd closes. */
+	if (!S_ISREG(st.st_mode) || st.st_blocks != 0)
+		return 0;
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return 0;
+	/* fallocate, not posix_fallocate: where the file system cannot, the
+	 * latter writes zeros, which could undo a concurrent opener's header. */
+	rc = fallocate(fd, 0, 0, st.st_size > LOCK_BYTES ? st.st_size : LOCK_BYTES);
+	err = errno;
+	close(fd);
+	if (rc == 0 || (err != ENOSPC && err != EDQUOT))
+		return 0;
+	return say(why, whylen, WIEC_ERR_NOSPACE, "cannot give lock.mdb its blocks");
+}
+
 static void rec_check(uint8_t out[static HASH_BYTES], const uint8_t *rec)
 {
 	hash_2(out, rec, STORE_GUARD_RECORD_BYTES - HASH_BYTES, NULL, 0);
@@ -362,6 +412,8 @@ int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
 	if (rc != 0)
 		goto fail;
 data_done:
+	if ((rc = lock_prepare(dir, why, whylen)) != 0)
+		goto fail;
 	if ((flags & STORE_GUARD_RDONLY) && (rc = lock_mode(dir, mdb_flags, why, whylen)) != 0)
 		goto fail;
 	if ((rc = rec_open(g, dir, (flags & STORE_GUARD_RDONLY) != 0, g->fd < 0, why,

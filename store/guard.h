@@ -43,6 +43,7 @@
 
 #define STORE_GUARD_RECORD "commit"	/* file name inside the store directory */
 #define STORE_GUARD_RECORD_BYTES 88	/* magic 8, txnid 8, lseq 8, tip 32, check 32 */
+#define STORE_GUARD_READERS 126		/* LMDB reader slots (mdb_env_set_maxreaders) */
 
 /* store_guard_open flags. */
 #define STORE_GUARD_RDONLY 1u	/* the store is opened read-only */
@@ -52,13 +53,17 @@ typedef struct store_guard store_guard_t;
 
 /* Checks dir/data.mdb before LMDB opens it (see above) and reads the commit
  * record. A missing data.mdb is WIEC_ERR_NOSTORE unless STORE_GUARD_CREATE.
+ * LMDB's lock file is made here if it is missing, and given its blocks if
+ * it has none: LMDB makes it without blocks and writes it through its map,
+ * which on a full disk is a SIGBUS; here that is WIEC_ERR_NOSPACE naming
+ * lock.mdb, and no lock.mdb is left.
  * For a read-only open, *mdb_flags gains MDB_NOLOCK when dir/lock.mdb cannot
  * be opened for writing (a read-only copy or mount), but only if no process
  * has the environment open (checked with F_GETLK on byte 0 of lock.mdb, the
  * lock every LMDB process holds while its environment is open); else
  * WIEC_ERR_STORE naming that process. Returns 0, WIEC_ERR_NOSTORE,
- * WIEC_ERR_CORRUPT (damage, named in why), WIEC_ERR_IO, WIEC_ERR_STORE or
- * WIEC_ERR_NOMEM. Caller owns *out; store_guard_close it. */
+ * WIEC_ERR_CORRUPT (damage, named in why), WIEC_ERR_NOSPACE, WIEC_ERR_IO,
+ * WIEC_ERR_STORE or WIEC_ERR_NOMEM. Caller owns *out; store_guard_close it. */
 int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
     unsigned *mdb_flags, char *why, size_t whylen);
 

@@ -370,7 +370,7 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 		goto fail;
 	if ((rc = mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_MAP_DEFAULT)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 24)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
+	    (rc = mdb_env_set_maxreaders(s->env, STORE_GUARD_READERS)) != 0)
 		goto fail;
 	if ((rc = mdb_env_open(s->env, path, mflags | (rdonly ? MDB_RDONLY : 0), 0600)) != 0) {
 		if (rc == EACCES || rc == EROFS || rc == EPERM)

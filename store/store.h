@@ -73,7 +73,8 @@ typedef struct store store_t;
  * newer format or model than this program's is refused (WIEC_ERR_NEWER),
  * opened either way. Returns 0 or WIEC_ERR_NOSTORE (missing),
  * WIEC_ERR_CORRUPT, WIEC_ERR_NEWER, WIEC_ERR_STORE (LMDB failed, no write
- * access, or in use where read-only needs the lock), WIEC_ERR_IO,
+ * access, or in use where read-only needs the lock), WIEC_ERR_NOSPACE (disk
+ * full, e.g. for LMDB's lock file), WIEC_ERR_IO,
  * WIEC_ERR_NOMEM. Caller owns *out; store_close it. */
 int store_open(store_t **out, const char *path, size_t map_size, unsigned flags);
 

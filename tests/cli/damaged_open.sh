@@ -1,0 +1,79 @@
+# The store's files at open: LMDB's lock file made on a full disk (once a
+# SIGBUS).
+. tests/cli/lib.sh
+. tests/cli/netlib.inc
+DL=$((30 * SLOW))
+
+# nothing_left DIR: DIR holds only the filler.
+nothing_left() { test "$(ls -A "$1")" = filler; }
+
+# no_signal NAME: the last status call did not end by a signal.
+no_signal() { check "$1: no signal" test "$got" -lt 128; }
+
+# ---- 1. lock.mdb made on a full disk (a tmpfs; as root only) ----
+# LMDB made a missing lock.mdb with ftruncate (no blocks) and wrote it
+# through its map: SIGBUS, and a failed init left DIR.init-XXXXXX behind.
+FULL=$T/full
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=1m tmpfs "$FULL" 2>/dev/null; then
+	NET_ATEXIT="umount '$FULL' 2>/dev/null"
+	# init with 0 to 48 KiB free: the keys and config fit from 12 KiB on,
+	# lock.mdb (8 KiB) from 20 KiB, data.mdb later still.
+	lock_named=0
+	for free in 0 4 8 12 16 20 24 32 48; do
+		rm -rf "${FULL:?}"/* "$FULL"/.[!.]* 2>/dev/null
+		head -c $((1024 - free))k /dev/zero >"$FULL/filler" 2>/dev/null
+		status 1 "init with ${free}K free fails" $W init -d "$FULL/n" --name N --role city
+		no_signal "init with ${free}K free"
+		oneline "init with ${free}K free: one line"
+		check "init with ${free}K free: says disk full" grep -q "disk full" "$T/err"
+		check "init with ${free}K free: leaves nothing behind" nothing_left "$FULL"
+		grep -q "lock.mdb" "$T/err" && lock_named=$((lock_named + 1))
+	done
+	check "some init failed at lock.mdb ($lock_named)" test "$lock_named" -gt 0
+
+	# A store whose lock.mdb is missing (data.mdb alone restored, as
+	# mdb_copy writes it), on a full disk: every command, read-only ones
+	# too, and the node.
+	rm -rf "${FULL:?}"/*
+	$W init -d "$FULL/n" --name N --role city >/dev/null
+	$W idea add -d "$FULL/n" --title one >/dev/null
+	rm "$FULL/n/store/lock.mdb"
+	head -c 1024k /dev/zero >"$FULL/filler" 2>/dev/null
+	for c in "status" "log" "verify" "idea add --title two"; do
+		# shellcheck disable=SC2086
+		status 1 "no lock.mdb, disk full: $c fails" $W $c -d "$FULL/n"
+		no_signal "no lock.mdb, disk full: $c"
+		oneline "no lock.mdb, disk full: $c: one line"
+		check "no lock.mdb, disk full: $c says disk full and names lock.mdb" \
+			grep -q "disk full.*lock.mdb" "$T/err"
+	done
+	status 1 "no lock.mdb, disk full: node fails" timeout 20 $W node -d "$FULL/n"
+	no_signal "no lock.mdb, disk full: node"
+	check "no lock.mdb, disk full: node says disk full" grep -q "disk full" "$T/err"
+	check "no lock.mdb, disk full: none left half made" test ! -e "$FULL/n/store/lock.mdb"
+	check "  nor a temporary file" test "$(ls -A "$FULL/n/store" | grep -c tmp)" -eq 0
+
+	# A lock.mdb that was made but never written (what the SIGBUS left),
+	# and an empty one.
+	for kind in unwritten empty; do
+		if [ $kind = unwritten ]; then
+			truncate -s 8192 "$FULL/n/store/lock.mdb"
+		else
+			: >"$FULL/n/store/lock.mdb"
+		fi
+		status 1 "$kind lock.mdb, disk full: status fails" $W status -d "$FULL/n"
+		no_signal "$kind lock.mdb, disk full: status"
+		oneline "$kind lock.mdb, disk full: one line"
+		check "$kind lock.mdb, disk full: says disk full" grep -q "disk full" "$T/err"
+		rm -f "$FULL/n/store/lock.mdb"
+	done
+	rm "$FULL/filler"
+	status 0 "room again: status works" $W status -d "$FULL/n"
+	status 0 "  and a post" $W idea add -d "$FULL/n" --title two
+	status 0 "  and verify" $W verify -d "$FULL/n"
+	umount "$FULL"
+	NET_ATEXIT=
+else
+	ok "full disk (skipped: cannot mount a tmpfs here)"
+fi
