@@ -47,6 +47,7 @@ struct store_guard {
 	char data[PATH_MAX];	/* DIR/data.mdb */
 	int fd;			/* data.mdb for pread, until the walk is done */
 	int rec_fd;		/* the commit record, writers only; else -1 */
+	int writer;		/* not opened read-only: makes a missing record */
 	int have_rec;
 	uint64_t rec_txn, rec_lseq;
 	uint8_t rec_tip[HASH_BYTES];
@@ -292,10 +293,13 @@ static void rec_check(uint8_t out[static HASH_BYTES], const uint8_t *rec)
 	hash_2(out, rec, STORE_GUARD_RECORD_BYTES - HASH_BYTES, NULL, 0);
 }
 
-/* Reads the commit record, if there is one, from fd. */
+/* Reads the commit record from fd. It is made whole (rec_make) and then
+ * only rewritten in place at the same size, so an empty or short one is
+ * damage, like any other: only a missing record is taken as none. */
 static int rec_read(store_guard_t *g, int fd, char *why, size_t whylen)
 {
 	uint8_t rec[STORE_GUARD_RECORD_BYTES + 1], check[HASH_BYTES];
+	const char *what = NULL;
 	ssize_t n;
 
 	do
@@ -303,13 +307,20 @@ static int rec_read(store_guard_t *g, int fd, char *why, size_t whylen)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return say(why, whylen, WIEC_ERR_IO, "%s: %s", g->rec_path, strerror(errno));
+	if (n == STORE_GUARD_RECORD_BYTES)
+		rec_check(check, rec);
 	if (n == 0)
-		return 0;	/* created, never written */
-	rec_check(check, rec);
-	if (n != STORE_GUARD_RECORD_BYTES || memcmp(rec, rec_magic, sizeof rec_magic) != 0 ||
+		what = "empty";
+	else if (n < STORE_GUARD_RECORD_BYTES)
+		what = "cut short";
+	else if (n > STORE_GUARD_RECORD_BYTES)
+		what = "too long";
+	else if (memcmp(rec, rec_magic, sizeof rec_magic) != 0 ||
 	    memcmp(check, rec + STORE_GUARD_RECORD_BYTES - HASH_BYTES, HASH_BYTES) != 0)
+		what = "its bytes changed";
+	if (what != NULL)
 		return say(why, whylen, WIEC_ERR_CORRUPT, "the commit record %s is damaged "
-		    "(remove it to accept the store as it is)", g->rec_path);
+		    "(%s; remove it to accept the store as it is)", g->rec_path, what);
 	g->have_rec = 1;
 	g->rec_txn = hash_get_be64(rec + 8);
 	g->rec_lseq = hash_get_be64(rec + 16);
@@ -318,7 +329,10 @@ static int rec_read(store_guard_t *g, int fd, char *why, size_t whylen)
 }
 
 /* Opens the commit record (writers keep it open) and reads it; fresh: the
- * store is being created, so a record left from an earlier one is void. */
+ * store is being created, so a record left from an earlier one is void. A
+ * missing record is none: a store from before the record, one whose first
+ * commit has not written it, or one removed to accept the store as it is;
+ * a writer makes it at its next commit. */
 static int rec_open(store_guard_t *g, const char *dir, int rdonly, int fresh, char *why,
     size_t whylen)
 {
@@ -327,14 +341,18 @@ static int rec_open(store_guard_t *g, const char *dir, int rdonly, int fresh, ch
 	if (snprintf(g->rec_path, sizeof g->rec_path, "%s/%s", dir, STORE_GUARD_RECORD) >=
 	    (int)sizeof g->rec_path)
 		return say(why, whylen, WIEC_ERR_ARG, "path too long");
+	g->writer = !rdonly;
+	if (fresh && !rdonly && unlink(g->rec_path) != 0 && errno != ENOENT && errno != EISDIR)
+		return say(why, whylen, WIEC_ERR_IO, "cannot remove %s: %s", g->rec_path,
+		    strerror(errno));
 	/* Non-blocking: a FIFO in its place must not hang every command. Not
 	 * through a link: a copied directory whose record linked to the
 	 * original's once rewrote the original's record (which then named a
 	 * rollback), and a dangling one made a file wherever it pointed. */
-	fd = rdonly ? open(g->rec_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW) :
-	    open(g->rec_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0600);
-	if (fd < 0 && rdonly && errno == ENOENT)
-		return 0;	/* a store from before the record, or never written */
+	fd = open(g->rec_path, (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK |
+	    O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
 	if (fd < 0 && (errno == EISDIR || errno == ELOOP))
 		return say(why, whylen, WIEC_ERR_CORRUPT, "%s is not a regular file", g->rec_path);
 	if (fd < 0)
@@ -348,12 +366,6 @@ static int rec_open(store_guard_t *g, const char *dir, int rdonly, int fresh, ch
 			return say(why, whylen, WIEC_ERR_CORRUPT, "%s is not a regular file",
 			    g->rec_path);
 		}
-	}
-	if (fresh && ftruncate(fd, 0) != 0) {
-		rc = say(why, whylen, WIEC_ERR_IO, "cannot write %s: %s", g->rec_path,
-		    strerror(errno));
-		close(fd);
-		return rc;
 	}
 	rc = rec_read(g, fd, why, whylen);
 	if (rc == 0 && !rdonly)
@@ -725,6 +737,28 @@ int store_guard_match(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	return 0;
 }
 
+/* Makes the missing commit record, holding rec, whole or not at all (a
+ * temporary file, synced, then linked into place), so that no record is
+ * ever seen empty or short; keeps it open in g. Returns 1 if rec is in it,
+ * 0 if another process made it meanwhile (rec is still to be written), -1
+ * if it cannot be made now. */
+static int rec_make(store_guard_t *g, const uint8_t rec[static STORE_GUARD_RECORD_BYTES])
+{
+	struct stat st;
+	int made = afile_put(g->rec_path, rec, STORE_GUARD_RECORD_BYTES, 0600, 0), fd;
+
+	if (made != 0 && made != WIEC_ERR_EXISTS)
+		return -1;
+	if ((fd = open(g->rec_path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	g->rec_fd = fd;
+	return made == 0;
+}
+
 int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
     const uint8_t tip[static HASH_BYTES])
 {
@@ -733,10 +767,10 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	uint8_t rec[STORE_GUARD_RECORD_BYTES];
 	MDB_envinfo info;
 	unsigned flags;
-	ssize_t n;
-	int rc = mdb_txn_commit(txn);
+	ssize_t n = sizeof rec;
+	int rc = mdb_txn_commit(txn), made = 0;
 
-	if (rc != 0 || g == NULL || g->rec_fd < 0)
+	if (rc != 0 || g == NULL || (g->rec_fd < 0 && !g->writer))
 		return rc;
 	/* A transaction that changed nothing commits without taking its id. */
 	if (mdb_env_info(env, &info) != 0 || info.me_last_txnid < id)
@@ -746,14 +780,18 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	hash_put_be64(rec + 16, lseq);
 	memcpy(rec + 24, tip, HASH_BYTES);
 	rec_check(rec + STORE_GUARD_RECORD_BYTES - HASH_BYTES, rec);
-	/* Failures leave the record behind the store: see guard.h. */
-	do
-		n = pwrite(g->rec_fd, rec, sizeof rec, 0);
-	while (n < 0 && errno == EINTR);
+	/* Failures leave the record behind the store (or missing): see guard.h. */
+	if (g->rec_fd < 0 && (made = rec_make(g, rec)) < 0)
+		return 0;
+	if (!made)
+		do
+			n = pwrite(g->rec_fd, rec, sizeof rec, 0);
+		while (n < 0 && errno == EINTR);
 	/* A store that does not sync its commits (store_nosync) skips it too. */
 	if (mdb_env_get_flags(env, &flags) != 0)
 		flags = 0;
-	if (n == (ssize_t)sizeof rec && ((flags & MDB_NOSYNC) || fdatasync(g->rec_fd) == 0)) {
+	if (n == (ssize_t)sizeof rec && (made || (flags & MDB_NOSYNC) ||
+	    fdatasync(g->rec_fd) == 0)) {
 		g->have_rec = 1;
 		g->rec_txn = id;
 		g->rec_lseq = lseq;

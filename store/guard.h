@@ -24,7 +24,12 @@
  *     the last logged event. A store older than its record (lower
  *     transaction id or lseq, or another last event at the same lseq) was
  *     rolled back. The record is written after the commit, so a crash
- *     leaves it behind the store, never ahead: no false alarm.
+ *     leaves it behind the store, never ahead: no false alarm. It is made
+ *     whole (a temporary file, synced, linked into place) by the first
+ *     commit that finds it missing, and then rewritten in place at its
+ *     size, so an empty or short record is damage. Only a missing one is
+ *     taken as none: a store from before the record, or one whose record
+ *     was removed to accept it as it is.
  *
  * No signal handler is involved: the checks make LMDB's own reads safe, as
  * long as nobody truncates or rewrites the file while it is open (a store
@@ -82,10 +87,11 @@ int store_guard_match(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
     const uint8_t tip[static HASH_BYTES], char *why, size_t whylen);
 
 /* Commits the write transaction txn (ending it either way) and, once
- * committed, writes the commit record: txn's id, lseq (the log's next lseq
- * in txn) and tip (the id of its last logged event). Returns mdb_txn_commit's
- * result. A record that cannot be written stays behind the store, which
- * only weakens the rollback check, so that is not an error. */
+ * committed, writes the commit record (making it if it is missing): txn's
+ * id, lseq (the log's next lseq in txn) and tip (the id of its last logged
+ * event). Returns mdb_txn_commit's result. A record that cannot be written
+ * stays behind the store (or missing), which only weakens the rollback
+ * check, so that is not an error. */
 int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
     const uint8_t tip[static HASH_BYTES]);
 

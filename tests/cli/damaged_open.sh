@@ -1,5 +1,6 @@
 # The store's files at open: LMDB's lock file made on a full disk (once a
-# SIGBUS).
+# SIGBUS), and a commit record emptied beside an older data.mdb (once taken
+# as missing: the rollback went unnamed).
 . tests/cli/lib.sh
 . tests/cli/netlib.inc
 DL=$((30 * SLOW))
@@ -77,3 +78,55 @@ if mount -t tmpfs -o size=1m tmpfs "$FULL" 2>/dev/null; then
 else
 	ok "full disk (skipped: cannot mount a tmpfs here)"
 fi
+
+# ---- 2. An emptied or cut commit record ----
+# A record is made whole (a temporary file linked into place), so an empty
+# or short one is damage, named; a missing one is a store from before the
+# record (or one removed on purpose) and is accepted.
+D=$T/d
+$W init -d "$D" --name City --role city >/dev/null
+$W idea add -d "$D" --title one >/dev/null
+cp "$D/store/data.mdb" "$T/d.old"
+$W idea add -d "$D" --title two >/dev/null
+$W idea add -d "$D" --title three >/dev/null
+cp -a "$D" "$T/d.now"
+check "the record is whole after init and posts" test "$(wc -c <"$D/store/commit")" -eq 88
+cp "$T/d.old" "$D/store/data.mdb"
+status 3 "older data.mdb: refused" $W status -d "$D"
+check "  says rolled back" grep -q "rolled back" "$T/err"
+for kind in emptied cut; do
+	cp "$T/d.now/store/commit" "$D/store/commit"
+	if [ $kind = emptied ]; then : >"$D/store/commit"; else truncate -s 40 "$D/store/commit"; fi
+	for c in "status" "log" "verify" "idea add --title four"; do
+		# shellcheck disable=SC2086
+		status 3 "older data.mdb, record $kind: $c refused" $W $c -d "$D"
+		oneline "older data.mdb, record $kind: $c: one line"
+		check "older data.mdb, record $kind: $c names the record" \
+			grep -q "commit record.*damaged" "$T/err"
+	done
+	check "record $kind: left as it was" test "$(wc -c <"$D/store/commit")" -eq \
+		"$([ $kind = emptied ] && echo 0 || echo 40)"
+done
+# The same on a store that was not rolled back: the record is damaged.
+cp -a "$T/d.now" "$T/e"
+: >"$T/e/store/commit"
+status 3 "emptied record, current store: status refused" $W status -d "$T/e"
+status 3 "emptied record, current store: a post refused" $W idea add -d "$T/e" --title x
+check "  the record is not rewritten" test ! -s "$T/e/store/commit"
+# Removed: accepted as it is (the way to accept a store), and made again
+# whole at the next write, which then names a later rollback again.
+rm "$T/e/store/commit"
+status 0 "record removed: status accepts the store" $W status -d "$T/e"
+status 0 "record removed: a post works" $W idea add -d "$T/e" --title four
+check "  and makes the record again, whole" test "$(wc -c <"$T/e/store/commit")" -eq 88
+check "  leaving no temporary file" test "$(ls -A "$T/e/store" | grep -c tmp)" -eq 0
+cp "$T/d.old" "$T/e/store/data.mdb"
+status 3 "  an older data.mdb is named again" $W status -d "$T/e"
+check "  as rolled back" grep -q "rolled back" "$T/err"
+# A store from before the record: never had one; a read-only command and
+# a writer both accept it.
+cp -a "$T/d.now" "$T/pre"
+rm "$T/pre/store/commit"
+status 0 "store from before the record: log" $W log -d "$T/pre"
+status 0 "store from before the record: a post" $W idea add -d "$T/pre" --title five
+check "  the record is made" test "$(wc -c <"$T/pre/store/commit")" -eq 88
