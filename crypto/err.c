@@ -35,6 +35,8 @@ const char *wiec_strerror(int err)
 	case WIEC_ERR_BEHIND: return "the store lacks the last event this identity signed: it "
 	    "is an older copy; let the node catch up from a peer before signing";
 	case WIEC_ERR_NEWER: return "the store was written by a newer version of wiec";
+	case WIEC_ERR_REPLACED: return "store/data.mdb was replaced, removed or rolled back "
+	    "while this process had it open: nothing more is written to it";
 	}
 	return "unknown error";
 }

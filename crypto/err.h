@@ -43,6 +43,8 @@ typedef enum wiec_err {
 					 * signed: an older copy (keychain.h) */
 	WIEC_ERR_NEWER = -43,		/* a store of a newer format or model version
 					 * than this program knows */
+	WIEC_ERR_REPLACED = -44,	/* data.mdb was replaced or rolled back under a
+					 * process that had it open (store/guard.h) */
 } wiec_err_t;
 
 /* A static, one-line message for an error code. */

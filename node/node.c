@@ -330,6 +330,13 @@ static void timers(node_t *n)
 	else if (n->set_stale)
 		n->set_stale = 0;
 
+	/* A store replaced under the node is found at its next write, or here
+	 * while it is idle (loop() then stops the node). */
+	if (now >= n->next_store_check) {
+		n->next_store_check = now + NODE_STORE_CHECK_MS;
+		(void)store_check_file(n->store);
+	}
+
 	/* Events that waited too long for their prev are dropped: the sync
 	 * layer fetches them again once the prev is here. */
 	if (now >= n->next_expire) {
@@ -403,6 +410,15 @@ static void loop(node_t *n)
 		}
 		link_io_ack(n);
 		timers(n);
+		/* An older data.mdb put in place of the store (a write or the
+		 * timer found it): the store refuses every write now, and
+		 * serving it would only hand peers the older state. */
+		if (store_replaced(n->store)) {
+			node_log(n, 'E', "%s: %s; stopping", n->dir,
+			    wiec_strerror(WIEC_ERR_REPLACED));
+			n->fatal = WIEC_ERR_REPLACED;
+			n->stop = 1;
+		}
 	}
 }
 
@@ -464,6 +480,7 @@ int node_run(const node_opts_t *o)
 		zap_tick(&n);
 		node_log(&n, 'I', "stopped: %llu invalid events and %llu messages dropped since start",
 		    (unsigned long long)n.invalid, (unsigned long long)n.dropped);
+		rc = n.fatal;
 	}
 	stop(&n);
 	return rc;

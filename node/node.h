@@ -44,7 +44,9 @@ typedef struct node_opts {
 
 /* Runs the node of o->dir in the foreground until SIGTERM or SIGINT;
  * SIGHUP re-reads DIR/peers. Logs to stderr. Returns 0 after a clean stop,
- * or a negative wiec_err_t if it could not start (logged). */
+ * or a negative wiec_err_t if it could not start, or stopped by itself
+ * because its store's file was replaced under it (WIEC_ERR_REPLACED:
+ * store_replaced); either is logged. */
 int node_run(const node_opts_t *o);
 
 #endif

@@ -38,6 +38,7 @@
 
 #define NODE_EXPIRE_MS 60000	/* how often waiting events are checked for expiry */
 #define NODE_BURST_MS 100	/* peer messages handled before signals, ZAP and the CLI again */
+#define NODE_STORE_CHECK_MS 1000	/* how often the store's file is checked (store_check_file) */
 
 /* A draft option in libzmq 4.3's header, implemented by the library: with
  * it, a missing ZAP handler refuses CURVE clients instead of admitting them. */
@@ -111,6 +112,7 @@ typedef struct nclose nclose_t;
 typedef struct node {
 	const char *dir;
 	int verbose, stop;
+	int fatal;		/* why the loop stopped on its own (node_run's result) */
 	cfg_t cfg;
 	key_pair_t kp;
 	key_x25519_t kx;
@@ -134,7 +136,7 @@ typedef struct node {
 	uint64_t zap_refused, zap_logged_at;	/* refusals not logged yet */
 	char zap_last[64];
 	int sigfd, lockfd;
-	uint64_t next_want_id, next_expire;
+	uint64_t next_want_id, next_expire, next_store_check;
 	uint64_t invalid, dups, dropped;
 	nclose_t *close;		/* the closes this member takes part in (close.c) */
 } node_t;

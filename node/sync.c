@@ -98,7 +98,8 @@ int sync_ingest(node_t *n, link_t *src, uint8_t *const *envs, const size_t *lens
 	b.source = src ? (uint32_t)(src - n->links) + 1 : 0;
 	err = store_ingest_batch(n->store, ok, m, r2, &b);
 	if (err != 0) {
-		node_log(n, 'E', "cannot store events: %s", wiec_strerror(err));
+		if (err != WIEC_ERR_REPLACED)	/* loop() says it once, stopping */
+			node_log(n, 'E', "cannot store events: %s", wiec_strerror(err));
 		for (size_t j = 0; j < m; j++)
 			if (res)
 				res[map[j]] = err;

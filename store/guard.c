@@ -52,6 +52,12 @@ struct store_guard {
 	uint64_t rec_txn, rec_lseq;
 	uint8_t rec_tip[HASH_BYTES];
 	char rec_path[PATH_MAX];
+	int bound;		/* dev and ino are LMDB's data.mdb */
+	int dir_fd;		/* the store's directory (O_PATH), or -1 */
+	dev_t dev;
+	ino_t ino;
+	uint64_t seen_txn, seen_lseq;	/* the newest state this process saw */
+	int replaced;		/* store_guard_check refused a write */
 };
 
 typedef struct lm_db {
@@ -387,6 +393,7 @@ int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
 	if ((g = calloc(1, sizeof *g)) == NULL)
 		return WIEC_ERR_NOMEM;
 	g->fd = g->rec_fd = -1;
+	g->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);	/* -1: by path */
 	if (snprintf(g->data, sizeof g->data, "%s/data.mdb", dir) >= (int)sizeof g->data) {
 		rc = say(why, whylen, WIEC_ERR_ARG, "path too long");
 		goto fail;
@@ -718,11 +725,70 @@ int store_guard_walk(store_guard_t *g, MDB_env *env, MDB_txn **txn, char *why, s
 	return 0;
 }
 
+int store_guard_bind(store_guard_t *g, MDB_env *env, char *why, size_t whylen)
+{
+	struct stat st, ours;
+	mdb_filehandle_t fd;
+
+	if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &st) != 0)
+		return say(why, whylen, WIEC_ERR_IO, "data.mdb: %s", strerror(errno));
+	if (g->fd >= 0 && (fstat(g->fd, &ours) != 0 || ours.st_dev != st.st_dev ||
+	    ours.st_ino != st.st_ino))
+		return say(why, whylen, WIEC_ERR_STORE, "data.mdb was replaced while it was "
+		    "opened");
+	g->dev = st.st_dev;
+	g->ino = st.st_ino;
+	g->bound = 1;
+	return 0;
+}
+
+/* 0 if the store's directory no longer holds, as data.mdb, the file LMDB
+ * opened. Through the directory's descriptor: a process that changes its
+ * working directory, or a store directory renamed as a whole, is no false
+ * alarm. A stat that fails for another reason than a missing file tells
+ * nothing: taken as the same. */
+static int same_file(const store_guard_t *g)
+{
+	struct stat st;
+	int rc;
+
+	if (!g->bound)
+		return 1;
+	rc = g->dir_fd >= 0 ? fstatat(g->dir_fd, "data.mdb", &st, 0) : stat(g->data, &st);
+	if (rc != 0)
+		return errno != ENOENT && errno != ENOTDIR;
+	return st.st_dev == g->dev && st.st_ino == g->ino;
+}
+
+int store_guard_check(store_guard_t *g, MDB_env *env, MDB_txn *txn)
+{
+	MDB_envinfo info;
+
+	if (g->replaced)
+		return WIEC_ERR_REPLACED;
+	/* mdb_env_info reads the newest meta page through the map, which
+	 * shows what was written over the file; a write transaction's id is
+	 * one above the last commit named in lock.mdb, which the newest meta
+	 * page never lags (it is written first). */
+	if (!same_file(g) || (mdb_env_info(env, &info) == 0 &&
+	    (info.me_last_txnid < g->seen_txn ||
+	    (txn != NULL && info.me_last_txnid + 1 < mdb_txn_id(txn)))))
+		g->replaced = 1;
+	return g->replaced ? WIEC_ERR_REPLACED : 0;
+}
+
+int store_guard_replaced(const store_guard_t *g)
+{
+	return g->replaced;
+}
+
 int store_guard_match(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
     const uint8_t tip[static HASH_BYTES], char *why, size_t whylen)
 {
 	uint64_t t = mdb_txn_id(txn);
 
+	g->seen_txn = t;
+	g->seen_lseq = lseq;
 	if (!g->have_rec)
 		return 0;
 	if (t < g->rec_txn || lseq < g->rec_lseq)
@@ -768,12 +834,22 @@ int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
 	MDB_envinfo info;
 	unsigned flags;
 	ssize_t n = sizeof rec;
-	int rc = mdb_txn_commit(txn), made = 0;
+	int rc, made = 0;
 
-	if (rc != 0 || g == NULL || (g->rec_fd < 0 && !g->writer))
+	/* The last moment to keep a write out of a file put in its place. */
+	if (g != NULL && (store_guard_check(g, env, txn) != 0 || lseq < g->seen_lseq)) {
+		g->replaced = 1;
+		mdb_txn_abort(txn);
+		return WIEC_ERR_REPLACED;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0 || g == NULL)
 		return rc;
 	/* A transaction that changed nothing commits without taking its id. */
 	if (mdb_env_info(env, &info) != 0 || info.me_last_txnid < id)
+		return 0;
+	g->seen_txn = id;
+	g->seen_lseq = lseq;
+	if (g->rec_fd < 0 && !g->writer)
 		return 0;
 	memcpy(rec, rec_magic, sizeof rec_magic);
 	hash_put_be64(rec + 8, id);
@@ -816,6 +892,8 @@ void store_guard_close(store_guard_t **gp)
 		close((*gp)->fd);
 	if ((*gp)->rec_fd >= 0)
 		close((*gp)->rec_fd);
+	if ((*gp)->dir_fd >= 0)
+		close((*gp)->dir_fd);
 	free(*gp);
 	*gp = NULL;
 }

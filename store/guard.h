@@ -31,9 +31,21 @@
  *     taken as none: a store from before the record, or one whose record
  *     was removed to accept it as it is.
  *
+ *   - while the store is open, before each write transaction and before
+ *     it commits (store_guard_check; a node also checks every second):
+ *     data.mdb is still the file LMDB opened (st_dev, st_ino), and its
+ *     newest meta page is neither older than the last transaction this
+ *     process saw nor behind the last commit lock.mdb names. An older copy
+ *     put back under a running node, by rename or by copying over the
+ *     file, fails one or the other: the write is refused
+ *     (WIEC_ERR_REPLACED), and every write after it, so nothing is written
+ *     into the older file and the commit record keeps naming the rollback
+ *     to later opens. A check costs a stat(2) and a look at the meta pages.
+ *
  * No signal handler is involved: the checks make LMDB's own reads safe, as
  * long as nobody truncates or rewrites the file while it is open (a store
- * damaged under a running process is outside what they can catch).
+ * damaged under a running process is outside what they can catch, but for
+ * the writes refused above).
  *
  * One store_guard_t per open store; not shared between threads. Errors are
  * wiec_err_t codes with a one-line reason in why. */
@@ -72,6 +84,12 @@ typedef struct store_guard store_guard_t;
 int store_guard_open(store_guard_t **out, const char *dir, unsigned flags,
     unsigned *mdb_flags, char *why, size_t whylen);
 
+/* Right after mdb_env_open: remembers which file LMDB opened (st_dev and
+ * st_ino of its descriptor) for store_guard_check. Returns 0, WIEC_ERR_IO,
+ * or WIEC_ERR_STORE if it is not the data.mdb store_guard_open checked
+ * (replaced in between). */
+int store_guard_bind(store_guard_t *g, MDB_env *env, char *why, size_t whylen);
+
 /* After mdb_env_open, before any other LMDB call that reads a page: begins
  * a read transaction on env's newest snapshot and walks that snapshot's
  * pages (see above). On success *txn is that transaction (caller aborts or
@@ -81,17 +99,32 @@ int store_guard_walk(store_guard_t *g, MDB_env *env, MDB_txn **txn, char *why, s
 
 /* Compares the state of txn's snapshot (the log's next lseq, and the id of
  * its last event, all zero if none) with the commit record read by
- * store_guard_open. Returns 0 (also when there is no record), or
+ * store_guard_open, and remembers it as the newest state this process has
+ * seen (store_guard_check). Returns 0 (also when there is no record), or
  * WIEC_ERR_CORRUPT naming the rollback in why. */
 int store_guard_match(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
     const uint8_t tip[static HASH_BYTES], char *why, size_t whylen);
 
+/* 0 if data.mdb is still the file LMDB opened on env (a path that is gone
+ * is not), and its newest meta page is not older than the newest
+ * transaction this process has seen nor, if txn (a write transaction just
+ * begun, or about to commit) is not NULL, than the last commit before it.
+ * Else WIEC_ERR_REPLACED, from then on for every call: the caller aborts
+ * txn and writes nothing more. */
+int store_guard_check(store_guard_t *g, MDB_env *env, MDB_txn *txn);
+
+/* 1 once store_guard_check has refused a write, else 0. */
+int store_guard_replaced(const store_guard_t *g);
+
 /* Commits the write transaction txn (ending it either way) and, once
  * committed, writes the commit record (making it if it is missing): txn's
  * id, lseq (the log's next lseq in txn) and tip (the id of its last logged
- * event). Returns mdb_txn_commit's result. A record that cannot be written
- * stays behind the store (or missing), which only weakens the rollback
- * check, so that is not an error. */
+ * event). Before committing, store_guard_check, also that lseq is not
+ * below the log's length this process has seen: else txn is aborted and
+ * the result is WIEC_ERR_REPLACED (negative), with nothing written. Else
+ * returns mdb_txn_commit's result (an LMDB code). A record that cannot be
+ * written stays behind the store (or missing), which only weakens the
+ * rollback check, so that is not an error. */
 int store_guard_commit(store_guard_t *g, MDB_txn *txn, uint64_t lseq,
     const uint8_t tip[static HASH_BYTES]);
 

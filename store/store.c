@@ -230,7 +230,8 @@ int store_commit(store_t *s, MDB_txn *txn)
 		mdb_txn_abort(txn);
 		return rc;
 	}
-	rc = store_guard_commit(s->guard, txn, lseq, tip);
+	if ((rc = store_guard_commit(s->guard, txn, lseq, tip)) < 0)
+		return rc;	/* WIEC_ERR_REPLACED */
 	/* LMDB reports a write cut short by a full disk as EIO: name it. */
 	if (rc == EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vs) == 0 &&
 	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20))
@@ -378,6 +379,8 @@ int store_open_why(store_t **out, const char *path, size_t map_size, unsigned fl
 			    rdonly ? "" : " for writing", strerror(rc));
 		goto fail;
 	}
+	if ((err = store_guard_bind(s->guard, s->env, why, whylen)) != 0)
+		goto fail;
 	/* Clear reader slots of processes that died holding them (kill -9). */
 	if (!(mflags & MDB_NOLOCK) && (rc = mdb_reader_check(s->env, &dead)) != 0)
 		goto fail;
@@ -439,7 +442,9 @@ int store_nosync(store_t *s)
 	return store_lmdb_err(mdb_env_set_flags(s->env, MDB_NOSYNC, 1));
 }
 
-/* Begins a transaction, adopting a map grown by another process. */
+/* Begins a transaction, adopting a map grown by another process. A write
+ * transaction is refused on a data.mdb replaced under this process
+ * (store_guard_check): one per batch, so its stat(2) is cheap. */
 int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
@@ -448,7 +453,24 @@ int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn)
 		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
 			rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	}
-	return store_lmdb_err(rc);
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	if (!(flags & MDB_RDONLY) && s->guard != NULL &&
+	    (rc = store_guard_check(s->guard, s->env, *txn)) != 0) {
+		mdb_txn_abort(*txn);
+		*txn = NULL;
+	}
+	return rc;
+}
+
+int store_check_file(store_t *s)
+{
+	return s->guard == NULL || s->rdonly ? 0 : store_guard_check(s->guard, s->env, NULL);
+}
+
+int store_replaced(store_t *s)
+{
+	return s->guard != NULL && store_guard_replaced(s->guard);
 }
 
 int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v)

@@ -96,6 +96,20 @@ int store_stale(const store_t *s);
  * 0, or WIEC_ERR_NOTFOUND if no read of s found damage. */
 int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES]);
 
+/* Every write transaction first checks that store/data.mdb is still the
+ * file this process opened (not renamed over or removed) and has not gone
+ * back in time (an older copy written over it); else the write, and every
+ * later one, is refused with WIEC_ERR_REPLACED, so nothing lands in the
+ * older file and its commit record keeps naming the rollback. This runs
+ * the same check without a write (a stat(2) and a look at the meta pages:
+ * cheap enough for a timer): 0, or WIEC_ERR_REPLACED. Always 0 on a store
+ * opened read-only. */
+int store_check_file(store_t *s);
+
+/* 1 once a check or a write found the file replaced (WIEC_ERR_REPLACED):
+ * the owner should close the store and stop. Else 0. */
+int store_replaced(store_t *s);
+
 /* Stops flushing commits to disk (MDB_NOSYNC): for simulations that open
  * thousands of throw-away stores. Never for a node's store. */
 int store_nosync(store_t *s);
@@ -135,7 +149,7 @@ typedef struct store_batch {
  * author's highest: anything else is WIEC_ERR_CHAIN, so a post that raced
  * another is signed again rather than forking its author. Returns 0 once
  * committed, or WIEC_ERR_MAP_FULL / WIEC_ERR_STORE / WIEC_ERR_NOMEM /
- * WIEC_ERR_CORRUPT with nothing written. b may be NULL. */
+ * WIEC_ERR_CORRUPT / WIEC_ERR_REPLACED with nothing written. b may be NULL. */
 int store_ingest_batch(store_t *s, ev_t *evs, size_t n, int *res, store_batch_t *b);
 
 /* store_ingest_batch without options; *added may be NULL. */

@@ -121,8 +121,11 @@ static inline MDB_val store_mv(const void *p, size_t n)
 
 int store_lmdb_err(int rc);
 /* Commits a write transaction (ending it either way) and writes the
- * commit record (store/guard.h). */
+ * commit record (store/guard.h). WIEC_ERR_REPLACED: not committed, the
+ * store's file was replaced (store_replaced). */
 int store_commit(store_t *s, MDB_txn *txn);
+/* Begins a transaction (flags: MDB_RDONLY or 0). A write transaction on a
+ * store whose file was replaced is WIEC_ERR_REPLACED, *txn NULL. */
 int store_txn_begin(store_t *s, unsigned flags, MDB_txn **txn);
 int store_meta_get(store_t *s, MDB_txn *txn, const char *key, MDB_val *v);
 /* The store's format version and model version in txn (each 0 if not

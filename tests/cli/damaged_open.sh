@@ -1,6 +1,8 @@
-# The store's files at open: LMDB's lock file made on a full disk (once a
-# SIGBUS), and a commit record emptied beside an older data.mdb (once taken
-# as missing: the rollback went unnamed).
+# The store's files at open and under a running node: LMDB's lock file
+# made on a full disk (once a SIGBUS), a commit record emptied beside an
+# older data.mdb (once taken as missing: the rollback went unnamed), and an
+# older data.mdb put back under a running node (once written into, and its
+# commit record rewritten to match).
 . tests/cli/lib.sh
 . tests/cli/netlib.inc
 DL=$((30 * SLOW))
@@ -130,3 +132,67 @@ rm "$T/pre/store/commit"
 status 0 "store from before the record: log" $W log -d "$T/pre"
 status 0 "store from before the record: a post" $W idea add -d "$T/pre" --title five
 check "  the record is made" test "$(wc -c <"$T/pre/store/commit")" -eq 88
+
+# ---- 3. An older data.mdb put back under a running node ----
+# The node noticed nothing: it committed into the older file, rewrote the
+# commit record to match it (so no later command named the rollback) and
+# the events after the copy were lost. Now it refuses to write, says why
+# in one line and stops (exit 3), at its next write or within a second if
+# idle; the file is left as put back, and later commands name the
+# rollback. The node gets something to write through an import whose
+# store open is done before the file is put back (a FIFO).
+A=$T/a
+$W init -d "$A" --name City --role city >/dev/null
+for i in 1 2 3; do $W idea add -d "$A" --title "a$i" >/dev/null; done
+cp "$A/store/data.mdb" "$T/a.backup"
+for i in 4 5 6; do $W idea add -d "$A" --title "a$i" >/dev/null; done
+$W export -d "$A" -o "$T/a.export"
+cp -a "$A/store" "$T/a.store"
+for how in copied renamed; do
+	rm -rf "$A/store"
+	cp -a "$T/a.store" "$A/store"
+	rm -f "$T/in.fifo" "$T/opened" "$T/go"
+	: >"$A.log"
+	check "$how: the node starts" start_node "$A"
+	mkfifo "$T/in.fifo"
+	(
+		exec 3>"$T/in.fifo"
+		: >"$T/opened"
+		while [ ! -e "$T/go" ]; do sleep 0.1; done
+		cat "$T/a.export" >&3
+	) &
+	WR=$!
+	$W import -d "$A" "$T/in.fifo" >"$T/imp.out" 2>"$T/imp.err" &
+	IMP=$!
+	check "$how: the import has the store open" wait_until "$DL" test -e "$T/opened"
+	if [ $how = copied ]; then
+		cp "$T/a.backup" "$A/store/data.mdb"
+	else
+		cp "$T/a.backup" "$A/store/data.mdb.new"
+		mv "$A/store/data.mdb.new" "$A/store/data.mdb"
+	fi
+	: >"$T/go"
+	wait $IMP
+	imp=$?
+	kill "$WR" 2>/dev/null
+	wait "$WR" 2>/dev/null
+	# Refused, or (renamed: the node's file holds them all) duplicates.
+	check "$how: the import stores nothing (exit $imp): $(cat "$T/imp.err")" \
+		sh -c "[ $imp -ne 0 ] || grep -q '^imported: 0 added' '$T/imp.out'"
+	check "$how: the node stops" wait_until "$DL" node_dead "$A"
+	stop_node "$A"
+	st=$?
+	check "$how: the node exits 3 (exit $st)" test "$st" -eq 3
+	check "$how: its log names the replaced store, once: $(tail -n 2 "$A.log" | head -n 1)" \
+		test "$(grep -c "replaced" "$A.log")" -eq 1
+	check "$how: no signal, no sanitizer report" test "$(grep -c 'signal\|Sanitizer' "$A.log")" -eq 0
+	check "$how: nothing was written into the older file" cmp -s "$T/a.backup" "$A/store/data.mdb"
+	status 3 "$how: status then names the rollback" $W status -d "$A"
+	check "$how:   says rolled back" grep -q "rolled back" "$T/err"
+	status 3 "$how: a post is refused" $W idea add -d "$A" --title a7
+done
+# The store as it was before: all is well again.
+rm -rf "$A/store"
+cp -a "$T/a.store" "$A/store"
+status 0 "the store as it was: verify" $W verify -d "$A"
+status 0 "  a post" $W idea add -d "$A" --title a7

@@ -1396,3 +1396,76 @@ TEST(store_guard_recreated_store)
 	store_close(&s);
 	fx_free(evs, N);
 }
+
+/* An older data.mdb put in place while a writer has the store open, by a
+ * copy written over the file or by a rename over it: the writer's next
+ * write is refused (WIEC_ERR_REPLACED) and writes nothing, nor does any
+ * later one, and the commit record names the rollback to the next open.
+ * Another writer's commits are no false alarm. */
+TEST(store_guard_replaced_under_writer)
+{
+	enum { N = 10 };
+	char path[512], data[600], tmp[640], why[STORE_WHY_MAX];
+	uint8_t *old, *cur, *now, net[HASH_BYTES];
+	size_t oldlen, curlen, nowlen;
+	fx_ev_t evs[N], more[4];
+	key_pair_t a;
+	store_t *s, *w;
+
+	CHECK(guard_store(TEST_TMP, "s", N, evs, path, data) == 0);
+	snprintf(tmp, sizeof tmp, "%s.new", data);
+	CHECK((old = fx_read_file(data, &oldlen)) != NULL);
+	fx_network(net);
+	fx_key(&a, 0x61);
+	for (size_t i = 0; i < 4; i++)
+		CHECK(fx_build(&more[i], &a, net, N + 1 + i, i ? more[i - 1].id : evs[N - 1].id,
+		    EV_IDEA, "more", NULL, FX_TS) == 0);
+	/* Two writers taking turns: no false alarm. */
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(store_open(&w, path, FX_MAP, 0) == 0);
+	CHECK(fx_ingest1(w, &more[0]) == STORE_ADDED);
+	CHECK(store_check_file(s) == 0);
+	CHECK(fx_ingest1(s, &more[1]) == STORE_ADDED);
+	CHECK(store_check_file(w) == 0 && store_replaced(w) == 0);
+	store_close(&w);
+	CHECK((cur = fx_read_file(data, &curlen)) != NULL);
+
+	/* Copied over the file (the same inode): it went back in time. */
+	CHECK(fx_write_file(data, old, oldlen, 0600) == 0);
+	CHECK(fx_ingest1(s, &more[2]) == WIEC_ERR_REPLACED);
+	CHECK(store_replaced(s) == 1);
+	CHECK(fx_ingest1(s, &more[2]) == WIEC_ERR_REPLACED);
+	CHECK(store_check_file(s) == WIEC_ERR_REPLACED);
+	store_close(&s);
+	CHECK((now = fx_read_file(data, &nowlen)) != NULL);
+	CHECK(nowlen == oldlen && memcmp(now, old, oldlen) == 0);
+	free(now);
+	CHECK(store_open_why(&s, path, FX_MAP, 0, why, sizeof why) == WIEC_ERR_CORRUPT);
+	CHECK(strstr(why, "rolled back") != NULL);
+
+	/* Renamed over it: another file. Found without a write, too. */
+	CHECK(fx_write_file(data, cur, curlen, 0600) == 0);
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(store_check_file(s) == 0);
+	CHECK(fx_write_file(tmp, old, oldlen, 0600) == 0);
+	CHECK(rename(tmp, data) == 0);
+	CHECK(store_check_file(s) == WIEC_ERR_REPLACED);
+	CHECK(fx_ingest1(s, &more[2]) == WIEC_ERR_REPLACED);
+	store_close(&s);
+	CHECK((now = fx_read_file(data, &nowlen)) != NULL);
+	CHECK(nowlen == oldlen && memcmp(now, old, oldlen) == 0);
+	free(now);
+	CHECK(store_open_why(&s, path, FX_MAP, 0, why, sizeof why) == WIEC_ERR_CORRUPT);
+	CHECK(strstr(why, "rolled back") != NULL);
+
+	/* Removed: the writes would go to a file nobody sees again. */
+	CHECK(fx_write_file(data, cur, curlen, 0600) == 0);
+	CHECK(store_open(&s, path, FX_MAP, 0) == 0);
+	CHECK(unlink(data) == 0);
+	CHECK(fx_ingest1(s, &more[2]) == WIEC_ERR_REPLACED);
+	store_close(&s);
+	free(old);
+	free(cur);
+	fx_free(evs, N);
+	fx_free(more, 4);
+}
