@@ -43,6 +43,10 @@ void cli_note(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* The exit status for a wiec_err_t. */
 int cli_status(int err);
 
+/* strerror(e), but ENOSPC and EDQUOT say "disk full", as every full disk is
+ * named (README, "Exit status"). */
+const char *cli_errno_str(int e);
+
 /* Prints the usage of cmd to f. */
 void cli_usage(FILE *f, const char *cmd);
 

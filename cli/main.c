@@ -292,6 +292,11 @@ void cli_note(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *cli_errno_str(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? wiec_strerror(WIEC_ERR_NOSPACE) : strerror(e);
+}
+
 int cli_status(int err)
 {
 	switch (err) {

@@ -293,7 +293,7 @@ int pb_import_main(int argc, char **argv)
 		hash_2(id, o.env[o.node_events - 1], o.len[o.node_events - 1], NULL, 0);
 		if (keychain_write(path, o.node_seq, id) != 0)
 			rc = cli_fail(EXIT_FAIL, cmd, "the election is stored, but %s.chain could "
-			    "not be written: %s", path, strerror(errno));
+			    "not be written: %s", path, cli_errno_str(errno));
 	}
 	if (rc == EXIT_OK)
 		print_process(json, o.process);

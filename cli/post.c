@@ -223,7 +223,7 @@ int cli_post(const char *cmd, const char *dflag, const char *key, int json, Wiec
 		rc = errno;
 		close(keylock);
 		return cli_fail(EXIT_FAIL, cmd, "event %s is stored, but %s.chain could not be "
-		    "written: %s", hex, key_path, strerror(rc));
+		    "written: %s", hex, key_path, cli_errno_str(rc));
 	}
 	if (keylock >= 0)
 		close(keylock);

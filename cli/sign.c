@@ -207,7 +207,7 @@ int sign_main(int argc, char **argv)
 	/* The state first: never two events with one seq from this device. */
 	if (keychain_write(c->o.key, seq, last) != 0) {
 		rc = cli_fail(EXIT_FAIL, cmd, "%s.chain could not be written (%s); nothing was "
-		    "signed", c->o.key, strerror(errno));
+		    "signed", c->o.key, cli_errno_str(errno));
 		goto out;
 	}
 	if ((rc = afile_put(c->o.out, env, len, 0644, 0)) != 0) {
