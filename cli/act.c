@@ -274,11 +274,11 @@ int act_get(act_ctx_t *c, const char *what, const uint8_t id[static HASH_BYTES],
 		return cli_fail(EXIT_FAIL, c->cmd, "%s %s is not held here (wait for it to arrive, "
 		    "or check the id)", what, hex);
 	if (rc != 0)
-		return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 	rc = ev_decode(ev, env, len);
 	free(env);
 	if (rc != 0)
-		return cli_fail(EXIT_DATA, c->cmd, "stored event %s: %s", hex, wiec_strerror(rc));
+		return cli_fail(EXIT_DATA, c->cmd, "stored event %s: %s", hex, act_strerror(c, rc));
 	return 0;
 }
 

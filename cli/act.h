@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/cli.h"
 #include "proto/event.h"
 #include "model/roster.h"
 #include "proto/kind.h"
@@ -101,7 +102,14 @@ typedef struct act_ctx {
 	ev_t held_evs[2];		/* events the body's strings point into */
 	size_t nheld;
 	uint8_t after[HASH_BYTES];	/* the slot's current event, when set */
+	char err[CLI_ERR_MAX];		/* act_strerror's line */
 } act_ctx_t;
+
+/* cli_strerror for c's store: a damage it found named (in c->err). */
+static inline const char *act_strerror(act_ctx_t *c, int rc)
+{
+	return cli_strerror(c->s, rc, c->err, sizeof c->err);
+}
 
 typedef struct act {
 	const char *name;

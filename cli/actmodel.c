@@ -46,13 +46,13 @@ static int model_open(act_ctx_t *c)
 		return cli_fail(EXIT_FAIL, c->cmd, "out of memory");
 	if ((rc = store_view_begin(c->s, &m->sv, &m->v)) != 0) {
 		free(m);
-		return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 	}
 	if ((rc = roster_load(&m->v, &m->r)) != 0) {
 		store_view_end(&m->sv);
 		free(m);
 		return cli_fail(cli_status(rc), c->cmd, "cannot derive the members: %s",
-		    wiec_strerror(rc));
+		    act_strerror(c, rc));
 	}
 	c->m = m;
 	return 0;
@@ -60,7 +60,7 @@ static int model_open(act_ctx_t *c)
 
 static int view_fail(act_ctx_t *c, int rc)
 {
-	return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+	return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 }
 
 static void set_after(ProtobufCBinaryData *after, act_ctx_t *c, const model_items_t *it)
@@ -345,7 +345,7 @@ static int seq_clash(void *ctx, uint64_t lseq, const uint8_t *env, size_t len)
 int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev)
 {
 	static const uint8_t zero[HASH_BYTES];
-	char name[ROSTER_NAME_MAX + 1];
+	char name[ROSTER_NAME_MAX + 1], err[CLI_ERR_MAX];
 	uint8_t author[KEY_PK_BYTES];
 	same_seq_t c = { ev, 0 };
 	store_head_t h;
@@ -355,19 +355,19 @@ int act_submit_member_check(const char *cmd, store_t *s, const ev_t *ev)
 	if ((rc = act_member_name(s, ev->author, name)) == 0)
 		return 0;
 	if (rc < 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
 	if ((rc = store_has(s, ev->id, author, &seq)) == 0)
 		return 0;	/* held: a duplicate changes nothing */
 	if (rc != WIEC_ERR_NOTFOUND || ((rc = store_head(s, ev->author, &h)) != 0 &&
 	    rc != WIEC_ERR_NOTFOUND))
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
 	if (rc == WIEC_ERR_NOTFOUND)
 		h.count = 0;
 	/* A fork given what is held: a second root, or another event at its
 	 * seq. Events of the chain in any order are fine (a replay). */
 	if (!(root && h.count > 0) && h.count > 0 &&
 	    (rc = store_scan_author(s, ev->author, ev->seq, seq_clash, &c)) < 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
 	if (!(root && h.count > 0) && !c.clash)
 		return 0;
 	return cli_fail(EXIT_FAIL, cmd, "the event is member organisation '%s''s and branches "

@@ -47,6 +47,14 @@ int cli_status(int err);
  * named (README, "Exit status"). */
 const char *cli_errno_str(int e);
 
+#define CLI_ERR_MAX (STORE_DAMAGE_MAX + 64)	/* room for cli_strerror's line */
+
+/* The message for err from a command that read store s (may be NULL): for
+ * WIEC_ERR_CORRUPT, what store_damage names ("store is corrupt: refs
+ * index: event ...", with how to repair a derived index), written to buf
+ * (len bytes, e.g. CLI_ERR_MAX); else wiec_strerror(err). */
+const char *cli_strerror(store_t *s, int err, char *buf, size_t len);
+
 /* Prints the usage of cmd to f. */
 void cli_usage(FILE *f, const char *cmd);
 

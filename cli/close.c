@@ -193,11 +193,11 @@ int close_main(int argc, char **argv)
 	if ((rc = cli_open_post(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
 		goto out;
 	if ((rc = cli_close_cert(c->s, process, &k)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		rc = cli_fail(cli_status(rc), cmd, "%s", act_strerror(c, rc));
 		goto out;
 	}
 	if ((own = closeev_is_owner(&k.v, &k.r, process, c->self)) < 0) {
-		rc = cli_fail(cli_status(own), cmd, "%s", wiec_strerror(own));
+		rc = cli_fail(cli_status(own), cmd, "%s", act_strerror(c, own));
 		goto out;
 	}
 	for (size_t i = 0; i < k.r.n; i++)
@@ -212,7 +212,7 @@ int close_main(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = model_tally_seal(&k.v, process, &seal, &nseal)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		rc = cli_fail(cli_status(rc), cmd, "%s", act_strerror(c, rc));
 		goto out;
 	}
 	st.kind = CLOSE_CLOSE;
@@ -225,7 +225,7 @@ int close_main(int argc, char **argv)
 	store_close(&c->s);	/* cli_post opens the store itself */
 	wiec__body__init(&c->body);
 	if ((rc = closeev_to_body(&st, NULL, &c->body, &msg)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		rc = cli_fail(cli_status(rc), cmd, "%s", act_strerror(c, rc));
 		goto out;
 	}
 	rc = cli_post(cmd, c->o.dir, c->o.key, c->o.json, &c->body);
@@ -382,7 +382,7 @@ int result_main(int argc, char **argv)
 	if ((rc = cli_open_post(cmd, cli_dir(c->o.dir), &cfg, &c->s)) != EXIT_OK)
 		goto out;
 	if ((rc = cli_close_cert(c->s, process, &k)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		rc = cli_fail(cli_status(rc), cmd, "%s", act_strerror(c, rc));
 		goto out;
 	}
 	hash_hex(hex, process, HASH_BYTES);
@@ -419,7 +419,7 @@ int result_main(int argc, char **argv)
 			json_hex(&j, p->frontier + i * HASH_BYTES, HASH_BYTES);
 		json_end(&j);
 		if ((rc = print_result(&j, &k, process, p, 1)) != 0) {
-			rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+			rc = cli_fail(cli_status(rc), cmd, "%s", act_strerror(c, rc));
 			goto out;
 		}
 		json_key(&j, "signatures");
@@ -447,7 +447,7 @@ int result_main(int argc, char **argv)
 		hash_hex(h2, p->value.result, HASH_BYTES);
 		printf("result hash %s\n", h2);
 		if ((rc = print_result(NULL, &k, process, p, 0)) != 0) {
-			rc = cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+			rc = cli_fail(cli_status(rc), cmd, "%s", act_strerror(c, rc));
 			goto out;
 		}
 		for (size_t i = 0; i < k.cert.ncosigns; i++) {

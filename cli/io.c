@@ -27,7 +27,8 @@ int export_main(int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_DIR_OPT, { "out", required_argument, NULL, 'o' }, { 0, 0, 0, 0 },
 	};
-	const char *cmd = "export", *dflag = NULL, *out = NULL;
+	const char *cmd = "export", *dflag = NULL, *out = NULL, *msg;
+	char err[CLI_ERR_MAX];
 	afile_t af;
 	uint8_t *g = NULL;
 	size_t glen;
@@ -82,6 +83,7 @@ int export_main(int argc, char **argv)
 		rc = store_scan_log(s, 1, write_one, f);
 	e = errno;
 	free(g);
+	msg = cli_strerror(s, rc, err, sizeof err);	/* a damage it found, named */
 	store_close(&s);
 	if (rc == 0 && fflush(f) != 0) {
 		rc = WIEC_ERR_IO;
@@ -100,7 +102,8 @@ int export_main(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s%s%s", out ? out : "", out ? ": " : "",
 		    rc == WIEC_ERR_IO ? strerror(e) : rc == WIEC_ERR_EXISTS ?
-		    "appeared meanwhile; refusing to overwrite" : wiec_strerror(rc));
+		    "appeared meanwhile; refusing to overwrite" : rc == WIEC_ERR_CORRUPT ? msg :
+		    wiec_strerror(rc));
 	return EXIT_OK;
 }
 

@@ -80,7 +80,8 @@ int log_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *cmd = "log", *dflag = NULL, *author = NULL;
+	const char *cmd = "log", *dflag = NULL, *author = NULL, *msg;
+	char err[CLI_ERR_MAX];
 	uint8_t pk[KEY_PK_BYTES];
 	log_ctx_t l = { 0 };
 	store_t *s;
@@ -105,11 +106,13 @@ int log_main(int argc, char **argv)
 		return rc;
 	l.s = s;
 	rc = author ? store_scan_author(s, pk, 1, print_one, &l) : store_scan_log(s, 1, print_one, &l);
+	msg = rc != 0 ? cli_strerror(s, rc, err, sizeof err) : NULL;	/* before the close */
 	store_close(&s);
 	if (fflush(stdout) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "cannot write the output");
 	if (rc != 0)
-		return cli_fail(cli_status(rc), cmd, "%s (run 'wiec verify')", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s%s", msg, msg == err ? "" :
+		    " (run 'wiec verify')");
 	return EXIT_OK;
 }
 
@@ -117,6 +120,7 @@ int show_main(int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_DIR_OPT, { 0, 0, 0, 0 } };
 	const char *cmd = "show", *dflag = NULL;
+	char err[CLI_ERR_MAX];
 	uint8_t id[HASH_BYTES], *env;
 	uint64_t lseq = 0;
 	size_t len;
@@ -137,14 +141,21 @@ int show_main(int argc, char **argv)
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_get_at(s, id, &env, &len, &lseq);
-	if (rc == WIEC_ERR_NOTFOUND || rc != 0) {
-		store_close(&s);
+	if (rc != 0) {
 		if (rc == WIEC_ERR_NOTFOUND)
-			return cli_fail(EXIT_FAIL, cmd, "no event %s here", argv[optind]);
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+			rc = cli_fail(EXIT_FAIL, cmd, "no event %s here", argv[optind]);
+		else
+			rc = cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
+		store_close(&s);
+		return rc;
 	}
 	rc = cli_print_event(stdout, s, lseq, env, len, 1);
+	if (rc != 0 && store_damage(s, err, sizeof err) == 0)
+		rc = cli_fail(EXIT_DATA, cmd, "%s", cli_strerror(s, WIEC_ERR_CORRUPT, err,
+		    sizeof err));
+	else if (rc != 0)
+		rc = cli_fail(EXIT_DATA, cmd, "stored event %s does not decode", argv[optind]);
 	store_close(&s);
 	free(env);
-	return rc == 0 ? EXIT_OK : cli_fail(EXIT_DATA, cmd, "stored event does not decode");
+	return rc == 0 ? EXIT_OK : rc;
 }

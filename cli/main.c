@@ -314,6 +314,18 @@ int cli_status(int err)
 	return EXIT_FAIL;
 }
 
+const char *cli_strerror(store_t *s, int err, char *buf, size_t len)
+{
+	char why[STORE_DAMAGE_MAX];
+
+	if (err != WIEC_ERR_CORRUPT || s == NULL || store_damage(s, why, sizeof why) != 0)
+		return wiec_strerror(err);
+	/* Everything but the log is derived from it: a rebuild repairs it. */
+	snprintf(buf, len, "%s: %s%s", wiec_strerror(err), why,
+	    strncmp(why, "log:", 4) == 0 ? "" : " (wiec reindex rebuilds it)");
+	return buf;
+}
+
 const char *cli_dir(const char *flag)
 {
 	const char *env = getenv("WIEC_DIR");

@@ -34,18 +34,21 @@ typedef struct rd {
 	json_t j;
 } rd_t;
 
+static int rd_err(rd_t *d, int rc);
+
 static int rd_open(rd_t *d, const char *dflag)
 {
+	char err[CLI_ERR_MAX];
 	cfg_t cfg;
 	int rc;
 
 	if ((rc = cli_open_read(d->cmd, cli_dir(dflag), &cfg, &d->s)) != EXIT_OK)
 		return rc;
 	if ((rc = store_view_begin(d->s, &d->sv, &d->v)) != 0)
-		return cli_fail(cli_status(rc), d->cmd, "%s", wiec_strerror(rc));
+		return rd_err(d, rc);
 	if ((rc = roster_load(&d->v, &d->r)) != 0)
 		return cli_fail(cli_status(rc), d->cmd, "cannot derive the members: %s",
-		    wiec_strerror(rc));
+		    cli_strerror(d->s, rc, err, sizeof err));
 	d->have_roster = 1;
 	json_init(&d->j, stdout);
 	return 0;
@@ -115,9 +118,12 @@ static int rd_show_open(rd_t *d, int argc, char **argv, const char *what,
 	return rd_open(d, dflag);
 }
 
+/* The error line of a failed read: the damage named, if the store found one. */
 static int rd_err(rd_t *d, int rc)
 {
-	return cli_fail(cli_status(rc), d->cmd, "%s", wiec_strerror(rc));
+	char err[CLI_ERR_MAX];
+
+	return cli_fail(cli_status(rc), d->cmd, "%s", cli_strerror(d->s, rc, err, sizeof err));
 }
 
 /* ---- shared printing ---- */

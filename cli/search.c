@@ -470,6 +470,7 @@ static int parse(opts_t *o, int argc, char **argv)
 int search_main(int argc, char **argv)
 {
 	const char *cmd = "search";
+	char err[CLI_ERR_MAX];
 	search_res_t *res = NULL;
 	judge_ctx_t jc = { .sv = NULL };
 	store_t *s = NULL;
@@ -486,9 +487,10 @@ int search_main(int argc, char **argv)
 	/* One read snapshot: ranked and judged in the same state. */
 	if ((rc = store_view_begin(s, &jc.sv, &jc.v)) != 0 ||
 	    (rc = store_search_view(jc.sv, o.query, strlen(o.query), &res, &nterms)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
 		store_view_end(&jc.sv);
 		store_close(&s);
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return rc;
 	}
 	if (nterms == 0) {
 		store_search_free(&res);
@@ -498,10 +500,11 @@ int search_main(int argc, char **argv)
 		    "words and common words such as 'na' or 'nie' are not indexed)");
 	}
 	if ((rc = roster_load(&jc.v, &jc.r)) != 0) {
+		rc = cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
 		store_search_free(&res);
 		store_view_end(&jc.sv);
 		store_close(&s);
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return rc;
 	}
 	jc.have_roster = 1;
 	if ((jc.isum = calloc(ISUM_SLOTS, sizeof *jc.isum)) == NULL) {
@@ -528,10 +531,10 @@ int search_main(int argc, char **argv)
 		isum_clear(&jc.isum[i]);
 	free(jc.isum);
 	roster_free(&jc.r);
+	if (rc != 0)
+		rc = cli_fail(cli_status(rc), cmd, "%s", cli_strerror(s, rc, err, sizeof err));
 	store_search_free(&res);	/* before the view whose snapshot it reads */
 	store_view_end(&jc.sv);
 	store_close(&s);
-	if (rc != 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-	return EXIT_OK;
+	return rc == 0 ? EXIT_OK : rc;
 }

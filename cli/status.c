@@ -45,7 +45,7 @@ int status_main(int argc, char **argv)
 	store_t *s;
 	cfg_t cfg;
 	Wiec__CtlReply *peers = NULL;
-	char why[256];
+	char why[256], dmg[STORE_DAMAGE_MAX];
 	int json = 0, rc, lock = 0, fd;
 
 	if ((rc = opts_dir(cmd, argc, argv, &dflag, &json)) != 0)
@@ -54,6 +54,8 @@ int status_main(int argc, char **argv)
 		return rc;
 	if ((rc = store_network(s, network)) == 0)
 		rc = store_stats(s, &st);
+	if (rc != WIEC_ERR_CORRUPT || store_damage(s, dmg, sizeof dmg) != 0)
+		dmg[0] = '\0';
 	store_close(&s);
 	/* Peers live in the running node's memory: ask it, if one runs. */
 	if (rc == 0 && (lock = ctl_direct_lock(cli_dir(dflag), &fd)) == 0)
@@ -61,8 +63,8 @@ int status_main(int argc, char **argv)
 	else if (rc == 0 && lock == 1 && ctl_status(cli_dir(dflag), &peers, why, sizeof why) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "the node running on %s: %s", cli_dir(dflag), why);
 	if (rc == WIEC_ERR_CORRUPT)
-		return cli_fail(cli_status(rc), cmd, "%s/store is damaged (wiec verify names it)",
-		    cli_dir(dflag));
+		return cli_fail(cli_status(rc), cmd, "%s/store is damaged%s%s (wiec verify names "
+		    "it)", cli_dir(dflag), dmg[0] ? ": " : "", dmg);
 	if (rc != 0)
 		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
 	hash_hex(digest, st.digest, HASH_BYTES);

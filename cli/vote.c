@@ -64,11 +64,11 @@ static int vview_open(act_ctx_t *c, vview_t *w)
 
 	memset(w, 0, sizeof *w);
 	if ((rc = store_view_begin(c->s, &w->sv, &w->v)) != 0)
-		return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 	if ((rc = roster_load(&w->v, &w->r)) != 0) {
 		store_view_end(&w->sv);
 		return cli_fail(cli_status(rc), c->cmd, "cannot derive the members: %s",
-		    wiec_strerror(rc));
+		    act_strerror(c, rc));
 	}
 	w->open = 1;
 	return 0;
@@ -275,7 +275,7 @@ int act_build_poll(act_ctx_t *c)
 		rc = ballot_poll_judge(&w.v, &w.r, &e, &poll);
 		if (rc != 0) {
 			vview_close(&w);
-			return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+			return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 		}
 		if (poll.why != BALLOT_OK)
 			rc = cli_fail(EXIT_FAIL, c->cmd, "the poll would not count: %s (%s)",
@@ -304,11 +304,11 @@ static int closing(vview_t *w, const uint8_t process[static HASH_BYTES])
 }
 
 /* The refusal of a ballot after the close, or rc's error. */
-static int closing_fail(const char *cmd, int rc)
+static int closing_fail(act_ctx_t *c, int rc)
 {
 	if (rc < 0)
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
-	return cli_fail(EXIT_FAIL, cmd, "ballot refused: the process is closing (a Close of it "
+		return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
+	return cli_fail(EXIT_FAIL, c->cmd, "ballot refused: the process is closing (a Close of it "
 	    "is held here); ballots are no longer taken (closed)");
 }
 
@@ -321,7 +321,7 @@ static int find_poll(act_ctx_t *c, vview_t *w, const uint8_t process[static HASH
 	int rc;
 
 	if ((rc = ballot_poll_list(&w->v, process, &ids)) != 0)
-		return cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 	for (size_t i = 0; i < ids.n; i++) {
 		ballot_poll_t p;
 
@@ -397,7 +397,7 @@ int act_build_vote(act_ctx_t *c)
 		if ((rc = vview_open(c, &w)) != 0)
 			return rc;
 		if ((rc = closing(&w, process)) != 0) {
-			rc = closing_fail(c->cmd, rc);
+			rc = closing_fail(c, rc);
 			goto out;
 		}
 		if (o->poll == NULL && (rc = find_poll(c, &w, process, poll_id)) != 0)
@@ -408,7 +408,7 @@ int act_build_vote(act_ctx_t *c)
 			goto out;
 		}
 		if (rc != 0) {
-			rc = cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+			rc = cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 			goto out;
 		}
 		if (poll.why != BALLOT_OK) {
@@ -417,7 +417,7 @@ int act_build_vote(act_ctx_t *c)
 			goto out;
 		}
 		if ((rc = ballot_voter(&w.v, &w.r, &poll, c->self, &cred, &who)) != 0) {
-			rc = cli_fail(cli_status(rc), c->cmd, "%s", wiec_strerror(rc));
+			rc = cli_fail(cli_status(rc), c->cmd, "%s", act_strerror(c, rc));
 			goto out;
 		}
 		/* A budget ballot without --unit: the voter's unit (its credential's
@@ -651,7 +651,7 @@ int tally_main(int argc, char **argv)
 		goto out;
 	/* A certified result never changes: the tally of its frontier only. */
 	if ((certified = cli_close_frontier(c->s, process, &frontier, &nfrontier)) < 0) {
-		rc = cli_fail(cli_status(certified), cmd, "%s", wiec_strerror(certified));
+		rc = cli_fail(cli_status(certified), cmd, "%s", act_strerror(c, certified));
 		goto out;
 	}
 	if ((rc = vview_open(c, &w)) != 0)
@@ -659,7 +659,7 @@ int tally_main(int argc, char **argv)
 	/* Every poll of the process at once: the result hash covers them all. */
 	if ((rc = model_tally_process(&w.v, &w.r, process, frontier, nfrontier, &bp, why,
 	    sizeof why)) != 0) {
-		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
+		rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : act_strerror(c, rc));
 		goto out;
 	}
 	for (size_t i = 0; i < bp.n; i++)
@@ -687,7 +687,7 @@ int tally_main(int argc, char **argv)
 		}
 		if ((rc = ballot_tally(&w.v, &w.r, poll, frontier, nfrontier, unit, &ut, why,
 		    sizeof why)) != 0) {
-			rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : wiec_strerror(rc));
+			rc = cli_fail(cli_status(rc), cmd, "%s", why[0] ? why : act_strerror(c, rc));
 			goto out;
 		}
 		t = &ut;
@@ -742,7 +742,7 @@ int act_submit_check(const char *cmd, store_t *s, const ev_t *ev)
 		return rc;
 	if ((rc = closing(&w, ev->body->vote->process.data)) != 0) {
 		vview_close(&w);
-		return closing_fail(cmd, rc);
+		return closing_fail(&c, rc);
 	}
 	rc = ballot_poll_load(&w.v, &w.r, ev->body->vote->poll.data, &poll);
 	if (rc == WIEC_ERR_NOTFOUND) {
@@ -752,14 +752,14 @@ int act_submit_check(const char *cmd, store_t *s, const ev_t *ev)
 	}
 	if (rc != 0) {
 		vview_close(&w);
-		return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+		return cli_fail(cli_status(rc), cmd, "%s", act_strerror(&c, rc));
 	}
 	why = poll.why != BALLOT_OK ? BALLOT_NO_POLL : 0;
 	if (why == 0) {
 		if ((rc = ballot_voter(&w.v, &w.r, &poll, ev->author, &cred, &who)) != 0) {
 			ballot_poll_free(&poll);
 			vview_close(&w);
-			return cli_fail(cli_status(rc), cmd, "%s", wiec_strerror(rc));
+			return cli_fail(cli_status(rc), cmd, "%s", act_strerror(&c, rc));
 		}
 		why = ballot_check(&poll, ev->body->vote, &who);
 		model_cred_free(&cred);

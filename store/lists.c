@@ -137,6 +137,17 @@ out:
 	return rc;
 }
 
+/* A damaged entry (first position first) of list key, named. */
+static int damaged(store_t *s, const uint8_t key[static LISTS_KEY], const uint8_t *first,
+    const char *what)
+{
+	char hex[HASH_HEX_BYTES];
+
+	hash_hex(hex, key, HASH_BYTES);
+	return store_damaged(s, "lists index", NULL, "the list of %s (tag %c), entry at %llu: %s",
+	    hex, key[HASH_BYTES], (unsigned long long)hash_get_be64(first), what);
+}
+
 int store_lists_walk(store_t *s, MDB_txn *txn, const uint8_t key[static LISTS_KEY],
     store_lseq_fn fn, void *arg)
 {
@@ -160,12 +171,14 @@ int store_lists_walk(store_t *s, MDB_txn *txn, const uint8_t key[static LISTS_KE
 		/* Every position above the one before it, the first the key's. */
 		if (v.mv_size == 0 || v.mv_size % 8 != 0 || v.mv_size > CHUNK_BYTES ||
 		    memcmp(p, (const uint8_t *)k.mv_data + LISTS_KEY, 8) != 0) {
-			r = WIEC_ERR_CORRUPT;
+			r = damaged(s, key, (const uint8_t *)k.mv_data + LISTS_KEY,
+			    "malformed or not the key's first position");
 			break;
 		}
 		for (size_t i = 0; i < v.mv_size / 8; i++) {
 			if ((ls[i] = hash_get_be64(p + 8 * i)) <= prev) {
-				r = WIEC_ERR_CORRUPT;
+				r = damaged(s, key, (const uint8_t *)k.mv_data + LISTS_KEY,
+				    "positions out of order");
 				break;
 			}
 			prev = ls[i];

@@ -1,7 +1,9 @@
 /* refs.c: the model's view of the store (model/model.h) over one LMDB
  * read transaction: held, non-excluded events by id, the `refs` index
  * (spec/model.md section 9) and the genesis. */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +31,9 @@ static int view_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = store_event_ref(sv->s, sv->txn, id, NULL, out->author, &out->seq)) != 0)
+	/* The envelope, checked against its id and its events entry. */
+	if ((rc = store_lookup(sv->s, sv->txn, id, &lseq, out->author, &out->seq, &env,
+	    &len)) != 0)
 		return rc;
 	store_chain_key(key, out->author, out->seq, id);
 	k = store_mv(key, sizeof key);
@@ -38,16 +42,14 @@ static int view_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *
 		return WIEC_ERR_NOTFOUND;
 	if (rc != MDB_NOTFOUND)
 		return store_lmdb_err(rc);
-	if ((rc = store_lookup(sv->s, sv->txn, id, &lseq, &env, &len)) != 0)
-		return rc;
 	/* Validated when it was held, and its bytes still hash to its id:
 	 * protobuf-c alone suffices here. */
 	if ((e = wiec__envelope__unpack(NULL, len, env)) == NULL)
-		return WIEC_ERR_CORRUPT;
+		return store_damaged(sv->s, "log", id, "its bytes do not decode");
 	out->body = wiec__body__unpack(NULL, e->body.len, e->body.data);
 	wiec__envelope__free_unpacked(e, NULL);
 	if (out->body == NULL)
-		return WIEC_ERR_CORRUPT;
+		return store_damaged(sv->s, "log", id, "its bytes do not decode");
 	memcpy(out->id, id, HASH_BYTES);
 	out->timestamp = out->body->timestamp;
 	out->lseq = lseq;
@@ -124,31 +126,9 @@ static int excluded_ids(store_view_t *sv, uint8_t **out, size_t *n)
 	return 0;
 }
 
-/* The Body inside a stored envelope: canonical, so field 1 (bytes) comes
- * first. Every read is bounded by len. */
-static int envelope_body(const uint8_t *env, size_t len, const uint8_t **body, size_t *blen)
-{
-	uint64_t n = 0;
-	size_t i = 1;
-
-	if (len < 2 || env[0] != 0x0a)
-		return WIEC_ERR_CORRUPT;
-	for (unsigned shift = 0; ; shift += 7) {
-		if (i >= len || shift > 28)
-			return WIEC_ERR_CORRUPT;
-		n |= (uint64_t)(env[i] & 0x7f) << shift;
-		if ((env[i++] & 0x80) == 0)
-			break;
-	}
-	if (n > len - i)
-		return WIEC_ERR_CORRUPT;
-	*body = env + i;
-	*blen = (size_t)n;
-	return 0;
-}
-
 typedef struct scan {
 	store_view_t *sv;
+	const uint8_t *ref;	/* the list's: a process */
 	MDB_cursor *log;
 	const uint8_t *excl;	/* the excluded ids, sorted */
 	size_t nexcl;
@@ -156,7 +136,41 @@ typedef struct scan {
 	store_idcheck_t ic;	/* each record against its id, behind the reader */
 	model_body_cb cb;
 	void *arg;
+	/* The first damage a record's bytes showed (scan_suspect): named only
+	 * if every record hashed to its id, else the damaged record is. */
+	const char *sus_db;
+	uint8_t sus_id[HASH_BYTES];
+	char sus_what[STORE_DAMAGE_MAX];
 } scan_t;
+
+/* The record id looks damaged in db: fmt and the rest say how (printf).
+ * Its bytes are not checked against its id yet (store/idcheck.h):
+ * view_scan names this only if they were sound. WIEC_ERR_CORRUPT. */
+static int scan_suspect(scan_t *sc, const char *db, const uint8_t *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int scan_suspect(scan_t *sc, const char *db, const uint8_t *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sc->sus_db == NULL) {
+		sc->sus_db = db;
+		memcpy(sc->sus_id, id, HASH_BYTES);
+		va_start(ap, fmt);
+		vsnprintf(sc->sus_what, sizeof sc->sus_what, fmt, ap);
+		va_end(ap);
+	}
+	return WIEC_ERR_CORRUPT;
+}
+
+/* The list's entry at lseq names no ballot of its process (scan_one). */
+static int not_listed(scan_t *sc, const uint8_t *id, uint64_t lseq, const char *what)
+{
+	char hex[HASH_HEX_BYTES];
+
+	hash_hex(hex, sc->ref, HASH_BYTES);
+	return store_damaged(sc->sv->s, "lists index", id, "the list of %s (tag %c) names it "
+	    "at log position %llu, %s", hex, MREF_BALLOT, (unsigned long long)lseq, what);
+}
 
 /* One event of the list: the log cursor steps to it (mostly the next
  * entry: a list is ascending, and ballots tend to arrive together). */
@@ -178,10 +192,12 @@ static inline int scan_one(scan_t *sc, uint64_t lseq)
 		rc = mdb_cursor_get(sc->log, &k, &v, MDB_SET_KEY);
 	}
 	if (rc != 0)
-		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+		return rc == MDB_NOTFOUND ? not_listed(sc, NULL, lseq, "not in the log") :
+		    store_lmdb_err(rc);
 	sc->prev = lseq;
 	if (v.mv_size <= HASH_BYTES)
-		return WIEC_ERR_CORRUPT;
+		return store_damaged(sc->sv->s, "log", NULL, "malformed entry at position %llu",
+		    (unsigned long long)lseq);
 	/* LMDB lays a leaf page's nodes from the page's end downwards in key
 	 * order: the next entry's node (8-byte header, key, value) ends where
 	 * this one begins. Asking for the 512 bytes below now lets its cache
@@ -195,12 +211,14 @@ static inline int scan_one(scan_t *sc, uint64_t lseq)
 	/* Damaged bytes are never counted: a flipped bit in a held ballot once
 	 * made it no_poll, or dropped it, in a certified result (exit 0). A
 	 * long pass is checked on a second thread, and view_scan fails it
-	 * whole if any record is damaged (store/idcheck.h). */
+	 * whole if any record is damaged (store/idcheck.h); until then what
+	 * these bytes seem to say is only a suspicion (scan_suspect). */
 	if ((rc = store_idcheck_put(&sc->ic, v.mv_data, v.mv_size)) != 0)
 		return rc;
-	if ((rc = envelope_body((const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES,
-	    &body, &blen)) != 0)
-		return rc;
+	if (store_env_body((const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES,
+	    &body, &blen) != 0)
+		return scan_suspect(sc, "log", v.mv_data, "its bytes at position %llu do not "
+		    "decode", (unsigned long long)lseq);
 	return sc->cb(sc->arg, v.mv_data, body, blen);
 }
 
@@ -222,7 +240,7 @@ static int view_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 {
 	store_view_t *sv = ctx;
 	uint8_t key[LISTS_KEY], *excl = NULL;
-	scan_t sc = { .sv = sv, .cb = cb, .arg = arg };
+	scan_t sc = { .sv = sv, .ref = ref, .cb = cb, .arg = arg };
 	int rc, rc2;
 
 	if (!store_listed(tag))
@@ -247,6 +265,10 @@ static int view_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 		memcpy(sv->s->corrupt, sc.ic.bad, HASH_BYTES);
 		sv->s->corrupt_set = 1;
 	}
+	if (sc.ic.damaged)
+		(void)store_damaged(sv->s, "log", sc.ic.bad, "its bytes no longer hash to its id");
+	else if (sc.sus_db != NULL)
+		(void)store_damaged(sv->s, sc.sus_db, sc.sus_id, "%s", sc.sus_what);
 	mdb_cursor_close(sc.log);
 	free(excl);
 	return rc;

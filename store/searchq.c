@@ -109,7 +109,7 @@ static int score_term(const uint8_t *post, size_t df, acc_t *a)
  * leaving the cursor past them (*next: the cursor's result, MDB_NOTFOUND at
  * the end), and scores their postings. Chunks 0, 1, ... in order, every
  * one but the last full: anything else is a damaged index. */
-static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
+static int read_term(store_t *s, MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
 {
 	size_t tl = k->mv_size - 4, n = 0;	/* tl: term || 0x00 */
 	uint8_t term[TERM_KEY];
@@ -120,7 +120,8 @@ static int read_term(MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a, int *next)
 	do {
 		if (!chunk_ok(v) || get32((const uint8_t *)k->mv_data + tl) != chunk++ ||
 		    n % CHUNK != 0)
-			return WIEC_ERR_CORRUPT;
+			return store_damaged(s, "search index", NULL, "the chunks of term '%.*s' are "
+			    "malformed or out of order", (int)(tl - 1), (const char *)term);
 		if (mem_grow((void **)&a->post, &a->pcap, n * POST + v->mv_size, 1) != 0)
 			return WIEC_ERR_NOMEM;
 		memcpy(a->post + n * POST, v->mv_data, v->mv_size);
@@ -178,7 +179,7 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 	if (rc != 0)
 		return store_lmdb_err(rc);
 	if (v.mv_size != 12)
-		return WIEC_ERR_CORRUPT;
+		return store_damaged(s, "search index", NULL, "malformed totals");
 	a->docs = get48(v.mv_data);
 	a->length = get48((const uint8_t *)v.mv_data + 6);
 	if (a->docs == 0 || a->length == 0)
@@ -203,7 +204,7 @@ static int search_txn(store_t *s, MDB_txn *txn, const query_t *q, acc_t *a)
 			    ((const uint8_t *)k.mv_data)[k.mv_size - 5] != 0 ||
 			    (!t->prefix && k.mv_size != (size_t)t->len + 1 + 4))
 				break;
-			if ((rc = read_term(c, &k, &v, a, &next)) != 0)
+			if ((rc = read_term(s, c, &k, &v, a, &next)) != 0)
 				break;
 		}
 		if (rc == 0 && next != 0 && next != MDB_NOTFOUND)

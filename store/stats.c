@@ -71,12 +71,19 @@ static int digest(store_t *s, MDB_txn *txn, store_stats_t *st)
 	for (rc = mdb_cursor_get(hc, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(hc, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != KEY_PK_BYTES || v.mv_size != HEAD_VAL) {
-			out = WIEC_ERR_CORRUPT;
+			out = store_damaged(s, "heads index", NULL, "malformed entry");
 			break;
 		}
 		store_head_decode(&h, k.mv_data, v.mv_data);
-		if ((out = head_matches_tips(tc, &trc, &tk, &tv, &h, &ids, &cap)) != 0)
+		if ((out = head_matches_tips(tc, &trc, &tk, &tv, &h, &ids, &cap)) != 0) {
+			char hex[KEY_TEXT_BYTES];
+
+			key_to_text(hex, h.author);
+			if (out == WIEC_ERR_CORRUPT)
+				out = store_damaged(s, "heads index", NULL, "the head of author %s does not "
+				    "match its tips entries", hex);
 			break;
+		}
 		chain_digest_rec(rec, h.author, h.seq, h.tips);
 		if (h.fork)
 			st->forks++;
@@ -89,9 +96,11 @@ static int digest(store_t *s, MDB_txn *txn, store_stats_t *st)
 	if (out == 0 && rc != MDB_NOTFOUND)
 		out = store_lmdb_err(rc);
 	else if (out == 0 && trc != MDB_NOTFOUND)
-		out = trc == 0 ? WIEC_ERR_CORRUPT : store_lmdb_err(trc);	/* tips of no head */
+		out = trc == 0 ? store_damaged(s, "tips index", NULL, "entries of no author's head") :
+		    store_lmdb_err(trc);
 	else if (out == 0 && held != st->events)
-		out = WIEC_ERR_CORRUPT;		/* the heads' counts are not the events held */
+		out = store_damaged(s, "heads index", NULL, "the heads count %llu events, %llu are "
+		    "held", (unsigned long long)held, (unsigned long long)st->events);
 	if (out == 0 && crypto_generichash_final(&hs, st->digest, HASH_BYTES) != 0)
 		out = WIEC_ERR_CRYPTO;
 done:

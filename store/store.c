@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,38 @@ int store_corrupt_id(store_t *s, uint8_t id[static HASH_BYTES])
 	return 0;
 }
 
+int store_damaged(store_t *s, const char *db, const uint8_t *id, const char *fmt, ...)
+{
+	char hex[HASH_HEX_BYTES];
+	va_list ap;
+	int n;
+
+	if (s->damage[0] != '\0')
+		return WIEC_ERR_CORRUPT;	/* the first finding: later ones follow from it */
+	if (id != NULL) {
+		hash_hex(hex, id, HASH_BYTES);
+		n = snprintf(s->damage, sizeof s->damage, "%s: event %s: ", db, hex);
+	} else {
+		n = snprintf(s->damage, sizeof s->damage, "%s: ", db);
+	}
+	if (n > 0 && (size_t)n < sizeof s->damage) {
+		va_start(ap, fmt);
+		vsnprintf(s->damage + n, sizeof s->damage - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return WIEC_ERR_CORRUPT;
+}
+
+int store_damage(store_t *s, char *why, size_t whylen)
+{
+	if (whylen > 0)
+		why[0] = '\0';
+	if (s == NULL || s->damage[0] == '\0')
+		return WIEC_ERR_NOTFOUND;
+	snprintf(why, whylen, "%s", s->damage);
+	return 0;
+}
+
 int store_nosync(store_t *s)
 {
 	return store_lmdb_err(mdb_env_set_flags(s->env, MDB_NOSYNC, 1));
@@ -660,7 +693,8 @@ int store_event_ref(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 	if (rc != 0)
 		return store_lmdb_err(rc);
 	if (v.mv_size != EVENT_VAL)
-		return WIEC_ERR_CORRUPT;
+		return store_damaged(s, "events index", id, "malformed entry (%zu bytes)",
+		    v.mv_size);
 	if (lseq)
 		*lseq = hash_get_be64(v.mv_data);
 	if (author)
@@ -670,21 +704,43 @@ int store_event_ref(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 	return 0;
 }
 
-int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
-    const uint8_t **env, size_t *len)
+/* The log entry at lseq is not event id's (store_lookup): whose damage. */
+static int lookup_mismatch(store_t *s, const uint8_t *id, uint64_t lseq, const MDB_val *v)
 {
-	uint8_t lkey[8], got[HASH_BYTES];
+	uint8_t got[HASH_BYTES];
+
+	if (v->mv_size > HASH_BYTES) {
+		hash_2(got, (const uint8_t *)v->mv_data + HASH_BYTES, v->mv_size - HASH_BYTES,
+		    NULL, 0);
+		/* The event is there, under a damaged copy of its id. */
+		if (memcmp(got, id, HASH_BYTES) == 0)
+			return store_damaged(s, "log", id, "the id stored with it at position %llu "
+			    "is damaged", (unsigned long long)lseq);
+	}
+	return store_damaged(s, "events index", id, "its entry names log position %llu, "
+	    "which holds another event", (unsigned long long)lseq);
+}
+
+int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
+    uint8_t author[KEY_PK_BYTES], uint64_t *seq, const uint8_t **env, size_t *len)
+{
+	uint8_t lkey[8], got[HASH_BYTES], a[KEY_PK_BYTES];
+	const uint8_t *body, *ba;
+	uint64_t sq, bseq;
+	size_t blen;
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = store_event_ref(s, txn, id, lseq, NULL, NULL)) != 0)
+	if ((rc = store_event_ref(s, txn, id, lseq, a, &sq)) != 0)
 		return rc;
 	hash_put_be64(lkey, *lseq);
 	k = store_mv(lkey, 8);
 	if ((rc = mdb_get(txn, s->log, &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? WIEC_ERR_CORRUPT : store_lmdb_err(rc);
+		return rc == MDB_NOTFOUND ? store_damaged(s, "events index", id, "its entry names "
+		    "log position %llu, which is not in the log", (unsigned long long)*lseq) :
+		    store_lmdb_err(rc);
 	if (v.mv_size <= HASH_BYTES || memcmp(v.mv_data, id, HASH_BYTES) != 0)
-		return WIEC_ERR_CORRUPT;
+		return lookup_mismatch(s, id, *lseq, &v);
 	*env = (const uint8_t *)v.mv_data + HASH_BYTES;
 	*len = v.mv_size - HASH_BYTES;
 	/* Never hand out damaged bytes: a peer would refuse them forever. */
@@ -692,8 +748,22 @@ int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
 	if (memcmp(got, id, HASH_BYTES) != 0) {
 		memcpy(s->corrupt, id, HASH_BYTES);
 		s->corrupt_set = 1;
-		return WIEC_ERR_CORRUPT;
+		return store_damaged(s, "log", id, "its bytes at position %llu no longer hash to "
+		    "its id", (unsigned long long)*lseq);
 	}
+	/* The author and seq the events index gives (the excluded marks and
+	 * every fold key on them) must be the event's own. */
+	if (store_env_body(*env, *len, &body, &blen) != 0 ||
+	    store_body_head(body, blen, &ba, &bseq) != 0)
+		return store_damaged(s, "log", id, "its bytes at position %llu do not decode",
+		    (unsigned long long)*lseq);
+	if (memcmp(ba, a, KEY_PK_BYTES) != 0 || bseq != sq)
+		return store_damaged(s, "events index", id, "its entry names another author or "
+		    "seq than the event's");
+	if (author != NULL)
+		memcpy(author, a, KEY_PK_BYTES);
+	if (seq != NULL)
+		*seq = sq;
 	return 0;
 }
 
@@ -716,7 +786,7 @@ int store_get_at(store_t *s, const uint8_t id[static HASH_BYTES], uint8_t **env,
 	*env = NULL;
 	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = store_lookup(s, txn, id, &lseq, &p, &n)) == 0) {
+	if ((rc = store_lookup(s, txn, id, &lseq, NULL, NULL, &p, &n)) == 0) {
 		if ((*env = malloc(n)) == NULL) {
 			rc = WIEC_ERR_NOMEM;
 		} else {
@@ -811,6 +881,7 @@ int store_head(store_t *s, const uint8_t author[static KEY_PK_BYTES], store_head
 
 int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 {
+	uint64_t prev = from > 0 ? from - 1 : 0, lseq;
 	MDB_txn *txn;
 	MDB_cursor *c;
 	uint8_t key[8], got[HASH_BYTES];
@@ -828,18 +899,22 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (v.mv_size <= HASH_BYTES || k.mv_size != 8) {
-			out = WIEC_ERR_CORRUPT;
+			out = store_damaged(s, "log", NULL, "malformed entry after position %llu",
+			    (unsigned long long)prev);
 			break;
 		}
+		lseq = hash_get_be64(k.mv_data);
 		/* Never hand out damaged bytes (an export would carry them). */
 		hash_2(got, (uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES, NULL, 0);
 		if (memcmp(got, v.mv_data, HASH_BYTES) != 0) {
 			memcpy(s->corrupt, v.mv_data, HASH_BYTES);
 			s->corrupt_set = 1;
-			out = WIEC_ERR_CORRUPT;
+			out = store_damaged(s, "log", v.mv_data, "its bytes at position %llu no "
+			    "longer hash to its id", (unsigned long long)lseq);
 			break;
 		}
-		if ((out = fn(ctx, hash_get_be64(k.mv_data), (uint8_t *)v.mv_data + HASH_BYTES,
+		prev = lseq;
+		if ((out = fn(ctx, lseq, (uint8_t *)v.mv_data + HASH_BYTES,
 		    v.mv_size - HASH_BYTES)) != 0)
 			break;
 	}

@@ -110,6 +110,16 @@ int store_check_file(store_t *s);
  * the owner should close the store and stop. Else 0. */
 int store_replaced(store_t *s);
 
+#define STORE_DAMAGE_MAX 384	/* room for store_damage's line */
+
+/* After a read of s returned WIEC_ERR_CORRUPT: one line naming what it
+ * found damaged, the database and the event or key concerned (e.g. "refs
+ * index: event <id>: its entry under <ref> (tag U) is not the event's"),
+ * into why (whylen bytes, e.g. STORE_DAMAGE_MAX). The first damage a read
+ * of s found is kept. 0, or WIEC_ERR_NOTFOUND if no read named any (why
+ * is then empty). */
+int store_damage(store_t *s, char *why, size_t whylen);
+
 /* Stops flushing commits to disk (MDB_NOSYNC): for simulations that open
  * thousands of throw-away stores. Never for a node's store. */
 int store_nosync(store_t *s);

@@ -67,6 +67,7 @@ struct store {
 	struct store_guard *guard;	/* store/guard.h */
 	int corrupt_set;		/* a checked read found damage: */
 	uint8_t corrupt[HASH_BYTES];	/* the id it was stored under */
+	char damage[STORE_DAMAGE_MAX];	/* store_damage's line; "" none yet */
 };
 
 /* State of one write transaction. */
@@ -120,6 +121,12 @@ static inline MDB_val store_mv(const void *p, size_t n)
 }
 
 int store_lmdb_err(int rc);
+/* Records what a read found damaged, for store_damage (the first record
+ * of s is kept), and returns WIEC_ERR_CORRUPT: db names the database
+ * ("log", "refs index"), id the event concerned (NULL: none), fmt and the
+ * rest how (printf). */
+int store_damaged(store_t *s, const char *db, const uint8_t *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Commits a write transaction (ending it either way) and writes the
  * commit record (store/guard.h). WIEC_ERR_REPLACED: not committed, the
  * store's file was replaced (store_replaced). */
@@ -145,9 +152,23 @@ int store_event_ref(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
     uint8_t author[KEY_PK_BYTES], uint64_t *seq);
 
 /* Envelope of a held id, borrowed from txn, after checking that its bytes
- * hash to id (WIEC_ERR_CORRUPT otherwise). */
+ * hash to id and that the events index entry it was found by is the
+ * event's (its log position, author and seq): WIEC_ERR_CORRUPT otherwise,
+ * with the damage recorded (store_damage). author and seq (may be NULL)
+ * receive the event's. WIEC_ERR_NOTFOUND if id is not held. */
 int store_lookup(store_t *s, MDB_txn *txn, const uint8_t *id, uint64_t *lseq,
-    const uint8_t **env, size_t *len);
+    uint8_t author[KEY_PK_BYTES], uint64_t *seq, const uint8_t **env, size_t *len);
+
+/* Fields of a held event's canonical bytes, read in place (store/body.c);
+ * WIEC_ERR_CORRUPT for bytes that do not read so. store_env_body: the body
+ * inside an envelope. store_body_head: the body's author (32 bytes) and
+ * seq. store_body_field: the bytes of the body's length-delimited field
+ * number no (a kind's content: Vote is 31), WIEC_ERR_NOTFOUND if absent;
+ * also works on a message inside (the Vote's process is its field 1). */
+int store_env_body(const uint8_t *env, size_t len, const uint8_t **body, size_t *blen);
+int store_body_head(const uint8_t *body, size_t len, const uint8_t **author, uint64_t *seq);
+int store_body_field(const uint8_t *body, size_t len, unsigned no, const uint8_t **val,
+    size_t *vlen);
 
 /* Write transactions (store/ingest.c). */
 int store_wtx_begin(wtx_t *w, store_t *s);

@@ -52,17 +52,22 @@ static int scan_from(store_t *s, MDB_txn *txn, const uint8_t *author, uint64_t f
 	    rc == 0 && k.mv_size == CHAIN_KEY && memcmp(k.mv_data, author, KEY_PK_BYTES) == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *id = (const uint8_t *)k.mv_data + KEY_PK_BYTES + 8, *env;
-		uint64_t lseq;
+		uint8_t a[KEY_PK_BYTES];
+		uint64_t lseq, seq;
 		size_t len;
 
 		if (after_id != NULL && memcmp(k.mv_data, key, CHAIN_KEY) == 0)
 			continue;	/* the event the cut ended with */
 		if (nskip && bsearch(id, skip, nskip, HASH_BYTES, id_cmp) != NULL)
 			continue;
-		if ((out = store_lookup(s, txn, id, &lseq, &env, &len)) != 0) {
-			out = out == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : out;
+		if ((out = store_lookup(s, txn, id, &lseq, a, &seq, &env, &len)) == WIEC_ERR_NOTFOUND ||
+		    (out == 0 && (memcmp(a, author, KEY_PK_BYTES) != 0 ||
+		    seq != hash_get_be64((const uint8_t *)k.mv_data + KEY_PK_BYTES))))
+			out = store_damaged(s, "chains index", id, "its entry (seq %llu) is not a held "
+			    "event of the author", (unsigned long long)hash_get_be64(
+			    (const uint8_t *)k.mv_data + KEY_PK_BYTES));
+		if (out != 0)
 			break;
-		}
 		if ((out = fn(ctx, lseq, env, len)) != 0)
 			break;
 	}

@@ -1,0 +1,140 @@
+# Damage that LMDB's structure does not show (a flipped byte in a key or
+# value of `events`, `refs`, `lists`, `search`, `tips`, or in a `log` key
+# or event): the read commands served it with exit 0 (another author shown,
+# a support moved to another idea, an idea gone from its process, a ballot
+# dropped from a tally, a hit moved in a ranking), or refused it with a
+# bare "store is corrupt". Each read checks the entry it serves against
+# the event it names and refuses a damaged one with one line naming the
+# database and the event, exit 3; verify names the damage, never "ok".
+. tests/cli/lib.sh
+
+# flip FILE PATTERN OFFSET XOR: xors the bytes XOR (hex) in at OFFSET from
+# the start of every copy of the bytes PATTERN (hex) in FILE (LMDB keeps
+# stale copies of pages: every copy); fails if there is none.
+flip() {
+	python3 - "$@" <<'PY'
+import sys
+fn, pat, off, x = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3]), bytes.fromhex(sys.argv[4])
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(pat, at + 1)) >= 0:
+    for i, b in enumerate(x):
+        d[at + off + i] ^= b
+    n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+}
+
+# xorhex A B: the bytes A xor B, in hex.
+xorhex() {
+	python3 -c 'import sys; print(bytes(x ^ y for x, y in zip(bytes.fromhex(sys.argv[1]),
+bytes.fromhex(sys.argv[2]))).hex())' "$1" "$2"
+}
+
+# damaged NAME WHAT CMD...: CMD exits 3 with one line naming WHAT (a
+# regular expression: the database and the event).
+damaged() {
+	name=$1 what=$2
+	shift 2
+	status 3 "$name" "$@"
+	oneline "$name: one line"
+	check "$name: names $what" grep -q "$what" "$T/err"
+}
+
+# copy NAME: a fresh copy of the store $R as $T/NAME; prints its path.
+copy() {
+	rm -rf "${T:?}/$1"
+	cp -a "$R" "$T/$1"
+	echo "$T/$1"
+}
+
+R=$T/r
+$W init -d "$R" --name City --role city >/dev/null
+P=$($W process create -d "$R" --kind consultation --title P)
+A=$($W idea add -d "$R" --process "$P" --title "Bike lanes" --body "rowery w parku")
+B=$($W idea add -d "$R" --process "$P" --title "Benches" --body "lawki w parku")
+E=$($W idea add -d "$R" --process "$P" --title "Trees")
+S=$($W idea support -d "$R" "$A")
+C=$($W comment add -d "$R" --on "$E" --body "great idea about rowery")
+# An idea M for the support to move to whose refs key stays in LMDB's
+# order: no other ref (P, E; the zero ref is first) between A and M.
+M=
+n=0
+while [ -z "$M" ] && [ $n -lt 40 ]; do
+	n=$((n + 1))
+	X=$($W idea add -d "$R" --process "$P" --title "idea $n")
+	if python3 -c 'import sys; a, x, p, e = sys.argv[1:]
+sys.exit(any(min(a, x) < r < max(a, x) for r in (p, e)))' "$A" "$X" "$P" "$E"; then
+		M=$X	# the last event held: the author's one tip
+	fi
+done
+check "store: an idea to move the support to" test -n "$M"
+status 0 "store: verify before the damage" $W verify -d "$R"
+# LMDB leaf node headers: value size (4 bytes, little-endian), flags (2),
+# key size (2).
+EVHDR=3000000000002000		# an `events` entry: 48-byte value, 32-byte key
+
+# A budget process with three ballots, the list of their log positions 4,
+# 5, 6, and an idea after them at 7.
+V=$T/vote
+$W init -d "$V" --name City --role city >/dev/null
+VP=$($W process create -d "$V" --kind budget --title B --unit U:100000)
+VA=$($W idea add -d "$V" --process "$VP" --unit U --title A --cost 10 2>/dev/null)
+$W poll open -d "$V" --process "$VP" --kind budget --option "$VA" --rule greedy >/dev/null
+for k in 1 2 3; do
+	$W keygen --out "$T/v$k.key" >/dev/null
+	VB=$($W vote -d "$V" --process "$VP" --key "$T/v$k.key" "$VA")
+done
+LATER=$($W idea add -d "$V" --title later)
+status 0 "ballots: tally before the damage" $W tally -d "$V" --process "$VP"
+check "ballots: 3 ballots counted" grep -q "3 ballots counted" "$T/out"
+
+# ---- damaged bytes in the log: named (once a bare "store is corrupt") ----
+D=$(copy log-bytes)
+flip "$D/store/data.mdb" "$(printf 'lawki w parku' | od -An -tx1 | tr -d ' \n')" 0 01
+check "log bytes: the idea's text was found and changed" test $? -eq 0
+damaged "log bytes: idea show" "log: event $B: its bytes at position 3" \
+	$W idea show -d "$D" "$B"
+damaged "log bytes: show" "log: event $B" $W show -d "$D" "$B"
+damaged "log bytes: log" "log: event $B" $W log -d "$D"
+damaged "log bytes: export" "log: event $B" $W export -d "$D" -o "$T/x.log"
+cp -a "$V" "$T/vote-bytes"
+$W export -d "$V" -o "$T/vote.log"
+python3 - "$T/vote-bytes/store/data.mdb" "$T/vote.log" "$VB" <<'PY'
+import hashlib, struct, sys
+fn, log, vid = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+x = open(log, 'rb').read(); i = 8; env = None
+while i < len(x):
+    n = struct.unpack_from('>I', x, i)[0]; r = x[i + 4:i + 4 + n]; i += 4 + n
+    if hashlib.blake2b(r, digest_size=32).digest() == vid:
+        env = r
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while env is not None and (at := d.find(env, at + 1)) >= 0:
+    d[at + len(env) - 1] ^= 0x01	# the signature's last byte
+    n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "ballot bytes: the ballot was found and changed" test $? -eq 0
+damaged "ballot bytes: tally" "log: event $VB: its bytes" \
+	$W tally -d "$T/vote-bytes" --process "$VP"
+
+# ---- events: a value's author (another author shown) ----
+D=$(copy events-author)
+flip "$D/store/data.mdb" "$EVHDR$A" $((8 + 32 + 8 + 5)) 01
+check "events author: the idea's entry was found and changed" test $? -eq 0
+damaged "events author: idea show" "events index: event $A" $W idea show -d "$D" "$A"
+check "events author: ... says how to repair it" grep -q "wiec reindex" "$T/err"
+damaged "events author: show" "events index: event $A" $W show -d "$D" "$A"
+
+# ---- tips: a value (status said the store is damaged, not where) ----
+HA=$($W id -d "$R" --json | sed 's/.*"hex": "\([0-9a-f]*\)".*/\1/')
+D=$(copy tips-status)
+# A tips entry: 8-byte value, 64-byte key author || id; the tip is M.
+flip "$D/store/data.mdb" "0800000000004000$HA$M" $((8 + 64 + 7)) 01
+check "tips status: the tip's entry was found and changed" test $? -eq 0
+damaged "tips status: status" "heads index: the head of author wk" $W status -d "$D"
+
+# Nothing of the above is left behind: the originals still verify.
+status 0 "the store still verifies" $W verify -d "$R"
+status 0 "the ballots' store still verifies" $W verify -d "$V"
