@@ -25,7 +25,7 @@ int cli_print_event(FILE *f, store_t *s, uint64_t lseq, const uint8_t *env, size
 	if (ev_decode(&ev, env, len) != 0)
 		return -1;
 	/* A member's event from its fork on (spec/events.md section 5). */
-	if (s != NULL && (excluded = store_excluded(s, ev.id)) < 0) {
+	if (s != NULL && (excluded = store_excluded_ev(s, ev.id, ev.author, ev.seq)) < 0) {
 		ev_free(&ev);
 		return -1;
 	}

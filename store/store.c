@@ -849,6 +849,12 @@ int store_held_ids(store_t *s, const uint8_t (*ids)[HASH_BYTES], size_t n, uint8
 
 int store_excluded(store_t *s, const uint8_t id[static HASH_BYTES])
 {
+	return store_excluded_ev(s, id, NULL, 0);
+}
+
+int store_excluded_ev(store_t *s, const uint8_t id[static HASH_BYTES],
+    const uint8_t *ev_author, uint64_t ev_seq)
+{
 	uint8_t author[KEY_PK_BYTES], key[CHAIN_KEY];
 	uint64_t seq;
 	MDB_txn *txn;
@@ -857,7 +863,15 @@ int store_excluded(store_t *s, const uint8_t id[static HASH_BYTES])
 
 	if ((rc = store_txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	if ((rc = store_event_ref(s, txn, id, NULL, author, &seq)) == 0) {
+	rc = store_event_ref(s, txn, id, NULL, author, &seq);
+	/* The mark is found by the entry's author and seq: the event's own. */
+	if (ev_author != NULL && rc == WIEC_ERR_NOTFOUND)
+		rc = store_damaged(s, "events index", id, "no entry, though the log holds the event");
+	else if (ev_author != NULL && rc == 0 && (memcmp(author, ev_author, KEY_PK_BYTES) != 0 ||
+	    seq != ev_seq))
+		rc = store_damaged(s, "events index", id, "its entry names another author or seq "
+		    "than the event's");
+	if (rc == 0) {
 		store_chain_key(key, author, seq, id);
 		k = store_mv(key, sizeof key);
 		rc = mdb_get(txn, s->excluded, &k, &v);
@@ -877,6 +891,47 @@ int store_head(store_t *s, const uint8_t author[static KEY_PK_BYTES], store_head
 	rc = store_get_head(s, txn, author, h);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+/* A log entry (k, v; its bytes hash to its id) is where the events index
+ * places it, with the author and seq of its bytes: its position (the key)
+ * is printed as the event's, and a damaged key would be served as if
+ * valid. */
+static int log_entry_ok(store_t *s, MDB_txn *txn, const MDB_val *k, const MDB_val *v)
+{
+	const uint8_t *id = v->mv_data, *body, *ba;
+	uint8_t a[KEY_PK_BYTES], lkey[8];
+	uint64_t lseq = hash_get_be64(k->mv_data), at, seq, bseq;
+	size_t blen;
+	MDB_val lk, lv;
+	int rc;
+
+	if ((rc = store_event_ref(s, txn, id, &at, a, &seq)) == WIEC_ERR_NOTFOUND)
+		return store_damaged(s, "events index", id, "no entry, though the log holds the "
+		    "event at position %llu", (unsigned long long)lseq);
+	if (rc != 0)
+		return rc;
+	if (at != lseq) {
+		/* Which one moved: the log holds the position the index names, or not. */
+		hash_put_be64(lkey, at);
+		lk = store_mv(lkey, 8);
+		if ((rc = mdb_get(txn, s->log, &lk, &lv)) != 0 && rc != MDB_NOTFOUND)
+			return store_lmdb_err(rc);
+		if (rc == MDB_NOTFOUND)
+			return store_damaged(s, "log", id, "its key (position %llu) is damaged: the "
+			    "events index places it at %llu", (unsigned long long)lseq,
+			    (unsigned long long)at);
+		return store_damaged(s, "events index", id, "its entry names log position %llu, "
+		    "the log holds it at %llu", (unsigned long long)at, (unsigned long long)lseq);
+	}
+	if (store_env_body(id + HASH_BYTES, v->mv_size - HASH_BYTES, &body, &blen) != 0 ||
+	    store_body_head(body, blen, &ba, &bseq) != 0)
+		return store_damaged(s, "log", id, "its bytes at position %llu do not decode",
+		    (unsigned long long)lseq);
+	if (memcmp(ba, a, KEY_PK_BYTES) != 0 || bseq != seq)
+		return store_damaged(s, "events index", id, "its entry names another author or "
+		    "seq than the event's");
+	return 0;
 }
 
 int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
@@ -913,6 +968,14 @@ int store_scan_log(store_t *s, uint64_t from, store_ev_fn fn, void *ctx)
 			    "longer hash to its id", (unsigned long long)lseq);
 			break;
 		}
+		/* Positions are dense (one per event appended, nothing deleted):
+		 * a damaged key breaks the run where it is, and only there is the
+		 * entry checked against the events index. */
+		if (lseq != prev + 1 && (out = log_entry_ok(s, txn, &k, &v)) == 0 && lseq <= prev)
+			out = store_damaged(s, "log", NULL, "keys out of order at position %llu",
+			    (unsigned long long)lseq);
+		if (out != 0)
+			break;
 		prev = lseq;
 		if ((out = fn(ctx, lseq, (uint8_t *)v.mv_data + HASH_BYTES,
 		    v.mv_size - HASH_BYTES)) != 0)

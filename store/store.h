@@ -261,6 +261,11 @@ int store_has(store_t *s, const uint8_t id[static HASH_BYTES],
 /* 1 if the held event id is marked excluded (spec/events.md section 5),
  * 0 if it counts, or a negative wiec_err_t (WIEC_ERR_NOTFOUND). */
 int store_excluded(store_t *s, const uint8_t id[static HASH_BYTES]);
+/* store_excluded of an event read from the log (author and seq: its own,
+ * decoded): an events index entry that is missing or names another author
+ * or seq is WIEC_ERR_CORRUPT (store_damage names it). */
+int store_excluded_ev(store_t *s, const uint8_t id[static HASH_BYTES],
+    const uint8_t *author, uint64_t seq);
 
 /* Drops and rebuilds every index and all derived state from the log, in
  * one write transaction. The result depends only on the held events. */

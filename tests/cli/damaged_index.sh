@@ -134,6 +134,21 @@ D=$(copy tips-status)
 flip "$D/store/data.mdb" "0800000000004000$HA$M" $((8 + 64 + 7)) 01
 check "tips status: the tip's entry was found and changed" test $? -eq 0
 damaged "tips status: status" "heads index: the head of author wk" $W status -d "$D"
+damaged "events author: log" "events index: event $A" $W log -d "$T/events-author"
+
+# ---- log: a key (the event printed at another position) ----
+D=$(copy log-key)
+flip "$D/store/data.mdb" "0000000000000002$A" 7 80
+check "log key: the idea's log entry was found and changed" test $? -eq 0
+damaged "log key: log" "log: event $A: its key (position 130) is damaged" $W log -d "$D"
+damaged "log key: log --json" "log: event $A" $W log -d "$D" --json
+status 5 "log key: verify names it" $W verify -d "$D"
+
+# ---- events: a key (the idea not found by its id) ----
+D=$(copy events-key)
+flip "$D/store/data.mdb" "$EVHDR$B" $((8 + 31)) 01
+check "events key: the idea's entry was found and changed" test $? -eq 0
+damaged "events key: log" "events index: event $B" $W log -d "$D"
 
 # Nothing of the above is left behind: the originals still verify.
 status 0 "the store still verifies" $W verify -d "$R"
