@@ -17,7 +17,55 @@ struct store_view {
 	MDB_txn *txn;
 	genesis_t g;
 	int have_genesis;
+	store_served_t *served;	/* refs entries served (NULL: a benchmark's
+				 * store without the model's indexes) */
 };
+
+/* Event id (at log position lseq, with body; body NULL: not held, or
+ * not found by its id) against the `refs` entries this view served that
+ * named it (store/served.c): each must be one of the event's own
+ * (model_refs), with its position as the value. */
+static int check_served(store_view_t *sv, const uint8_t *id, uint64_t lseq,
+    const Wiec__Body *body)
+{
+	model_ref_t r[MODEL_REF_MAX];
+	const store_served_ent_t *x;
+	char hex[HASH_HEX_BYTES];
+	size_t at = 0, n = body != NULL ? model_refs(body, r) : 0, i;
+	uint8_t lkey[8];
+	MDB_val lk, lv;
+
+	while ((x = store_served_next(sv->served, id, &at)) != NULL) {
+		if (body == NULL) {
+			/* Served, so held: the log at the entry's position says
+			 * whether the event is there, unfound by its id. */
+			hash_put_be64(lkey, x->lseq);
+			lk = store_mv(lkey, 8);
+			if (mdb_get(sv->txn, sv->s->log, &lk, &lv) == 0 && lv.mv_size > HASH_BYTES &&
+			    memcmp(lv.mv_data, id, HASH_BYTES) == 0)
+				return store_damaged(sv->s, "events index", id, "no entry, though the "
+				    "log holds the event at position %llu", (unsigned long long)x->lseq);
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (memcmp(r[i].ref, x->key, HASH_BYTES) == 0 && r[i].tag == x->key[HASH_BYTES])
+				break;
+		if (i == n || x->lseq != lseq)
+			break;
+	}
+	if (x == NULL)
+		return 0;
+	hash_hex(hex, x->key, HASH_BYTES);
+	if (body == NULL)
+		return store_damaged(sv->s, "refs index", id, "its entry under %s (tag %c) names "
+		    "no held event", hex, x->key[HASH_BYTES]);
+	if (i == n)
+		return store_damaged(sv->s, "refs index", id, "its entry under %s (tag %c) is not "
+		    "the event's", hex, x->key[HASH_BYTES]);
+	return store_damaged(sv->s, "refs index", id, "its entry under %s (tag %c) names log "
+	    "position %llu, the event is at %llu", hex, x->key[HASH_BYTES],
+	    (unsigned long long)x->lseq, (unsigned long long)lseq);
+}
 
 static int view_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *out)
 {
@@ -33,8 +81,12 @@ static int view_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *
 	memset(out, 0, sizeof *out);
 	/* The envelope, checked against its id and its events entry. */
 	if ((rc = store_lookup(sv->s, sv->txn, id, &lseq, out->author, &out->seq, &env,
-	    &len)) != 0)
+	    &len)) != 0) {
+		if (rc == WIEC_ERR_NOTFOUND && sv->served != NULL &&
+		    (rc = check_served(sv, id, 0, NULL)) == 0)
+			rc = WIEC_ERR_NOTFOUND;
 		return rc;
+	}
 	store_chain_key(key, out->author, out->seq, id);
 	k = store_mv(key, sizeof key);
 	rc = mdb_get(sv->txn, sv->s->excluded, &k, &v);
@@ -50,6 +102,10 @@ static int view_get(void *ctx, const uint8_t id[static HASH_BYTES], model_ev_t *
 	wiec__envelope__free_unpacked(e, NULL);
 	if (out->body == NULL)
 		return store_damaged(sv->s, "log", id, "its bytes do not decode");
+	if (sv->served != NULL && (rc = check_served(sv, id, lseq, out->body)) != 0) {
+		model_ev_free(out);
+		return rc;
+	}
 	memcpy(out->id, id, HASH_BYTES);
 	out->timestamp = out->body->timestamp;
 	out->lseq = lseq;
@@ -61,6 +117,7 @@ static int view_refs(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 {
 	store_view_t *sv = ctx;
 	uint8_t prefix[HASH_BYTES + 1], id[HASH_BYTES];
+	char hex[HASH_HEX_BYTES];
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc, r = 0;
@@ -75,6 +132,17 @@ static int view_refs(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != REFS_KEY || memcmp(k.mv_data, prefix, sizeof prefix) != 0)
 			break;
+		/* Kept, for checking the event against it when it is got. */
+		if (sv->served != NULL) {
+			if (v.mv_size != 8) {
+				hash_hex(hex, prefix, HASH_BYTES);
+				r = store_damaged(sv->s, "refs index", (const uint8_t *)k.mv_data +
+				    HASH_BYTES + 1, "its entry under %s (tag %c) is malformed", hex, tag);
+				break;
+			}
+			if ((r = store_served_add(sv->served, k.mv_data, hash_get_be64(v.mv_data))) != 0)
+				break;
+		}
 		memcpy(id, (const uint8_t *)k.mv_data + HASH_BYTES + 1, HASH_BYTES);
 		if ((r = cb(arg, id)) != 0)
 			break;
@@ -327,6 +395,10 @@ int store_view_begin(store_t *s, store_view_t **out, model_view_t *v)
 	v->get = view_get;
 	v->refs = view_refs;
 	v->genesis = view_genesis;
+	/* The view is of this program's model (model_current above): the
+	 * entries it serves are checked against the events got through them. */
+	if (!s->no_model && (rc = store_served_new(&sv->served)) != 0)
+		goto fail;
 	v->scan = view_scan;
 	*out = sv;
 	return 0;
@@ -355,6 +427,7 @@ void store_view_end(store_view_t **svp)
 		mdb_txn_abort(sv->txn);
 	if (sv->have_genesis)
 		genesis_free(&sv->g);
+	store_served_free(&sv->served);
 	free(sv);
 	*svp = NULL;
 }

@@ -227,6 +227,23 @@ int store_load_members(wtx_t *w);
 /* The search index entries of an event (store/search.c), gathered in w
  * and put in key order by store_search_flush (before commit, or when many
  * are gathered); store_search_drop frees what was not put. */
+/* The `refs` entries a view served (store/served.c), for checking the
+ * events it then gets against them. store_served_add keeps one (key: ref
+ * || tag || id; lseq: its value), at most STORE_SERVED_MAX per view (the
+ * rest are not kept): 0 or WIEC_ERR_NOMEM. store_served_next gives the
+ * kept entries of id one by one (*at = 0 to start), then NULL. */
+#define STORE_SERVED_MAX ((size_t)1 << 20)
+typedef struct store_served store_served_t;
+typedef struct store_served_ent {
+	uint8_t key[REFS_KEY];
+	uint64_t lseq;
+} store_served_ent_t;
+int store_served_new(store_served_t **t);
+void store_served_free(store_served_t **t);
+int store_served_add(store_served_t *t, const uint8_t key[static REFS_KEY], uint64_t lseq);
+const store_served_ent_t *store_served_next(const store_served_t *t,
+    const uint8_t id[static HASH_BYTES], size_t *at);
+
 /* A view's store and read transaction (store/refs.c). */
 store_t *store_view_store(const store_view_t *sv);
 MDB_txn *store_view_txn(const store_view_t *sv);

@@ -149,6 +149,22 @@ D=$(copy events-key)
 flip "$D/store/data.mdb" "$EVHDR$B" $((8 + 31)) 01
 check "events key: the idea's entry was found and changed" test $? -eq 0
 damaged "events key: log" "events index: event $B" $W log -d "$D"
+damaged "events key: idea list" "events index: event $B" $W idea list -d "$D" --process "$P"
+
+# ---- refs: a key's ref (a support moved to another idea) ----
+D=$(copy refs-ref)
+flip "$D/store/data.mdb" "${A}55$S" 0 "$(xorhex "$A" "$M")"
+check "refs ref: the support's entry was found and moved" test $? -eq 0
+damaged "refs ref: idea show of the idea it moved to" "refs index: event $S" \
+	$W idea show -d "$D" "$M"
+damaged "refs ref: idea list" "refs index: event $S" $W idea list -d "$D" --process "$P"
+
+# ---- refs: a key's id (an idea gone from its process's list) ----
+D=$(copy refs-id)
+flip "$D/store/data.mdb" "${P}49$B" 64 01
+check "refs id: the idea's entry was found and changed" test $? -eq 0
+damaged "refs id: idea list" "refs index: event ${B%??}" $W idea list -d "$D" --process "$P"
+damaged "refs id: process list" "refs index" $W process list -d "$D"
 
 # Nothing of the above is left behind: the originals still verify.
 status 0 "the store still verifies" $W verify -d "$R"
