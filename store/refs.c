@@ -244,9 +244,11 @@ static int not_listed(scan_t *sc, const uint8_t *id, uint64_t lseq, const char *
  * entry: a list is ascending, and ballots tend to arrive together). */
 static inline int scan_one(scan_t *sc, uint64_t lseq)
 {
-	uint8_t lkey[8];
-	const uint8_t *body;
-	size_t blen;
+	uint8_t lkey[8], got[HASH_BYTES];
+	const uint8_t *body, *vote, *proc;
+	size_t blen, vlen, plen;
+	char hex[HASH_HEX_BYTES];
+	int ballot, excluded;
 	MDB_val k, v;
 	int rc;
 
@@ -274,19 +276,41 @@ static inline int scan_one(scan_t *sc, uint64_t lseq)
 	 * a prefetch never faults, and a wrong guess costs nothing. */
 	for (uintptr_t off = 64; off <= 512 + 16; off += 64)
 		__builtin_prefetch((const void *)((uintptr_t)v.mv_data - off));
-	if (sc->nexcl > 0 && bsearch(v.mv_data, sc->excl, sc->nexcl, HASH_BYTES, id_cmp) != NULL)
-		return 0;
 	/* Damaged bytes are never counted: a flipped bit in a held ballot once
 	 * made it no_poll, or dropped it, in a certified result (exit 0). A
 	 * long pass is checked on a second thread, and view_scan fails it
 	 * whole if any record is damaged (store/idcheck.h); until then what
-	 * these bytes seem to say is only a suspicion (scan_suspect). */
-	if ((rc = store_idcheck_put(&sc->ic, v.mv_data, v.mv_size)) != 0)
+	 * these bytes seem to say is only a suspicion (scan_suspect).
+	 * The entry is a ballot of the list's process (Body field 31, Vote;
+	 * its field 1, the process): a damaged position once counted another
+	 * event, or dropped one, silently. Read in place: a few bytes. */
+	ballot = store_env_body((const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES,
+	    &body, &blen) == 0 && store_body_field(body, blen, 31, &vote, &vlen) == 0 &&
+	    store_body_field(vote, vlen, 1, &proc, &plen) == 0 && plen == HASH_BYTES &&
+	    memcmp(proc, sc->ref, HASH_BYTES) == 0;
+	excluded = sc->nexcl > 0 && bsearch(v.mv_data, sc->excl, sc->nexcl, HASH_BYTES,
+	    id_cmp) != NULL;
+	if (excluded && ballot)
+		return 0;
+	if (excluded) {
+		/* Not counted, so not handed to the checker: its bytes or the
+		 * list are damaged, and its hash says which. */
+		hash_2(got, (const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES, NULL, 0);
+		if (memcmp(got, v.mv_data, HASH_BYTES) != 0) {
+			memcpy(sc->sv->s->corrupt, v.mv_data, HASH_BYTES);
+			sc->sv->s->corrupt_set = 1;
+			return store_damaged(sc->sv->s, "log", v.mv_data, "its bytes at position %llu "
+			    "no longer hash to its id", (unsigned long long)lseq);
+		}
+	} else if ((rc = store_idcheck_put(&sc->ic, v.mv_data, v.mv_size)) != 0) {
 		return rc;
-	if (store_env_body((const uint8_t *)v.mv_data + HASH_BYTES, v.mv_size - HASH_BYTES,
-	    &body, &blen) != 0)
-		return scan_suspect(sc, "log", v.mv_data, "its bytes at position %llu do not "
-		    "decode", (unsigned long long)lseq);
+	}
+	if (!ballot) {
+		hash_hex(hex, sc->ref, HASH_BYTES);
+		return scan_suspect(sc, "lists index", v.mv_data, "the list of %s (tag %c) names it "
+		    "at log position %llu, not a ballot of that process", hex, MREF_BALLOT,
+		    (unsigned long long)lseq);
+	}
 	return sc->cb(sc->arg, v.mv_data, body, blen);
 }
 
@@ -298,6 +322,33 @@ static int scan_chunk(void *arg, const uint64_t *ls, size_t n)
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = scan_one(arg, ls[i]);
 	return rc;
+}
+
+/* (ref, tag) has no `refs` entry either: else its list is damaged. */
+static int list_empty_ok(store_view_t *sv, const uint8_t *ref, uint8_t tag)
+{
+	uint8_t prefix[LISTS_KEY];
+	char hex[HASH_HEX_BYTES];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	memcpy(prefix, ref, HASH_BYTES);
+	prefix[HASH_BYTES] = tag;
+	if ((rc = mdb_cursor_open(sv->txn, sv->s->refs, &c)) != 0)
+		return store_lmdb_err(rc);
+	k = store_mv(prefix, sizeof prefix);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != REFS_KEY ||
+	    memcmp(k.mv_data, prefix, sizeof prefix) != 0)))
+		return 0;
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	hash_hex(hex, ref, HASH_BYTES);
+	return store_damaged(sv->s, "lists index", (const uint8_t *)k.mv_data + LISTS_KEY,
+	    "the list of %s (tag %c) is missing, though the refs index names the event in it",
+	    hex, tag);
 }
 
 /* The events of (ref, tag), for a listed tag: their log positions from
@@ -339,6 +390,10 @@ static int view_scan(void *ctx, const uint8_t ref[static HASH_BYTES], uint8_t ta
 		(void)store_damaged(sv->s, sc.sus_db, sc.sus_id, "%s", sc.sus_what);
 	mdb_cursor_close(sc.log);
 	free(excl);
+	/* An empty list (its one entry's key damaged into another list's):
+	 * the refs say whether there are ballots. One lookup. */
+	if (rc == 0 && sc.prev == 0)
+		rc = list_empty_ok(sv, ref, tag);
 	return rc;
 }
 

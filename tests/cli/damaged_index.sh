@@ -166,6 +166,19 @@ check "refs id: the idea's entry was found and changed" test $? -eq 0
 damaged "refs id: idea list" "refs index: event ${B%??}" $W idea list -d "$D" --process "$P"
 damaged "refs id: process list" "refs index" $W process list -d "$D"
 
+# ---- lists: a ballot's position, the list's key (a ballot dropped) ----
+cp -a "$V" "$T/vote-pos"
+cp -a "$V" "$T/vote-key"
+# The list's one entry: key ref || 'B' || u64be(4), value 4, 5, 6.
+flip "$T/vote-pos/store/data.mdb" "${VP}420000000000000004" $((41 + 23)) 01	# 6 -> 7
+check "lists position: the list was found and changed" test $? -eq 0
+damaged "lists position: tally" "lists index: event $LATER" \
+	$W tally -d "$T/vote-pos" --process "$VP"
+flip "$T/vote-key/store/data.mdb" "${VP}420000000000000004" 25 01	# its key: another ref
+check "lists key: the list was found and changed" test $? -eq 0
+damaged "lists key: tally" "lists index: event .*list of $VP (tag B) is missing" \
+	$W tally -d "$T/vote-key" --process "$VP"
+
 # Nothing of the above is left behind: the originals still verify.
 status 0 "the store still verifies" $W verify -d "$R"
 status 0 "the ballots' store still verifies" $W verify -d "$V"
