@@ -435,6 +435,62 @@ static const tterm_t *term_find(const struct search_buf *b, const uint8_t *t, si
 	return NULL;
 }
 
+/* ---- one document indexed alone (search_int.h) ---- */
+
+struct search_doc {
+	struct search_buf b;
+	uint32_t dl;
+};
+
+int search_doc_new(search_doc_t **d)
+{
+	if ((*d = calloc(1, sizeof **d)) == NULL)
+		return WIEC_ERR_NOMEM;
+	randombytes_buf((*d)->b.key, sizeof (*d)->b.key);
+	return 0;
+}
+
+int search_doc_set(search_doc_t *d, const Wiec__Body *body, const uint8_t *id)
+{
+	int rc;
+
+	buf_reset(&d->b);
+	d->dl = 0;
+	if ((rc = add_doc(&d->b, body, id)) != 0)
+		return rc;
+	if (d->b.np > 0)	/* every posting carries the document's dl */
+		d->dl = (uint32_t)d->b.p[0].post[DOC + 2] << 8 | d->b.p[0].post[DOC + 3];
+	return 0;
+}
+
+uint32_t search_doc_tf(const search_doc_t *d, const uint8_t *t, size_t len)
+{
+	const tterm_t *x = term_find(&d->b, t, len);
+	const uint8_t *post;
+
+	if (x == NULL || x->last == NONE)
+		return 0;
+	post = d->b.p[x->last].post;
+	return (uint32_t)post[DOC] << 8 | post[DOC + 1];
+}
+
+uint32_t search_doc_dl(const search_doc_t *d)
+{
+	return d->dl;
+}
+
+void search_doc_free(search_doc_t **d)
+{
+	if (*d == NULL)
+		return;
+	free((*d)->b.t);
+	free((*d)->b.slot);
+	free((*d)->b.p);
+	fold_ctx_destroy(&(*d)->b.fold);
+	free(*d);
+	*d = NULL;
+}
+
 /* The expected chains: h[term index] over the log. */
 static int expect(store_t *s, MDB_txn *txn, struct search_buf *b,
     const uint8_t hkey[static SIPHASH_KEY_BYTES], uint64_t **h)

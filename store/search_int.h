@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "model/fold.h"
+#include "proto/wiec.pb-c.h"
 
 #ifndef __SIZEOF_INT128__
 #error "the search index needs a 128-bit integer type (gcc or clang on a 64-bit target)"
@@ -59,6 +60,19 @@ static inline uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+
+/* One document indexed alone, as the index would hold it
+ * (store/search.c): what a read checks a posting it serves against.
+ * search_doc_set indexes the document of body (event id), replacing the
+ * last one (0 or WIEC_ERR_NOMEM; a body that is no document has no
+ * terms); search_doc_tf gives the tf its posting of term t (len bytes)
+ * would hold, 0 if it has none; search_doc_dl its dl. */
+typedef struct search_doc search_doc_t;
+int search_doc_new(search_doc_t **d);
+int search_doc_set(search_doc_t *d, const Wiec__Body *body, const uint8_t *id);
+uint32_t search_doc_tf(const search_doc_t *d, const uint8_t *t, size_t len);
+uint32_t search_doc_dl(const search_doc_t *d);
+void search_doc_free(search_doc_t **d);
 
 /* Whether chunk value v is well formed: 1..CHUNK postings. */
 static inline int chunk_ok(const MDB_val *v)

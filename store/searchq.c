@@ -39,6 +39,14 @@ typedef struct hit {
 	uint64_t score;
 } hit_t;
 
+/* An index term a query term matched, as it was scored. */
+typedef struct sterm {
+	uint32_t qt;		/* the query term */
+	uint8_t len;
+	uint8_t t[FOLD_TERM_MAX];
+	uint64_t idf;
+} sterm_t;
+
 struct search_res {
 	store_t *s;
 	MDB_txn *txn;		/* the snapshot the hits were ranked in */
@@ -46,6 +54,12 @@ struct search_res {
 	MDB_cursor *events;
 	hit_t *h;
 	size_t n;		/* heap size: hits not taken yet */
+	/* What a hit is checked against before it is served (hit_ok). */
+	sterm_t *st;		/* the index terms scored, by query term */
+	size_t nst;
+	uint32_t nq;		/* query terms */
+	uint64_t docs, length;	/* the totals */
+	search_doc_t *doc;	/* a hit's event indexed again */
 };
 
 typedef struct qterm {
@@ -80,27 +94,44 @@ typedef struct acc {
 	uint64_t docs, length;
 	uint8_t *post;		/* one term's postings: doc(16) || tf(2) || dl(2) */
 	size_t pcap;
+	sterm_t *st;		/* the index terms scored */
+	size_t nst, capst;
 } acc_t;
 
-/* Scores the entries post[0..df) of one term (spec/search.md s4):
- *   idf = floor(2^32 log2((2N + 2) / (2 df + 1)))
- *   w   = floor(idf * 44 tf S / (20 tf S + 6 S + 18 dl N))
+/* The weight of one posting (spec/search.md s4):
+ *   w = floor(idf * 44 tf S / (20 tf S + 6 S + 18 dl N))
  * that is BM25 with k1 = 6/5, b = 3/4 and avgdl = S / N exactly. */
-static int score_term(const uint8_t *post, size_t df, acc_t *a)
+static uint64_t weight(uint64_t idf, uint64_t tf, uint64_t dl, uint64_t docs, uint64_t length)
+{
+	u128 s = length, n = docs, num = (u128)idf * 44 * s;
+	u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
+
+	return den ? (uint64_t)(num * tf / den) : 0;
+}
+
+/* Scores the entries post[0..df) of one term (term: tl bytes), with
+ *   idf = floor(2^32 log2((2N + 2) / (2 df + 1))),
+ * and keeps the term and its idf for checking the hits. */
+static int score_term(const uint8_t *term, size_t tl, const uint8_t *post, size_t df, acc_t *a)
 {
 	uint64_t idf = search_log2_q32(2 * a->docs + 2, 2 * (uint64_t)df + 1);
-	u128 s = a->length, n = a->docs, num = (u128)idf * 44 * s;
+	sterm_t *st;
 
-	if (mem_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0)
+	if (mem_grow((void **)&a->h, &a->cap, a->n + df, sizeof *a->h) != 0 ||
+	    mem_grow((void **)&a->st, &a->capst, a->nst + 1, sizeof *a->st) != 0)
 		return WIEC_ERR_NOMEM;
+	st = &a->st[a->nst++];
+	st->qt = a->qt;
+	st->len = (uint8_t)tl;
+	memcpy(st->t, term, tl);
+	st->idf = idf;
 	for (size_t i = 0; i < df; i++, post += POST) {
 		uint64_t tf = (uint64_t)post[DOC] << 8 | post[DOC + 1];
 		uint64_t dl = (uint64_t)post[DOC + 2] << 8 | post[DOC + 3];
-		u128 den = 20 * tf * s + 6 * s + 18 * dl * n;
 
 		memcpy(a->h[a->n].doc, post, DOC);
 		a->h[a->n].qt = a->qt;
-		a->h[a->n++].score = den ? (uint64_t)(num * tf / den) : 0;
+		a->h[a->n++].score = weight(idf, tf, dl, a->docs, a->length);
 	}
 	return 0;
 }
@@ -131,7 +162,7 @@ static int read_term(store_t *s, MDB_cursor *c, MDB_val *k, MDB_val *v, acc_t *a
 	*next = rc;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_lmdb_err(rc);
-	return score_term(a->post, n, a);
+	return score_term(term, tl - 1, a->post, n, a);
 }
 
 /* By document, then query term. */
@@ -253,13 +284,20 @@ static int search_in(store_t *s, MDB_txn *txn, const char *query, size_t len,
 	}
 	if (rc != 0 || (rc = model_current(s, r->txn)) != 0 ||
 	    (rc = store_lmdb_err(mdb_cursor_open(r->txn, s->events, &r->events))) != 0 ||
+	    (rc = search_doc_new(&r->doc)) != 0 ||
 	    (q.n > 0 && (rc = search_txn(s, r->txn, &q, &a)) != 0)) {
 		free(a.post);
 		free(a.h);
+		free(a.st);
 		store_search_free(&r);
 		return rc;
 	}
 	free(a.post);
+	r->st = a.st;
+	r->nst = a.nst;
+	r->nq = (uint32_t)q.n;
+	r->docs = a.docs;
+	r->length = a.length;
 	/* One hit per document: per query term the greatest w (a prefix
 	 * matches many index terms: a text stuffed with them must gain
 	 * nothing over one), summed over the query terms (spec/search.md
@@ -307,6 +345,53 @@ int store_search_view(store_view_t *sv, const char *query, size_t len, search_re
 	return search_in(store_view_store(sv), store_view_txn(sv), query, len, out, nterms);
 }
 
+/* The hit (event id, score) is what the index would give the event's
+ * text: each query term's best weight among the index terms it matched,
+ * from the tf and dl of the text indexed again, summed (search_in). A
+ * posting damaged (its tf or dl, or one moved under another term) once
+ * moved an idea up the ranking, or made a hit of a text without the
+ * word, with exit 0. The event is read anyway to show the hit. */
+static int hit_ok(search_res_t *r, const uint8_t id[static HASH_BYTES], uint64_t score)
+{
+	const uint8_t *env;
+	Wiec__Envelope *e;
+	Wiec__Body *b;
+	uint64_t lseq, sum = 0;
+	size_t len;
+	int rc;
+
+	if ((rc = store_lookup(r->s, r->txn, id, &lseq, NULL, NULL, &env, &len)) != 0)
+		return rc == WIEC_ERR_NOTFOUND ? WIEC_ERR_CORRUPT : rc;
+	if ((e = wiec__envelope__unpack(NULL, len, env)) == NULL)
+		return store_damaged(r->s, "log", id, "its bytes do not decode");
+	b = wiec__body__unpack(NULL, e->body.len, e->body.data);
+	wiec__envelope__free_unpacked(e, NULL);
+	if (b == NULL)
+		return store_damaged(r->s, "log", id, "its bytes do not decode");
+	rc = search_doc_set(r->doc, b, id);
+	wiec__body__free_unpacked(b, NULL);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < r->nst;) {
+		uint32_t qt = r->st[i].qt;
+		uint64_t best = 0;
+
+		for (; i < r->nst && r->st[i].qt == qt; i++) {
+			uint32_t tf = search_doc_tf(r->doc, r->st[i].t, r->st[i].len);
+			uint64_t w = tf ? weight(r->st[i].idf, tf, search_doc_dl(r->doc), r->docs,
+			    r->length) : 0;
+
+			if (w > best)
+				best = w;
+		}
+		sum += best;
+	}
+	if (sum != score)
+		return store_damaged(r->s, "search index", id, "its postings of the query's terms "
+		    "are not its text's");
+	return 0;
+}
+
 int store_search_next(search_res_t *r, uint8_t id[static HASH_BYTES], uint64_t *score)
 {
 	while (r != NULL && r->n > 0) {
@@ -316,15 +401,22 @@ int store_search_next(search_res_t *r, uint8_t id[static HASH_BYTES], uint64_t *
 
 		r->h[0] = r->h[--r->n];
 		sift_down(r->h, r->n, 0);
-		/* The held event whose id starts with the document's 16 bytes. */
+		/* The held event whose id starts with the document's 16 bytes:
+		 * every posting is a held event's. */
 		rc = mdb_cursor_get(r->events, &k, &v, MDB_SET_RANGE);
-		if (rc == MDB_NOTFOUND)
-			continue;
-		if (rc != 0)
+		if (rc != 0 && rc != MDB_NOTFOUND)
 			return store_lmdb_err(rc);
-		if (k.mv_size != HASH_BYTES || memcmp(k.mv_data, h.doc, DOC) != 0)
-			continue;
+		if (rc == MDB_NOTFOUND || k.mv_size != HASH_BYTES ||
+		    memcmp(k.mv_data, h.doc, DOC) != 0) {
+			char hex[2 * DOC + 1];
+
+			hash_hex(hex, h.doc, DOC);
+			return store_damaged(r->s, "search index", NULL, "a posting names document "
+			    "%s, which is no held event", hex);
+		}
 		memcpy(id, k.mv_data, HASH_BYTES);
+		if ((rc = hit_ok(r, id, h.score)) != 0)
+			return rc;
 		*score = h.score;
 		return 1;
 	}
@@ -344,6 +436,8 @@ void store_search_free(search_res_t **r)
 		mdb_cursor_close((*r)->events);
 	if ((*r)->own_txn && (*r)->txn != NULL)
 		mdb_txn_abort((*r)->txn);
+	search_doc_free(&(*r)->doc);
+	free((*r)->st);
 	free((*r)->h);
 	free(*r);
 	*r = NULL;

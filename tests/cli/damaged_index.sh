@@ -179,6 +179,40 @@ check "lists key: the list was found and changed" test $? -eq 0
 damaged "lists key: tally" "lists index: event .*list of $VP (tag B) is missing" \
 	$W tally -d "$T/vote-key" --process "$VP"
 
+# ---- search: a posting's tf (an idea moved up the ranking) ----
+D=$(copy search-tf)
+python3 - "$D/store/data.mdb" "$A" <<'PY'
+import sys
+fn, i = sys.argv[1], bytes.fromhex(sys.argv[2])
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(i[:16], at + 1)) >= 0:
+    if d[at + 16:at + 32] != i[16:]:	# a posting: doc(16) || tf(2) || dl(2)
+        d[at + 17] ^= 0x04; n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "search tf: the idea's postings were found and changed" test $? -eq 0
+damaged "search tf: search" "search index: event $A" $W search -d "$D" rowery
+damaged "search tf: search of another of its words" "search index: event $A" \
+	$W search -d "$D" parku
+
+# ---- search: a posting's document (a hit gone) ----
+D=$(copy search-doc)
+python3 - "$D/store/data.mdb" "$C" <<'PY'
+import sys
+fn, i = sys.argv[1], bytes.fromhex(sys.argv[2])
+d = bytearray(open(fn, 'rb').read()); at = -1; n = 0
+while (at := d.find(i[:16], at + 1)) >= 0:
+    if d[at + 16:at + 32] != i[16:]:
+        d[at + 15] ^= 0x01; n += 1
+open(fn, 'wb').write(bytes(d))
+sys.exit(n == 0)
+PY
+check "search doc: the comment's postings were found and changed" test $? -eq 0
+damaged "search doc: search" \
+	"search index: a posting names document $(echo "$C" | cut -c1-30)" \
+	$W search -d "$D" rowery
+
 # Nothing of the above is left behind: the originals still verify.
 status 0 "the store still verifies" $W verify -d "$R"
 status 0 "the ballots' store still verifies" $W verify -d "$V"
