@@ -132,7 +132,7 @@ void cli_peers_json(json_t *j, const Wiec__CtlStatusReply *s)
 int verify_main(int argc, char **argv)
 {
 	const char *cmd = "verify", *dflag = NULL;
-	char why[160], hex[HASH_HEX_BYTES];
+	char why[STORE_DAMAGE_MAX], hex[HASH_HEX_BYTES];
 	uint8_t bad[HASH_BYTES], zero[HASH_BYTES] = { 0 };
 	store_stats_t st;
 	store_t *s;
@@ -144,8 +144,10 @@ int verify_main(int argc, char **argv)
 	if ((rc = cli_open_read(cmd, cli_dir(dflag), &cfg, &s)) != EXIT_OK)
 		return rc;
 	rc = store_verify(s, bad, why, sizeof why);
-	if (rc == 0)
-		rc = store_stats(s, &st);
+	/* The digest rechecks every head against its tips: what it finds is
+	 * named here too, never as "ok". */
+	if (rc == 0 && (rc = store_stats(s, &st)) != 0 && store_damage(s, why, sizeof why) != 0)
+		snprintf(why, sizeof why, "%s", wiec_strerror(rc));
 	store_close(&s);
 	if (rc != 0) {
 		int status = rc == WIEC_ERR_MAP_FULL || rc == WIEC_ERR_NOMEM ? EXIT_FAIL : EXIT_INVALID;

@@ -75,7 +75,8 @@ static int verify_log(vctx_t *v, uint64_t *count)
 		}
 		if (store_event_ref(v->s, v->txn, id, &plseq, a, &seq) != 0 || plseq != lseq ||
 		    memcmp(a, ev.author, KEY_PK_BYTES) != 0 || seq != ev.seq)
-			out = vfail(v, id, WIEC_ERR_CORRUPT, "index and arrival log disagree");
+			out = vfail(v, id, WIEC_ERR_CORRUPT, "events index: its entry is missing or "
+			    "not the log's (position, author, seq)");
 		else if (memcmp(ev.prev, zero, HASH_BYTES) != 0 &&
 		    (store_event_ref(v->s, v->txn, ev.prev, &plseq, a, &pseq) != 0 ||
 		    plseq >= lseq || memcmp(a, ev.author, KEY_PK_BYTES) != 0 || pseq >= ev.seq))
@@ -87,9 +88,11 @@ static int verify_log(vctx_t *v, uint64_t *count)
 			store_kids_key(kk, ev.author, root ? 0 : pseq, ev.prev, ev.seq, ev.id);
 			if (has_key(v, v->s->chains, ck, sizeof ck, &cv) != 0 ||
 			    cv.mv_size != (memcmp(ev.prev, zero, HASH_BYTES) ? HASH_BYTES : 0u) ||
-			    (cv.mv_size && memcmp(cv.mv_data, ev.prev, HASH_BYTES) != 0) ||
-			    has_key(v, v->s->kids, kk, sizeof kk, NULL) != 0)
-				out = vfail(v, id, WIEC_ERR_CORRUPT, "event missing from the chain index");
+			    (cv.mv_size && memcmp(cv.mv_data, ev.prev, HASH_BYTES) != 0))
+				out = vfail(v, id, WIEC_ERR_CORRUPT, "chains index: its entry is missing "
+				    "or names another prev");
+			else if (has_key(v, v->s->kids, kk, sizeof kk, NULL) != 0)
+				out = vfail(v, id, WIEC_ERR_CORRUPT, "kids index: its entry is missing");
 		}
 		ev_free(&ev);
 		(*count)++;
@@ -195,16 +198,28 @@ static int verify_author(vctx_t *v, const store_head_t *h, uint64_t *events)
 		if (chain_tips_hash(r.tips, tips, ntips) != 0)
 			out = vfail(v, NULL, WIEC_ERR_CRYPTO, "libsodium failed");
 		for (size_t i = 0; i < ntips && out == 0; i++) {
+			const uint8_t *tip = tips + i * HASH_BYTES;
+			uint64_t seq;
+			MDB_val tv;
+
 			memcpy(key, h->author, KEY_PK_BYTES);
-			memcpy(key + KEY_PK_BYTES, tips + i * HASH_BYTES, HASH_BYTES);
-			if (has_key(v, v->s->tips, key, sizeof key, NULL) != 0)
-				out = vfail(v, tips + i * HASH_BYTES, WIEC_ERR_CORRUPT, "tip not indexed");
+			memcpy(key + KEY_PK_BYTES, tip, HASH_BYTES);
+			/* Its value is the tip's seq (the digest's highest seq). */
+			if (has_key(v, v->s->tips, key, sizeof key, &tv) != 0)
+				out = vfail(v, tip, WIEC_ERR_CORRUPT, "tips index: a tip of its author "
+				    "has no entry");
+			else if (tv.mv_size != 8 ||
+			    store_event_ref(v->s, v->txn, tip, NULL, NULL, &seq) != 0 ||
+			    hash_get_be64(tv.mv_data) != seq)
+				out = vfail(v, tip, WIEC_ERR_CORRUPT, "tips index: its entry's value is "
+				    "not the tip's seq");
 		}
 	}
 	if (out == 0 && (r.count != h->count || r.seq != h->seq || r.fork != h->fork ||
 	    r.ntips != h->ntips || memcmp(r.id, h->id, HASH_BYTES) != 0 ||
 	    memcmp(r.tips, h->tips, HASH_BYTES) != 0))
-		out = vfail(v, h->id, WIEC_ERR_CORRUPT, "head does not match the author's events");
+		out = vfail(v, h->id, WIEC_ERR_CORRUPT, "heads index: its author's head does not "
+		    "match the author's events");
 	if (out == 0) {
 		/* No mark outside the author's events. */
 		if ((rc = mdb_cursor_open(v->txn, v->s->excluded, &c)) != 0)
@@ -291,7 +306,7 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 		store_head_t h;
 
 		if (k.mv_size != KEY_PK_BYTES || val.mv_size != HEAD_VAL) {
-			rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "malformed head");
+			rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "heads index: malformed entry");
 			break;
 		}
 		store_head_decode(&h, k.mv_data, val.mv_data);
@@ -314,7 +329,7 @@ int store_verify(store_t *s, uint8_t bad_id[static HASH_BYTES], char *why, size_
 	    st[2].ms_entries != logged || counted != logged)
 		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "events held outside any author's tree");
 	else if (st[3].ms_entries != tipsum)
-		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "tips of no author");
+		rc = vfail(&v, NULL, WIEC_ERR_CORRUPT, "tips index: entries of no author's tips");
 	else {
 		/* The model's indexes. */
 		uint8_t id[HASH_BYTES] = { 0 };

@@ -213,6 +213,15 @@ damaged "search doc: search" \
 	"search index: a posting names document $(echo "$C" | cut -c1-30)" \
 	$W search -d "$D" rowery
 
+# ---- tips: a value (verify once said "log is not sound: ok") ----
+D=$(copy tips)
+flip "$D/store/data.mdb" "0800000000004000$HA$M" $((8 + 64 + 7)) 01
+check "tips: the tip's entry was found and changed" test $? -eq 0
+status 5 "tips: verify refuses it" $W verify -d "$D"
+oneline "tips: verify: one line"
+check "tips: verify names the tips index and the tip" grep -q "event $M: tips index" "$T/err"
+check "tips: verify does not say ok" test "$(grep -c ': ok' "$T/err")" = 0
+
 # Nothing of the above is left behind: the originals still verify.
 status 0 "the store still verifies" $W verify -d "$R"
 status 0 "the ballots' store still verifies" $W verify -d "$V"
