@@ -1,5 +1,6 @@
 /* read.c: the read commands of the deliberation model (spec/model.md):
- * process list|show, idea list|show. Everything printed is folded by the
+ * process list|show, idea list|show, and their text output (the --json
+ * emitters are in cli/readjson.c). Everything printed is folded by the
  * model (model/) from the held events through one read transaction;
  * --json is the same bytes on any two nodes holding the same events: ids
  * and keys in lowercase hex, members in a fixed order, arrays in the
@@ -14,6 +15,7 @@
 #include "cli/act.h"
 #include "cli/cli.h"
 #include "cli/json.h"
+#include "cli/read_int.h"
 #include "crypto/err.h"
 #include "model/credential.h"
 #include "model/idea.h"
@@ -22,17 +24,6 @@
 #include "model/process.h"
 #include "model/roster.h"
 #include "model/slot.h"
-
-typedef struct rd {
-	const char *cmd;
-	store_t *s;
-	store_view_t *sv;
-	model_view_t v;
-	roster_t r;
-	int have_roster;
-	int json;
-	json_t j;
-} rd_t;
 
 static int rd_err(rd_t *d, int rc);
 
@@ -128,61 +119,6 @@ static int rd_err(rd_t *d, int rc)
 
 /* ---- shared printing ---- */
 
-/* The current member name acting for key, or NULL. */
-static const char *who(const rd_t *d, const uint8_t key[static KEY_PK_BYTES])
-{
-	const roster_member_t *m = roster_member_of(&d->r, key);
-
-	return m != NULL ? m->name : NULL;
-}
-
-static void j_who(rd_t *d, const uint8_t key[static KEY_PK_BYTES])
-{
-	const char *n = who(d, key);
-
-	json_key(&d->j, "by");
-	if (n != NULL)
-		json_str(&d->j, n);
-	else if (roster_is_former(&d->r, key))
-		json_str(&d->j, "(former member)");
-	else
-		json_null(&d->j);
-}
-
-/* "id", "author", "by", "seq", "timestamp" of an event. */
-static void j_head(rd_t *d, const model_ev_t *e)
-{
-	json_khex(&d->j, "id", e->id, HASH_BYTES);
-	json_khex(&d->j, "author", e->author, KEY_PK_BYTES);
-	j_who(d, e->author);
-	json_ku64(&d->j, "seq", e->seq);
-	json_ku64(&d->j, "timestamp", e->timestamp);
-}
-
-static void j_standing(rd_t *d, int why)
-{
-	json_kbool(&d->j, "counted", why == MODEL_OK);
-	json_kstr(&d->j, "why", model_why_name(why));
-}
-
-static void j_opt_id(rd_t *d, const char *k, const ProtobufCBinaryData *b)
-{
-	json_key(&d->j, k);
-	if (b->len == HASH_BYTES)
-		json_hex(&d->j, b->data, HASH_BYTES);
-	else
-		json_null(&d->j);
-}
-
-static void j_keys(rd_t *d, const char *k, const ProtobufCBinaryData *v, size_t n)
-{
-	json_key(&d->j, k);
-	json_arr(&d->j);
-	for (size_t i = 0; i < n; i++)
-		json_hex(&d->j, v[i].data, v[i].len);
-	json_end(&d->j);
-}
-
 static void short_id(char out[17], const uint8_t *id)
 {
 	char hex[HASH_HEX_BYTES];
@@ -202,7 +138,7 @@ _Static_assert(WHO_TEXT >= KEY_TEXT_BYTES, "a key's text fits");
  * ev_fput_text shows it, or the key's text. */
 static const char *t_who(const rd_t *d, const uint8_t *key, char buf[static WHO_TEXT])
 {
-	const char *n = who(d, key);
+	const char *n = rd_who(d, key);
 	FILE *f;
 
 	if (n == NULL) {
@@ -256,32 +192,7 @@ static void fmt_coord(char *out, size_t len, int32_t v)
 	    a % 10000000);
 }
 
-static const char *feasibility_name(int f)
-{
-	switch (f) {
-	case WIEC__FEASIBILITY__FEASIBILITY_FEASIBLE: return "feasible";
-	case WIEC__FEASIBILITY__FEASIBILITY_WITH_CHANGES: return "with-changes";
-	case WIEC__FEASIBILITY__FEASIBILITY_NOT_FEASIBLE: return "not-feasible";
-	}
-	return "none";
-}
-
-static const char *phase_name(const Wiec__Process *p, uint32_t i)
-{
-	return i < p->n_phases ? p->phases[i]->name : "(no such phase)";
-}
-
 /* ---- process ---- */
-
-static void j_process_summary(rd_t *d, const model_process_t *p, size_t nideas)
-{
-	json_kstr(&d->j, "kind", act_process_kind_name(p->p->kind));
-	json_kstr(&d->j, "title", p->p->title);
-	json_kstr(&d->j, "phase", phase_name(p->p, p->phase));
-	json_ku64(&d->j, "phase_index", p->phase);
-	json_ku64(&d->j, "ideas", nideas);
-	j_standing(d, p->why);
-}
 
 static int count_ideas(rd_t *d, const uint8_t *process, size_t *n)
 {
@@ -324,12 +235,12 @@ int process_list_main(int argc, char **argv)
 		if (d.json) {
 			json_obj(&d.j);
 			json_khex(&d.j, "id", ids.id[i], HASH_BYTES);
-			j_process_summary(&d, &p, n);
+			rd_j_process_summary(&d, &p, n);
 			json_end(&d.j);
 		} else {
 			short_id(sid, ids.id[i]);
 			printf("%s %-12s ", sid, act_process_kind_name(p.p->kind));
-			tx_pad(phase_name(p.p, p.phase), 14);
+			tx_pad(rd_phase_name(p.p, p.phase), 14);
 			printf(" %3zu ideas  ", n);
 			tx(p.p->title);
 			t_standing(p.why);
@@ -344,67 +255,6 @@ out:
 	model_ids_free(&ids);
 	rd_close(&d);
 	return rc;
-}
-
-static void j_process(rd_t *d, const model_process_t *p, const model_ids_t *ideas)
-{
-	const Wiec__Process *pr = p->p;
-
-	json_obj(&d->j);
-	j_head(d, &p->ev);
-	j_process_summary(d, p, ideas->n);
-	json_kstr(&d->j, "body", pr->text);
-	j_keys(d, "owners", pr->owners, pr->n_owners);
-	j_keys(d, "reviewers", pr->reviewers, pr->n_reviewers);
-	j_keys(d, "moderators", pr->moderators, pr->n_moderators);
-	j_keys(d, "registrars", pr->registrars, pr->n_registrars);
-	json_ku64(&d->j, "quorum", p->quorum);
-	json_khex(&d->j, "scope", p->scope, HASH_BYTES);
-	j_opt_id(d, "census", &pr->census);
-	json_kbool(&d->j, "eligibility", pr->eligibility);
-	json_key(&d->j, "phases");
-	json_arr(&d->j);
-	for (size_t i = 0; i < pr->n_phases; i++) {
-		json_obj(&d->j);
-		json_kstr(&d->j, "name", pr->phases[i]->name);
-		json_ku64(&d->j, "start", pr->phases[i]->start);
-		json_ku64(&d->j, "end", pr->phases[i]->end);
-		json_end(&d->j);
-	}
-	json_end(&d->j);
-	json_key(&d->j, "units");
-	json_arr(&d->j);
-	for (size_t i = 0; i < pr->n_units; i++) {
-		json_obj(&d->j);
-		json_kstr(&d->j, "name", pr->units[i]->name);
-		json_ku64(&d->j, "budget", pr->units[i]->budget);
-		json_end(&d->j);
-	}
-	json_end(&d->j);
-	json_ku64(&d->j, "decimals", pr->decimals);
-	json_key(&d->j, "phase_changes");
-	json_arr(&d->j);
-	for (size_t i = 0; i < p->changes.n; i++) {
-		const model_item_t *it = &p->changes.it[i];
-		const Wiec__PhaseChange *c = it->ev.body->phase;
-
-		json_obj(&d->j);
-		j_head(d, &it->ev);
-		json_ku64(&d->j, "phase_index", c->phase);
-		json_kstr(&d->j, "phase", phase_name(pr, c->phase));
-		json_kstr(&d->j, "reason", c->reason);
-		j_opt_id(d, "after", &c->after);
-		json_ku64(&d->j, "depth", it->depth);
-		j_standing(d, it->why);
-		json_end(&d->j);
-	}
-	json_end(&d->j);
-	json_key(&d->j, "idea_ids");
-	json_arr(&d->j);
-	for (size_t i = 0; i < ideas->n; i++)
-		json_hex(&d->j, ideas->id[i], HASH_BYTES);
-	json_end(&d->j);
-	json_end(&d->j);
 }
 
 static void t_keys(rd_t *d, const char *label, const ProtobufCBinaryData *v, size_t n)
@@ -430,7 +280,7 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 	printf("\nkind       %s\ntitle      ", act_process_kind_name(pr->kind));
 	tx(pr->title);
 	printf("\nphase      ");
-	tx(phase_name(pr, p->phase));
+	tx(rd_phase_name(pr, p->phase));
 	printf(" (%u of %zu)\n", p->phase + 1, pr->n_phases);
 	printf("by         %s\n", t_who(d, p->ev.author, buf));
 	t_keys(d, "owners", pr->owners, pr->n_owners);
@@ -452,14 +302,14 @@ static void t_process(rd_t *d, const model_process_t *p, const model_ids_t *idea
 		putchar('\n');
 	}
 	printf("\nphase history:\n  (start)  ");
-	tx(phase_name(pr, 0));
+	tx(rd_phase_name(pr, 0));
 	putchar('\n');
 	for (size_t i = 0; i < p->changes.n; i++) {
 		const model_item_t *it = &p->changes.it[i];
 
 		short_id(sid, it->ev.id);
 		printf("  %s -> ", sid);
-		tx(phase_name(pr, it->ev.body->phase->phase));
+		tx(rd_phase_name(pr, it->ev.body->phase->phase));
 		printf(" by %s: ", t_who(d, it->ev.author, buf));
 		tx(it->ev.body->phase->reason);
 		t_standing(it->why);
@@ -494,7 +344,7 @@ int process_show_main(int argc, char **argv)
 		goto out;
 	}
 	if (d.json)
-		j_process(&d, &p, &ideas);
+		rd_j_process(&d, &p, &ideas);
 	else
 		t_process(&d, &p, &ideas);
 	rc = EXIT_OK;
@@ -506,113 +356,6 @@ out:
 }
 
 /* ---- idea ---- */
-
-static void j_idea_content(rd_t *d, const Wiec__Idea *i)
-{
-	json_kstr(&d->j, "title", i->title);
-	json_kstr(&d->j, "body", i->text);
-	json_kstr(&d->j, "category", i->category);
-	json_key(&d->j, "location");
-	if (i->location != NULL) {
-		json_obj(&d->j);
-		json_ki64(&d->j, "lat", i->location->lat);
-		json_ki64(&d->j, "lon", i->location->lon);
-		json_end(&d->j);
-	} else {
-		json_null(&d->j);
-	}
-	json_ku64(&d->j, "cost", i->cost);
-	json_kstr(&d->j, "unit", i->unit);
-}
-
-static void j_idea_summary(rd_t *d, const model_idea_t *i)
-{
-	json_key(&d->j, "process");
-	if (i->bank)
-		json_null(&d->j);
-	else
-		json_hex(&d->j, i->ev.body->idea->process.data, HASH_BYTES);
-	j_idea_content(d, i->latest);
-	json_kstr(&d->j, "status", act_status_name(i->status_now));
-	json_ku64(&d->j, "supports", i->supports.counted);
-	json_kbool(&d->j, "hidden", i->mod.hidden);
-	json_ku64(&d->j, "versions", i->versions.counted);
-	j_standing(d, i->why);
-}
-
-static void j_items(rd_t *d, const char *k, const model_items_t *its,
-    void (*fields)(rd_t *d, const model_item_t *it))
-{
-	json_key(&d->j, k);
-	json_arr(&d->j);
-	for (size_t n = 0; n < its->n; n++) {
-		const model_item_t *it = &its->it[n];
-
-		json_obj(&d->j);
-		j_head(d, &it->ev);
-		fields(d, it);
-		j_standing(d, it->why);
-		json_end(&d->j);
-	}
-	json_end(&d->j);
-}
-
-static void f_version(rd_t *d, const model_item_t *it)
-{
-	j_idea_content(d, it->ev.body->idea);
-}
-
-static void f_status(rd_t *d, const model_item_t *it)
-{
-	const Wiec__Status *s = it->ev.body->status;
-
-	json_kstr(&d->j, "status", act_status_name(s->status));
-	json_kstr(&d->j, "reason", s->reason);
-	j_opt_id(d, "after", &s->after);
-	json_ku64(&d->j, "depth", it->depth);
-}
-
-static void f_eval(rd_t *d, const model_item_t *it)
-{
-	const Wiec__Evaluation *e = it->ev.body->evaluation;
-
-	json_kstr(&d->j, "feasibility", feasibility_name(e->feasibility));
-	json_ku64(&d->j, "cost", e->cost);
-	json_kstr(&d->j, "reason", e->reason);
-}
-
-static void f_support(rd_t *d, const model_item_t *it)
-{
-	json_kbool(&d->j, "withdraw", it->ev.body->support->withdraw);
-}
-
-static void f_link(rd_t *d, const model_item_t *it)
-{
-	const Wiec__Link *l = it->ev.body->link;
-
-	j_opt_id(d, "idea", &l->idea);
-	j_opt_id(d, "other", &l->other);
-	json_kbool(&d->j, "merge", l->merge);
-	json_kstr(&d->j, "reason", l->reason);
-}
-
-static void f_moderation(rd_t *d, const model_item_t *it)
-{
-	const Wiec__Moderation *m = it->ev.body->moderation;
-
-	json_kbool(&d->j, "hide", m->hide);
-	json_kstr(&d->j, "reason", m->reason);
-	j_opt_id(d, "after", &m->after);
-	json_ku64(&d->j, "depth", it->depth);
-}
-
-static void f_reason(rd_t *d, const model_item_t *it)
-{
-	const char *r = it->ev.body->content_case == WIEC__BODY__CONTENT_REPORT ?
-	    it->ev.body->report->reason : it->ev.body->appeal->reason;
-
-	json_kstr(&d->j, "reason", r);
-}
 
 static void t_items(rd_t *d, const char *title, const model_items_t *its,
     void (*line)(rd_t *d, const model_item_t *it))
@@ -652,7 +395,7 @@ static void l_eval(rd_t *d, const model_item_t *it)
 	const Wiec__Evaluation *e = it->ev.body->evaluation;
 
 	(void)d;
-	printf("%s", feasibility_name(e->feasibility));
+	printf("%s", rd_feasibility_name(e->feasibility));
 	if (e->cost)
 		printf(", cost %" PRIu64, e->cost);
 	printf(": ");
@@ -750,19 +493,19 @@ typedef struct rd_section {
 } rd_section_t;
 
 static const rd_section_t idea_sections[] = {
-	{ "version_history", "versions", offsetof(model_idea_t, versions), f_version, l_version },
-	{ "status_history", "status history", offsetof(model_idea_t, status), f_status,
+	{ "version_history", "versions", offsetof(model_idea_t, versions), rd_jf_version, l_version },
+	{ "status_history", "status history", offsetof(model_idea_t, status), rd_jf_status,
 	  l_status },
-	{ "evaluations", "evaluations", offsetof(model_idea_t, evals), f_eval, l_eval },
-	{ "supporters", "supports", offsetof(model_idea_t, supports), f_support, l_support },
-	{ "links", "links", offsetof(model_idea_t, links), f_link, l_link },
+	{ "evaluations", "evaluations", offsetof(model_idea_t, evals), rd_jf_eval, l_eval },
+	{ "supporters", "supports", offsetof(model_idea_t, supports), rd_jf_support, l_support },
+	{ "links", "links", offsetof(model_idea_t, links), rd_jf_link, l_link },
 };
 
 static const rd_section_t mod_sections[] = {
-	{ "moderation", "moderation", offsetof(model_moderation_t, decisions), f_moderation,
+	{ "moderation", "moderation", offsetof(model_moderation_t, decisions), rd_jf_moderation,
 	  l_moderation },
-	{ "reports", "reports", offsetof(model_moderation_t, reports), f_reason, l_reason },
-	{ "appeals", "appeals", offsetof(model_moderation_t, appeals), f_reason, l_reason },
+	{ "reports", "reports", offsetof(model_moderation_t, reports), rd_jf_reason, l_reason },
+	{ "appeals", "appeals", offsetof(model_moderation_t, appeals), rd_jf_reason, l_reason },
 };
 
 static void walk_sections(rd_t *d, const void *rec, const rd_section_t *s, size_t n)
@@ -771,7 +514,7 @@ static void walk_sections(rd_t *d, const void *rec, const rd_section_t *s, size_
 		const model_items_t *its = (const model_items_t *)((const char *)rec + s[k].off);
 
 		if (d->json)
-			j_items(d, s[k].key, its, s[k].fields);
+			rd_j_items(d, s[k].key, its, s[k].fields);
 		else
 			t_items(d, s[k].title, its, s[k].line);
 	}
@@ -786,8 +529,8 @@ static int j_comment(rd_t *d, const model_comment_t *c)
 	if ((rc = model_moderation_load(&d->v, &d->r, c->ev.id, &m)) != 0)
 		return rc;
 	json_obj(&d->j);
-	j_head(d, &c->ev);
-	j_opt_id(d, "on", &c->ev.body->comment->target);
+	rd_j_head(d, &c->ev);
+	rd_j_opt_id(d, "on", &c->ev.body->comment->target);
 	json_ku64(&d->j, "depth", c->depth);
 	json_kbool(&d->j, "hidden", c->hidden);
 	json_kstr(&d->j, "body", c->ev.body->comment->text);
@@ -857,8 +600,8 @@ int idea_show_main(int argc, char **argv)
 	}
 	if (d.json) {
 		json_obj(&d.j);
-		j_head(&d, &i.ev);
-		j_idea_summary(&d, &i);
+		rd_j_head(&d, &i.ev);
+		rd_j_idea_summary(&d, &i);
 	} else {
 		t_idea(&d, &i);
 	}
@@ -916,8 +659,8 @@ int idea_list_main(int argc, char **argv)
 		}
 		if (d.json) {
 			json_obj(&d.j);
-			j_head(&d, &i.ev);
-			j_idea_summary(&d, &i);
+			rd_j_head(&d, &i.ev);
+			rd_j_idea_summary(&d, &i);
 			json_end(&d.j);
 		} else {
 			short_id(sid, ids.id[n]);
